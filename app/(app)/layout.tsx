@@ -1,0 +1,25 @@
+import { redirect } from "next/navigation";
+import { currentUser } from "@/server/auth/session";
+import { roleHas } from "@/server/auth/permissions";
+import { AppShell, type NavItem } from "../_components/app-shell";
+import { TrpcProvider } from "../_components/trpc";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppLayout({ children }: { children: React.ReactNode }) {
+  const user = await currentUser();
+  if (!user) redirect("/login");
+  const nav: NavItem[] = [
+    { href: "/", label: "Dashboard", icon: "home" },
+    ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: "Users", icon: "users" } as const] : []),
+    ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: "Audit log", icon: "list" } as const] : []),
+    { href: "/settings", label: "Settings", icon: "cog" },
+  ];
+  return (
+    <TrpcProvider>
+      <AppShell nav={nav} username={user.username} role={user.role}>
+        {children}
+      </AppShell>
+    </TrpcProvider>
+  );
+}

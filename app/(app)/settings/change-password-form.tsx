@@ -1,0 +1,58 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { useTRPC } from "../../_components/trpc";
+import { FormStatus } from "../../_components/form-status";
+
+export function ChangePasswordForm() {
+  const trpc = useTRPC();
+  const change = useMutation(trpc.auth.changePassword.mutationOptions());
+  const [mismatch, setMismatch] = useState(false);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formEl = event.currentTarget;
+    const form = new FormData(formEl);
+    const newPassword = String(form.get("newPassword"));
+    setMismatch(newPassword !== String(form.get("confirmPassword")));
+    if (newPassword !== String(form.get("confirmPassword"))) return;
+    change.mutate(
+      { currentPassword: String(form.get("currentPassword")), newPassword },
+      { onSuccess: () => formEl.reset() },
+    );
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-3">
+      <div>
+        <label htmlFor="currentPassword" className="mb-1 block text-sm font-medium">
+          Current password
+        </label>
+        <input id="currentPassword" name="currentPassword" type="password" autoComplete="current-password" required className="input" />
+      </div>
+      <div>
+        <label htmlFor="newPassword" className="mb-1 block text-sm font-medium">
+          New password
+        </label>
+        <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" minLength={10} required className="input" aria-describedby="newPassword-hint" />
+        <p id="newPassword-hint" className="mt-1 text-xs text-slate-500">
+          At least 10 characters.
+        </p>
+      </div>
+      <div>
+        <label htmlFor="confirmPassword" className="mb-1 block text-sm font-medium">
+          Repeat new password
+        </label>
+        <input id="confirmPassword" name="confirmPassword" type="password" autoComplete="new-password" required className="input" />
+      </div>
+      <FormStatus
+        error={mismatch ? "The new passwords do not match." : (change.error?.message ?? null)}
+        success={change.isSuccess ? "Password changed." : null}
+      />
+      <button type="submit" className="btn btn-primary" disabled={change.isPending}>
+        {change.isPending ? "Saving…" : "Change password"}
+      </button>
+    </form>
+  );
+}

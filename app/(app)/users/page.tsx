@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { currentUser } from "@/server/auth/session";
+import { roleHas } from "@/server/auth/permissions";
+import { UsersManager } from "./users-manager";
+
+export const metadata: Metadata = { title: "Users" };
+export const dynamic = "force-dynamic";
+
+export default async function UsersPage() {
+  const user = await currentUser();
+  if (!user || !roleHas(user.role, "user.manage")) notFound();
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Users</h1>
+      <UsersManager currentUserId={user.id} />
+    </div>
+  );
+}

@@ -1,0 +1,189 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { ROLES, type Role } from "@/server/auth/roles";
+import { useTRPC } from "../../_components/trpc";
+import { FormStatus } from "../../_components/form-status";
+import { formatDateTime } from "../../_components/format";
+import { formatGrants, parseGrants } from "./grants-text";
+
+function OneTimePassword({ username, password }: { username: string; password: string }) {
+  return (
+    <div role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
+      <p>
+        Password for <strong>{username}</strong> (shown once — hand it over now):
+      </p>
+      <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password">
+        {password}
+      </p>
+    </div>
+  );
+}
+
+function useInvalidateUsers() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
+}
+
+function CreateUserForm() {
+  const trpc = useTRPC();
+  const invalidate = useInvalidateUsers();
+  const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
+  const [grantsError, setGrantsError] = useState<string | null>(null);
+  const [created, setCreated] = useState<{ username: string; password: string | null } | null>(null);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formEl = event.currentTarget;
+    const form = new FormData(formEl);
+    const { grants, error } = parseGrants(String(form.get("grants") ?? ""));
+    setGrantsError(error);
+    if (error) return;
+    const username = String(form.get("username"));
+    const password = String(form.get("password") ?? "");
+    create.mutate(
+      { username, role: String(form.get("role")) as Role, password: password || undefined, grants },
+      {
+        onSuccess: (res) => {
+          setCreated({ username, password: res.generatedPassword });
+          formEl.reset();
+        },
+      },
+    );
+  }
+
+  return (
+    <section className="card" aria-labelledby="create-user-heading">
+      <h2 id="create-user-heading" className="mb-4 text-lg font-semibold">
+        Add a user
+      </h2>
+      <form onSubmit={onSubmit} className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        <label className="text-sm">
+          New username
+          <input name="username" required autoComplete="off" className="input mt-1" />
+        </label>
+        <label className="text-sm">
+          Role
+          <select name="role" defaultValue="viewer" className="input mt-1">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          Initial password
+          <input name="password" type="password" autoComplete="new-password" className="input mt-1" aria-describedby="pw-hint" />
+          <span id="pw-hint" className="mt-1 block text-xs text-slate-500">
+            Leave empty to generate one.
+          </span>
+        </label>
+        <label className="text-sm">
+          VM grants
+          <textarea name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby="grants-hint" />
+          <span id="grants-hint" className="mt-1 block text-xs text-slate-500">
+            One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.
+          </span>
+        </label>
+        <div className="space-y-3 sm:col-span-2">
+          <FormStatus error={grantsError ?? create.error?.message ?? null} success={created && !created.password ? `User ${created.username} created.` : null} />
+          {created?.password && <OneTimePassword username={created.username} password={created.password} />}
+          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create user"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+type UserRow = inferRouterOutputs<AppRouter>["users"]["list"][number];
+
+function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
+  const trpc = useTRPC();
+  const invalidate = useInvalidateUsers();
+  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: invalidate }));
+  const toggle = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate }));
+  const reset = useMutation(trpc.users.resetPassword.mutationOptions());
+  const [grantsText, setGrantsText] = useState(formatGrants(user.grants));
+  const [grantsError, setGrantsError] = useState<string | null>(null);
+  const error = update.error?.message ?? toggle.error?.message ?? reset.error?.message ?? grantsError;
+
+  function saveGrants() {
+    const { grants, error: parseError } = parseGrants(grantsText);
+    setGrantsError(parseError);
+    if (!parseError) update.mutate({ userId: user.id, grants });
+  }
+
+  return (
+    <li className="card space-y-3" aria-label={`User ${user.username}`}>
+      <div className="flex flex-wrap items-center gap-2">
+        <span className="text-base font-semibold">{user.username}</span>
+        {user.disabled && <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs dark:bg-slate-800">disabled</span>}
+        {isSelf && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">you</span>}
+        <span className="ml-auto text-xs text-slate-500">last sign-in {formatDateTime(user.lastLoginAt)}</span>
+      </div>
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        <label className="text-sm">
+          Role of {user.username}
+          <select
+            className="input mt-1"
+            value={user.role}
+            onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })}
+            disabled={update.isPending}
+          >
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          Grants of {user.username}
+          <textarea rows={2} className="input mt-1 font-mono" value={grantsText} onChange={(e) => setGrantsText(e.target.value)} />
+        </label>
+      </div>
+      <FormStatus error={error} />
+      {reset.data && <OneTimePassword username={user.username} password={reset.data.generatedPassword} />}
+      <div className="flex flex-wrap gap-2">
+        <button type="button" className="btn btn-secondary" onClick={saveGrants} disabled={update.isPending}>
+          Save grants
+        </button>
+        <button type="button" className="btn btn-secondary" onClick={() => reset.mutate({ userId: user.id })} disabled={reset.isPending}>
+          Reset password
+        </button>
+        {!isSelf && (
+          <button type="button" className="btn btn-secondary" onClick={() => toggle.mutate({ userId: user.id, disabled: !user.disabled })} disabled={toggle.isPending}>
+            {user.disabled ? "Enable" : "Disable"}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export function UsersManager({ currentUserId }: { currentUserId: number }) {
+  const trpc = useTRPC();
+  const users = useQuery(trpc.users.list.queryOptions());
+  return (
+    <div className="space-y-6">
+      <CreateUserForm />
+      <section aria-labelledby="user-list-heading" className="space-y-3">
+        <h2 id="user-list-heading" className="text-lg font-semibold">
+          Accounts
+        </h2>
+        {users.error && <FormStatus error={users.error.message} />}
+        {users.isPending && <p className="text-sm">Loading…</p>}
+        <ul className="space-y-3">
+          {users.data?.map((u) => <UserCard key={u.id} user={u} isSelf={u.id === currentUserId} />)}
+        </ul>
+      </section>
+    </div>
+  );
+}

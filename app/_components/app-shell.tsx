@@ -1,0 +1,80 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+import { Icon, type IconName } from "./icons";
+import { ThemeToggle } from "./theme-toggle";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  icon: IconName;
+}
+
+function isActive(pathname: string, href: string) {
+  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+}
+
+function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom" }) {
+  const pathname = usePathname();
+  return (
+    <ul className={variant === "side" ? "space-y-1" : "flex justify-around"}>
+      {nav.map((item) => {
+        const active = isActive(pathname, item.href);
+        const base =
+          variant === "side"
+            ? "flex items-center gap-3 rounded-md px-3 py-2 text-sm"
+            : "flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
+        const tone = active
+          ? "bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900/50 dark:text-sky-100"
+          : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
+        return (
+          <li key={item.href}>
+            <Link href={item.href} className={`${base} ${tone}`} aria-current={active ? "page" : undefined}>
+              <Icon name={item.icon} />
+              <span>{item.label}</span>
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export function AppShell({ nav, username, role, children }: { nav: NavItem[]; username: string; role: string; children: React.ReactNode }) {
+  return (
+    <div className="min-h-dvh md:flex">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-slate-900">
+        Skip to content
+      </a>
+      <aside className="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-white p-4 md:flex dark:border-slate-800 dark:bg-slate-900">
+        <div className="mb-6 px-3 text-lg font-semibold">KVM Manager</div>
+        <nav aria-label="Main" className="flex-1">
+          <NavLinks nav={nav} variant="side" />
+        </nav>
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col pb-20 md:pb-0">
+        <header className="flex items-center justify-between gap-2 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900">
+          <span className="font-semibold md:hidden">KVM Manager</span>
+          <div className="ml-auto flex items-center gap-2">
+            <span className="hidden text-sm text-slate-600 sm:inline dark:text-slate-400">
+              {username} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{role}</span>
+            </span>
+            <ThemeToggle />
+            <button type="button" className="btn btn-secondary px-3" onClick={() => void signOut({ callbackUrl: "/login" })}>
+              <Icon name="logout" />
+              <span className="sr-only sm:not-sr-only">Sign out</span>
+            </button>
+          </div>
+        </header>
+        <main id="main" className="mx-auto w-full max-w-6xl flex-1 p-4 md:p-6">
+          {children}
+        </main>
+      </div>
+      <nav aria-label="Main" className="fixed inset-x-0 bottom-0 z-40 border-t border-slate-200 bg-white md:hidden dark:border-slate-800 dark:bg-slate-900">
+        <NavLinks nav={nav} variant="bottom" />
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import os from "node:os";
+import { expect, test } from "@playwright/test";
+import { ADMIN, signIn, signOut } from "./support/session";
+
+test("a signed-out visitor is sent to a labelled login form", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByLabel("Username")).toBeVisible();
+  await expect(page.getByLabel("Password")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+});
+
+test("a wrong password gets one generic error and no session", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(ADMIN.username);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Invalid username or password" })).toBeVisible();
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("the admin signs in, sees this host's real data from libvirt, and signs out", async ({ page }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const host = page.getByRole("region", { name: new RegExp(os.hostname()) });
+  await expect(host).toBeVisible();
+  await expect(host.getByText("libvirt", { exact: true })).toBeVisible();
+  await expect(host.getByText(/^9\.\d+\.\d+$/)).toBeVisible();
+  await expect(host.getByText(/^QEMU \d+\.\d+\.\d+$/)).toBeVisible();
+  await expect(host.getByText(`${os.cpus().length} (`, { exact: false })).toBeVisible();
+  await signOut(page);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login/);
+});

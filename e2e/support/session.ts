@@ -1,0 +1,26 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+export const ADMIN = { username: "admin", password: process.env.KVMM_E2E_ADMIN_PASSWORD ?? "" };
+
+export async function signIn(page: Page, username: string, password: string) {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+}
+
+/** Both viewports run against one server and database, so names a test creates carry the project's name. */
+export function unique(testInfo: TestInfo, base: string) {
+  return `${base}-${testInfo.project.name}`;
+}
+
+export async function expectNoHorizontalScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, "page scrolls sideways").toBeLessThanOrEqual(0);
+}

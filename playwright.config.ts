@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+
+// Set once in the main process; workers inherit the environment, so every test signs in with the same admin.
+process.env.KVMM_E2E_PORT ??= String(3100 + (process.pid % 800));
+process.env.KVMM_E2E_ADMIN_PASSWORD ??= randomBytes(12).toString("base64url");
+process.env.KVMM_E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), "kvmm-e2e-"));
+const port = Number(process.env.KVMM_E2E_PORT);
+
+const chromium = {
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: "**/*.spec.ts",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  use: { baseURL: `http://127.0.0.1:${port}`, trace: "retain-on-failure", launchOptions: chromium },
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    { name: "phone", use: { ...devices["Pixel 7"], launchOptions: chromium } },
+  ],
+  webServer: {
+    command: "node_modules/.bin/tsx server/main.ts",
+    url: `http://127.0.0.1:${port}/login`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    env: {
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      KVMM_DATA_DIR: process.env.KVMM_E2E_DATA_DIR,
+      KVMM_ADMIN_USER: "admin",
+      KVMM_ADMIN_PASSWORD: process.env.KVMM_E2E_ADMIN_PASSWORD,
+    },
+  },
+});

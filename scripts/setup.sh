@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs and starts what KVM Manager needs on this host; every step is skipped when already done.
+#   scripts/setup.sh up     what the dashboard needs to run
+#   scripts/setup.sh test   that, plus what the test suite needs (browser, test guest image, protocol sources)
+set -euo pipefail
+mode="${1:-up}"
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base)
+TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm xorriso)
+
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+ensure_node() {
+  local major minor
+  IFS=. read -r major minor _ <<<"$(node -p 'process.versions.node')"
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 9 ]; }; then
+    echo "Node.js >= 20.9 is required (found $(node --version))" >&2
+    exit 1
+  fi
+}
+
+ensure_node_modules() {
+  local want have=""
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  [ -f node_modules/.kvmm-lock-hash ] && have=$(cat node_modules/.kvmm-lock-hash)
+  [ "$want" = "$have" ] && return 0
+  log "installing npm packages (npm ci)"
+  # Native addons compile against the Node headers Debian ships when no prebuilt binary can be fetched.
+  if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
+  npm ci --no-audit --no-fund
+  echo "$want" >node_modules/.kvmm-lock-hash
+}
+
+libvirt_answers() { virsh -c qemu:///system version >/dev/null 2>&1; }
+
+ensure_libvirtd() {
+  libvirt_answers && return 0
+  log "starting virtlogd and libvirtd (no service manager runs them here)"
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl start virtlogd libvirtd
+  else
+    pgrep -x virtlogd >/dev/null || as_root virtlogd -d
+    pgrep -x libvirtd >/dev/null || as_root libvirtd -d
+  fi
+  for _ in $(seq 1 100); do libvirt_answers && return 0; sleep 0.1; done
+  echo "libvirtd did not answer on qemu:///system within 10 s" >&2
+  exit 1
+}
+
+ensure_next_build() {
+  if [ -f .next/BUILD_ID ] && [ -z "$(find app server agent/protocol public drizzle next.config.mjs postcss.config.mjs tsconfig.json package-lock.json -newer .next/BUILD_ID -type f -print -quit)" ]; then
+    return 0
+  fi
+  log "building the web app (next build)"
+  npx next build
+}
+
+ensure_packages "${UP_PACKAGES[@]}"
+[ "$mode" = test ] && ensure_packages "${TEST_PACKAGES[@]}"
+ensure_node
+ensure_node_modules
+ensure_libvirtd
+if [ "$mode" = test ]; then
+  bash scripts/fetch-libvirt-protocol.sh >/dev/null
+  bash scripts/build-test-guest.sh
+  npm run --silent build:agent
+fi
+ensure_next_build
+log "ready"

@@ -1,0 +1,88 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { TRPCError } from "@trpc/server";
+import { appRouter, createCaller } from "./root";
+import { PERMISSIONS, roleHas } from "../auth/permissions";
+import { auditLog } from "../db/schema";
+import { addUser, tempDatabase } from "../testing/test-db";
+import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
+
+/**
+ * Walks the whole router, so a procedure added later is covered without editing this file:
+ * every procedure declares a known permission, a signed-out caller is refused everything,
+ * and a viewer is refused every mutation but the self-service ones listed here on purpose.
+ */
+const VIEWER_MAY_MUTATE = ["auth.changePassword"];
+
+interface ProcedureInfo {
+  path: string;
+  type: "query" | "mutation" | "subscription";
+  permission: string | undefined;
+}
+
+function allProcedures(): ProcedureInfo[] {
+  const record = appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureInfo["type"]; meta?: { permission?: string } } }>;
+  return Object.entries(record).map(([path, proc]) => ({ path, type: proc._def.type, permission: proc._def.meta?.permission }));
+}
+
+async function call(user: SessionUser | null, path: string) {
+  const caller = createCaller({ db, user, clientIp: "192.0.2.1" }) as unknown as Record<string, unknown>;
+  const fn = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
+  return (fn as (input: unknown) => Promise<unknown>)({});
+}
+
+async function refusal(user: SessionUser | null, path: string): Promise<string | null> {
+  try {
+    await call(user, path);
+    return null;
+  } catch (err) {
+    return err instanceof TRPCError ? err.code : `non-tRPC error: ${String(err)}`;
+  }
+}
+
+let db: Db;
+let cleanup: () => void;
+let viewer: SessionUser;
+
+before(async () => {
+  ({ db, cleanup } = tempDatabase());
+  viewer = await addUser(db, "vera", "viewer");
+});
+after(() => cleanup());
+
+test("the router has procedures and every one declares a known permission", () => {
+  const procs = allProcedures();
+  assert.ok(procs.length >= 10, `only ${procs.length} procedures found`);
+  for (const p of procs) {
+    assert.ok(p.permission, `${p.path} declares no permission`);
+    assert.ok((PERMISSIONS as readonly string[]).includes(p.permission), `${p.path}: unknown permission ${p.permission}`);
+  }
+});
+
+test("a signed-out caller is refused every procedure", async () => {
+  for (const p of allProcedures()) assert.equal(await refusal(null, p.path), "UNAUTHORIZED", p.path);
+});
+
+test("a viewer is refused every mutation except the self-service ones", async () => {
+  const mutations = allProcedures().filter((p) => p.type === "mutation");
+  const allowed = mutations.filter((p) => roleHas("viewer", p.permission as never)).map((p) => p.path);
+  assert.deepEqual(allowed.sort(), [...VIEWER_MAY_MUTATE].sort(), "viewer-callable mutations changed: review them and this list");
+  for (const p of mutations) {
+    if (VIEWER_MAY_MUTATE.includes(p.path)) continue;
+    assert.equal(await refusal(viewer, p.path), "FORBIDDEN", p.path);
+  }
+});
+
+test("refused mutations leave exactly one 'denied' audit row each and nothing else", async () => {
+  const before = db.select().from(auditLog).all().length;
+  const mutations = allProcedures().filter((p) => p.type === "mutation" && !VIEWER_MAY_MUTATE.includes(p.path));
+  for (const p of mutations) await refusal(viewer, p.path);
+  const rows = db.select().from(auditLog).all().slice(before);
+  assert.equal(rows.length, mutations.length);
+  for (const row of rows) {
+    assert.equal(row.result, "denied");
+    assert.equal(row.username, "vera");
+    assert.equal(row.clientIp, "192.0.2.1");
+  }
+});

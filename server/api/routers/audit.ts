@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { procedure, router } from "../trpc";
+import { listAudit } from "../../audit/log";
+import { AUDIT_RESULTS } from "../../db/schema";
+
+export const auditRouter = router({
+  list: procedure("audit.read")
+    .input(
+      z.object({
+        username: z.string().max(64).optional(),
+        action: z.string().max(128).optional(),
+        result: z.enum(AUDIT_RESULTS).optional(),
+        since: z.coerce.date().optional(),
+        until: z.coerce.date().optional(),
+        beforeId: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
+    .query(({ ctx, input }) => listAudit(ctx.db, input)),
+});

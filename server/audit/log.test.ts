@@ -1,0 +1,47 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { eq } from "drizzle-orm";
+import { tempDatabase } from "../testing/test-db";
+import { auditLog } from "../db/schema";
+import { listAudit, summarizeInput, writeAudit } from "./log";
+
+test("input summaries redact secrets at any depth and bound their size", () => {
+  const s = summarizeInput({ username: "a", password: "p1", nested: { apiToken: "t", keep: 1 }, blob: "x".repeat(5000) });
+  assert.ok(s);
+  assert.ok(!s.includes("p1") && !s.includes('"t"'), s);
+  assert.match(s, /"keep":1/);
+  assert.ok(s.length <= 2001);
+});
+
+test("the audit log is append-only: the database refuses updates and deletes", () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    writeAudit(db, { userId: null, username: "x", action: "test.action", result: "ok" });
+    assert.throws(() => db.update(auditLog).set({ result: "error" }).run(), /append-only/);
+    assert.throws(() => db.delete(auditLog).where(eq(auditLog.action, "test.action")).run(), /append-only/);
+  } finally {
+    cleanup();
+  }
+});
+
+test("listing filters by user, action prefix and result, newest first, with stable paging", () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    for (let i = 0; i < 5; i++) writeAudit(db, { userId: 1, username: "ann", action: `users.create`, result: "ok" });
+    writeAudit(db, { userId: 2, username: "ben", action: "users_x.create", result: "denied" });
+    writeAudit(db, { userId: 2, username: "ben", action: "auth.login", result: "denied" });
+    assert.equal(listAudit(db, { username: "ben", limit: 10 }).rows.length, 2);
+    // `_` in the prefix is literal, not a LIKE wildcard.
+    assert.equal(listAudit(db, { action: "users_", limit: 10 }).rows.length, 1);
+    assert.equal(listAudit(db, { result: "denied", limit: 10 }).rows.length, 2);
+    const first = listAudit(db, { username: "ann", limit: 3 });
+    assert.equal(first.rows.length, 3);
+    assert.ok(first.nextBeforeId);
+    const second = listAudit(db, { username: "ann", limit: 3, beforeId: first.nextBeforeId });
+    assert.equal(second.rows.length, 2);
+    assert.equal(second.nextBeforeId, null);
+    assert.ok(first.rows[0]!.id > first.rows[2]!.id);
+  } finally {
+    cleanup();
+  }
+});

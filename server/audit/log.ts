@@ -1,0 +1,78 @@
+import { and, desc, eq, gte, lt, lte, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { auditLog, type AuditResult } from "../db/schema";
+
+export interface AuditEntry {
+  userId: number | null;
+  username: string | null;
+  action: string;
+  target?: string | null;
+  input?: unknown;
+  result: AuditResult;
+  error?: string | null;
+  clientIp?: string | null;
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|key|credential/i;
+const MAX_INPUT_CHARS = 2000;
+
+/** A JSON summary of a procedure's input with secrets replaced, bounded so a huge upload cannot bloat the log. */
+export function summarizeInput(input: unknown): string | null {
+  if (input === undefined) return null;
+  const json = JSON.stringify(input, (key, value: unknown) => {
+    if (key && SECRET_KEY.test(key)) return "[redacted]";
+    if (typeof value === "string" && value.length > 200) return `${value.slice(0, 200)}…(${value.length} chars)`;
+    return value;
+  });
+  if (json === undefined) return null;
+  return json.length > MAX_INPUT_CHARS ? `${json.slice(0, MAX_INPUT_CHARS)}…` : json;
+}
+
+export function writeAudit(db: Db, entry: AuditEntry): void {
+  db.insert(auditLog)
+    .values({
+      userId: entry.userId,
+      username: entry.username,
+      action: entry.action,
+      target: entry.target ?? null,
+      input: summarizeInput(entry.input),
+      result: entry.result,
+      error: entry.error ?? null,
+      clientIp: entry.clientIp ?? null,
+    })
+    .run();
+}
+
+export interface AuditQuery {
+  username?: string;
+  action?: string;
+  result?: AuditResult;
+  since?: Date;
+  until?: Date;
+  /** Rows with an id below this one: keyset pagination that stays stable while rows are added. */
+  beforeId?: number;
+  limit: number;
+}
+
+export function listAudit(db: Db, q: AuditQuery) {
+  const where: SQL[] = [];
+  if (q.username) where.push(eq(auditLog.username, q.username));
+  if (q.action) {
+    const prefix = `${q.action.replace(/[%_\\]/g, "\\$&")}%`;
+    where.push(sql`${auditLog.action} LIKE ${prefix} ESCAPE '\\'`);
+  }
+  if (q.result) where.push(eq(auditLog.result, q.result));
+  if (q.since) where.push(gte(auditLog.at, q.since));
+  if (q.until) where.push(lte(auditLog.at, q.until));
+  if (q.beforeId) where.push(lt(auditLog.id, q.beforeId));
+  const rows = db
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(q.limit + 1)
+    .all();
+  const hasMore = rows.length > q.limit;
+  const page = hasMore ? rows.slice(0, q.limit) : rows;
+  return { rows: page, nextBeforeId: hasMore ? page[page.length - 1]!.id : null };
+}

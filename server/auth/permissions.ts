@@ -1,0 +1,94 @@
+import type { GrantKind, Role } from "../db/schema";
+
+/** Every capability a procedure can require. `self` is the signed-in user acting on their own account. */
+export const PERMISSIONS = [
+  "self",
+  "host.read",
+  "host.manage",
+  "vm.read",
+  "vm.power",
+  "vm.console",
+  "vm.create",
+  "vm.edit",
+  "vm.delete",
+  "vm.snapshot",
+  "guest.read",
+  "guest.exec",
+  "guest.files",
+  "storage.read",
+  "storage.manage",
+  "network.read",
+  "network.manage",
+  "alert.read",
+  "alert.manage",
+  "user.manage",
+  "audit.read",
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+const VIEWER: readonly Permission[] = [
+  "self",
+  "host.read",
+  "vm.read",
+  "guest.read",
+  "storage.read",
+  "network.read",
+  "alert.read",
+];
+
+const OPERATOR: readonly Permission[] = [
+  ...VIEWER,
+  "vm.power",
+  "vm.console",
+  "vm.snapshot",
+  "guest.exec",
+  "guest.files",
+];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  admin: new Set(PERMISSIONS),
+  operator: new Set(OPERATOR),
+  viewer: new Set(VIEWER),
+};
+
+export function roleHas(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}
+
+export interface Grant {
+  kind: GrantKind;
+  value: string;
+}
+
+export interface VmRef {
+  hostId: string;
+  name: string;
+  tags: readonly string[];
+}
+
+/** `*` matches any run of characters, `?` one character; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split("")
+    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${body}$`);
+}
+
+function grantMatches(grant: Grant, vm: VmRef): boolean {
+  switch (grant.kind) {
+    case "host":
+      return grant.value === vm.hostId;
+    case "name":
+      return globToRegExp(grant.value).test(vm.name);
+    case "tag":
+      return vm.tags.includes(grant.value);
+  }
+}
+
+/** Admins see everything; other users are narrowed to the VMs their grants match, when they have any. */
+export function vmInScope(role: Role, grants: readonly Grant[], vm: VmRef): boolean {
+  if (role === "admin" || grants.length === 0) return true;
+  return grants.some((g) => grantMatches(g, vm));
+}

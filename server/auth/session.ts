@@ -1,0 +1,16 @@
+import { getServerSession } from "next-auth";
+import { db } from "../db/client";
+import { loadSessionUser, type SessionUser } from "../users/service";
+import { authOptions } from "./options";
+
+interface KvmmSession {
+  userId?: number;
+  sessionVersion?: number;
+}
+
+/** The signed-in user for a server component, route handler or tRPC call; null when signed out or revoked. */
+export async function currentUser(): Promise<SessionUser | null> {
+  const session = (await getServerSession(authOptions)) as KvmmSession | null;
+  if (!session?.userId || !Number.isInteger(session.userId)) return null;
+  return loadSessionUser(db(), session.userId, session.sessionVersion ?? 0);
+}

@@ -1,0 +1,43 @@
+import http from "node:http";
+import next from "next";
+import { env } from "./config/env";
+import { bootstrap } from "./setup/bootstrap";
+import { CLIENT_IP_HEADER } from "./auth/client-ip";
+import { closeAllConnections } from "./libvirt/registry";
+
+/**
+ * The one process of the manager: it serves Next.js, and (as later parts land) the console
+ * WebSocket upgrades and background jobs, so there is one thing to start and one unit to supervise.
+ */
+async function main() {
+  const config = env();
+  const dev = process.env.NODE_ENV !== "production";
+  await bootstrap();
+  const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = http.createServer((req, res) => {
+    // We face the browser directly: forwarding headers would let a client pick its own address and origin.
+    for (const name of ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"]) delete req.headers[name];
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    void handle(req, res);
+  });
+  server.listen(config.PORT, config.HOST, () => {
+    console.log(`KVM Manager listening on http://${config.HOST}:${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);
+  });
+
+  const stop = (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    server.close();
+    closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  console.error("KVM Manager failed to start:", err);
+  process.exit(1);
+});

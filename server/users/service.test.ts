@@ -1,0 +1,88 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { TRPCError } from "@trpc/server";
+import { addUser, tempDatabase } from "../testing/test-db";
+import { createCaller } from "../api/root";
+import { auditLog } from "../db/schema";
+import { findUserByName, loadSessionUser, setDisabled, updateUser, resetPassword, UserError } from "./service";
+import { verifyPassword } from "../auth/password";
+
+test("the last enabled admin can be neither demoted nor disabled", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const root = await addUser(db, "root", "admin");
+    const other = await addUser(db, "ops", "operator");
+    assert.throws(() => updateUser(db, root.id, { role: "viewer" }), (e) => e instanceof UserError && e.kind === "forbidden");
+    assert.throws(() => setDisabled(db, root.id, true, other.id), /last enabled admin/);
+    assert.throws(() => setDisabled(db, root.id, true, root.id), /your own account/);
+    await addUser(db, "root2", "admin");
+    updateUser(db, root.id, { role: "viewer" });
+    assert.equal(findUserByName(db, "root")?.role, "viewer");
+  } finally {
+    cleanup();
+  }
+});
+
+test("disabling, resetting or changing a role ends the user's existing sessions", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const admin = await addUser(db, "root", "admin");
+    const bob = await addUser(db, "bob", "operator");
+    assert.ok(loadSessionUser(db, bob.id, 1));
+    const { password } = await resetPassword(db, bob.id);
+    assert.equal(loadSessionUser(db, bob.id, 1), null, "old session survives a reset");
+    assert.ok(await verifyPassword(password, findUserByName(db, "bob")!.passwordHash));
+    setDisabled(db, bob.id, true, admin.id);
+    assert.equal(loadSessionUser(db, bob.id, findUserByName(db, "bob")!.sessionVersion), null, "disabled user has a session");
+  } finally {
+    cleanup();
+  }
+});
+
+test("an admin creates a user with a generated password and grants; the audit row hides the password", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const admin = await addUser(db, "root", "admin");
+    const api = createCaller({ db, user: admin, clientIp: "192.0.2.9" });
+    const res = await api.users.create({ username: "web-ops", role: "operator", grants: [{ kind: "name", value: "web-*" }] });
+    assert.ok(res.generatedPassword && res.generatedPassword.length >= 16);
+    const listed = (await api.users.list()).find((u) => u.username === "web-ops");
+    assert.deepEqual(listed?.grants, [{ kind: "name", value: "web-*" }]);
+    await api.users.create({ username: "with-pw", role: "viewer", password: "a-secret-password" });
+    const rows = db.select().from(auditLog).all();
+    const row = rows.find((r) => r.target === 'user "with-pw"');
+    assert.equal(row?.result, "ok");
+    assert.ok(row?.input && !row.input.includes("a-secret-password"), row?.input ?? "");
+    assert.match(row!.input!, /\[redacted\]/);
+  } finally {
+    cleanup();
+  }
+});
+
+test("malformed input is refused as BAD_REQUEST with the zod message and audited as invalid", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const admin = await addUser(db, "root", "admin");
+    const api = createCaller({ db, user: admin, clientIp: "192.0.2.9" });
+    await assert.rejects(
+      api.users.create({ username: "bad<name>", role: "viewer" }),
+      (e) => e instanceof TRPCError && e.code === "BAD_REQUEST" && /letters, digits/.test(e.message),
+    );
+    const rows = db.select().from(auditLog).all();
+    assert.equal(rows.at(-1)?.result, "invalid");
+    assert.equal(findUserByName(db, "bad<name>"), null);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a duplicate username is a CONFLICT, not a crash", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const admin = await addUser(db, "root", "admin");
+    const api = createCaller({ db, user: admin, clientIp: "192.0.2.9" });
+    await assert.rejects(api.users.create({ username: "root", role: "viewer" }), (e) => e instanceof TRPCError && e.code === "CONFLICT");
+  } finally {
+    cleanup();
+  }
+});

@@ -1,0 +1,154 @@
+import { and, asc, eq, ne, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { grants, users, type GrantKind, type Role } from "../db/schema";
+import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
+import type { Grant } from "../auth/permissions";
+import { DomainError } from "../errors";
+
+export class UserError extends DomainError {
+  override name = "UserError";
+}
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: Role;
+  grants: Grant[];
+}
+
+function grantsOf(db: Db, userId: number): Grant[] {
+  return db
+    .select({ kind: grants.kind, value: grants.value })
+    .from(grants)
+    .where(eq(grants.userId, userId))
+    .orderBy(asc(grants.id))
+    .all();
+}
+
+/** The user behind a session, or null when the account is gone, disabled or its sessions were revoked. */
+export function loadSessionUser(db: Db, userId: number, sessionVersion: number): SessionUser | null {
+  const row = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!row || row.disabled || row.sessionVersion !== sessionVersion) return null;
+  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id) };
+}
+
+export function findUserByName(db: Db, username: string) {
+  return db.select().from(users).where(eq(users.username, username)).get() ?? null;
+}
+
+function requireUser(db: Db, userId: number) {
+  const row = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!row) throw new UserError(`user #${userId} does not exist`, "not_found");
+  return row;
+}
+
+export function listUsers(db: Db) {
+  const rows = db.select().from(users).orderBy(asc(users.username)).all();
+  return rows.map((u) => ({
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    disabled: u.disabled,
+    createdAt: u.createdAt,
+    lastLoginAt: u.lastLoginAt,
+    grants: grantsOf(db, u.id),
+  }));
+}
+
+export function countUsers(db: Db): number {
+  return db.select({ n: sql<number>`count(*)` }).from(users).get()?.n ?? 0;
+}
+
+export interface NewUser {
+  username: string;
+  role: Role;
+  password?: string;
+  grants?: Grant[];
+}
+
+/** Creates a user; without a password one is generated and returned so the admin can hand it over once. */
+export async function createUser(db: Db, input: NewUser): Promise<{ id: number; password: string | null }> {
+  if (findUserByName(db, input.username)) throw new UserError(`user "${input.username}" already exists`, "conflict");
+  const password = input.password ?? generatePassword();
+  const passwordHash = await hashPassword(password);
+  const id = db.transaction((tx) => {
+    const row = tx
+      .insert(users)
+      .values({ username: input.username, passwordHash, role: input.role })
+      .returning({ id: users.id })
+      .get();
+    for (const g of input.grants ?? []) tx.insert(grants).values({ userId: row.id, kind: g.kind, value: g.value }).run();
+    return row.id;
+  });
+  return { id, password: input.password ? null : password };
+}
+
+function enabledAdminsOtherThan(db: Db, userId: number): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(users)
+      .where(and(eq(users.role, "admin"), eq(users.disabled, false), ne(users.id, userId)))
+      .get()?.n ?? 0
+  );
+}
+
+/** Refuses changes that would leave nobody able to administer the manager. */
+function guardLastAdmin(db: Db, userId: number, what: string) {
+  const row = requireUser(db, userId);
+  if (row.role === "admin" && !row.disabled && enabledAdminsOtherThan(db, userId) === 0) {
+    throw new UserError(`cannot ${what} "${row.username}": it is the last enabled admin`, "forbidden");
+  }
+}
+
+export function updateUser(db: Db, userId: number, change: { role?: Role; grants?: { kind: GrantKind; value: string }[] }) {
+  const row = requireUser(db, userId);
+  if (change.role && change.role !== "admin") guardLastAdmin(db, userId, "demote");
+  db.transaction((tx) => {
+    if (change.role && change.role !== row.role) {
+      tx.update(users)
+        .set({ role: change.role, sessionVersion: row.sessionVersion + 1 })
+        .where(eq(users.id, userId))
+        .run();
+    }
+    if (change.grants) {
+      tx.delete(grants).where(eq(grants.userId, userId)).run();
+      for (const g of change.grants) tx.insert(grants).values({ userId, kind: g.kind, value: g.value }).run();
+    }
+  });
+  return { username: row.username };
+}
+
+export function setDisabled(db: Db, userId: number, disabled: boolean, actingUserId: number) {
+  if (disabled && userId === actingUserId) throw new UserError("you cannot disable your own account", "forbidden");
+  if (disabled) guardLastAdmin(db, userId, "disable");
+  const row = requireUser(db, userId);
+  db.update(users)
+    .set({ disabled, sessionVersion: row.sessionVersion + 1 })
+    .where(eq(users.id, userId))
+    .run();
+  return { username: row.username };
+}
+
+/** Sets a new generated password and ends the user's sessions; the password is shown to the admin once. */
+export async function resetPassword(db: Db, userId: number) {
+  const row = requireUser(db, userId);
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  db.update(users)
+    .set({ passwordHash, sessionVersion: row.sessionVersion + 1 })
+    .where(eq(users.id, userId))
+    .run();
+  return { username: row.username, password };
+}
+
+export async function changeOwnPassword(db: Db, userId: number, current: string, next: string) {
+  const row = requireUser(db, userId);
+  if (!(await verifyPassword(current, row.passwordHash))) throw new UserError("current password is wrong", "invalid");
+  const passwordHash = await hashPassword(next);
+  db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
+}
+
+export function recordLogin(db: Db, userId: number) {
+  db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId)).run();
+}
