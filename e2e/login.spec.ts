@@ -22,8 +22,9 @@ test("a wrong password gets one generic error and no session", async ({ page }) 
 
 test("the admin signs in, sees this host's real data from libvirt, and signs out", async ({ page }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
-  const host = page.getByRole("region", { name: new RegExp(os.hostname()) });
+  const host = page.getByRole("region", { name: `${os.hostname()} (qemu:///system)` });
   await expect(host).toBeVisible();
+  await expect(host.getByText(os.hostname(), { exact: true })).toBeVisible();
   await expect(host.getByText("libvirt", { exact: true })).toBeVisible();
   await expect(host.getByText(/^9\.\d+\.\d+$/)).toBeVisible();
   await expect(host.getByText(/^QEMU \d+\.\d+\.\d+$/)).toBeVisible();

@@ -47,7 +47,7 @@ export default async function DashboardPage() {
               <Fact label="Hostname" value={info.hostname} />
               <Fact label="libvirt" value={info.libvirtVersion} />
               <Fact label="Hypervisor" value={`${info.hypervisor} ${info.hypervisorVersion}`} />
-              <Fact label="CPU model" value={info.cpuModel} />
+              <Fact label="CPU model" value={`${info.cpuModel} (${info.arch})`} />
               <Fact label="CPUs" value={`${info.cpus} (${info.sockets} socket × ${info.cores} cores × ${info.threads} threads, ${info.mhz} MHz)`} />
               <Fact label="Memory" value={`${formatBytes(info.memoryFreeBytes)} free of ${formatBytes(info.memoryBytes)}`} />
               <Fact label="Virtual machines" value={`${info.activeDomains} running, ${info.inactiveDomains} stopped`} />

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { Icon } from "./icons";
+import { useHydrated } from "./use-hydrated";
 import { applyTheme, THEME_STORAGE_KEY, THEMES, type Theme } from "./theme";
 
 const LABEL: Record<Theme, string> = { system: "System theme", light: "Light theme", dark: "Dark theme" };
@@ -10,6 +11,7 @@ const ICON = { system: "monitor", light: "sun", dark: "moon" } as const;
 /** Cycles system → light → dark; "system" keeps following the OS setting as it changes. */
 export function ThemeToggle() {
   const [theme, setTheme] = useState<Theme>("system");
+  const hydrated = useHydrated();
 
   useEffect(() => {
     const saved = localStorage.getItem(THEME_STORAGE_KEY);
@@ -32,7 +34,7 @@ export function ThemeToggle() {
   }
 
   return (
-    <button type="button" className="btn btn-secondary px-3" onClick={next} aria-label={`${LABEL[theme]} (change theme)`} title={LABEL[theme]}>
+    <button type="button" className="btn btn-secondary px-3" onClick={next} disabled={!hydrated} aria-label={`${LABEL[theme]} (change theme)`} title={LABEL[theme]}>
       <Icon name={ICON[theme]} />
     </button>
   );

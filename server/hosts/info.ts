@@ -1,11 +1,13 @@
 import type { Db } from "../db/client";
-import { getHost } from "./service";
+import { hostConnection, withContext } from "./connection";
+import { child, parseXml, textOf } from "../xml/codec";
 
 export interface HostInfo {
   hostname: string;
   libvirtVersion: string;
   hypervisor: string;
   hypervisorVersion: string;
+  arch: string;
   cpuModel: string;
   cpus: number;
   mhz: number;
@@ -18,7 +20,48 @@ export interface HostInfo {
   inactiveDomains: number;
 }
 
+/** The host CPU's model name as libvirt's capabilities report it (nodeGetInfo only gives the architecture). */
+export function cpuModelFromCapabilities(xml: string): string | null {
+  const cpu = child(child(child(parseXml(xml, "host capabilities"), "capabilities"), "host"), "cpu");
+  return textOf(cpu?.model) ?? null;
+}
+
+/** libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release. */
+export function formatLibvirtVersion(v: bigint | number): string {
+  const n = Number(v);
+  return `${Math.floor(n / 1_000_000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
+}
+
 export async function readHostInfo(db: Db, hostId: string): Promise<HostInfo> {
-  const host = getHost(db, hostId);
-  throw new Error(`host info for ${host.id} needs the libvirt client`);
+  const { host, conn } = hostConnection(db, hostId);
+  return withContext(`host "${host.id}" (${host.uri})`, async () => {
+    const [hostname, libVersion, hvType, hvVersion, node, free, active, inactive, caps] = await Promise.all([
+      conn.connectGetHostname(),
+      conn.connectGetLibVersion(),
+      conn.connectGetType(),
+      conn.connectGetVersion(),
+      conn.nodeGetInfo(),
+      conn.nodeGetFreeMemory(),
+      conn.connectNumOfDomains(),
+      conn.connectNumOfDefinedDomains(),
+      conn.connectGetCapabilities(),
+    ]);
+    return {
+      hostname,
+      libvirtVersion: formatLibvirtVersion(libVersion),
+      hypervisor: hvType,
+      hypervisorVersion: formatLibvirtVersion(hvVersion),
+      arch: node.model,
+      cpuModel: cpuModelFromCapabilities(caps) ?? node.model,
+      cpus: node.cpus,
+      mhz: node.mhz,
+      sockets: node.sockets,
+      cores: node.cores,
+      threads: node.threads,
+      memoryBytes: Number(node.memory) * 1024,
+      memoryFreeBytes: Number(free),
+      activeDomains: active,
+      inactiveDomains: inactive,
+    };
+  });
 }

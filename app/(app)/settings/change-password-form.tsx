@@ -4,11 +4,13 @@ import { useState, type FormEvent } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "../../_components/trpc";
 import { FormStatus } from "../../_components/form-status";
+import { useHydrated } from "../../_components/use-hydrated";
 
 export function ChangePasswordForm() {
   const trpc = useTRPC();
   const change = useMutation(trpc.auth.changePassword.mutationOptions());
   const [mismatch, setMismatch] = useState(false);
+  const hydrated = useHydrated();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -24,7 +26,7 @@ export function ChangePasswordForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-3">
+    <form onSubmit={onSubmit} method="post" className="space-y-3">
       <div>
         <label htmlFor="currentPassword" className="mb-1 block text-sm font-medium">
           Current password
@@ -50,7 +52,7 @@ export function ChangePasswordForm() {
         error={mismatch ? "The new passwords do not match." : (change.error?.message ?? null)}
         success={change.isSuccess ? "Password changed." : null}
       />
-      <button type="submit" className="btn btn-primary" disabled={change.isPending}>
+      <button type="submit" className="btn btn-primary" disabled={change.isPending || !hydrated}>
         {change.isPending ? "Saving…" : "Change password"}
       </button>
     </form>

@@ -8,6 +8,7 @@ import { ROLES, type Role } from "@/server/auth/roles";
 import { useTRPC } from "../../_components/trpc";
 import { FormStatus } from "../../_components/form-status";
 import { formatDateTime } from "../../_components/format";
+import { useHydrated } from "../../_components/use-hydrated";
 import { formatGrants, parseGrants } from "./grants-text";
 
 function OneTimePassword({ username, password }: { username: string; password: string }) {
@@ -35,6 +36,7 @@ function CreateUserForm() {
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
   const [grantsError, setGrantsError] = useState<string | null>(null);
   const [created, setCreated] = useState<{ username: string; password: string | null } | null>(null);
+  const hydrated = useHydrated();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -61,39 +63,39 @@ function CreateUserForm() {
       <h2 id="create-user-heading" className="mb-4 text-lg font-semibold">
         Add a user
       </h2>
-      <form onSubmit={onSubmit} className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <label className="text-sm">
-          New username
-          <input name="username" required autoComplete="off" className="input mt-1" />
-        </label>
-        <label className="text-sm">
-          Role
-          <select name="role" defaultValue="viewer" className="input mt-1">
+      <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        <div className="text-sm">
+          <label htmlFor="new-username">New username</label>
+          <input id="new-username" name="username" required autoComplete="off" className="input mt-1" />
+        </div>
+        <div className="text-sm">
+          <label htmlFor="new-role">Role</label>
+          <select id="new-role" name="role" defaultValue="viewer" className="input mt-1">
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
             ))}
           </select>
-        </label>
-        <label className="text-sm">
-          Initial password
-          <input name="password" type="password" autoComplete="new-password" className="input mt-1" aria-describedby="pw-hint" />
+        </div>
+        <div className="text-sm">
+          <label htmlFor="new-password">Initial password</label>
+          <input id="new-password" name="password" type="password" autoComplete="new-password" className="input mt-1" aria-describedby="pw-hint" />
           <span id="pw-hint" className="mt-1 block text-xs text-slate-500">
             Leave empty to generate one.
           </span>
-        </label>
-        <label className="text-sm">
-          VM grants
-          <textarea name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby="grants-hint" />
+        </div>
+        <div className="text-sm">
+          <label htmlFor="new-grants">VM grants</label>
+          <textarea id="new-grants" name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby="grants-hint" />
           <span id="grants-hint" className="mt-1 block text-xs text-slate-500">
             One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.
           </span>
-        </label>
+        </div>
         <div className="space-y-3 sm:col-span-2">
           <FormStatus error={grantsError ?? create.error?.message ?? null} success={created && !created.password ? `User ${created.username} created.` : null} />
           {created?.password && <OneTimePassword username={created.username} password={created.password} />}
-          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+          <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
             {create.isPending ? "Creating…" : "Create user"}
           </button>
         </div>
@@ -129,9 +131,10 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
         <span className="ml-auto text-xs text-slate-500">last sign-in {formatDateTime(user.lastLoginAt)}</span>
       </div>
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <label className="text-sm">
-          Role of {user.username}
+        <div className="text-sm">
+          <label htmlFor={`role-${user.id}`}>Role of {user.username}</label>
           <select
+            id={`role-${user.id}`}
             className="input mt-1"
             value={user.role}
             onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })}
@@ -143,11 +146,11 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
               </option>
             ))}
           </select>
-        </label>
-        <label className="text-sm">
-          Grants of {user.username}
-          <textarea rows={2} className="input mt-1 font-mono" value={grantsText} onChange={(e) => setGrantsText(e.target.value)} />
-        </label>
+        </div>
+        <div className="text-sm">
+          <label htmlFor={`grants-${user.id}`}>Grants of {user.username}</label>
+          <textarea id={`grants-${user.id}`} rows={2} className="input mt-1 font-mono" value={grantsText} onChange={(e) => setGrantsText(e.target.value)} />
+        </div>
       </div>
       <FormStatus error={error} />
       {reset.data && <OneTimePassword username={user.username} password={reset.data.generatedPassword} />}
