@@ -1,0 +1,58 @@
+/**
+ * Error codes of the agent protocol. The five standard codes are JSON-RPC 2.0's;
+ * the application codes live in the range the specification reserves for
+ * implementation-defined server errors (-32000..-32099).
+ */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  PermissionDenied: -32000,
+  PathNotAllowed: -32001,
+  NotFound: -32002,
+  Timeout: -32003,
+  TooLarge: -32004,
+  Busy: -32005,
+  IoError: -32006,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
+
+/** One line per code; PROTOCOL.md's error table is generated from this. */
+export const errorCodeMeanings: Record<ErrorCodeName, string> = {
+  ParseError: 'The line is not valid JSON (the response id is null).',
+  InvalidRequest: 'The JSON is not a valid JSON-RPC 2.0 request, or a batch is empty.',
+  MethodNotFound: 'The method does not exist (or is unknown to this agent version).',
+  InvalidParams: 'The params do not match the method\'s schema; `data.issues` lists the problems.',
+  InternalError: 'The agent failed unexpectedly while handling the request.',
+  PermissionDenied:
+    'The feature is disabled in the agent config (exec, file read/write, power), the command is not in `allowed_commands`, or the OS refused access (EACCES/EPERM).',
+  PathNotAllowed: 'The path, after resolving symlinks, is outside `allowed_paths`, or is not absolute.',
+  NotFound: 'The file, directory or command does not exist.',
+  Timeout: 'An operation the agent waited for did not finish in time.',
+  TooLarge: 'A request line, file chunk or response exceeds a configured size limit.',
+  Busy: 'The agent is already handling its maximum number of concurrent requests.',
+  IoError: 'The operating system reported an I/O error; `data.errno` names it (e.g. ENOSPC, EISDIR).',
+};
+
+/** An error that travels on the wire as a JSON-RPC error object. */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+
+  toJSON(): { code: number; message: string; data?: unknown } {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}

@@ -1,0 +1,85 @@
+/** Hard upper bound of one message on the wire (DESIGN §4). */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+export type DecodedItem =
+  | { kind: 'line'; line: Buffer }
+  /** A line longer than the limit; its bytes were dropped and decoding resumes after its newline. */
+  | { kind: 'overflow'; limit: number };
+
+/**
+ * Splits a byte stream into newline-terminated lines. An over-long line is
+ * reported once, as soon as it crosses the limit, and its remaining bytes are
+ * skipped without being kept, so a hostile peer cannot make us buffer it.
+ */
+export class LineDecoder {
+  private readonly limit: number;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private skipping = false;
+
+  constructor(limit: number = MAX_LINE_BYTES) {
+    this.limit = limit;
+  }
+
+  push(chunk: Buffer): DecodedItem[] {
+    const items: DecodedItem[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline;
+      this.take(chunk.subarray(start, end), items);
+      if (newline === -1) break;
+      this.finishLine(items);
+      start = newline + 1;
+    }
+    return items;
+  }
+
+  /** Drops a partial line, e.g. when the peer reconnects. */
+  reset(): void {
+    this.chunks = [];
+    this.buffered = 0;
+    this.skipping = false;
+  }
+
+  private take(part: Buffer, items: DecodedItem[]): void {
+    if (this.skipping || part.length === 0) return;
+    if (this.buffered + part.length > this.limit) {
+      this.chunks = [];
+      this.buffered = 0;
+      this.skipping = true;
+      items.push({ kind: 'overflow', limit: this.limit });
+      return;
+    }
+    this.chunks.push(part);
+    this.buffered += part.length;
+  }
+
+  private finishLine(items: DecodedItem[]): void {
+    if (this.skipping) {
+      this.skipping = false;
+      return;
+    }
+    // A single chunk is a view into the caller's buffer: copy it so the line does not pin that buffer.
+    let line = this.chunks.length === 1 ? Buffer.from(this.chunks[0]!) : Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [];
+    this.buffered = 0;
+    if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, -1);
+    if (!isBlank(line)) items.push({ kind: 'line', line });
+  }
+}
+
+function isBlank(line: Buffer): boolean {
+  for (const byte of line) {
+    if (byte !== 0x20 && byte !== 0x09) return false;
+  }
+  return true;
+}
+
+/** One message as one line; JSON.stringify escapes every newline inside strings. */
+export function encodeLine(message: unknown): Buffer {
+  return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+}

@@ -1,0 +1,16 @@
+/** The agent protocol, shared by the guest agent and the host's guest channel hub. */
+export { AgentClient } from './client';
+export type { AgentClientEvents, AgentClientOptions, CallOptions, SyncOptions } from './client';
+export { ErrorCode, errorCodeMeanings, RpcError } from './errors';
+export type { ErrorCodeName, ErrorCodeValue } from './errors';
+export { encodeLine, LineDecoder, MAX_LINE_BYTES } from './framing';
+export type { DecodedItem } from './framing';
+export * from './jsonrpc';
+export { capabilities, isMethodName, methodNames, methods } from './methods';
+export type { Capability, MethodName, MethodParams, MethodResult, MethodSpec } from './methods';
+export { isNotificationName, notifications } from './notifications';
+export type { NotificationName, NotificationParams, NotificationSpec } from './notifications';
+export type { AgentInfo } from './schemas/core';
+export type { ExecParams, ExecResult } from './schemas/exec';
+export type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, ProcessList, SystemInfo, UserSession } from './schemas/system';
+export { AGENT_PORT_NAME, PROTOCOL_VERSION } from './version';

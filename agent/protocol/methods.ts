@@ -1,0 +1,315 @@
+import type { z } from 'zod';
+import { agentInfoParams, agentInfoResult, pingParams, pingResult, syncParams, syncResult } from './schemas/core';
+import { execParams, execResult } from './schemas/exec';
+import {
+  fileListParams,
+  fileListResult,
+  fileReadParams,
+  fileReadResult,
+  fileStatParams,
+  fileStatResult,
+  fileWriteParams,
+  fileWriteResult,
+} from './schemas/files';
+import { powerParams, powerResult } from './schemas/power';
+import {
+  diskUsageParams,
+  diskUsageResult,
+  listProcessesParams,
+  listProcessesResult,
+  metricsParams,
+  metricsResult,
+  networkInfoParams,
+  networkInfoResult,
+  systemInfoParams,
+  systemInfoResult,
+  usersParams,
+  usersResult,
+} from './schemas/system';
+import { exampleAgentInfo, exampleMetrics } from './examples';
+
+/**
+ * A feature the agent announces in `get_agent_info.capabilities`. A method whose
+ * capability is absent answers PermissionDenied (disabled in config) or MethodNotFound
+ * (an older agent that never had it).
+ */
+export const capabilities = [
+  'core',
+  'system.info',
+  'network.info',
+  'disk.usage',
+  'metrics',
+  'processes',
+  'users',
+  'exec',
+  'file.read',
+  'file.write',
+  'power',
+  'telemetry',
+] as const;
+export type Capability = (typeof capabilities)[number];
+
+export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  params: P;
+  result: R;
+  capability: Capability;
+  summary: string;
+  example: { params: z.input<P>; result: z.output<R> };
+}
+
+function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
+  return spec;
+}
+
+/** The single source of truth: the agent dispatches from it, the host client types from it, PROTOCOL.md is generated from it. */
+export const methods = {
+  ping: method({
+    params: pingParams,
+    result: pingResult,
+    capability: 'core',
+    summary: 'Liveness check.',
+    example: { params: {}, result: { pong: true, time: '2025-01-01T12:00:00.000Z' } },
+  }),
+  sync: method({
+    params: syncParams,
+    result: syncResult,
+    capability: 'core',
+    summary: 'Handshake: returns the id it was given. The host discards every line before this answer.',
+    example: { params: { id: 'c1f0a7d2e9b34c55' }, result: { id: 'c1f0a7d2e9b34c55' } },
+  }),
+  get_agent_info: method({
+    params: agentInfoParams,
+    result: agentInfoResult,
+    capability: 'core',
+    summary: 'Agent version, protocol version, capability list and platform.',
+    example: { params: {}, result: exampleAgentInfo },
+  }),
+  get_system_info: method({
+    params: systemInfoParams,
+    result: systemInfoResult,
+    capability: 'system.info',
+    summary: 'OS (from os-release), kernel, hostname, uptime, boot time, timezone, CPU and memory.',
+    example: {
+      params: {},
+      result: {
+        hostname: 'web-1',
+        os: {
+          id: 'debian',
+          name: 'Debian GNU/Linux',
+          version: '12 (bookworm)',
+          version_id: '12',
+          pretty_name: 'Debian GNU/Linux 12 (bookworm)',
+        },
+        kernel: { name: 'Linux', release: '6.1.0-28-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1' },
+        arch: 'x64',
+        uptime_s: 3600.5,
+        boot_time: '2025-01-01T11:00:00.000Z',
+        timezone: 'Europe/Berlin',
+        cpu: { model: 'QEMU Virtual CPU version 2.5+', count: 2 },
+        memory: { total_bytes: 2084343808, available_bytes: 1610612736 },
+      },
+    },
+  }),
+  get_network_info: method({
+    params: networkInfoParams,
+    result: networkInfoResult,
+    capability: 'network.info',
+    summary: 'Interfaces with MAC, addresses and prefixes, link state and traffic counters.',
+    example: {
+      params: {},
+      result: {
+        interfaces: [
+          {
+            name: 'eth0',
+            mac: '52:54:00:12:34:56',
+            up: true,
+            oper_state: 'up',
+            mtu: 1500,
+            addresses: [
+              { family: 'ipv4', address: '192.168.122.10', prefix: 24 },
+              { family: 'ipv6', address: 'fe80::5054:ff:fe12:3456', prefix: 64 },
+            ],
+            rx_bytes: 1048576,
+            tx_bytes: 524288,
+            rx_packets: 900,
+            tx_packets: 700,
+            rx_errors: 0,
+            tx_errors: 0,
+          },
+        ],
+      },
+    },
+  }),
+  get_disk_usage: method({
+    params: diskUsageParams,
+    result: diskUsageResult,
+    capability: 'disk.usage',
+    summary: 'Mounted filesystems with space and inode usage.',
+    example: {
+      params: {},
+      result: {
+        filesystems: [
+          {
+            device: '/dev/vda1',
+            mountpoint: '/',
+            fstype: 'ext4',
+            read_only: false,
+            total_bytes: 21474836480,
+            used_bytes: 5368709120,
+            free_bytes: 16106127360,
+            available_bytes: 15032385536,
+            inodes_total: 1310720,
+            inodes_used: 120000,
+            inodes_free: 1190720,
+          },
+        ],
+      },
+    },
+  }),
+  get_metrics: method({
+    params: metricsParams,
+    result: metricsResult,
+    capability: 'metrics',
+    summary: 'CPU percentage and disk/network rates since the previous sample, load, memory and swap.',
+    example: { params: {}, result: exampleMetrics },
+  }),
+  list_processes: method({
+    params: listProcessesParams,
+    result: listProcessesResult,
+    capability: 'processes',
+    summary: 'Processes with user, command line, CPU percentage and resident memory.',
+    example: {
+      params: { sort_by: 'memory', limit: 1 },
+      result: {
+        total: 87,
+        processes: [
+          {
+            pid: 512,
+            ppid: 1,
+            user: 'postgres',
+            name: 'postgres',
+            command: '/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main',
+            state: 'S',
+            cpu_percent: 1.5,
+            rss_bytes: 73400320,
+            threads: 1,
+            started_at: '2025-01-01T11:00:05.000Z',
+          },
+        ],
+      },
+    },
+  }),
+  get_users: method({
+    params: usersParams,
+    result: usersResult,
+    capability: 'users',
+    summary: 'Logged-in sessions (utmp on Linux).',
+    example: {
+      params: {},
+      result: {
+        sessions: [
+          { user: 'alice', terminal: 'pts/0', host: '192.168.122.1', login_time: '2025-01-01T11:30:00.000Z', pid: 1234 },
+        ],
+      },
+    },
+  }),
+  exec_command: method({
+    params: execParams,
+    result: execResult,
+    capability: 'exec',
+    summary:
+      'Runs a program without a shell in its own process group; the timeout kills the whole group; output is capped.',
+    example: {
+      params: { command: 'uname', args: ['-r'], timeout_ms: 5000 },
+      result: {
+        pid: 4321,
+        exit_code: 0,
+        signal: null,
+        stdout: '6.1.0-28-amd64\n',
+        stderr: '',
+        encoding: 'utf8',
+        timed_out: false,
+        truncated: false,
+        duration_ms: 3.2,
+      },
+    },
+  }),
+  file_stat: method({
+    params: fileStatParams,
+    result: fileStatResult,
+    capability: 'file.read',
+    summary: 'Type, size, mode, owner and mtime of a path; optionally the SHA-256 of the whole file.',
+    example: {
+      params: { path: '/tmp/report.txt', sha256: true },
+      result: {
+        path: '/tmp/report.txt',
+        type: 'file',
+        size: 5,
+        mode: 420,
+        uid: 0,
+        gid: 0,
+        mtime: '2025-01-01T12:00:00.000Z',
+        sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+      },
+    },
+  }),
+  file_list: method({
+    params: fileListParams,
+    result: fileListResult,
+    capability: 'file.read',
+    summary: 'Directory entries (symlinks are listed, not followed).',
+    example: {
+      params: { path: '/tmp' },
+      result: {
+        path: '/tmp',
+        entries: [{ name: 'report.txt', type: 'file', size: 5, mode: 420, mtime: '2025-01-01T12:00:00.000Z' }],
+        truncated: false,
+      },
+    },
+  }),
+  file_read: method({
+    params: fileReadParams,
+    result: fileReadResult,
+    capability: 'file.read',
+    summary: 'One chunk of a file, base64-encoded. Read large files in a loop until `eof`.',
+    example: {
+      params: { path: '/tmp/report.txt', offset: 0, length: 65536 },
+      result: { content_base64: 'aGVsbG8=', length: 5, eof: true, size: 5 },
+    },
+  }),
+  file_write: method({
+    params: fileWriteParams,
+    result: fileWriteResult,
+    capability: 'file.write',
+    summary:
+      'Without offset: replaces the file atomically (temp file + rename). With offset: writes in place, for chunked uploads.',
+    example: {
+      params: { path: '/tmp/report.txt', content_base64: 'aGVsbG8=', mode: 420 },
+      result: { path: '/tmp/report.txt', bytes_written: 5, size: 5 },
+    },
+  }),
+  shutdown: method({
+    params: powerParams,
+    result: powerResult,
+    capability: 'power',
+    summary: 'Powers the guest off. The agent answers first, then acts.',
+    example: { params: {}, result: { accepted: true, method: 'systemd' } },
+  }),
+  reboot: method({
+    params: powerParams,
+    result: powerResult,
+    capability: 'power',
+    summary: 'Reboots the guest. The agent answers first, then acts.',
+    example: { params: { force: true }, result: { accepted: true, method: 'systemd' } },
+  }),
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;
+export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['result']>;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { count, noParams, timestamp } from './common';
+
+export const pingParams = noParams;
+export const pingResult = z.object({
+  pong: z.literal(true),
+  time: timestamp.describe("the guest's clock, for skew checks"),
+});
+
+export const syncParams = z.strictObject({
+  id: z.union([z.string().min(1), z.number()]).describe('a fresh random value chosen by the host'),
+});
+export const syncResult = z.object({ id: z.union([z.string(), z.number()]).describe('the same value') });
+
+export const agentInfoParams = noParams;
+export const agentInfoResult = z.object({
+  name: z.literal('kvmmanager-agent'),
+  version: z.string().describe('agent release'),
+  protocol_version: z.number().int().positive(),
+  capabilities: z.array(z.string()).describe('features enabled by this agent and its config'),
+  platform: z.object({
+    os: z.enum(['linux', 'windows']),
+    arch: z.string(),
+    hostname: z.string(),
+    node_version: z.string(),
+  }),
+  limits: z.object({
+    max_request_bytes: count,
+    max_file_chunk_bytes: count,
+    exec_output_max_bytes: count.describe('per stream'),
+    exec_max_timeout_ms: count,
+  }),
+  pid: count,
+  started_at: timestamp,
+});
+export type AgentInfo = z.infer<typeof agentInfoResult>;

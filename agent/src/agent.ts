@@ -1,0 +1,101 @@
+import os from 'node:os';
+import { MAX_LINE_BYTES } from '../protocol/framing';
+import type { AgentInfo } from '../protocol/index';
+import { makeNotification } from '../protocol/jsonrpc';
+import { capabilities } from '../protocol/methods';
+import { PROTOCOL_VERSION } from '../protocol/version';
+import { Channel } from './channel';
+import type { AgentConfig } from './config';
+import type { Logger } from './log';
+import type { Platform } from './platform/platform';
+import { Dispatcher } from './rpc/dispatcher';
+import { buildHandlers, disabledReason } from './rpc/handlers';
+import type { Transport } from './transport/transport';
+import { AGENT_NAME, AGENT_VERSION } from './version';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  platform: Platform;
+  transport: Transport;
+  log: Logger;
+}
+
+export class Agent {
+  private readonly channel: Channel;
+  private readonly dispatcher: Dispatcher;
+  private readonly startedAt = new Date().toISOString();
+  private telemetryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AgentOptions) {
+    const { config, platform, transport, log } = options;
+    this.channel = new Channel(transport, config.max_request_bytes, log);
+    this.dispatcher = new Dispatcher({
+      handlers: buildHandlers({ config, platform, log, agentInfo: () => this.info() }),
+      disabledReason: (capability) => disabledReason(config, capability),
+      maxConcurrent: config.max_concurrent_requests,
+      // Our own answers may use the whole protocol limit even when requests are limited further.
+      maxLineBytes: MAX_LINE_BYTES,
+      log,
+    });
+  }
+
+  start(): void {
+    const { log, config } = this.options;
+    this.channel.on('connect', () => void this.channel.send(makeNotification('agent.ready', this.info())));
+    this.channel.on('line', (line) => void this.answer(line));
+    this.channel.on('overflow', (limit) => {
+      log.warn('request line too long, skipped to the next line', { limit });
+      void this.channel.sendLine(this.dispatcher.overflowLine(limit));
+    });
+    if (config.telemetry_interval_s > 0) {
+      this.telemetryTimer = setInterval(() => void this.sendTelemetry(), config.telemetry_interval_s * 1000);
+    }
+    log.info('agent started', { version: AGENT_VERSION, transport: this.channel.kind, pid: process.pid });
+    this.channel.start();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.telemetryTimer);
+    await this.channel.stop();
+  }
+
+  info(): AgentInfo {
+    const { config, platform } = this.options;
+    return {
+      name: AGENT_NAME,
+      version: AGENT_VERSION,
+      protocol_version: PROTOCOL_VERSION,
+      capabilities: capabilities.filter((capability) =>
+        capability === 'telemetry' ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
+      ),
+      platform: { os: platform.os, arch: os.arch(), hostname: os.hostname(), node_version: process.version },
+      limits: {
+        max_request_bytes: config.max_request_bytes,
+        max_file_chunk_bytes: config.max_file_chunk_bytes,
+        exec_output_max_bytes: config.exec_output_max_bytes,
+        exec_max_timeout_ms: config.exec_max_timeout_ms,
+      },
+      pid: process.pid,
+      started_at: this.startedAt,
+    };
+  }
+
+  private async answer(line: Buffer): Promise<void> {
+    try {
+      const outcome = await this.dispatcher.dispatch(line);
+      if (outcome.line) await this.channel.sendLine(outcome.line);
+      for (const action of outcome.after) action();
+    } catch (error) {
+      this.options.log.error('failed to answer a request', { error: (error as Error).message });
+    }
+  }
+
+  private async sendTelemetry(): Promise<void> {
+    try {
+      const metrics = await this.options.platform.metrics();
+      await this.channel.send(makeNotification('telemetry', metrics));
+    } catch (error) {
+      this.options.log.warn('telemetry sample failed', { error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { MAX_LINE_BYTES } from '../protocol/framing';
+
+const MiB = 1024 * 1024;
+
+const absolute = z.string().refine((value) => path.isAbsolute(value), { message: 'must be an absolute path' });
+const argv = z.array(z.string().min(1)).min(1);
+
+function configSchema(defaultAllowedPaths: string[]) {
+  return z
+    .strictObject({
+      allowed_paths: z.array(absolute).default(defaultAllowedPaths),
+      allowed_commands: z.array(z.string().min(1)).optional(),
+      exec_enabled: z.boolean().default(false),
+      file_read_enabled: z.boolean().default(true),
+      file_write_enabled: z.boolean().default(true),
+      power_enabled: z.boolean().default(true),
+      power_commands: z.strictObject({ shutdown: argv.optional(), reboot: argv.optional() }).optional(),
+      telemetry_interval_s: z.number().min(0).max(86_400).default(10),
+      max_request_bytes: z.number().int().min(4096).max(MAX_LINE_BYTES).default(MAX_LINE_BYTES),
+      max_file_chunk_bytes: z.number().int().min(1).max(8 * MiB).default(4 * MiB),
+      exec_output_max_bytes: z.number().int().min(1).max(4 * MiB).default(MiB),
+      exec_default_timeout_ms: z.number().int().positive().default(30_000),
+      exec_max_timeout_ms: z.number().int().positive().default(600_000),
+      max_concurrent_requests: z.number().int().min(1).max(10_000).default(128),
+      log_level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    })
+    .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
+      message: 'exec_default_timeout_ms must not exceed exec_max_timeout_ms',
+      path: ['exec_default_timeout_ms'],
+    });
+}
+
+export type AgentConfig = z.output<ReturnType<typeof configSchema>>;
+export type LogLevel = AgentConfig['log_level'];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses config text; every problem is reported with the key it concerns. */
+export function parseConfig(text: string, source: string, defaultAllowedPaths: string[]): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config ${source}: invalid JSON: ${(error as Error).message}`);
+  }
+  const parsed = configSchema(defaultAllowedPaths).safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  throw new ConfigError(`config ${source}: ${problems.join('; ')}`);
+}
+
+export function defaultConfig(defaultAllowedPaths: string[]): AgentConfig {
+  return parseConfig('{}', '(defaults)', defaultAllowedPaths);
+}
+
+/**
+ * A missing file at the default location means "use the secure defaults"; a file
+ * named explicitly on the command line must exist.
+ */
+export async function loadConfig(file: string, explicit: boolean, defaultAllowedPaths: string[]): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return defaultConfig(defaultAllowedPaths);
+    throw new ConfigError(`config ${file}: cannot read: ${(error as Error).message}`);
+  }
+  return parseConfig(text, file, defaultAllowedPaths);
+}

@@ -1,0 +1,49 @@
+import { AGENT_PORT_NAME, PROTOCOL_VERSION } from '../protocol/version';
+import { Agent } from './agent';
+import { parseCli, usage, UsageError } from './cli';
+import { ConfigError, loadConfig } from './config';
+import { Logger } from './log';
+import { selectPlatform } from './platform/select';
+import { chooseSink } from './syslog';
+import { selectTransport } from './transport/select';
+import { AGENT_VERSION } from './version';
+
+/** sysexits(3): lets the service manager tell a bad config or command line from a crash. */
+const EX_USAGE = 64;
+const EX_SOFTWARE = 70;
+const EX_CONFIG = 78;
+
+async function main(): Promise<void> {
+  const cli = parseCli(process.argv.slice(2));
+  if (cli.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (cli.version) {
+    process.stdout.write(`kvmmanager-agent ${AGENT_VERSION} (protocol ${PROTOCOL_VERSION})\n`);
+    return;
+  }
+  const platform = selectPlatform(process.platform);
+  const config = await loadConfig(cli.configPath ?? platform.defaultConfigPath, cli.configPath !== undefined, platform.defaultAllowedPaths);
+  const log = new Logger(config.log_level, chooseSink(process.env, process.platform));
+  process.on('uncaughtException', (error) => {
+    log.error('unexpected failure, exiting', { error: error.stack ?? error.message });
+    process.exit(EX_SOFTWARE);
+  });
+  const transport = await selectTransport(cli.devicePath ?? platform.devicePath(AGENT_PORT_NAME), process.platform, log);
+  const agent = new Agent({ config, platform, transport, log });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info('stopping', { signal });
+      void agent.stop().finally(() => process.exit(0));
+    });
+  }
+  agent.start();
+}
+
+main().catch((error: unknown) => {
+  const exitCode = error instanceof UsageError ? EX_USAGE : error instanceof ConfigError ? EX_CONFIG : EX_SOFTWARE;
+  process.stderr.write(`kvmmanager-agent: ${(error as Error).message}\n`);
+  if (error instanceof UsageError) process.stderr.write(`${usage}\n`);
+  process.exit(exitCode);
+});

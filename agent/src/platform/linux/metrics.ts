@@ -1,0 +1,104 @@
+import { readdir } from 'node:fs/promises';
+import os from 'node:os';
+import type { Metrics } from '../../../protocol/index';
+import { delay } from '../../delay';
+import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, type CpuTimes, type DiskCounters, type NetCounters } from './procfs';
+import { readText } from './read';
+
+export interface MetricsSample {
+  at: number;
+  cpu: CpuTimes;
+  disks: DiskCounters[];
+  net: NetCounters[];
+  memory: Map<string, number>;
+}
+
+/** Without an earlier sample the rates need a baseline this long. */
+const BASELINE_MS = 250;
+/** Older samples say little about "now"; take a fresh baseline instead. */
+const STALE_MS = 10 * 60_000;
+const VIRTUAL_DISK = /^(loop|ram|zram|dm-|md|sr|fd)\d*/;
+
+async function readSample(): Promise<MetricsSample> {
+  const [stat, diskstats, netdev, meminfo, blockDevices] = await Promise.all([
+    readText('/proc/stat'),
+    readText('/proc/diskstats'),
+    readText('/proc/net/dev'),
+    readText('/proc/meminfo'),
+    readdir('/sys/block').catch(() => [] as string[]),
+  ]);
+  const whole = new Set(blockDevices.filter((name) => !VIRTUAL_DISK.test(name)));
+  return {
+    at: Date.now(),
+    cpu: parseProcStat(stat ?? '').cpu,
+    disks: parseDiskstats(diskstats ?? '').filter((disk) => whole.has(disk.name)),
+    net: parseNetDev(netdev ?? ''),
+    memory: parseMeminfo(meminfo ?? ''),
+  };
+}
+
+/** CPU percentage and rates are differences to the previous sample, whoever asked for it. */
+export class LinuxMetrics {
+  private previous: MetricsSample | null = null;
+
+  async sample(): Promise<Metrics> {
+    let before = this.previous;
+    if (!before || Date.now() - before.at > STALE_MS) {
+      before = await readSample();
+      await delay(BASELINE_MS);
+    }
+    const now = await readSample();
+    this.previous = now;
+    return computeMetrics(before, now, os.loadavg(), os.cpus().length);
+  }
+}
+
+export function computeMetrics(before: MetricsSample, now: MetricsSample, load: number[], cpuCount: number): Metrics {
+  const seconds = Math.max((now.at - before.at) / 1000, 0.001);
+  const ticks = now.cpu.total - before.cpu.total;
+  const busy = ticks - (now.cpu.idle - before.cpu.idle);
+  const rate = (later: number, earlier: number | undefined) => Math.max(0, later - (earlier ?? later)) / seconds;
+  const mem = (key: string) => now.memory.get(key) ?? 0;
+  const total = mem('MemTotal');
+  const available = now.memory.get('MemAvailable') ?? mem('MemFree');
+  const previousDisks = new Map(before.disks.map((disk) => [disk.name, disk]));
+  const previousNet = new Map(before.net.map((net) => [net.name, net]));
+  return {
+    timestamp: new Date(now.at).toISOString(),
+    interval_ms: now.at - before.at,
+    cpu: { percent: ticks > 0 ? round(Math.min(100, Math.max(0, (busy / ticks) * 100))) : 0, count: cpuCount },
+    load: { one: load[0] ?? 0, five: load[1] ?? 0, fifteen: load[2] ?? 0 },
+    memory: {
+      total_bytes: total,
+      available_bytes: available,
+      used_bytes: Math.max(0, total - available),
+      free_bytes: mem('MemFree'),
+      buffers_bytes: mem('Buffers'),
+      cached_bytes: mem('Cached'),
+      swap_total_bytes: mem('SwapTotal'),
+      swap_used_bytes: Math.max(0, mem('SwapTotal') - mem('SwapFree')),
+    },
+    disks: now.disks.map((disk) => {
+      const earlier = previousDisks.get(disk.name);
+      return {
+        device: disk.name,
+        read_bytes_per_s: round(rate(disk.readBytes, earlier?.readBytes)),
+        write_bytes_per_s: round(rate(disk.writeBytes, earlier?.writeBytes)),
+        reads_per_s: round(rate(disk.reads, earlier?.reads)),
+        writes_per_s: round(rate(disk.writes, earlier?.writes)),
+      };
+    }),
+    network: now.net.map((net) => {
+      const earlier = previousNet.get(net.name);
+      return {
+        interface: net.name,
+        rx_bytes_per_s: round(rate(net.rxBytes, earlier?.rxBytes)),
+        tx_bytes_per_s: round(rate(net.txBytes, earlier?.txBytes)),
+      };
+    }),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,32 @@
+import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from '../../protocol/index';
+
+export type PowerAction = 'shutdown' | 'reboot';
+
+export interface PowerCommand {
+  /** Reported to the host: systemd, openrc, busybox, sysvinit, windows. */
+  method: string;
+  argv: string[];
+}
+
+export interface ProcessQuery {
+  sortBy: 'cpu' | 'memory' | 'pid' | 'name';
+  limit: number;
+}
+
+/** Everything that differs between guest operating systems, behind one interface. */
+export interface Platform {
+  readonly os: 'linux' | 'windows';
+  /** Where the virtio-serial port of the given name appears. */
+  devicePath(portName: string): string;
+  defaultConfigPath: string;
+  defaultAllowedPaths: string[];
+  systemInfo(): Promise<SystemInfo>;
+  networkInfo(): Promise<NetworkInfo>;
+  diskUsage(includePseudo: boolean): Promise<DiskUsage>;
+  metrics(): Promise<Metrics>;
+  processes(query: ProcessQuery): Promise<ProcessList>;
+  users(): Promise<UserSession[]>;
+  powerCommand(action: PowerAction, force: boolean): Promise<PowerCommand>;
+  /** Kills a process started detached together with everything in its group (or tree). */
+  killProcessTree(pid: number): void;
+}

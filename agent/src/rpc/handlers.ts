@@ -1,0 +1,102 @@
+import { performance } from 'node:perf_hooks';
+import { ErrorCode, RpcError } from '../../protocol/errors';
+import type { AgentInfo } from '../../protocol/index';
+import type { Capability, MethodName } from '../../protocol/methods';
+import type { AgentConfig } from '../config';
+import { resolveCommand } from '../exec/resolve';
+import { runCommand } from '../exec/run';
+import { fileList, fileRead, fileStat, fileWrite, type FileLimits } from '../files/operations';
+import type { Logger, LogFields } from '../log';
+import type { Platform, PowerAction } from '../platform/platform';
+import { startPowerCommand } from '../power/act';
+import type { Handlers, RequestContext } from './dispatcher';
+
+export interface HandlerDeps {
+  config: AgentConfig;
+  platform: Platform;
+  log: Logger;
+  agentInfo(): AgentInfo;
+}
+
+const switches: Partial<Record<Capability, keyof AgentConfig>> = {
+  exec: 'exec_enabled',
+  'file.read': 'file_read_enabled',
+  'file.write': 'file_write_enabled',
+  power: 'power_enabled',
+};
+
+export function disabledReason(config: AgentConfig, capability: Capability): string | null {
+  const key = switches[capability];
+  return key && config[key] === false ? `${key} is false in the agent config` : null;
+}
+
+export function buildHandlers(deps: HandlerDeps): Handlers {
+  const { config, platform, log } = deps;
+  const files: FileLimits = { roots: config.allowed_paths, maxChunkBytes: config.max_file_chunk_bytes };
+  const audited = auditor(log);
+  const power = (action: PowerAction) => (params: { force?: boolean | undefined }, context: RequestContext) =>
+    audited(context, { force: params.force ?? false }, async () => {
+      const override = config.power_commands?.[action];
+      const command = override ? { method: 'config', argv: override } : await platform.powerCommand(action, params.force ?? false);
+      context.afterResponse(() => startPowerCommand(command.argv, context.id, log));
+      return { accepted: true as const, method: command.method };
+    });
+
+  return {
+    ping: () => ({ pong: true, time: new Date().toISOString() }),
+    sync: (params) => ({ id: params.id }),
+    get_agent_info: () => deps.agentInfo(),
+    get_system_info: () => platform.systemInfo(),
+    get_network_info: () => platform.networkInfo(),
+    get_disk_usage: (params) => platform.diskUsage(params.include_pseudo ?? false),
+    get_metrics: () => platform.metrics(),
+    list_processes: (params) => platform.processes({ sortBy: params.sort_by ?? 'cpu', limit: params.limit ?? 100 }),
+    get_users: async () => ({ sessions: await platform.users() }),
+    exec_command: (params, context) =>
+      audited(context, { command: params.command, args: params.args, cwd: params.cwd }, async () => {
+        const executable = await resolveCommand(params.command, {
+          allowed: config.allowed_commands,
+          searchPath: process.env.PATH ?? '',
+          extensions: platform.os === 'windows' ? (process.env.PATHEXT ?? '.EXE').split(';') : [],
+        });
+        const result = await runCommand(executable, params, {
+          outputCap: config.exec_output_max_bytes,
+          defaultTimeoutMs: config.exec_default_timeout_ms,
+          maxTimeoutMs: config.exec_max_timeout_ms,
+          killTree: platform.killProcessTree,
+        });
+        return Object.assign(result, { [auditDetail]: { exit_code: result.exit_code, timed_out: result.timed_out, pid: result.pid } });
+      }),
+    file_stat: (params, context) => audited(context, { path: params.path }, () => fileStat(params, files)),
+    file_list: (params, context) => audited(context, { path: params.path }, () => fileList(params, files)),
+    file_read: (params, context) =>
+      audited(context, { path: params.path, offset: params.offset, length: params.length }, () => fileRead(params, files)),
+    file_write: (params, context) =>
+      audited(context, { path: params.path, offset: params.offset }, async () => {
+        const result = await fileWrite(params, files);
+        return Object.assign(result, { [auditDetail]: { bytes: result.bytes_written } });
+      }),
+    shutdown: power('shutdown'),
+    reboot: power('reboot'),
+  };
+}
+
+/** Extra facts a handler wants in its audit record; a symbol key never reaches the wire. */
+const auditDetail = Symbol('auditDetail');
+
+function auditor(log: Logger) {
+  return async <T extends object>(context: RequestContext, fields: LogFields, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const base = { id: context.id ?? null, method: context.method as MethodName, ...fields };
+    try {
+      const result = await work();
+      const detail = (result as { [auditDetail]?: LogFields })[auditDetail];
+      log.audit({ ...base, outcome: 'ok', ...detail, ms: Math.round(performance.now() - started) });
+      return result;
+    } catch (error) {
+      const code = error instanceof RpcError ? error.code : ErrorCode.InternalError;
+      log.audit({ ...base, outcome: 'error', code, error: (error as Error).message, ms: Math.round(performance.now() - started) });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode } from '../protocol/errors';
+import { startHost, waitFor, type Host } from './harness';
+
+describe('JSON-RPC 2.0 over the channel', () => {
+  let host: Host;
+  before(async () => {
+    host = await startHost();
+    await host.line('agent.ready', (m) => m.method === 'agent.ready');
+  });
+  after(() => host.stop());
+
+  const send = (message: unknown) => host.sendRaw(`${JSON.stringify(message)}\n`);
+  const errorCode = (response: Record<string, unknown>) => (response.error as { code: number }).code;
+
+  it('answers invalid JSON with a parse error and id null', async () => {
+    host.sendRaw('{"jsonrpc": "2.0", "method": "ping", "params": "bar", "baz]\n');
+    const response = await host.line('parse error', (m) => (m.error as { code?: number } | undefined)?.code === ErrorCode.ParseError);
+    assert.equal(response.id, null);
+  });
+
+  it('answers a non-request with -32600 and an unknown method with -32601', async () => {
+    send({ jsonrpc: '2.0', id: 'inv', method: 1, params: 'bar' });
+    assert.equal(errorCode(await host.response('inv')), ErrorCode.InvalidRequest);
+    send({ jsonrpc: '2.0', id: 'nf', method: 'format_disk' });
+    const notFound = await host.response('nf');
+    assert.equal(errorCode(notFound), ErrorCode.MethodNotFound);
+    assert.match((notFound.error as { message: string }).message, /format_disk/);
+  });
+
+  it('answers bad params with -32602 and names the field', async () => {
+    send({ jsonrpc: '2.0', id: 'bp', method: 'file_read', params: { path: 5 } });
+    const response = await host.response('bp');
+    assert.equal(errorCode(response), ErrorCode.InvalidParams);
+    assert.deepEqual((response.error as { data: { issues: Array<{ path: string }> } }).data.issues[0]?.path, 'path');
+    send({ jsonrpc: '2.0', id: 'arr', method: 'ping', params: [1] });
+    assert.equal(errorCode(await host.response('arr')), ErrorCode.InvalidParams);
+  });
+
+  it('never answers a notification', async () => {
+    send({ jsonrpc: '2.0', method: 'ping' });
+    send({ jsonrpc: '2.0', method: 'no_such_method' });
+    send({ jsonrpc: '2.0', id: 'after-notes', method: 'ping' });
+    await host.response('after-notes');
+    const answered = host.received.filter((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === undefined && !('method' in m));
+    assert.deepEqual(answered, []);
+    assert.equal(host.received.filter((m) => JSON.stringify(m).includes('no_such_method')).length, 0);
+  });
+
+  it('answers a batch with an array that leaves out the notifications', async () => {
+    const arraysBefore = host.received.filter(Array.isArray).length;
+    send([
+      { jsonrpc: '2.0', id: 'b1', method: 'ping' },
+      { jsonrpc: '2.0', method: 'ping' },
+      { jsonrpc: '2.0', id: 'b2', method: 'sync', params: { id: 42 } },
+      { foo: 'boo' },
+      { jsonrpc: '2.0', id: 'b3', method: 'get_nothing' },
+    ]);
+    const answer = await batchAnswer(host, arraysBefore);
+    const byId = new Map(answer.map((m) => [m.id, m]));
+    assert.equal(answer.length, 4);
+    assert.deepEqual((byId.get('b2') as { result: unknown }).result, { id: 42 });
+    assert.equal((byId.get('b3') as { error: { code: number } }).error.code, ErrorCode.MethodNotFound);
+    assert.equal((byId.get(null) as { error: { code: number } }).error.code, ErrorCode.InvalidRequest);
+    assert.equal('result' in byId.get('b1')!, true);
+  });
+
+  it('answers nothing to a batch of notifications and -32600 to an empty batch', async () => {
+    const arraysBefore = host.received.filter(Array.isArray).length;
+    send([{ jsonrpc: '2.0', method: 'ping' }, { jsonrpc: '2.0', method: 'ping' }]);
+    host.sendRaw('[]\n');
+    const empty = await host.line('empty batch error', (m) => (m.error as { message?: string } | undefined)?.message?.includes('empty batch') === true);
+    assert.equal(empty.id, null);
+    assert.equal(errorCode(empty), ErrorCode.InvalidRequest);
+    send({ jsonrpc: '2.0', id: 'after-batches', method: 'ping' });
+    await host.response('after-batches');
+    assert.equal(host.received.filter(Array.isArray).length, arraysBefore);
+    send([1, 2]);
+    const invalid = await batchAnswer(host, arraysBefore);
+    assert.deepEqual(invalid.map((m) => [m.id, (m.error as { code: number }).code]), [
+      [null, ErrorCode.InvalidRequest],
+      [null, ErrorCode.InvalidRequest],
+    ]);
+  });
+
+  it('refuses a 17 MiB line without buffering it, then keeps serving', async () => {
+    const huge = Buffer.alloc(17 * 1024 * 1024, 0x61);
+    host.sendRaw('{"jsonrpc":"2.0","id":"huge","method":"ping","params":{"pad":"');
+    host.sendRaw(huge);
+    host.sendRaw('"}}\n');
+    const refused = await host.line('too-large error', (m) => (m.error as { code?: number } | undefined)?.code === ErrorCode.TooLarge, 20_000);
+    assert.equal(refused.id, null);
+    send({ jsonrpc: '2.0', id: 'after-huge', method: 'ping' });
+    assert.equal(((await host.response('after-huge', 20_000)).result as { pong: boolean }).pong, true);
+  });
+
+  it('answers 100 concurrent requests, each with its own id', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `c${i}`);
+    host.sendRaw(
+      ids
+        .map((id, i) =>
+          JSON.stringify(
+            i % 2 === 0
+              ? { jsonrpc: '2.0', id, method: 'sync', params: { id } }
+              : { jsonrpc: '2.0', id, method: 'file_stat', params: { path: host.allowed } },
+          ),
+        )
+        .join('\n') + '\n',
+    );
+    const responses = await Promise.all(ids.map((id) => host.response(id)));
+    responses.forEach((response, i) => {
+      if (i % 2 === 0) assert.deepEqual(response.result, { id: ids[i] });
+      else assert.equal((response.result as { type: string }).type, 'directory');
+    });
+  });
+});
+
+/** The newest batch answer, once more than `skip` of them have arrived. */
+function batchAnswer(host: Host, skip = 0): Promise<Array<Record<string, unknown>>> {
+  return waitFor('a batch answer', () => {
+    const arrays = host.received.filter(Array.isArray) as Array<Array<Record<string, unknown>>>;
+    return arrays.length > skip ? arrays[arrays.length - 1] : undefined;
+  });
+}
