@@ -61,6 +61,17 @@ ensure_libvirtd() {
   exit 1
 }
 
+# Without udev nobody gives /dev/kvm its usual group and mode; libvirt then sees KVM when it probes
+# QEMU (as root) but not when it checks as the qemu user, and re-probes QEMU on every call (~4 s each).
+ensure_kvm_device_access() {
+  [ -c /dev/kvm ] || return 0
+  [ "$(stat -c '%G %a' /dev/kvm)" = "kvm 660" ] && return 0
+  getent group kvm >/dev/null || return 0
+  log "giving /dev/kvm the group and mode udev would (kvm, 0660)"
+  as_root chgrp kvm /dev/kvm
+  as_root chmod 0660 /dev/kvm
+}
+
 ensure_next_build() {
   if [ -f .next/BUILD_ID ] && [ -z "$(find app server agent/protocol public drizzle next.config.mjs postcss.config.mjs tsconfig.json package-lock.json -newer .next/BUILD_ID -type f -print -quit)" ]; then
     return 0
@@ -73,6 +84,7 @@ ensure_packages "${UP_PACKAGES[@]}"
 [ "$mode" = test ] && ensure_packages "${TEST_PACKAGES[@]}"
 ensure_node
 ensure_node_modules
+ensure_kvm_device_access
 ensure_libvirtd
 if [ "$mode" = test ]; then
   bash scripts/fetch-libvirt-protocol.sh >/dev/null

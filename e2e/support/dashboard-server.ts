@@ -3,7 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { waitUntil } from "./wait";
+import { waitFor } from "../fixtures/wait";
 
 export interface DashboardServer {
   url: string;
@@ -53,13 +53,11 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitUntil(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`dashboard exited with ${child.exitCode}:\n${log}`);
-        return (await fetch(`${url}/login`).catch(() => null))?.ok ?? false;
-      },
-      { timeoutMs: 60_000, what: "the dashboard to serve /login" },
+    const outcome = await waitFor(
+      async () => (child.exitCode !== null ? "exited" : ((await fetch(`${url}/login`).catch(() => null))?.ok && "serving")),
+      { timeoutMs: 60_000, what: "the dashboard to serve /login", describe: () => log },
     );
+    if (outcome === "exited") throw new Error(`dashboard exited with ${child.exitCode}:\n${log}`);
   } catch (err) {
     await stop();
     throw err;
