@@ -1,6 +1,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { startDashboard, type DashboardServer } from "../support/dashboard-server";
+import { virsh } from "../fixtures/test-host";
+import { waitFor } from "../fixtures/wait";
 
 /** A minimal cookie jar: enough for next-auth's CSRF and session cookies. */
 class Client {
@@ -63,6 +68,48 @@ test("a signed-out caller gets 401 and a cross-site POST is refused", async () =
     body: "{}",
   });
   assert.equal(foreign.status, 403);
+});
+
+test("the event stream delivers libvirt lifecycle events to a signed-in browser", async () => {
+  const client = new Client(server.url);
+  assert.equal((await client.signIn("admin", server.adminPassword)).status, 200);
+  const abort = new AbortController();
+  const res = await client.fetch("/api/events", { signal: abort.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+  let received = "";
+  const reader = res.body!.getReader();
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      received += Buffer.from(value!).toString();
+    }
+  })();
+  await waitFor(() => received.includes(": connected"), { timeoutMs: 10_000, what: "the stream to open" });
+  const name = `kvmm-test-sse-${process.pid}`;
+  const xmlFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kvmm-sse-")), "d.xml");
+  fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`);
+  try {
+    await virsh(["define", xmlFile]);
+    await waitFor(() => received.includes(`"name":"${name}","event":"defined"`), {
+      timeoutMs: 20_000,
+      what: "a domain.lifecycle 'defined' event on the stream",
+      describe: () => received,
+    });
+    await virsh(["undefine", name]);
+    await waitFor(() => received.includes(`"name":"${name}","event":"undefined"`), { timeoutMs: 20_000, what: "the 'undefined' event" });
+    assert.match(received, /event: domain.lifecycle/);
+  } finally {
+    await virsh(["undefine", name]).catch(() => undefined);
+    abort.abort();
+    await pump;
+  }
+});
+
+test("the event stream refuses a signed-out caller", async () => {
+  const res = await new Client(server.url).fetch("/api/events");
+  assert.equal(res.status, 401);
 });
 
 test("after 5 failed sign-ins the 6th attempt is answered 429 with Retry-After, even with the right password", async () => {

@@ -14,6 +14,7 @@ export interface SessionUser {
   username: string;
   role: Role;
   grants: Grant[];
+  sessionVersion: number;
 }
 
 function grantsOf(db: Db, userId: number): Grant[] {
@@ -29,7 +30,7 @@ function grantsOf(db: Db, userId: number): Grant[] {
 export function loadSessionUser(db: Db, userId: number, sessionVersion: number): SessionUser | null {
   const row = db.select().from(users).where(eq(users.id, userId)).get();
   if (!row || row.disabled || row.sessionVersion !== sessionVersion) return null;
-  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id) };
+  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id), sessionVersion: row.sessionVersion };
 }
 
 export function findUserByName(db: Db, username: string) {

@@ -1,0 +1,46 @@
+import { DomainError } from "../errors";
+
+/** libvirt's virDomainState, by name. */
+export const VM_STATES = ["nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"] as const;
+export type VmState = (typeof VM_STATES)[number];
+
+export function vmStateName(state: number): VmState {
+  return VM_STATES[state] ?? "nostate";
+}
+
+export const POWER_ACTIONS = ["start", "shutdown", "reboot", "forceOff", "reset", "pause", "resume"] as const;
+export type PowerAction = (typeof POWER_ACTIONS)[number];
+
+const RUNNING: readonly VmState[] = ["running", "blocked"];
+
+/** Which states each action may start from; anything else is refused before libvirt is asked. */
+const ALLOWED_FROM: Record<PowerAction, readonly VmState[]> = {
+  start: ["shutoff", "crashed"],
+  shutdown: RUNNING,
+  reboot: RUNNING,
+  reset: [...RUNNING, "paused"],
+  forceOff: [...RUNNING, "paused", "shutdown", "crashed", "pmsuspended"],
+  pause: RUNNING,
+  resume: ["paused", "pmsuspended"],
+};
+
+const DESCRIBE: Record<VmState, string> = {
+  nostate: "in no known state",
+  running: "running",
+  blocked: "running",
+  paused: "paused",
+  shutdown: "shutting down",
+  shutoff: "shut off",
+  crashed: "crashed",
+  pmsuspended: "suspended by the guest",
+};
+
+export function canDo(action: PowerAction, state: VmState): boolean {
+  return ALLOWED_FROM[action].includes(state);
+}
+
+export function assertTransition(context: string, action: PowerAction, state: VmState): void {
+  if (!canDo(action, state)) {
+    throw new DomainError(`${context}: cannot ${action} while it is ${DESCRIBE[state]}`, "conflict");
+  }
+}

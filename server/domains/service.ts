@@ -1,0 +1,278 @@
+import {
+  decodeTypedParams,
+  uuidToString,
+  VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_DEFINE_VALIDATE,
+  VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
+  VIR_DOMAIN_SHUTDOWN_GUEST_AGENT,
+  VIR_DOMAIN_STATS_BALLOON,
+  VIR_DOMAIN_STATS_BLOCK,
+  VIR_DOMAIN_STATS_CPU_TOTAL,
+  VIR_DOMAIN_STATS_INTERFACE,
+  VIR_DOMAIN_STATS_STATE,
+  VIR_DOMAIN_STATS_VCPU,
+  VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
+  VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
+  VIR_DOMAIN_UNDEFINE_NVRAM,
+  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_VCPU_MAXIMUM,
+  VIR_DOMAIN_MEM_MAXIMUM,
+  type Connection,
+  type protocol,
+} from "../libvirt";
+import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
+import { vmInScope } from "../auth/permissions";
+import { hostConnection, withContext } from "../hosts/connection";
+import { listHosts } from "../hosts/service";
+import { watchHost } from "../events/bus";
+import { DomainError } from "../errors";
+import { resolveVm, type ResolvedVm, type VmRefInput } from "./lookup";
+import { assertTransition, vmStateName, type PowerAction, type VmState } from "./power";
+import { computeUsage, memoryUsedKiB, sampleFromStats, type UsageSample, type VmUsage } from "./usage";
+import { tagsOf, writeTags } from "./tags";
+import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
+import { buildChannelDeviceXml, validateImportedDomainXml } from "./import";
+
+export interface VmSummary {
+  hostId: string;
+  uuid: string;
+  name: string;
+  state: VmState;
+  vcpus: number;
+  memoryKiB: number;
+  autostart: boolean;
+  tags: string[];
+  usage: VmUsage;
+}
+
+const LIST_STATS =
+  VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK;
+
+/** The previous counters of each VM, so CPU and I/O rates can be given from one stats call. */
+const lastSamples = new Map<string, UsageSample>();
+
+function summarize(hostId: string, record: protocol.DomainStatsRecord, autostart: ReadonlySet<string>, tags: string[], now: number): VmSummary {
+  const params = decodeTypedParams(record.params);
+  const uuid = uuidToString(record.dom.uuid);
+  const key = `${hostId}/${uuid}`;
+  const state = vmStateName(Number(params["state.state"] ?? 0));
+  const sample = sampleFromStats(params, now);
+  const running = state === "running" || state === "blocked" || state === "paused";
+  const usage = running ? computeUsage(lastSamples.get(key), sample, memoryUsedKiB(params)) : computeUsage(undefined, sample, null);
+  if (running) lastSamples.set(key, sample);
+  else lastSamples.delete(key);
+  return {
+    hostId,
+    uuid,
+    name: record.dom.name,
+    state,
+    vcpus: Number(params["vcpu.current"] ?? params["vcpu.maximum"] ?? 0),
+    memoryKiB: Number(params["balloon.maximum"] ?? params["balloon.current"] ?? 0),
+    autostart: autostart.has(uuid),
+    tags,
+    usage,
+  };
+}
+
+/** Two libvirt calls for the whole host (stats of every VM, and which autostart), plus tags from cache. */
+export async function listHostVms(hostId: string, conn: Connection, user: SessionUser): Promise<VmSummary[]> {
+  void watchHost(hostId, conn).catch(() => undefined);
+  const [auto, stats] = await Promise.all([
+    conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART }),
+    conn.connectGetAllDomainStats({ doms: [], stats: LIST_STATS, flags: 0 }),
+  ]);
+  const autostart = new Set(auto.domains.map((d) => uuidToString(d.uuid)));
+  const now = Date.now();
+  const tags = await Promise.all(stats.map((r) => tagsOf(hostId, conn, r.dom)));
+  return stats
+    .map((r, i) => summarize(hostId, r, autostart, tags[i]!, now))
+    .filter((vm) => vmInScope(user.role, user.grants, vm))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface HostVmList {
+  hostId: string;
+  vms: VmSummary[];
+  error: string | null;
+}
+
+/** Every host's VMs; one unreachable host shows as an error beside the others instead of failing the page. */
+export async function listVms(db: Db, user: SessionUser, hostId?: string): Promise<HostVmList[]> {
+  const hosts = listHosts(db).filter((h) => !hostId || h.id === hostId);
+  if (hostId && hosts.length === 0) throw new DomainError(`host "${hostId}" does not exist`, "not_found");
+  return Promise.all(
+    hosts.map(async (host) => {
+      const { conn } = hostConnection(db, host.id);
+      try {
+        return { hostId: host.id, vms: await withContext(`host "${host.id}"`, () => listHostVms(host.id, conn, user)), error: null };
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        return { hostId: host.id, vms: [], error: err.message };
+      }
+    }),
+  );
+}
+
+async function stateOf(vm: ResolvedVm): Promise<VmState> {
+  const { state } = await vm.conn.domainGetState({ dom: vm.dom, flags: 0 });
+  return vmStateName(state);
+}
+
+export interface VmDetails extends DomainDetails {
+  hostId: string;
+  state: VmState;
+  autostart: boolean;
+  persistent: boolean;
+}
+
+export async function getVm(db: Db, user: SessionUser, ref: VmRefInput): Promise<VmDetails> {
+  const vm = await resolveVm(db, user, ref);
+  return withContext(vm.context, async () => {
+    const [xml, state, autostart, persistent] = await Promise.all([
+      vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: 0 }),
+      stateOf(vm),
+      vm.conn.domainGetAutostart({ dom: vm.dom }),
+      vm.conn.domainIsPersistent({ dom: vm.dom }),
+    ]);
+    return { ...parseDomainXml(xml), hostId: vm.hostId, state, autostart: autostart === 1, persistent: persistent === 1 };
+  });
+}
+
+/** ACPI first, as a person pressing the power button would; the guest agent only when ACPI is refused. */
+async function gracefulShutdown(vm: ResolvedVm) {
+  try {
+    await vm.conn.domainShutdownFlags({ dom: vm.dom, flags: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN });
+  } catch (acpiError) {
+    await vm.conn.domainShutdownFlags({ dom: vm.dom, flags: VIR_DOMAIN_SHUTDOWN_GUEST_AGENT }).catch(() => {
+      throw acpiError;
+    });
+  }
+}
+
+const POWER: Record<PowerAction, (vm: ResolvedVm) => Promise<unknown>> = {
+  start: (vm) => vm.conn.domainCreateWithFlags({ dom: vm.dom, flags: 0 }),
+  shutdown: gracefulShutdown,
+  reboot: (vm) => vm.conn.domainReboot({ dom: vm.dom, flags: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN }),
+  forceOff: (vm) => vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 }),
+  reset: (vm) => vm.conn.domainReset({ dom: vm.dom, flags: 0 }),
+  pause: (vm) => vm.conn.domainSuspend({ dom: vm.dom }),
+  resume: (vm) => vm.conn.domainResume({ dom: vm.dom }),
+};
+
+export async function powerAction(db: Db, user: SessionUser, ref: VmRefInput, action: PowerAction) {
+  const vm = await resolveVm(db, user, ref);
+  await withContext(vm.context, async () => {
+    assertTransition(vm.context, action, await stateOf(vm));
+    await POWER[action](vm);
+  });
+  return { context: vm.context, state: await withContext(vm.context, () => stateOf(vm)) };
+}
+
+export interface DeleteOptions {
+  /** Must equal the VM's name: deleting is not undoable, so the caller proves it means this VM. */
+  confirmName: string;
+  deleteStorage: boolean;
+}
+
+/** Volumes behind the VM's writable file disks; read-only media (ISOs) are shared and kept. */
+async function ownedVolumes(vm: ResolvedVm, details: DomainDetails) {
+  const paths = details.disks.filter((d) => d.device === "disk" && !d.readonly && d.source?.startsWith("/")).map((d) => d.source!);
+  const vols = await Promise.all(paths.map((path) => vm.conn.storageVolLookupByPath({ path }).catch(() => null)));
+  return vols.filter((v): v is protocol.NonnullStorageVol => v !== null);
+}
+
+export async function deleteVm(db: Db, user: SessionUser, ref: VmRefInput, options: DeleteOptions) {
+  const vm = await resolveVm(db, user, ref);
+  if (options.confirmName !== vm.name) {
+    throw new DomainError(`${vm.context}: type the VM's name to confirm deleting it`, "invalid");
+  }
+  return withContext(vm.context, async () => {
+    const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
+    const volumes = options.deleteStorage ? await ownedVolumes(vm, details) : [];
+    if ((await stateOf(vm)) !== "shutoff") await vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 });
+    const flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
+    await vm.conn.domainUndefineFlags({ dom: vm.dom, flags });
+    for (const vol of volumes) await vm.conn.storageVolDelete({ vol, flags: 0 });
+    return { context: vm.context, deletedVolumes: volumes.map((v) => v.key) };
+  });
+}
+
+export async function setAutostart(db: Db, user: SessionUser, ref: VmRefInput, enabled: boolean) {
+  const vm = await resolveVm(db, user, ref);
+  await withContext(vm.context, () => vm.conn.domainSetAutostart({ dom: vm.dom, autostart: enabled ? 1 : 0 }));
+  return { context: vm.context };
+}
+
+export async function renameVm(db: Db, user: SessionUser, ref: VmRefInput, newName: string) {
+  const vm = await resolveVm(db, user, ref);
+  await withContext(vm.context, async () => {
+    if ((await stateOf(vm)) !== "shutoff") throw new DomainError(`${vm.context}: shut it off before renaming it`, "conflict");
+    await vm.conn.domainRename({ dom: vm.dom, newName, flags: 0 });
+  });
+  return { context: vm.context };
+}
+
+/**
+ * New vCPU count and memory go into the persistent definition and take effect at the next boot.
+ * The maximum and the current value are set in the order that never has current > maximum.
+ */
+export async function setResources(db: Db, user: SessionUser, ref: VmRefInput, change: { vcpus: number; memoryMiB: number }) {
+  const vm = await resolveVm(db, user, ref);
+  const { dom, conn } = vm;
+  await withContext(vm.context, async () => {
+    const now = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }));
+    const setMaxVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM });
+    const setVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG });
+    const kib = BigInt(change.memoryMiB) * 1024n;
+    const setMaxMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM });
+    const setMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: VIR_DOMAIN_AFFECT_CONFIG });
+    for (const step of change.vcpus > now.vcpus ? [setMaxVcpus, setVcpus] : [setVcpus, setMaxVcpus]) await step();
+    for (const step of kib > BigInt(now.memoryKiB) ? [setMaxMem, setMem] : [setMem, setMaxMem]) await step();
+  });
+  return { context: vm.context };
+}
+
+export async function setTags(db: Db, user: SessionUser, ref: VmRefInput, tags: string[]) {
+  const vm = await resolveVm(db, user, ref);
+  await withContext(vm.context, async () => {
+    const state = await stateOf(vm);
+    await writeTags(vm.hostId, vm.conn, vm.dom, tags, state !== "shutoff");
+  });
+  return { context: vm.context };
+}
+
+export async function exportXml(db: Db, user: SessionUser, ref: VmRefInput): Promise<string> {
+  const vm = await resolveVm(db, user, ref);
+  return withContext(vm.context, () => vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
+}
+
+/** Defines a VM from XML after our own checks; never replaces an existing VM of that name or UUID. */
+export async function importXml(db: Db, hostId: string, xml: string) {
+  const { host, conn } = hostConnection(db, hostId);
+  const checked = validateImportedDomainXml(xml);
+  const context = `VM "${checked.name}" on host "${host.id}"`;
+  return withContext(context, async () => {
+    const clash = await conn.domainLookupByName({ name: checked.name }).catch(() => null);
+    if (clash) throw new DomainError(`${context}: a VM with this name already exists`, "conflict");
+    const dom = await conn.domainDefineXmlFlags({ xml, flags: VIR_DOMAIN_DEFINE_VALIDATE });
+    return { context, uuid: uuidToString(dom.uuid), name: dom.name };
+  });
+}
+
+/** Adds whichever of our two guest-agent channels the VM lacks, persistently and, when running, live. */
+export async function addAgentChannels(db: Db, user: SessionUser, ref: VmRefInput) {
+  const vm = await resolveVm(db, user, ref);
+  return withContext(vm.context, async () => {
+    const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
+    const have = new Set(details.channels.map((c) => c.name));
+    const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((name) => !have.has(name));
+    const running = (await stateOf(vm)) !== "shutoff";
+    const flags = VIR_DOMAIN_AFFECT_CONFIG | (running ? VIR_DOMAIN_AFFECT_LIVE : 0);
+    for (const name of missing) await vm.conn.domainAttachDeviceFlags({ dom: vm.dom, xml: buildChannelDeviceXml(name), flags });
+    return { context: vm.context, added: missing };
+  });
+}

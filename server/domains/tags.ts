@@ -1,0 +1,61 @@
+import { hasErrorCode, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_METADATA_ELEMENT, VIR_ERR_NO_DOMAIN_METADATA, uuidToString, type Connection, type protocol } from "../libvirt";
+import { subscribe } from "../events/bus";
+import { buildXml, child, children, parseXml, textOf } from "../xml/codec";
+import { KVMM_XMLNS } from "./xml";
+
+/** Tags are at most 32 per VM, each a short word: they are filters, not notes. */
+export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+export const MAX_TAGS = 32;
+
+/** libvirt hands our metadata element back without its prefix: `<vm><tags><tag>prod</tag></tags></vm>`. */
+export function parseTagsMetadata(xml: string): string[] {
+  const vm = child(parseXml(xml, "VM metadata"), "vm");
+  return children(child(vm, "tags"), "tag")
+    .map((t) => textOf(t) ?? "")
+    .filter(Boolean);
+}
+
+export function buildTagsMetadata(tags: readonly string[]): string {
+  return buildXml({ vm: { tags: { tag: [...tags] } } });
+}
+
+/**
+ * Tags per VM, cached so listing a thousand VMs does not cost a thousand metadata calls each time;
+ * libvirt's metadata-change and define/undefine events keep the cache honest, and a reconnect
+ * (events may have been missed) empties it.
+ */
+const cache = new Map<string, Map<string, string[]>>();
+
+subscribe((event) => {
+  if (event.type === "host.connection") cache.delete(event.hostId);
+  else if (event.type === "domain.metadata" || (event.type === "domain.lifecycle" && (event.event === "defined" || event.event === "undefined"))) {
+    cache.get(event.hostId)?.delete(event.uuid);
+  }
+});
+
+async function fetchTags(conn: Connection, dom: protocol.NonnullDomain): Promise<string[]> {
+  try {
+    return parseTagsMetadata(await conn.domainGetMetadata({ dom, type: VIR_DOMAIN_METADATA_ELEMENT, uri: KVMM_XMLNS, flags: 0 }));
+  } catch (err) {
+    if (hasErrorCode(err, VIR_ERR_NO_DOMAIN_METADATA)) return [];
+    throw err;
+  }
+}
+
+export async function tagsOf(hostId: string, conn: Connection, dom: protocol.NonnullDomain): Promise<string[]> {
+  const uuid = uuidToString(dom.uuid);
+  const hostCache = cache.get(hostId) ?? new Map<string, string[]>();
+  cache.set(hostId, hostCache);
+  const cached = hostCache.get(uuid);
+  if (cached) return cached;
+  const tags = await fetchTags(conn, dom);
+  hostCache.set(uuid, tags);
+  return tags;
+}
+
+/** Writes the tags into the persistent definition, and into the live one when the VM runs. */
+export async function writeTags(hostId: string, conn: Connection, dom: protocol.NonnullDomain, tags: readonly string[], running: boolean) {
+  const flags = VIR_DOMAIN_AFFECT_CONFIG | (running ? VIR_DOMAIN_AFFECT_LIVE : 0);
+  await conn.domainSetMetadata({ dom, type: VIR_DOMAIN_METADATA_ELEMENT, metadata: buildTagsMetadata(tags), key: "kvmm", uri: KVMM_XMLNS, flags });
+  cache.get(hostId)?.set(uuidToString(dom.uuid), [...tags]);
+}

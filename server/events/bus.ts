@@ -1,0 +1,85 @@
+import { EventEmitter } from "node:events";
+import { uuidToString, virDomainEventType, type Connection, type DomainEvent, type protocol } from "../libvirt";
+
+/** What the manager tells browsers about, one shape for every source (libvirt events, guest agents, jobs). */
+export type ManagerEvent =
+  | { type: "domain.lifecycle"; hostId: string; uuid: string; name: string; event: LifecycleEventName; detail: number }
+  | { type: "domain.agent"; hostId: string; uuid: string; name: string; connected: boolean }
+  | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
+  | { type: "host.connection"; hostId: string; state: string; error: string | null }
+  | { type: "guest.status"; hostId: string; uuid: string; name: string; status: string };
+
+export type LifecycleEventName = Lowercase<keyof typeof virDomainEventType> | "unknown";
+
+const LIFECYCLE_NAMES = new Map<number, LifecycleEventName>(
+  Object.entries(virDomainEventType).map(([name, value]) => [value, name.toLowerCase() as LifecycleEventName]),
+);
+
+/** libvirt's agent-lifecycle state 1 is "connected", 2 "disconnected". */
+const AGENT_CONNECTED = 1;
+
+const emitter = new EventEmitter();
+// Every open browser tab subscribes once; the default cap of 10 would warn on an ordinary team.
+emitter.setMaxListeners(0);
+
+export function publish(event: ManagerEvent): void {
+  emitter.emit("event", event);
+}
+
+export function subscribe(listener: (event: ManagerEvent) => void): () => void {
+  emitter.on("event", listener);
+  return () => emitter.off("event", listener);
+}
+
+function about(hostId: string, dom: protocol.NonnullDomain) {
+  return { hostId, uuid: uuidToString(dom.uuid), name: dom.name };
+}
+
+export function toManagerEvent(hostId: string, ev: DomainEvent): ManagerEvent | null {
+  switch (ev.kind) {
+    case "lifecycle":
+      return { type: "domain.lifecycle", ...about(hostId, ev.dom), event: LIFECYCLE_NAMES.get(ev.event) ?? "unknown", detail: ev.detail };
+    case "agentLifecycle":
+      return { type: "domain.agent", ...about(hostId, ev.dom), connected: ev.state === AGENT_CONNECTED };
+    case "metadataChange":
+      return { type: "domain.metadata", ...about(hostId, ev.dom) };
+    default:
+      return null;
+  }
+}
+
+const watched = new Map<string, Promise<() => void>>();
+
+/**
+ * Bridges one host's libvirt events onto the bus, once per host however often it is asked;
+ * the connection re-registers its callbacks after a libvirtd restart by itself.
+ */
+export function watchHost(hostId: string, conn: Connection): Promise<() => void> {
+  const existing = watched.get(hostId);
+  if (existing) return existing;
+  const started = (async () => {
+    const offState = conn.onStateChange((state, error) =>
+      publish({ type: "host.connection", hostId, state, error: error?.message ?? null }),
+    );
+    const unsubscribe = await conn.subscribeDomainEvents(
+      (ev) => {
+        const event = toManagerEvent(hostId, ev);
+        if (event) publish(event);
+      },
+      ["lifecycle", "agentLifecycle", "metadataChange"],
+    );
+    return () => {
+      offState();
+      void unsubscribe();
+    };
+  })();
+  watched.set(hostId, started);
+  started.catch(() => watched.delete(hostId));
+  return started;
+}
+
+export async function unwatchAllHosts(): Promise<void> {
+  const all = [...watched.values()];
+  watched.clear();
+  for (const stop of await Promise.allSettled(all)) if (stop.status === "fulfilled") stop.value();
+}

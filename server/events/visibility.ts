@@ -1,0 +1,21 @@
+import { uuidFromString } from "../libvirt";
+import { getConnection } from "../libvirt/registry";
+import { vmInScope } from "../auth/permissions";
+import type { SessionUser } from "../users/service";
+import { tagsOf } from "../domains/tags";
+import type { ManagerEvent } from "./bus";
+
+/** Whether a user may see an event: the same grants that filter VM lists filter the live stream. */
+export async function visibleTo(user: SessionUser, event: ManagerEvent, hostUri: (hostId: string) => string | undefined): Promise<boolean> {
+  if (!("uuid" in event)) return true;
+  if (user.role === "admin" || user.grants.length === 0) return true;
+  const needsTags = user.grants.some((g) => g.kind === "tag");
+  let tags: string[] = [];
+  if (needsTags) {
+    const uri = hostUri(event.hostId);
+    if (!uri) return false;
+    const dom = { name: event.name, uuid: uuidFromString(event.uuid), id: -1 };
+    tags = await tagsOf(event.hostId, getConnection(event.hostId, uri), dom).catch(() => []);
+  }
+  return vmInScope(user.role, user.grants, { hostId: event.hostId, name: event.name, tags });
+}
