@@ -6,6 +6,8 @@ const envSchema = z.object({
   KVMM_LIBVIRT_URI: z.string().min(1).default("qemu:///system"),
   KVMM_ADMIN_USER: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).default("admin"),
   KVMM_ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** kvm uses hardware virtualisation; qemu emulates (slow, but works where KVM does not, e.g. nested). */
+  KVMM_DOMAIN_TYPE: z.enum(["auto", "kvm", "qemu"]).default("auto"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
 });

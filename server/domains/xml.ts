@@ -13,6 +13,8 @@ export type NicSpec = ({ kind: "network"; network: string } | { kind: "bridge"; 
 
 export interface DiskSpec {
   path: string;
+  /** A file image, or a block device such as an LVM volume. */
+  diskType?: "file" | "block";
   format: "qcow2" | "raw";
   bus: DiskBus;
   device: "disk" | "cdrom";
@@ -49,11 +51,12 @@ function diskNodes(disks: DiskSpec[]): XmlNode[] {
   return disks.map((d) => {
     const prefix = d.bus === "virtio" ? "vd" : "sd";
     const dev = targetDev(d.bus, used[prefix]!++);
+    const block = d.diskType === "block";
     return {
-      [`${ATTR}type`]: "file",
+      [`${ATTR}type`]: block ? "block" : "file",
       [`${ATTR}device`]: d.device,
       driver: { [`${ATTR}name`]: "qemu", [`${ATTR}type`]: d.format },
-      source: { [`${ATTR}file`]: d.path },
+      source: { [`${ATTR}${block ? "dev" : "file"}`]: d.path },
       target: { [`${ATTR}dev`]: dev, [`${ATTR}bus`]: d.bus },
       ...(d.readonly || d.device === "cdrom" ? { readonly: "" } : {}),
     };

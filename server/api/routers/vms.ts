@@ -5,6 +5,7 @@ import { vmNameSchema, vmRefSchema } from "../../domains/lookup";
 import { POWER_ACTIONS } from "../../domains/power";
 import { MAX_TAGS, TAG_PATTERN } from "../../domains/tags";
 import { MAX_IMPORT_XML_BYTES } from "../../domains/import";
+import { createVm, createVmSchema } from "../../domains/create";
 import {
   addAgentChannels,
   deleteVm,
@@ -77,6 +78,14 @@ export const vmsRouter = router({
   exportXml: procedure("vm.read")
     .input(vmRefSchema)
     .query(({ ctx, input }) => exportXml(ctx.db, ctx.user, input)),
+
+  create: procedure("vm.create")
+    .input(createVmSchema)
+    .mutation(async ({ ctx, input }) => {
+      const result = await createVm(ctx.db, input);
+      ctx.audit.target = result.context;
+      return { uuid: result.uuid, name: result.name };
+    }),
 
   importXml: procedure("vm.create")
     .input(z.object({ hostId: hostIdSchema, xml: z.string().min(1).max(MAX_IMPORT_XML_BYTES) }))
