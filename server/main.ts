@@ -3,7 +3,10 @@ import next from "next";
 import { env } from "./config/env";
 import { bootstrap } from "./setup/bootstrap";
 import { CLIENT_IP_HEADER } from "./auth/client-ip";
-import { closeAllConnections } from "./libvirt/registry";
+import { closeAllConnections, getConnection } from "./libvirt/registry";
+import { unwatchAllHosts, watchHost } from "./events/bus";
+import { db } from "./db/client";
+import { listHosts } from "./hosts/service";
 
 /**
  * The one process of the manager: it serves Next.js, and (as later parts land) the console
@@ -13,6 +16,10 @@ async function main() {
   const config = env();
   const dev = process.env.NODE_ENV !== "production";
   await bootstrap();
+  // Events flow from start-up on, so caches and open browsers hear about changes made outside the manager.
+  for (const host of listHosts(db())) {
+    watchHost(host.id, getConnection(host.id, host.uri)).catch((err: unknown) => console.warn(`host "${host.id}": events not available yet:`, err));
+  }
   const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -30,7 +37,7 @@ async function main() {
   const stop = (signal: string) => {
     console.log(`${signal}: shutting down`);
     server.close();
-    closeAllConnections();
+    void unwatchAllHosts().finally(() => closeAllConnections());
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.once("SIGINT", () => stop("SIGINT"));

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { hostConnection, withContext } from "./connection";
+import { formatLibvirtVersion } from "../libvirt";
 import { child, parseXml, textOf } from "../xml/codec";
 
 export interface HostInfo {
@@ -24,12 +25,6 @@ export interface HostInfo {
 export function cpuModelFromCapabilities(xml: string): string | null {
   const cpu = child(child(child(parseXml(xml, "host capabilities"), "capabilities"), "host"), "cpu");
   return textOf(cpu?.model) ?? null;
-}
-
-/** libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release. */
-export function formatLibvirtVersion(v: bigint | number): string {
-  const n = Number(v);
-  return `${Math.floor(n / 1_000_000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
 }
 
 export async function readHostInfo(db: Db, hostId: string): Promise<HostInfo> {
