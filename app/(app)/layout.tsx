@@ -11,6 +11,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   if (!user) redirect("/login");
   const nav: NavItem[] = [
     { href: "/", label: "Dashboard", icon: "home" },
+    ...(roleHas(user.role, "vm.read") ? [{ href: "/vms", label: "VMs", icon: "server" } as const] : []),
     ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: "Users", icon: "users" } as const] : []),
     ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: "Audit log", icon: "list" } as const] : []),
     { href: "/settings", label: "Settings", icon: "cog" },

@@ -2,8 +2,8 @@ import { ATTR, attr, buildXml, child, children, parseXml, textOf, type XmlNode }
 
 /** Our namespace in `<metadata>`: libvirt keeps it verbatim, so tags travel with the VM, not in our database. */
 export const KVMM_XMLNS = "https://kvm-manager.dev/xmlns/vm/1";
-export const AGENT_CHANNEL = "org.kvmmanager.agent.0";
-export const QGA_CHANNEL = "org.qemu.guest_agent.0";
+export { AGENT_CHANNEL, QGA_CHANNEL } from "./xml-names";
+import { AGENT_CHANNEL, QGA_CHANNEL } from "./xml-names";
 
 export type DiskBus = "virtio" | "sata" | "scsi";
 export type NicSpec = ({ kind: "network"; network: string } | { kind: "bridge"; bridge: string } | { kind: "user" }) & {

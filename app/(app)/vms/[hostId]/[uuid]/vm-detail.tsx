@@ -1,0 +1,178 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { AGENT_CHANNEL, QGA_CHANNEL } from "@/server/domains/xml-names";
+import { useTRPC } from "../../../../_components/trpc";
+import { useLiveEvents } from "../../../../_components/live-events";
+import { VmStateBadge } from "../../../../_components/vm-state-badge";
+import { PowerButtons } from "../../../../_components/power-buttons";
+import { FormStatus } from "../../../../_components/form-status";
+import { formatBytes } from "../../../../_components/format";
+import { useHydrated } from "../../../../_components/use-hydrated";
+
+type Vm = inferRouterOutputs<AppRouter>["vms"]["get"];
+
+function Section({ title, children }: { title: string; children: React.ReactNode }) {
+  const id = `section-${title.toLowerCase().replace(/\W+/g, "-")}`;
+  return (
+    <section className="card space-y-3" aria-labelledby={id}>
+      <h2 id={id} className="text-lg font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+function AgentChannels({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const add = useMutation(trpc.vms.addAgentChannels.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.vms.pathKey() }) }));
+  const names = new Set(vm.channels.map((c) => c.name));
+  const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((n) => !names.has(n));
+  return (
+    <>
+      <ul className="space-y-1 text-sm">
+        {vm.channels.map((c) => (
+          <li key={`${c.name}-${c.path}`} className="break-all">
+            <span className="font-mono">{c.name ?? c.type}</span> {c.state && <span className="text-slate-500">({c.state})</span>}
+          </li>
+        ))}
+      </ul>
+      {missing.length > 0 && canEdit && (
+        <div className="space-y-2">
+          <p className="text-sm">This VM lacks {missing.join(" and ")}; guest facts and actions need them.</p>
+          <button type="button" className="btn btn-secondary" onClick={() => add.mutate({ hostId: vm.hostId, uuid: vm.uuid })} disabled={add.isPending}>
+            Add agent channels
+          </button>
+          <FormStatus error={add.error?.message ?? null} success={add.isSuccess ? "Channels added." : null} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function DeleteVm({ vm }: { vm: Vm }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const remove = useMutation(trpc.vms.delete.mutationOptions({ onSuccess: () => router.push("/vms") }));
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    remove.mutate({ hostId: vm.hostId, uuid: vm.uuid, confirmName: String(form.get("confirmName")), deleteStorage: form.get("deleteStorage") === "on" });
+  }
+  return (
+    <form onSubmit={onSubmit} method="post" className="space-y-3">
+      <p className="text-sm">Deleting stops the VM if it runs and removes its definition. This cannot be undone.</p>
+      <div className="text-sm">
+        <label htmlFor="confirmName">Type the VM&apos;s name ({vm.name}) to confirm</label>
+        <input id="confirmName" name="confirmName" autoComplete="off" className="input mt-1" />
+      </div>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" name="deleteStorage" /> Also delete its disk volumes
+      </label>
+      <FormStatus error={remove.error?.message ?? null} />
+      <button type="submit" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated || remove.isPending}>
+        Delete VM
+      </button>
+    </form>
+  );
+}
+
+export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean } }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const ref = { hostId: initial.hostId, uuid: initial.uuid };
+  const { data: vm } = useQuery({ ...trpc.vms.get.queryOptions(ref), initialData: initial });
+  useLiveEvents(["domain.lifecycle", "domain.metadata", "domain.agent"], (_type, data) => {
+    if ((data as { uuid?: string }).uuid === vm.uuid) void queryClient.invalidateQueries({ queryKey: trpc.vms.get.queryKey(ref) });
+  });
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="min-w-0 break-all text-2xl font-semibold">{vm.name}</h1>
+        <VmStateBadge state={vm.state} />
+      </div>
+      {vm.title && <p className="text-slate-600 dark:text-slate-400">{vm.title}</p>}
+      {can.power && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} />}
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+        <Section title="Overview">
+          <dl className="grid grid-cols-2 gap-3 text-sm">
+            <div className="col-span-2 min-w-0">
+              <dt className="text-xs text-slate-500">UUID</dt>
+              <dd className="break-all font-mono">{vm.uuid}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">vCPUs</dt>
+              <dd>{vm.vcpus}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Memory</dt>
+              <dd>{formatBytes(vm.memoryKiB * 1024)}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Firmware</dt>
+              <dd>{vm.firmware.toUpperCase()}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Virtualisation</dt>
+              <dd>{vm.domainType === "kvm" ? "KVM" : "emulated (TCG)"}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Autostart</dt>
+              <dd>{vm.autostart ? "yes" : "no"}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Tags</dt>
+              <dd>{vm.tags.length ? vm.tags.join(", ") : "—"}</dd>
+            </div>
+          </dl>
+        </Section>
+        <Section title="Disks">
+          {vm.disks.length === 0 ? (
+            <p className="text-sm">No disks.</p>
+          ) : (
+            <ul className="space-y-2 text-sm">
+              {vm.disks.map((d) => (
+                <li key={d.target} className="break-all">
+                  <span className="font-mono">{d.target}</span> {d.device} on {d.bus}
+                  {d.format && `, ${d.format}`} — {d.source ?? "empty"}
+                  {d.readonly && " (read-only)"}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+        <Section title="Network">
+          {vm.nics.length === 0 ? (
+            <p className="text-sm">No network interfaces.</p>
+          ) : (
+            <ul className="space-y-2 text-sm">
+              {vm.nics.map((n, i) => (
+                <li key={n.mac ?? i} className="break-all">
+                  <span className="font-mono">{n.mac ?? "no MAC"}</span> — {n.type}
+                  {n.source && ` ${n.source}`}
+                  {n.model && `, ${n.model}`}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+        <Section title="Guest agent channels">
+          <AgentChannels vm={vm} canEdit={can.edit} />
+        </Section>
+        {can.delete && (
+          <Section title="Delete">
+            <DeleteVm vm={vm} />
+          </Section>
+        )}
+      </div>
+    </div>
+  );
+}

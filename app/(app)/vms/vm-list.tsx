@@ -1,0 +1,80 @@
+"use client";
+
+import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { useTRPC } from "../../_components/trpc";
+import { useLiveEvents } from "../../_components/live-events";
+import { VmStateBadge } from "../../_components/vm-state-badge";
+import { PowerButtons } from "../../_components/power-buttons";
+import { FormStatus } from "../../_components/form-status";
+import { formatBytes } from "../../_components/format";
+
+type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
+
+const LIVE_TYPES = ["domain.lifecycle", "domain.metadata", "host.connection"] as const;
+
+export function VmList({ initial, canPower }: { initial: HostLists; canPower: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // Live events drive refreshes; the 30 s poll only keeps the usage figures fresh.
+  const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
+  useLiveEvents(LIVE_TYPES, () => void queryClient.invalidateQueries({ queryKey: trpc.vms.list.queryKey({}) }));
+
+  return (
+    <div className="space-y-6">
+      {list.error && <FormStatus error={list.error.message} />}
+      {list.data.map((host) => (
+        <section key={host.hostId} aria-labelledby={`vms-${host.hostId}`} className="space-y-3">
+          <h2 id={`vms-${host.hostId}`} className="text-lg font-semibold">
+            Host {host.hostId}
+          </h2>
+          {host.error && <FormStatus error={host.error} />}
+          {!host.error && host.vms.length === 0 && <p className="card text-sm">No virtual machines on this host.</p>}
+          <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
+            {host.vms.map((vm) => (
+              <li key={vm.uuid} className="card space-y-3" aria-label={`VM ${vm.name}`}>
+                <div className="flex flex-wrap items-center gap-2">
+                  <Link href={`/vms/${vm.hostId}/${vm.uuid}`} className="min-w-0 truncate text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300">
+                    {vm.name}
+                  </Link>
+                  <VmStateBadge state={vm.state} />
+                  {vm.autostart && <span className="text-xs text-slate-500">autostart</span>}
+                </div>
+                <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
+                  <div>
+                    <dt className="text-xs text-slate-500">vCPUs</dt>
+                    <dd>{vm.vcpus}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-slate-500">Memory</dt>
+                    <dd>{formatBytes(vm.memoryKiB * 1024)}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-slate-500">CPU</dt>
+                    <dd>{vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-slate-500">Memory used</dt>
+                    <dd>{vm.usage.memoryUsedKiB === null ? "—" : formatBytes(vm.usage.memoryUsedKiB * 1024)}</dd>
+                  </div>
+                </dl>
+                {vm.tags.length > 0 && (
+                  <ul className="flex flex-wrap gap-1" aria-label="Tags">
+                    {vm.tags.map((t) => (
+                      <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
+                        {t}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {canPower && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} />}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </div>
+  );
+}

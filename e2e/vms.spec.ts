@@ -1,0 +1,49 @@
+import { expect, test } from "@playwright/test";
+import { createTestDomain, type TestDomain } from "./fixtures/test-host";
+import { ADMIN, signIn } from "./support/session";
+
+let guest: TestDomain | undefined;
+
+test.afterEach(async () => {
+  await guest?.destroy();
+  guest = undefined;
+});
+
+test("the VM list shows a real guest and follows its power state live as the user drives it", async ({ page }, testInfo) => {
+  guest = await createTestDomain({ label: `e2e-${testInfo.project.name}`, memoryMiB: 256 });
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByRole("link", { name: "VMs" }).click();
+  const card = page.getByRole("listitem", { name: `VM ${guest.name}` });
+  await expect(card.getByText("running", { exact: true })).toBeVisible();
+
+  await card.getByRole("button", { name: "Pause" }).click();
+  await expect(card.getByText("paused", { exact: true })).toBeVisible();
+  await card.getByRole("button", { name: "Resume" }).click();
+  await expect(card.getByText("running", { exact: true })).toBeVisible();
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await card.getByRole("button", { name: "Force off" }).click();
+  await expect(card.getByText("shut off", { exact: true })).toBeVisible();
+  await expect(card.getByRole("button", { name: "Start" })).toBeVisible();
+});
+
+test("a VM changed outside the manager updates on an open page without reload", async ({ page }, testInfo) => {
+  guest = await createTestDomain({ label: `e2e-live-${testInfo.project.name}`, memoryMiB: 256 });
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto("/vms");
+  const card = page.getByRole("listitem", { name: `VM ${guest.name}` });
+  await expect(card.getByText("running", { exact: true })).toBeVisible();
+  await guest.destroy();
+  await expect(card).toHaveCount(0);
+  guest = undefined;
+});
+
+test("the VM page shows the guest's hardware and its agent channel", async ({ page }, testInfo) => {
+  guest = await createTestDomain({ label: `e2e-detail-${testInfo.project.name}`, memoryMiB: 256 });
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/vms/local/${guest.uuid}`);
+  await expect(page.getByRole("heading", { name: guest.name })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Overview" }).getByText("256 MiB")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Guest agent channels" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Delete" })).toBeVisible();
+});
