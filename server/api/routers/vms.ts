@@ -6,6 +6,7 @@ import { POWER_ACTIONS } from "../../domains/power";
 import { MAX_TAGS, TAG_PATTERN } from "../../domains/tags";
 import { MAX_IMPORT_XML_BYTES } from "../../domains/import";
 import { createVm, createVmSchema } from "../../domains/create";
+import { cloneVm } from "../../domains/clone";
 import {
   addAgentChannels,
   deleteVm,
@@ -83,6 +84,14 @@ export const vmsRouter = router({
     .input(createVmSchema)
     .mutation(async ({ ctx, input }) => {
       const result = await createVm(ctx.db, input);
+      ctx.audit.target = result.context;
+      return { uuid: result.uuid, name: result.name };
+    }),
+
+  clone: procedure("vm.create")
+    .input(vmRefSchema.extend({ newName: vmNameSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const result = await cloneVm(ctx.db, ctx.user, input, input.newName);
       ctx.audit.target = result.context;
       return { uuid: result.uuid, name: result.name };
     }),

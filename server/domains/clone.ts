@@ -1,0 +1,99 @@
+import { uuidToString, VIR_DOMAIN_XML_INACTIVE, type Connection, type protocol } from "../libvirt";
+import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
+import { withContext } from "../hosts/connection";
+import { DomainError } from "../errors";
+import { buildVolumeXml, parseVolumeXml } from "../storage/xml";
+import { buildOrdered, element, elements, getAttr, parseOrdered, removeAttr, removeChildren, setAttr, setText, type OrderedNode } from "../xml/ordered";
+import { resolveVm, type VmRefInput } from "./lookup";
+import { vmStateName } from "./power";
+import { parseDomainXml } from "./xml";
+
+/**
+ * The clone's definition: the source's XML with a new name, its disks pointed at the copies, and
+ * everything that must be unique dropped for libvirt to assign anew (UUID, MACs, NVRAM file,
+ * channel socket paths, fixed VNC ports).
+ */
+export function cloneDomainXml(xml: string, newName: string, diskPaths: ReadonlyMap<string, string>): string {
+  const tree = parseOrdered(xml, "domain XML");
+  const domain = tree.find((n) => "domain" in n);
+  if (!domain) throw new DomainError("domain XML has no <domain> root", "invalid");
+  const name = element(domain, "name");
+  if (name) setText(name, newName);
+  removeChildren(domain, "uuid");
+  const os = element(domain, "os");
+  if (os) removeChildren(os, "nvram");
+  const devices = element(domain, "devices");
+  if (devices) rewriteDevices(devices, diskPaths);
+  return buildOrdered(tree);
+}
+
+function rewriteDevices(devices: OrderedNode, diskPaths: ReadonlyMap<string, string>) {
+  for (const disk of elements(devices, "disk")) {
+    const source = element(disk, "source");
+    for (const key of ["file", "dev"]) {
+      const path = source && getAttr(source, key);
+      const copy = path && diskPaths.get(path);
+      if (source && copy) setAttr(source, key, copy);
+    }
+  }
+  for (const nic of elements(devices, "interface")) removeChildren(nic, "mac");
+  for (const channel of elements(devices, "channel")) {
+    const source = element(channel, "source");
+    if (source && getAttr(source, "mode") === "bind") removeAttr(source, "path");
+  }
+  for (const graphics of elements(devices, "graphics")) {
+    if (getAttr(graphics, "autoport") === "no" || getAttr(graphics, "port")) {
+      setAttr(graphics, "port", "-1");
+      setAttr(graphics, "autoport", "yes");
+    }
+  }
+}
+
+/** A volume name for the copy: the source's with the VM's name swapped, else prefixed with the clone's. */
+export function cloneVolumeName(volume: string, sourceVm: string, newVm: string): string {
+  return volume.startsWith(sourceVm) ? `${newVm}${volume.slice(sourceVm.length)}` : `${newVm}-${volume}`;
+}
+
+async function copyVolume(conn: Connection, path: string, sourceVm: string, newVm: string): Promise<{ from: string; to: string; vol: protocol.NonnullStorageVol }> {
+  const source = await conn.storageVolLookupByPath({ path });
+  const pool = await conn.storagePoolLookupByVolume({ vol: source });
+  const info = parseVolumeXml(await conn.storageVolGetXmlDesc({ vol: source, flags: 0 }));
+  const xml = buildVolumeXml({
+    name: cloneVolumeName(source.name, sourceVm, newVm),
+    capacityBytes: info.capacityBytes,
+    format: info.format === "qcow2" || info.format === "raw" ? info.format : undefined,
+  });
+  const vol = await conn.storageVolCreateXmlFrom({ pool, xml, clonevol: source, flags: 0 });
+  return { from: path, to: await conn.storageVolGetPath({ vol }), vol };
+}
+
+/** Copies a shut-off VM and its writable disks; shared read-only media (ISOs) are referenced, not copied. */
+export async function cloneVm(db: Db, user: SessionUser, ref: VmRefInput, newName: string) {
+  const vm = await resolveVm(db, user, ref);
+  const { conn, dom } = vm;
+  return withContext(vm.context, async () => {
+    const { state } = await conn.domainGetState({ dom, flags: 0 });
+    if (vmStateName(state) !== "shutoff") throw new DomainError(`${vm.context}: shut it off before cloning it`, "conflict");
+    if (await conn.domainLookupByName({ name: newName }).catch(() => null)) {
+      throw new DomainError(`${vm.context}: a VM named "${newName}" already exists`, "conflict");
+    }
+    const xml = await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE });
+    const writable = parseDomainXml(xml).disks.filter((d) => d.device === "disk" && !d.readonly && d.source);
+    const copies: Awaited<ReturnType<typeof copyVolume>>[] = [];
+    try {
+      for (const disk of writable) {
+        const path = disk.source!;
+        const copy = await copyVolume(conn, path, vm.name, newName).catch((err: unknown) => {
+          throw new DomainError(`${vm.context}: disk ${disk.target} (${path}) cannot be copied: ${(err as Error).message}`, "invalid", { cause: err });
+        });
+        copies.push(copy);
+      }
+      const clone = await conn.domainDefineXmlFlags({ xml: cloneDomainXml(xml, newName, new Map(copies.map((c) => [c.from, c.to]))), flags: 0 });
+      return { context: vm.context, uuid: uuidToString(clone.uuid), name: clone.name };
+    } catch (err) {
+      for (const c of copies) await conn.storageVolDelete({ vol: c.vol, flags: 0 }).catch(() => undefined);
+      throw err;
+    }
+  });
+}
