@@ -80,6 +80,10 @@ ensure_next_build() {
   npx next build
 }
 
+# Two setups at once (a test run and `npm run up`, say) would both run `npm ci` into one node_modules.
+exec 9>.setup.lock
+flock 9
+
 ensure_packages "${UP_PACKAGES[@]}"
 [ "$mode" = test ] && ensure_packages "${TEST_PACKAGES[@]}"
 ensure_node
