@@ -4,6 +4,9 @@ import { usersRouter } from "./routers/users";
 import { auditRouter } from "./routers/audit";
 import { hostsRouter } from "./routers/hosts";
 import { vmsRouter } from "./routers/vms";
+import { storageRouter } from "./routers/storage";
+import { networksRouter } from "./routers/networks";
+import { snapshotsRouter } from "./routers/snapshots";
 
 export const appRouter = router({
   auth: authRouter,
@@ -11,6 +14,9 @@ export const appRouter = router({
   audit: auditRouter,
   hosts: hostsRouter,
   vms: vmsRouter,
+  storage: storageRouter,
+  networks: networksRouter,
+  snapshots: snapshotsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,277 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { TRPCError } from "@trpc/server";
+import { createCallerFactory } from "../../server/api/trpc";
+import { snapshotsRouter } from "../../server/api/routers/snapshots";
+import { ensureLocalHost } from "../../server/hosts/service";
+import { closeAllConnections, getConnection } from "../../server/libvirt/registry";
+import { uuidFromString } from "../../server/libvirt";
+import { addUser, tempDatabase } from "../../server/testing/test-db";
+import { definePool, deletePool } from "../../server/storage/pools";
+import { createVolume, resizeVolume, resolveVolumePath } from "../../server/storage/volumes";
+import { DomainError } from "../../server/errors";
+import { attachDisk, detachDisk, type DiskChange } from "../../server/storage/disks";
+import { buildDomainXml } from "../../server/domains/xml";
+import type { Db } from "../../server/db/client";
+import type { SessionUser } from "../../server/users/service";
+import { createTestDomain, ensureLibvirtd, libvirtUri, virsh, type TestDomain } from "../fixtures/test-host";
+import { run } from "../fixtures/run";
+import { waitFor } from "../fixtures/wait";
+
+/**
+ * Snapshots against the real libvirtd and QEMU: disk-only snapshots of a stopped VM whose qcow2
+ * disk lives in a throwaway pool (a tree made, reverted, pruned), and a disk+memory snapshot of a
+ * running TCG test guest that, reverted after the guest was killed, resumes where it was instead
+ * of booting. Everything is named kvmm-test-* and removed in `after`.
+ */
+
+const MiB = 1024 * 1024;
+const id = randomBytes(4).toString("hex");
+const POOL = `kvmm-test-snappool-${id}`;
+const POOL_DIR = `/tmp/${POOL}`;
+const STOPPED_VM = `kvmm-test-snap-${id}`;
+const HOSTILE_DESCRIPTION = `before </description><memory snapshot='external'/> & "quotes" 'n' ]]> <![CDATA[`;
+
+const caller = createCallerFactory(snapshotsRouter);
+let db: Db;
+let cleanupDb: () => void;
+let adminUser: SessionUser;
+let admin: ReturnType<typeof caller>;
+let operator: ReturnType<typeof caller>;
+let viewer: ReturnType<typeof caller>;
+let stoppedUuid: string;
+let guest: TestDomain | undefined;
+let disk: DiskChange | undefined;
+
+async function defineStoppedVm(diskPath: string): Promise<string> {
+  const xml = buildDomainXml({
+    name: STOPPED_VM,
+    domainType: "qemu",
+    vcpus: 1,
+    memoryMiB: 64,
+    firmware: "bios",
+    secureBoot: false,
+    disks: [{ path: diskPath, format: "qcow2", bus: "virtio", device: "disk" }],
+    nics: [],
+    graphics: "none",
+    tpm: false,
+    tags: [],
+  });
+  const dir = await mkdtemp("/tmp/kvmm-test-xml-");
+  try {
+    await writeFile(`${dir}/vm.xml`, xml);
+    await virsh(["define", `${dir}/vm.xml`], { timeoutMs: 120_000 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return virsh(["domuuid", STOPPED_VM]);
+}
+
+before(async () => {
+  await ensureLibvirtd();
+  ({ db, cleanup: cleanupDb } = tempDatabase());
+  ensureLocalHost(db, libvirtUri());
+  adminUser = await addUser(db, "ada", "admin");
+  admin = caller({ db, user: adminUser, clientIp: "192.0.2.10" });
+  operator = caller({ db, user: await addUser(db, "otto", "operator"), clientIp: "192.0.2.12" });
+  viewer = caller({ db, user: await addUser(db, "vic", "viewer"), clientIp: "192.0.2.11" });
+  await definePool(db, "local", { type: "dir", name: POOL, path: POOL_DIR }, { build: true, start: true });
+  for (const name of ["stopped.qcow2", "running.qcow2"]) await createVolume(db, "local", POOL, { name, format: "qcow2", capacityBytes: 16 * MiB });
+  await createVolume(db, "local", POOL, { name: "plain.raw", format: "raw", capacityBytes: MiB });
+  stoppedUuid = await defineStoppedVm(await resolveVolumePath(db, "local", POOL, "stopped.qcow2"));
+});
+
+after(async () => {
+  // Snapshot metadata would block undefining; the qcow2 files holding the snapshots go with the pool.
+  for (const name of [STOPPED_VM, guest?.name].filter((n): n is string => Boolean(n))) {
+    await virsh(["destroy", name]).catch(() => undefined);
+    await virsh(["undefine", "--snapshots-metadata", name]).catch(() => undefined);
+  }
+  await guest?.destroy().catch(() => undefined);
+  await deletePool(db, "local", POOL).catch(() => undefined);
+  await rm(POOL_DIR, { recursive: true, force: true });
+  await closeAllConnections();
+  cleanupDb();
+});
+
+async function trpcError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof TRPCError, `expected a TRPCError, got ${String(err)}`);
+    return { code: err.code, message: err.message };
+  }
+  assert.fail("expected the call to fail");
+}
+
+test("disk-only snapshots of a stopped VM form a tree that can be reverted and pruned", async () => {
+  const vm = { hostId: "local", uuid: stoppedUuid };
+  const s1 = await operator.create({ ...vm, name: "s1", description: HOSTILE_DESCRIPTION });
+  assert.equal(s1.name, "s1");
+  assert.equal(s1.description, HOSTILE_DESCRIPTION, "the description is kept as text, markup and all");
+  assert.equal(s1.state, "shutoff");
+  assert.equal(s1.memory, "no");
+  assert.equal(s1.location, "internal");
+  assert.equal(s1.parent, null);
+  assert.equal(s1.current, true);
+  assert.ok(s1.createdAt && Math.abs(Date.parse(s1.createdAt) - Date.now()) < 120_000, `creation time ${s1.createdAt}`);
+
+  const s2 = await admin.create({ ...vm, name: "s2" });
+  assert.equal(s2.parent, "s1");
+  // The snapshots really are inside the qcow2 file, not only in libvirt's metadata.
+  const path = await resolveVolumePath(db, "local", POOL, "stopped.qcow2");
+  const { stdout } = await run("qemu-img", ["snapshot", "-l", "-U", path]);
+  assert.match(stdout, /\ss1\s/);
+  assert.match(stdout, /\ss2\s/);
+
+  await admin.revert({ ...vm, snapshot: "s1" });
+  const afterRevert = await viewer.list(vm);
+  assert.equal(afterRevert.current, "s1");
+  await admin.create({ ...vm, name: "s3" });
+  const tree = await viewer.list(vm);
+  assert.deepEqual(
+    tree.snapshots.map((s) => [s.name, s.parent, s.depth, s.children]),
+    [
+      ["s1", null, 0, ["s2", "s3"]],
+      ["s2", "s1", 1, []],
+      ["s3", "s1", 1, []],
+    ],
+  );
+  assert.equal(tree.current, "s3");
+
+  assert.deepEqual(await admin.delete({ ...vm, snapshot: "s1" }), { deleted: ["s1"] });
+  const pruned = await viewer.list(vm);
+  assert.deepEqual(pruned.snapshots.map((s) => [s.name, s.parent]), [["s2", null], ["s3", null]], "children of a deleted snapshot move up");
+
+  await admin.create({ ...vm, name: "s4" });
+  assert.deepEqual(await admin.delete({ ...vm, snapshot: "s3", children: true }), { deleted: ["s3", "s4"] });
+  assert.deepEqual((await viewer.list(vm)).snapshots.map((s) => s.name), ["s2"]);
+  await admin.delete({ ...vm, snapshot: "s2" });
+  assert.deepEqual(await viewer.list(vm), { current: null, snapshots: [] });
+});
+
+test("snapshot errors: memory of a stopped VM, a raw disk, a taken name, unknown names, hostile names, viewers", async () => {
+  const vm = { hostId: "local", uuid: stoppedUuid };
+  const memory = await trpcError(admin.create({ ...vm, name: "mem", memory: true }));
+  assert.equal(memory.code, "BAD_REQUEST");
+  assert.match(memory.message, new RegExp(`^snapshot "mem" of VM "${STOPPED_VM}" on host "local": the VM is not running`));
+
+  const raw = await attachDisk(db, adminUser, vm, { pool: POOL, volume: "plain.raw", bus: "virtio" });
+  try {
+    const refused = await trpcError(admin.create({ ...vm, name: "with-raw" }));
+    assert.equal(refused.code, "BAD_REQUEST");
+    assert.match(refused.message, new RegExp(`internal snapshots need qcow2 disks, and ${raw.target} \\(raw\\) is not`));
+  } finally {
+    await detachDisk(db, adminUser, vm, raw.target);
+  }
+
+  await admin.create({ ...vm, name: "taken" });
+  const taken = await trpcError(admin.create({ ...vm, name: "taken" }));
+  assert.equal(taken.code, "CONFLICT");
+  await admin.delete({ ...vm, snapshot: "taken" });
+
+  const missing = await trpcError(admin.revert({ ...vm, snapshot: "kvmm-test-no-such-snap" }));
+  assert.equal(missing.code, "NOT_FOUND");
+  assert.match(missing.message, new RegExp(`^snapshot "kvmm-test-no-such-snap" of VM "${STOPPED_VM}" on host "local": libvirt: .*kvmm-test-no-such-snap`));
+  const noVm = await trpcError(admin.list({ hostId: "local", uuid: "00000000-0000-4000-8000-00000000f00d" }));
+  assert.equal(noVm.code, "NOT_FOUND");
+  assert.match(noVm.message, /VM 00000000-0000-4000-8000-00000000f00d on host "local"/);
+
+  for (const hostile of ["x'/><memory/>", "a&b", "]]>", "../s", "", "-s"]) {
+    assert.equal((await trpcError(admin.create({ ...vm, name: hostile }))).code, "BAD_REQUEST", hostile);
+    assert.equal((await trpcError(admin.delete({ ...vm, snapshot: hostile }))).code, "BAD_REQUEST", hostile);
+  }
+  assert.equal((await trpcError(viewer.create({ ...vm, name: "nope" }))).code, "FORBIDDEN");
+  assert.equal((await trpcError(viewer.revert({ ...vm, snapshot: "nope" }))).code, "FORBIDDEN");
+});
+
+// Prints a counter on the serial console every second: after a memory revert it goes on from
+// where it was; a fresh boot would start again at 0 after the kernel's banner.
+const TICKS_HOOK = `#!/bin/sh
+( i=0; while :; do echo "kvmm-tick $i"; i=$((i+1)); sleep 1; done ) &
+`;
+const TICK = /kvmm-tick (\d+)/g;
+
+function ticks(log: string): number[] {
+  return [...log.matchAll(TICK)].map((m) => Number(m[1]));
+}
+
+test("a running guest's disk+memory snapshot: after the guest is killed, reverting resumes it where it was", { timeout: 300_000 }, async () => {
+  guest = await createTestDomain({ label: "snapmem", overlay: { initScripts: [{ name: "60-ticks", script: TICKS_HOOK }] } });
+  await guest.waitForReady();
+  const vm = { hostId: "local", uuid: guest.uuid };
+
+  // Internal memory snapshots need a qcow2 disk to hold the memory: hot-plug one.
+  disk = await attachDisk(db, adminUser, vm, { pool: POOL, volume: "running.qcow2", bus: "virtio" });
+  assert.equal(disk.live, true);
+  assert.equal(disk.persistent, true);
+  // A disk in use grows through the VM, so QEMU sees the new size at once; shrinking it is refused.
+  await resizeVolume(db, "local", POOL, "running.qcow2", 32 * MiB);
+  assert.match(await virsh(["domblkinfo", guest.name, disk.target]), /Capacity:\s+33554432/);
+  await assert.rejects(resizeVolume(db, "local", POOL, "running.qcow2", 8 * MiB, { allowShrink: true }), (err: unknown) =>
+    err instanceof DomainError && err.kind === "conflict" && err.message.includes(`running VM "${guest!.name}" uses it as ${disk!.target}`),
+  );
+
+  await waitFor(async () => ticks(await guest!.serialLog()).some((t) => t >= 2), { timeoutMs: 60_000, what: "the guest's tick counter" });
+  const before = Math.max(...ticks(await guest.serialLog()));
+  const snap = await operator.create({ ...vm, name: "live-1", description: "with memory", memory: true });
+  assert.equal(snap.state, "running");
+  assert.equal(snap.memory, "internal");
+  assert.equal(snap.location, "internal");
+  const taken = Math.max(...ticks(await guest.serialLog()));
+  // Let the guest run on, so there is a future that the revert must discard.
+  await waitFor(async () => Math.max(...ticks(await guest!.serialLog())) >= taken + 3, { timeoutMs: 60_000, what: "the ticks to go on after the snapshot" });
+  const later = Math.max(...ticks(await guest.serialLog()));
+
+  const conn = getConnection("local", libvirtUri());
+  const dom = await conn.domainLookupByUuid({ uuid: uuidFromString(guest.uuid) });
+  await conn.domainDestroy({ dom });
+  await guest.waitForState("shut off");
+
+  const oldLength = (await guest.serialLog()).length;
+  assert.deepEqual(await admin.revert({ ...vm, snapshot: "live-1" }), { state: "running" });
+  // A new QEMU process writes the serial log afresh (or appends, depending on the log handler).
+  const fresh = async () => {
+    const log = await guest!.serialLog();
+    return log.length < oldLength ? log : log.slice(oldLength);
+  };
+  const resumed = await waitFor(async () => ticks(await fresh()).length > 0 && ticks(await fresh()), {
+    timeoutMs: 60_000,
+    what: "ticks after the revert",
+    describe: async () => (await fresh()).slice(-2000),
+  });
+  assert.ok(resumed[0]! >= before && resumed[0]! <= taken + 1, `resumed at tick ${resumed[0]}, snapshot taken between ticks ${before} and ${taken}, killed at ${later}`);
+  assert.doesNotMatch(await fresh(), /Linux version/, "no boot after the revert");
+
+  await admin.delete({ ...vm, snapshot: "live-1" });
+  assert.deepEqual((await viewer.list(vm)).snapshots, []);
+});
+
+test("a running guest's disk-only snapshot is an external overlay: deletable, not revertible on libvirt 9.0; then the disk is hot-unplugged", async () => {
+  assert.ok(guest && disk, "needs the running guest and its hot-plugged disk from the test before");
+  const { target, path } = disk;
+  const vm = { hostId: "local", uuid: guest.uuid };
+  // libvirt deletes an external snapshot by committing the overlay back; reverting to one came in libvirt 9.7.
+  const ext = await admin.create({ ...vm, name: "ext-1" });
+  assert.equal(ext.location, "external");
+  assert.equal(ext.state, "disk-snapshot");
+  assert.equal(ext.disks[0]?.file, `${POOL_DIR}/running.ext-1`);
+  assert.match(await virsh(["domblklist", guest.name]), /vda\s+\S+\/running\.ext-1/);
+  const revertExternal = await trpcError(admin.revert({ ...vm, snapshot: "ext-1" }));
+  assert.equal(revertExternal.code, "BAD_REQUEST");
+  assert.match(revertExternal.message, /^snapshot "ext-1" of VM .*: libvirt: .*external snapshot/);
+  assert.deepEqual(await admin.delete({ ...vm, snapshot: "ext-1" }), { deleted: ["ext-1"] });
+  assert.match(await virsh(["domblklist", guest.name]), new RegExp(`vda\\s+${path}`), "the overlay was committed back");
+
+  // Hot-unplug: the guest releases the disk (ACPI), and the saved definition loses it too.
+  const detached = await detachDisk(db, adminUser, vm, target);
+  assert.equal(detached.live, true);
+  assert.equal(detached.persistent, true);
+  if (detached.pending) {
+    await waitFor(async () => !(await virsh(["domblklist", guest!.name])).includes(target), { timeoutMs: 30_000, what: "the guest to release the disk" });
+  }
+  assert.doesNotMatch(await virsh(["domblklist", guest.name]), /vda/);
+  assert.doesNotMatch(await virsh(["domblklist", "--inactive", guest.name]), /vda/);
+});

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { vmRefSchema } from "../domains/lookup";
+import { ipv4Problems, isIpv4 } from "./xml";
+
+/** Input validation for networks: names, bridge names and IPv4 configurations, all bounded. */
+
+export const hostIdSchema = vmRefSchema.shape.hostId;
+
+export const networkNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit");
+
+/** Linux interface names: at most 15 characters. */
+export const bridgeNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "a bridge name of 1–15 letters, digits and _ . -");
+
+const ipv4Schema = z.string().refine(isIpv4, "an IPv4 address such as 10.213.1.1");
+
+export const ipv4ConfigSchema = z
+  .object({
+    address: ipv4Schema,
+    prefix: z.number().int().min(8).max(30),
+    dhcp: z.object({ start: ipv4Schema, end: ipv4Schema }).optional(),
+  })
+  .superRefine((ip, ctx) => {
+    for (const message of ipv4Problems(ip)) ctx.addIssue({ code: "custom", message });
+  });
+
+export const networkSpecSchema = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("nat"), name: networkNameSchema, bridge: bridgeNameSchema.optional(), ipv4: ipv4ConfigSchema }),
+  z.object({ mode: z.literal("isolated"), name: networkNameSchema, bridge: bridgeNameSchema.optional(), ipv4: ipv4ConfigSchema }),
+  z.object({ mode: z.literal("bridge"), name: networkNameSchema, bridge: bridgeNameSchema }),
+]);
+
+export const networkRefSchema = z.object({ hostId: hostIdSchema, network: networkNameSchema });

@@ -1,0 +1,178 @@
+import type { Db } from "../db/client";
+import type { Connection, protocol } from "../libvirt";
+import { isNoNetwork, LibvirtError, uuidToString, VIR_IP_ADDR_TYPE_IPV6 } from "../libvirt";
+import { hostConnection, withContext } from "../hosts/connection";
+import { DomainError } from "../errors";
+import { buildNetworkXml, ipv4Problems, parseNetworkXml, subnetsOverlap, type NetworkIp, type NetworkSpec } from "./xml";
+
+/** Virtual networks of a host: list, create (NAT, isolated, bridge), start, stop, delete, autostart, DHCP leases. */
+
+export interface NetworkInfo {
+  hostId: string;
+  name: string;
+  uuid: string;
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+  /** nat, route, open, bridge…, or "isolated". */
+  forwardMode: string;
+  bridge: string | null;
+  ips: NetworkIp[];
+}
+
+export function networkContext(hostId: string, name: string): string {
+  return `network "${name}" on host "${hostId}"`;
+}
+
+async function openNetwork(db: Db, hostId: string, name: string) {
+  const { host, conn } = hostConnection(db, hostId);
+  const context = networkContext(host.id, name);
+  const net = await withContext(context, () => conn.networkLookupByName({ name }));
+  return { conn, net, context };
+}
+
+async function describeNetwork(conn: Connection, hostId: string, net: protocol.NonnullNetwork): Promise<NetworkInfo> {
+  const [active, persistent, autostart, xml] = await Promise.all([
+    conn.networkIsActive({ net }),
+    conn.networkIsPersistent({ net }),
+    conn.networkGetAutostart({ net }),
+    conn.networkGetXmlDesc({ net, flags: 0 }),
+  ]);
+  const parsed = parseNetworkXml(xml);
+  return {
+    hostId,
+    name: net.name,
+    uuid: uuidToString(net.uuid),
+    active: active === 1,
+    persistent: persistent === 1,
+    autostart: autostart === 1,
+    forwardMode: parsed.forwardMode,
+    bridge: parsed.bridge,
+    ips: parsed.ips,
+  };
+}
+
+export async function listNetworks(db: Db, hostId: string): Promise<NetworkInfo[]> {
+  const { host, conn } = hostConnection(db, hostId);
+  return withContext(`networks on host "${host.id}"`, async () => {
+    const { nets } = await conn.connectListAllNetworks({ needResults: 1, flags: 0 });
+    const infos = await Promise.all(
+      nets.map((net) => describeNetwork(conn, host.id, net).catch((err: unknown) => (isNoNetwork(err) ? null : Promise.reject(err)))),
+    );
+    return infos.filter((n): n is NetworkInfo => n !== null).sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
+
+export async function getNetwork(db: Db, hostId: string, name: string): Promise<NetworkInfo> {
+  const { conn, net, context } = await openNetwork(db, hostId, name);
+  return withContext(context, () => describeNetwork(conn, hostId, net));
+}
+
+export interface CreateNetworkOptions {
+  start?: boolean;
+  autostart?: boolean;
+}
+
+/**
+ * Defines a persistent network, and optionally starts it and marks it autostart (all or nothing:
+ * a network that fails to start is not kept). Refuses a name
+ * already taken, a bridge another network uses, and a subnet overlapping another network's
+ * (libvirt itself refuses, at start, a subnet the host already routes).
+ */
+export async function createNetwork(db: Db, hostId: string, spec: NetworkSpec, options: CreateNetworkOptions = {}): Promise<NetworkInfo> {
+  const { host, conn } = hostConnection(db, hostId);
+  const context = networkContext(host.id, spec.name);
+  if (spec.mode !== "bridge") {
+    const problems = ipv4Problems(spec.ipv4);
+    if (problems.length) throw new DomainError(`${context}: ${problems.join("; ")}`, "invalid");
+  }
+  const net = await withContext(context, async () => {
+    const others = await listNetworks(db, host.id);
+    if (others.some((n) => n.name === spec.name)) throw new DomainError(`${context}: already exists`, "conflict");
+    const bridgeUser = spec.bridge ? others.find((n) => n.bridge === spec.bridge && n.forwardMode !== "bridge") : undefined;
+    if (bridgeUser) throw new DomainError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
+    if (spec.mode !== "bridge") {
+      for (const other of others) {
+        const clash = other.ips.find((ip) => ip.family === "ipv4" && ip.prefix !== null && subnetsOverlap(spec.ipv4, { address: ip.address, prefix: ip.prefix }));
+        if (clash) {
+          throw new DomainError(`${context}: ${spec.ipv4.address}/${spec.ipv4.prefix} overlaps ${clash.address}/${clash.prefix} of network "${other.name}"`, "conflict");
+        }
+      }
+    }
+    const net = await conn.networkDefineXml({ xml: buildNetworkXml(spec) });
+    let step = "start";
+    try {
+      if (options.start) await conn.networkCreate({ net });
+      step = "autostart";
+      if (options.autostart) await conn.networkSetAutostart({ net, autostart: 1 });
+    } catch (err) {
+      if ((await conn.networkIsActive({ net }).catch(() => 0)) === 1) await conn.networkDestroy({ net }).catch(() => undefined);
+      await conn.networkUndefine({ net }).catch(() => undefined);
+      const detail = err instanceof LibvirtError ? err.libvirtMessage : (err as Error).message;
+      throw new DomainError(`${context}: ${step} failed, so the network was not kept: libvirt: ${detail}`, "invalid", { cause: err });
+    }
+    return net;
+  });
+  return withContext(context, () => describeNetwork(conn, host.id, net));
+}
+
+export async function startNetwork(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, net, context } = await openNetwork(db, hostId, name);
+  await withContext(context, () => conn.networkCreate({ net }));
+}
+
+/** Stops the network: its bridge and dnsmasq go away; running guests on it lose connectivity. */
+export async function stopNetwork(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, net, context } = await openNetwork(db, hostId, name);
+  await withContext(context, () => conn.networkDestroy({ net }));
+}
+
+export async function setNetworkAutostart(db: Db, hostId: string, name: string, autostart: boolean): Promise<void> {
+  const { conn, net, context } = await openNetwork(db, hostId, name);
+  await withContext(context, () => conn.networkSetAutostart({ net, autostart: autostart ? 1 : 0 }));
+}
+
+/** Stops the network if it runs and forgets it. */
+export async function deleteNetwork(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, net, context } = await openNetwork(db, hostId, name);
+  await withContext(context, async () => {
+    if ((await conn.networkIsActive({ net })) === 1) await conn.networkDestroy({ net });
+    // A transient network is gone once stopped.
+    const persistent = await conn.networkIsPersistent({ net }).catch((err: unknown) => (isNoNetwork(err) ? 0 : Promise.reject(err)));
+    if (persistent === 1) await conn.networkUndefine({ net });
+  });
+}
+
+export interface DhcpLease {
+  iface: string;
+  /** When the lease runs out, ISO 8601. */
+  expiresAt: string;
+  family: "ipv4" | "ipv6";
+  mac: string | null;
+  ipAddress: string;
+  prefix: number;
+  hostname: string | null;
+  clientId: string | null;
+}
+
+export function toLease(lease: protocol.NetworkDhcpLease): DhcpLease {
+  return {
+    iface: lease.iface,
+    expiresAt: new Date(Number(lease.expirytime) * 1000).toISOString(),
+    family: lease.type === VIR_IP_ADDR_TYPE_IPV6 ? "ipv6" : "ipv4",
+    mac: lease.mac,
+    ipAddress: lease.ipaddr,
+    prefix: lease.prefix,
+    hostname: lease.hostname,
+    clientId: lease.clientid,
+  };
+}
+
+/** The leases libvirt's dnsmasq handed out on this network (empty when it runs no DHCP). */
+export async function listDhcpLeases(db: Db, hostId: string, name: string): Promise<DhcpLease[]> {
+  const { conn, net, context } = await openNetwork(db, hostId, name);
+  return withContext(context, async () => {
+    const { leases } = await conn.networkGetDhcpLeases({ net, mac: null, needResults: 1, flags: 0 });
+    return leases.map(toLease);
+  });
+}

@@ -1,0 +1,140 @@
+import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
+import type { protocol } from "../libvirt";
+import {
+  isNoDomainSnapshot,
+  virDomainState,
+  VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
+  VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
+  VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
+  VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
+  VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
+  VIR_DOMAIN_XML_INACTIVE,
+} from "../libvirt";
+import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
+import { parseDomainXml } from "../domains/xml";
+import { withContext } from "../hosts/connection";
+import { DomainError } from "../errors";
+import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
+
+/**
+ * Snapshots of a VM. With memory (running VMs only): one internal disk+memory snapshot in the
+ * qcow2 disks, revertible to the running state. Without: a stopped VM's disks get internal
+ * snapshots (qcow2); a running VM's get external overlay files (any format), which libvirt 9.0
+ * can delete but not revert.
+ */
+
+export type SnapshotInfo = SnapshotNode;
+
+export interface SnapshotList {
+  current: string | null;
+  /** Depth-first: each parent before its children. */
+  snapshots: SnapshotInfo[];
+}
+
+function snapshotContext(vm: ResolvedVm, name: string): string {
+  return `snapshot "${name}" of ${vm.context}`;
+}
+
+async function readSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
+  const { conn, dom } = vm;
+  const { snapshots } = await conn.domainListAllSnapshots({ dom, needResults: 1, flags: 0 });
+  const parsed = await Promise.all(
+    snapshots.map(async (snap) => {
+      try {
+        const [xml, isCurrent] = await Promise.all([conn.domainSnapshotGetXmlDesc({ snap, flags: 0 }), conn.domainSnapshotIsCurrent({ snap, flags: 0 })]);
+        return { info: parseSnapshotXml(xml), current: isCurrent === 1 };
+      } catch (err) {
+        // Deleted between the listing and the read.
+        if (isNoDomainSnapshot(err)) return null;
+        throw err;
+      }
+    }),
+  );
+  const present = parsed.filter((p): p is NonNullable<typeof p> => p !== null);
+  const current = present.find((p) => p.current)?.info.name ?? null;
+  return { current, snapshots: snapshotTree(present.map((p) => p.info), current) };
+}
+
+export async function listSnapshots(db: Db, user: SessionUser, ref: VmRefInput): Promise<SnapshotList> {
+  const vm = await resolveVm(db, user, ref);
+  return withContext(vm.context, () => readSnapshots(vm));
+}
+
+async function lookupSnapshot(vm: ResolvedVm, name: string): Promise<protocol.NonnullDomainSnapshot> {
+  return withContext(snapshotContext(vm, name), () => vm.conn.domainSnapshotLookupByName({ dom: vm.dom, name, flags: 0 }));
+}
+
+export interface CreateSnapshotSpec {
+  name: string;
+  description?: string;
+  /** Save the running VM's memory too (internal snapshot; every writable disk must be qcow2). */
+  memory: boolean;
+}
+
+export async function createSnapshot(db: Db, user: SessionUser, ref: VmRefInput, spec: CreateSnapshotSpec): Promise<SnapshotInfo> {
+  const vm = await resolveVm(db, user, ref);
+  const context = snapshotContext(vm, spec.name);
+  await withContext(context, async () => {
+    const { conn, dom } = vm;
+    const existing = await conn.domainSnapshotLookupByName({ dom, name: spec.name, flags: 0 }).catch((err: unknown) => (isNoDomainSnapshot(err) ? null : Promise.reject(err)));
+    if (existing) throw new DomainError(`${context}: already exists`, "conflict");
+    const { state } = await conn.domainGetState({ dom, flags: 0 });
+    const active = state === virDomainState.RUNNING || state === virDomainState.PAUSED || state === virDomainState.BLOCKED;
+    if (spec.memory && !active) throw new DomainError(`${context}: the VM is not running, so there is no memory state to save`, "invalid");
+    const external = active && !spec.memory;
+    const details = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: active ? 0 : VIR_DOMAIN_XML_INACTIVE }));
+    const writable = details.disks.filter((d) => d.device === "disk" && !d.readonly);
+    if (writable.length === 0) throw new DomainError(`${context}: the VM has no writable disk to snapshot`, "invalid");
+    if (!external) {
+      const notQcow2 = writable.filter((d) => d.format !== "qcow2");
+      if (notQcow2.length) {
+        const list = notQcow2.map((d) => `${d.target} (${d.format ?? "unknown format"})`).join(", ");
+        throw new DomainError(`${context}: internal snapshots need qcow2 disks, and ${list} is not`, "invalid");
+      }
+    }
+    const xml = buildSnapshotXml({
+      name: spec.name,
+      description: spec.description,
+      memory: spec.memory ? "internal" : external ? undefined : "none",
+    });
+    await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: external ? VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC : 0 });
+  });
+  const created = (await withContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
+  if (!created) throw new DomainError(`${context}: created, but libvirt no longer lists it`, "conflict");
+  return created;
+}
+
+export interface RevertOptions {
+  /** The VM's state afterwards; default the state the snapshot was taken in. */
+  state?: "running" | "paused";
+}
+
+/** Returns the VM to the snapshot; what happened since is lost (the snapshot stays). */
+export async function revertSnapshot(db: Db, user: SessionUser, ref: VmRefInput, name: string, options: RevertOptions = {}): Promise<{ state: string }> {
+  const vm = await resolveVm(db, user, ref);
+  const snap = await lookupSnapshot(vm, name);
+  const flags = options.state === "running" ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : options.state === "paused" ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0;
+  return withContext(snapshotContext(vm, name), async () => {
+    await vm.conn.domainRevertToSnapshot({ snap, flags });
+    const { state } = await vm.conn.domainGetState({ dom: vm.dom, flags: 0 });
+    const stateName = Object.entries(virDomainState).find(([, v]) => v === state)?.[0].toLowerCase() ?? "unknown";
+    return { state: stateName };
+  });
+}
+
+export interface DeleteSnapshotOptions {
+  /** Delete the snapshots taken from it too; otherwise they are re-parented to its parent. */
+  children?: boolean;
+}
+
+/** Deletes a snapshot (and optionally its descendants); the VM's current state is untouched. Returns the names deleted. */
+export async function deleteSnapshot(db: Db, user: SessionUser, ref: VmRefInput, name: string, options: DeleteSnapshotOptions = {}): Promise<{ deleted: string[] }> {
+  const vm = await resolveVm(db, user, ref);
+  const snap = await lookupSnapshot(vm, name);
+  return withContext(snapshotContext(vm, name), async () => {
+    const before = await readSnapshots(vm);
+    await vm.conn.domainSnapshotDelete({ snap, flags: options.children ? VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN : 0 });
+    return { deleted: options.children ? subtree(before.snapshots, name) : [name] };
+  });
+}

@@ -1,0 +1,101 @@
+import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
+import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
+import { withContext } from "../hosts/connection";
+import { DomainError } from "../errors";
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE } from "../libvirt";
+import { resolveVolume } from "./volumes";
+import { buildDiskDeviceXml, diskSourcePaths, findDisk, diskTargets, nextFreeTarget, type DiskBus } from "./xml";
+
+/**
+ * Attaching a pool's volume to a VM as a disk, and detaching it: to the running VM and to its
+ * saved definition together, as far as the VM's state allows (a stopped VM: config only; a
+ * transient running VM: live only).
+ */
+
+export interface AttachDiskSpec {
+  pool: string;
+  volume: string;
+  bus: DiskBus;
+  /** vdb, sdc…; default the first free name of the bus. */
+  target?: string;
+  readonly?: boolean;
+}
+
+export interface DiskChange {
+  target: string;
+  /** The disk's host path ("" for a disk without one, e.g. an empty CD-ROM). */
+  path: string;
+  /** Changed in the running VM. */
+  live: boolean;
+  /** Changed in the saved definition (survives a restart). */
+  persistent: boolean;
+}
+
+interface VmXml {
+  active: boolean;
+  persistent: boolean;
+  live: string | null;
+  config: string | null;
+}
+
+async function vmXml(vm: ResolvedVm): Promise<VmXml> {
+  const { conn, dom } = vm;
+  const [active, persistent] = await Promise.all([conn.domainIsActive({ dom }), conn.domainIsPersistent({ dom })]);
+  const [live, config] = await Promise.all([
+    active === 1 ? conn.domainGetXmlDesc({ dom, flags: 0 }) : null,
+    persistent === 1 ? conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }) : null,
+  ]);
+  return { active: active === 1, persistent: persistent === 1, live, config };
+}
+
+function flagsFor(live: boolean, persistent: boolean): number {
+  return (live ? VIR_DOMAIN_AFFECT_LIVE : 0) | (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+}
+
+export async function attachDisk(db: Db, user: SessionUser, ref: VmRefInput, spec: AttachDiskSpec): Promise<DiskChange> {
+  const vm = await resolveVm(db, user, ref);
+  const volume = await resolveVolume(db, vm.hostId, spec.pool, spec.volume);
+  return withContext(vm.context, async () => {
+    const xml = await vmXml(vm);
+    const documents = [xml.live, xml.config].filter((x): x is string => x !== null);
+    if (documents.some((doc) => diskSourcePaths(doc).includes(volume.path))) {
+      throw new DomainError(`${vm.context}: volume "${spec.volume}" of pool "${spec.pool}" is already attached`, "conflict");
+    }
+    const used = documents.flatMap(diskTargets);
+    const target = spec.target ?? nextFreeTarget(spec.bus, used);
+    if (!target) throw new DomainError(`${vm.context}: no free ${spec.bus} disk name left`, "conflict");
+    if (used.includes(target)) throw new DomainError(`${vm.context}: disk ${target} is taken`, "conflict");
+    if (spec.target && !target.startsWith(spec.bus === "virtio" ? "vd" : "sd")) {
+      throw new DomainError(`${vm.context}: a ${spec.bus} disk is named ${spec.bus === "virtio" ? "vdX" : "sdX"}, not ${target}`, "invalid");
+    }
+    const device = buildDiskDeviceXml({ path: volume.path, type: volume.diskType, format: volume.format, target, bus: spec.bus, readonly: spec.readonly });
+    await vm.conn.domainAttachDeviceFlags({ dom: vm.dom, xml: device, flags: flagsFor(xml.active, xml.persistent) });
+    return { target, path: volume.path, live: xml.active, persistent: xml.persistent };
+  });
+}
+
+export interface DetachResult extends DiskChange {
+  /**
+   * The guest has not released a live disk yet (hot-unplug needs its cooperation); it leaves the
+   * running VM once the guest does, and the saved definition has already lost it.
+   */
+  pending: boolean;
+}
+
+export async function detachDisk(db: Db, user: SessionUser, ref: VmRefInput, target: string): Promise<DetachResult> {
+  const vm = await resolveVm(db, user, ref);
+  return withContext(vm.context, async () => {
+    const xml = await vmXml(vm);
+    const liveDisk = xml.live ? findDisk(xml.live, target) : null;
+    const configDisk = xml.config ? findDisk(xml.config, target) : null;
+    const disk = liveDisk ?? configDisk;
+    if (!disk) throw new DomainError(`${vm.context}: has no disk ${target}`, "not_found");
+    const live = liveDisk !== null;
+    const persistent = configDisk !== null;
+    await vm.conn.domainDetachDeviceFlags({ dom: vm.dom, xml: disk.xml, flags: flagsFor(live, persistent) });
+    // libvirt waits a few seconds for the guest to release the device, then returns anyway.
+    const pending = live && diskTargets(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: 0 })).includes(target);
+    return { target, path: disk.source ?? "", live, persistent, pending };
+  });
+}

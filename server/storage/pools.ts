@@ -1,0 +1,167 @@
+import type { Db } from "../db/client";
+import type { Connection, protocol } from "../libvirt";
+import { isNoStoragePool, LibvirtError, uuidToString, virStoragePoolState, VIR_STORAGE_POOL_BUILD_NEW, VIR_STORAGE_POOL_DELETE_NORMAL } from "../libvirt";
+import { hostConnection, withContext } from "../hosts/connection";
+import { DomainError } from "../errors";
+import { buildPoolXml, parsePoolXml, type PoolSpec, type PoolXmlInfo } from "./xml";
+
+/** Storage pools of a host: define, build, start, stop, refresh, delete, autostart, list. */
+
+export type PoolState = "inactive" | "building" | "running" | "degraded" | "inaccessible" | "unknown";
+
+export interface PoolInfo {
+  hostId: string;
+  name: string;
+  uuid: string;
+  type: string;
+  state: PoolState;
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+  capacityBytes: number;
+  allocationBytes: number;
+  availableBytes: number;
+  targetPath: string | null;
+  source: PoolXmlInfo["source"];
+}
+
+const STATE_NAMES = new Map<number, PoolState>(Object.entries(virStoragePoolState).map(([k, v]) => [v, k.toLowerCase() as PoolState]));
+
+export function poolContext(hostId: string, name: string): string {
+  return `pool "${name}" on host "${hostId}"`;
+}
+
+/** A host's connection and one of its pools, looked up by name; an unknown name is a not_found DomainError naming it. */
+export async function openPool(db: Db, hostId: string, name: string): Promise<{ conn: Connection; pool: protocol.NonnullStoragePool; context: string }> {
+  const { host, conn } = hostConnection(db, hostId);
+  const context = poolContext(host.id, name);
+  const pool = await withContext(context, () => conn.storagePoolLookupByName({ name }));
+  return { conn, pool, context };
+}
+
+async function describePool(conn: Connection, hostId: string, pool: protocol.NonnullStoragePool): Promise<PoolInfo> {
+  const [info, autostart, persistent, xml] = await Promise.all([
+    conn.storagePoolGetInfo({ pool }),
+    conn.storagePoolGetAutostart({ pool }),
+    conn.storagePoolIsPersistent({ pool }),
+    conn.storagePoolGetXmlDesc({ pool, flags: 0 }),
+  ]);
+  const parsed = parsePoolXml(xml);
+  return {
+    hostId,
+    name: pool.name,
+    uuid: uuidToString(pool.uuid),
+    type: parsed.type,
+    state: STATE_NAMES.get(info.state) ?? "unknown",
+    active: info.state === virStoragePoolState.RUNNING || info.state === virStoragePoolState.DEGRADED,
+    persistent: persistent === 1,
+    autostart: autostart === 1,
+    capacityBytes: Number(info.capacity),
+    allocationBytes: Number(info.allocation),
+    availableBytes: Number(info.available),
+    targetPath: parsed.targetPath,
+    source: parsed.source,
+  };
+}
+
+export async function listPools(db: Db, hostId: string): Promise<PoolInfo[]> {
+  const { host, conn } = hostConnection(db, hostId);
+  return withContext(`storage pools on host "${host.id}"`, async () => {
+    const { pools } = await conn.connectListAllStoragePools({ needResults: 1, flags: 0 });
+    const infos = await Promise.all(
+      // A pool undefined between the listing and the look-up is simply no longer there.
+      pools.map((pool) => describePool(conn, host.id, pool).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)))),
+    );
+    return infos.filter((p): p is PoolInfo => p !== null).sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
+
+export async function getPool(db: Db, hostId: string, name: string): Promise<PoolInfo> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  return withContext(context, () => describePool(conn, hostId, pool));
+}
+
+export interface DefinePoolOptions {
+  /** Create what the pool needs on the host first (a dir pool's directory, an LVM volume group). */
+  build?: boolean;
+  start?: boolean;
+  autostart?: boolean;
+}
+
+/**
+ * Defines a persistent pool, and optionally builds, starts it and marks it autostart. All or
+ * nothing: when a later step fails, the new definition is removed again and the error names the step.
+ */
+export async function definePool(db: Db, hostId: string, spec: PoolSpec, options: DefinePoolOptions = {}): Promise<PoolInfo> {
+  const { host, conn } = hostConnection(db, hostId);
+  const context = poolContext(host.id, spec.name);
+  const pool = await withContext(context, async () => {
+    const existing = await conn.storagePoolLookupByName({ name: spec.name }).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)));
+    if (existing) throw new DomainError(`${context}: already exists`, "conflict");
+    const pool = await conn.storagePoolDefineXml({ xml: buildPoolXml(spec), flags: 0 });
+    let step = "build";
+    try {
+      if (options.build) await conn.storagePoolBuild({ pool, flags: VIR_STORAGE_POOL_BUILD_NEW });
+      step = "start";
+      if (options.start) await conn.storagePoolCreate({ pool, flags: 0 });
+      step = "autostart";
+      if (options.autostart) await conn.storagePoolSetAutostart({ pool, autostart: 1 });
+    } catch (err) {
+      if ((await conn.storagePoolIsActive({ pool }).catch(() => 0)) === 1) await conn.storagePoolDestroy({ pool }).catch(() => undefined);
+      await conn.storagePoolUndefine({ pool }).catch(() => undefined);
+      const detail = err instanceof LibvirtError ? err.libvirtMessage : (err as Error).message;
+      throw new DomainError(`${context}: ${step} failed, so the pool was not kept: libvirt: ${detail}`, "invalid", { cause: err });
+    }
+    return pool;
+  });
+  return withContext(context, () => describePool(conn, host.id, pool));
+}
+
+/** Creates the pool's backing on the host: a dir pool's directory (mode 0711), an LVM volume group on its devices. */
+export async function buildPool(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  await withContext(context, () => conn.storagePoolBuild({ pool, flags: VIR_STORAGE_POOL_BUILD_NEW }));
+}
+
+export async function startPool(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  await withContext(context, () => conn.storagePoolCreate({ pool, flags: 0 }));
+}
+
+/** Deactivates the pool (unmounts a netfs pool); its volumes stay on disk. */
+export async function stopPool(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  await withContext(context, () => conn.storagePoolDestroy({ pool }));
+}
+
+/** Re-reads the pool's volumes and sizes from the host (files copied in by hand appear). */
+export async function refreshPool(db: Db, hostId: string, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  await withContext(context, () => conn.storagePoolRefresh({ pool, flags: 0 }));
+}
+
+export async function setPoolAutostart(db: Db, hostId: string, name: string, autostart: boolean): Promise<void> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  await withContext(context, () => conn.storagePoolSetAutostart({ pool, autostart: autostart ? 1 : 0 }));
+}
+
+export interface DeletePoolOptions {
+  /**
+   * Also remove what `build` made: a dir pool's directory (only when empty: delete the volumes
+   * first), an LVM volume group. Without it only libvirt's definition goes and the data stays.
+   */
+  deleteData?: boolean;
+}
+
+/** Stops the pool if it runs, optionally deletes its backing, then forgets it. */
+export async function deletePool(db: Db, hostId: string, name: string, options: DeletePoolOptions = {}): Promise<void> {
+  const { conn, pool, context } = await openPool(db, hostId, name);
+  await withContext(context, async () => {
+    if ((await conn.storagePoolIsActive({ pool })) === 1) await conn.storagePoolDestroy({ pool });
+    if (options.deleteData) await conn.storagePoolDelete({ pool, flags: VIR_STORAGE_POOL_DELETE_NORMAL });
+    // A transient pool is gone once stopped.
+    if ((await conn.storagePoolIsPersistent({ pool }).catch((err: unknown) => (isNoStoragePool(err) ? 0 : Promise.reject(err)))) === 1) {
+      await conn.storagePoolUndefine({ pool });
+    }
+  });
+}

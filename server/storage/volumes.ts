@@ -1,0 +1,261 @@
+import { Transform, type Readable, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Db } from "../db/client";
+import type { Connection, protocol } from "../libvirt";
+import {
+  isNoDomain,
+  isNoStorageVol,
+  VIR_CONNECT_LIST_DOMAINS_ACTIVE,
+  VIR_DOMAIN_BLOCK_RESIZE_BYTES,
+  VIR_STORAGE_VOL_DELETE_NORMAL,
+  VIR_STORAGE_VOL_GET_PHYSICAL,
+  VIR_STORAGE_VOL_RESIZE_SHRINK,
+} from "../libvirt";
+import { withContext } from "../hosts/connection";
+import { DomainError } from "../errors";
+import { openPool } from "./pools";
+import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat } from "./xml";
+
+/** Volumes of a pool: list, create, delete, resize, path resolution, and streamed upload/download. */
+
+export interface VolumeInfo {
+  hostId: string;
+  pool: string;
+  name: string;
+  key: string;
+  type: string;
+  path: string | null;
+  format: string | null;
+  capacityBytes: number;
+  allocationBytes: number;
+  physicalBytes: number | null;
+  backingPath: string | null;
+}
+
+export function volumeContext(hostId: string, pool: string, name: string): string {
+  return `volume "${name}" in pool "${pool}" on host "${hostId}"`;
+}
+
+async function openVolume(db: Db, hostId: string, poolName: string, name: string) {
+  const { conn, pool } = await openPool(db, hostId, poolName);
+  const context = volumeContext(hostId, poolName, name);
+  const vol = await withContext(context, () => conn.storageVolLookupByName({ pool, name }));
+  return { conn, pool, vol, context };
+}
+
+async function describeVolume(conn: Connection, hostId: string, vol: protocol.NonnullStorageVol): Promise<VolumeInfo> {
+  const parsed = parseVolumeXml(await conn.storageVolGetXmlDesc({ vol, flags: 0 }));
+  return { hostId, pool: vol.pool, ...parsed, name: vol.name, key: vol.key };
+}
+
+export async function listVolumes(db: Db, hostId: string, poolName: string): Promise<VolumeInfo[]> {
+  const { conn, pool, context } = await openPool(db, hostId, poolName);
+  return withContext(context, async () => {
+    const { vols } = await conn.storagePoolListAllVolumes({ pool, needResults: 1, flags: 0 });
+    const infos = await Promise.all(
+      vols.map((vol) => describeVolume(conn, hostId, vol).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)))),
+    );
+    return infos.filter((v): v is VolumeInfo => v !== null).sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
+
+export async function getVolume(db: Db, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
+  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+  return withContext(context, () => describeVolume(conn, hostId, vol));
+}
+
+export interface CreateVolumeSpec {
+  name: string;
+  /** Ignored for logical pools, whose volumes are raw logical volumes. */
+  format: VolumeFormat;
+  capacityBytes: number;
+}
+
+/**
+ * Creates an empty volume (thin: qcow2 or a sparse raw file). The VM wizard creates its disks
+ * with this and passes `resolveVolume(…).path` to the domain XML.
+ */
+export async function createVolume(db: Db, hostId: string, poolName: string, spec: CreateVolumeSpec): Promise<VolumeInfo> {
+  const { conn, pool } = await openPool(db, hostId, poolName);
+  const context = volumeContext(hostId, poolName, spec.name);
+  return withContext(context, async () => {
+    const existing = await conn.storageVolLookupByName({ pool, name: spec.name }).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)));
+    if (existing) throw new DomainError(`${context}: already exists`, "conflict");
+    const poolType = parsePoolXml(await conn.storagePoolGetXmlDesc({ pool, flags: 0 })).type;
+    const xml = buildVolumeXml({ name: spec.name, capacityBytes: spec.capacityBytes, format: poolType === "logical" ? undefined : spec.format });
+    const vol = await conn.storageVolCreateXml({ pool, xml, flags: 0 });
+    return describeVolume(conn, hostId, vol);
+  });
+}
+
+export async function deleteVolume(db: Db, hostId: string, poolName: string, name: string): Promise<void> {
+  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+  await withContext(context, () => conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL }));
+}
+
+export interface ResizeOptions {
+  /** Shrinking loses the data past the new end; refused unless asked for (and always for a disk in use). */
+  allowShrink?: boolean;
+}
+
+/** The running VM (and its disk target) that has this file open as a disk, if any. */
+async function runningUserOf(conn: Connection, path: string): Promise<{ dom: protocol.NonnullDomain; target: string } | null> {
+  const { domains } = await conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_ACTIVE });
+  for (const dom of domains) {
+    const xml = await conn.domainGetXmlDesc({ dom, flags: 0 }).catch((err: unknown) => (isNoDomain(err) ? null : Promise.reject(err)));
+    const target = xml ? diskTargetOfPath(xml, path) : null;
+    if (target) return { dom, target };
+  }
+  return null;
+}
+
+/**
+ * Sets a volume's capacity (its virtual size for qcow2). A disk a running VM has open is grown
+ * through the VM (virDomainBlockResize), so QEMU and the guest see the new size; shrinking it is refused.
+ */
+export async function resizeVolume(db: Db, hostId: string, poolName: string, name: string, capacityBytes: number, options: ResizeOptions = {}): Promise<VolumeInfo> {
+  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+  return withContext(context, async () => {
+    const current = await describeVolume(conn, hostId, vol);
+    const shrink = capacityBytes < current.capacityBytes;
+    if (shrink && !options.allowShrink) {
+      throw new DomainError(`${context}: shrinking from ${current.capacityBytes} to ${capacityBytes} bytes would lose data; ask for it explicitly`, "invalid");
+    }
+    if (capacityBytes === current.capacityBytes) return current;
+    const user = current.path ? await runningUserOf(conn, current.path) : null;
+    if (user && shrink) throw new DomainError(`${context}: running VM "${user.dom.name}" uses it as ${user.target}; shrink it only while the VM is stopped`, "conflict");
+    if (user) {
+      await conn.domainBlockResize({ dom: user.dom, disk: user.target, size: BigInt(capacityBytes), flags: VIR_DOMAIN_BLOCK_RESIZE_BYTES });
+    } else {
+      await conn.storageVolResize({ vol, capacity: BigInt(capacityBytes), flags: shrink ? VIR_STORAGE_VOL_RESIZE_SHRINK : 0 });
+    }
+    return describeVolume(conn, hostId, vol);
+  });
+}
+
+export interface ResolvedVolume {
+  path: string;
+  /** How a domain's `<disk type>` refers to it. */
+  diskType: "file" | "block";
+  /** The image format for `<driver type>` (raw when libvirt reports none, as for LVs). */
+  format: string;
+  capacityBytes: number;
+}
+
+/** Where a pool's volume lives on the host, and how to attach it: for other services (VM wizard, disks). */
+export async function resolveVolume(db: Db, hostId: string, poolName: string, name: string): Promise<ResolvedVolume> {
+  const info = await getVolume(db, hostId, poolName, name);
+  if (!info.path) throw new DomainError(`${volumeContext(hostId, poolName, name)}: libvirt reports no path for it`, "invalid");
+  if (info.type !== "file" && info.type !== "block") {
+    throw new DomainError(`${volumeContext(hostId, poolName, name)}: a ${info.type} volume cannot be a disk here`, "invalid");
+  }
+  return { path: info.path, diskType: info.type, format: info.format && info.format !== "none" ? info.format : "raw", capacityBytes: info.capacityBytes };
+}
+
+export async function resolveVolumePath(db: Db, hostId: string, poolName: string, name: string): Promise<string> {
+  return (await resolveVolume(db, hostId, poolName, name)).path;
+}
+
+/** Called as bytes pass: `total` is the expected size when known. */
+export type ProgressCallback = (bytes: number, total: number | null) => void;
+
+/** Passes bytes through, counting them into `onProgress` (every MiB and at the end); fails past `limit`. */
+class ProgressMeter extends Transform {
+  bytes = 0;
+  private reported = 0;
+
+  constructor(
+    private readonly total: number | null,
+    private readonly onProgress: ProgressCallback | undefined,
+    private readonly limit: number | null,
+    private readonly what: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.limit !== null && this.bytes > this.limit) {
+      cb(new DomainError(`${this.what}: more than the ${this.limit} bytes that fit`, "invalid"));
+      return;
+    }
+    if (this.onProgress && this.bytes - this.reported >= PROGRESS_EVERY) this.report();
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.onProgress && this.reported !== this.bytes) this.report();
+    cb();
+  }
+
+  private report(): void {
+    this.reported = this.bytes;
+    this.onProgress?.(this.bytes, this.total);
+  }
+}
+
+const PROGRESS_EVERY = 1024 * 1024;
+
+export interface UploadOptions {
+  /** Byte offset in the volume to write at; default 0. */
+  offset?: number;
+  /** Bytes the source will deliver, when known: checked against the volume and used for progress. */
+  length?: number;
+  onProgress?: ProgressCallback;
+}
+
+/**
+ * Streams `source` into the volume (libvirt's virStorageVolUpload). Resolves with the byte count
+ * once libvirtd confirmed the end of the data; a source longer than the volume fails the upload.
+ * The bytes are written as they are: upload a qcow2 image only into a qcow2 volume, raw into raw.
+ */
+export async function uploadVolume(db: Db, hostId: string, poolName: string, name: string, source: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
+  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+  const offset = options.offset ?? 0;
+  return withContext(context, async () => {
+    const { capacityBytes } = await describeVolume(conn, hostId, vol);
+    const room = capacityBytes - offset;
+    if (offset < 0 || room < 0) throw new DomainError(`${context}: offset ${offset} is past its end (${capacityBytes} bytes)`, "invalid");
+    if (options.length !== undefined && options.length > room) {
+      throw new DomainError(`${context}: ${options.length} bytes do not fit at offset ${offset} (capacity ${capacityBytes} bytes)`, "invalid");
+    }
+    const meter = new ProgressMeter(options.length ?? null, options.onProgress, options.length ?? room, `${context}: upload`);
+    const upload = await conn.storageVolUpload({ vol, offset: BigInt(offset), length: BigInt(options.length ?? 0), flags: 0 });
+    await pipeline(source, meter, upload);
+    return { bytes: meter.bytes };
+  });
+}
+
+export interface DownloadOptions {
+  offset?: number;
+  /** Bytes to read; default to the end. */
+  length?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface VolumeDownload {
+  stream: Readable;
+  /** Bytes the stream will deliver (the file's size, or `length`). */
+  totalBytes: number;
+}
+
+/**
+ * A readable stream of the volume's bytes (virStorageVolDownload): the file as stored, so a qcow2
+ * volume downloads as a qcow2 image. Destroying the stream aborts the download in libvirtd.
+ */
+export async function downloadVolume(db: Db, hostId: string, poolName: string, name: string, options: DownloadOptions = {}): Promise<VolumeDownload> {
+  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+  const offset = options.offset ?? 0;
+  return withContext(context, async () => {
+    // With GET_PHYSICAL, libvirt puts the file's own size where the allocation would be.
+    const { allocation: physical } = await conn.storageVolGetInfoFlags({ vol, flags: VIR_STORAGE_VOL_GET_PHYSICAL });
+    const size = Number(physical);
+    if (offset < 0 || offset > size) throw new DomainError(`${context}: offset ${offset} is past its end (${size} bytes)`, "invalid");
+    const totalBytes = options.length !== undefined ? Math.min(options.length, size - offset) : size - offset;
+    const download = await conn.storageVolDownload({ vol, offset: BigInt(offset), length: BigInt(options.length ?? 0), flags: 0 });
+    const meter = new ProgressMeter(totalBytes, options.onProgress, null, `${context}: download`);
+    // Errors on either side reach the consumer through `meter`; destroying it aborts the download.
+    pipeline(download, meter).catch(() => undefined);
+    return { stream: meter, totalBytes };
+  });
+}
