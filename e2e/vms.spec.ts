@@ -45,5 +45,6 @@ test("the VM page shows the guest's hardware and its agent channel", async ({ pa
   await expect(page.getByRole("heading", { name: guest.name })).toBeVisible();
   await expect(page.getByRole("region", { name: "Overview" }).getByText("256 MiB")).toBeVisible();
   await expect(page.getByRole("region", { name: "Guest agent channels" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Snapshots" }).getByText("No snapshots yet.")).toBeVisible();
   await expect(page.getByRole("region", { name: "Delete" })).toBeVisible();
 });

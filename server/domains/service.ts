@@ -49,15 +49,14 @@ export interface VmSummary {
   usage: VmUsage;
 }
 
-const LIST_STATS =
+export const LIST_STATS =
   VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK;
 
 /** The previous counters of each VM, so CPU and I/O rates can be given from one stats call. */
 const lastSamples = new Map<string, UsageSample>();
 
-function summarize(hostId: string, record: protocol.DomainStatsRecord, autostart: ReadonlySet<string>, tags: string[], now: number): VmSummary {
+function summarize(hostId: string, uuid: string, record: protocol.DomainStatsRecord, autostart: ReadonlySet<string>, tags: string[], now: number): VmSummary {
   const params = decodeTypedParams(record.params);
-  const uuid = uuidToString(record.dom.uuid);
   const key = `${hostId}/${uuid}`;
   const state = vmStateName(Number(params["state.state"] ?? 0));
   const sample = sampleFromStats(params, now);
@@ -87,9 +86,10 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
   ]);
   const autostart = new Set(auto.domains.map((d) => uuidToString(d.uuid)));
   const now = Date.now();
-  const tags = await Promise.all(stats.map((r) => tagsOf(hostId, conn, r.dom)));
+  const uuids = stats.map((r) => uuidToString(r.dom.uuid));
+  const tags = await Promise.all(stats.map((r, i) => tagsOf(hostId, conn, r.dom, uuids[i])));
   return stats
-    .map((r, i) => summarize(hostId, r, autostart, tags[i]!, now))
+    .map((r, i) => summarize(hostId, uuids[i]!, r, autostart, tags[i]!, now))
     .filter((vm) => vmInScope(user.role, user.grants, vm))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -24,7 +24,7 @@ export function buildTagsMetadata(tags: readonly string[]): string {
  * libvirt's metadata-change and define/undefine events keep the cache honest, and a reconnect
  * (events may have been missed) empties it.
  */
-const cache = new Map<string, Map<string, string[]>>();
+const cache = new Map<string, Map<string, Promise<string[]>>>();
 
 subscribe((event) => {
   if (event.type === "host.connection") cache.delete(event.hostId);
@@ -42,20 +42,29 @@ async function fetchTags(conn: Connection, dom: protocol.NonnullDomain): Promise
   }
 }
 
-export async function tagsOf(hostId: string, conn: Connection, dom: protocol.NonnullDomain): Promise<string[]> {
-  const uuid = uuidToString(dom.uuid);
-  const hostCache = cache.get(hostId) ?? new Map<string, string[]>();
-  cache.set(hostId, hostCache);
-  const cached = hostCache.get(uuid);
+function hostCache(hostId: string) {
+  let byUuid = cache.get(hostId);
+  if (!byUuid) cache.set(hostId, (byUuid = new Map()));
+  return byUuid;
+}
+
+/**
+ * The VM's tags. The promise itself is cached, so two lists racing on a cold cache (two tabs just
+ * after a reconnect) share one metadata call per VM; a failed lookup is not cached.
+ */
+export function tagsOf(hostId: string, conn: Connection, dom: protocol.NonnullDomain, uuid = uuidToString(dom.uuid)): Promise<string[]> {
+  const byUuid = hostCache(hostId);
+  const cached = byUuid.get(uuid);
   if (cached) return cached;
-  const tags = await fetchTags(conn, dom);
-  hostCache.set(uuid, tags);
-  return tags;
+  const pending = fetchTags(conn, dom);
+  byUuid.set(uuid, pending);
+  pending.catch(() => byUuid.get(uuid) === pending && byUuid.delete(uuid));
+  return pending;
 }
 
 /** Writes the tags into the persistent definition, and into the live one when the VM runs. */
 export async function writeTags(hostId: string, conn: Connection, dom: protocol.NonnullDomain, tags: readonly string[], running: boolean) {
   const flags = VIR_DOMAIN_AFFECT_CONFIG | (running ? VIR_DOMAIN_AFFECT_LIVE : 0);
   await conn.domainSetMetadata({ dom, type: VIR_DOMAIN_METADATA_ELEMENT, metadata: buildTagsMetadata(tags), key: "kvmm", uri: KVMM_XMLNS, flags });
-  cache.get(hostId)?.set(uuidToString(dom.uuid), [...tags]);
+  hostCache(hostId).set(uuidToString(dom.uuid), Promise.resolve([...tags]));
 }

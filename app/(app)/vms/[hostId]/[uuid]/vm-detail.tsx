@@ -13,6 +13,7 @@ import { PowerButtons } from "../../../../_components/power-buttons";
 import { FormStatus } from "../../../../_components/form-status";
 import { formatBytes } from "../../../../_components/format";
 import { useHydrated } from "../../../../_components/use-hydrated";
+import { SnapshotsPanel } from "./snapshots-panel";
 
 type Vm = inferRouterOutputs<AppRouter>["vms"]["get"];
 
@@ -84,7 +85,7 @@ function DeleteVm({ vm }: { vm: Vm }) {
   );
 }
 
-export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean } }) {
+export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean; snapshot: boolean } }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { hostId: initial.hostId, uuid: initial.uuid };
@@ -166,6 +167,9 @@ export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean;
         </Section>
         <Section title="Guest agent channels">
           <AgentChannels vm={vm} canEdit={can.edit} />
+        </Section>
+        <Section title="Snapshots">
+          <SnapshotsPanel hostId={vm.hostId} uuid={vm.uuid} running={vm.state === "running" || vm.state === "paused"} canManage={can.snapshot} />
         </Section>
         {can.delete && (
           <Section title="Delete">

@@ -1,0 +1,94 @@
+"use client";
+
+import { type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "../../../../_components/trpc";
+import { FormStatus } from "../../../../_components/form-status";
+import { formatDateTime } from "../../../../_components/format";
+import { useHydrated } from "../../../../_components/use-hydrated";
+
+export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: string; uuid: string; running: boolean; canManage: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const hydrated = useHydrated();
+  const ref = { hostId, uuid };
+  const list = useQuery(trpc.snapshots.list.queryOptions(ref));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pathKey() });
+  const create = useMutation(trpc.snapshots.create.mutationOptions({ onSuccess: refresh }));
+  const revert = useMutation(trpc.snapshots.revert.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.snapshots.delete.mutationOptions({ onSuccess: refresh }));
+  const busy = create.isPending || revert.isPending || remove.isPending;
+
+  function onCreate(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formEl = event.currentTarget;
+    const form = new FormData(formEl);
+    create.mutate(
+      { ...ref, name: String(form.get("snapshotName")), description: String(form.get("snapshotDescription") ?? "") || undefined, memory: form.get("withMemory") === "on" },
+      { onSuccess: () => formEl.reset() },
+    );
+  }
+
+  const error = list.error?.message ?? create.error?.message ?? revert.error?.message ?? remove.error?.message ?? null;
+  return (
+    <div className="space-y-3">
+      <FormStatus error={error} />
+      {list.data && list.data.snapshots.length === 0 && <p className="text-sm">No snapshots yet.</p>}
+      <ul className="space-y-2" aria-label="Snapshots">
+        {list.data?.snapshots.map((s) => (
+          <li key={s.name} className="rounded-md border border-slate-200 p-2 text-sm dark:border-slate-800" style={{ marginLeft: `${Math.min(s.depth, 4) * 0.75}rem` }} aria-label={`Snapshot ${s.name}`}>
+            <div className="flex flex-wrap items-center gap-2">
+              <span className="break-all font-medium">{s.name}</span>
+              {s.current && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">current</span>}
+              <span className="text-xs text-slate-500">
+                {s.state}, {s.memory === "internal" ? "with memory" : "disk only"} · {formatDateTime(s.createdAt)}
+              </span>
+            </div>
+            {s.description && <p className="mt-1 break-words text-slate-600 dark:text-slate-400">{s.description}</p>}
+            {canManage && (
+              <div className="mt-2 flex flex-wrap gap-2">
+                <button
+                  type="button"
+                  className="btn btn-secondary"
+                  disabled={!hydrated || busy}
+                  onClick={() => window.confirm(`Revert to "${s.name}"? Changes since then are lost.`) && revert.mutate({ ...ref, snapshot: s.name })}
+                >
+                  Revert
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-secondary"
+                  disabled={!hydrated || busy}
+                  onClick={() => window.confirm(`Delete snapshot "${s.name}"?`) && remove.mutate({ ...ref, snapshot: s.name })}
+                >
+                  Delete
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+      {canManage && (
+        <form onSubmit={onCreate} method="post" className="space-y-2 border-t border-slate-200 pt-3 dark:border-slate-800">
+          <div className="text-sm">
+            <label htmlFor="snapshotName">Snapshot name</label>
+            <input id="snapshotName" name="snapshotName" required className="input mt-1" autoComplete="off" />
+          </div>
+          <div className="text-sm">
+            <label htmlFor="snapshotDescription">Description</label>
+            <input id="snapshotDescription" name="snapshotDescription" className="input mt-1" autoComplete="off" />
+          </div>
+          {running && (
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="withMemory" defaultChecked /> Include memory (resume exactly where it was)
+            </label>
+          )}
+          <button type="submit" className="btn btn-primary" disabled={!hydrated || busy}>
+            {create.isPending ? "Taking snapshot…" : "Take snapshot"}
+          </button>
+          <FormStatus success={create.isSuccess ? "Snapshot taken." : null} />
+        </form>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# npm run bench: sets up the host (idempotent), then prints benchmark figures — never pass/fail on time.
+#   scripts/bench/main.ts   list-all-domains (our client vs virsh), 1,000 calls in flight, vm.list for 1,000 VMs
+#   scripts/bench-guest.ts  guest agent vs qemu-guest-agent, when that script exists
+# Ends with one summary table. Every libvirt object it creates is named kvmm-bench-<run>-* and removed
+# on exit, even when a benchmark fails or is interrupted.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+log() { printf '\033[1m[bench]\033[0m %s\n' "$*"; }
+
+status=0
+started=$SECONDS
+if ! bash scripts/setup.sh test; then
+  status=1
+  log "setup failed; benchmarking with what is installed"
+fi
+setup_seconds=$((SECONDS - started))
+
+run_id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+summary=$(mktemp)
+cleanup() {
+  # Only what a run killed before its own clean-up could leave behind: this run's domains.
+  local name
+  virsh -c "${KVMM_BENCH_URI:-qemu:///system}" list --all --name 2>/dev/null | grep "^kvmm-bench-$run_id-" | while read -r name; do
+    virsh -c "${KVMM_BENCH_URI:-qemu:///system}" undefine "$name" >/dev/null 2>&1 && log "removed leftover domain $name"
+  done
+  rm -f "$summary"
+  rm -rf "${TMPDIR:-/tmp}/kvmm-bench-$run_id-"*
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+started=$SECONDS
+main_result="ok"
+if ! KVMM_BENCH_RUN=$run_id KVMM_BENCH_SUMMARY=$summary npx tsx scripts/bench/main.ts; then
+  status=1
+  main_result="FAILED (see above)"
+fi
+main_seconds=$((SECONDS - started))
+
+guest_result="skipped: scripts/bench-guest.ts does not exist"
+guest_seconds=0
+if [ -f scripts/bench-guest.ts ]; then
+  printf '\n\033[1m== guest agent vs qemu-guest-agent (scripts/bench-guest.ts)\033[0m\n'
+  started=$SECONDS
+  if npx tsx scripts/bench-guest.ts; then
+    guest_result="ran: its figures are above"
+  else
+    guest_result="FAILED (exit $?): see above"
+    status=1
+  fi
+  guest_seconds=$((SECONDS - started))
+fi
+
+printf '\n\033[1m== summary\033[0m\n'
+if [ -s "$summary" ]; then cat "$summary"; else echo "scripts/bench/main.ts: $main_result"; fi
+echo "guest bench: $guest_result"
+echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s"
+exit "$status"

@@ -1,0 +1,62 @@
+// `npm run bench` (through scripts/bench.sh): prints figures, never judges them.
+//   1. list-all-domains: our client vs `virsh list --all`, on qemu:///system with 50 inactive kvmm-bench-* domains
+//   2. 1,000 calls in flight on one connection, with the count of failed calls
+//   3. vm.list (listHostVms) vs the two raw libvirt calls it needs: 1,000 VMs on the test driver,
+//      and the VMs of qemu:///system (a real stats payload, at small scale)
+// Environment: KVMM_BENCH_URI (default qemu:///system), KVMM_BENCH_RUN (names the domains
+// kvmm-bench-<run>-*), KVMM_BENCH_SUMMARY (write the summary table there instead of printing it).
+import fs from "node:fs";
+import { randomUUID } from "node:crypto";
+import { Connection } from "../../server/libvirt";
+import { defineBenchDomains, undefineAll } from "../../server/libvirt/bench";
+import { unwatchAllHosts } from "../../server/events/bus";
+import { benchListDomains } from "./list-domains";
+import { benchVmListTestDriver, measureVmList } from "./vm-list";
+import { count, heading, ms, ratio, table } from "./format";
+
+const uri = process.env.KVMM_BENCH_URI || "qemu:///system";
+const runId = process.env.KVMM_BENCH_RUN || randomUUID().slice(0, 8);
+const ITERATIONS = 100;
+
+heading(`list-all-domains and vm.list on ${uri}, with 50 inactive kvmm-bench-${runId}-* domains`);
+const conn = await Connection.open(uri);
+const added = await defineBenchDomains(conn, 50, `kvmm-bench-${runId}`);
+let list, qemuVmList;
+try {
+  list = await benchListDomains(conn, { uri, clientCalls: 1000, virshCalls: 100, inFlightCalls: 1000, inFlightRounds: 5 });
+  qemuVmList = (await measureVmList(conn, "bench-qemu", uri, ITERATIONS)).result;
+} finally {
+  await unwatchAllHosts();
+  await undefineAll(conn, added);
+  await conn.close();
+}
+const vmList = await benchVmListTestDriver({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, iterations: ITERATIONS });
+
+const byRate = [...list.inFlight].sort((a, b) => a.callsPerSecond - b.callsPerSecond);
+const inFlightCalls = list.inFlight.reduce((n, r) => n + r.calls, 0);
+const inFlightErrors = list.inFlight.reduce((n, r) => n + r.errors, 0);
+const firstError = list.inFlight.find((r) => r.firstError)?.firstError;
+
+const rows: string[][] = [
+  ["benchmark", "median", "p95", "notes"],
+  [`list-all-domains: our client`, ms(list.client.median), ms(list.client.p95), `${list.listed} domains, ${count(list.client.count)} calls one after another`],
+  [`list-all-domains: virsh list --all`, ms(list.virsh.median), ms(list.virsh.p95), `subprocess, ${list.virsh.count} runs; ${list.virsh.median / list.client.median >= 10 ? (list.virsh.median / list.client.median).toFixed(0) : (list.virsh.median / list.client.median).toFixed(1)}× our client`],
+  [
+    `1,000 in flight, one connection`,
+    `${count(byRate[Math.floor(byRate.length / 2)]!.callsPerSecond)}/s`,
+    "",
+    `median of ${byRate.length} rounds (${count(byRate[0]!.callsPerSecond)}–${count(byRate.at(-1)!.callsPerSecond)}/s); errors: ${inFlightErrors} of ${count(inFlightCalls)}${firstError ? ` (first: ${firstError})` : ""}`,
+  ],
+];
+for (const r of [vmList, qemuVmList]) {
+  const where = r === vmList ? `${count(r.vms)} VMs, test driver` : `${count(r.vms)} VMs, ${uri}`;
+  rows.push(
+    [`vm.list ${where}: raw 2 calls`, ms(r.raw.median), ms(r.raw.p95), `concurrent; ${r.statsFields} stats fields per VM`],
+    [`vm.list ${where}: listHostVms warm`, ms(r.warm.median), ms(r.warm.p95), `${ratio(r.ratio)} raw (target ≤ 2×)`],
+    [`vm.list ${where}: listHostVms cold`, ms(r.cold), "", `first call: also ${count(r.vms)} domainGetMetadata for tags`],
+  );
+}
+if (vmList.checks.startsWith("MISMATCH")) rows.push(["vm.list test driver check", "", "", vmList.checks]);
+const summary = table(rows);
+if (process.env.KVMM_BENCH_SUMMARY) fs.writeFileSync(process.env.KVMM_BENCH_SUMMARY, `${summary}\n`);
+else console.log(`\n${summary}`);
