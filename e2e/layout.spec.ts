@@ -3,7 +3,7 @@ import { ADMIN, expectNoHorizontalScroll, signIn } from "./support/session";
 
 test("every page fits the viewport without sideways scrolling, with navigation reachable", async ({ page }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
-  for (const path of ["/", "/vms", "/users", "/audit", "/settings"]) {
+  for (const path of ["/", "/vms", "/vms/new", "/users", "/audit", "/settings"]) {
     await page.goto(path);
     await expectNoHorizontalScroll(page);
     await expect(page.getByRole("navigation", { name: "Main" }).filter({ visible: true })).toHaveCount(1);

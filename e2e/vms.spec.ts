@@ -1,12 +1,13 @@
 import { expect, test } from "@playwright/test";
-import { createTestDomain, type TestDomain } from "./fixtures/test-host";
+import { createTestDomain, virsh, type TestDomain } from "./fixtures/test-host";
 import { ADMIN, signIn } from "./support/session";
 
 let guest: TestDomain | undefined;
 
-test.afterEach(async () => {
+test.afterEach(async ({}, testInfo) => {
   await guest?.destroy();
   guest = undefined;
+  await virsh(["undefine", `kvmm-test-form-${testInfo.project.name}`]).catch(() => undefined);
 });
 
 test("the VM list shows a real guest and follows its power state live as the user drives it", async ({ page }, testInfo) => {
@@ -47,4 +48,27 @@ test("the VM page shows the guest's hardware and its agent channel", async ({ pa
   await expect(page.getByRole("region", { name: "Guest agent channels" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
   await expect(page.getByRole("region", { name: "Snapshots" }).getByText("No snapshots yet.")).toBeVisible();
   await expect(page.getByRole("region", { name: "Delete" })).toBeVisible();
+});
+
+test("an admin creates a VM with the form, lands on its page, and deletes it with its name typed back", async ({ page }, testInfo) => {
+  const name = `kvmm-test-form-${testInfo.project.name}`;
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto("/vms");
+  await page.getByRole("link", { name: "New VM" }).click();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("vCPUs").fill("1");
+  await page.getByLabel("Memory (MiB)").fill("128");
+  await page.getByLabel(/New disk size/).fill("0");
+  await page.getByLabel("Network").selectOption({ label: "None" });
+  await page.getByLabel("Start now").uncheck();
+  await page.getByLabel("Tags").fill("e2e, form");
+  await page.getByRole("button", { name: "Create VM" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByText("shut off", { exact: true })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Overview" }).getByText("e2e, form")).toBeVisible();
+
+  await page.getByLabel(/Type the VM's name/).fill(name);
+  await page.getByRole("button", { name: "Delete VM" }).click();
+  await expect(page.getByRole("heading", { name: "Virtual machines" })).toBeVisible();
+  await expect(page.getByRole("listitem", { name: `VM ${name}` })).toHaveCount(0);
 });

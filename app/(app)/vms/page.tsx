@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { currentUser } from "@/server/auth/session";
 import { roleHas } from "@/server/auth/permissions";
+import Link from "next/link";
 import { serverApi } from "../../_components/server-caller";
 import { VmList } from "./vm-list";
 
@@ -13,7 +14,14 @@ export default async function VmsPage() {
   const initial = await api.vms.list({});
   return (
     <div className="space-y-4">
-      <h1 className="text-2xl font-semibold">Virtual machines</h1>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Virtual machines</h1>
+        {user && roleHas(user.role, "vm.create") && (
+          <Link href="/vms/new" className="btn btn-primary">
+            New VM
+          </Link>
+        )}
+      </div>
       <VmList initial={initial} canPower={!!user && roleHas(user.role, "vm.power")} />
     </div>
   );

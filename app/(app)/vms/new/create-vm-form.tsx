@@ -1,0 +1,198 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../../../_components/trpc";
+import { FormStatus } from "../../../_components/form-status";
+import { useHydrated } from "../../../_components/use-hydrated";
+
+type Install = "none" | "iso" | "cloudImage";
+
+function Field({ id, label, hint, children }: { id: string; label: string; hint?: string; children: React.ReactNode }) {
+  return (
+    <div className="text-sm">
+      <label htmlFor={id} className="font-medium">
+        {label}
+      </label>
+      <div className="mt-1">{children}</div>
+      {hint && (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The create-VM wizard on one page: every choice the service's spec takes, validated again on the server. */
+export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const [hostId, setHostId] = useState(hosts[0]?.id ?? "local");
+  const [install, setInstall] = useState<Install>("none");
+  const [mediaPool, setMediaPool] = useState("");
+  const [firmware, setFirmware] = useState<"bios" | "uefi">("bios");
+  const pools = useQuery(trpc.storage.pools.queryOptions({ hostId }));
+  const networks = useQuery(trpc.networks.list.queryOptions({ hostId }));
+  const activePools = (pools.data ?? []).filter((p) => p.active);
+  const media = useQuery({ ...trpc.storage.volumes.queryOptions({ hostId, pool: mediaPool }), enabled: install !== "none" && mediaPool !== "" });
+  const create = useMutation(trpc.vms.create.mutationOptions({ onSuccess: (vm) => router.push(`/vms/${hostId}/${vm.uuid}`) }));
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const text = (k: string) => String(f.get(k) ?? "").trim();
+    const num = (k: string) => Number(text(k));
+    const diskGiB = num("diskGiB");
+    const network = text("network");
+    create.mutate({
+      hostId,
+      name: text("name"),
+      description: text("description") || undefined,
+      vcpus: num("vcpus"),
+      memoryMiB: num("memoryMiB"),
+      firmware,
+      secureBoot: firmware === "uefi" && f.get("secureBoot") === "on",
+      tpm: f.get("tpm") === "on",
+      disks: install !== "cloudImage" && diskGiB > 0 ? [{ source: "new", pool: text("diskPool"), sizeGiB: diskGiB, format: text("diskFormat") === "raw" ? "raw" : "qcow2", bus: "virtio" }] : [],
+      install:
+        install === "iso"
+          ? { kind: "iso", pool: mediaPool, volume: text("mediaVolume") }
+          : install === "cloudImage"
+            ? { kind: "cloudImage", pool: mediaPool, volume: text("mediaVolume"), sizeGiB: diskGiB || 10, bus: "virtio" }
+            : { kind: "none" },
+      network: network === "" ? { kind: "none" } : network === "@user" ? { kind: "user" } : { kind: "network", name: network },
+      graphics: f.get("vnc") === "on" ? "vnc" : "none",
+      tags: text("tags").split(/[\s,]+/).filter(Boolean),
+      autostart: f.get("autostart") === "on",
+      start: f.get("start") === "on",
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit} method="post" className="card grid grid-cols-1 gap-4 sm:grid-cols-2">
+      <Field id="host" label="Host">
+        <select id="host" className="input" value={hostId} onChange={(e) => setHostId(e.target.value)}>
+          {hosts.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name} ({h.id})
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field id="name" label="Name" hint="Letters, digits, . _ - ; up to 64 characters.">
+        <input id="name" name="name" required maxLength={64} className="input" aria-describedby="name-hint" autoComplete="off" />
+      </Field>
+      <Field id="vcpus" label="vCPUs">
+        <input id="vcpus" name="vcpus" type="number" min={1} max={64} defaultValue={2} required className="input" />
+      </Field>
+      <Field id="memoryMiB" label="Memory (MiB)">
+        <input id="memoryMiB" name="memoryMiB" type="number" min={64} step={64} defaultValue={2048} required className="input" />
+      </Field>
+      <Field id="install" label="Install from">
+        <select id="install" className="input" value={install} onChange={(e) => setInstall(e.target.value as Install)}>
+          <option value="none">Nothing (empty disk, boot from network or later)</option>
+          <option value="iso">An ISO image in a storage pool</option>
+          <option value="cloudImage">A cloud image in a storage pool (copied as the system disk)</option>
+        </select>
+      </Field>
+      {install !== "none" && (
+        <>
+          <Field id="mediaPool" label="Image pool">
+            <select id="mediaPool" className="input" value={mediaPool} onChange={(e) => setMediaPool(e.target.value)} required>
+              <option value="">Choose a pool</option>
+              {activePools.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="mediaVolume" label="Image">
+            <select id="mediaVolume" name="mediaVolume" className="input" required>
+              {(media.data ?? []).map((v) => (
+                <option key={v.name} value={v.name}>
+                  {v.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </>
+      )}
+      <Field id="diskGiB" label={install === "cloudImage" ? "System disk size (GiB)" : "New disk size (GiB, 0 for none)"}>
+        <input id="diskGiB" name="diskGiB" type="number" min={0} step="any" defaultValue={20} className="input" />
+      </Field>
+      {install !== "cloudImage" && (
+        <>
+          <Field id="diskPool" label="Disk pool">
+            <select id="diskPool" name="diskPool" className="input">
+              {activePools.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="diskFormat" label="Disk format" hint="qcow2 allows snapshots with memory; raw is slightly faster.">
+            <select id="diskFormat" name="diskFormat" className="input" aria-describedby="diskFormat-hint">
+              <option value="qcow2">qcow2</option>
+              <option value="raw">raw</option>
+            </select>
+          </Field>
+        </>
+      )}
+      <Field id="network" label="Network">
+        <select id="network" name="network" className="input" defaultValue="default">
+          {(networks.data ?? []).map((n) => (
+            <option key={n.name} value={n.name}>
+              {n.name} ({n.forwardMode}
+              {n.active ? "" : ", inactive"})
+            </option>
+          ))}
+          <option value="@user">User-mode NAT (no libvirt network)</option>
+          <option value="">None</option>
+        </select>
+      </Field>
+      <Field id="firmware" label="Firmware">
+        <select id="firmware" className="input" value={firmware} onChange={(e) => setFirmware(e.target.value as "bios" | "uefi")}>
+          <option value="bios">BIOS</option>
+          <option value="uefi">UEFI</option>
+        </select>
+      </Field>
+      <Field id="tags" label="Tags" hint="Separated by spaces or commas.">
+        <input id="tags" name="tags" className="input" aria-describedby="tags-hint" autoComplete="off" />
+      </Field>
+      <Field id="description" label="Description">
+        <input id="description" name="description" maxLength={4096} className="input" autoComplete="off" />
+      </Field>
+      <fieldset className="space-y-2 text-sm sm:col-span-2">
+        <legend className="font-medium">Options</legend>
+        {firmware === "uefi" && (
+          <label className="flex items-center gap-2">
+            <input type="checkbox" name="secureBoot" /> Secure Boot
+          </label>
+        )}
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="tpm" /> TPM 2.0 (emulated)
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="vnc" defaultChecked /> Graphical console (VNC)
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="autostart" /> Start with the host
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="start" defaultChecked /> Start now
+        </label>
+      </fieldset>
+      <div className="space-y-3 sm:col-span-2">
+        <FormStatus error={create.error?.message ?? pools.error?.message ?? null} />
+        <button type="submit" className="btn btn-primary" disabled={!hydrated || create.isPending}>
+          {create.isPending ? "Creating…" : "Create VM"}
+        </button>
+      </div>
+    </form>
+  );
+}

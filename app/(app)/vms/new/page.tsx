@@ -1,0 +1,22 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { currentUser } from "@/server/auth/session";
+import { roleHas } from "@/server/auth/permissions";
+import { serverApi } from "../../../_components/server-caller";
+import { CreateVmForm } from "./create-vm-form";
+
+export const metadata: Metadata = { title: "New virtual machine" };
+export const dynamic = "force-dynamic";
+
+export default async function NewVmPage() {
+  const user = await currentUser();
+  if (!user || !roleHas(user.role, "vm.create")) notFound();
+  const api = await serverApi();
+  const hosts = await api.hosts.list();
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">New virtual machine</h1>
+      <CreateVmForm hosts={hosts.map((h) => ({ id: h.id, name: h.name }))} />
+    </div>
+  );
+}
