@@ -4,6 +4,8 @@ import { ADMIN, signIn } from "./support/session";
 
 let guest: TestDomain | undefined;
 
+// Playwright hands fixtures in the first argument; this hook needs none of them.
+// eslint-disable-next-line no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
   await guest?.destroy();
   guest = undefined;
