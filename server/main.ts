@@ -7,6 +7,8 @@ import { closeAllConnections, getConnection } from "./libvirt/registry";
 import { unwatchAllHosts, watchHost } from "./events/bus";
 import { db } from "./db/client";
 import { listHosts } from "./hosts/service";
+import { startGuestHub, stopGuestHub } from "./guest";
+import { bridgeGuestHubEvents } from "./events/guest-bridge";
 
 /**
  * The one process of the manager: it serves Next.js, and (as later parts land) the console
@@ -20,6 +22,8 @@ async function main() {
   for (const host of listHosts(db())) {
     watchHost(host.id, getConnection(host.id, host.uri)).catch((err: unknown) => console.warn(`host "${host.id}": events not available yet:`, err));
   }
+  const hub = await startGuestHub();
+  bridgeGuestHubEvents(hub);
   const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -37,7 +41,7 @@ async function main() {
   const stop = (signal: string) => {
     console.log(`${signal}: shutting down`);
     server.close();
-    void unwatchAllHosts().finally(() => closeAllConnections());
+    void Promise.allSettled([stopGuestHub(), unwatchAllHosts()]).finally(() => closeAllConnections());
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.once("SIGINT", () => stop("SIGINT"));

@@ -7,6 +7,7 @@ import { vmsRouter } from "./routers/vms";
 import { storageRouter } from "./routers/storage";
 import { networksRouter } from "./routers/networks";
 import { snapshotsRouter } from "./routers/snapshots";
+import { guestRouter } from "./routers/guest";
 
 export const appRouter = router({
   auth: authRouter,
@@ -17,6 +18,7 @@ export const appRouter = router({
   storage: storageRouter,
   networks: networksRouter,
   snapshots: snapshotsRouter,
+  guest: guestRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { processSingleton } from "../process-singleton";
 import { uuidToString, virDomainEventType, type Connection, type DomainEvent, type protocol } from "../libvirt";
 
 /** What the manager tells browsers about, one shape for every source (libvirt events, guest agents, jobs). */
@@ -7,7 +8,8 @@ export type ManagerEvent =
   | { type: "domain.agent"; hostId: string; uuid: string; name: string; connected: boolean }
   | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
   | { type: "host.connection"; hostId: string; state: string; error: string | null }
-  | { type: "guest.status"; hostId: string; uuid: string; name: string; status: string };
+  | { type: "guest.status"; hostId: string; uuid: string; name: string; agent: string; qga: boolean }
+  | { type: "guest.telemetry"; hostId: string; uuid: string; name: string; at: string; metrics: unknown };
 
 export type LifecycleEventName = Lowercase<keyof typeof virDomainEventType> | "unknown";
 
@@ -18,9 +20,12 @@ const LIFECYCLE_NAMES = new Map<number, LifecycleEventName>(
 /** libvirt's agent-lifecycle state 1 is "connected", 2 "disconnected". */
 const AGENT_CONNECTED = 1;
 
-const emitter = new EventEmitter();
-// Every open browser tab subscribes once; the default cap of 10 would warn on an ordinary team.
-emitter.setMaxListeners(0);
+const emitter = processSingleton("eventBus", () => {
+  const e = new EventEmitter();
+  // Every open browser tab subscribes once; the default cap of 10 would warn on an ordinary team.
+  e.setMaxListeners(0);
+  return e;
+});
 
 export function publish(event: ManagerEvent): void {
   emitter.emit("event", event);
@@ -48,7 +53,7 @@ export function toManagerEvent(hostId: string, ev: DomainEvent): ManagerEvent | 
   }
 }
 
-const watched = new Map<string, Promise<() => void>>();
+const watched = processSingleton("watchedHosts", () => new Map<string, Promise<() => void>>());
 
 /**
  * Bridges one host's libvirt events onto the bus, once per host however often it is asked;

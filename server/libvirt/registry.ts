@@ -3,11 +3,13 @@
 // event kind however many listeners subscribe (Connection fans events out).
 // Connections open lazily on their first call and reconnect by themselves.
 import { Connection, type ConnectionOptions } from './connection';
+import { processSingleton } from '../process-singleton';
 
 export const LOCAL_HOST_ID = 'local';
 const DEFAULT_LOCAL_URI = 'qemu:///system';
 
-const connections = new Map<string, Connection>();
+// One map per process, shared by server/main.ts and the Next.js route bundle (see process-singleton).
+const connections = processSingleton('libvirtConnections', () => new Map<string, Connection>());
 
 /** The URI of the `local` host: $KVMM_LIBVIRT_URI, else qemu:///system. */
 export function localUri(): string {

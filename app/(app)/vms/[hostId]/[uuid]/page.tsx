@@ -18,5 +18,5 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
     throw err;
   });
   const can = (p: Parameters<typeof roleHas>[1]) => !!user && roleHas(user.role, p);
-  return <VmDetail initial={vm} can={{ power: can("vm.power"), edit: can("vm.edit"), delete: can("vm.delete"), snapshot: can("vm.snapshot") }} />;
+  return <VmDetail initial={vm} can={{ power: can("vm.power"), edit: can("vm.edit"), delete: can("vm.delete"), snapshot: can("vm.snapshot"), guestRead: can("guest.read"), guestExec: can("guest.exec") }} />;
 }

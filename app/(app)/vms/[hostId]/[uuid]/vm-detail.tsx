@@ -14,6 +14,7 @@ import { FormStatus } from "../../../../_components/form-status";
 import { formatBytes } from "../../../../_components/format";
 import { useHydrated } from "../../../../_components/use-hydrated";
 import { SnapshotsPanel } from "./snapshots-panel";
+import { GuestPanel } from "./guest-panel";
 
 type Vm = inferRouterOutputs<AppRouter>["vms"]["get"];
 
@@ -85,7 +86,7 @@ function DeleteVm({ vm }: { vm: Vm }) {
   );
 }
 
-export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean; snapshot: boolean } }) {
+export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean; snapshot: boolean; guestRead: boolean; guestExec: boolean } }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { hostId: initial.hostId, uuid: initial.uuid };
@@ -165,6 +166,11 @@ export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean;
             </ul>
           )}
         </Section>
+        {can.guestRead && (
+          <Section title="Inside the guest">
+            <GuestPanel hostId={vm.hostId} uuid={vm.uuid} running={vm.state === "running"} canExec={can.guestExec} />
+          </Section>
+        )}
         <Section title="Guest agent channels">
           <AgentChannels vm={vm} canEdit={can.edit} />
         </Section>

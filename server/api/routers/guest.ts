@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { procedure, router } from "../trpc";
+import { resolveVm, vmRefSchema } from "../../domains/lookup";
+import {
+  guestExec,
+  guestFacts,
+  guestFileList,
+  guestFileRead,
+  guestFileStat,
+  guestFileWrite,
+  guestMetrics,
+  guestPower,
+  guestProcesses,
+  guestStatus,
+} from "../../guest/service";
+
+/**
+ * Inside the VM, through our guest agent (and stock qemu-guest-agent where it helps).
+ * Each procedure: validate → authorize (its permission) → resolve the VM with the user's grants →
+ * service → audit (every mutation; exec and file transfers are mutations so that they are audited).
+ */
+
+const MiB = 1024 * 1024;
+/** The agent's hard ceiling for one file chunk (its config may set less; it then answers "too large"). */
+const MAX_CHUNK_BYTES = 8 * MiB;
+
+const guestPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith("/"), "an absolute path in the guest")
+  .refine((p) => !p.includes("\0"), "no NUL characters");
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "an environment variable name");
+
+const execInput = vmRefSchema.extend({
+  command: z.string().min(1).max(4096).refine((c) => !c.includes("\0"), "no NUL characters"),
+  args: z.array(z.string().max(65_536)).max(256).default([]),
+  stdin: z.string().max(4 * MiB).optional(),
+  encoding: z.enum(["utf8", "base64"]).default("utf8"),
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  env: z
+    .record(envName, z.string().max(32_768))
+    .refine((env) => Object.keys(env).length <= 64, "at most 64 variables")
+    .optional(),
+  cwd: guestPath.optional(),
+});
+
+const powerInput = vmRefSchema.extend({
+  force: z.boolean().default(false),
+  via: z.enum(["auto", "agent", "qga"]).default("auto"),
+});
+
+export const guestRouter = router({
+  /** Agent connection state, version, capabilities, last telemetry; whether qemu-ga is connected. */
+  status: procedure("guest.read")
+    .input(vmRefSchema)
+    .query(async ({ ctx, input }) => guestStatus(await resolveVm(ctx.db, ctx.user, input))),
+
+  /** System, network, disk and user facts, each with the source it came from (agent, qga, lease, arp). */
+  facts: procedure("guest.read")
+    .input(vmRefSchema)
+    .query(async ({ ctx, input }) => guestFacts(await resolveVm(ctx.db, ctx.user, input))),
+
+  metrics: procedure("guest.read")
+    .input(vmRefSchema)
+    .query(async ({ ctx, input }) => guestMetrics(await resolveVm(ctx.db, ctx.user, input))),
+
+  processes: procedure("guest.read")
+    .input(
+      vmRefSchema.extend({
+        sortBy: z.enum(["cpu", "memory", "pid", "name"]).default("cpu"),
+        limit: z.number().int().min(1).max(1000).default(100),
+      }),
+    )
+    .query(async ({ ctx, input }) => guestProcesses(await resolveVm(ctx.db, ctx.user, input), input)),
+
+  /** Runs a program in the guest without a shell; returns its exit status and (capped) output. */
+  exec: procedure("guest.exec")
+    .input(execInput)
+    .mutation(async ({ ctx, input }) => {
+      const vm = await resolveVm(ctx.db, ctx.user, input);
+      ctx.audit.target = vm.context;
+      return guestExec(vm, input);
+    }),
+
+  fileStat: procedure("guest.files")
+    .input(vmRefSchema.extend({ path: guestPath, sha256: z.boolean().default(false) }))
+    .query(async ({ ctx, input }) => guestFileStat(await resolveVm(ctx.db, ctx.user, input), input)),
+
+  fileList: procedure("guest.files")
+    .input(vmRefSchema.extend({ path: guestPath, limit: z.number().int().min(1).max(10_000).default(1000) }))
+    .query(async ({ ctx, input }) => guestFileList(await resolveVm(ctx.db, ctx.user, input), input)),
+
+  /** One chunk of a guest file, base64. A mutation so that every read of guest data is audited. */
+  fileRead: procedure("guest.files")
+    .input(
+      vmRefSchema.extend({
+        path: guestPath,
+        offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+        length: z.number().int().min(1).max(MAX_CHUNK_BYTES).default(MiB),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const vm = await resolveVm(ctx.db, ctx.user, input);
+      ctx.audit.target = `${vm.context}: ${input.path}`;
+      return guestFileRead(vm, input);
+    }),
+
+  /**
+   * One chunk of an upload, base64. Without `offset` the file is replaced atomically; with it the
+   * chunk is written in place. The audit row keeps the path and offset; the content is cut to a
+   * short prefix by the audit summariser.
+   */
+  fileWrite: procedure("guest.files")
+    .input(
+      vmRefSchema.extend({
+        path: guestPath,
+        contentBase64: z.base64().max(Math.ceil(MAX_CHUNK_BYTES / 3) * 4),
+        offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        createDirs: z.boolean().default(false),
+        mode: z.number().int().min(0).max(0o7777).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const vm = await resolveVm(ctx.db, ctx.user, input);
+      ctx.audit.target = `${vm.context}: ${input.path}`;
+      return guestFileWrite(vm, input);
+    }),
+
+  /** Orderly shutdown from inside the guest: our agent, else qemu-guest-agent. */
+  shutdown: procedure("vm.power")
+    .input(powerInput)
+    .mutation(async ({ ctx, input }) => {
+      const vm = await resolveVm(ctx.db, ctx.user, input);
+      ctx.audit.target = vm.context;
+      return guestPower(vm, "shutdown", input);
+    }),
+
+  reboot: procedure("vm.power")
+    .input(powerInput)
+    .mutation(async ({ ctx, input }) => {
+      const vm = await resolveVm(ctx.db, ctx.user, input);
+      ctx.audit.target = vm.context;
+      return guestPower(vm, "reboot", input);
+    }),
+});

@@ -1,0 +1,68 @@
+// Boots a test guest (e2e/fixtures) that runs our bundled agent as a service would: from an
+// init.d hook, restarted whenever it exits. Shared by the guest-agent integration tests and
+// scripts/bench-guest.ts.
+import { builtAgent } from "../../../agent/test/harness";
+import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain } from "../../../e2e/fixtures/test-host";
+import { ensureTestGuestImage, type TestGuestImage } from "../../../e2e/fixtures/guest-image";
+
+export const AGENT_PATH = "/opt/kvmm/kvmm-agent.cjs";
+export const AGENT_CONFIG_PATH = "/etc/kvmmanager-agent/config.json";
+export const AGENT_LOG_PATH = "/var/log/kvmm-agent.log";
+/** Printed on the serial console each time the agent process exits. */
+export const AGENT_EXIT_MARKER = /KVMM-AGENT-EXIT status=(\d+)/g;
+
+/** Config for the test guest: exec on, busybox's forced power commands (its init has no runlevels to walk). */
+export const TEST_AGENT_CONFIG = {
+  allowed_paths: ["/tmp", "/var/tmp", "/var/log"],
+  exec_enabled: true,
+  telemetry_interval_s: 5,
+  power_commands: { shutdown: ["poweroff", "-f"], reboot: ["reboot", "-f"] },
+};
+
+const AGENT_HOOK = `#!/bin/sh
+# KVM Manager agent, restarted whenever it exits, as systemd's Restart= would.
+(
+  while :; do
+    node ${AGENT_PATH} --config ${AGENT_CONFIG_PATH} >>${AGENT_LOG_PATH} 2>&1
+    echo "KVMM-AGENT-EXIT status=$?" >/dev/console
+    sleep 1
+  done
+) </dev/null >/dev/null 2>&1 &
+`;
+
+export interface AgentGuestOptions {
+  label: string;
+  hostname?: string;
+  /** Run our agent (default true). */
+  agent?: boolean;
+  /** Run stock qemu-ga on org.qemu.guest_agent.0 (default false). */
+  qemuGuestAgent?: boolean;
+  network?: boolean;
+  memoryMiB?: number;
+  /** Merged over TEST_AGENT_CONFIG. */
+  agentConfig?: Record<string, unknown>;
+}
+
+export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ guest: TestDomain; image: TestGuestImage }> {
+  const image = await ensureTestGuestImage();
+  const withAgent = options.agent ?? true;
+  if (options.qemuGuestAgent && !image.qemuGuestAgentPath) throw new Error("the test guest image was built without qemu-ga (KVMM_GUEST_QGA=0)");
+  const guest = await createTestDomain({
+    label: options.label,
+    hostname: options.hostname,
+    memoryMiB: options.memoryMiB,
+    network: options.network ?? false,
+    channels: [...(withAgent ? [AGENT_CHANNEL] : []), ...(options.qemuGuestAgent ? [QGA_CHANNEL] : [])],
+    qemuGuestAgent: options.qemuGuestAgent ?? false,
+    overlay: withAgent
+      ? {
+          files: [
+            { path: AGENT_PATH, source: await builtAgent(), mode: 0o755 },
+            { path: AGENT_CONFIG_PATH, content: `${JSON.stringify({ ...TEST_AGENT_CONFIG, ...options.agentConfig }, null, 2)}\n`, mode: 0o600 },
+          ],
+          initScripts: [{ name: "50-kvmm-agent", script: AGENT_HOOK }],
+        }
+      : undefined,
+  });
+  return { guest, image };
+}
