@@ -12,6 +12,8 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const nav: NavItem[] = [
     { href: "/", label: "Dashboard", icon: "home" },
     ...(roleHas(user.role, "vm.read") ? [{ href: "/vms", label: "VMs", icon: "server" } as const] : []),
+    ...(roleHas(user.role, "storage.read") ? [{ href: "/storage", label: "Storage", icon: "database" } as const] : []),
+    ...(roleHas(user.role, "network.read") ? [{ href: "/networks", label: "Networks", icon: "network" } as const] : []),
     ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: "Users", icon: "users" } as const] : []),
     ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: "Audit log", icon: "list" } as const] : []),
     { href: "/settings", label: "Settings", icon: "cog" },

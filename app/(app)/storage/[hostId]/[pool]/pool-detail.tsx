@@ -1,0 +1,53 @@
+"use client";
+
+import Link from "next/link";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../../../../_components/trpc";
+import { FormStatus } from "../../../../_components/form-status";
+import { PoolCard, type Pool } from "../../pool-card";
+import { CreateVolumeForm, VolumeCard, type Volume } from "./volumes";
+
+export function PoolDetail({
+  initialPool,
+  initialVolumes,
+  volumesError,
+  canManage,
+}: {
+  initialPool: Pool;
+  initialVolumes: Volume[] | null;
+  volumesError: string | null;
+  canManage: boolean;
+}) {
+  const trpc = useTRPC();
+  const ref = { hostId: initialPool.hostId, pool: initialPool.name };
+  const { data: pool } = useQuery({ ...trpc.storage.pool.queryOptions(ref), initialData: initialPool, refetchInterval: 30_000 });
+  const volumes = useQuery({ ...trpc.storage.volumes.queryOptions(ref), initialData: initialVolumes ?? undefined, enabled: pool.active, refetchInterval: 30_000 });
+  const error = volumes.error?.message ?? (volumes.data ? null : volumesError);
+
+  return (
+    <div className="space-y-4">
+      <Link href="/storage" className="text-sm text-sky-800 underline-offset-2 hover:underline dark:text-sky-300">
+        ← All storage
+      </Link>
+      <h1 className="min-w-0 break-all text-2xl font-semibold">Pool {pool.name}</h1>
+      <p className="text-sm text-slate-600 dark:text-slate-400">on host {pool.hostId}</p>
+      <PoolCard pool={pool} canManage={canManage} detail as="section" />
+      <section aria-labelledby="volumes-heading" className="space-y-3">
+        <h2 id="volumes-heading" className="text-lg font-semibold">
+          Volumes
+        </h2>
+        {!pool.active && <p className="card text-sm">Start the pool to see and manage its volumes.</p>}
+        {pool.active && (
+          <>
+            {canManage && <CreateVolumeForm pool={pool} />}
+            <FormStatus error={error} />
+            {volumes.data && volumes.data.length === 0 && <p className="card text-sm">No volumes in this pool.</p>}
+            <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
+              {volumes.data?.map((v) => <VolumeCard key={v.key || v.name} volume={v} canManage={canManage} />)}
+            </ul>
+          </>
+        )}
+      </section>
+    </div>
+  );
+}

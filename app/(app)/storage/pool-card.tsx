@@ -1,0 +1,215 @@
+"use client";
+
+import { useId, useState, type FormEvent } from "react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { useTRPC } from "../../_components/trpc";
+import { FormStatus } from "../../_components/form-status";
+import { formatBytes } from "../../_components/format";
+import { useHydrated } from "../../_components/use-hydrated";
+
+export type Pool = inferRouterOutputs<AppRouter>["storage"]["pools"][number];
+
+const STATE_TONE: Record<Pool["state"], string> = {
+  running: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-100",
+  building: "bg-sky-100 text-sky-900 dark:bg-sky-900/40 dark:text-sky-100",
+  degraded: "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-100",
+  inaccessible: "bg-red-100 text-red-900 dark:bg-red-900/40 dark:text-red-100",
+  inactive: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
+  unknown: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
+};
+
+export function PoolStateBadge({ state }: { state: Pool["state"] }) {
+  return <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${STATE_TONE[state]}`}>{state}</span>;
+}
+
+/** The bar is decoration; the sentence beside it says the same for everyone. */
+export function UsageBar({ pool }: { pool: Pool }) {
+  if (!pool.active || pool.capacityBytes <= 0) {
+    return <p className="text-sm text-slate-600 dark:text-slate-400">Usage unknown while the pool is not running.</p>;
+  }
+  const percent = Math.min(100, Math.max(0, (pool.allocationBytes / pool.capacityBytes) * 100));
+  const tone = percent >= 90 ? "bg-red-600" : percent >= 75 ? "bg-amber-500" : "bg-sky-600";
+  return (
+    <div className="space-y-1">
+      <div className="h-2 w-full overflow-hidden rounded bg-slate-200 dark:bg-slate-800" aria-hidden="true">
+        <div className={`h-full ${tone}`} style={{ width: `${percent}%` }} />
+      </div>
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        {formatBytes(pool.allocationBytes)} used of {formatBytes(pool.capacityBytes)} ({percent.toFixed(0)} %), {formatBytes(pool.availableBytes)} free
+      </p>
+    </div>
+  );
+}
+
+function describeSource(pool: Pool): string | null {
+  const { host, dir, devices, name } = pool.source;
+  if (pool.type === "netfs" && host) return `${host}:${dir ?? "?"}${pool.source.format ? ` (${pool.source.format})` : ""}`;
+  if (pool.type === "logical") return [name && `VG ${name}`, devices.length ? devices.join(", ") : null].filter(Boolean).join(" on ") || null;
+  return null;
+}
+
+const DELETE_DATA_LABEL: Record<string, string> = {
+  dir: "Also delete its directory on the host (only when empty: delete the volumes first)",
+  netfs: "Also delete its mount directory on the host (only when empty)",
+  logical: "Also delete the volume group (destroys every logical volume in it)",
+};
+
+function DeletePoolForm({ pool, onCancel, onDeleted }: { pool: Pool; onCancel: () => void; onDeleted: () => void }) {
+  const trpc = useTRPC();
+  const hydrated = useHydrated();
+  const id = useId();
+  const [typed, setTyped] = useState("");
+  const remove = useMutation(trpc.storage.deletePool.mutationOptions({ onSuccess: onDeleted }));
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (typed !== pool.name) return;
+    const form = new FormData(event.currentTarget);
+    remove.mutate({ hostId: pool.hostId, pool: pool.name, deleteData: form.get("deleteData") === "on" });
+  }
+  return (
+    <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-red-200 p-3 dark:border-red-900">
+      <p className="text-sm">Deleting stops the pool and removes its definition. Volumes stay on disk unless you delete the data too.</p>
+      <div className="text-sm">
+        <label htmlFor={`${id}-confirm`}>
+          Type the pool&apos;s name (<span className="break-all font-mono">{pool.name}</span>) to confirm
+        </label>
+        <input id={`${id}-confirm`} name="confirmName" autoComplete="off" className="input mt-1" value={typed} onChange={(e) => setTyped(e.target.value)} />
+      </div>
+      {DELETE_DATA_LABEL[pool.type] && (
+        <div className="flex items-start gap-2 text-sm">
+          <input id={`${id}-data`} name="deleteData" type="checkbox" className="mt-1" />
+          <label htmlFor={`${id}-data`}>{DELETE_DATA_LABEL[pool.type]}</label>
+        </div>
+      )}
+      <FormStatus error={remove.error?.message ?? null} />
+      <div className="flex flex-wrap gap-2">
+        <button type="submit" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated || remove.isPending || typed !== pool.name}>
+          {remove.isPending ? "Deleting…" : "Delete pool"}
+        </button>
+        <button type="button" className="btn btn-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * One pool: its facts, usage and (for managers) the actions on it. On the pool's own page
+ * (`detail`) there is no link to itself, and deleting it leads back to the list.
+ */
+export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { pool: Pool; canManage: boolean; detail?: boolean; as?: "li" | "section" }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const autostartId = useId();
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [wantAutostart, setWantAutostart] = useState<boolean | null>(null);
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() });
+  const ref = { hostId: pool.hostId, pool: pool.name };
+  const start = useMutation(trpc.storage.startPool.mutationOptions({ onSettled: invalidate }));
+  const stop = useMutation(trpc.storage.stopPool.mutationOptions({ onSettled: invalidate }));
+  const refresh = useMutation(trpc.storage.refreshPool.mutationOptions({ onSettled: invalidate }));
+  const autostart = useMutation(trpc.storage.setPoolAutostart.mutationOptions({ onSettled: invalidate }));
+  const busy = !hydrated || start.isPending || stop.isPending || refresh.isPending || autostart.isPending;
+  const error = start.error?.message ?? stop.error?.message ?? refresh.error?.message ?? autostart.error?.message ?? null;
+  const source = describeSource(pool);
+
+  function onDeleted() {
+    if (detail) router.push("/storage");
+    else void invalidate();
+  }
+
+  return (
+    <Tag className="card min-w-0 space-y-3" aria-label={`Pool ${pool.name}`}>
+      <div className="flex flex-wrap items-center gap-2">
+        {detail ? (
+          <span className="min-w-0 break-all text-base font-semibold">{pool.name}</span>
+        ) : (
+          <Link
+            href={`/storage/${encodeURIComponent(pool.hostId)}/${encodeURIComponent(pool.name)}`}
+            className="min-w-0 break-all text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+          >
+            {pool.name}
+          </Link>
+        )}
+        <PoolStateBadge state={pool.state} />
+        <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{pool.type}</span>
+        {pool.autostart && <span className="text-xs text-slate-500">autostart</span>}
+      </div>
+      <dl className="grid grid-cols-3 gap-2 text-sm">
+        <div>
+          <dt className="text-xs text-slate-500">Capacity</dt>
+          <dd>{pool.active ? formatBytes(pool.capacityBytes) : "—"}</dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Allocation</dt>
+          <dd>{pool.active ? formatBytes(pool.allocationBytes) : "—"}</dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Available</dt>
+          <dd>{pool.active ? formatBytes(pool.availableBytes) : "—"}</dd>
+        </div>
+        {pool.targetPath && (
+          <div className="col-span-3 min-w-0">
+            <dt className="text-xs text-slate-500">Path</dt>
+            <dd className="break-all font-mono text-xs">{pool.targetPath}</dd>
+          </div>
+        )}
+        {source && (
+          <div className="col-span-3 min-w-0">
+            <dt className="text-xs text-slate-500">Source</dt>
+            <dd className="break-all font-mono text-xs">{source}</dd>
+          </div>
+        )}
+      </dl>
+      <UsageBar pool={pool} />
+      {canManage && (
+        <>
+          <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Actions for pool ${pool.name}`}>
+            {pool.active ? (
+              <>
+                <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => stop.mutate(ref)}>
+                  Stop
+                </button>
+                <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => refresh.mutate(ref)}>
+                  Refresh
+                </button>
+              </>
+            ) : (
+              <button type="button" className="btn btn-primary" disabled={busy} onClick={() => start.mutate(ref)}>
+                Start
+              </button>
+            )}
+            {!confirmingDelete && (
+              <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated} onClick={() => setConfirmingDelete(true)}>
+                Delete
+              </button>
+            )}
+            <div className="flex min-h-10 items-center gap-2 text-sm">
+              <input
+                id={autostartId}
+                type="checkbox"
+                checked={wantAutostart ?? pool.autostart}
+                disabled={busy || !pool.persistent}
+                onChange={(e) => {
+                  // Shown at once; the list refetch after the call brings the host's real value.
+                  setWantAutostart(e.target.checked);
+                  autostart.mutate({ ...ref, autostart: e.target.checked }, { onSettled: () => setWantAutostart(null) });
+                }}
+              />
+              <label htmlFor={autostartId}>Start at boot</label>
+            </div>
+          </div>
+          <FormStatus error={error} success={refresh.isSuccess && !error ? "Refreshed." : null} />
+          {confirmingDelete && <DeletePoolForm pool={pool} onCancel={() => setConfirmingDelete(false)} onDeleted={onDeleted} />}
+        </>
+      )}
+    </Tag>
+  );
+}
