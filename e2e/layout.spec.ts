@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, expectNoHorizontalScroll, signIn } from "./support/session";
+import { ADMIN, expectNoHorizontalScroll, navigate, signIn } from "./support/session";
 
 test("every page fits the viewport without sideways scrolling, with navigation reachable", async ({ page }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
@@ -25,14 +25,34 @@ test("the theme toggle switches to dark and back, and the choice survives a relo
   await expect(html).not.toHaveClass(/dark/);
 });
 
-test("the main navigation is keyboard reachable", async ({ page }) => {
+test("the main navigation is keyboard reachable, including the phone bar's More menu", async ({ page }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
-  const settings = page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByRole("link", { name: "Settings" });
-  for (let i = 0; i < 20; i++) {
+  const nav = page.getByRole("navigation", { name: "Main" }).filter({ visible: true });
+  const more = nav.locator("summary", { hasText: "More" });
+  // By href, not role: while the More menu is closed the link is hidden, and role queries skip hidden elements.
+  const settings = nav.locator('a[href="/settings"]');
+  const focused = (l: typeof settings) => l.evaluate((el) => el === document.activeElement);
+  const phone = await more.isVisible();
+  for (let i = 0; i < 25; i++) {
     await page.keyboard.press("Tab");
-    if (await settings.evaluate((el) => el === document.activeElement)) break;
+    if (phone && (await more.evaluate((el) => el === document.activeElement))) {
+      await page.keyboard.press("Enter");
+      await expect(settings).toBeVisible();
+    }
+    if (await focused(settings)) break;
   }
   await expect(settings).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+});
+
+test("on a phone every page an admin has stays one tap or two away, none off-screen", async ({ page }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const nav = page.getByRole("navigation", { name: "Main" }).filter({ visible: true });
+  const viewport = page.viewportSize()!;
+  for (const label of ["Dashboard", "VMs", "Storage", "Networks", "Users", "Audit log", "Settings"]) {
+    await navigate(page, label);
+    const box = await nav.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= viewport.width, `navigation fits the ${viewport.width} px screen`).toBeTruthy();
+  }
 });

@@ -1,10 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, signOut, unique } from "./support/session";
+import { ADMIN, navigate, signIn, signOut, unique } from "./support/session";
 
 test("an admin creates a viewer, who can sign in but not manage users", async ({ page }, testInfo) => {
   const username = unique(testInfo, "vivian");
   await signIn(page, ADMIN.username, ADMIN.password);
-  await page.getByRole("link", { name: "Users" }).click();
+  await navigate(page, "Users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Role", { exact: true }).selectOption("viewer");
   await page.getByRole("button", { name: "Create user" }).click();
@@ -29,7 +29,7 @@ test("an admin disables a user, whose next sign-in then fails", async ({ page },
   const card = page.getByRole("listitem", { name: `User ${username}` });
   await card.getByRole("button", { name: "Disable" }).click();
   await expect(card.getByText("disabled", { exact: true })).toBeVisible();
-  await page.getByRole("link", { name: "Audit log" }).click();
+  await navigate(page, "Audit log");
   await expect(page.getByText(`user "${username}"`).first()).toBeVisible();
   await expect(page.getByText("users.setDisabled").first()).toBeVisible();
 });
@@ -45,7 +45,7 @@ test("a user changes their own password and signs in with the new one", async ({
   await signOut(page);
 
   await signIn(page, username, "petra-password-1");
-  await page.getByRole("link", { name: "Settings" }).click();
+  await navigate(page, "Settings");
   await page.getByLabel("Current password").fill("petra-password-1");
   await page.getByLabel("New password", { exact: true }).fill("petra-password-2");
   await page.getByLabel("Repeat new password").fill("petra-password-2");

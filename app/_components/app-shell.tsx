@@ -19,7 +19,7 @@ function isActive(pathname: string, href: string) {
 function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom" }) {
   const pathname = usePathname();
   return (
-    <ul className={variant === "side" ? "space-y-1" : "flex justify-around"}>
+    <ul className={variant === "side" ? "space-y-1" : "flex flex-1 justify-around"}>
       {nav.map((item) => {
         const active = isActive(pathname, item.href);
         const base =
@@ -39,6 +39,34 @@ function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom"
         );
       })}
     </ul>
+  );
+}
+
+/** Five items fit a 360 px bar; beyond that the last ones move into a "More" menu. */
+const BOTTOM_BAR_ITEMS = 5;
+
+function BottomNav({ nav }: { nav: NavItem[] }) {
+  const pathname = usePathname();
+  if (nav.length <= BOTTOM_BAR_ITEMS) return <NavLinks nav={nav} variant="bottom" />;
+  const shown = nav.slice(0, BOTTOM_BAR_ITEMS - 1);
+  const more = nav.slice(BOTTOM_BAR_ITEMS - 1);
+  const moreActive = more.some((item) => isActive(pathname, item.href));
+  return (
+    <div className="flex justify-around">
+      <NavLinks nav={shown} variant="bottom" />
+      {/* <details> opens and closes with the keyboard and screen readers without any script. */}
+      <details key={pathname} className="relative">
+        <summary
+          className={`flex min-w-16 cursor-pointer list-none flex-col items-center gap-0.5 px-2 py-2 text-xs ${moreActive ? "bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900/50 dark:text-sky-100" : "text-slate-700 dark:text-slate-300"}`}
+        >
+          <Icon name="menu" />
+          <span>More</span>
+        </summary>
+        <div className="absolute bottom-full right-0 mb-2 w-48 rounded-md border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">
+          <NavLinks nav={more} variant="side" />
+        </div>
+      </details>
+    </div>
   );
 }
 
@@ -73,7 +101,7 @@ export function AppShell({ nav, username, role, children }: { nav: NavItem[]; us
         </main>
       </div>
       <nav aria-label="Main" className="fixed inset-x-0 bottom-0 z-40 border-t border-slate-200 bg-white md:hidden dark:border-slate-800 dark:bg-slate-900">
-        <NavLinks nav={nav} variant="bottom" />
+        <BottomNav nav={nav} />
       </nav>
     </div>
   );

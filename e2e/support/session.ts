@@ -24,3 +24,14 @@ export async function expectNoHorizontalScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, "page scrolls sideways").toBeLessThanOrEqual(0);
 }
+
+/** Follows a main-navigation link the way a user would, opening the phone bar's "More" menu when the link is in it. */
+export async function navigate(page: Page, label: string) {
+  const nav = page.getByRole("navigation", { name: "Main" }).filter({ visible: true });
+  const link = nav.getByRole("link", { name: label, includeHidden: true });
+  const href = await link.getAttribute("href");
+  if (!(await link.isVisible())) await nav.getByText("More", { exact: true }).click();
+  await link.click();
+  // The next click must not race the client-side navigation that this one started.
+  await page.waitForURL((url) => url.pathname === href);
+}

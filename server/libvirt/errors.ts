@@ -14,6 +14,7 @@ import {
   virErrorNumber,
 } from './generated/constants';
 import type { VirNetMessageError } from './generated/protocol';
+import { brandSymbol, hasBrand } from '../brand';
 
 export interface LibvirtErrorContext {
   /** The method called, e.g. `domainCreate`. */
@@ -26,6 +27,10 @@ export interface LibvirtErrorContext {
 // virErrorNumber (it also holds VIR_WAR_*), `VIR_FROM_` for virErrorDomain.
 const CODE_NAMES = new Map<number, string>(Object.entries(virErrorNumber).map(([key, code]) => [code, `VIR_${key}`]));
 const DOMAIN_NAMES = new Map<number, string>(Object.entries(virErrorDomain).map(([key, code]) => [code, `VIR_FROM_${key}`]));
+
+// Connections are shared by two copies of this module (see server/brand.ts): match by brand.
+const LIBVIRT_ERROR = brandSymbol('LibvirtError');
+const CONNECTION_ERROR = brandSymbol('LibvirtConnectionError');
 
 /** An error libvirtd returned for a call (libvirt's virError). */
 export class LibvirtError extends Error {
@@ -40,6 +45,11 @@ export class LibvirtError extends Error {
   readonly libvirtMessage: string;
   readonly procedure: string;
   readonly uri: string;
+  readonly [LIBVIRT_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, LIBVIRT_ERROR);
+  }
 
   constructor(error: VirNetMessageError, context: LibvirtErrorContext) {
     const message = error.message ?? 'unknown libvirt error';
@@ -81,6 +91,11 @@ export type ConnectionErrorKind =
 
 export class LibvirtConnectionError extends Error {
   override readonly name = 'LibvirtConnectionError';
+  readonly [CONNECTION_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, CONNECTION_ERROR);
+  }
 
   constructor(
     readonly kind: ConnectionErrorKind,
