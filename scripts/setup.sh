@@ -10,8 +10,8 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base)
-TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm xorriso openssh-server openssh-client netcat-openbsd)
+UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base xorriso)
+TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm openssh-server openssh-client netcat-openbsd)
 
 ensure_packages() {
   local missing=()

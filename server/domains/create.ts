@@ -10,6 +10,7 @@ import { buildVolumeXml } from "../storage/xml";
 import { children, child, parseXml, attr } from "../xml/codec";
 import { vmNameSchema } from "./lookup";
 import { MAX_TAGS, TAG_PATTERN } from "./tags";
+import { cloudInitSchema, createSeedVolume } from "./cloud-init";
 import { buildDomainXml, type DiskSpec, type NicSpec } from "./xml";
 
 const objectName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ - (starting with a letter or digit)");
@@ -45,7 +46,15 @@ export const createVmSchema = z.object({
       z.object({ kind: z.literal("none") }),
       z.object({ kind: z.literal("iso"), pool: objectName, volume: objectName }),
       /** A cloud image becomes the first disk: copied from the base volume, then grown to `sizeGiB`. */
-      z.object({ kind: z.literal("cloudImage"), pool: objectName, volume: objectName, sizeGiB: z.number().positive().max(65536), bus }),
+      z.object({
+        kind: z.literal("cloudImage"),
+        pool: objectName,
+        volume: objectName,
+        sizeGiB: z.number().positive().max(65536),
+        bus,
+        /** First-boot settings (user, SSH keys, hostname) handed to cloud-init on a NoCloud seed image. */
+        cloudInit: cloudInitSchema.optional(),
+      }),
       z.object({ kind: z.literal("kernel"), kernel: absolutePath, initrd: absolutePath.optional(), cmdline: z.string().max(4096).regex(/^[^\0\n]*$/).optional() }),
     ])
     .default({ kind: "none" }),
@@ -102,6 +111,11 @@ async function prepareDisks(db: Db, spec: CreateVmSpec, created: Created[]): Pro
     await copyCloudImage(db, spec.hostId, spec.install, name);
     created.push({ pool: spec.install.pool, volume: name });
     await attach(spec.install.pool, name, spec.install.bus, "disk");
+    if (spec.install.cloudInit) {
+      const seed = await createSeedVolume(db, spec.hostId, spec.install.pool, spec.name, spec.install.cloudInit);
+      created.push({ pool: spec.install.pool, volume: seed });
+      await attach(spec.install.pool, seed, "sata", "cdrom");
+    }
   }
   for (const [i, d] of spec.disks.entries()) {
     if (d.source === "new") {

@@ -36,6 +36,7 @@ import { computeUsage, memoryUsedKiB, sampleFromStats, type UsageSample, type Vm
 import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
 import { buildChannelDeviceXml, validateImportedDomainXml } from "./import";
+import { seedVolumeName } from "./cloud-init";
 
 export interface VmSummary {
   hostId: string;
@@ -178,9 +179,14 @@ export interface DeleteOptions {
   deleteStorage: boolean;
 }
 
-/** Volumes behind the VM's writable file disks; read-only media (ISOs) are shared and kept. */
+/**
+ * Volumes behind the VM's writable disks, plus the cloud-init seed made for it; other read-only
+ * media (installer ISOs) may be shared with other VMs and are kept.
+ */
 async function ownedVolumes(vm: ResolvedVm, details: DomainDetails) {
-  const paths = details.disks.filter((d) => d.device === "disk" && !d.readonly && d.source?.startsWith("/")).map((d) => d.source!);
+  const ownSeed = `/${seedVolumeName(vm.name)}`;
+  const owned = details.disks.filter((d) => (d.device === "disk" && !d.readonly) || d.source?.endsWith(ownSeed));
+  const paths = owned.filter((d) => d.source?.startsWith("/")).map((d) => d.source!);
   const vols = await Promise.all(paths.map((path) => vm.conn.storageVolLookupByPath({ path }).catch(() => null)));
   return vols.filter((v): v is protocol.NonnullStorageVol => v !== null);
 }

@@ -61,7 +61,18 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
         install === "iso"
           ? { kind: "iso", pool: mediaPool, volume: text("mediaVolume") }
           : install === "cloudImage"
-            ? { kind: "cloudImage", pool: mediaPool, volume: text("mediaVolume"), sizeGiB: diskGiB || 10, bus: "virtio" }
+            ? {
+                kind: "cloudImage",
+                pool: mediaPool,
+                volume: text("mediaVolume"),
+                sizeGiB: diskGiB || 10,
+                bus: "virtio",
+                cloudInit: {
+                  username: text("ciUser") || "admin",
+                  sshAuthorizedKeys: text("ciKeys").split("\n").map((k) => k.trim()).filter(Boolean),
+                  password: text("ciPassword") || undefined,
+                },
+              }
             : { kind: "none" },
       network: network === "" ? { kind: "none" } : network === "@user" ? { kind: "user" } : { kind: "network", name: network },
       graphics: f.get("vnc") === "on" ? "vnc" : "none",
@@ -119,6 +130,21 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
               ))}
             </select>
           </Field>
+        </>
+      )}
+      {install === "cloudImage" && (
+        <>
+          <Field id="ciUser" label="First user" hint="Created by cloud-init on first boot, with sudo.">
+            <input id="ciUser" name="ciUser" defaultValue="admin" className="input" aria-describedby="ciUser-hint" autoComplete="off" />
+          </Field>
+          <Field id="ciPassword" label="Its password (optional)" hint="Stored in the seed image in the pool; SSH keys are safer.">
+            <input id="ciPassword" name="ciPassword" type="password" className="input" aria-describedby="ciPassword-hint" autoComplete="new-password" />
+          </Field>
+          <div className="sm:col-span-2">
+            <Field id="ciKeys" label="SSH public keys" hint="One per line, as in authorized_keys.">
+              <textarea id="ciKeys" name="ciKeys" rows={3} className="input font-mono" aria-describedby="ciKeys-hint" />
+            </Field>
+          </div>
         </>
       )}
       <Field id="diskGiB" label={install === "cloudImage" ? "System disk size (GiB)" : "New disk size (GiB, 0 for none)"}>
