@@ -74,7 +74,8 @@ export const methods = {
     params: syncParams,
     result: syncResult,
     capability: 'core',
-    summary: 'Handshake: returns the id it was given. The host discards every line before this answer.',
+    summary:
+      'Handshake: returns the id it was given. The host discards every line before this answer; the agent ignores every other request (no answer, no error) until it has answered a `sync` after starting or after a host (re)connected.',
     example: { params: { id: 'c1f0a7d2e9b34c55' }, result: { id: 'c1f0a7d2e9b34c55' } },
   }),
   get_agent_info: method({

@@ -14,7 +14,7 @@ export const notifications = {
   'agent.ready': {
     params: agentInfoResult,
     summary:
-      'Sent when the agent starts and whenever its channel (re)connects. A host that sees it while waiting for `sync` should send a fresh `sync` at once; a host that sees it after the handshake knows the agent restarted and that requests in flight are lost.',
+      'Sent when the agent starts and whenever its channel (re)connects. A host that sees it while waiting for `sync` should send a fresh `sync` at once; a host that sees it after the handshake knows the agent restarted, that requests in flight are lost, and that the agent answers nothing but `sync` until it syncs again.',
     example: exampleAgentInfo,
   },
   telemetry: {

@@ -9,6 +9,7 @@ import type { AgentConfig } from './config';
 import type { Logger } from './log';
 import type { Platform } from './platform/platform';
 import { Dispatcher } from './rpc/dispatcher';
+import { answerToSync } from './rpc/handshake';
 import { buildHandlers, disabledReason } from './rpc/handlers';
 import type { Transport } from './transport/transport';
 import { AGENT_NAME, AGENT_VERSION } from './version';
@@ -25,6 +26,9 @@ export class Agent {
   private readonly dispatcher: Dispatcher;
   private readonly startedAt = new Date().toISOString();
   private telemetryTimer: NodeJS.Timeout | undefined;
+  /** False from start and from every (re)connect of a host until a `sync` is answered (see rpc/handshake.ts). */
+  private synced = false;
+  private discarded = 0;
 
   constructor(private readonly options: AgentOptions) {
     const { config, platform, transport, log } = options;
@@ -41,9 +45,20 @@ export class Agent {
 
   start(): void {
     const { log, config } = this.options;
-    this.channel.on('connect', () => void this.channel.send(makeNotification('agent.ready', this.info())));
-    this.channel.on('line', (line) => void this.answer(line));
+    this.channel.on('connect', () => {
+      this.synced = false;
+      this.discarded = 0;
+      void this.channel.send(makeNotification('agent.ready', this.info()));
+    });
+    this.channel.on('line', (line) => {
+      if (this.synced) void this.answer(line);
+      else this.handshake(line);
+    });
     this.channel.on('overflow', (limit) => {
+      if (!this.synced) {
+        this.discarded++;
+        return;
+      }
       log.warn('request line too long, skipped to the next line', { limit });
       void this.channel.sendLine(this.dispatcher.overflowLine(limit));
     });
@@ -78,6 +93,20 @@ export class Agent {
       pid: process.pid,
       started_at: this.startedAt,
     };
+  }
+
+  /** Before the handshake: answer a `sync`, drop anything else. */
+  private handshake(line: Buffer): void {
+    const answer = answerToSync(line);
+    if (!answer) {
+      this.discarded++;
+      this.options.log.debug('discarded a line that came before the sync handshake', { bytes: line.length });
+      return;
+    }
+    // Queued before the answer to any later line, so the host reads it first; the gate opens with it.
+    void this.channel.sendLine(answer);
+    this.synced = true;
+    if (this.discarded > 0) this.options.log.info('host synced; discarded the lines it sent before', { lines: this.discarded });
   }
 
   private async answer(line: Buffer): Promise<void> {

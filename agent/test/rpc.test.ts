@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../protocol/errors';
 import { startHost, waitFor, type Host } from './harness';
 
 describe('JSON-RPC 2.0 over the channel', () => {
   let host: Host;
+  const send = (message: unknown) => host.sendRaw(`${JSON.stringify(message)}\n`);
+  const errorCode = (response: Record<string, unknown>) => (response.error as { code: number }).code;
+
   before(async () => {
     host = await startHost();
     await host.line('agent.ready', (m) => m.method === 'agent.ready');
+    // Before the handshake the agent answers nothing but sync.
+    send({ jsonrpc: '2.0', id: 'sync-0', method: 'sync', params: { id: 'h0' } });
+    assert.deepEqual((await host.response('sync-0')).result, { id: 'h0' });
   });
   after(() => host.stop());
-
-  const send = (message: unknown) => host.sendRaw(`${JSON.stringify(message)}\n`);
-  const errorCode = (response: Record<string, unknown>) => (response.error as { code: number }).code;
 
   it('answers invalid JSON with a parse error and id null', async () => {
     host.sendRaw('{"jsonrpc": "2.0", "method": "ping", "params": "bar", "baz]\n');
@@ -113,6 +117,58 @@ describe('JSON-RPC 2.0 over the channel', () => {
       if (i % 2 === 0) assert.deepEqual(response.result, { id: ids[i] });
       else assert.equal((response.result as { type: string }).type, 'directory');
     });
+  });
+});
+
+describe('before the sync handshake', () => {
+  let host: Host;
+  before(async () => {
+    host = await startHost();
+  });
+  after(() => host.stop());
+
+  const send = (message: unknown) => host.sendRaw(`${JSON.stringify(message)}\n`);
+  /** Everything but notifications the agent sent on the current connection. */
+  const answers = () => host.received.filter((m) => Array.isArray(m) || (typeof m === 'object' && m !== null && !('method' in m)));
+
+  /** Lines a host might find queued from before: none of them may run or get an answer. */
+  const stale = () => {
+    host.sendRaw('{"jsonrpc":"2.0","id":"half-a-request","meth');
+    host.sendRaw('\n');
+    send({ jsonrpc: '2.0', id: 'early-write', method: 'file_write', params: { path: `${host.allowed}/stale`, content_base64: 'eA==' } });
+    send({ jsonrpc: '2.0', id: 'early-ping', method: 'ping' });
+    send({ jsonrpc: '2.0', method: 'sync', params: { id: 'a notification is no handshake' } });
+    send({ jsonrpc: '2.0', id: 'bad-sync', method: 'sync', params: { id: '' } });
+    send([{ jsonrpc: '2.0', id: 'batched-sync', method: 'sync', params: { id: 'b' } }]);
+    send({ jsonrpc: '2.0', id: 'unknown', method: 'format_disk' });
+    host.sendRaw('not json\n');
+  };
+
+  it('answers only sync and silently drops every other line until then', async () => {
+    await host.line('agent.ready', (m) => m.method === 'agent.ready');
+    stale();
+    send({ jsonrpc: '2.0', id: 'sync-1', method: 'sync', params: { id: 'h1' } });
+    send({ jsonrpc: '2.0', id: 'after-sync', method: 'ping' });
+    assert.equal(((await host.response('after-sync')).result as { pong: boolean }).pong, true);
+    assert.deepEqual(
+      answers().map((m) => (m as { id: unknown }).id),
+      ['sync-1', 'after-sync'],
+      'the sync answer comes first and nothing before it was answered',
+    );
+    assert.equal(existsSync(`${host.allowed}/stale`), false, 'a request from before the handshake never runs');
+  });
+
+  it('starts over on every new connection', async () => {
+    host.socket.destroy();
+    await host.nextConnection();
+    await host.line('agent.ready', (m) => m.method === 'agent.ready');
+    stale();
+    send({ jsonrpc: '2.0', id: 7, method: 'sync', params: { id: 7 } });
+    assert.deepEqual((await host.response(7)).result, { id: 7 });
+    const client = await host.client();
+    assert.equal((await client.call('ping')).pong, true);
+    assert.deepEqual(answers()[0], { jsonrpc: '2.0', id: 7, result: { id: 7 } });
+    assert.equal(existsSync(`${host.allowed}/stale`), false);
   });
 });
 

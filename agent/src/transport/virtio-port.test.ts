@@ -1,115 +1,132 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../../test/wait';
 import { Logger } from '../log';
 import { NotConnectedError } from './transport';
-import { PORT_WRITE_CHUNK, VirtioPortTransport, type PortIo } from './virtio-port';
+import { pipeBinding, probeRead, VirtioPortTransport, type OpenPortFd } from './virtio-port';
 
-type ReadStep = Buffer | 'eof' | 'ENODEV';
-
-const errno = (code: string) => Object.assign(new Error(code), { code });
-
-/** A port driven by a script: each read takes the next step; an empty script reads as "host there, no data". */
-class ScriptedPort implements PortIo {
-  readonly steps: ReadStep[] = [];
-  readonly writes: Buffer[] = [];
-  eagainWrites = 0;
-  closed = false;
-
-  async read(buffer: Buffer): Promise<number> {
-    const step = this.steps.shift();
-    if (step === undefined) throw errno('EAGAIN');
-    if (step === 'eof') return 0;
-    if (step === 'ENODEV') throw errno('ENODEV');
-    step.copy(buffer);
-    return step.length;
-  }
-
-  async write(buffer: Buffer, offset: number, length: number): Promise<number> {
-    if (this.eagainWrites > 0) {
-      this.eagainWrites--;
-      throw errno('EAGAIN');
-    }
-    // The kernel may move less than asked; take at most half a chunk to exercise the loop.
-    const moved = Math.min(length, PORT_WRITE_CHUNK / 2 + 1);
-    assert.ok(length <= PORT_WRITE_CHUNK, `write of ${length} bytes exceeds 32 KiB`);
-    this.writes.push(Buffer.from(buffer.subarray(offset, offset + moved)));
-    return moved;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-}
+/**
+ * The read side of a FIFO behaves like a virtio-serial port seen from the guest:
+ * without a writer (the host) read returns 0 and poll reports POLLHUP, with a quiet
+ * writer read gives EAGAIN. (Writing back needs the real port: the e2e guest test.)
+ */
+const openFifo: OpenPortFd = (file) =>
+  new Promise((resolve, reject) => {
+    fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (error, fd) => (error ? reject(error) : resolve(fd)));
+  });
 
 const silent = new Logger('error', { write: () => undefined });
+const binding = pipeBinding();
 
-function transportOver(...ports: ScriptedPort[]) {
-  let opened = 0;
-  const transport = new VirtioPortTransport('/dev/virtio-ports/test', silent, async () => {
-    const port = ports[opened];
-    if (!port) throw errno('ENOENT');
-    opened++;
-    return port;
-  });
-  const events: string[] = [];
-  const data: Buffer[] = [];
-  transport.on('connect', () => events.push('connect'));
-  transport.on('disconnect', () => events.push('disconnect'));
-  transport.on('data', (chunk) => data.push(chunk));
-  return { transport, events, data, opened: () => opened };
+/** CPU time this process spends over `ms` of waiting, in ms. */
+async function cpuDuring(ms: number): Promise<number> {
+  const before = process.cpuUsage();
+  await sleep(ms);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
 }
 
-describe('VirtioPortTransport', () => {
-  it('treats EOF as "host away" and data or EAGAIN afterwards as the host coming back', async () => {
-    const port = new ScriptedPort();
-    port.steps.push(Buffer.from('a'), 'eof', 'eof', Buffer.from('b'));
-    const { transport, events, data } = transportOver(port);
+describe('VirtioPortTransport', { skip: binding === null ? 'no pipe_wrap binding in this Node' : false }, () => {
+  let dir: string;
+  let fifo: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kvmm-port-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const setup = (open: OpenPortFd = openFifo) => {
+    fifo = path.join(dir, `port-${Math.random().toString(16).slice(2)}`);
+    execFileSync('mkfifo', [fifo]);
+    let opens = 0;
+    let probes = 0;
+    const transport = new VirtioPortTransport(fifo, silent, {
+      binding: binding!,
+      open: (file) => {
+        opens++;
+        return open(file);
+      },
+      probe: (fd, buffer) => {
+        probes++;
+        return probeRead(fd, buffer);
+      },
+    });
+    const events: string[] = [];
+    const data: Buffer[] = [];
+    transport.on('connect', () => events.push('connect'));
+    transport.on('disconnect', () => events.push('disconnect'));
+    transport.on('data', (chunk) => data.push(chunk));
+    const text = () => Buffer.concat(data).toString();
+    /** The host side: opening the FIFO for writing fails with ENXIO while no reader holds it. */
+    const host = () => fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    return { transport, events, text, host, opens: () => opens, probes: () => probes };
+  };
+
+  it('waits for data without polling while a host is there, and probes every 100 ms while none is', async () => {
+    const { transport, events, text, host, opens, probes } = setup();
     transport.start();
-    await waitFor('both chunks', () => (data.length === 2 ? true : undefined));
+    await waitFor('the port to be open', () => (probes() > 0 ? true : undefined));
+    await sleep(350);
+    assert.deepEqual(events, [], 'no host yet');
+    assert.ok(probes() >= 2 && probes() <= 6, `${probes()} probes in ~350 ms with no host`);
+
+    const writer = host();
+    await waitFor('the host to be seen', () => (events.length === 1 ? true : undefined));
+    fs.writeSync(writer, 'a\n');
+    await waitFor('first data', () => (text() === 'a\n' ? true : undefined));
+    const probesWhileConnected = probes();
+    const busy = await cpuDuring(500);
+    assert.equal(probes(), probesWhileConnected, 'no reads while the connected host is quiet');
+    assert.ok(busy < 150, `${busy.toFixed(0)} ms of CPU in 500 ms with a quiet host`);
+    fs.writeSync(writer, 'b\n');
+    await waitFor('data after a quiet spell', () => (text() === 'a\nb\n' ? true : undefined));
+
+    fs.closeSync(writer);
+    await waitFor('the host to be gone', () => (events.length === 2 ? true : undefined));
+    const probesAfterHup = probes();
+    const absent = await cpuDuring(500);
+    assert.ok(absent < 150, `${absent.toFixed(0)} ms of CPU in 500 ms while the port reports POLLHUP`);
+    assert.ok(probes() - probesAfterHup <= 7, `${probes() - probesAfterHup} probes in 500 ms with no host`);
+
+    const again = host();
+    fs.writeSync(again, 'c\n');
+    await waitFor('data from the returning host', () => (text() === 'a\nb\nc\n' ? true : undefined));
     assert.deepEqual(events, ['connect', 'disconnect', 'connect']);
-    assert.deepEqual(Buffer.concat(data).toString(), 'ab');
-    port.steps.push('eof');
-    await waitFor('disconnect', () => (events.length === 4 ? true : undefined));
-    await waitFor('reconnect on EAGAIN', () => (events.length === 5 ? true : undefined));
-    assert.deepEqual(events.slice(3), ['disconnect', 'connect']);
+    assert.equal(opens(), 1, 'the port stays open while the host is away');
+
     await transport.stop();
+    assert.deepEqual(events, ['connect', 'disconnect', 'connect', 'disconnect']);
+    assert.throws(() => fs.writeSync(again, 'x'), /EPIPE/, 'stop() closed the port');
+    fs.closeSync(again);
   });
 
-  it('writes in pieces of at most 32 KiB, retrying EAGAIN, without losing or reordering bytes', async () => {
-    const port = new ScriptedPort();
-    port.eagainWrites = 3;
-    const { transport, events } = transportOver(port);
+  it('refuses writes while no host is connected instead of queueing them', async () => {
+    const { transport, probes } = setup();
     transport.start();
-    await waitFor('open', () => (events.includes('connect') ? true : undefined));
-    const message = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
-    await transport.write(message);
-    assert.deepEqual(Buffer.concat(port.writes), message);
-    assert.ok(port.writes.length >= Math.ceil(message.length / PORT_WRITE_CHUNK));
-    await transport.stop();
-  });
-
-  it('drops writes while no host is connected instead of waiting forever', async () => {
-    const port = new ScriptedPort();
-    port.steps.push('eof');
-    const { transport, events } = transportOver(port);
-    transport.start();
-    await waitFor('disconnect', () => (events.includes('disconnect') ? true : undefined));
+    await waitFor('a probe', () => (probes() > 0 ? true : undefined));
     await assert.rejects(transport.write(Buffer.from('x\n')), NotConnectedError);
-    port.steps.length = 0;
     await transport.stop();
   });
 
-  it('reopens the port after a read error such as ENODEV (hot-unplug)', async () => {
-    const first = new ScriptedPort();
-    first.steps.push('ENODEV');
-    const second = new ScriptedPort();
-    second.steps.push(Buffer.from('again'));
-    const { transport, data, opened } = transportOver(first, second);
+  it('keeps trying to open a port that is not there yet', async () => {
+    let failures = 2;
+    const { transport, events, host, opens } = setup((file) => (failures-- > 0 ? Promise.reject(new Error('ENOENT')) : openFifo(file)));
     transport.start();
-    await waitFor('data from the reopened port', () => (data.length === 1 ? true : undefined));
-    assert.equal(opened(), 2);
-    assert.equal(first.closed, true);
+    await waitFor('the third attempt', () => (opens() === 3 ? true : undefined), 3_000);
+    await waitFor('the reader to be there', () => {
+      try {
+        return host();
+      } catch {
+        return undefined;
+      }
+    }).then((writer) => fs.closeSync(writer));
     await transport.stop();
+    assert.throws(host, /ENXIO/, 'stop() closed the port');
+    assert.ok(events.length % 2 === 0, 'every connect has its disconnect');
   });
 });

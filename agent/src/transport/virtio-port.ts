@@ -1,158 +1,286 @@
 import { EventEmitter } from 'node:events';
-import { constants, promises as fs } from 'node:fs';
-import { delay } from '../delay';
+import fs from 'node:fs';
+import net from 'node:net';
 import type { Logger } from '../log';
 import { NotConnectedError, type Transport, type TransportEvents } from './transport';
 
-/** The kernel moves at most 32 KiB per write(2) on a virtio-serial port. */
-export const PORT_WRITE_CHUNK = 32 * 1024;
+/** qemu-ga waits 100 ms after an EOF before reading again; so do we while no host is there… */
+export const HOST_ABSENT_POLL_MS = 100;
+/** …for this long after the port opens or the host leaves (a restarting host is back within it), */
+const HOST_ABSENT_FAST_FOR_MS = 10_000;
+/** then once a second: each probe wakes Node (~2 ms of a TCG vCPU), and a host that stays away needs no 100 ms answer. */
+const HOST_ABSENT_SLOW_POLL_MS = 1_000;
 const READ_BUFFER = 64 * 1024;
-/** qemu-ga waits 100 ms after an EOF before reading again; so do we. */
-const HOST_ABSENT_POLL_MS = 100;
-/** Idle cost vs. latency: ~10 reads a second when quiet; the first request after a pause waits at most this long. */
-const IDLE_POLL_MAX_MS = 100;
-const WRITE_RETRY_MAX_MS = 50;
 const REOPEN_MIN_MS = 250;
 const REOPEN_MAX_MS = 5_000;
 
-/** The few calls the transport makes on an open port; tests substitute a scripted port. */
-export interface PortIo {
-  read(buffer: Buffer): Promise<number>;
-  write(buffer: Buffer, offset: number, length: number): Promise<number>;
-  close(): Promise<void>;
+/**
+ * Reading the port without polling it.
+ *
+ * Node has no public way to wait for a character device to become readable:
+ * `new net.Socket({ fd })` refuses one (libuv's uv_guess_handle calls a char
+ * device a FILE, and net takes only PIPE and TCP); `fs.read` on a non-blocking fd
+ * can only poll (PollingPortTransport: a 1 → 100 ms back-off cost up to 100 ms per
+ * request after a pause and 3–6 % of a TCG vCPU when idle); a blocking `fs.read`
+ * parks a thread-pool thread in read(2), and then process exit hangs; `fs.watch`
+ * (inotify) never fires for data on a device; a `cat` child needs a second process
+ * for writing and a respawn after every EOF. What works is what child_process does
+ * for stdio pipes: a libuv pipe handle (`uv_pipe_open` takes any fd) wrapped in a
+ * net.Socket through its `handle` option. libuv then waits in epoll, which
+ * virtio_console supports: reads and writes are woken by the device, and a quiet
+ * port costs nothing. The constructor comes from `process.binding('pipe_wrap')`,
+ * still on process.binding's allow-list with no runtime warning (DEP0111 is
+ * documentation-only); if a Node lacks it, select.ts falls back to polling.
+ *
+ * The port's semantics (drivers/char/virtio_console.c): while no host process
+ * holds the host side, poll reports POLLHUP and read returns 0 when there is no
+ * data — an EOF that is not the end. libuv turns it into 'end' on the socket.
+ * We keep the descriptor (closing it tells QEMU and libvirt the guest left the
+ * port; reopening every 100 ms would flood libvirt with VSERPORT_CHANGE events),
+ * detach the handle from the ended socket, and probe with one non-blocking read
+ * every 100 ms as qemu-ga does, every second once no host has come for 10 s:
+ * 0 = still no host, EAGAIN or data = a host is back, and a fresh socket takes
+ * over the same handle. poll cannot wait for the host's return (POLLHUP is
+ * reported whatever events are asked for), and SIGIO would need fcntl(O_ASYNC).
+ * Writes are refused while no host is there, because libuv would retry a queued
+ * write on every POLLHUP; output still queued when the host leaves is dropped by
+ * closing the port, which is reopened 100 ms later. The kernel moves at most
+ * 32 KiB per write(2); libuv writes the rest of a message when poll says POLLOUT.
+ */
+interface PipeHandle {
+  open(fd: number): number | undefined;
+  close(callback?: () => void): void;
+  reading: boolean;
+  readonly writeQueueSize: number;
 }
 
-export type OpenPort = (path: string) => Promise<PortIo>;
+export interface PipeBinding {
+  Pipe: new (type: number) => PipeHandle;
+  constants: { SOCKET: number };
+}
+
+/** libuv's pipe handle constructor, or null when this Node does not expose it. */
+export function pipeBinding(): PipeBinding | null {
+  try {
+    const binding = (process as unknown as { binding(name: string): Partial<PipeBinding> }).binding('pipe_wrap');
+    return typeof binding.Pipe === 'function' && typeof binding.constants?.SOCKET === 'number' ? (binding as PipeBinding) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Opens the port; tests substitute a FIFO, whose read side behaves the same (EOF and POLLHUP without a writer). */
+export type OpenPortFd = (path: string) => Promise<number>;
+
+export const openPortFd: OpenPortFd = (path) =>
+  new Promise((resolve, reject) => {
+    fs.open(path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY, (error, fd) => (error ? reject(error) : resolve(fd)));
+  });
 
 /**
- * Node offers no way to poll a character device, and a blocking read parked in
- * libuv's thread pool would make process exit hang. So the port is opened
- * non-blocking and read in a loop that backs off while idle: EAGAIN means a host
- * is connected but quiet, a zero-byte read means no host (virtio_console returns
- * EOF then, and it is not the end).
+ * One read(2) on the non-blocking descriptor: bytes read, 0 = no host, throws EAGAIN when a host is
+ * there but quiet. Synchronous on purpose: it never blocks, and skipping the thread pool halves what
+ * ten probes a second cost in a TCG guest.
  */
-export const openNonBlocking: OpenPort = async (path) => {
-  const handle = await fs.open(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOCTTY);
-  return {
-    read: async (buffer) => (await handle.read(buffer, 0, buffer.length, null)).bytesRead,
-    write: async (buffer, offset, length) => (await handle.write(buffer, offset, length, null)).bytesWritten,
-    close: () => handle.close(),
-  };
-};
+export type ProbeRead = (fd: number, buffer: Buffer) => number;
+
+export const probeRead: ProbeRead = (fd, buffer) => fs.readSync(fd, buffer, 0, buffer.length, null);
+
+export interface VirtioPortOptions {
+  binding: PipeBinding;
+  open?: OpenPortFd;
+  probe?: ProbeRead;
+}
 
 export class VirtioPortTransport extends EventEmitter<TransportEvents> implements Transport {
   readonly kind = 'virtio-serial';
-  private io: PortIo | null = null;
-  private hostPresent = false;
+  private readonly binding: PipeBinding;
+  private readonly openFd: OpenPortFd;
+  private readonly probeFd: ProbeRead;
+  /** For probes while no host is there and, through the socket's onread, for reads while one is. */
+  private readonly buffer = Buffer.allocUnsafe(READ_BUFFER);
+  /** The open port: its descriptor and, once wrapped, the libuv handle that owns it. */
+  private port: { fd: number; handle: PipeHandle } | null = null;
+  /** Non-null exactly while a host is connected. */
+  private socket: net.Socket | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  /** When the current spell without a host began (port opened or host gone). */
+  private absentSince = 0;
+  private reopenMs = REOPEN_MIN_MS;
+  private openFailures = 0;
   private stopped = false;
 
   constructor(
     private readonly portPath: string,
     private readonly log: Logger,
-    private readonly open: OpenPort = openNonBlocking,
+    options: VirtioPortOptions,
   ) {
     super();
+    this.binding = options.binding;
+    this.openFd = options.open ?? openPortFd;
+    this.probeFd = options.probe ?? probeRead;
   }
 
   start(): void {
-    void this.run();
+    void this.open();
   }
 
-  async write(data: Buffer): Promise<void> {
-    let offset = 0;
-    let retryMs = 1;
-    while (offset < data.length) {
-      const io = this.io;
-      if (!io || !this.hostPresent) throw new NotConnectedError(`${this.portPath}: no host connected`);
-      try {
-        offset += await io.write(data, offset, Math.min(PORT_WRITE_CHUNK, data.length - offset));
-        retryMs = 1;
-      } catch (error) {
-        if (errno(error) !== 'EAGAIN') throw new NotConnectedError(`${this.portPath}: write failed: ${(error as Error).message}`);
-        await delay(retryMs);
-        retryMs = Math.min(retryMs * 2, WRITE_RETRY_MAX_MS);
-      }
-    }
+  write(data: Buffer): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new NotConnectedError(`${this.portPath}: no host connected`));
+    return new Promise((resolve, reject) => {
+      // The callback runs once libuv has handed every byte to the kernel; 'close' covers a port closed meanwhile.
+      const onClose = () => reject(new NotConnectedError(`${this.portPath}: port closed during the write`));
+      socket.once('close', onClose);
+      socket.write(data, (error) => {
+        socket.off('close', onClose);
+        if (error) reject(new NotConnectedError(`${this.portPath}: write failed: ${error.message}`));
+        else resolve();
+      });
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const io = this.io;
-    this.io = null;
-    await io?.close().catch(() => undefined);
+    clearTimeout(this.timer);
+    this.closePort();
   }
 
-  private async run(): Promise<void> {
-    let reopenMs = REOPEN_MIN_MS;
-    while (!this.stopped) {
-      const io = await this.openOnce(reopenMs);
-      if (!io) {
-        reopenMs = Math.min(reopenMs * 2, REOPEN_MAX_MS);
-        continue;
-      }
-      reopenMs = REOPEN_MIN_MS;
-      await this.readLoop(io);
-    }
-  }
-
-  private async openOnce(waitMs: number): Promise<PortIo | null> {
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    let fd: number;
     try {
-      const io = await this.open(this.portPath);
-      this.io = io;
-      this.log.info('port opened', { port: this.portPath });
-      // Announce ourselves at once: if the host is already there it learns of our (re)start.
-      this.setHostPresent(true);
-      return io;
+      fd = await this.openFd(this.portPath);
     } catch (error) {
-      this.log.warn('cannot open port, retrying', { port: this.portPath, error: (error as Error).message, retry_ms: waitMs });
-      await delay(waitMs);
-      return null;
+      this.retryOpen(error as Error);
+      return;
+    }
+    const handle = new this.binding.Pipe(this.binding.constants.SOCKET);
+    try {
+      const status = handle.open(fd);
+      if (typeof status === 'number' && status < 0) throw new Error(`uv_pipe_open failed (${status})`);
+    } catch (error) {
+      handle.close();
+      fs.close(fd, () => undefined);
+      this.retryOpen(error as Error);
+      return;
+    }
+    if (this.stopped) {
+      handle.close();
+      return;
+    }
+    this.port = { fd, handle };
+    this.reopenMs = REOPEN_MIN_MS;
+    this.openFailures = 0;
+    this.log.info('port opened', { port: this.portPath });
+    // If a host is already there, the probe finds it at once and we announce ourselves.
+    this.absentSince = Date.now();
+    this.probe();
+  }
+
+  private retryOpen(error: Error): void {
+    // Waiting for a port that is not there yet is normal; say so once, then at debug level.
+    const level = this.openFailures++ === 0 ? 'warn' : 'debug';
+    this.log[level]('cannot open port, retrying', { port: this.portPath, error: error.message, retry_ms: this.reopenMs });
+    this.schedule(() => void this.open(), this.reopenMs);
+    this.reopenMs = Math.min(this.reopenMs * 2, REOPEN_MAX_MS);
+  }
+
+  private schedule(action: () => void, ms: number): void {
+    clearTimeout(this.timer);
+    if (!this.stopped) this.timer = setTimeout(action, ms);
+  }
+
+  /** No host seen on the open port: one non-blocking read tells whether one is there now. */
+  private probe(): void {
+    const port = this.port;
+    if (this.stopped || !port || this.socket) return;
+    let count: number;
+    try {
+      count = this.probeFd(port.fd, this.buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') this.attach(port, null);
+      else this.portFailed(error as Error);
+      return;
+    }
+    if (count === 0) this.schedule(() => this.probe(), this.absentPollMs());
+    else this.attach(port, Buffer.from(this.buffer.subarray(0, count)));
+  }
+
+  private absentPollMs(): number {
+    return Date.now() - this.absentSince < HOST_ABSENT_FAST_FOR_MS ? HOST_ABSENT_POLL_MS : HOST_ABSENT_SLOW_POLL_MS;
+  }
+
+  /** A host is there: read and write through a socket on the port's handle until it goes away. */
+  private attach(port: { fd: number; handle: PipeHandle }, first: Buffer | null): void {
+    // After an EOF Node still believes the handle is reading; the new socket must start it again.
+    port.handle.reading = false;
+    const socket = new net.Socket({
+      handle: port.handle,
+      readable: true,
+      writable: true,
+      allowHalfOpen: true,
+      // Reads land in one reused buffer (not a fresh 64 KiB allocation each) and skip the Readable machinery;
+      // 'end' still comes as usual. The port hands out at most a page per read: copy it out.
+      onread: {
+        buffer: this.buffer,
+        callback: (count: number, buffer: Uint8Array) => {
+          this.emit('data', Buffer.from(buffer.subarray(0, count)));
+          return true;
+        },
+      },
+    } as net.SocketConstructorOpts);
+    this.socket = socket;
+    socket.on('end', () => this.hostGone(socket));
+    socket.on('error', (error) => {
+      if (this.socket === socket) this.portFailed(error);
+    });
+    this.log.info('host connected', { port: this.portPath });
+    this.emit('connect');
+    if (first) this.emit('data', first);
+  }
+
+  /** EOF: the host side closed. Keep the descriptor and go back to probing, unless output is stuck in libuv. */
+  private hostGone(socket: net.Socket): void {
+    const port = this.port;
+    if (this.socket !== socket || !port) return;
+    this.socket = null;
+    this.log.info('host disconnected', { port: this.portPath });
+    this.emit('disconnect');
+    if (socket.writableLength > 0 || port.handle.writeQueueSize > 0) {
+      // Only closing the handle cancels a write libuv has queued; the port is opened again shortly.
+      this.log.debug('dropping output queued for the departed host', { bytes: socket.writableLength });
+      this.port = null;
+      socket.destroy();
+      this.schedule(() => void this.open(), HOST_ABSENT_POLL_MS);
+      return;
+    }
+    // Detach the handle so that destroying the ended socket does not close the port.
+    (socket as unknown as { _handle: unknown })._handle = null;
+    socket.destroy();
+    this.absentSince = Date.now();
+    this.schedule(() => this.probe(), HOST_ABSENT_POLL_MS);
+  }
+
+  /** A read or write error (ENODEV after a hot-unplug, …): close the port and open it again. */
+  private portFailed(error: Error): void {
+    this.log.warn('port failed, reopening', { port: this.portPath, error: error.message });
+    this.closePort();
+    this.schedule(() => void this.open(), this.reopenMs);
+  }
+
+  private closePort(): void {
+    clearTimeout(this.timer);
+    const socket = this.socket;
+    const port = this.port;
+    this.socket = null;
+    this.port = null;
+    if (socket) {
+      this.log.info('host disconnected', { port: this.portPath });
+      this.emit('disconnect');
+      socket.destroy(); // closes the handle, and with it the descriptor; queued writes are cancelled
+    } else if (port) {
+      port.handle.close();
     }
   }
-
-  private async readLoop(io: PortIo): Promise<void> {
-    const buffer = Buffer.allocUnsafe(READ_BUFFER);
-    let idleMs = 1;
-    while (!this.stopped && this.io === io) {
-      let count: number;
-      try {
-        count = await io.read(buffer);
-      } catch (error) {
-        if (errno(error) === 'EAGAIN') {
-          this.setHostPresent(true);
-          await delay(idleMs);
-          idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS);
-          continue;
-        }
-        this.log.warn('port read failed, reopening', { port: this.portPath, error: (error as Error).message });
-        await this.closePort(io);
-        return;
-      }
-      if (count === 0) {
-        this.setHostPresent(false);
-        await delay(HOST_ABSENT_POLL_MS);
-        continue;
-      }
-      this.setHostPresent(true);
-      idleMs = 1;
-      this.emit('data', Buffer.from(buffer.subarray(0, count)));
-    }
-  }
-
-  private async closePort(io: PortIo): Promise<void> {
-    this.setHostPresent(false);
-    if (this.io === io) this.io = null;
-    await io.close().catch(() => undefined);
-  }
-
-  private setHostPresent(present: boolean): void {
-    if (present === this.hostPresent) return;
-    this.hostPresent = present;
-    this.log.info(present ? 'host connected' : 'host disconnected', { port: this.portPath });
-    this.emit(present ? 'connect' : 'disconnect');
-  }
-}
-
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException).code;
 }
