@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, RpcError } from './errors';
-import { encodeLine, LineDecoder, MAX_LINE_BYTES } from './framing';
+import { encodeLine, LineDecoder, lineText, MAX_LINE_BYTES } from './framing';
 import { classify, makeRequest, type RpcFailure, type RpcSuccess } from './jsonrpc';
 import { methods, type MethodName, type MethodParams, type MethodResult } from './methods';
 import { isNotificationName, notifications, type NotificationParams } from './notifications';
@@ -183,7 +183,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private onLine(line: Buffer): void {
     let value: unknown;
     try {
-      value = JSON.parse(line.toString('utf8'));
+      value = JSON.parse(lineText(line));
     } catch (error) {
       if (this.state === 'ready') this.emit('protocol-error', new Error(`the agent sent invalid JSON: ${String(error)}`));
       return;

@@ -1,3 +1,5 @@
+import * as nodeBuffer from 'node:buffer';
+
 /** Hard upper bound of one message on the wire (DESIGN §4). */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -82,4 +84,16 @@ function isBlank(line: Buffer): boolean {
 /** One message as one line; JSON.stringify escapes every newline inside strings. */
 export function encodeLine(message: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+}
+
+/** Node >= 18.15 / 19.6; absent before, and then every line takes the UTF-8 decoder. */
+const isAscii = (nodeBuffer as { isAscii?: (input: Buffer) => boolean }).isAscii;
+
+/**
+ * A line's text. An ASCII line (all of base64, nearly every message) decodes to the same string
+ * as Latin-1, which on a TCG vCPU is ~6× faster than the UTF-8 decoder: 2 ms instead of 12 ms
+ * for the 1.4 MB line of a 1 MiB file chunk.
+ */
+export function lineText(line: Buffer): string {
+  return isAscii?.(line) ? line.toString('latin1') : line.toString('utf8');
 }

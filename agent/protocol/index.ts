@@ -3,7 +3,7 @@ export { AgentClient } from './client';
 export type { AgentClientEvents, AgentClientOptions, CallOptions, SyncOptions } from './client';
 export { ErrorCode, errorCodeMeanings, RpcError } from './errors';
 export type { ErrorCodeName, ErrorCodeValue } from './errors';
-export { encodeLine, LineDecoder, MAX_LINE_BYTES } from './framing';
+export { encodeLine, LineDecoder, lineText, MAX_LINE_BYTES } from './framing';
 export type { DecodedItem } from './framing';
 export * from './jsonrpc';
 export { capabilities, isMethodName, methodNames, methods } from './methods';

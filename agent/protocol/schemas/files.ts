@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { absolutePath, bytes, count, timestamp } from './common';
+import { absolutePath, base64Bytes, base64Text, bytes, count, timestamp } from './common';
 
 const fileMode = z.number().int().min(0).max(0o7777).describe('permission bits, e.g. 420 for 0644');
 const fileType = z.enum(['file', 'directory', 'symlink', 'other']);
@@ -37,7 +37,7 @@ export const fileReadParams = z.strictObject({
   length: count.optional().describe('default and maximum: the agent\'s max_file_chunk_bytes'),
 });
 export const fileReadResult = z.object({
-  content_base64: z.base64(),
+  content_base64: base64Text,
   length: bytes.describe('bytes in this chunk'),
   eof: z.boolean().describe('offset + length reached the end of the file'),
   size: bytes.describe('size of the whole file'),
@@ -45,7 +45,7 @@ export const fileReadResult = z.object({
 
 export const fileWriteParams = z.strictObject({
   path: absolutePath,
-  content_base64: z.base64(),
+  content_base64: base64Bytes,
   offset: count
     .optional()
     .describe('absent: replace the whole file atomically; present: write in place at this offset (chunked upload)'),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors';
 import type { methods } from '../../protocol/methods';
+import { BytesFieldResult } from '../rpc/bytes-result';
 import { assertOpenedInside, resolveInside } from './confine';
 
 type Params<M extends keyof typeof methods> = z.output<(typeof methods)[M]['params']>;
@@ -51,7 +52,7 @@ export async function fileList(params: Params<'file_list'>, limits: FileLimits):
   return { path: real, entries, truncated };
 }
 
-export async function fileRead(params: Params<'file_read'>, limits: FileLimits): Promise<Result<'file_read'>> {
+export async function fileRead(params: Params<'file_read'>, limits: FileLimits): Promise<BytesFieldResult<Result<'file_read'>, 'content_base64'>> {
   const length = params.length ?? limits.maxChunkBytes;
   if (length > limits.maxChunkBytes) {
     throw new RpcError(ErrorCode.TooLarge, `file_read: length ${length} exceeds max_file_chunk_bytes ${limits.maxChunkBytes}`, {
@@ -63,21 +64,26 @@ export async function fileRead(params: Params<'file_read'>, limits: FileLimits):
   try {
     const { size } = await handle.stat();
     const offset = params.offset ?? 0;
-    const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+    // Only the bytes read are sent, so the buffer needs no zeroing.
+    const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
     let filled = 0;
     while (filled < buffer.length) {
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return { content_base64: buffer.subarray(0, filled).toString('base64'), length: filled, eof: offset + filled >= size, size };
+    return new BytesFieldResult<Result<'file_read'>, 'content_base64'>(
+      { length: filled, eof: offset + filled >= size, size },
+      'content_base64',
+      buffer.subarray(0, filled),
+    );
   } finally {
     await handle.close();
   }
 }
 
 export async function fileWrite(params: Params<'file_write'>, limits: FileLimits): Promise<Result<'file_write'>> {
-  const content = Buffer.from(params.content_base64, 'base64');
+  const content = params.content_base64; // decoded by the schema
   if (content.length > limits.maxChunkBytes) {
     throw new RpcError(ErrorCode.TooLarge, `file_write: ${content.length} bytes exceed max_file_chunk_bytes ${limits.maxChunkBytes}`, {
       max_file_chunk_bytes: limits.maxChunkBytes,

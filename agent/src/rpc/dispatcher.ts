@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors';
-import { encodeLine } from '../../protocol/framing';
+import { encodeLine, lineText } from '../../protocol/framing';
 import { classify, makeFailure, makeSuccess, type RpcId, type RpcParams, type RpcResponse } from '../../protocol/jsonrpc';
 import { isMethodName, methods, type Capability, type MethodName, type MethodResult } from '../../protocol/methods';
 import type { Logger } from '../log';
+import { BytesFieldResult } from './bytes-result';
 import { toRpcError } from './errors';
 
 export interface RequestContext {
@@ -14,11 +15,16 @@ export interface RequestContext {
   afterResponse(action: () => void): void;
 }
 
+/** A handler's answer: its result, or the result with one field of bytes not yet in base64 (bytes-result.ts). */
+export type HandlerResult<M extends MethodName> =
+  | MethodResult<M>
+  | (MethodResult<M> extends object ? BytesFieldResult<MethodResult<M>, keyof MethodResult<M> & string> : never);
+
 export type Handlers = {
   [M in MethodName]: (
     params: z.output<(typeof methods)[M]['params']>,
     context: RequestContext,
-  ) => Promise<MethodResult<M>> | MethodResult<M>;
+  ) => Promise<HandlerResult<M>> | HandlerResult<M>;
 };
 
 export interface DispatcherOptions {
@@ -47,7 +53,7 @@ export class Dispatcher {
     const after: Array<() => void> = [];
     let value: unknown;
     try {
-      value = JSON.parse(line.toString('utf8'));
+      value = JSON.parse(lineText(line));
     } catch (error) {
       return { line: this.encode(makeFailure(null, { code: ErrorCode.ParseError, message: `Parse error: ${(error as Error).message}` })), after };
     }
@@ -107,7 +113,10 @@ export class Dispatcher {
 
   /** A response that would not fit on one line is replaced by a TooLarge error for the same id. */
   private encode(answer: RpcResponse): Buffer {
-    const line = encodeLine(answer);
+    const line =
+      'result' in answer && answer.result instanceof BytesFieldResult
+        ? answer.result.frame(`{"jsonrpc":"2.0","id":${JSON.stringify(answer.id)},"result":`, '}\n')
+        : encodeLine(answer);
     if (line.length - 1 <= this.options.maxLineBytes) return line;
     this.options.log.warn('response too large, replaced by an error', { id: answer.id, bytes: line.length });
     return encodeLine(this.tooLarge(answer.id, line.length));

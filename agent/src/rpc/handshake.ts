@@ -1,4 +1,4 @@
-import { encodeLine } from '../../protocol/framing';
+import { encodeLine, lineText } from '../../protocol/framing';
 import { classify, makeSuccess } from '../../protocol/jsonrpc';
 import { methods } from '../../protocol/methods';
 
@@ -15,7 +15,7 @@ import { methods } from '../../protocol/methods';
 export function answerToSync(line: Buffer): Buffer | null {
   let value: unknown;
   try {
-    value = JSON.parse(line.toString('utf8'));
+    value = JSON.parse(lineText(line));
   } catch {
     return null;
   }

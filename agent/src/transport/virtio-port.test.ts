@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../../test/wait';
 import { Logger } from '../log';
 import { NotConnectedError } from './transport';
-import { pipeBinding, probeRead, VirtioPortTransport, type OpenPortFd } from './virtio-port';
+import { directWrite, pipeBinding, probeRead, VirtioPortTransport, type DirectWrite, type OpenPortFd } from './virtio-port';
 
 /**
  * The read side of a FIFO behaves like a virtio-serial port seen from the guest:
@@ -40,7 +40,7 @@ describe('VirtioPortTransport', { skip: binding === null ? 'no pipe_wrap binding
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const setup = (open: OpenPortFd = openFifo) => {
+  const setup = (open: OpenPortFd = openFifo, write: DirectWrite = directWrite) => {
     fifo = path.join(dir, `port-${Math.random().toString(16).slice(2)}`);
     execFileSync('mkfifo', [fifo]);
     let opens = 0;
@@ -55,6 +55,7 @@ describe('VirtioPortTransport', { skip: binding === null ? 'no pipe_wrap binding
         probes++;
         return probeRead(fd, buffer);
       },
+      write,
     });
     const events: string[] = [];
     const data: Buffer[] = [];
@@ -128,5 +129,44 @@ describe('VirtioPortTransport', { skip: binding === null ? 'no pipe_wrap binding
     await transport.stop();
     assert.throws(host, /ENXIO/, 'stop() closed the port');
     assert.ok(events.length % 2 === 0, 'every connect has its disconnect');
+  });
+
+  /** Opened read-write, the FIFO is its own host: what the transport writes comes back as data. */
+  const openLoopback: OpenPortFd = (file) =>
+    new Promise((resolve, reject) => {
+      fs.open(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK, (error, fd) => (error ? reject(error) : resolve(fd)));
+    });
+
+  it('sends a reply in one direct write when nothing is queued', async () => {
+    const calls: number[] = [];
+    const { transport, events, text } = setup(openLoopback, (fd, data) => {
+      calls.push(data.length);
+      return directWrite(fd, data);
+    });
+    transport.start();
+    await waitFor('the loopback host', () => (events.length === 1 ? true : undefined));
+    await transport.write(Buffer.from('{"id":1}\n'));
+    assert.deepEqual(calls, [9]);
+    await waitFor('the reply to come back', () => (text() === '{"id":1}\n' ? true : undefined));
+    await transport.stop();
+  });
+
+  it('hands libuv whatever the direct write could not take, in order', async () => {
+    const cuts: DirectWrite[] = [
+      (fd, data) => directWrite(fd, data.subarray(0, 3)), // the kernel took only part of it
+      () => {
+        throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' }); // queue full
+      },
+    ];
+    for (const cut of cuts) {
+      const { transport, events, text } = setup(openLoopback, cut);
+      transport.start();
+      await waitFor('the loopback host', () => (events.length === 1 ? true : undefined));
+      const message = `{"jsonrpc":"2.0","id":7,"result":"${'x'.repeat(100_000)}"}\n`;
+      await transport.write(Buffer.from(message));
+      await waitFor('all of the message', () => (text().length === message.length ? true : undefined));
+      assert.equal(text(), message);
+      await transport.stop();
+    }
   });
 });
