@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../protocol/errors';
 import { startHost, waitFor, type Host } from './harness';
@@ -68,6 +68,25 @@ describe('JSON-RPC 2.0 over the channel', () => {
     assert.equal((byId.get('b3') as { error: { code: number } }).error.code, ErrorCode.MethodNotFound);
     assert.equal((byId.get(null) as { error: { code: number } }).error.code, ErrorCode.InvalidRequest);
     assert.equal('result' in byId.get('b1')!, true);
+  });
+
+  it('sends file bytes as the same base64 alone and in a batch, and refuses content that is not base64', async () => {
+    const content = Buffer.from([0, 1, 2, 250, 251, 252, 0x0a, 0x22, 0x5c]);
+    writeFileSync(`${host.allowed}/bytes.bin`, content);
+    const read = { jsonrpc: '2.0', method: 'file_read', params: { path: `${host.allowed}/bytes.bin` } };
+    send({ ...read, id: 'fr' });
+    assert.deepEqual((await host.response('fr')).result, { content_base64: content.toString('base64'), length: 9, eof: true, size: 9 });
+    const arraysBefore = host.received.filter(Array.isArray).length;
+    send([
+      { ...read, id: 'fr-b' },
+      { jsonrpc: '2.0', id: 'fw-b', method: 'file_write', params: { path: `${host.allowed}/w.bin`, content_base64: 'eA== ' } },
+    ]);
+    const byId = new Map((await batchAnswer(host, arraysBefore)).map((m) => [m.id, m]));
+    assert.equal((byId.get('fr-b')!.result as { content_base64: string }).content_base64, content.toString('base64'));
+    const refused = byId.get('fw-b')!.error as { code: number; data: { issues: Array<{ path: string; message: string }> } };
+    assert.equal(refused.code, ErrorCode.InvalidParams);
+    assert.deepEqual(refused.data.issues, [{ path: 'content_base64', message: 'Invalid base64' }]);
+    assert.equal(existsSync(`${host.allowed}/w.bin`), false);
   });
 
   it('answers nothing to a batch of notifications and -32600 to an empty batch', async () => {
