@@ -161,6 +161,16 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
   const data = randomBytes(MIB * MiB);
   const digest = sha256(data);
   const results: Record<string, { up: number; down: number }> = {};
+  {
+    // Untimed warm-up in both directions for both agents: the first transfer after boot pays for
+    // TCG's translation of the file paths (the first timed configuration used to come out lowest).
+    const warm = data.subarray(0, 4 * MiB);
+    await uploadFile(call, "/tmp/bench-warm.bin", warm);
+    await downloadFile(call, "/tmp/bench-warm.bin");
+    await qgaWriteFile(conn, dom, "/tmp/bench-warm.bin", warm, QGA_CHUNK_BYTES);
+    await qgaReadFile(conn, dom, "/tmp/bench-warm.bin", QGA_CHUNK_BYTES);
+    await call("exec_command", { command: "rm", args: ["-f", "/tmp/bench-warm.bin"] });
+  }
   const configs: [string, number, number][] = [
     ["ours 1 MiB chunks, 1 in flight", MiB, 1],
     ["ours 4 MiB chunks, 1 in flight", 4 * MiB, 1],

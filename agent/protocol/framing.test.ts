@@ -40,6 +40,20 @@ describe('LineDecoder', () => {
     assert.equal(item?.kind === 'line' && item.line.toString(), 'abc');
   });
 
+  it('copies what it keeps, so a reader may reuse one buffer for every read', () => {
+    const decoder = new LineDecoder();
+    const text = `${'x'.repeat(40_000)}${'0123456789'.repeat(7_000)}\nshort\n${'y'.repeat(9_000)}\n`;
+    const source = Buffer.from(text);
+    const reused = Buffer.alloc(4096);
+    const out: string[] = [];
+    for (let offset = 0; offset < source.length; offset += reused.length) {
+      const count = source.copy(reused, 0, offset, offset + reused.length);
+      out.push(...lines(decoder.push(reused.subarray(0, count))));
+      reused.fill(0x21);
+    }
+    assert.deepEqual(out, text.split('\n').slice(0, -1));
+  });
+
   it('drops a partial line on reset', () => {
     const decoder = new LineDecoder();
     decoder.push(Buffer.from('stale'));

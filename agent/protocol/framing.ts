@@ -15,10 +15,15 @@ export type DecodedItem =
  * Splits a byte stream into newline-terminated lines. An over-long line is
  * reported once, as soon as it crosses the limit, and its remaining bytes are
  * skipped without being kept, so a hostile peer cannot make us buffer it.
+ *
+ * The decoder never keeps a reference to a chunk: what it holds on to is copied,
+ * so a reader may pass a view of a buffer it reuses for every read (the agent's
+ * port reader does), and a line that arrives whole in one chunk is copied once.
  */
 export class LineDecoder {
   private readonly limit: number;
-  private chunks: Buffer[] = [];
+  /** Copies of the parts of the line in progress. */
+  private parts: Buffer[] = [];
   private buffered = 0;
   private skipping = false;
 
@@ -31,10 +36,11 @@ export class LineDecoder {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline === -1 ? chunk.length : newline;
-      this.take(chunk.subarray(start, end), items);
-      if (newline === -1) break;
-      this.finishLine(items);
+      if (newline === -1) {
+        if (this.withinLimit(chunk.length - start, items)) this.keep(chunk, start, chunk.length);
+        break;
+      }
+      this.finishLine(chunk, start, newline, items);
       start = newline + 1;
     }
     return items;
@@ -42,32 +48,39 @@ export class LineDecoder {
 
   /** Drops a partial line, e.g. when the peer reconnects. */
   reset(): void {
-    this.chunks = [];
+    this.parts = [];
     this.buffered = 0;
     this.skipping = false;
   }
 
-  private take(part: Buffer, items: DecodedItem[]): void {
-    if (this.skipping || part.length === 0) return;
-    if (this.buffered + part.length > this.limit) {
-      this.chunks = [];
-      this.buffered = 0;
-      this.skipping = true;
-      items.push({ kind: 'overflow', limit: this.limit });
-      return;
-    }
-    this.chunks.push(part);
+  /** False while the line in progress is being skipped, and from the moment it grows past the limit. */
+  private withinLimit(extra: number, items: DecodedItem[]): boolean {
+    if (this.skipping) return false;
+    if (this.buffered + extra <= this.limit) return true;
+    this.parts = [];
+    this.buffered = 0;
+    this.skipping = true;
+    items.push({ kind: 'overflow', limit: this.limit });
+    return false;
+  }
+
+  private keep(chunk: Buffer, start: number, end: number): void {
+    if (end === start) return;
+    const part = Buffer.allocUnsafe(end - start);
+    chunk.copy(part, 0, start, end);
+    this.parts.push(part);
     this.buffered += part.length;
   }
 
-  private finishLine(items: DecodedItem[]): void {
-    if (this.skipping) {
+  private finishLine(chunk: Buffer, start: number, end: number, items: DecodedItem[]): void {
+    if (!this.withinLimit(end - start, items)) {
+      // The newline that ends an over-long line: decoding resumes after it.
       this.skipping = false;
       return;
     }
-    // A single chunk is a view into the caller's buffer: copy it so the line does not pin that buffer.
-    let line = this.chunks.length === 1 ? Buffer.from(this.chunks[0]!) : Buffer.concat(this.chunks, this.buffered);
-    this.chunks = [];
+    this.keep(chunk, start, end);
+    let line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.buffered);
+    this.parts = [];
     this.buffered = 0;
     if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, -1);
     if (!isBlank(line)) items.push({ kind: 'line', line });

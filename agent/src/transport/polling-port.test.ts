@@ -56,7 +56,7 @@ function transportOver(...ports: ScriptedPort[]) {
   const data: Buffer[] = [];
   transport.on('connect', () => events.push('connect'));
   transport.on('disconnect', () => events.push('disconnect'));
-  transport.on('data', (chunk) => data.push(chunk));
+  transport.on('data', (chunk) => data.push(Buffer.from(chunk)));
   return { transport, events, data, opened: () => opened };
 }
 

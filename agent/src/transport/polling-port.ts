@@ -137,7 +137,7 @@ export class PollingPortTransport extends EventEmitter<TransportEvents> implemen
       }
       this.setHostPresent(true);
       idleMs = 1;
-      this.emit('data', Buffer.from(buffer.subarray(0, count)));
+      this.emit('data', buffer.subarray(0, count));
     }
   }
 

@@ -4,6 +4,7 @@ export interface TransportEvents {
   /** A host is (again) on the other side: a socket connected, or the port reports a host. */
   connect: [];
   disconnect: [];
+  /** Valid only while the listeners run: readers reuse their buffer (LineDecoder copies what it keeps). */
   data: [chunk: Buffer];
 }
 

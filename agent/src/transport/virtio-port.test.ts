@@ -61,7 +61,7 @@ describe('VirtioPortTransport', { skip: binding === null ? 'no pipe_wrap binding
     const data: Buffer[] = [];
     transport.on('connect', () => events.push('connect'));
     transport.on('disconnect', () => events.push('disconnect'));
-    transport.on('data', (chunk) => data.push(chunk));
+    transport.on('data', (chunk) => data.push(Buffer.from(chunk)));
     const text = () => Buffer.concat(data).toString();
     /** The host side: opening the FIFO for writing fails with ENXIO while no reader holds it. */
     const host = () => fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);

@@ -250,11 +250,11 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
       writable: true,
       allowHalfOpen: true,
       // Reads land in one reused buffer (not a fresh 64 KiB allocation each) and skip the Readable machinery;
-      // 'end' still comes as usual. The port hands out at most a page per read: copy it out.
+      // 'end' still comes as usual. The port hands out at most a page per read, and listeners copy what they keep.
       onread: {
         buffer: this.buffer,
-        callback: (count: number, buffer: Uint8Array) => {
-          this.emit('data', Buffer.from(buffer.subarray(0, count)));
+        callback: (count: number) => {
+          this.emit('data', this.buffer.subarray(0, count));
           return true;
         },
       },
