@@ -20,15 +20,18 @@ const token = randomBytes(16).toString("hex");
 const port = `/dev/virtio-ports/${AGENT_CHANNEL}`;
 
 // Writes one line once the host is connected (a blocking write on a virtio port waits for that),
-// then powers off when the host says so. Only one process may hold the port open at a time.
+// then powers off when the host says so. Only one process may hold the port open at a time, and
+// it stays open on one descriptor: closing a virtio port discards what arrived and was not read
+// yet, so a host line landing between the write's close and the next read's open was lost.
 const smokeHook = `#!/bin/sh
 token=$(cat /etc/kvmm/smoke-token)
 node_version=$(node -e 'process.stdout.write(process.version)') || node_version=failed
 echo "kvmm-smoke: node $node_version"
 (
-  echo "kvmm-smoke token=$token node=$node_version" > ${port}
+  exec 3<>${port}
+  echo "kvmm-smoke token=$token node=$node_version" >&3
   while :; do
-    if read -r command < ${port} && [ "$command" = "poweroff $token" ]; then
+    if read -r command <&3 && [ "$command" = "poweroff $token" ]; then
       exec poweroff
     fi
     # read returns at once while no host holds the channel.
