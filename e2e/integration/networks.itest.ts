@@ -8,7 +8,7 @@ import { networksRouter } from "../../server/api/routers/networks";
 import { ensureLocalHost } from "../../server/hosts/service";
 import { closeAllConnections } from "../../server/libvirt/registry";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
-import { deleteNetwork, listNetworks } from "../../server/networks/service";
+import { deleteNetwork } from "../../server/networks/service";
 import { intToIpv4, subnetsOverlap } from "../../server/networks/xml";
 import type { Db } from "../../server/db/client";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
@@ -43,7 +43,7 @@ async function hostRoutes(): Promise<{ address: string; prefix: number }[]> {
 
 /** Two distinct 10.213.x.0/24 subnets that no libvirt network and no host route uses. */
 async function freeSubnets(): Promise<[number, number]> {
-  const taken = [...(await listNetworks(db, "local")).flatMap((n) => n.ips.filter((ip) => ip.prefix !== null).map((ip) => ({ address: ip.address, prefix: ip.prefix! }))), ...(await hostRoutes())];
+  const taken = [...(await admin.list({ hostId: "local" })).flatMap((n) => n.ips.filter((ip) => ip.prefix !== null).map((ip) => ({ address: ip.address, prefix: ip.prefix! }))), ...(await hostRoutes())];
   const free: number[] = [];
   const start = randomInt(1, 250);
   for (let i = 0; i < 250 && free.length < 2; i++) {

@@ -92,3 +92,14 @@ export function vmInScope(role: Role, grants: readonly Grant[], vm: VmRef): bool
   if (role === "admin" || grants.length === 0) return true;
   return grants.some((g) => grantMatches(g, vm));
 }
+
+/**
+ * Whether the user's grants cover a whole host: admins, users without grants, and users granted
+ * `host:<that host>`. Only they see the host's shared resources (storage pools and their volumes,
+ * networks, DHCP leases, counts of all its VMs); a user narrowed to some VMs sees just what
+ * belongs to those VMs, since the rest names and describes other people's VMs.
+ */
+export function coversHost(role: Role, grants: readonly Grant[], hostId: string): boolean {
+  if (role === "admin" || grants.length === 0) return true;
+  return grants.some((g) => g.kind === "host" && g.value === hostId);
+}

@@ -5,8 +5,11 @@ import { uuidFromString } from "../libvirt";
 import type { SessionUser } from "../users/service";
 import { vmInScope } from "../auth/permissions";
 import { hostConnection, withContext } from "../hosts/connection";
+import { userCoversHost } from "../hosts/scope";
+import { watchHost } from "../events/bus";
 import { DomainError } from "../errors";
 import { parseDomainXml } from "./xml";
+import { tagsOf } from "./tags";
 
 export const vmNameSchema = z
   .string()
@@ -41,10 +44,26 @@ async function inScope(user: SessionUser, hostId: string, conn: Connection, dom:
  */
 export async function resolveVm(db: Db, user: SessionUser, ref: VmRefInput): Promise<ResolvedVm> {
   const { host, conn } = hostConnection(db, ref.hostId);
-  const dom = await withContext(`VM ${ref.uuid} on host "${host.id}"`, () => conn.domainLookupByUuid({ uuid: uuidFromString(ref.uuid) }));
+  const notFound = new DomainError(`VM ${ref.uuid} on host "${host.id}": not found`, "not_found");
+  const dom = await withContext(`VM ${ref.uuid} on host "${host.id}"`, () => conn.domainLookupByUuid({ uuid: uuidFromString(ref.uuid) })).catch((err: unknown) => {
+    throw err instanceof DomainError && err.kind === "not_found" ? notFound : err;
+  });
   const context = `VM "${dom.name}" on host "${host.id}"`;
-  if (!(await withContext(context, () => inScope(user, host.id, conn, dom)))) {
-    throw new DomainError(`VM ${ref.uuid} on host "${host.id}": not found`, "not_found");
-  }
+  if (!(await withContext(context, () => inScope(user, host.id, conn, dom)))) throw notFound;
   return { hostId: host.id, conn, dom, name: dom.name, context };
+}
+
+/**
+ * The host's VMs the user may see (`id` is -1 for those not running), by the same rule and the
+ * same tag cache as the VM list, so storage and counts shown beside it agree with it.
+ */
+export async function vmsInScope(user: SessionUser, hostId: string, conn: Connection): Promise<protocol.NonnullDomain[]> {
+  const { domains } = await conn.connectListAllDomains({ needResults: 1, flags: 0 });
+  if (userCoversHost(user, hostId)) return domains;
+  const needsTags = user.grants.some((g) => g.kind === "tag");
+  // The tag cache is kept honest by the host's events.
+  if (needsTags) void watchHost(hostId, conn).catch(() => undefined);
+  // A VM whose tags cannot be read (gone meanwhile) is judged without them: shown only if a name grant matches.
+  const tags = await Promise.all(domains.map((dom) => (needsTags ? tagsOf(hostId, conn, dom).catch(() => []) : [])));
+  return domains.filter((dom, i) => vmInScope(user.role, user.grants, { hostId, name: dom.name, tags: tags[i]! }));
 }

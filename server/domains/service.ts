@@ -4,9 +4,6 @@ import {
   VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
-  VIR_DOMAIN_DEFINE_VALIDATE,
-  VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
-  VIR_DOMAIN_SHUTDOWN_GUEST_AGENT,
   VIR_DOMAIN_STATS_BALLOON,
   VIR_DOMAIN_STATS_BLOCK,
   VIR_DOMAIN_STATS_CPU_TOTAL,
@@ -32,10 +29,11 @@ import { watchHost } from "../events/bus";
 import { DomainError } from "../errors";
 import { resolveVm, type ResolvedVm, type VmRefInput } from "./lookup";
 import { assertTransition, vmStateName, type PowerAction, type VmState } from "./power";
+import { runPowerAction } from "./power-actions";
 import { computeUsage, memoryUsedKiB, sampleFromStats, type UsageSample, type VmUsage } from "./usage";
 import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
-import { buildChannelDeviceXml, validateImportedDomainXml } from "./import";
+import { buildChannelDeviceXml } from "./import";
 import { seedVolumeName } from "./cloud-init";
 
 export interface VmSummary {
@@ -143,32 +141,12 @@ export async function getVm(db: Db, user: SessionUser, ref: VmRefInput): Promise
   });
 }
 
-/** ACPI first, as a person pressing the power button would; the guest agent only when ACPI is refused. */
-async function gracefulShutdown(vm: ResolvedVm) {
-  try {
-    await vm.conn.domainShutdownFlags({ dom: vm.dom, flags: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN });
-  } catch (acpiError) {
-    await vm.conn.domainShutdownFlags({ dom: vm.dom, flags: VIR_DOMAIN_SHUTDOWN_GUEST_AGENT }).catch(() => {
-      throw acpiError;
-    });
-  }
-}
-
-const POWER: Record<PowerAction, (vm: ResolvedVm) => Promise<unknown>> = {
-  start: (vm) => vm.conn.domainCreateWithFlags({ dom: vm.dom, flags: 0 }),
-  shutdown: gracefulShutdown,
-  reboot: (vm) => vm.conn.domainReboot({ dom: vm.dom, flags: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN }),
-  forceOff: (vm) => vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 }),
-  reset: (vm) => vm.conn.domainReset({ dom: vm.dom, flags: 0 }),
-  pause: (vm) => vm.conn.domainSuspend({ dom: vm.dom }),
-  resume: (vm) => vm.conn.domainResume({ dom: vm.dom }),
-};
-
 export async function powerAction(db: Db, user: SessionUser, ref: VmRefInput, action: PowerAction) {
   const vm = await resolveVm(db, user, ref);
   await withContext(vm.context, async () => {
-    assertTransition(vm.context, action, await stateOf(vm));
-    await POWER[action](vm);
+    const state = await stateOf(vm);
+    assertTransition(vm.context, action, state);
+    await runPowerAction(vm, action, state);
   });
   return { context: vm.context, state: await withContext(vm.context, () => stateOf(vm)) };
 }
@@ -254,19 +232,6 @@ export async function setTags(db: Db, user: SessionUser, ref: VmRefInput, tags: 
 export async function exportXml(db: Db, user: SessionUser, ref: VmRefInput): Promise<string> {
   const vm = await resolveVm(db, user, ref);
   return withContext(vm.context, () => vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
-}
-
-/** Defines a VM from XML after our own checks; never replaces an existing VM of that name or UUID. */
-export async function importXml(db: Db, hostId: string, xml: string) {
-  const { host, conn } = hostConnection(db, hostId);
-  const checked = validateImportedDomainXml(xml);
-  const context = `VM "${checked.name}" on host "${host.id}"`;
-  return withContext(context, async () => {
-    const clash = await conn.domainLookupByName({ name: checked.name }).catch(() => null);
-    if (clash) throw new DomainError(`${context}: a VM with this name already exists`, "conflict");
-    const dom = await conn.domainDefineXmlFlags({ xml, flags: VIR_DOMAIN_DEFINE_VALIDATE });
-    return { context, uuid: uuidToString(dom.uuid), name: dom.name };
-  });
 }
 
 /** Adds whichever of our two guest-agent channels the VM lacks, persistently and, when running, live. */

@@ -1,6 +1,9 @@
 import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
 import { hostConnection, withContext } from "./connection";
-import { formatLibvirtVersion } from "../libvirt";
+import { userCoversHost } from "./scope";
+import { vmsInScope } from "../domains/lookup";
+import { formatLibvirtVersion, type Connection } from "../libvirt";
 import { child, parseXml, textOf } from "../xml/codec";
 
 export interface HostInfo {
@@ -17,6 +20,7 @@ export interface HostInfo {
   threads: number;
   memoryBytes: number;
   memoryFreeBytes: number;
+  /** Running and stopped VMs: of the whole host, or for a user narrowed to some VMs, of theirs only. */
   activeDomains: number;
   inactiveDomains: number;
 }
@@ -27,18 +31,31 @@ export function cpuModelFromCapabilities(xml: string): string | null {
   return textOf(cpu?.model) ?? null;
 }
 
-export async function readHostInfo(db: Db, hostId: string): Promise<HostInfo> {
+/**
+ * Running and stopped VMs the user may see. For a user covering the host, libvirt's two counters;
+ * for one narrowed to some VMs, their VMs only: the host's totals would tell them about the others.
+ */
+async function domainCounts(user: SessionUser, hostId: string, conn: Connection): Promise<{ active: number; inactive: number }> {
+  if (userCoversHost(user, hostId)) {
+    const [active, inactive] = await Promise.all([conn.connectNumOfDomains(), conn.connectNumOfDefinedDomains()]);
+    return { active, inactive };
+  }
+  const mine = await vmsInScope(user, hostId, conn);
+  const active = mine.filter((dom) => dom.id !== -1).length;
+  return { active, inactive: mine.length - active };
+}
+
+export async function readHostInfo(db: Db, user: SessionUser, hostId: string): Promise<HostInfo> {
   const { host, conn } = hostConnection(db, hostId);
   return withContext(`host "${host.id}" (${host.uri})`, async () => {
-    const [hostname, libVersion, hvType, hvVersion, node, free, active, inactive, caps] = await Promise.all([
+    const [hostname, libVersion, hvType, hvVersion, node, free, counts, caps] = await Promise.all([
       conn.connectGetHostname(),
       conn.connectGetLibVersion(),
       conn.connectGetType(),
       conn.connectGetVersion(),
       conn.nodeGetInfo(),
       conn.nodeGetFreeMemory(),
-      conn.connectNumOfDomains(),
-      conn.connectNumOfDefinedDomains(),
+      domainCounts(user, host.id, conn),
       conn.connectGetCapabilities(),
     ]);
     return {
@@ -55,8 +72,8 @@ export async function readHostInfo(db: Db, hostId: string): Promise<HostInfo> {
       threads: node.threads,
       memoryBytes: Number(node.memory) * 1024,
       memoryFreeBytes: Number(free),
-      activeDomains: active,
-      inactiveDomains: inactive,
+      activeDomains: counts.active,
+      inactiveDomains: counts.inactive,
     };
   });
 }

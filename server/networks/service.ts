@@ -1,11 +1,18 @@
 import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import { isNoNetwork, LibvirtError, uuidToString, VIR_IP_ADDR_TYPE_IPV6 } from "../libvirt";
 import { hostConnection, withContext } from "../hosts/connection";
+import { userCoversHost } from "../hosts/scope";
 import { DomainError } from "../errors";
 import { buildNetworkXml, ipv4Problems, parseNetworkXml, subnetsOverlap, type NetworkIp, type NetworkSpec } from "./xml";
 
-/** Virtual networks of a host: list, create (NAT, isolated, bridge), start, stop, delete, autostart, DHCP leases. */
+/**
+ * Virtual networks of a host: list, create (NAT, isolated, bridge), start, stop, delete, autostart, DHCP leases.
+ * Networks serve every VM of the host and their leases name other VMs' addresses and MACs, so a
+ * user whose grants do not cover the host (`coversHost`) sees none: empty lists, and "not found"
+ * for a named network, in the same words whether it exists or not.
+ */
 
 export interface NetworkInfo {
   hostId: string;
@@ -31,6 +38,12 @@ async function openNetwork(db: Db, hostId: string, name: string) {
   return { conn, net, context };
 }
 
+/** openNetwork for a reader: a network is "not found" for a user whose grants do not cover its host. */
+async function openNetworkFor(db: Db, user: SessionUser, hostId: string, name: string) {
+  if (!userCoversHost(user, hostId)) throw new DomainError(`${networkContext(hostId, name)}: not found`, "not_found");
+  return openNetwork(db, hostId, name);
+}
+
 async function describeNetwork(conn: Connection, hostId: string, net: protocol.NonnullNetwork): Promise<NetworkInfo> {
   const [active, persistent, autostart, xml] = await Promise.all([
     conn.networkIsActive({ net }),
@@ -52,7 +65,7 @@ async function describeNetwork(conn: Connection, hostId: string, net: protocol.N
   };
 }
 
-export async function listNetworks(db: Db, hostId: string): Promise<NetworkInfo[]> {
+async function listAllNetworks(db: Db, hostId: string): Promise<NetworkInfo[]> {
   const { host, conn } = hostConnection(db, hostId);
   return withContext(`networks on host "${host.id}"`, async () => {
     const { nets } = await conn.connectListAllNetworks({ needResults: 1, flags: 0 });
@@ -63,8 +76,13 @@ export async function listNetworks(db: Db, hostId: string): Promise<NetworkInfo[
   });
 }
 
-export async function getNetwork(db: Db, hostId: string, name: string): Promise<NetworkInfo> {
-  const { conn, net, context } = await openNetwork(db, hostId, name);
+export async function listNetworks(db: Db, user: SessionUser, hostId: string): Promise<NetworkInfo[]> {
+  const { host } = hostConnection(db, hostId);
+  return userCoversHost(user, host.id) ? listAllNetworks(db, host.id) : [];
+}
+
+export async function getNetwork(db: Db, user: SessionUser, hostId: string, name: string): Promise<NetworkInfo> {
+  const { conn, net, context } = await openNetworkFor(db, user, hostId, name);
   return withContext(context, () => describeNetwork(conn, hostId, net));
 }
 
@@ -87,7 +105,7 @@ export async function createNetwork(db: Db, hostId: string, spec: NetworkSpec, o
     if (problems.length) throw new DomainError(`${context}: ${problems.join("; ")}`, "invalid");
   }
   const net = await withContext(context, async () => {
-    const others = await listNetworks(db, host.id);
+    const others = await listAllNetworks(db, host.id);
     if (others.some((n) => n.name === spec.name)) throw new DomainError(`${context}: already exists`, "conflict");
     const bridgeUser = spec.bridge ? others.find((n) => n.bridge === spec.bridge && n.forwardMode !== "bridge") : undefined;
     if (bridgeUser) throw new DomainError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
@@ -169,8 +187,8 @@ export function toLease(lease: protocol.NetworkDhcpLease): DhcpLease {
 }
 
 /** The leases libvirt's dnsmasq handed out on this network (empty when it runs no DHCP). */
-export async function listDhcpLeases(db: Db, hostId: string, name: string): Promise<DhcpLease[]> {
-  const { conn, net, context } = await openNetwork(db, hostId, name);
+export async function listDhcpLeases(db: Db, user: SessionUser, hostId: string, name: string): Promise<DhcpLease[]> {
+  const { conn, net, context } = await openNetworkFor(db, user, hostId, name);
   return withContext(context, async () => {
     const { leases } = await conn.networkGetDhcpLeases({ net, mac: null, needResults: 1, flags: 0 });
     return leases.map(toLease);

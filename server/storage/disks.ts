@@ -4,7 +4,8 @@ import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
 import { withContext } from "../hosts/connection";
 import { DomainError } from "../errors";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE } from "../libvirt";
-import { resolveVolume } from "./volumes";
+import { resolveVolume, volumeContext } from "./volumes";
+import { notFound, storageView, volumeVisible } from "./scope";
 import { buildDiskDeviceXml, diskSourcePaths, findDisk, diskTargets, nextFreeTarget, type DiskBus } from "./xml";
 
 /**
@@ -55,6 +56,9 @@ function flagsFor(live: boolean, persistent: boolean): number {
 
 export async function attachDisk(db: Db, user: SessionUser, ref: VmRefInput, spec: AttachDiskSpec): Promise<DiskChange> {
   const vm = await resolveVm(db, user, ref);
+  // A user narrowed to some VMs may attach only volumes they can see: those already on their VMs.
+  const view = await withContext(vm.context, () => storageView(vm.conn, user, vm.hostId));
+  if (!volumeVisible(view, spec.pool, spec.volume)) throw notFound(volumeContext(vm.hostId, spec.pool, spec.volume));
   const volume = await resolveVolume(db, vm.hostId, spec.pool, spec.volume);
   return withContext(vm.context, async () => {
     const xml = await vmXml(vm);

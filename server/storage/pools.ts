@@ -1,15 +1,17 @@
 import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import { isNoStoragePool, LibvirtError, uuidToString, virStoragePoolState, VIR_STORAGE_POOL_BUILD_NEW, VIR_STORAGE_POOL_DELETE_NORMAL } from "../libvirt";
 import { hostConnection, withContext } from "../hosts/connection";
 import { DomainError } from "../errors";
 import { buildPoolXml, parsePoolXml, type PoolSpec, type PoolXmlInfo } from "./xml";
+import { notFound, poolVisible, storageView } from "./scope";
 
 /** Storage pools of a host: define, build, start, stop, refresh, delete, autostart, list. */
 
 export type PoolState = "inactive" | "building" | "running" | "degraded" | "inaccessible" | "unknown";
 
-export interface PoolInfo {
+interface PoolFacts {
   hostId: string;
   name: string;
   uuid: string;
@@ -18,12 +20,27 @@ export interface PoolInfo {
   active: boolean;
   persistent: boolean;
   autostart: boolean;
+}
+
+/** A pool as users who cover its host see it. */
+export interface HostPoolInfo extends PoolFacts {
+  scope: "host";
   capacityBytes: number;
   allocationBytes: number;
   availableBytes: number;
   targetPath: string | null;
   source: PoolXmlInfo["source"];
 }
+
+/**
+ * A pool as a user narrowed to some VMs sees it, for the volumes of theirs it holds: which pool
+ * and whether it runs, without its sizes (everyone's use of the host's disks), path or source.
+ */
+export interface AttachedPoolInfo extends PoolFacts {
+  scope: "attached";
+}
+
+export type PoolInfo = HostPoolInfo | AttachedPoolInfo;
 
 const STATE_NAMES = new Map<number, PoolState>(Object.entries(virStoragePoolState).map(([k, v]) => [v, k.toLowerCase() as PoolState]));
 
@@ -39,7 +56,7 @@ export async function openPool(db: Db, hostId: string, name: string): Promise<{ 
   return { conn, pool, context };
 }
 
-async function describePool(conn: Connection, hostId: string, pool: protocol.NonnullStoragePool): Promise<PoolInfo> {
+async function describePool(conn: Connection, hostId: string, pool: protocol.NonnullStoragePool): Promise<HostPoolInfo> {
   const [info, autostart, persistent, xml] = await Promise.all([
     conn.storagePoolGetInfo({ pool }),
     conn.storagePoolGetAutostart({ pool }),
@@ -56,6 +73,7 @@ async function describePool(conn: Connection, hostId: string, pool: protocol.Non
     active: info.state === virStoragePoolState.RUNNING || info.state === virStoragePoolState.DEGRADED,
     persistent: persistent === 1,
     autostart: autostart === 1,
+    scope: "host",
     capacityBytes: Number(info.capacity),
     allocationBytes: Number(info.allocation),
     availableBytes: Number(info.available),
@@ -64,21 +82,39 @@ async function describePool(conn: Connection, hostId: string, pool: protocol.Non
   };
 }
 
-export async function listPools(db: Db, hostId: string): Promise<PoolInfo[]> {
+function attachedView({ hostId, name, uuid, type, state, active, persistent, autostart }: HostPoolInfo): AttachedPoolInfo {
+  return { hostId, name, uuid, type, state, active, persistent, autostart, scope: "attached" };
+}
+
+/** Every pool of the host, or for a user narrowed to some VMs the pools holding their volumes. */
+export async function listPools(db: Db, user: SessionUser, hostId: string): Promise<PoolInfo[]> {
   const { host, conn } = hostConnection(db, hostId);
   return withContext(`storage pools on host "${host.id}"`, async () => {
+    const view = await storageView(conn, user, host.id);
     const { pools } = await conn.connectListAllStoragePools({ needResults: 1, flags: 0 });
     const infos = await Promise.all(
-      // A pool undefined between the listing and the look-up is simply no longer there.
-      pools.map((pool) => describePool(conn, host.id, pool).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)))),
+      pools
+        .filter((pool) => poolVisible(view, pool.name))
+        // A pool undefined between the listing and the look-up is simply no longer there.
+        .map((pool) => describePool(conn, host.id, pool).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)))),
     );
-    return infos.filter((p): p is PoolInfo => p !== null).sort((a, b) => a.name.localeCompare(b.name));
+    return infos
+      .filter((p): p is HostPoolInfo => p !== null)
+      .map((p): PoolInfo => (view.whole ? p : attachedView(p)))
+      .sort((a, b) => a.name.localeCompare(b.name));
   });
 }
 
-export async function getPool(db: Db, hostId: string, name: string): Promise<PoolInfo> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
-  return withContext(context, () => describePool(conn, hostId, pool));
+export async function getPool(db: Db, user: SessionUser, hostId: string, name: string): Promise<PoolInfo> {
+  const { host, conn } = hostConnection(db, hostId);
+  const context = poolContext(host.id, name);
+  return withContext(context, async () => {
+    const view = await storageView(conn, user, host.id);
+    if (!poolVisible(view, name)) throw notFound(context);
+    const pool = await conn.storagePoolLookupByName({ name });
+    const info = await describePool(conn, host.id, pool);
+    return view.whole ? info : attachedView(info);
+  });
 }
 
 export interface DefinePoolOptions {
@@ -92,7 +128,7 @@ export interface DefinePoolOptions {
  * Defines a persistent pool, and optionally builds, starts it and marks it autostart. All or
  * nothing: when a later step fails, the new definition is removed again and the error names the step.
  */
-export async function definePool(db: Db, hostId: string, spec: PoolSpec, options: DefinePoolOptions = {}): Promise<PoolInfo> {
+export async function definePool(db: Db, hostId: string, spec: PoolSpec, options: DefinePoolOptions = {}): Promise<HostPoolInfo> {
   const { host, conn } = hostConnection(db, hostId);
   const context = poolContext(host.id, spec.name);
   const pool = await withContext(context, async () => {

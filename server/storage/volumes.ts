@@ -1,6 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "../db/client";
+import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import {
   isNoDomain,
@@ -11,10 +12,11 @@ import {
   VIR_STORAGE_VOL_GET_PHYSICAL,
   VIR_STORAGE_VOL_RESIZE_SHRINK,
 } from "../libvirt";
-import { withContext } from "../hosts/connection";
+import { hostConnection, withContext } from "../hosts/connection";
 import { DomainError } from "../errors";
-import { openPool } from "./pools";
+import { openPool, poolContext } from "./pools";
 import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat } from "./xml";
+import { notFound, poolVisible, storageView, volumeVisible } from "./scope";
 
 /** Volumes of a pool: list, create, delete, resize, path resolution, and streamed upload/download. */
 
@@ -48,18 +50,34 @@ async function describeVolume(conn: Connection, hostId: string, vol: protocol.No
   return { hostId, pool: vol.pool, ...parsed, name: vol.name, key: vol.key };
 }
 
-export async function listVolumes(db: Db, hostId: string, poolName: string): Promise<VolumeInfo[]> {
-  const { conn, pool, context } = await openPool(db, hostId, poolName);
+/** The pool's volumes, or for a user narrowed to some VMs those attached to their VMs (see `storageView`). */
+export async function listVolumes(db: Db, user: SessionUser, hostId: string, poolName: string): Promise<VolumeInfo[]> {
+  const { host, conn } = hostConnection(db, hostId);
+  const context = poolContext(host.id, poolName);
   return withContext(context, async () => {
+    const view = await storageView(conn, user, host.id);
+    if (!poolVisible(view, poolName)) throw notFound(context);
+    const pool = await conn.storagePoolLookupByName({ name: poolName });
     const { vols } = await conn.storagePoolListAllVolumes({ pool, needResults: 1, flags: 0 });
     const infos = await Promise.all(
-      vols.map((vol) => describeVolume(conn, hostId, vol).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)))),
+      vols
+        .filter((vol) => volumeVisible(view, poolName, vol.name))
+        .map((vol) => describeVolume(conn, host.id, vol).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)))),
     );
     return infos.filter((v): v is VolumeInfo => v !== null).sort((a, b) => a.name.localeCompare(b.name));
   });
 }
 
-export async function getVolume(db: Db, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
+/** One volume; for a user narrowed to some VMs only one attached to their VMs, else "not found". */
+export async function getVolume(db: Db, user: SessionUser, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
+  const { host, conn } = hostConnection(db, hostId);
+  if (!volumeVisible(await withContext(`host "${host.id}"`, () => storageView(conn, user, host.id)), poolName, name)) {
+    throw notFound(volumeContext(host.id, poolName, name));
+  }
+  return readVolume(db, host.id, poolName, name);
+}
+
+async function readVolume(db: Db, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
   const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
   return withContext(context, () => describeVolume(conn, hostId, vol));
 }
@@ -142,9 +160,12 @@ export interface ResolvedVolume {
   capacityBytes: number;
 }
 
-/** Where a pool's volume lives on the host, and how to attach it: for other services (VM wizard, disks). */
+/**
+ * Where a pool's volume lives on the host, and how to attach it: for other services (VM wizard,
+ * disks), which check first that their user may use it (`storageView`, `assertCoversHost`).
+ */
 export async function resolveVolume(db: Db, hostId: string, poolName: string, name: string): Promise<ResolvedVolume> {
-  const info = await getVolume(db, hostId, poolName, name);
+  const info = await readVolume(db, hostId, poolName, name);
   if (!info.path) throw new DomainError(`${volumeContext(hostId, poolName, name)}: libvirt reports no path for it`, "invalid");
   if (info.type !== "file" && info.type !== "block") {
     throw new DomainError(`${volumeContext(hostId, poolName, name)}: a ${info.type} volume cannot be a disk here`, "invalid");

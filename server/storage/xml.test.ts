@@ -6,6 +6,7 @@ import {
   buildVolumeXml,
   bytesOf,
   diskSourcePaths,
+  diskPoolVolumes,
   diskTargetOfPath,
   diskTargets,
   findDisk,
@@ -152,6 +153,17 @@ test("a domain's disks: targets, source paths, and one disk's own element for a 
   assert.equal(findDisk(DOMAIN, "vdz"), null);
   assert.equal(diskTargetOfPath(DOMAIN, "/dev/vg/data"), "vdb");
   assert.equal(diskTargetOfPath(DOMAIN, "/srv/kvm/other.qcow2"), null);
+});
+
+test("disks that name a pool's volume are read as pool and volume, not as paths", () => {
+  const xml = `<domain><devices>
+    <disk type='volume' device='disk'><source pool='images' volume='web.qcow2'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><source file='/srv/kvm/root.qcow2'/><target dev='vdb' bus='virtio'/></disk>
+    <disk type='volume' device='cdrom'><target dev='sda' bus='sata'/></disk>
+  </devices></domain>`;
+  assert.deepEqual(diskPoolVolumes(xml), [{ pool: "images", volume: "web.qcow2" }]);
+  assert.deepEqual(diskSourcePaths(xml), ["/srv/kvm/root.qcow2"]);
+  assert.deepEqual(diskPoolVolumes(DOMAIN), []);
 });
 
 test("a domain with a single disk (not parsed as a list by accident) still has it", () => {

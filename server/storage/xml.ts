@@ -224,6 +224,16 @@ export function diskSourcePaths(domainXml: string): string[] {
     .filter((p): p is string => Boolean(p));
 }
 
+/** Disks that name a pool's volume directly (`<disk type='volume'><source pool='p' volume='v'/>`). */
+export function diskPoolVolumes(domainXml: string): { pool: string; volume: string }[] {
+  return domainDisks(domainXml).flatMap((d) => {
+    const source = child(d, "source");
+    const pool = attr(source, "pool");
+    const volume = attr(source, "volume");
+    return attr(d, "type") === "volume" && pool && volume ? [{ pool, volume }] : [];
+  });
+}
+
 /** The target (vda…) of the disk whose source is `path`, or null. */
 export function diskTargetOfPath(domainXml: string, path: string): string | null {
   for (const d of domainDisks(domainXml)) {

@@ -12,6 +12,7 @@ import { formatBytes } from "../../_components/format";
 import { useHydrated } from "../../_components/use-hydrated";
 
 export type Pool = inferRouterOutputs<AppRouter>["storage"]["pools"][number];
+type HostPool = Extract<Pool, { scope: "host" }>;
 
 const STATE_TONE: Record<Pool["state"], string> = {
   running: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-100",
@@ -28,6 +29,9 @@ export function PoolStateBadge({ state }: { state: Pool["state"] }) {
 
 /** The bar is decoration; the sentence beside it says the same for everyone. */
 export function UsageBar({ pool }: { pool: Pool }) {
+  if (pool.scope !== "host") {
+    return <p className="text-sm text-slate-600 dark:text-slate-400">Only the volumes of your VMs are shown; the pool&apos;s size and usage are for users who see the whole host.</p>;
+  }
   if (!pool.active || pool.capacityBytes <= 0) {
     return <p className="text-sm text-slate-600 dark:text-slate-400">Usage unknown while the pool is not running.</p>;
   }
@@ -45,7 +49,7 @@ export function UsageBar({ pool }: { pool: Pool }) {
   );
 }
 
-function describeSource(pool: Pool): string | null {
+function describeSource(pool: HostPool): string | null {
   const { host, dir, devices, name } = pool.source;
   if (pool.type === "netfs" && host) return `${host}:${dir ?? "?"}${pool.source.format ? ` (${pool.source.format})` : ""}`;
   if (pool.type === "logical") return [name && `VG ${name}`, devices.length ? devices.join(", ") : null].filter(Boolean).join(" on ") || null;
@@ -118,7 +122,8 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
   const autostart = useMutation(trpc.storage.setPoolAutostart.mutationOptions({ onSettled: invalidate }));
   const busy = !hydrated || start.isPending || stop.isPending || refresh.isPending || autostart.isPending;
   const error = start.error?.message ?? stop.error?.message ?? refresh.error?.message ?? autostart.error?.message ?? null;
-  const source = describeSource(pool);
+  const source = pool.scope === "host" ? describeSource(pool) : null;
+  const sizes = pool.scope === "host" && pool.active ? pool : null;
 
   function onDeleted() {
     if (detail) router.push("/storage");
@@ -145,17 +150,17 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
       <dl className="grid grid-cols-3 gap-2 text-sm">
         <div>
           <dt className="text-xs text-slate-500">Capacity</dt>
-          <dd>{pool.active ? formatBytes(pool.capacityBytes) : "—"}</dd>
+          <dd>{sizes ? formatBytes(sizes.capacityBytes) : "—"}</dd>
         </div>
         <div>
           <dt className="text-xs text-slate-500">Allocation</dt>
-          <dd>{pool.active ? formatBytes(pool.allocationBytes) : "—"}</dd>
+          <dd>{sizes ? formatBytes(sizes.allocationBytes) : "—"}</dd>
         </div>
         <div>
           <dt className="text-xs text-slate-500">Available</dt>
-          <dd>{pool.active ? formatBytes(pool.availableBytes) : "—"}</dd>
+          <dd>{sizes ? formatBytes(sizes.availableBytes) : "—"}</dd>
         </div>
-        {pool.targetPath && (
+        {pool.scope === "host" && pool.targetPath && (
           <div className="col-span-3 min-w-0">
             <dt className="text-xs text-slate-500">Path</dt>
             <dd className="break-all font-mono text-xs">{pool.targetPath}</dd>

@@ -10,5 +10,5 @@ export const hostsRouter = router({
 
   info: procedure("host.read")
     .input(z.object({ hostId: hostIdSchema }))
-    .query(({ ctx, input }) => readHostInfo(ctx.db, input.hostId)),
+    .query(({ ctx, input }) => readHostInfo(ctx.db, ctx.user, input.hostId)),
 });

@@ -12,20 +12,21 @@ import {
   stopNetwork,
 } from "../../networks/service";
 import { hostIdSchema, networkRefSchema, networkSpecSchema } from "../../networks/schemas";
+import { assertCoversHost } from "../../hosts/scope";
 
-/** Virtual networks of a host. */
+/** Virtual networks of a host: shown and changed only for users whose grants cover the host. */
 export const networksRouter = router({
   list: procedure("network.read")
     .input(z.object({ hostId: hostIdSchema }))
-    .query(({ ctx, input }) => listNetworks(ctx.db, input.hostId)),
+    .query(({ ctx, input }) => listNetworks(ctx.db, ctx.user, input.hostId)),
 
   get: procedure("network.read")
     .input(networkRefSchema)
-    .query(({ ctx, input }) => getNetwork(ctx.db, input.hostId, input.network)),
+    .query(({ ctx, input }) => getNetwork(ctx.db, ctx.user, input.hostId, input.network)),
 
   dhcpLeases: procedure("network.read")
     .input(networkRefSchema)
-    .query(({ ctx, input }) => listDhcpLeases(ctx.db, input.hostId, input.network)),
+    .query(({ ctx, input }) => listDhcpLeases(ctx.db, ctx.user, input.hostId, input.network)),
 
   create: procedure("network.manage")
     .input(
@@ -38,6 +39,7 @@ export const networksRouter = router({
     )
     .mutation(({ ctx, input }) => {
       ctx.audit.target = networkContext(input.hostId, input.spec.name);
+      assertCoversHost(ctx.user, input.hostId);
       return createNetwork(ctx.db, input.hostId, input.spec, { start: input.start, autostart: input.autostart });
     }),
 
@@ -45,6 +47,7 @@ export const networksRouter = router({
     .input(networkRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = networkContext(input.hostId, input.network);
+      assertCoversHost(ctx.user, input.hostId);
       return startNetwork(ctx.db, input.hostId, input.network);
     }),
 
@@ -52,6 +55,7 @@ export const networksRouter = router({
     .input(networkRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = networkContext(input.hostId, input.network);
+      assertCoversHost(ctx.user, input.hostId);
       return stopNetwork(ctx.db, input.hostId, input.network);
     }),
 
@@ -59,6 +63,7 @@ export const networksRouter = router({
     .input(networkRefSchema.extend({ autostart: z.boolean() }))
     .mutation(({ ctx, input }) => {
       ctx.audit.target = networkContext(input.hostId, input.network);
+      assertCoversHost(ctx.user, input.hostId);
       return setNetworkAutostart(ctx.db, input.hostId, input.network, input.autostart);
     }),
 
@@ -66,6 +71,7 @@ export const networksRouter = router({
     .input(networkRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = networkContext(input.hostId, input.network);
+      assertCoversHost(ctx.user, input.hostId);
       return deleteNetwork(ctx.db, input.hostId, input.network);
     }),
 });

@@ -15,6 +15,7 @@ import {
 } from "../../storage/pools";
 import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume, volumeContext } from "../../storage/volumes";
 import { attachDisk, detachDisk } from "../../storage/disks";
+import { assertCoversHost } from "../../hosts/scope";
 import {
   diskBusSchema,
   diskTargetSchema,
@@ -28,15 +29,18 @@ import {
   volumeSizeSchema,
 } from "../../storage/schemas";
 
-/** Storage pools and volumes of a host, and volumes attached to VMs as disks. Upload/download are service-only for now. */
+/**
+ * Storage pools and volumes of a host, and volumes attached to VMs as disks. Upload/download are service-only for now.
+ * Reads are narrowed by the user's grants in the services; changing pools and volumes needs grants covering the host.
+ */
 export const storageRouter = router({
   pools: procedure("storage.read")
     .input(z.object({ hostId: hostIdSchema }))
-    .query(({ ctx, input }) => listPools(ctx.db, input.hostId)),
+    .query(({ ctx, input }) => listPools(ctx.db, ctx.user, input.hostId)),
 
   pool: procedure("storage.read")
     .input(poolRefSchema)
-    .query(({ ctx, input }) => getPool(ctx.db, input.hostId, input.pool)),
+    .query(({ ctx, input }) => getPool(ctx.db, ctx.user, input.hostId, input.pool)),
 
   definePool: procedure("storage.manage")
     .input(
@@ -51,6 +55,7 @@ export const storageRouter = router({
     )
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.spec.name);
+      assertCoversHost(ctx.user, input.hostId);
       const build = input.build ?? input.spec.type !== "logical";
       return definePool(ctx.db, input.hostId, input.spec, { build, start: input.start, autostart: input.autostart });
     }),
@@ -59,6 +64,7 @@ export const storageRouter = router({
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.pool);
+      assertCoversHost(ctx.user, input.hostId);
       return buildPool(ctx.db, input.hostId, input.pool);
     }),
 
@@ -66,6 +72,7 @@ export const storageRouter = router({
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.pool);
+      assertCoversHost(ctx.user, input.hostId);
       return startPool(ctx.db, input.hostId, input.pool);
     }),
 
@@ -73,6 +80,7 @@ export const storageRouter = router({
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.pool);
+      assertCoversHost(ctx.user, input.hostId);
       return stopPool(ctx.db, input.hostId, input.pool);
     }),
 
@@ -80,6 +88,7 @@ export const storageRouter = router({
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.pool);
+      assertCoversHost(ctx.user, input.hostId);
       return refreshPool(ctx.db, input.hostId, input.pool);
     }),
 
@@ -87,6 +96,7 @@ export const storageRouter = router({
     .input(poolRefSchema.extend({ autostart: z.boolean() }))
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.pool);
+      assertCoversHost(ctx.user, input.hostId);
       return setPoolAutostart(ctx.db, input.hostId, input.pool, input.autostart);
     }),
 
@@ -94,21 +104,23 @@ export const storageRouter = router({
     .input(poolRefSchema.extend({ deleteData: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => {
       ctx.audit.target = poolContext(input.hostId, input.pool);
+      assertCoversHost(ctx.user, input.hostId);
       return deletePool(ctx.db, input.hostId, input.pool, { deleteData: input.deleteData });
     }),
 
   volumes: procedure("storage.read")
     .input(poolRefSchema)
-    .query(({ ctx, input }) => listVolumes(ctx.db, input.hostId, input.pool)),
+    .query(({ ctx, input }) => listVolumes(ctx.db, ctx.user, input.hostId, input.pool)),
 
   volume: procedure("storage.read")
     .input(volumeRefSchema)
-    .query(({ ctx, input }) => getVolume(ctx.db, input.hostId, input.pool, input.volume)),
+    .query(({ ctx, input }) => getVolume(ctx.db, ctx.user, input.hostId, input.pool, input.volume)),
 
   createVolume: procedure("storage.manage")
     .input(poolRefSchema.extend(volumeCreateSchema.shape))
     .mutation(({ ctx, input }) => {
       ctx.audit.target = volumeContext(input.hostId, input.pool, input.name);
+      assertCoversHost(ctx.user, input.hostId);
       return createVolume(ctx.db, input.hostId, input.pool, { name: input.name, format: input.format, capacityBytes: input.capacityBytes });
     }),
 
@@ -116,6 +128,7 @@ export const storageRouter = router({
     .input(volumeRefSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = volumeContext(input.hostId, input.pool, input.volume);
+      assertCoversHost(ctx.user, input.hostId);
       return deleteVolume(ctx.db, input.hostId, input.pool, input.volume);
     }),
 
@@ -123,6 +136,7 @@ export const storageRouter = router({
     .input(volumeRefSchema.extend({ capacityBytes: volumeSizeSchema, allowShrink: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => {
       ctx.audit.target = volumeContext(input.hostId, input.pool, input.volume);
+      assertCoversHost(ctx.user, input.hostId);
       return resizeVolume(ctx.db, input.hostId, input.pool, input.volume, input.capacityBytes, { allowShrink: input.allowShrink });
     }),
 

@@ -7,12 +7,13 @@ import { MAX_TAGS, TAG_PATTERN } from "../../domains/tags";
 import { MAX_IMPORT_XML_BYTES } from "../../domains/import";
 import { createVm, createVmSchema } from "../../domains/create";
 import { cloneVm } from "../../domains/clone";
+import { importXml } from "../../domains/importer";
+import { assertCoversHost } from "../../hosts/scope";
 import {
   addAgentChannels,
   deleteVm,
   exportXml,
   getVm,
-  importXml,
   listVms,
   powerAction,
   renameVm,
@@ -83,6 +84,8 @@ export const vmsRouter = router({
   create: procedure("vm.create")
     .input(createVmSchema)
     .mutation(async ({ ctx, input }) => {
+      // A new VM takes volumes from the host's pools and joins its networks: host-wide resources.
+      assertCoversHost(ctx.user, input.hostId);
       const result = await createVm(ctx.db, input);
       ctx.audit.target = result.context;
       return { uuid: result.uuid, name: result.name };
@@ -99,6 +102,8 @@ export const vmsRouter = router({
   importXml: procedure("vm.create")
     .input(z.object({ hostId: hostIdSchema, xml: z.string().min(1).max(MAX_IMPORT_XML_BYTES) }))
     .mutation(async ({ ctx, input }) => {
+      // Imported XML may name any of the host's volumes, files and networks.
+      assertCoversHost(ctx.user, input.hostId);
       const result = await importXml(ctx.db, input.hostId, input.xml);
       ctx.audit.target = result.context;
       return { uuid: result.uuid, name: result.name };
