@@ -33,20 +33,23 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  use: { baseURL: `http://127.0.0.1:${port}`, trace: "retain-on-failure", launchOptions: chromium },
+  // The dashboard serves HTTPS with the self-signed certificate it made in its data directory, as a user's does.
+  use: { baseURL: `https://127.0.0.1:${port}`, ignoreHTTPSErrors: true, trace: "retain-on-failure", launchOptions: chromium },
   projects: [
     { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     { name: "phone", use: { ...devices["Pixel 7"], launchOptions: chromium } },
   ],
   webServer: {
     command: "node_modules/.bin/tsx server/main.ts",
-    url: `http://127.0.0.1:${port}/login`,
+    url: `https://127.0.0.1:${port}/login`,
+    ignoreHTTPSErrors: true,
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: "pipe",
     env: {
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
+      UV_THREADPOOL_SIZE: "8",
       PORT: String(port),
       HOST: "127.0.0.1",
       KVMM_DATA_DIR: process.env.KVMM_E2E_DATA_DIR,

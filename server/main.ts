@@ -1,14 +1,18 @@
-import http from "node:http";
+// Files this process creates (the database's -wal/-shm, certificates, secrets) are its own alone.
+process.umask(0o077);
+
 import next from "next";
 import { env } from "./config/env";
 import { bootstrap } from "./setup/bootstrap";
-import { CLIENT_IP_HEADER } from "./auth/client-ip";
 import { closeAllConnections, getConnection } from "./libvirt/registry";
 import { unwatchAllHosts, watchHost } from "./events/bus";
 import { db } from "./db/client";
 import { listHosts } from "./hosts/service";
 import { startGuestHub, stopGuestHub } from "./guest";
 import { bridgeGuestHubEvents } from "./events/guest-bridge";
+import { admit } from "./http/front-door";
+import { listen } from "./http/listener";
+import { signedOutRefusals } from "./audit/signed-out";
 
 /**
  * The one process of the manager: it serves Next.js, and (as later parts land) the console
@@ -17,7 +21,7 @@ import { bridgeGuestHubEvents } from "./events/guest-bridge";
 async function main() {
   const config = env();
   const dev = process.env.NODE_ENV !== "production";
-  await bootstrap();
+  const { tls } = await bootstrap();
   // Events flow from start-up on, so caches and open browsers hear about changes made outside the manager.
   for (const host of listHosts(db())) {
     watchHost(host.id, getConnection(host.id, host.uri)).catch((err: unknown) => console.warn(`host "${host.id}": events not available yet:`, err));
@@ -28,19 +32,23 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const server = http.createServer((req, res) => {
-    // We face the browser directly: forwarding headers would let a client pick its own address and origin.
-    for (const name of ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"]) delete req.headers[name];
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
-    void handle(req, res);
+  const frontDoor = { tls: tls !== null, trustedProxies: new Set(config.KVMM_TRUSTED_PROXIES) };
+  const listener = await listen({
+    port: config.PORT,
+    host: config.HOST,
+    tls,
+    admit: (req, res) => admit(req, res, frontDoor),
+    handle: (req, res) => void handle(req, res),
   });
-  server.listen(config.PORT, config.HOST, () => {
-    console.log(`KVM Manager listening on http://${config.HOST}:${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);
-  });
+  const scheme = tls ? "https" : "http";
+  console.log(`KVM Manager listening on ${scheme}://${config.HOST}:${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);
+  if (tls) console.log(`TLS certificate (${tls.source}) SHA-256 fingerprint: ${tls.fingerprint256}`);
+  else console.log(`TLS is off (KVMM_TLS=off): serve this behind a TLS-terminating proxy; trusted proxies: ${config.KVMM_TRUSTED_PROXIES.join(", ") || "none"}`);
 
   const stop = (signal: string) => {
     console.log(`${signal}: shutting down`);
-    server.close();
+    signedOutRefusals().flush({ all: true });
+    void listener.close();
     void Promise.allSettled([stopGuestHub(), unwatchAllHosts()]).finally(() => closeAllConnections());
     setTimeout(() => process.exit(0), 2000).unref();
   };

@@ -4,35 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startDashboard, type DashboardServer } from "../support/dashboard-server";
+import { HttpClient } from "../support/http-client";
 import { virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
-
-/** A minimal cookie jar: enough for next-auth's CSRF and session cookies. */
-class Client {
-  private cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
-
-  async fetch(path: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const res = await fetch(`${this.base}${path}`, { ...init, headers, redirect: "manual" });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const eq = pair!.indexOf("=");
-      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return res;
-  }
-
-  async signIn(username: string, password: string) {
-    const { csrfToken } = (await (await this.fetch("/api/auth/csrf")).json()) as { csrfToken: string };
-    return this.fetch("/api/auth/callback/credentials", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ csrfToken, username, password, json: "true" }),
-    });
-  }
-}
 
 let server: DashboardServer;
 before(async () => {
@@ -43,7 +17,7 @@ after(async () => {
 });
 
 test("malformed tRPC input is answered 400 with the zod message", async () => {
-  const client = new Client(server.url);
+  const client = new HttpClient(server);
   const res = await client.signIn("admin", server.adminPassword);
   assert.equal(res.status, 200);
   const bad = await client.fetch("/api/trpc/users.create", {
@@ -59,7 +33,7 @@ test("malformed tRPC input is answered 400 with the zod message", async () => {
 });
 
 test("a signed-out caller gets 401 and a cross-site POST is refused", async () => {
-  const anon = new Client(server.url);
+  const anon = new HttpClient(server);
   const res = await anon.fetch("/api/trpc/auth.me");
   assert.equal(res.status, 401);
   const foreign = await anon.fetch("/api/trpc/auth.changePassword", {
@@ -71,7 +45,7 @@ test("a signed-out caller gets 401 and a cross-site POST is refused", async () =
 });
 
 test("the event stream delivers libvirt lifecycle events to a signed-in browser", async () => {
-  const client = new Client(server.url);
+  const client = new HttpClient(server);
   assert.equal((await client.signIn("admin", server.adminPassword)).status, 200);
   const abort = new AbortController();
   const res = await client.fetch("/api/events", { signal: abort.signal });
@@ -108,12 +82,12 @@ test("the event stream delivers libvirt lifecycle events to a signed-in browser"
 });
 
 test("the event stream refuses a signed-out caller", async () => {
-  const res = await new Client(server.url).fetch("/api/events");
+  const res = await new HttpClient(server).fetch("/api/events");
   assert.equal(res.status, 401);
 });
 
 test("after 5 failed sign-ins the 6th attempt is answered 429 with Retry-After, even with the right password", async () => {
-  const client = new Client(server.url);
+  const client = new HttpClient(server);
   for (let i = 0; i < 5; i++) {
     const res = await client.signIn("admin", `wrong-${i}`);
     assert.notEqual(res.status, 429, `attempt ${i + 1} was limited too early`);

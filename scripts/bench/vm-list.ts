@@ -20,7 +20,7 @@ import { fakeVms, testDriverConfig } from "./test-driver";
 import { heading, ms, ratio } from "./format";
 
 
-export const BENCH_USER: SessionUser = { id: 1, username: "bench", role: "admin", grants: [], sessionVersion: 1 };
+export const BENCH_USER: SessionUser = { id: 1, username: "bench", role: "admin", grants: [], sessionId: "bench" };
 
 export interface VmListResult {
   label: string;

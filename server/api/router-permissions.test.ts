@@ -13,7 +13,8 @@ import type { SessionUser } from "../users/service";
  * every procedure declares a known permission, a signed-out caller is refused everything,
  * and a viewer is refused every mutation but the self-service ones listed here on purpose.
  */
-const VIEWER_MAY_MUTATE = ["auth.changePassword"];
+// Self-service on the caller's own account: its password and its own sessions.
+const VIEWER_MAY_MUTATE = ["auth.changePassword", "auth.endSession", "auth.signOutEverywhere"];
 
 interface ProcedureInfo {
   path: string;

@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import { roleHas, type Permission } from "../auth/permissions";
 import { writeAudit } from "../audit/log";
+import { signedOutRefusals } from "../audit/signed-out";
 import { DomainError, type DomainErrorKind } from "../errors";
 
 export interface Context {
@@ -66,13 +67,19 @@ const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInp
   if (!permission) {
     throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `procedure "${path}" declares no permission` });
   }
+  if (!ctx.user) {
+    // Nothing of a signed-out caller's input is read, parsed or stored.
+    if (type === "mutation") signedOutRefusals().note(ctx.db, ctx.clientIp, path);
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  }
   const rawInput = await getRawInput().catch(() => undefined);
   const audit: AuditScope = { target: defaultTarget(rawInput) };
+  const user = ctx.user;
   const record = (result: "ok" | "error" | "denied" | "invalid", error?: string) => {
     if (type !== "mutation") return;
     writeAudit(ctx.db, {
-      userId: ctx.user?.id ?? null,
-      username: ctx.user?.username ?? null,
+      userId: user.id,
+      username: user.username,
       action: path,
       target: audit.target,
       input: rawInput,
@@ -81,10 +88,6 @@ const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInp
       clientIp: ctx.clientIp,
     });
   };
-  if (!ctx.user) {
-    record("denied", "not signed in");
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
-  }
   if (!roleHas(ctx.user.role, permission)) {
     record("denied", `role ${ctx.user.role} lacks ${permission}`);
     throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${ctx.user.role}) may not do this: it needs ${permission}.` });

@@ -13,6 +13,23 @@ test("input summaries redact secrets at any depth and bound their size", () => {
   assert.ok(s.length <= 2001);
 });
 
+test("secrets in the append-only audit log: exec stdin, env values and written file contents are never stored", () => {
+  const exec = summarizeInput({
+    hostId: "local",
+    command: "mysql",
+    args: ["-u", "root"],
+    stdin: "DROP USER x; -- S3cret-stdin",
+    env: { MYSQL_PWD: "S3cret-env", LANG: "C.UTF-8" },
+  });
+  assert.ok(exec && !exec.includes("S3cret") && !exec.includes("C.UTF-8"), exec ?? "");
+  assert.match(exec!, /"command":"mysql"/);
+  assert.match(exec!, /"MYSQL_PWD":"\[redacted\]","LANG":"\[redacted\]"/, "variable names are kept");
+  const write = summarizeInput({ path: "/etc/app.conf", contentBase64: Buffer.from("password=hunter2").toString("base64") });
+  assert.ok(write && !write.includes(Buffer.from("password=hunter2").toString("base64").slice(0, 8)), write ?? "");
+  assert.match(write!, /"path":"\/etc\/app.conf"/);
+  assert.match(write!, /"contentBase64":"\[24 characters\]"/);
+});
+
 test("the audit log is append-only: the database refuses updates and deletes", () => {
   const { db, cleanup } = tempDatabase();
   try {

@@ -11,16 +11,34 @@ export interface AuditEntry {
   result: AuditResult;
   error?: string | null;
   clientIp?: string | null;
+  /** How many events the row stands for (refusals summed per address and minute); 1 by default. */
+  count?: number;
 }
 
-const SECRET_KEY = /pass(word)?|secret|token|key|credential/i;
+/** Credentials of any kind: replaced outright. */
+const SECRET_KEY = /pass(word|phrase)?|secret|token|key|credential/i;
+/** What a user sends into a guest or a file (stdin, file bytes, cloud-init user-data): only its size is kept. */
+const CONTENT_KEY = /^(stdin|content|contentBase64|content_base64|data|userData|user_data)$/;
+/** Environment variables: the names are worth keeping, the values often hold secrets. */
+const ENV_KEY = /^env(ironment)?$/i;
 const MAX_INPUT_CHARS = 2000;
 
-/** A JSON summary of a procedure's input with secrets replaced, bounded so a huge upload cannot bloat the log. */
+function redactValues(env: unknown): unknown {
+  if (typeof env !== "object" || env === null) return "[redacted]";
+  return Object.fromEntries(Object.keys(env).map((name) => [name, "[redacted]"]));
+}
+
+/**
+ * A JSON summary of a procedure's input for the append-only audit log: secrets, contents and
+ * environment values removed (they could never be taken out again), and bounded in size.
+ */
 export function summarizeInput(input: unknown): string | null {
   if (input === undefined) return null;
   const json = JSON.stringify(input, (key, value: unknown) => {
-    if (key && SECRET_KEY.test(key)) return "[redacted]";
+    if (!key) return value;
+    if (SECRET_KEY.test(key)) return "[redacted]";
+    if (CONTENT_KEY.test(key)) return typeof value === "string" ? `[${value.length} characters]` : "[redacted]";
+    if (ENV_KEY.test(key)) return redactValues(value);
     if (typeof value === "string" && value.length > 200) return `${value.slice(0, 200)}…(${value.length} chars)`;
     return value;
   });
@@ -39,6 +57,7 @@ export function writeAudit(db: Db, entry: AuditEntry): void {
       result: entry.result,
       error: entry.error ?? null,
       clientIp: entry.clientIp ?? null,
+      count: entry.count ?? 1,
     })
     .run();
 }

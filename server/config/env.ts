@@ -10,6 +10,17 @@ const envSchema = z.object({
   KVMM_DOMAIN_TYPE: z.enum(["auto", "kvm", "qemu"]).default("auto"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
+  /** `on`: HTTPS on PORT (plain HTTP there is redirected); `off`: plain HTTP, for use behind a TLS-terminating proxy. */
+  KVMM_TLS: z.enum(["on", "off"]).default("on"),
+  /** The operator's own certificate and key (PEM files); both or neither. Without them a self-signed pair is made in the data directory. */
+  KVMM_TLS_CERT: z.string().min(1).optional(),
+  KVMM_TLS_KEY: z.string().min(1).optional(),
+  /** Addresses of reverse proxies whose X-Forwarded-For / -Proto / -Host are believed; nobody else's are. */
+  KVMM_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6()], { error: "each entry must be an IP address" }))),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -19,7 +30,12 @@ let cached: Env | undefined;
 /** Reads the environment once; a bad value stops start-up with the variable's name in the message. */
 export function env(): Env {
   if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
+  const parsed = envSchema
+    .refine((e) => (e.KVMM_TLS_CERT === undefined) === (e.KVMM_TLS_KEY === undefined), {
+      message: "set both KVMM_TLS_CERT and KVMM_TLS_KEY, or neither",
+      path: ["KVMM_TLS_CERT"],
+    })
+    .safeParse(process.env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid environment: ${issues}`);

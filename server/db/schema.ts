@@ -18,9 +18,30 @@ export const users = sqliteTable("users", {
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
   lastLoginAt: integer("last_login_at", { mode: "timestamp_ms" }),
-  /** Bumped on password reset, disable and role change so that older sessions stop working. */
-  sessionVersion: integer("session_version").notNull().default(1),
 });
+
+/**
+ * One row per sign-in. The browser's cookie only names its row (`sid` inside the signed token), so
+ * the server can end a session before its cookie expires: on sign-out, on a password, role or grant
+ * change, from "sign out everywhere", or when the user is disabled.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    clientIp: text("client_ip").notNull(),
+    userAgent: text("user_agent").notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    revokedWhy: text("revoked_why"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
 
 /** A user with no grants sees every VM; with grants, only VMs matching at least one of them. */
 export const grants = sqliteTable(
@@ -59,6 +80,8 @@ export const auditLog = sqliteTable(
     result: text("result", { enum: AUDIT_RESULTS }).notNull(),
     error: text("error"),
     clientIp: text("client_ip"),
+    /** How many refusals one row stands for: signed-out refusals are summed per address and minute. */
+    count: integer("count").notNull().default(1),
   },
   (t) => [index("audit_at_idx").on(t.at), index("audit_action_idx").on(t.action)],
 );
@@ -68,6 +91,7 @@ export const loginFailures = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     at: createdAt(),
+    /** A keyed hash of the name typed, never the text: people type passwords into the username field. */
     username: text("username").notNull(),
     clientIp: text("client_ip").notNull(),
   },

@@ -4,8 +4,11 @@ import { TRPCError } from "@trpc/server";
 import { addUser, tempDatabase } from "../testing/test-db";
 import { createCaller } from "../api/root";
 import { auditLog } from "../db/schema";
-import { findUserByName, loadSessionUser, setDisabled, updateUser, resetPassword, UserError } from "./service";
+import { changeOwnPassword, findUserByName, loadSessionUser, setDisabled, updateUser, resetPassword, UserError } from "./service";
 import { verifyPassword } from "../auth/password";
+import { createSession, revokeSession } from "../auth/sessions";
+
+const ORIGIN = { clientIp: "192.0.2.1", userAgent: "test" };
 
 test("the last enabled admin can be neither demoted nor disabled", async () => {
   const { db, cleanup } = tempDatabase();
@@ -28,12 +31,58 @@ test("disabling, resetting or changing a role ends the user's existing sessions"
   try {
     const admin = await addUser(db, "root", "admin");
     const bob = await addUser(db, "bob", "operator");
-    assert.ok(loadSessionUser(db, bob.id, 1));
+    assert.ok(loadSessionUser(db, bob.id, bob.sessionId));
     const { password } = await resetPassword(db, bob.id);
-    assert.equal(loadSessionUser(db, bob.id, 1), null, "old session survives a reset");
+    assert.equal(loadSessionUser(db, bob.id, bob.sessionId), null, "old session survives a reset");
     assert.ok(await verifyPassword(password, findUserByName(db, "bob")!.passwordHash));
+
+    const afterReset = createSession(db, bob.id, ORIGIN);
+    updateUser(db, bob.id, { role: "viewer" });
+    assert.equal(loadSessionUser(db, bob.id, afterReset), null, "session survives a role change");
+
+    const afterRole = createSession(db, bob.id, ORIGIN);
     setDisabled(db, bob.id, true, admin.id);
-    assert.equal(loadSessionUser(db, bob.id, findUserByName(db, "bob")!.sessionVersion), null, "disabled user has a session");
+    assert.equal(loadSessionUser(db, bob.id, afterRole), null, "disabled user has a session");
+  } finally {
+    cleanup();
+  }
+});
+
+test("changing grants ends the user's sessions; saving the same grants again does not", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const bob = await addUser(db, "bob", "operator", [{ kind: "name", value: "web-*" }]);
+    updateUser(db, bob.id, { grants: [{ kind: "name", value: "web-*" }] });
+    assert.ok(loadSessionUser(db, bob.id, bob.sessionId), "an unchanged grant list ended the session");
+    updateUser(db, bob.id, { grants: [{ kind: "name", value: "web-1" }] });
+    assert.equal(loadSessionUser(db, bob.id, bob.sessionId), null, "a narrowed user keeps the wider session");
+  } finally {
+    cleanup();
+  }
+});
+
+test("changing your own password ends your other sessions and keeps this one", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const bob = await addUser(db, "bob", "operator");
+    const phone = createSession(db, bob.id, ORIGIN);
+    await changeOwnPassword(db, bob, "bob-password-123", "a-new-password-456");
+    assert.ok(loadSessionUser(db, bob.id, bob.sessionId), "the session that changed the password ended");
+    assert.equal(loadSessionUser(db, bob.id, phone), null, "another session outlived the password change");
+    assert.ok(await verifyPassword("a-new-password-456", findUserByName(db, "bob")!.passwordHash));
+  } finally {
+    cleanup();
+  }
+});
+
+test("a signed-out session stays dead, and a session of another user is not accepted", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const bob = await addUser(db, "bob", "operator");
+    const eve = await addUser(db, "eve", "viewer");
+    assert.equal(loadSessionUser(db, eve.id, bob.sessionId), null, "eve's id with bob's session id was accepted");
+    revokeSession(db, bob.sessionId, "signed out");
+    assert.equal(loadSessionUser(db, bob.id, bob.sessionId), null);
   } finally {
     cleanup();
   }

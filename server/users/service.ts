@@ -4,6 +4,7 @@ import { grants, users, type GrantKind, type Role } from "../db/schema";
 import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
 import type { Grant } from "../auth/permissions";
 import { DomainError } from "../errors";
+import { revokeUserSessions, sessionIsLive } from "../auth/sessions";
 
 export class UserError extends DomainError {
   override name = "UserError";
@@ -14,7 +15,8 @@ export interface SessionUser {
   username: string;
   role: Role;
   grants: Grant[];
-  sessionVersion: number;
+  /** The session this user object was loaded for (the row `sid` in the cookie names). */
+  sessionId: string;
 }
 
 function grantsOf(db: Db, userId: number): Grant[] {
@@ -26,11 +28,11 @@ function grantsOf(db: Db, userId: number): Grant[] {
     .all();
 }
 
-/** The user behind a session, or null when the account is gone, disabled or its sessions were revoked. */
-export function loadSessionUser(db: Db, userId: number, sessionVersion: number): SessionUser | null {
+/** The user behind a session, or null when the account is gone or disabled, or the session ended. */
+export function loadSessionUser(db: Db, userId: number, sessionId: string): SessionUser | null {
   const row = db.select().from(users).where(eq(users.id, userId)).get();
-  if (!row || row.disabled || row.sessionVersion !== sessionVersion) return null;
-  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id), sessionVersion: row.sessionVersion };
+  if (!row || row.disabled || !sessionIsLive(db, sessionId, userId)) return null;
+  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id), sessionId };
 }
 
 export function findUserByName(db: Db, username: string) {
@@ -102,21 +104,24 @@ function guardLastAdmin(db: Db, userId: number, what: string) {
   }
 }
 
+function sameGrants(a: readonly Grant[], b: readonly Grant[]): boolean {
+  return a.length === b.length && a.every((g, i) => g.kind === b[i]!.kind && g.value === b[i]!.value);
+}
+
+/** A changed role or grants ends the user's sessions: what they may see and do changes at once, not at their next sign-in. */
 export function updateUser(db: Db, userId: number, change: { role?: Role; grants?: { kind: GrantKind; value: string }[] }) {
   const row = requireUser(db, userId);
   if (change.role && change.role !== "admin") guardLastAdmin(db, userId, "demote");
+  const roleChanged = change.role !== undefined && change.role !== row.role;
+  const grantsChanged = change.grants !== undefined && !sameGrants(change.grants, grantsOf(db, userId));
   db.transaction((tx) => {
-    if (change.role && change.role !== row.role) {
-      tx.update(users)
-        .set({ role: change.role, sessionVersion: row.sessionVersion + 1 })
-        .where(eq(users.id, userId))
-        .run();
-    }
-    if (change.grants) {
+    if (roleChanged) tx.update(users).set({ role: change.role }).where(eq(users.id, userId)).run();
+    if (grantsChanged) {
       tx.delete(grants).where(eq(grants.userId, userId)).run();
-      for (const g of change.grants) tx.insert(grants).values({ userId, kind: g.kind, value: g.value }).run();
+      for (const g of change.grants!) tx.insert(grants).values({ userId, kind: g.kind, value: g.value }).run();
     }
   });
+  if (roleChanged || grantsChanged) revokeUserSessions(db, userId, roleChanged ? "role changed" : "grants changed");
   return { username: row.username };
 }
 
@@ -124,10 +129,8 @@ export function setDisabled(db: Db, userId: number, disabled: boolean, actingUse
   if (disabled && userId === actingUserId) throw new UserError("you cannot disable your own account", "forbidden");
   if (disabled) guardLastAdmin(db, userId, "disable");
   const row = requireUser(db, userId);
-  db.update(users)
-    .set({ disabled, sessionVersion: row.sessionVersion + 1 })
-    .where(eq(users.id, userId))
-    .run();
+  db.update(users).set({ disabled }).where(eq(users.id, userId)).run();
+  if (disabled) revokeUserSessions(db, userId, "account disabled");
   return { username: row.username };
 }
 
@@ -136,17 +139,23 @@ export async function resetPassword(db: Db, userId: number) {
   const row = requireUser(db, userId);
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
-  db.update(users)
-    .set({ passwordHash, sessionVersion: row.sessionVersion + 1 })
-    .where(eq(users.id, userId))
-    .run();
+  db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
+  revokeUserSessions(db, userId, "password reset by an admin");
   return { username: row.username, password };
 }
 
-export async function changeOwnPassword(db: Db, userId: number, current: string, next: string) {
-  const row = requireUser(db, userId);
+/** Ends every other session of the user: whoever learnt the old password is signed out; this browser stays in. */
+export async function changeOwnPassword(db: Db, user: { id: number; sessionId: string }, current: string, next: string) {
+  const row = requireUser(db, user.id);
   if (!(await verifyPassword(current, row.passwordHash))) throw new UserError("current password is wrong", "invalid");
   const passwordHash = await hashPassword(next);
+  db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
+  revokeUserSessions(db, user.id, "password changed", { except: user.sessionId });
+}
+
+/** After a successful sign-in with a hash of an older scheme: store the same password with today's. */
+export async function upgradePasswordHash(db: Db, userId: number, plain: string) {
+  const passwordHash = await hashPassword(plain);
   db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
 }
 

@@ -3,6 +3,9 @@ import { procedure, router } from "../trpc";
 import { passwordSchema } from "../schemas";
 import { changeOwnPassword } from "../../users/service";
 import { ROLE_PERMISSIONS } from "../../auth/permissions";
+import { listLiveSessions, revokeSession, revokeUserSessions } from "../../auth/sessions";
+
+const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "a session id");
 
 export const authRouter = router({
   me: procedure("self").query(({ ctx }) => ({
@@ -17,7 +20,28 @@ export const authRouter = router({
     .input(z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
       ctx.audit.target = `user "${ctx.user.username}"`;
-      await changeOwnPassword(ctx.db, ctx.user.id, input.currentPassword, input.newPassword);
+      await changeOwnPassword(ctx.db, ctx.user, input.currentPassword, input.newPassword);
       return { ok: true as const };
     }),
+
+  /** The signed-in user's own sessions (browsers and devices), the current one marked. */
+  sessions: procedure("self").query(({ ctx }) =>
+    listLiveSessions(ctx.db, ctx.user.id).map((s) => ({ ...s, current: s.id === ctx.user.sessionId })),
+  ),
+
+  /** Ends one of the user's own sessions; an id that is not theirs changes nothing. */
+  endSession: procedure("self")
+    .input(z.object({ sessionId: sessionIdSchema }))
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = `user "${ctx.user.username}"`;
+      const own = listLiveSessions(ctx.db, ctx.user.id).some((s) => s.id === input.sessionId);
+      if (own) revokeSession(ctx.db, input.sessionId, "ended from Settings");
+      return { ended: own };
+    }),
+
+  /** Ends every session of the user, this one included (a lost phone, a shared computer). */
+  signOutEverywhere: procedure("self").mutation(({ ctx }) => {
+    ctx.audit.target = `user "${ctx.user.username}"`;
+    return { ended: revokeUserSessions(ctx.db, ctx.user.id, "signed out everywhere") };
+  }),
 });

@@ -21,8 +21,11 @@ import {
  */
 
 const MiB = 1024 * 1024;
-/** The agent's hard ceiling for one file chunk (its config may set less; it then answers "too large"). */
-const MAX_CHUNK_BYTES = 8 * MiB;
+/**
+ * One file chunk through tRPC. The agent accepts up to 8 MiB, but a tRPC body is held in memory
+ * whole (capped at 2 MiB, server/http/body-limit.ts); bigger transfers belong on a streaming route.
+ */
+const MAX_CHUNK_BYTES = MiB;
 
 const guestPath = z
   .string()

@@ -1,9 +1,10 @@
 import NextAuth from "next-auth";
+import { NextRequest } from "next/server";
 import { authOptions } from "@/server/auth/options";
-import { checkLoginAllowed, describeRetry } from "@/server/auth/login-rate-limit";
+import { signInWithPassword } from "@/server/auth/sign-in";
 import { clientIpFromHeaders } from "@/server/auth/client-ip";
 import { db } from "@/server/db/client";
-import { writeAudit } from "@/server/audit/log";
+import { BODY_LIMIT_SIGNED_OUT, payloadTooLarge, readBodyWithin } from "@/server/http/body-limit";
 
 export const dynamic = "force-dynamic";
 
@@ -11,27 +12,26 @@ const nextAuth = NextAuth(authOptions);
 
 type RouteContext = { params: Promise<{ nextauth: string[] }> };
 
-/** Sign-in attempts over the limit are answered 429 before a password is even checked. */
-async function rateLimited(req: Request): Promise<Response | null> {
-  if (!new URL(req.url).pathname.endsWith("/callback/credentials")) return null;
-  const form = await req.clone().formData().catch(() => null);
-  const username = String(form?.get("username") ?? "").trim().slice(0, 64);
-  const clientIp = clientIpFromHeaders(req.headers);
-  const gate = checkLoginAllowed(db(), username, clientIp);
-  if (gate.allowed) return null;
-  const message = describeRetry(gate.retryAfterS);
-  writeAudit(db(), { userId: null, username, action: "auth.login", target: `user "${username}"`, result: "denied", error: "rate limited", clientIp });
-  // next-auth's client hands the page only the `error` parameter, so the wait travels inside it.
-  const url = new URL(`/login?error=RateLimited:${gate.retryAfterS}`, req.url).toString();
-  return Response.json({ url, message }, { status: 429, headers: { "Retry-After": String(gate.retryAfterS) } });
+/** Other POSTs (sign-out) are small forms too: read within the signed-out limit before next-auth parses them. */
+async function bounded(req: Request): Promise<Request | Response> {
+  const body = await readBodyWithin(req, BODY_LIMIT_SIGNED_OUT);
+  return body ? new NextRequest(req.url, { method: req.method, headers: req.headers, body }) : payloadTooLarge(BODY_LIMIT_SIGNED_OUT);
 }
 
 async function handler(req: Request, context: RouteContext) {
-  if (req.method === "POST") {
-    const limited = await rateLimited(req);
-    if (limited) return limited;
+  if (req.method !== "POST") return nextAuth(req, context);
+  if (new URL(req.url).pathname.endsWith("/callback/credentials")) {
+    return signInWithPassword({
+      req,
+      db: db(),
+      clientIp: clientIpFromHeaders(req.headers),
+      secret: process.env.NEXTAUTH_SECRET ?? "",
+      // next-auth reads `nextUrl`, which only a NextRequest has.
+      issue: (canonical) => nextAuth(new NextRequest(canonical), context),
+    });
   }
-  return nextAuth(req, context);
+  const small = await bounded(req);
+  return small instanceof Response ? small : nextAuth(small, context);
 }
 
 export { handler as GET, handler as POST };
