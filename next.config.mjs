@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native addons cannot be bundled: they are loaded from node_modules at run time.
-  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "@node-rs/bcrypt"],
+  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2"],
   poweredByHeader: false,
   reactStrictMode: true,
   // `npm test` type-checks the whole repository with tsc once; checking again here only slows the build.

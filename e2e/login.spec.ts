@@ -33,3 +33,31 @@ test("the admin signs in, sees this host's real data from libvirt, and signs out
   await page.goto("/");
   await expect(page).toHaveURL(/\/login/);
 });
+
+test("after signing in, a callback address that leaves the site lands on the dashboard instead", async ({ page, baseURL }) => {
+  await page.goto("/login?callbackUrl=/%5Cevil.example");
+  await page.getByLabel("Username").fill(ADMIN.username);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
+  await signOut(page);
+});
+
+test("Settings lists where the user is signed in, and 'sign out everywhere' ends this session too", async ({ page, browser }) => {
+  // A second browser signed in as the same user: it must lose its session as well.
+  const other = await browser.newContext({ ignoreHTTPSErrors: true });
+  const otherPage = await other.newPage();
+  await signIn(otherPage, ADMIN.username, ADMIN.password);
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto("/settings");
+  const devices = page.getByRole("list", { name: "Signed-in devices" });
+  await expect(devices.getByText("this device")).toBeVisible();
+  expect(await devices.getByRole("listitem").count()).toBeGreaterThanOrEqual(2);
+  await page.getByRole("button", { name: "Sign out everywhere…" }).click();
+  await page.getByRole("group", { name: "Confirm signing out everywhere" }).getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await otherPage.goto("/");
+  await expect(otherPage).toHaveURL(/\/login/);
+  await other.close();
+});

@@ -9,8 +9,10 @@ export NEXT_TELEMETRY_DISABLED=1
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=lib/start-daemon.sh
+. scripts/lib/start-daemon.sh
 
-UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base xorriso)
+UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base xorriso openssl)
 TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm openssh-server openssh-client netcat-openbsd)
 
 ensure_packages() {
@@ -53,8 +55,8 @@ ensure_libvirtd() {
   if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     as_root systemctl start virtlogd libvirtd
   else
-    pgrep -x virtlogd >/dev/null || as_root virtlogd -d
-    pgrep -x libvirtd >/dev/null || as_root libvirtd -d
+    pgrep -x virtlogd >/dev/null || start_daemon virtlogd -d
+    pgrep -x libvirtd >/dev/null || start_daemon libvirtd -d
   fi
   for _ in $(seq 1 100); do libvirt_answers && return 0; sleep 0.1; done
   echo "libvirtd did not answer on qemu:///system within 10 s" >&2

@@ -23,7 +23,7 @@ function ensureSessionSecret(dir: string): string {
  * TLS key: owner-only, checked on every start — not only when this process created it, since an
  * operator may have made it, restored it from a backup or copied it with other modes.
  */
-function restrictDataDir(dir: string) {
+export function restrictDataDir(dir: string) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
   for (const name of ["kvm-manager.sqlite", "kvm-manager.sqlite-wal", "kvm-manager.sqlite-shm", "session-secret"]) {

@@ -50,7 +50,7 @@ export function ChangePasswordForm() {
       </div>
       <FormStatus
         error={mismatch ? "The new passwords do not match." : (change.error?.message ?? null)}
-        success={change.isSuccess ? "Password changed." : null}
+        success={change.isSuccess ? "Password changed. Your other devices were signed out; this one stays signed in." : null}
       />
       <button type="submit" className="btn btn-primary" disabled={change.isPending || !hydrated}>
         {change.isPending ? "Saving…" : "Change password"}

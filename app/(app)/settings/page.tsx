@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { ChangePasswordForm } from "./change-password-form";
+import { SessionsList } from "./sessions-list";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -12,6 +13,12 @@ export default function SettingsPage() {
           Change your password
         </h2>
         <ChangePasswordForm />
+      </section>
+      <section className="card max-w-lg" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading" className="mb-2 text-lg font-semibold">
+          Where you are signed in
+        </h2>
+        <SessionsList />
       </section>
       <section className="card max-w-lg" aria-labelledby="theme-heading">
         <h2 id="theme-heading" className="mb-2 text-lg font-semibold">

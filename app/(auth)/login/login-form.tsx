@@ -30,7 +30,9 @@ export function LoginForm({ next }: { next: string }) {
       setError(`Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
       return;
     }
-    setError(result ? "Invalid username or password" : "The server could not be reached. Try again.");
+    // Refusals other than a wrong password (busy server, expired form) carry their own plain message.
+    const own = result && result.status !== 401 && result.error && result.error !== "CredentialsSignin" ? result.error : null;
+    setError(own ?? (result ? "Invalid username or password" : "The server could not be reached. Try again."));
   }
 
   return (
