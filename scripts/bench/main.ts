@@ -3,6 +3,7 @@
 //   2. 1,000 calls in flight on one connection, with the count of failed calls
 //   3. vm.list (listHostVms) vs the two raw libvirt calls it needs: 1,000 VMs on the test driver,
 //      and the VMs of qemu:///system (a real stats payload, at small scale)
+//   4. a signed-in user's request while 60 clients sign in at once (the production build over HTTPS)
 // Environment: KVMM_BENCH_URI (default qemu:///system), KVMM_BENCH_RUN (names the domains
 // kvmm-bench-<run>-*), KVMM_BENCH_SUMMARY (write the summary table there instead of printing it).
 import fs from "node:fs";
@@ -12,6 +13,7 @@ import { defineBenchDomains, undefineAll } from "../../server/libvirt/bench";
 import { unwatchAllHosts } from "../../server/events/bus";
 import { benchListDomains } from "./list-domains";
 import { benchVmListTestDriver, measureVmList } from "./vm-list";
+import { benchSignInFlood } from "./sign-in-flood";
 import { count, heading, ms, ratio, table } from "./format";
 
 const uri = process.env.KVMM_BENCH_URI || "qemu:///system";
@@ -31,6 +33,8 @@ try {
   await conn.close();
 }
 const vmList = await benchVmListTestDriver({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, iterations: ITERATIONS });
+heading("a signed-in request while 60 clients sign in at once");
+const flood = await benchSignInFlood(60);
 
 const byRate = [...list.inFlight].sort((a, b) => a.callsPerSecond - b.callsPerSecond);
 const inFlightCalls = list.inFlight.reduce((n, r) => n + r.calls, 0);
@@ -56,6 +60,11 @@ for (const r of [vmList, qemuVmList]) {
     [`vm.list ${where}: listHostVms cold`, ms(r.cold), "", `first call: also ${count(r.vms)} domainGetMetadata for tags`],
   );
 }
+const answers = Object.entries(flood.answers).map(([status, n]) => `${n}× ${status}`).join(", ");
+rows.push(
+  ["auth.me, nobody signing in", ms(flood.idle.median), "", `max ${ms(flood.idle.max)}`],
+  ["auth.me during 60 parallel sign-ins", ms(flood.during.median), "", `max ${ms(flood.during.max)} over ${flood.during.samples} requests; flood answered in ${ms(flood.floodMs)}: ${answers}`],
+);
 if (vmList.checks.startsWith("MISMATCH")) rows.push(["vm.list test driver check", "", "", vmList.checks]);
 const summary = table(rows);
 if (process.env.KVMM_BENCH_SUMMARY) fs.writeFileSync(process.env.KVMM_BENCH_SUMMARY, `${summary}\n`);
