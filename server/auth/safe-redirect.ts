@@ -4,7 +4,8 @@
  * `/%5Cevil.example` look like paths, but browsers read `\` as `/` and go to evil.example.
  */
 export function sameOriginPath(target: string | null | undefined, base = "https://kvm-manager.invalid"): string {
-  if (!target || /[\u0000-\u001f\u007f]/.test(target)) return "/";
+  // Control characters (tab, newline) are dropped by the URL parser and by browsers alike: refused outright.
+  if (!target || [...target].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return "/";
   let url: URL;
   let origin: string;
   try {
