@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { z } from "zod";
 import type { Db } from "../../server/db/client";
 import { createCallerFactory, router } from "../../server/api/trpc";
 import { guestRouter } from "../../server/api/routers/guest";
@@ -65,7 +66,7 @@ test("libvirt reports qemu-ga connected, and the hub tracks it", async () => {
   assert.deepEqual(s.qga, { channel: true, connected: true });
   assert.equal(s.agent.channel, false);
   await qgaPing(conn, dom);
-  const info = await qgaCommand<{ version: string }>(conn, dom, "guest-info");
+  const info = await qgaCommand(conn, dom, "guest-info", undefined, { result: z.object({ version: z.string().max(64) }) });
   assert.match(info.version, /^\d+\.\d+/);
 });
 

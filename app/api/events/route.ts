@@ -37,7 +37,10 @@ export async function GET(req: Request) {
 
   let unsubscribe = () => {};
   let offRevoked = () => {};
-  let heartbeat: NodeJS.Timeout | undefined;
+  // Runs first after HEARTBEAT_MS, when everything it uses below exists.
+  const heartbeat = setInterval(() => {
+    if (stillSignedIn()) channel.comment("heartbeat");
+  }, HEARTBEAT_MS);
   const channel = new SseChannel({
     maxQueuedBytes: MAX_QUEUED_BYTES,
     onClose: () => {
@@ -73,9 +76,6 @@ export async function GET(req: Request) {
   offRevoked = onSessionsRevoked((userId) => {
     if (userId === user.id) stillSignedIn();
   });
-  heartbeat = setInterval(() => {
-    if (stillSignedIn()) channel.comment("heartbeat");
-  }, HEARTBEAT_MS);
   req.signal.addEventListener("abort", () => channel.close());
   channel.retry(5000);
   channel.comment("connected");
