@@ -1,17 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { clip, TEXT_MAX } from './bounds';
 import { ErrorCode, RpcError } from './errors';
 import { encodeLine, LineDecoder, lineText, MAX_LINE_BYTES } from './framing';
-import { classify, makeRequest, type RpcFailure, type RpcSuccess } from './jsonrpc';
+import { classify, makeRequest, type RpcErrorObject, type RpcFailure, type RpcSuccess } from './jsonrpc';
 import { methods, type MethodName, type MethodParams, type MethodResult } from './methods';
 import { isNotificationName, notifications, type NotificationParams } from './notifications';
+import { AGENT_LINE_SHAPE, ERROR_DATA_BOUNDS, isBatchLine, shapeProblem, withinJsonBounds } from './shape';
+
+/**
+ * Longest line parsed while no call waits for an answer. The agent's unasked messages are small
+ * (a telemetry notification at its bounds is under 64 KiB, agent.ready about 5 KiB); a longer one
+ * then is refused before JSON.parse, so a guest cannot make the host parse 16 MiB lines at will.
+ */
+export const UNSOLICITED_LINE_MAX = 1024 * 1024;
+
+/** Schema issues kept in a refused result's error data: enough to see what was wrong. */
+const ISSUES_KEPT = 10;
 
 export interface AgentClientOptions {
   /** Default per-call timeout (30 s). */
   timeoutMs?: number;
   /** Longest line accepted from the agent (16 MiB). */
   maxLineBytes?: number;
+  /**
+   * Asked before a `telemetry` notification is checked: false drops it unparsed. The host's
+   * per-VM rate limit (server/guest/session.ts), applied before the schema costs anything.
+   */
+  admitTelemetry?: () => boolean;
 }
 
 export interface SyncOptions {
@@ -28,9 +45,10 @@ export interface CallOptions {
 export interface AgentClientEvents {
   'agent.ready': [info: NotificationParams<'agent.ready'>];
   telemetry: [metrics: NotificationParams<'telemetry'>];
-  /** Any notification, including ones this client version does not know. */
-  notification: [method: string, params: unknown];
-  /** A line after the handshake that is not a usable message (answered by nothing). */
+  /**
+   * A line after the handshake that was dropped: not JSON, not a message, a batch, an unknown
+   * notification, params or an answer that fail the schema, an answer nobody waits for.
+   */
   'protocol-error': [error: Error];
   close: [];
 }
@@ -44,6 +62,8 @@ interface Pending {
 
 interface SyncAttempt {
   ids: Set<string>;
+  /** A sync already went out for an agent.ready since the retry timer's last one. */
+  answeredReady: boolean;
   resolve(): void;
 }
 
@@ -59,9 +79,12 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private readonly decoder: LineDecoder;
   private readonly timeoutMs: number;
   private readonly maxLineBytes: number;
+  private readonly admitTelemetry: () => boolean;
   private readonly pending = new Map<number, Pending>();
   private state: State = 'idle';
   private syncAttempt: SyncAttempt | null = null;
+  /** Tokens of the last handshake's syncs: the agent answers the ones after the first late, and rightly so. */
+  private earlierSyncs = new Set<string>();
   private nextId = 1;
   private readonly closed: Promise<never>;
 
@@ -70,6 +93,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.stream = stream;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.admitTelemetry = options.admitTelemetry ?? (() => true);
     this.decoder = new LineDecoder(this.maxLineBytes);
     this.closed = new Promise<never>((_, reject) => {
       this.once('close', () => reject(new RpcError(ErrorCode.InternalError, 'the channel closed')));
@@ -93,13 +117,16 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     const retryMs = options.retryMs ?? 1_000;
     this.state = 'syncing';
     this.rejectAll(new RpcError(ErrorCode.InternalError, 'the host re-synchronised; request abandoned'));
-    const attempt: SyncAttempt = { ids: new Set(), resolve: () => undefined };
+    const attempt: SyncAttempt = { ids: new Set(), answeredReady: false, resolve: () => undefined };
     this.syncAttempt = attempt;
     const done = new Promise<void>((resolve) => {
       attempt.resolve = resolve;
     });
     this.sendSync(attempt);
-    const retry = setInterval(() => this.sendSync(attempt), retryMs);
+    const retry = setInterval(() => {
+      attempt.answeredReady = false;
+      this.sendSync(attempt);
+    }, retryMs);
     let deadline: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       deadline = setTimeout(
@@ -117,6 +144,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       clearInterval(retry);
       clearTimeout(deadline);
       this.syncAttempt = null;
+      this.earlierSyncs = attempt.ids;
     }
   }
 
@@ -170,35 +198,37 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
 
   private readonly onData = (chunk: Buffer): void => {
     for (const item of this.decoder.push(chunk)) {
-      if (item.kind === 'overflow') {
-        if (this.state === 'ready') {
-          this.emit('protocol-error', new Error(`the agent sent a line longer than ${item.limit} bytes`));
-        }
-        continue;
-      }
-      this.onLine(item.line);
+      if (item.kind === 'overflow') this.drop(`a line longer than ${item.limit} bytes`);
+      else this.onLine(item.line);
     }
   };
 
+  /** Everything a line must pass before JSON.parse, cheapest first; then the message it holds. */
   private onLine(line: Buffer): void {
+    if (this.state === 'idle' || this.state === 'closed') return;
+    // The host sends no batches, so a batch from the agent cannot be an answer; and notifications
+    // come one to a line (a batch of 20,000 telemetry notifications was 20,000 events once).
+    if (isBatchLine(line)) return this.drop(`a batch (${line.length} bytes); the host sends none, so none can be an answer`);
+    if (line.length > UNSOLICITED_LINE_MAX && this.pending.size === 0) {
+      return this.drop(`a line of ${line.length} bytes while no call waited for an answer`);
+    }
+    const problem = shapeProblem(line, AGENT_LINE_SHAPE);
+    if (problem) return this.drop(`a line of ${line.length} bytes that was not parsed: ${problem}`);
     let value: unknown;
     try {
       value = JSON.parse(lineText(line));
-    } catch (error) {
-      if (this.state === 'ready') this.emit('protocol-error', new Error(`the agent sent invalid JSON: ${String(error)}`));
-      return;
+    } catch {
+      return this.drop(`invalid JSON: ${preview(line)}`);
     }
-    const messages = Array.isArray(value) ? value : [value];
-    for (const message of messages) this.onMessage(message);
+    this.onMessage(value, line);
   }
 
-  private onMessage(value: unknown): void {
+  private onMessage(value: unknown, line: Buffer): void {
     const message = classify(value);
     if (this.state === 'syncing') {
       this.onMessageWhileSyncing(message);
       return;
     }
-    if (this.state !== 'ready') return;
     switch (message.kind) {
       case 'success':
       case 'failure':
@@ -208,7 +238,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         this.onNotification(message.message.method, message.message.params);
         return;
       default:
-        this.emit('protocol-error', new Error(`the agent sent an unexpected message: ${JSON.stringify(value).slice(0, 200)}`));
+        this.drop(`something that is not a JSON-RPC response or notification: ${preview(line)}`);
     }
   }
 
@@ -216,8 +246,11 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     const attempt = this.syncAttempt;
     if (!attempt) return;
     if (message.kind === 'notification' && message.message.method === 'agent.ready') {
-      // The agent just started listening: ask again now instead of waiting for the retry timer.
+      // The agent just started listening: ask again now instead of waiting for the retry timer,
+      // once per retry period however many it sends (each sync is a write and an id to keep).
       this.onNotification('agent.ready', message.message.params);
+      if (attempt.answeredReady) return;
+      attempt.answeredReady = true;
       this.sendSync(attempt);
       return;
     }
@@ -230,13 +263,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   }
 
   private onNotification(method: string, params: unknown): void {
-    this.emit('notification', method, params);
-    if (!isNotificationName(method)) return;
+    if (!isNotificationName(method)) return this.drop(`an unknown notification ${JSON.stringify(clip(method, 64))}`);
+    if (method === 'telemetry' && !this.admitTelemetry()) return;
     const parsed = notifications[method].params.safeParse(params);
-    if (!parsed.success) {
-      this.emit('protocol-error', new Error(`the agent sent ${method} with invalid params`));
-      return;
-    }
+    if (!parsed.success) return this.drop(`${method} with params that do not match the schema`);
     if (method === 'agent.ready') {
       if (this.state === 'ready') {
         this.rejectAll(new RpcError(ErrorCode.InternalError, 'the agent restarted; request lost'));
@@ -247,25 +277,39 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     }
   }
 
+  /** Reports a dropped line; before the handshake every line is stale and dropped silently. */
+  private drop(what: string): void {
+    if (this.state === 'ready') this.emit('protocol-error', new Error(`the agent sent ${what}`));
+  }
+
   private settle(response: RpcSuccess | RpcFailure): void {
     const entry = typeof response.id === 'number' ? this.pending.get(response.id) : undefined;
     if (!entry) {
-      if ('error' in response) {
-        const { code, message, data } = response.error;
-        this.emit('protocol-error', new RpcError(code, `the agent reported: ${message}`, data));
-      }
+      if (this.isEarlierSync(response.id)) return;
+      const id = typeof response.id === 'string' ? JSON.stringify(clip(response.id, 40)) : String(response.id);
+      const error = 'error' in response ? ` (an error: ${JSON.stringify(clip(response.error.message, 200))})` : '';
+      this.drop(`an answer to no call waiting (id ${id}: late, or not ours)${error}`);
       return;
     }
     this.pending.delete(response.id as number);
     clearTimeout(entry.timer);
     if ('error' in response) {
-      const { code, message, data } = response.error;
+      const { code, message, data } = boundedError(response.error);
       entry.reject(new RpcError(code, `${entry.method}: ${message}`, data));
       return;
     }
     const parsed = methods[entry.method].result.safeParse(response.result);
-    if (parsed.success) entry.resolve(parsed.data);
-    else entry.reject(new RpcError(ErrorCode.InternalError, `${entry.method}: the agent's result does not match the schema`, { issues: parsed.error.issues }));
+    if (parsed.success) {
+      entry.resolve(parsed.data);
+      return;
+    }
+    const issues = parsed.error.issues.slice(0, ISSUES_KEPT).map(({ code, path, message }) => ({ code, path, message }));
+    entry.reject(new RpcError(ErrorCode.InternalError, `${entry.method}: the agent's result does not match the schema`, { issues }));
+  }
+
+  /** An answer to one of the last handshake's other syncs (each is answered; only the first counts). */
+  private isEarlierSync(id: unknown): boolean {
+    return typeof id === 'string' && id.startsWith('sync-') && this.earlierSyncs.delete(id.slice('sync-'.length));
   }
 
   private rejectAll(error: Error): void {
@@ -282,4 +326,16 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.rejectAll(new RpcError(ErrorCode.InternalError, 'the channel closed; request lost'));
     this.emit('close');
   };
+}
+
+/** The start of a line, quoted so that control characters a guest sent cannot reach a log as such. */
+function preview(line: Buffer): string {
+  return JSON.stringify(lineText(line.subarray(0, 120)));
+}
+
+/** An agent's error as the host keeps it: the message cut to 4 KiB, data dropped unless small. */
+function boundedError(error: RpcErrorObject): RpcErrorObject {
+  const message = clip(error.message, TEXT_MAX.text);
+  if (error.data === undefined || withinJsonBounds(error.data, ERROR_DATA_BOUNDS)) return { code: error.code, message, data: error.data };
+  return { code: error.code, message, data: { dropped: 'the error data exceeded the host\'s bounds' } };
 }

@@ -21,19 +21,35 @@ type JsonSchema = {
   description?: string;
   minimum?: number;
   maximum?: number;
+  maxLength?: number;
+  maxItems?: number;
 };
+
+/** `≤ 4,096`: the bound a string's length or a list's entries must keep to (bounds.ts). */
+function bound(max: number | undefined): string | null {
+  return max === undefined ? null : `≤ ${max.toLocaleString('en-US')}`;
+}
 
 function typeName(schema: JsonSchema): string {
   if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
   if (schema.enum) return schema.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' \\| ');
   if (schema.anyOf) return schema.anyOf.map(typeName).join(' \\| ');
   if (Array.isArray(schema.type)) return schema.type.join(' \\| ');
-  if (schema.type === 'array') return `${schema.items ? typeName(schema.items) : 'any'}[]`;
+  if (schema.type === 'array') {
+    const items = schema.items ?? {};
+    // A list of bounded strings reads `string[] (≤ 64, each ≤ 64)` rather than `string (≤ 64)[] (≤ 64)`.
+    const each = items.type === 'string' && !items.format && items.maxLength !== undefined ? `each ${bound(items.maxLength)}` : null;
+    const notes = [bound(schema.maxItems), each].filter((note) => note);
+    const name = `${each ? 'string' : typeName(items)}[]`;
+    return notes.length === 0 ? name : `${name} (${notes.join(', ')})`;
+  }
   if (schema.type === 'object' && typeof schema.additionalProperties === 'object') {
     return `object of ${typeName(schema.additionalProperties)}`;
   }
-  if (schema.type === 'string' && schema.format) return `string (${schema.format})`;
-  if (schema.type === 'string' && schema.contentEncoding) return `string (${schema.contentEncoding})`;
+  if (schema.type === 'string') {
+    const notes = [schema.format, schema.contentEncoding, bound(schema.maxLength)].filter((note) => note);
+    return notes.length === 0 ? 'string' : `string (${notes.join(', ')})`;
+  }
   return typeof schema.type === 'string' ? schema.type : 'any';
 }
 

@@ -1,5 +1,6 @@
 /** The agent protocol, shared by the guest agent and the host's guest channel hub. */
-export { AgentClient } from './client';
+export { base64Length, clip, LIST_MAX, MAX_EXEC_OUTPUT_BYTES, MAX_FILE_CHUNK_BYTES, TEXT_MAX } from './bounds';
+export { AgentClient, UNSOLICITED_LINE_MAX } from './client';
 export type { AgentClientEvents, AgentClientOptions, CallOptions, SyncOptions } from './client';
 export { ErrorCode, errorCodeMeanings, RpcError } from './errors';
 export type { ErrorCodeName, ErrorCodeValue } from './errors';

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { clip, TEXT_MAX } from '../protocol/bounds';
 import { MAX_LINE_BYTES } from '../protocol/framing';
 import type { AgentInfo } from '../protocol/index';
 import { makeNotification } from '../protocol/jsonrpc';
@@ -7,6 +8,7 @@ import { PROTOCOL_VERSION } from '../protocol/version';
 import { Channel } from './channel';
 import type { AgentConfig } from './config';
 import type { Logger } from './log';
+import { fitMetrics } from './platform/fit';
 import type { Platform } from './platform/platform';
 import { Dispatcher } from './rpc/dispatcher';
 import { answerToSync } from './rpc/handshake';
@@ -83,7 +85,7 @@ export class Agent {
       capabilities: capabilities.filter((capability) =>
         capability === 'telemetry' ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
       ),
-      platform: { os: platform.os, arch: os.arch(), hostname: os.hostname(), node_version: process.version },
+      platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {
         max_request_bytes: config.max_request_bytes,
         max_file_chunk_bytes: config.max_file_chunk_bytes,
@@ -121,7 +123,7 @@ export class Agent {
 
   private async sendTelemetry(): Promise<void> {
     try {
-      const metrics = await this.options.platform.metrics();
+      const metrics = fitMetrics(await this.options.platform.metrics());
       await this.channel.send(makeNotification('telemetry', metrics));
     } catch (error) {
       this.options.log.warn('telemetry sample failed', { error: (error as Error).message });

@@ -8,6 +8,7 @@ describe('config', () => {
     assert.deepEqual(config.allowed_paths, ['/tmp', '/var/tmp']);
     assert.equal(config.exec_enabled, false);
     assert.equal(config.allowed_commands, undefined);
+    assert.equal(config.allowed_env, undefined);
     assert.equal(config.exec_output_max_bytes, 1024 * 1024);
     assert.equal(config.max_request_bytes, 16 * 1024 * 1024);
   });
@@ -23,5 +24,12 @@ describe('config', () => {
     );
     assert.throws(() => parseConfig('{"exec_default_timeout_ms": 5000, "exec_max_timeout_ms": 1000}', 't', []), /must not exceed/);
     assert.throws(() => parseConfig('[]', 't', []), ConfigError);
+  });
+
+  it('takes allowed_env as variable names, each optionally ending in *', () => {
+    assert.deepEqual(parseConfig('{"allowed_env": ["LANG", "LC_*", "*"]}', 't', []).allowed_env, ['LANG', 'LC_*', '*']);
+    for (const bad of ['"A=B"', '""', '"LC_*_X"', '"1X"']) {
+      assert.throws(() => parseConfig(`{"allowed_env": [${bad}]}`, 't', []), /allowed_env\.0: must be a variable name/);
+    }
   });
 });

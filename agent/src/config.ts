@@ -1,18 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_EXEC_OUTPUT_BYTES, MAX_FILE_CHUNK_BYTES } from '../protocol/bounds';
 import { MAX_LINE_BYTES } from '../protocol/framing';
 
 const MiB = 1024 * 1024;
 
 const absolute = z.string().refine((value) => path.isAbsolute(value), { message: 'must be an absolute path' });
 const argv = z.array(z.string().min(1)).min(1);
+const envPattern = z.string().regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, { message: 'must be a variable name, optionally ending in *' });
 
 function configSchema(defaultAllowedPaths: string[]) {
   return z
     .strictObject({
       allowed_paths: z.array(absolute).default(defaultAllowedPaths),
       allowed_commands: z.array(z.string().min(1)).optional(),
+      // Unset: exec/env.ts's default when allowed_commands is set, no env allow-list otherwise.
+      allowed_env: z.array(envPattern).optional(),
       exec_enabled: z.boolean().default(false),
       file_read_enabled: z.boolean().default(true),
       file_write_enabled: z.boolean().default(true),
@@ -20,8 +24,9 @@ function configSchema(defaultAllowedPaths: string[]) {
       power_commands: z.strictObject({ shutdown: argv.optional(), reboot: argv.optional() }).optional(),
       telemetry_interval_s: z.number().min(0).max(86_400).default(10),
       max_request_bytes: z.number().int().min(4096).max(MAX_LINE_BYTES).default(MAX_LINE_BYTES),
-      max_file_chunk_bytes: z.number().int().min(1).max(8 * MiB).default(4 * MiB),
-      exec_output_max_bytes: z.number().int().min(1).max(4 * MiB).default(MiB),
+      // The protocol's bounds: the host refuses a larger chunk or output.
+      max_file_chunk_bytes: z.number().int().min(1).max(MAX_FILE_CHUNK_BYTES).default(4 * MiB),
+      exec_output_max_bytes: z.number().int().min(1).max(MAX_EXEC_OUTPUT_BYTES).default(MiB),
       exec_default_timeout_ms: z.number().int().positive().default(30_000),
       exec_max_timeout_ms: z.number().int().positive().default(600_000),
       max_concurrent_requests: z.number().int().min(1).max(10_000).default(128),

@@ -91,6 +91,8 @@ function disconnectedStatus(): AgentStatus {
     telemetryAt: null,
     lastError: null,
     handshakes: 0,
+    dropped: 0,
+    telemetryDropped: 0,
   };
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VIR_IP_ADDR_TYPE_IPV4, VIR_IP_ADDR_TYPE_IPV6 } from "../libvirt";
-import { fromDomainInterfaces, parseGuestInfo } from "./qga";
+import { VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, VIR_IP_ADDR_TYPE_IPV4, VIR_IP_ADDR_TYPE_IPV6 } from "../libvirt";
+import { fromDomainInterfaces, interfaceAddresses, parseGuestInfo, QgaReplyError, qgaReadFile, type QgaConnection } from "./qga";
 
 // The typed parameters libvirt 9.0 returned for a Debian guest running qemu-ga 7.2 (shape per
 // virDomainGetGuestInfo's documentation; counters arrive as uint, sizes and times as ullong).
@@ -74,7 +74,7 @@ test("guest info typed parameters become structured facts", () => {
 
 test("groups qemu-ga did not answer are null, not empty", () => {
   const info = parseGuestInfo({ hostname: "h" });
-  assert.deepEqual(info, { hostname: "h", os: null, timezone: null, users: null, filesystems: null, interfaces: null });
+  assert.deepEqual(info, { hostname: "h", os: null, timezone: null, users: null, filesystems: null, interfaces: null, truncated: false });
   assert.deepEqual(parseGuestInfo({ "user.count": 0 }).users, []);
 });
 
@@ -90,4 +90,53 @@ test("libvirt's interface list converts to the same shape", () => {
     },
   ]);
   assert.deepEqual(ifaces[0]!.addresses.map((a) => a.family), ["ipv4", "ipv6"]);
+});
+
+// What a hostile guest's qemu-ga can make libvirt hand us: up to 2,048 typed parameters and
+// 10 MiB of strings of its choosing.
+const dom = { name: "evil", uuid: Buffer.alloc(16), id: 1 };
+
+/** A QgaConnection whose qemu-ga answers every command with `reply(cmd)`. */
+function qgaAnswering(reply: (cmd: { execute: string; arguments?: Record<string, unknown> }) => unknown) {
+  const conn = {
+    qemuDomainAgentCommand: async ({ cmd }: { cmd: string }) => JSON.stringify({ return: reply(JSON.parse(cmd)) }),
+  };
+  return conn as unknown as QgaConnection;
+}
+
+test("lists longer than their bounds are read up to the bound and flagged", () => {
+  const info = parseGuestInfo({ "user.count": 5_000, "user.0.name": "alice", "fs.count": 1e9, "fs.0.mountpoint": "/", "if.count": 0 });
+  assert.equal(info.users?.length, 1_000);
+  assert.equal(info.filesystems?.length, 256);
+  assert.equal(info.truncated, true);
+  assert.equal(parseGuestInfo(sample).truncated, false);
+});
+
+test("a string out of bounds refuses the whole answer, naming the field", () => {
+  assert.throws(() => parseGuestInfo({ hostname: "h".repeat(5_000_000) }), (err: Error) => err instanceof QgaReplyError && /at hostname/.test(err.message));
+  assert.throws(() => parseGuestInfo({ "fs.count": 1, "fs.0.mountpoint": "/".repeat(5_000) }), QgaReplyError);
+  assert.equal(parseGuestInfo({ "user.count": 1, "user.0.name": "a", "user.0.login-time": 1e300 }).users?.[0]?.loginTime, null, "a time no Date holds");
+});
+
+test("interface addresses: an answer out of bounds counts as none, and long lists are cut", async () => {
+  const iface = (name: string, addr: string) => ({ name, hwaddr: null, addrs: [{ type: VIR_IP_ADDR_TYPE_IPV4, addr, prefix: 24 }] });
+  const answers = new Map<number, unknown[]>([
+    [VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, [iface("eth0", "1".repeat(1_000_000))]],
+    [VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, Array.from({ length: 3_000 }, (_, i) => iface(`vnet${i}`, "192.168.122.9"))],
+  ]);
+  const conn = { domainInterfaceAddresses: async ({ source }: { source: number }) => answers.get(source) ?? [] } as unknown as QgaConnection;
+  const found = await interfaceAddresses(conn, dom);
+  assert.equal(found?.source, "lease");
+  assert.equal(found?.interfaces.length, 256);
+});
+
+test("guest-file-read: a guest that never says eof is stopped at maxBytes, a chunk longer than asked is refused", async () => {
+  const endless = qgaAnswering(({ execute, arguments: args }) =>
+    execute === "guest-file-open" ? 7 : execute === "guest-file-read" ? { count: args?.count, "buf-b64": Buffer.alloc(Number(args?.count)).toString("base64"), eof: false } : {},
+  );
+  await assert.rejects(qgaReadFile(endless, dom, "/dev/zero", 1024, 64 * 1024), /more than 65536 bytes/);
+  const greedy = qgaAnswering(({ execute }) =>
+    execute === "guest-file-open" ? 7 : execute === "guest-file-read" ? { count: 10_000_000, "buf-b64": Buffer.alloc(4 * 1024 * 1024).toString("base64"), eof: true } : {},
+  );
+  await assert.rejects(qgaReadFile(greedy, dom, "/etc/hosts", 1024), QgaReplyError);
 });

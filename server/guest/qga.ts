@@ -1,6 +1,13 @@
 // Stock qemu-guest-agent, reached through libvirt: libvirtd owns the org.qemu.guest_agent.0
 // channel and exposes what it reads from it (virDomainGetGuestInfo, virDomainInterfaceAddresses)
 // and a raw command pass-through (virDomainQemuAgentCommand).
+//
+// What qemu-ga says is what the guest chose to say: libvirt caps a reply at 10 MiB (and 2,048
+// typed parameters), nothing more. So lists are read up to the bounds our own agent keeps to
+// (agent/protocol/bounds.ts) and flagged `truncated` beyond them, and every answer is checked
+// against a schema with bounded strings before it is used; one that fails is refused whole.
+import { z } from "zod";
+import { base64Length, LIST_MAX, TEXT_MAX } from "../../agent/protocol";
 import {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
@@ -68,6 +75,68 @@ export interface QgaGuestInfo {
   users: QgaUser[] | null;
   filesystems: QgaFilesystem[] | null;
   interfaces: QgaInterface[] | null;
+  /** A list was longer than its bound and only its first entries were read. */
+  truncated: boolean;
+}
+
+/** Disks behind one file system (an LVM volume or a RAID set spans several). */
+const DISKS_PER_FILESYSTEM = 64;
+
+const tokenText = z.string().max(TEXT_MAX.token);
+const nameText = z.string().max(TEXT_MAX.name);
+const pathText = z.string().max(TEXT_MAX.path);
+
+const qgaAddress = z.object({ family: z.enum(["ipv4", "ipv6"]), address: tokenText, prefix: z.number().int().min(0).max(128) });
+const qgaInterface = z.object({ name: nameText, mac: tokenText.nullable(), addresses: z.array(qgaAddress).max(LIST_MAX.addressesPerInterface) });
+const qgaInterfaces = z.array(qgaInterface).max(LIST_MAX.interfaces);
+const byteCount = z.number().nonnegative().nullable();
+
+/** The shape a guest info answer must have before anything uses it. */
+export const qgaGuestInfoSchema = z.object({
+  hostname: z.string().max(TEXT_MAX.hostname).nullable(),
+  os: z
+    .object({
+      id: nameText.nullable(),
+      name: nameText.nullable(),
+      prettyName: nameText.nullable(),
+      version: nameText.nullable(),
+      versionId: nameText.nullable(),
+      kernelRelease: nameText.nullable(),
+      kernelVersion: nameText.nullable(),
+      machine: tokenText.nullable(),
+    })
+    .nullable(),
+  timezone: z.object({ name: nameText.nullable(), offsetSeconds: z.number().int().min(-86_400).max(86_400).nullable() }).nullable(),
+  users: z.array(z.object({ user: nameText, domain: nameText.nullable(), loginTime: z.string().nullable() })).max(LIST_MAX.sessions).nullable(),
+  filesystems: z
+    .array(
+      z.object({
+        mountpoint: pathText,
+        device: pathText.nullable(),
+        fstype: tokenText.nullable(),
+        totalBytes: byteCount,
+        usedBytes: byteCount,
+        disks: z.array(pathText).max(DISKS_PER_FILESYSTEM),
+      }),
+    )
+    .max(LIST_MAX.filesystems)
+    .nullable(),
+  interfaces: qgaInterfaces.nullable(),
+  truncated: z.boolean(),
+});
+
+/** qemu-ga answered something that does not have the expected shape or bounds. */
+export class QgaReplyError extends Error {
+  override readonly name = "QgaReplyError";
+}
+
+/** `value` checked against `schema`, or a QgaReplyError naming the first problem. */
+function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+  throw new QgaReplyError(`qemu-guest-agent's ${what} was refused${where}: ${issue?.message ?? "invalid"}`);
 }
 
 function text(params: TypedParams, key: string): string | null {
@@ -82,17 +151,42 @@ function num(params: TypedParams, key: string): number | null {
   return null;
 }
 
-function count(params: TypedParams, key: string): number | null {
+/** A list's length as the guest claims it, and how many entries of it are read. */
+interface Counted {
+  claimed: number;
+  read: number;
+}
+
+function count(params: TypedParams, key: string, max: number): Counted | null {
   const n = num(params, key);
-  return n === null ? null : Math.max(0, Math.min(n, 10_000));
+  if (n === null) return null;
+  const claimed = Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0;
+  return { claimed, read: Math.min(claimed, max) };
 }
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Reads virDomainGetGuestInfo's typed parameters (documented key by key in libvirt-domain.c). Pure. */
+/** A login time in milliseconds since the epoch, when it is one a Date can hold. */
+function isoTime(ms: number | null): string | null {
+  if (ms === null) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/**
+ * Reads virDomainGetGuestInfo's typed parameters (documented key by key in libvirt-domain.c),
+ * each list up to its bound, and checks the result's shape and string lengths. Pure; throws
+ * QgaReplyError when the answer is out of bounds.
+ */
 export function parseGuestInfo(params: TypedParams): QgaGuestInfo {
+  let truncated = false;
+  const countOf = (key: string, max: number): number | null => {
+    const counted = count(params, key, max);
+    if (counted && counted.claimed > counted.read) truncated = true;
+    return counted?.read ?? null;
+  };
   const hasPrefix = (prefix: string) => Object.keys(params).some((k) => k.startsWith(prefix));
 
   const os: QgaOs | null = hasPrefix("os.")
@@ -112,26 +206,23 @@ export function parseGuestInfo(params: TypedParams): QgaGuestInfo {
     ? { name: text(params, "timezone.name"), offsetSeconds: num(params, "timezone.offset") }
     : null;
 
-  const userCount = count(params, "user.count");
+  const userCount = countOf("user.count", LIST_MAX.sessions);
   const users =
     userCount === null
       ? null
-      : range(userCount).map((i) => {
-          const loginMs = num(params, `user.${i}.login-time`);
-          return {
-            user: text(params, `user.${i}.name`) ?? "",
-            domain: text(params, `user.${i}.domain`),
-            loginTime: loginMs === null ? null : new Date(loginMs).toISOString(),
-          };
-        });
+      : range(userCount).map((i) => ({
+          user: text(params, `user.${i}.name`) ?? "",
+          domain: text(params, `user.${i}.domain`),
+          loginTime: isoTime(num(params, `user.${i}.login-time`)),
+        }));
 
-  const fsCount = count(params, "fs.count");
+  const fsCount = countOf("fs.count", LIST_MAX.filesystems);
   const filesystems =
     fsCount === null
       ? null
       : range(fsCount).map((i) => {
           const p = `fs.${i}.`;
-          const disks = range(count(params, `${p}disk.count`) ?? 0)
+          const disks = range(countOf(`${p}disk.count`, DISKS_PER_FILESYSTEM) ?? 0)
             .map((d) => text(params, `${p}disk.${d}.alias`) ?? text(params, `${p}disk.${d}.device`))
             .filter((d): d is string => d !== null);
           return {
@@ -144,13 +235,13 @@ export function parseGuestInfo(params: TypedParams): QgaGuestInfo {
           };
         });
 
-  const ifCount = count(params, "if.count");
+  const ifCount = countOf("if.count", LIST_MAX.interfaces);
   const interfaces =
     ifCount === null
       ? null
       : range(ifCount).map((i) => {
           const p = `if.${i}.`;
-          const addresses = range(count(params, `${p}addr.count`) ?? 0).flatMap((a): QgaAddress[] => {
+          const addresses = range(countOf(`${p}addr.count`, LIST_MAX.addressesPerInterface) ?? 0).flatMap((a): QgaAddress[] => {
             const address = text(params, `${p}addr.${a}.addr`);
             if (!address) return [];
             const type = text(params, `${p}addr.${a}.type`);
@@ -159,7 +250,8 @@ export function parseGuestInfo(params: TypedParams): QgaGuestInfo {
           return { name: text(params, `${p}name`) ?? "", mac: text(params, `${p}hwaddr`), addresses };
         });
 
-  return { hostname: text(params, "hostname"), os, timezone, users, filesystems, interfaces };
+  const info = { hostname: text(params, "hostname"), os, timezone, users, filesystems, interfaces, truncated };
+  return checked(qgaGuestInfoSchema, info, "guest info");
 }
 
 /** Everything qemu-ga tells libvirt about the guest. Types 0 = every group qemu-ga supports; unsupported ones are skipped. */
@@ -169,13 +261,20 @@ export async function qgaGuestInfo(conn: QgaConnection, dom: Dom): Promise<QgaGu
 
 export type AddressSource = "qga" | "lease" | "arp";
 
-/** libvirt's interface list as our shape. Pure. */
+/**
+ * libvirt's interface list as our shape, each list up to its bound (the agent source is the
+ * guest's word; libvirt allows 2,048 interfaces of 2,048 addresses). Pure; throws QgaReplyError
+ * when a string is out of bounds.
+ */
 export function fromDomainInterfaces(ifaces: readonly protocol.DomainInterface[]): QgaInterface[] {
-  return ifaces.map((i) => ({
+  const list = ifaces.slice(0, LIST_MAX.interfaces).map((i) => ({
     name: i.name,
     mac: i.hwaddr,
-    addresses: i.addrs.map((a) => ({ family: a.type === VIR_IP_ADDR_TYPE_IPV6 ? "ipv6" : "ipv4", address: a.addr, prefix: a.prefix })),
+    addresses: i.addrs
+      .slice(0, LIST_MAX.addressesPerInterface)
+      .map((a) => ({ family: a.type === VIR_IP_ADDR_TYPE_IPV6 ? ("ipv6" as const) : ("ipv4" as const), address: a.addr, prefix: a.prefix })),
   }));
+  return checked(qgaInterfaces, list, "interface list");
 }
 
 /**
@@ -194,23 +293,48 @@ export async function interfaceAddresses(
   ];
   for (const [source, code] of sources) {
     const ifaces = await conn.domainInterfaceAddresses({ dom, source: code, flags: 0 }).catch(() => null);
-    if (ifaces && ifaces.some((i) => i.addrs.length > 0)) return { source, interfaces: fromDomainInterfaces(ifaces) };
+    if (!ifaces || !ifaces.some((i) => i.addrs.length > 0)) continue;
+    const interfaces = withinBounds(ifaces);
+    if (interfaces) return { source, interfaces };
   }
   return null;
 }
 
-/** Runs one qemu-ga command through libvirt and returns its `return` value. */
+export interface QgaCommandOptions<T> {
+  timeoutS?: number;
+  /** What the `return` value must be; without it the value is handed back unchecked (scripts, tests). */
+  result?: z.ZodType<T>;
+}
+
+/** An interface list out of bounds counts as no answer: the next source may know. */
+function withinBounds(ifaces: readonly protocol.DomainInterface[]): QgaInterface[] | null {
+  try {
+    return fromDomainInterfaces(ifaces);
+  } catch (err) {
+    if (err instanceof QgaReplyError) return null;
+    throw err;
+  }
+}
+
+/** Runs one qemu-ga command through libvirt and returns its `return` value, checked against `result`. */
 export async function qgaCommand<T = unknown>(
   conn: QgaConnection,
   dom: Dom,
   execute: string,
   args?: Record<string, unknown>,
-  { timeoutS = 10 } = {},
+  { timeoutS = 10, result }: QgaCommandOptions<T> = {},
 ): Promise<T> {
   const cmd = JSON.stringify(args ? { execute, arguments: args } : { execute });
   const reply = await conn.qemuDomainAgentCommand({ dom, cmd, timeout: timeoutS, flags: 0 });
-  if (reply === null) return undefined as T;
-  return (JSON.parse(reply) as { return: T }).return;
+  const value = returnValue(reply);
+  return result ? checked(result, value, `answer to ${execute}`) : (value as T);
+}
+
+/** The `return` member of qemu-ga's reply (libvirt has already checked that it is JSON). */
+function returnValue(reply: string | null): unknown {
+  if (reply === null) return undefined;
+  const parsed: unknown = JSON.parse(reply);
+  return typeof parsed === "object" && parsed !== null ? (parsed as { return?: unknown }).return : undefined;
 }
 
 export async function qgaPing(conn: QgaConnection, dom: Dom): Promise<void> {
@@ -228,32 +352,47 @@ export async function qgaReboot(conn: QgaConnection, dom: Dom): Promise<void> {
 
 /** qemu-ga's guest-file-* commands: open, write or read in chunks, close. For transfers where our agent is absent (and for comparison). */
 export const QGA_CHUNK_BYTES = 64 * 1024;
+/** qgaReadFile stops with an error past this many bytes, whatever the guest says about eof. */
+export const QGA_READ_MAX_BYTES = 256 * 1024 * 1024;
+
+const fileHandle = z.number().int().nonnegative();
+const written = z.object({ count: z.number().int().nonnegative() });
+
+/** One guest-file-read answer: at most the bytes asked for, and `count` says how many. */
+function readChunk(chunkBytes: number) {
+  return z
+    .object({ count: z.number().int().min(0).max(chunkBytes), "buf-b64": z.string().max(base64Length(chunkBytes)), eof: z.boolean() })
+    .refine((chunk) => Buffer.byteLength(chunk["buf-b64"], "base64") === chunk.count, "buf-b64 does not hold `count` bytes");
+}
 
 export async function qgaWriteFile(conn: QgaConnection, dom: Dom, path: string, data: Buffer, chunkBytes = QGA_CHUNK_BYTES): Promise<void> {
-  const handle = await qgaCommand<number>(conn, dom, "guest-file-open", { path, mode: "w" });
+  const handle = await qgaCommand(conn, dom, "guest-file-open", { path, mode: "w" }, { result: fileHandle });
   try {
     for (let offset = 0; offset < data.length; offset += chunkBytes) {
       const chunk = data.subarray(offset, offset + chunkBytes);
-      const { count: written } = await qgaCommand<{ count: number }>(conn, dom, "guest-file-write", {
-        handle,
-        "buf-b64": chunk.toString("base64"),
-      });
-      if (written !== chunk.length) throw new Error(`guest-file-write wrote ${written} of ${chunk.length} bytes at ${offset}`);
+      const { count } = await qgaCommand(conn, dom, "guest-file-write", { handle, "buf-b64": chunk.toString("base64") }, { result: written });
+      if (count !== chunk.length) throw new Error(`guest-file-write wrote ${count} of ${chunk.length} bytes at ${offset}`);
     }
   } finally {
     await qgaCommand(conn, dom, "guest-file-close", { handle });
   }
 }
 
-export async function qgaReadFile(conn: QgaConnection, dom: Dom, path: string, chunkBytes = QGA_CHUNK_BYTES): Promise<Buffer> {
-  const handle = await qgaCommand<number>(conn, dom, "guest-file-open", { path, mode: "r" });
+export async function qgaReadFile(
+  conn: QgaConnection,
+  dom: Dom,
+  path: string,
+  chunkBytes = QGA_CHUNK_BYTES,
+  maxBytes = QGA_READ_MAX_BYTES,
+): Promise<Buffer> {
+  const handle = await qgaCommand(conn, dom, "guest-file-open", { path, mode: "r" }, { result: fileHandle });
   const parts: Buffer[] = [];
+  let total = 0;
   try {
     for (;;) {
-      const chunk = await qgaCommand<{ count: number; "buf-b64": string; eof: boolean }>(conn, dom, "guest-file-read", {
-        handle,
-        count: chunkBytes,
-      });
+      const chunk = await qgaCommand(conn, dom, "guest-file-read", { handle, count: chunkBytes }, { result: readChunk(chunkBytes) });
+      total += chunk.count;
+      if (total > maxBytes) throw new QgaReplyError(`guest-file-read of ${path}: more than ${maxBytes} bytes`);
       if (chunk.count > 0) parts.push(Buffer.from(chunk["buf-b64"], "base64"));
       if (chunk.eof || chunk.count === 0) break;
     }

@@ -10,6 +10,11 @@
 // growing interval as a safety net. The channel is re-opened when it closes (QEMU went away,
 // libvirt dropped the stream) with back-off, and at once after a guest reset so that nothing
 // queued for the old guest reaches the new one.
+//
+// The guest is an untrusted peer: the client refuses what fails the protocol's bounds and
+// schemas, and the session counts and logs those drops (limits.ts, rate-limited), passes on at
+// most one telemetry notification per second and starts at most one handshake per second, so
+// that a guest cannot turn a flood of lines into a flood of events for every open browser.
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import {
@@ -23,6 +28,7 @@ import {
 } from "../../agent/protocol";
 import { Backoff, Sleeper } from "./backoff";
 import { GuestError, errorText } from "./errors";
+import { DropLog, RateGate } from "./limits";
 
 export type AgentState = "disconnected" | "connecting" | "connected";
 export type ChannelTransport = "socket" | "stream";
@@ -42,6 +48,10 @@ export interface AgentStatus {
   lastError: string | null;
   /** Completed handshakes since the hub began watching the VM: a reconnect increments it. */
   handshakes: number;
+  /** Messages from the agent dropped as invalid (see AgentClient's `protocol-error`). */
+  dropped: number;
+  /** Telemetry notifications dropped because they came sooner than `telemetryIntervalMs` after the last one. */
+  telemetryDropped: number;
 }
 
 export interface ChannelEndpoint {
@@ -58,6 +68,12 @@ export interface SessionTuning {
   reopenDelayMs: { min: number; max: number };
   /** Probing a channel on which no agent has answered yet (besides waiting for its agent.ready). */
   probeDelayMs: { min: number; max: number };
+  /** At most one telemetry notification per this span is passed on; the rest are dropped. */
+  telemetryIntervalMs: number;
+  /** Handshakes on one channel start at least this far apart (an agent.ready flood re-syncs once). */
+  handshakeGapMs: number;
+  /** At most one log line about dropped messages per this span. */
+  dropLogIntervalMs: number;
 }
 
 export const DEFAULT_TUNING: SessionTuning = {
@@ -65,6 +81,9 @@ export const DEFAULT_TUNING: SessionTuning = {
   syncTimeoutMs: 5_000,
   reopenDelayMs: { min: 500, max: 30_000 },
   probeDelayMs: { min: 5_000, max: 60_000 },
+  telemetryIntervalMs: 1_000,
+  handshakeGapMs: 1_000,
+  dropLogIntervalMs: 60_000,
 };
 
 export interface AgentSessionOptions {
@@ -75,6 +94,10 @@ export interface AgentSessionOptions {
   /** Whether the guest holds its end of the port (live XML `state`), so a sync can go out at once. */
   guestConnected: () => boolean;
   tuning?: Partial<SessionTuning>;
+  /** The clock of the rate limits (tests step it). */
+  now?: () => number;
+  /** Where drop reports go (default console.warn). */
+  log?: (line: string) => void;
 }
 
 export interface AgentCallOptions {
@@ -103,7 +126,12 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     telemetryAt: null,
     lastError: null,
     handshakes: 0,
+    dropped: 0,
+    telemetryDropped: 0,
   };
+  private readonly clock: () => number;
+  private readonly telemetryGate: RateGate;
+  private readonly drops: DropLog;
   private stopped = false;
   private running: Promise<void> | null = null;
   private readonly sleeper = new Sleeper();
@@ -113,14 +141,18 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     super();
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.setMaxListeners(0);
+    this.clock = options.now ?? Date.now;
+    this.telemetryGate = new RateGate(this.tuning.telemetryIntervalMs, this.clock);
+    this.drops = new DropLog(options.context, this.tuning.dropLogIntervalMs, options.log ?? ((line) => console.warn(line)), this.clock);
   }
 
   get context(): string {
     return this.options.context;
   }
 
+  /** The counters are read here rather than kept in `current`: a drop must not emit a status event. */
   status(): AgentStatus {
-    return { ...this.current };
+    return { ...this.current, dropped: this.drops.total, telemetryDropped: this.telemetryGate.refused };
   }
 
   start(): void {
@@ -196,6 +228,21 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     if (changed) this.emit("status", this.status());
   }
 
+  /** @internal Asked by the client before it checks a telemetry notification. */
+  admitTelemetry(): boolean {
+    return this.telemetryGate.admit();
+  }
+
+  /** @internal */
+  onDropped(error: Error): void {
+    this.drops.drop(error);
+  }
+
+  /** @internal The clock of the rate limits, for the handshake gap. */
+  now(): number {
+    return this.clock();
+  }
+
   /** @internal */
   onTelemetry(metrics: Metrics): void {
     const at = new Date().toISOString();
@@ -251,6 +298,7 @@ class ChannelLink {
   private resolveClosed!: () => void;
   private lost: (() => void) | null = null;
   private rawDecoder: LineDecoder | null = null;
+  private lastHandshakeAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly session: AgentSession,
@@ -261,8 +309,9 @@ class ChannelLink {
       this.resolveClosed = resolve;
     });
     const { stream } = endpoint;
-    this.client = new AgentClient(stream, { timeoutMs: tuning.callTimeoutMs });
+    this.client = new AgentClient(stream, { timeoutMs: tuning.callTimeoutMs, admitTelemetry: () => session.admitTelemetry() });
     this.client.on("telemetry", (metrics) => session.onTelemetry(metrics));
+    this.client.on("protocol-error", (error) => session.onDropped(error));
     this.client.on("agent.ready", () => {
       // After the handshake this means the agent restarted (the client already failed the calls in flight).
       this.trigger();
@@ -303,8 +352,11 @@ class ChannelLink {
         this.detachRawWatch();
         if (this.closedReason !== null) break;
       }
+      await this.keepHandshakeGap();
+      if (this.closedReason !== null) break;
       this.triggered = false;
       this.session.update({ state: "connecting" });
+      this.lastHandshakeAt = this.session.now();
       try {
         await this.client.sync({ timeoutMs: this.tuning.syncTimeoutMs, retryMs: Math.ceil(this.tuning.syncTimeoutMs / 2) });
         const info = await this.client.call("get_agent_info", {}, { timeoutMs: this.tuning.syncTimeoutMs });
@@ -339,6 +391,15 @@ class ChannelLink {
   private trigger(): void {
     this.triggered = true;
     this.sleeper.wake();
+  }
+
+  /** Waits until `handshakeGapMs` has passed since the last handshake began (or the channel closes). */
+  private async keepHandshakeGap(): Promise<void> {
+    for (;;) {
+      const left = this.lastHandshakeAt + this.tuning.handshakeGapMs - this.session.now();
+      if (left <= 0 || this.closedReason !== null) return;
+      await this.sleeper.sleep(left);
+    }
   }
 
   private async waitForTrigger(ms: number): Promise<void> {

@@ -7,6 +7,8 @@ import type { MethodName, MethodParams, MethodResult } from "../../agent/protoco
 export type AgentCaller = <M extends MethodName>(method: M, params?: MethodParams<M>, options?: { timeoutMs?: number }) => Promise<MethodResult<M>>;
 
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+/** downloadFile holds the whole file in memory, and the file's size is the guest's word: past this it refuses. */
+export const DOWNLOAD_MAX_BYTES = 1024 * 1024 * 1024;
 const CHUNK_TIMEOUT_MS = 120_000;
 
 export interface TransferOptions {
@@ -68,17 +70,30 @@ export async function uploadFile(
   return { bytes: data.length, sha256: expected };
 }
 
+/** One chunk's bytes, refused when the guest sent more than were asked for. */
+function chunkData(content: string, chunkBytes: number, path: string, offset: number): Buffer {
+  const data = Buffer.from(content, "base64");
+  if (data.length > chunkBytes) throw new TransferError(`download of ${path}: the guest sent ${data.length} bytes at ${offset}, ${chunkBytes} were asked for`);
+  return data;
+}
+
 /** Downloads `path` chunk by chunk and checks the result against the agent's SHA-256 of the file. */
-export async function downloadFile(call: AgentCaller, path: string, options: TransferOptions = {}): Promise<{ data: Buffer; sha256: string }> {
+export async function downloadFile(
+  call: AgentCaller,
+  path: string,
+  options: TransferOptions & { maxBytes?: number } = {},
+): Promise<{ data: Buffer; sha256: string }> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
   const first = await call("file_read", { path, offset: 0, length: chunkBytes }, { timeoutMs: CHUNK_TIMEOUT_MS });
-  const parts: Buffer[] = [Buffer.from(first.content_base64, "base64")];
+  if (first.size > maxBytes) throw new TransferError(`download of ${path}: the guest reports ${first.size} bytes, more than the ${maxBytes} this reads at once`);
+  const parts: Buffer[] = [chunkData(first.content_base64, chunkBytes, path, 0)];
   if (!first.eof) {
     const chunks = Math.ceil(first.size / chunkBytes);
     await inWindow(chunks - 1, options.window ?? 2, async (i) => {
       const index = i + 1;
       const part = await call("file_read", { path, offset: index * chunkBytes, length: chunkBytes }, { timeoutMs: CHUNK_TIMEOUT_MS });
-      parts[index] = Buffer.from(part.content_base64, "base64");
+      parts[index] = chunkData(part.content_base64, chunkBytes, path, index * chunkBytes);
     });
   }
   const data = Buffer.concat(parts);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { count, noParams, timestamp } from './common';
+import { LIST_MAX } from '../bounds';
+import { count, hostname, noParams, timestamp, token } from './common';
 
 export const pingParams = noParams;
 export const pingResult = z.object({
@@ -10,19 +11,19 @@ export const pingResult = z.object({
 export const syncParams = z.strictObject({
   id: z.union([z.string().min(1), z.number()]).describe('a fresh random value chosen by the host'),
 });
-export const syncResult = z.object({ id: z.union([z.string(), z.number()]).describe('the same value') });
+export const syncResult = z.object({ id: z.union([token, z.number()]).describe('the same value') });
 
 export const agentInfoParams = noParams;
 export const agentInfoResult = z.object({
   name: z.literal('kvmmanager-agent'),
-  version: z.string().describe('agent release'),
+  version: token.describe('agent release'),
   protocol_version: z.number().int().positive(),
-  capabilities: z.array(z.string()).describe('features enabled by this agent and its config'),
+  capabilities: z.array(token).max(LIST_MAX.capabilities).describe('features enabled by this agent and its config'),
   platform: z.object({
     os: z.enum(['linux', 'windows']),
-    arch: z.string(),
-    hostname: z.string(),
-    node_version: z.string(),
+    arch: token,
+    hostname,
+    node_version: token,
   }),
   limits: z.object({
     max_request_bytes: count,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { absolutePath, base64Bytes, base64Text, bytes, count, timestamp } from './common';
+import { LIST_MAX, MAX_FILE_CHUNK_BYTES, TEXT_MAX } from '../bounds';
+import { absolutePath, base64Bytes, base64Text, bytes, count, resultPath, timestamp } from './common';
 
 const fileMode = z.number().int().min(0).max(0o7777).describe('permission bits, e.g. 420 for 0644');
 const fileType = z.enum(['file', 'directory', 'symlink', 'other']);
@@ -9,7 +10,7 @@ export const fileStatParams = z.strictObject({
   sha256: z.boolean().optional().describe('hash the whole file (regular files only)'),
 });
 export const fileStatResult = z.object({
-  path: z.string().describe('the path after resolving symlinks'),
+  path: resultPath.describe('the path after resolving symlinks'),
   type: fileType,
   size: bytes,
   mode: fileMode,
@@ -21,13 +22,13 @@ export const fileStatResult = z.object({
 
 export const fileListParams = z.strictObject({
   path: absolutePath,
-  limit: z.number().int().min(1).max(100000).optional().describe('default 10000'),
+  limit: z.number().int().min(1).max(LIST_MAX.fileEntries).optional().describe('default 10000'),
 });
 export const fileListResult = z.object({
-  path: z.string(),
-  entries: z.array(
-    z.object({ name: z.string(), type: fileType, size: bytes, mode: fileMode, mtime: timestamp }),
-  ),
+  path: resultPath,
+  entries: z
+    .array(z.object({ name: z.string().max(TEXT_MAX.fileName), type: fileType, size: bytes, mode: fileMode, mtime: timestamp }))
+    .max(LIST_MAX.fileEntries),
   truncated: z.boolean(),
 });
 
@@ -37,7 +38,7 @@ export const fileReadParams = z.strictObject({
   length: count.optional().describe('default and maximum: the agent\'s max_file_chunk_bytes'),
 });
 export const fileReadResult = z.object({
-  content_base64: base64Text,
+  content_base64: base64Text(MAX_FILE_CHUNK_BYTES),
   length: bytes.describe('bytes in this chunk'),
   eof: z.boolean().describe('offset + length reached the end of the file'),
   size: bytes.describe('size of the whole file'),
@@ -53,7 +54,7 @@ export const fileWriteParams = z.strictObject({
   mode: fileMode.optional().describe('applied when the file is created or replaced; default 0644'),
 });
 export const fileWriteResult = z.object({
-  path: z.string(),
+  path: resultPath,
   bytes_written: bytes,
   size: bytes.describe('size of the file after the write'),
 });

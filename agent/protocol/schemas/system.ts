@@ -1,74 +1,78 @@
 import { z } from 'zod';
-import { bytes, count, noParams, timestamp } from './common';
+import { LIST_MAX, TEXT_MAX } from '../bounds';
+import { bytes, count, hostname, name, noParams, resultPath, timestamp, token, truncatedFlag } from './common';
 
-const optionalText = z.string().nullable();
+const optionalName = name.nullable();
 
 export const systemInfoParams = noParams;
 export const systemInfoResult = z.object({
-  hostname: z.string(),
+  hostname,
   os: z.object({
-    id: optionalText.describe('e.g. debian, alpine, windows'),
-    name: optionalText,
-    version: optionalText,
-    version_id: optionalText,
-    pretty_name: optionalText,
+    id: optionalName.describe('e.g. debian, alpine, windows'),
+    name: optionalName,
+    version: optionalName,
+    version_id: optionalName,
+    pretty_name: optionalName,
   }),
-  kernel: z.object({ name: z.string(), release: z.string(), version: z.string() }),
-  arch: z.string(),
+  kernel: z.object({ name: token, release: name, version: name }),
+  arch: token,
   uptime_s: z.number().nonnegative(),
   boot_time: timestamp,
-  timezone: z.string(),
-  cpu: z.object({ model: z.string(), count: count }),
+  timezone: name,
+  cpu: z.object({ model: name, count: count }),
   memory: z.object({ total_bytes: bytes, available_bytes: bytes }),
+  truncated: truncatedFlag,
 });
 export type SystemInfo = z.infer<typeof systemInfoResult>;
 
 export const networkAddress = z.object({
   family: z.enum(['ipv4', 'ipv6']),
-  address: z.string(),
+  address: token,
   prefix: z.number().int().min(0).max(128),
+});
+
+export const networkInterface = z.object({
+  name,
+  mac: token.nullable(),
+  up: z.boolean(),
+  oper_state: token.describe('e.g. up, down, unknown'),
+  mtu: count.nullable(),
+  addresses: z.array(networkAddress).max(LIST_MAX.addressesPerInterface),
+  rx_bytes: bytes,
+  tx_bytes: bytes,
+  rx_packets: count,
+  tx_packets: count,
+  rx_errors: count,
+  tx_errors: count,
 });
 
 export const networkInfoParams = noParams;
 export const networkInfoResult = z.object({
-  interfaces: z.array(
-    z.object({
-      name: z.string(),
-      mac: z.string().nullable(),
-      up: z.boolean(),
-      oper_state: z.string().describe('e.g. up, down, unknown'),
-      mtu: count.nullable(),
-      addresses: z.array(networkAddress),
-      rx_bytes: bytes,
-      tx_bytes: bytes,
-      rx_packets: count,
-      tx_packets: count,
-      rx_errors: count,
-      tx_errors: count,
-    }),
-  ),
+  interfaces: z.array(networkInterface).max(LIST_MAX.interfaces),
+  truncated: truncatedFlag,
 });
 export type NetworkInfo = z.infer<typeof networkInfoResult>;
+
+export const filesystemEntry = z.object({
+  device: resultPath,
+  mountpoint: resultPath,
+  fstype: token,
+  read_only: z.boolean(),
+  total_bytes: bytes,
+  used_bytes: bytes,
+  free_bytes: bytes,
+  available_bytes: bytes.describe('free space usable by unprivileged users'),
+  inodes_total: count,
+  inodes_used: count,
+  inodes_free: count,
+});
 
 export const diskUsageParams = z.strictObject({
   include_pseudo: z.boolean().optional().describe('also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)'),
 });
 export const diskUsageResult = z.object({
-  filesystems: z.array(
-    z.object({
-      device: z.string(),
-      mountpoint: z.string(),
-      fstype: z.string(),
-      read_only: z.boolean(),
-      total_bytes: bytes,
-      used_bytes: bytes,
-      free_bytes: bytes,
-      available_bytes: bytes.describe('free space usable by unprivileged users'),
-      inodes_total: count,
-      inodes_used: count,
-      inodes_free: count,
-    }),
-  ),
+  filesystems: z.array(filesystemEntry).max(LIST_MAX.filesystems),
+  truncated: truncatedFlag,
 });
 export type DiskUsage = z.infer<typeof diskUsageResult>;
 
@@ -90,18 +94,21 @@ export const metricsResult = z.object({
     swap_total_bytes: bytes,
     swap_used_bytes: bytes,
   }),
-  disks: z.array(
-    z.object({
-      device: z.string(),
-      read_bytes_per_s: perSecond,
-      write_bytes_per_s: perSecond,
-      reads_per_s: perSecond,
-      writes_per_s: perSecond,
-    }),
-  ),
-  network: z.array(
-    z.object({ interface: z.string(), rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond }),
-  ),
+  disks: z
+    .array(
+      z.object({
+        device: name,
+        read_bytes_per_s: perSecond,
+        write_bytes_per_s: perSecond,
+        reads_per_s: perSecond,
+        writes_per_s: perSecond,
+      }),
+    )
+    .max(LIST_MAX.metricDisks),
+  network: z
+    .array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond }))
+    .max(LIST_MAX.metricInterfaces),
+  truncated: truncatedFlag,
 });
 export type Metrics = z.infer<typeof metricsResult>;
 
@@ -109,15 +116,15 @@ export const processSortKeys = ['cpu', 'memory', 'pid', 'name'] as const;
 
 export const listProcessesParams = z.strictObject({
   sort_by: z.enum(processSortKeys).optional().describe('default cpu (highest first); pid and name sort ascending'),
-  limit: z.number().int().min(1).max(10000).optional().describe('default 100'),
+  limit: z.number().int().min(1).max(LIST_MAX.processes).optional().describe('default 100'),
 });
 export const processEntry = z.object({
   pid: count,
   ppid: count,
-  user: z.string(),
-  name: z.string(),
-  command: z.string(),
-  state: z.string(),
+  user: name,
+  name,
+  command: z.string().max(TEXT_MAX.text).describe('the command line, cut to its first 4,096 characters'),
+  state: token,
   cpu_percent: z.number().nonnegative(),
   rss_bytes: bytes,
   threads: count,
@@ -126,17 +133,21 @@ export const processEntry = z.object({
 export type ProcessEntry = z.infer<typeof processEntry>;
 export const listProcessesResult = z.object({
   total: count.describe('processes before the limit was applied'),
-  processes: z.array(processEntry),
+  processes: z.array(processEntry).max(LIST_MAX.processes),
+  truncated: truncatedFlag,
 });
 export type ProcessList = z.infer<typeof listProcessesResult>;
 
 export const usersParams = noParams;
 export const userSession = z.object({
-  user: z.string(),
-  terminal: z.string(),
-  host: z.string().nullable(),
+  user: name,
+  terminal: token,
+  host: name.nullable(),
   login_time: timestamp,
   pid: count.nullable(),
 });
 export type UserSession = z.infer<typeof userSession>;
-export const usersResult = z.object({ sessions: z.array(userSession) });
+export const usersResult = z.object({
+  sessions: z.array(userSession).max(LIST_MAX.sessions),
+  truncated: truncatedFlag,
+});

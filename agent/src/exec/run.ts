@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, RpcError } from '../../protocol/errors';
 import type { ExecParams, ExecResult } from '../../protocol/index';
+import { Walk } from '../files/confine';
+import { checkEnv } from './env';
 import { CappedOutput } from './output';
 
 export interface ExecLimits {
@@ -11,6 +12,10 @@ export interface ExecLimits {
   maxTimeoutMs: number;
   /** Kills the child and everything it started (its process group on Linux). */
   killTree(pid: number): void;
+  /** allowed_paths: `cwd` must lie inside them. */
+  roots: string[];
+  /** When set, the only env names a request may pass (env.ts refuses some names always). */
+  allowedEnv: string[] | undefined;
 }
 
 /** After the group is killed, give the pipes this long to close before giving up on them. */
@@ -21,14 +26,39 @@ export async function runCommand(executable: string, params: ExecParams, limits:
   if (timeoutMs > limits.maxTimeoutMs) {
     throw new RpcError(ErrorCode.InvalidParams, `exec_command: timeout_ms ${timeoutMs} exceeds exec_max_timeout_ms ${limits.maxTimeoutMs}`);
   }
-  if (params.cwd !== undefined && !(await stat(params.cwd).catch(() => null))?.isDirectory()) {
-    throw new RpcError(ErrorCode.NotFound, `exec_command: cwd ${params.cwd} is not a directory`);
+  checkEnv(params.env, limits.allowedEnv);
+  const cwd = await workingDirectory(params.cwd, limits.roots);
+  try {
+    return await supervise(executable, params, limits, timeoutMs, cwd?.dir.via);
+  } finally {
+    cwd?.close();
   }
+}
+
+/**
+ * Walks `cwd` like a file path, so it cannot be swapped for a symlink to elsewhere
+ * between check and use; the child then changes to the verified descriptor's
+ * `/proc/self/fd/N` (spawn's chdir runs in the forked child, which holds copies
+ * of the agent's descriptors until exec; measured to work, and `pwd` shows the
+ * real path). The descriptor stays open until the command is done.
+ */
+async function workingDirectory(cwd: string | undefined, roots: string[]): Promise<Walk | null> {
+  if (cwd === undefined) return null;
+  try {
+    return await Walk.toDirectory(cwd, roots);
+  } catch (error) {
+    if (!(error instanceof RpcError)) throw error;
+    const notADirectory = (error.data as { errno?: string } | undefined)?.errno === 'ENOTDIR';
+    throw new RpcError(notADirectory ? ErrorCode.NotFound : error.code, `exec_command: cwd ${error.message}`, error.data);
+  }
+}
+
+async function supervise(executable: string, params: ExecParams, limits: ExecLimits, timeoutMs: number, cwd: string | undefined): Promise<ExecResult> {
   const encoding = params.encoding ?? 'utf8';
   const started = performance.now();
   // detached: the child leads a new process group, so the timeout can kill its descendants too.
   const child = spawn(executable, params.args ?? [], {
-    cwd: params.cwd,
+    cwd,
     env: { ...process.env, ...params.env },
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,10 +3,12 @@ import { ErrorCode, RpcError } from '../../protocol/errors';
 import type { AgentInfo } from '../../protocol/index';
 import type { Capability, MethodName } from '../../protocol/methods';
 import type { AgentConfig } from '../config';
+import { envAllowList } from '../exec/env';
 import { resolveCommand } from '../exec/resolve';
 import { runCommand } from '../exec/run';
 import { fileList, fileRead, fileStat, fileWrite, type FileLimits } from '../files/operations';
 import type { Logger, LogFields } from '../log';
+import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from '../platform/fit';
 import type { Platform, PowerAction } from '../platform/platform';
 import { startPowerCommand } from '../power/act';
 import type { Handlers, RequestContext } from './dispatcher';
@@ -46,12 +48,14 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
     ping: () => ({ pong: true, time: new Date().toISOString() }),
     sync: (params) => ({ id: params.id }),
     get_agent_info: () => deps.agentInfo(),
-    get_system_info: () => platform.systemInfo(),
-    get_network_info: () => platform.networkInfo(),
-    get_disk_usage: (params) => platform.diskUsage(params.include_pseudo ?? false),
-    get_metrics: () => platform.metrics(),
-    list_processes: (params) => platform.processes({ sortBy: params.sort_by ?? 'cpu', limit: params.limit ?? 100 }),
-    get_users: async () => ({ sessions: await platform.users() }),
+    // Cut to the protocol's bounds: the host refuses longer lists and strings (platform/fit.ts).
+    get_system_info: async () => fitSystemInfo(await platform.systemInfo()),
+    get_network_info: async () => fitNetworkInfo(await platform.networkInfo()),
+    get_disk_usage: async (params) => fitDiskUsage(await platform.diskUsage(params.include_pseudo ?? false)),
+    get_metrics: async () => fitMetrics(await platform.metrics()),
+    list_processes: async (params) =>
+      fitProcessList(await platform.processes({ sortBy: params.sort_by ?? 'cpu', limit: params.limit ?? 100 })),
+    get_users: async () => fitUsers(await platform.users()),
     exec_command: (params, context) =>
       audited(context, { command: params.command, args: params.args, cwd: params.cwd }, async () => {
         const executable = await resolveCommand(params.command, {
@@ -64,6 +68,8 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
           defaultTimeoutMs: config.exec_default_timeout_ms,
           maxTimeoutMs: config.exec_max_timeout_ms,
           killTree: platform.killProcessTree,
+          roots: config.allowed_paths,
+          allowedEnv: envAllowList(config.allowed_env, config.allowed_commands),
         });
         return Object.assign(result, { [auditDetail]: { exit_code: result.exit_code, timed_out: result.timed_out, pid: result.pid } });
       }),
