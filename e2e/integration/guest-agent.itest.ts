@@ -133,8 +133,8 @@ test("exec runs programs in the guest, with output, exit status and timeouts; vi
 
   const cat = await as(operator).exec({ ...vm(), command: "cat", stdin: "hello from the host\n" });
   assert.equal(cat.stdout, "hello from the host\n");
-  const printenv = await as(operator).exec({ ...vm(), command: "printenv", args: ["KVMM_DB_PASSWORD"], env: { KVMM_DB_PASSWORD: "env-secret-42" } });
-  assert.equal(printenv.stdout, "env-secret-42\n");
+  const printenv = await as(operator).exec({ ...vm(), command: "sh", args: ["-c", 'printf %s "$KVMM_DB_PASSWORD"'], env: { KVMM_DB_PASSWORD: "env-secret-42" } });
+  assert.equal(printenv.stdout, "env-secret-42");
 
   const fails = await as(operator).exec({ ...vm(), command: "false" });
   assert.equal(fails.exit_code, 1);
