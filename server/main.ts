@@ -12,6 +12,7 @@ import { startGuestHub, stopGuestHub } from "./guest";
 import { bridgeGuestHubEvents } from "./events/guest-bridge";
 import { admit } from "./http/front-door";
 import { listen } from "./http/listener";
+import { localNames } from "./http/tls";
 import { signedOutRefusals } from "./audit/signed-out";
 
 /**
@@ -41,7 +42,14 @@ async function main() {
     handle: (req, res) => void handle(req, res),
   });
   const scheme = tls ? "https" : "http";
-  console.log(`KVM Manager listening on ${scheme}://${config.HOST}:${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);
+  console.log(`KVM Manager listening on ${config.HOST} port ${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);
+  if (config.HOST === "0.0.0.0" || config.HOST === "::") {
+    const { dns, ips } = localNames();
+    const addresses = [dns[0], ...ips.filter((ip) => !ip.includes(":") && ip !== "127.0.0.1")].filter(Boolean);
+    console.log(`Open ${addresses.map((a) => `${scheme}://${a}:${config.PORT}`).join(" or ")} from a browser on the LAN`);
+  } else {
+    console.log(`Open ${scheme}://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${config.PORT}`);
+  }
   if (tls) console.log(`TLS certificate (${tls.source}) SHA-256 fingerprint: ${tls.fingerprint256}`);
   else console.log(`TLS is off (KVMM_TLS=off): serve this behind a TLS-terminating proxy; trusted proxies: ${config.KVMM_TRUSTED_PROXIES.join(", ") || "none"}`);
 
