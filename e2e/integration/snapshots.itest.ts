@@ -11,7 +11,7 @@ import { uuidFromString } from "../../server/libvirt";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
 import { definePool, deletePool } from "../../server/storage/pools";
 import { createVolume, resizeVolume, resolveVolumePath } from "../../server/storage/volumes";
-import { DomainError } from "../../server/errors";
+import { ServiceError } from "../../server/errors";
 import { attachDisk, detachDisk, type DiskChange } from "../../server/storage/disks";
 import { buildDomainXml } from "../../server/domains/xml";
 import type { Db } from "../../server/db/client";
@@ -211,7 +211,7 @@ test("a running guest's disk+memory snapshot: after the guest is killed, reverti
   await resizeVolume(db, "local", POOL, "running.qcow2", 32 * MiB);
   assert.match(await virsh(["domblkinfo", guest.name, disk.target]), /Capacity:\s+33554432/);
   await assert.rejects(resizeVolume(db, "local", POOL, "running.qcow2", 8 * MiB, { allowShrink: true }), (err: unknown) =>
-    err instanceof DomainError && err.kind === "conflict" && err.message.includes(`running VM "${guest!.name}" uses it as ${disk!.target}`),
+    err instanceof ServiceError && err.kind === "conflict" && err.message.includes(`running VM "${guest!.name}" uses it as ${disk!.target}`),
   );
 
   await waitFor(async () => ticks(await guest!.serialLog()).some((t) => t >= 2), { timeoutMs: 60_000, what: "the guest's tick counter" });

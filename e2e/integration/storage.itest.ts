@@ -10,7 +10,7 @@ import { storageRouter } from "../../server/api/routers/storage";
 import { ensureLocalHost } from "../../server/hosts/service";
 import { closeAllConnections } from "../../server/libvirt/registry";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
-import { DomainError } from "../../server/errors";
+import { ServiceError } from "../../server/errors";
 import { deletePool } from "../../server/storage/pools";
 import { downloadVolume, resolveVolumePath, uploadVolume } from "../../server/storage/volumes";
 import { buildDomainXml } from "../../server/domains/xml";
@@ -158,9 +158,9 @@ test("4 MiB of random data uploaded into a raw volume land in its file and downl
 
 test("an upload larger than the volume is refused, before or while streaming", async () => {
   const declared = uploadVolume(db, "local", POOL, "blob.raw", Readable.from([Buffer.alloc(16)]), { length: 4 * MiB + 1 });
-  await assert.rejects(declared, (err: unknown) => err instanceof DomainError && err.kind === "invalid" && /do not fit/.test(err.message));
+  await assert.rejects(declared, (err: unknown) => err instanceof ServiceError && err.kind === "invalid" && /do not fit/.test(err.message));
   const undeclared = uploadVolume(db, "local", POOL, "blob.raw", Readable.from([Buffer.alloc(3 * MiB), Buffer.alloc(MiB + 1)]), { offset: 0 });
-  await assert.rejects(undeclared, (err: unknown) => err instanceof DomainError && /more than the 4194304 bytes that fit/.test(err.message));
+  await assert.rejects(undeclared, (err: unknown) => err instanceof ServiceError && /more than the 4194304 bytes that fit/.test(err.message));
 });
 
 test("a volume attaches to a stopped VM's definition and detaches again", async () => {

@@ -7,7 +7,7 @@ import { ensureLocalHost } from "../../server/hosts/service";
 import { closeAllConnections, getConnection } from "../../server/libvirt/registry";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
 import { defineWithoutPassthrough } from "../../server/domains/importer";
-import { DomainError } from "../../server/errors";
+import { ServiceError } from "../../server/errors";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 
 /**
@@ -75,7 +75,7 @@ for (const [variant, xmlOf] of Object.entries(VARIANTS)) {
     created.push(name);
     const context = `VM "${name}" on host "local"`;
     await assert.rejects(defineWithoutPassthrough(getConnection("local", libvirtUri()), context, xmlOf(name)), (err: unknown) => {
-      assert.ok(err instanceof DomainError && err.kind === "invalid", String(err));
+      assert.ok(err instanceof ServiceError && err.kind === "invalid", String(err));
       // libvirt wrote the element back under its own qemu prefix: proof it read the spelling as passthrough.
       assert.match(err.message, new RegExp(`^VM "${name}" on host "local": QEMU passthrough .*: <domain> binds prefix qemu to it; libvirt had defined it, and it was undefined again$`));
       return true;

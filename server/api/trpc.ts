@@ -5,7 +5,7 @@ import type { SessionUser } from "../users/service";
 import { roleHas, type Permission } from "../auth/permissions";
 import { writeAudit } from "../audit/log";
 import { signedOutRefusals } from "../audit/signed-out";
-import { DomainError, type DomainErrorKind } from "../errors";
+import { ServiceError, type ServiceErrorKind } from "../errors";
 
 export interface Context {
   db: Db;
@@ -32,7 +32,7 @@ const t = initTRPC
     },
   });
 
-const DOMAIN_TO_TRPC: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+const DOMAIN_TO_TRPC: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
   not_found: "NOT_FOUND",
   conflict: "CONFLICT",
   forbidden: "FORBIDDEN",
@@ -42,7 +42,7 @@ const DOMAIN_TO_TRPC: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
 
 function asTrpcError(error: TRPCError): TRPCError {
   const cause = error.cause;
-  if (!(cause instanceof DomainError)) return error;
+  if (!(cause instanceof ServiceError)) return error;
   return new TRPCError({ code: DOMAIN_TO_TRPC[cause.kind], message: cause.message, cause });
 }
 

@@ -1,8 +1,7 @@
 import { uuidToString, VIR_DOMAIN_XML_INACTIVE, type Connection, type protocol } from "../libvirt";
 import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
-import { withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { buildVolumeXml, parseVolumeXml } from "../storage/xml";
 import { buildOrdered, element, elements, getAttr, parseOrdered, removeAttr, removeChildren, setAttr, setText, type OrderedNode } from "../xml/ordered";
 import { resolveVm, type VmRefInput } from "./lookup";
@@ -17,7 +16,7 @@ import { parseDomainXml } from "./xml";
 export function cloneDomainXml(xml: string, newName: string, diskPaths: ReadonlyMap<string, string>): string {
   const tree = parseOrdered(xml, "domain XML");
   const domain = tree.find((n) => "domain" in n);
-  if (!domain) throw new DomainError("domain XML has no <domain> root", "invalid");
+  if (!domain) throw new ServiceError("domain XML has no <domain> root", "invalid");
   const name = element(domain, "name");
   if (name) setText(name, newName);
   removeChildren(domain, "uuid");
@@ -72,11 +71,11 @@ async function copyVolume(conn: Connection, path: string, sourceVm: string, newV
 export async function cloneVm(db: Db, user: SessionUser, ref: VmRefInput, newName: string) {
   const vm = await resolveVm(db, user, ref);
   const { conn, dom } = vm;
-  return withContext(vm.context, async () => {
+  return withLibvirtContext(vm.context, async () => {
     const { state } = await conn.domainGetState({ dom, flags: 0 });
-    if (vmStateName(state) !== "shutoff") throw new DomainError(`${vm.context}: shut it off before cloning it`, "conflict");
+    if (vmStateName(state) !== "shutoff") throw new ServiceError(`${vm.context}: shut it off before cloning it`, "conflict");
     if (await conn.domainLookupByName({ name: newName }).catch(() => null)) {
-      throw new DomainError(`${vm.context}: a VM named "${newName}" already exists`, "conflict");
+      throw new ServiceError(`${vm.context}: a VM named "${newName}" already exists`, "conflict");
     }
     const xml = await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE });
     const writable = parseDomainXml(xml).disks.filter((d) => d.device === "disk" && !d.readonly && d.source);
@@ -85,7 +84,7 @@ export async function cloneVm(db: Db, user: SessionUser, ref: VmRefInput, newNam
       for (const disk of writable) {
         const path = disk.source!;
         const copy = await copyVolume(conn, path, vm.name, newName).catch((err: unknown) => {
-          throw new DomainError(`${vm.context}: disk ${disk.target} (${path}) cannot be copied: ${(err as Error).message}`, "invalid", { cause: err });
+          throw new ServiceError(`${vm.context}: disk ${disk.target} (${path}) cannot be copied: ${(err as Error).message}`, "invalid", { cause: err });
         });
         copies.push(copy);
       }

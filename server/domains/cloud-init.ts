@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 import { createVolume, uploadVolume } from "../storage/volumes";
 
 const run = promisify(execFile);
@@ -62,7 +62,7 @@ async function writeSeedIso(dir: string, userData: string, metaData: string): Pr
   try {
     await run("xorriso", ["-as", "mkisofs", "-quiet", "-volid", "cidata", "-joliet", "-rock", "-o", iso, join(dir, "user-data"), join(dir, "meta-data")]);
   } catch (err) {
-    throw new DomainError(`cannot build the cloud-init seed image (is xorriso installed?): ${(err as Error).message}`, "unavailable", { cause: err });
+    throw new ServiceError(`cannot build the cloud-init seed image (is xorriso installed?): ${(err as Error).message}`, "unavailable", { cause: err });
   }
   return iso;
 }

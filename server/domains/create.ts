@@ -2,8 +2,8 @@ import { z } from "zod";
 import { uuidToString, type Connection } from "../libvirt";
 import type { Db } from "../db/client";
 import { env } from "../config/env";
-import { hostConnection, withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { createVolume, deleteVolume, resizeVolume, resolveVolume } from "../storage/volumes";
 import { openPool } from "../storage/pools";
 import { buildVolumeXml } from "../storage/xml";
@@ -93,7 +93,7 @@ interface Created {
 /** Copies a base image into a new volume of the same pool (libvirt converts the format if needed). */
 async function copyCloudImage(db: Db, hostId: string, spec: Extract<CreateVmSpec["install"], { kind: "cloudImage" }>, name: string) {
   const { conn, pool } = await openPool(db, hostId, spec.pool);
-  await withContext(`volume "${spec.pool}/${name}" on host "${hostId}"`, async () => {
+  await withLibvirtContext(`volume "${spec.pool}/${name}" on host "${hostId}"`, async () => {
     const base = await conn.storageVolLookupByName({ pool, name: spec.volume });
     await conn.storageVolCreateXmlFrom({ pool, xml: buildVolumeXml({ name, capacityBytes: 1, format: "qcow2" }), clonevol: base, flags: 0 });
   });
@@ -146,9 +146,9 @@ function nics(spec: CreateVmSpec): NicSpec[] {
 export async function createVm(db: Db, spec: CreateVmSpec) {
   const { host, conn } = hostConnection(db, spec.hostId);
   const context = `VM "${spec.name}" on host "${host.id}"`;
-  if (spec.secureBoot && spec.firmware !== "uefi") throw new DomainError(`${context}: secure boot needs UEFI firmware`, "invalid");
+  if (spec.secureBoot && spec.firmware !== "uefi") throw new ServiceError(`${context}: secure boot needs UEFI firmware`, "invalid");
   const clash = await conn.domainLookupByName({ name: spec.name }).catch(() => null);
-  if (clash) throw new DomainError(`${context}: a VM with this name already exists`, "conflict");
+  if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict");
   const created: Created[] = [];
   try {
     const disks = await prepareDisks(db, spec, created);
@@ -156,7 +156,7 @@ export async function createVm(db: Db, spec: CreateVmSpec) {
       name: spec.name,
       title: spec.title,
       description: spec.description,
-      domainType: await withContext(context, () => domainType(conn)),
+      domainType: await withLibvirtContext(context, () => domainType(conn)),
       vcpus: spec.vcpus,
       memoryMiB: spec.memoryMiB,
       firmware: spec.firmware,
@@ -169,9 +169,9 @@ export async function createVm(db: Db, spec: CreateVmSpec) {
       serialLogFile: spec.serialLogFile,
       tags: spec.tags,
     });
-    const dom = await withContext(context, () => conn.domainDefineXmlFlags({ xml, flags: 0 }));
+    const dom = await withLibvirtContext(context, () => conn.domainDefineXmlFlags({ xml, flags: 0 }));
     created.length = 0; // from here on the volumes belong to a defined VM and must stay
-    await withContext(`${context} was created, but`, async () => {
+    await withLibvirtContext(`${context} was created, but`, async () => {
       if (spec.autostart) await conn.domainSetAutostart({ dom, autostart: 1 });
       if (spec.start) await conn.domainCreateWithFlags({ dom, flags: 0 });
     });

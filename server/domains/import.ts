@@ -1,6 +1,6 @@
 import { ATTR, attr, buildXml, child, parseXml, textOf } from "../xml/codec";
 import { parseNamespaced, qualifiedName, walkElements, type NsElement } from "../xml/namespaces";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 import { vmNameSchema } from "./lookup";
 
 export const MAX_IMPORT_XML_BYTES = 1024 * 1024;
@@ -52,19 +52,19 @@ function namespacedOutsideMetadata(root: NsElement): string | null {
  * libvirt actually defined, in case libvirt reads the document differently from us.
  */
 export function validateImportedDomainXml(xml: string): { name: string } {
-  if (Buffer.byteLength(xml) > MAX_IMPORT_XML_BYTES) throw new DomainError("domain XML is larger than 1 MiB", "invalid");
+  if (Buffer.byteLength(xml) > MAX_IMPORT_XML_BYTES) throw new ServiceError("domain XML is larger than 1 MiB", "invalid");
   const root = parseNamespaced(xml, "imported domain XML");
   const passthrough = qemuPassthroughProblem(root);
-  if (passthrough) throw new DomainError(`imported domain XML: ${passthrough}`, "invalid");
-  if (root.local !== "domain") throw new DomainError("imported domain XML: the root element must be <domain>", "invalid");
+  if (passthrough) throw new ServiceError(`imported domain XML: ${passthrough}`, "invalid");
+  if (root.local !== "domain") throw new ServiceError("imported domain XML: the root element must be <domain>", "invalid");
   const foreign = namespacedOutsideMetadata(root);
-  if (foreign) throw new DomainError(`imported domain XML: ${foreign}; only <metadata> may hold elements of other namespaces`, "invalid");
+  if (foreign) throw new ServiceError(`imported domain XML: ${foreign}; only <metadata> may hold elements of other namespaces`, "invalid");
   const domain = child(parseXml(xml, "imported domain XML"), "domain");
-  if (!domain) throw new DomainError("imported domain XML: the root element must be <domain>", "invalid");
+  if (!domain) throw new ServiceError("imported domain XML: the root element must be <domain>", "invalid");
   const type = attr(domain, "type");
-  if (type !== "kvm" && type !== "qemu") throw new DomainError(`imported domain XML: type must be kvm or qemu, not ${JSON.stringify(type ?? "")}`, "invalid");
+  if (type !== "kvm" && type !== "qemu") throw new ServiceError(`imported domain XML: type must be kvm or qemu, not ${JSON.stringify(type ?? "")}`, "invalid");
   const name = vmNameSchema.safeParse(textOf(domain.name) ?? "");
-  if (!name.success) throw new DomainError(`imported domain XML: <name> ${name.error.issues[0]?.message ?? "is invalid"}`, "invalid");
+  if (!name.success) throw new ServiceError(`imported domain XML: <name> ${name.error.issues[0]?.message ?? "is invalid"}`, "invalid");
   return { name: name.data };
 }
 

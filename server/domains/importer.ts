@@ -8,8 +8,8 @@ import {
   type protocol,
 } from "../libvirt";
 import type { Db } from "../db/client";
-import { hostConnection, withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { parseNamespaced } from "../xml/namespaces";
 import { qemuPassthroughProblem, validateImportedDomainXml } from "./import";
 
@@ -34,14 +34,14 @@ async function problemWithDefinition(conn: Connection, dom: protocol.NonnullDoma
  * for the test that proves this check on its own, with XML our pre-check would have refused.
  */
 export async function defineWithoutPassthrough(conn: Connection, context: string, xml: string): Promise<protocol.NonnullDomain> {
-  const dom = await withContext(context, () => conn.domainDefineXmlFlags({ xml, flags: VIR_DOMAIN_DEFINE_VALIDATE }));
+  const dom = await withLibvirtContext(context, () => conn.domainDefineXmlFlags({ xml, flags: VIR_DOMAIN_DEFINE_VALIDATE }));
   const problem = await problemWithDefinition(conn, dom);
   if (!problem) return dom;
   // KEEP_NVRAM: the NVRAM path came from the user's XML and may be any file of the host.
   await conn.domainUndefineFlags({ dom, flags: VIR_DOMAIN_UNDEFINE_KEEP_NVRAM }).catch((err: unknown) => {
-    throw new DomainError(`${context}: ${problem}; undefining it failed, remove it by hand: ${(err as Error).message}`, "invalid", { cause: err });
+    throw new ServiceError(`${context}: ${problem}; undefining it failed, remove it by hand: ${(err as Error).message}`, "invalid", { cause: err });
   });
-  throw new DomainError(`${context}: ${problem}; libvirt had defined it, and it was undefined again`, "invalid");
+  throw new ServiceError(`${context}: ${problem}; libvirt had defined it, and it was undefined again`, "invalid");
 }
 
 /** Defines a VM from XML after our own checks; never replaces an existing VM of that name or UUID. */
@@ -49,8 +49,8 @@ export async function importXml(db: Db, hostId: string, xml: string) {
   const { host, conn } = hostConnection(db, hostId);
   const checked = validateImportedDomainXml(xml);
   const context = `VM "${checked.name}" on host "${host.id}"`;
-  const clash = await withContext(context, () => conn.domainLookupByName({ name: checked.name })).catch(() => null);
-  if (clash) throw new DomainError(`${context}: a VM with this name already exists`, "conflict");
+  const clash = await withLibvirtContext(context, () => conn.domainLookupByName({ name: checked.name })).catch(() => null);
+  if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict");
   const dom = await defineWithoutPassthrough(conn, context, xml);
   return { context, uuid: uuidToString(dom.uuid), name: dom.name };
 }

@@ -4,10 +4,10 @@ import type { Connection, protocol } from "../libvirt";
 import { uuidFromString } from "../libvirt";
 import type { SessionUser } from "../users/service";
 import { vmInScope } from "../auth/permissions";
-import { hostConnection, withContext } from "../hosts/connection";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { userCoversHost } from "../hosts/scope";
 import { watchHost } from "../events/bus";
-import { DomainError } from "../errors";
 import { parseDomainXml } from "./xml";
 import { tagsOf } from "./tags";
 
@@ -44,12 +44,12 @@ async function inScope(user: SessionUser, hostId: string, conn: Connection, dom:
  */
 export async function resolveVm(db: Db, user: SessionUser, ref: VmRefInput): Promise<ResolvedVm> {
   const { host, conn } = hostConnection(db, ref.hostId);
-  const notFound = new DomainError(`VM ${ref.uuid} on host "${host.id}": not found`, "not_found");
-  const dom = await withContext(`VM ${ref.uuid} on host "${host.id}"`, () => conn.domainLookupByUuid({ uuid: uuidFromString(ref.uuid) })).catch((err: unknown) => {
-    throw err instanceof DomainError && err.kind === "not_found" ? notFound : err;
+  const notFound = new ServiceError(`VM ${ref.uuid} on host "${host.id}": not found`, "not_found");
+  const dom = await withLibvirtContext(`VM ${ref.uuid} on host "${host.id}"`, () => conn.domainLookupByUuid({ uuid: uuidFromString(ref.uuid) })).catch((err: unknown) => {
+    throw err instanceof ServiceError && err.kind === "not_found" ? notFound : err;
   });
   const context = `VM "${dom.name}" on host "${host.id}"`;
-  if (!(await withContext(context, () => inScope(user, host.id, conn, dom)))) throw notFound;
+  if (!(await withLibvirtContext(context, () => inScope(user, host.id, conn, dom)))) throw notFound;
   return { hostId: host.id, conn, dom, name: dom.name, context };
 }
 

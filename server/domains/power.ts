@@ -1,4 +1,4 @@
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 
 /** libvirt's virDomainState, by name. */
 export const VM_STATES = ["nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"] as const;
@@ -41,6 +41,6 @@ export function canDo(action: PowerAction, state: VmState): boolean {
 
 export function assertTransition(context: string, action: PowerAction, state: VmState): void {
   if (!canDo(action, state)) {
-    throw new DomainError(`${context}: cannot ${action} while it is ${DESCRIBE[state]}`, "conflict");
+    throw new ServiceError(`${context}: cannot ${action} while it is ${DESCRIBE[state]}`, "conflict");
   }
 }

@@ -23,10 +23,10 @@ import {
 import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import { vmInScope } from "../auth/permissions";
-import { hostConnection, withContext } from "../hosts/connection";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { listHosts } from "../hosts/service";
 import { watchHost } from "../events/bus";
-import { DomainError } from "../errors";
 import { resolveVm, type ResolvedVm, type VmRefInput } from "./lookup";
 import { assertTransition, vmStateName, type PowerAction, type VmState } from "./power";
 import { runPowerAction } from "./power-actions";
@@ -102,14 +102,14 @@ export interface HostVmList {
 /** Every host's VMs; one unreachable host shows as an error beside the others instead of failing the page. */
 export async function listVms(db: Db, user: SessionUser, hostId?: string): Promise<HostVmList[]> {
   const hosts = listHosts(db).filter((h) => !hostId || h.id === hostId);
-  if (hostId && hosts.length === 0) throw new DomainError(`host "${hostId}" does not exist`, "not_found");
+  if (hostId && hosts.length === 0) throw new ServiceError(`host "${hostId}" does not exist`, "not_found");
   return Promise.all(
     hosts.map(async (host) => {
       const { conn } = hostConnection(db, host.id);
       try {
-        return { hostId: host.id, vms: await withContext(`host "${host.id}"`, () => listHostVms(host.id, conn, user)), error: null };
+        return { hostId: host.id, vms: await withLibvirtContext(`host "${host.id}"`, () => listHostVms(host.id, conn, user)), error: null };
       } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
+        if (!(err instanceof ServiceError)) throw err;
         return { hostId: host.id, vms: [], error: err.message };
       }
     }),
@@ -130,7 +130,7 @@ export interface VmDetails extends DomainDetails {
 
 export async function getVm(db: Db, user: SessionUser, ref: VmRefInput): Promise<VmDetails> {
   const vm = await resolveVm(db, user, ref);
-  return withContext(vm.context, async () => {
+  return withLibvirtContext(vm.context, async () => {
     const [xml, state, autostart, persistent] = await Promise.all([
       vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: 0 }),
       stateOf(vm),
@@ -143,12 +143,12 @@ export async function getVm(db: Db, user: SessionUser, ref: VmRefInput): Promise
 
 export async function powerAction(db: Db, user: SessionUser, ref: VmRefInput, action: PowerAction) {
   const vm = await resolveVm(db, user, ref);
-  await withContext(vm.context, async () => {
+  await withLibvirtContext(vm.context, async () => {
     const state = await stateOf(vm);
     assertTransition(vm.context, action, state);
     await runPowerAction(vm, action, state);
   });
-  return { context: vm.context, state: await withContext(vm.context, () => stateOf(vm)) };
+  return { context: vm.context, state: await withLibvirtContext(vm.context, () => stateOf(vm)) };
 }
 
 export interface DeleteOptions {
@@ -172,9 +172,9 @@ async function ownedVolumes(vm: ResolvedVm, details: DomainDetails) {
 export async function deleteVm(db: Db, user: SessionUser, ref: VmRefInput, options: DeleteOptions) {
   const vm = await resolveVm(db, user, ref);
   if (options.confirmName !== vm.name) {
-    throw new DomainError(`${vm.context}: type the VM's name to confirm deleting it`, "invalid");
+    throw new ServiceError(`${vm.context}: type the VM's name to confirm deleting it`, "invalid");
   }
-  return withContext(vm.context, async () => {
+  return withLibvirtContext(vm.context, async () => {
     const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
     const volumes = options.deleteStorage ? await ownedVolumes(vm, details) : [];
     if ((await stateOf(vm)) !== "shutoff") await vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 });
@@ -187,14 +187,14 @@ export async function deleteVm(db: Db, user: SessionUser, ref: VmRefInput, optio
 
 export async function setAutostart(db: Db, user: SessionUser, ref: VmRefInput, enabled: boolean) {
   const vm = await resolveVm(db, user, ref);
-  await withContext(vm.context, () => vm.conn.domainSetAutostart({ dom: vm.dom, autostart: enabled ? 1 : 0 }));
+  await withLibvirtContext(vm.context, () => vm.conn.domainSetAutostart({ dom: vm.dom, autostart: enabled ? 1 : 0 }));
   return { context: vm.context };
 }
 
 export async function renameVm(db: Db, user: SessionUser, ref: VmRefInput, newName: string) {
   const vm = await resolveVm(db, user, ref);
-  await withContext(vm.context, async () => {
-    if ((await stateOf(vm)) !== "shutoff") throw new DomainError(`${vm.context}: shut it off before renaming it`, "conflict");
+  await withLibvirtContext(vm.context, async () => {
+    if ((await stateOf(vm)) !== "shutoff") throw new ServiceError(`${vm.context}: shut it off before renaming it`, "conflict");
     await vm.conn.domainRename({ dom: vm.dom, newName, flags: 0 });
   });
   return { context: vm.context };
@@ -207,7 +207,7 @@ export async function renameVm(db: Db, user: SessionUser, ref: VmRefInput, newNa
 export async function setResources(db: Db, user: SessionUser, ref: VmRefInput, change: { vcpus: number; memoryMiB: number }) {
   const vm = await resolveVm(db, user, ref);
   const { dom, conn } = vm;
-  await withContext(vm.context, async () => {
+  await withLibvirtContext(vm.context, async () => {
     const now = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }));
     const setMaxVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM });
     const setVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG });
@@ -222,7 +222,7 @@ export async function setResources(db: Db, user: SessionUser, ref: VmRefInput, c
 
 export async function setTags(db: Db, user: SessionUser, ref: VmRefInput, tags: string[]) {
   const vm = await resolveVm(db, user, ref);
-  await withContext(vm.context, async () => {
+  await withLibvirtContext(vm.context, async () => {
     const state = await stateOf(vm);
     await writeTags(vm.hostId, vm.conn, vm.dom, tags, state !== "shutoff");
   });
@@ -231,13 +231,13 @@ export async function setTags(db: Db, user: SessionUser, ref: VmRefInput, tags: 
 
 export async function exportXml(db: Db, user: SessionUser, ref: VmRefInput): Promise<string> {
   const vm = await resolveVm(db, user, ref);
-  return withContext(vm.context, () => vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
+  return withLibvirtContext(vm.context, () => vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
 }
 
 /** Adds whichever of our two guest-agent channels the VM lacks, persistently and, when running, live. */
 export async function addAgentChannels(db: Db, user: SessionUser, ref: VmRefInput) {
   const vm = await resolveVm(db, user, ref);
-  return withContext(vm.context, async () => {
+  return withLibvirtContext(vm.context, async () => {
     const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
     const have = new Set(details.channels.map((c) => c.name));
     const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((name) => !have.has(name));

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DomainError } from "../errors";
+import { libvirtError } from "../libvirt/testing/errors";
+import { VIR_ERR_AGENT_UNRESPONSIVE } from "../libvirt";
+import { ServiceError } from "../errors";
 import { ErrorCode, RpcError } from "../../agent/protocol";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "../domains/xml";
 import { channelTransport, guestChannels, isLocalUri } from "./channels";
-import { GuestError, toDomainError } from "./errors";
+import { GuestError, toServiceError } from "./errors";
 
 test("the agent and qemu-ga channels are found by name", () => {
   const agent = { type: "unix", name: AGENT_CHANNEL, path: "/run/a.sock", state: "connected" };
@@ -24,7 +26,7 @@ test("local hosts use the channel socket, remote ones a libvirt stream", () => {
   assert.equal(channelTransport("qemu:///system", "stream", unix), "stream");
 });
 
-test("hub and agent failures become DomainErrors that name the VM", () => {
+test("hub and agent failures become ServiceErrors that name the VM", () => {
   const ctx = 'VM "web-1" on host "local"';
   const cases: [unknown, string][] = [
     [new GuestError("not_connected", "the guest agent is not connected"), "unavailable"],
@@ -32,13 +34,13 @@ test("hub and agent failures become DomainErrors that name the VM", () => {
     [new RpcError(ErrorCode.PathNotAllowed, "file_read: /etc/shadow is outside the allowed paths"), "forbidden"],
     [new RpcError(ErrorCode.NotFound, "file_stat: no such file"), "not_found"],
     [new RpcError(ErrorCode.Timeout, "exec_command: no answer within 100 ms"), "unavailable"],
-    [Object.assign(new Error("x"), { name: "LibvirtError", code: 86, libvirtMessage: "Guest agent is not responding" }), "unavailable"],
+    [libvirtError(VIR_ERR_AGENT_UNRESPONSIVE, "Guest agent is not responding"), "unavailable"],
   ];
   for (const [err, kind] of cases) {
-    const mapped = toDomainError(ctx, err);
-    assert.ok(mapped instanceof DomainError);
+    const mapped = toServiceError(ctx, err);
+    assert.ok(mapped instanceof ServiceError);
     assert.equal(mapped.kind, kind, String(err));
     assert.ok(mapped.message.startsWith(`${ctx}: `), mapped.message);
   }
-  assert.match(toDomainError(ctx, new RpcError(ErrorCode.NotFound, "file_stat: no such file")).message, /guest agent: file_stat: no such file$/);
+  assert.match(toServiceError(ctx, new RpcError(ErrorCode.NotFound, "file_stat: no such file")).message, /guest agent: file_stat: no such file$/);
 });

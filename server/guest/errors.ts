@@ -1,6 +1,5 @@
 import { ErrorCode } from "../../agent/protocol";
-import { DomainError, type DomainErrorKind } from "../errors";
-import { VIR_ERR_AGENT_UNRESPONSIVE, VIR_ERR_AGENT_UNSYNCED, VIR_ERR_NO_DOMAIN, VIR_ERR_OPERATION_INVALID } from "../libvirt";
+import { ServiceError, translateLibvirtError, type ServiceErrorKind } from "../errors";
 
 /** Why the hub could not serve a guest request, independent of any one agent answer. */
 export type GuestErrorCode =
@@ -25,14 +24,14 @@ export class GuestError extends Error {
   }
 }
 
-const GUEST_ERROR_KINDS: Record<GuestErrorCode, DomainErrorKind> = {
+const GUEST_ERROR_KINDS: Record<GuestErrorCode, ServiceErrorKind> = {
   no_channel: "conflict",
   not_connected: "unavailable",
   not_running: "conflict",
   stopped: "unavailable",
 };
 
-const RPC_ERROR_KINDS = new Map<number, DomainErrorKind>([
+const RPC_ERROR_KINDS = new Map<number, ServiceErrorKind>([
   [ErrorCode.InvalidParams, "invalid"],
   [ErrorCode.InvalidRequest, "invalid"],
   [ErrorCode.MethodNotFound, "invalid"],
@@ -50,7 +49,7 @@ const RPC_ERROR_KINDS = new Map<number, DomainErrorKind>([
 /*
  * Next.js bundles the router separately from the module graph server/main.ts loads, so the hub
  * that main.ts started and the router may hold different copies of these classes: errors are
- * recognised by their name and fields, not with instanceof.
+ * recognised by their name and fields, not with instanceof (libvirt's errors carry a brand).
  */
 function isNamed(err: unknown, name: string): err is Error & Record<string, unknown> {
   return err instanceof Error && err.name === name;
@@ -65,43 +64,19 @@ export function isAgentRpcError(err: unknown): err is Error & { code: number; da
   return isNamed(err, "RpcError") && typeof err.code === "number";
 }
 
-/** libvirt's "no such domain" (by code, so that it works across module copies and with test doubles). */
-export function isNoDomainError(err: unknown): boolean {
-  return isNamed(err, "LibvirtError") && err.code === VIR_ERR_NO_DOMAIN;
-}
-
-function libvirtKind(err: unknown): DomainErrorKind | null {
-  if (isNamed(err, "LibvirtConnectionError")) return "unavailable";
-  if (!isNamed(err, "LibvirtError") || typeof err.code !== "number") return null;
-  switch (err.code) {
-    case VIR_ERR_NO_DOMAIN:
-      return "not_found";
-    case VIR_ERR_AGENT_UNRESPONSIVE:
-    case VIR_ERR_AGENT_UNSYNCED:
-      return "unavailable";
-    case VIR_ERR_OPERATION_INVALID:
-      return "conflict";
-    default:
-      return "invalid";
-  }
-}
-
 /**
- * Turns a hub, agent or libvirt failure into a DomainError that names the VM:
+ * Turns a hub, agent or libvirt failure into a ServiceError that names the VM (libvirt's through
+ * the one table in server/errors.ts):
  * `VM "web-1" on host "local": guest agent: file_read: no such file`.
  */
-export function toDomainError(context: string, err: unknown): Error {
-  if (err instanceof DomainError || isNamed(err, "DomainError")) return err as Error;
-  if (isGuestError(err)) return new DomainError(`${context}: ${err.message}`, GUEST_ERROR_KINDS[err.code], { cause: err });
+export function toServiceError(context: string, err: unknown): Error {
+  if (err instanceof ServiceError) return err;
+  if (isGuestError(err)) return new ServiceError(`${context}: ${err.message}`, GUEST_ERROR_KINDS[err.code], { cause: err });
   if (isAgentRpcError(err)) {
-    return new DomainError(`${context}: guest agent: ${err.message}`, RPC_ERROR_KINDS.get(err.code) ?? "invalid", { cause: err });
+    return new ServiceError(`${context}: guest agent: ${err.message}`, RPC_ERROR_KINDS.get(err.code) ?? "invalid", { cause: err });
   }
-  const kind = libvirtKind(err);
-  if (kind) {
-    const detail = typeof (err as { libvirtMessage?: unknown }).libvirtMessage === "string" ? (err as { libvirtMessage: string }).libvirtMessage : (err as Error).message;
-    return new DomainError(`${context}: libvirt: ${detail}`, kind, { cause: err });
-  }
-  return err instanceof Error ? err : new Error(String(err));
+  const translated = translateLibvirtError(context, err);
+  return translated instanceof Error ? translated : new Error(String(translated));
 }
 
 export function errorText(err: unknown): string {

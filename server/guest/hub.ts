@@ -13,6 +13,7 @@ import {
   VIR_DOMAIN_EVENT_STARTED,
   VIR_DOMAIN_EVENT_STOPPED,
   VIR_DOMAIN_EVENT_UNDEFINED,
+  isNoDomain,
   uuidFromString,
   uuidToString,
   type Connection,
@@ -23,7 +24,7 @@ import {
 import { getConnection } from "../libvirt/registry";
 import { Backoff, Sleeper } from "./backoff";
 import { channelTransport, guestChannels, type ChannelMode } from "./channels";
-import { GuestError, errorText, isNoDomainError } from "./errors";
+import { GuestError, errorText } from "./errors";
 import { AgentSession, type AgentCallOptions, type AgentStatus, type SessionTuning } from "./session";
 import { isAccessError, openChannelSocket, openChannelStream } from "./transport";
 
@@ -386,7 +387,7 @@ class HostWatcher {
       current = await this.conn.domainLookupByUuid({ uuid: uuidFromString(uuid) });
       xml = await this.conn.domainGetXmlDesc({ dom: current, flags: 0 });
     } catch (err) {
-      if (isNoDomainError(err)) return this.forget(uuid);
+      if (isNoDomain(err)) return this.forget(uuid);
       throw err;
     }
     if (this.stopped) return;

@@ -1,11 +1,11 @@
 // What the guest router calls: one function per use case, on a VM the router has already resolved
-// (and checked the user's grants for) with resolveVm. Failures come out as DomainErrors that name
+// (and checked the user's grants for) with resolveVm. Failures come out as ServiceErrors that name
 // the VM.
 import type { ExecResult, MethodName, MethodParams, MethodResult, Metrics, ProcessList } from "../../agent/protocol";
 import type { Connection, protocol } from "../libvirt";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 import { agentFactsComplete, mergeFacts, type AgentFacts, type GuestFacts, type QgaFacts } from "./facts";
-import { errorText, isGuestError, toDomainError } from "./errors";
+import { errorText, isGuestError, toServiceError } from "./errors";
 import type { GuestHub, GuestStatus } from "./hub";
 import { guestHub } from "./index";
 import { interfaceAddresses, qgaGuestInfo, qgaReboot, qgaShutdown } from "./qga";
@@ -23,11 +23,11 @@ async function track(vm: GuestVm, hub: GuestHub): Promise<GuestStatus> {
   try {
     return await hub.track({ id: vm.hostId, conn: vm.conn }, vm.dom);
   } catch (err) {
-    throw toDomainError(vm.context, err);
+    throw toServiceError(vm.context, err);
   }
 }
 
-/** One call to the VM's agent, with the hub's and the agent's failures as DomainErrors. */
+/** One call to the VM's agent, with the hub's and the agent's failures as ServiceErrors. */
 export async function agentCall<M extends MethodName>(
   vm: GuestVm,
   method: M,
@@ -36,11 +36,11 @@ export async function agentCall<M extends MethodName>(
   hub: GuestHub = guestHub(),
 ): Promise<MethodResult<M>> {
   const status = await track(vm, hub);
-  if (!status.running) throw new DomainError(`${vm.context}: the VM is not running`, "conflict");
+  if (!status.running) throw new ServiceError(`${vm.context}: the VM is not running`, "conflict");
   try {
     return await hub.call(vm.hostId, status.uuid, method, params, options);
   } catch (err) {
-    throw toDomainError(vm.context, err);
+    throw toServiceError(vm.context, err);
   }
 }
 
@@ -186,7 +186,7 @@ export async function guestPower(
 ): Promise<PowerResult> {
   const via = options.via ?? "auto";
   const status = await track(vm, hub);
-  if (!status.running) throw new DomainError(`${vm.context}: the VM is not running`, "conflict");
+  if (!status.running) throw new ServiceError(`${vm.context}: the VM is not running`, "conflict");
   const agentUsable = status.agent.state === "connected" && (status.agent.info?.capabilities.includes("power") ?? false);
   if (via === "agent" || (via === "auto" && agentUsable)) {
     try {
@@ -194,7 +194,7 @@ export async function guestPower(
       return { via: "agent", method: result.method };
     } catch (err) {
       // The agent went away between the status and the call: qemu-ga may still do it.
-      if (via === "agent" || !isGuestError(err, "not_connected") || !status.qga.connected) throw toDomainError(vm.context, err);
+      if (via === "agent" || !isGuestError(err, "not_connected") || !status.qga.connected) throw toServiceError(vm.context, err);
     }
   }
   if (via === "qga" || status.qga.connected) {
@@ -203,10 +203,10 @@ export async function guestPower(
       else await qgaReboot(vm.conn, vm.dom);
       return { via: "qga", method: null };
     } catch (err) {
-      throw toDomainError(vm.context, err);
+      throw toServiceError(vm.context, err);
     }
   }
-  throw new DomainError(
+  throw new ServiceError(
     `${vm.context}: neither the KVM Manager agent nor qemu-guest-agent is connected; use the ACPI power button instead`,
     "conflict",
   );

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
-import { hostConnection, withContext } from "./connection";
+import { hostConnection } from "./connection";
+import { withLibvirtContext } from "../errors";
 import { userCoversHost } from "./scope";
 import { vmsInScope } from "../domains/lookup";
 import { formatLibvirtVersion, type Connection } from "../libvirt";
@@ -47,7 +48,7 @@ async function domainCounts(user: SessionUser, hostId: string, conn: Connection)
 
 export async function readHostInfo(db: Db, user: SessionUser, hostId: string): Promise<HostInfo> {
   const { host, conn } = hostConnection(db, hostId);
-  return withContext(`host "${host.id}" (${host.uri})`, async () => {
+  return withLibvirtContext(`host "${host.id}" (${host.uri})`, async () => {
     const [hostname, libVersion, hvType, hvVersion, node, free, counts, caps] = await Promise.all([
       conn.connectGetHostname(),
       conn.connectGetLibVersion(),

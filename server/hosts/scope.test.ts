@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 import type { SessionUser } from "../users/service";
 import { assertCoversHost } from "./scope";
 
@@ -9,7 +9,7 @@ const user = (role: SessionUser["role"], grants: SessionUser["grants"]) => ({ ro
 test("changing a host's storage and networks is refused, as forbidden, to users narrowed to some of its VMs", () => {
   assert.throws(
     () => assertCoversHost(user("operator", [{ kind: "name", value: "web-*" }]), "local"),
-    (err: unknown) => err instanceof DomainError && err.kind === "forbidden" && /^host "local": your grants cover only some of its VMs/.test(err.message),
+    (err: unknown) => err instanceof ServiceError && err.kind === "forbidden" && /^host "local": your grants cover only some of its VMs/.test(err.message),
   );
   assert.throws(() => assertCoversHost(user("viewer", [{ kind: "host", value: "other" }]), "local"), /grants cover only some of its VMs/, "a grant for another host");
 });

@@ -1,6 +1,6 @@
 import type { SessionUser } from "../users/service";
 import { coversHost } from "../auth/permissions";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 
 type Narrowable = Pick<SessionUser, "role" | "grants">;
 
@@ -16,5 +16,5 @@ export function userCoversHost(user: Narrowable, hostId: string): boolean {
  */
 export function assertCoversHost(user: Narrowable, hostId: string): void {
   if (userCoversHost(user, hostId)) return;
-  throw new DomainError(`host "${hostId}": your grants cover only some of its VMs, not its storage and networks`, "forbidden");
+  throw new ServiceError(`host "${hostId}": your grants cover only some of its VMs, not its storage and networks`, "forbidden");
 }

@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { hosts } from "../db/schema";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 
 export const LOCAL_HOST_ID = "local";
 
@@ -19,6 +19,6 @@ export function listHosts(db: Db) {
 
 export function getHost(db: Db, hostId: string) {
   const row = db.select().from(hosts).where(eq(hosts.id, hostId)).get();
-  if (!row) throw new DomainError(`host "${hostId}" does not exist`, "not_found");
+  if (!row) throw new ServiceError(`host "${hostId}" does not exist`, "not_found");
   return row;
 }

@@ -2,9 +2,9 @@ import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import { isNoNetwork, LibvirtError, uuidToString, VIR_IP_ADDR_TYPE_IPV6 } from "../libvirt";
-import { hostConnection, withContext } from "../hosts/connection";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { userCoversHost } from "../hosts/scope";
-import { DomainError } from "../errors";
 import { buildNetworkXml, ipv4Problems, parseNetworkXml, subnetsOverlap, type NetworkIp, type NetworkSpec } from "./xml";
 
 /**
@@ -34,13 +34,13 @@ export function networkContext(hostId: string, name: string): string {
 async function openNetwork(db: Db, hostId: string, name: string) {
   const { host, conn } = hostConnection(db, hostId);
   const context = networkContext(host.id, name);
-  const net = await withContext(context, () => conn.networkLookupByName({ name }));
+  const net = await withLibvirtContext(context, () => conn.networkLookupByName({ name }));
   return { conn, net, context };
 }
 
 /** openNetwork for a reader: a network is "not found" for a user whose grants do not cover its host. */
 async function openNetworkFor(db: Db, user: SessionUser, hostId: string, name: string) {
-  if (!userCoversHost(user, hostId)) throw new DomainError(`${networkContext(hostId, name)}: not found`, "not_found");
+  if (!userCoversHost(user, hostId)) throw new ServiceError(`${networkContext(hostId, name)}: not found`, "not_found");
   return openNetwork(db, hostId, name);
 }
 
@@ -67,7 +67,7 @@ async function describeNetwork(conn: Connection, hostId: string, net: protocol.N
 
 async function listAllNetworks(db: Db, hostId: string): Promise<NetworkInfo[]> {
   const { host, conn } = hostConnection(db, hostId);
-  return withContext(`networks on host "${host.id}"`, async () => {
+  return withLibvirtContext(`networks on host "${host.id}"`, async () => {
     const { nets } = await conn.connectListAllNetworks({ needResults: 1, flags: 0 });
     const infos = await Promise.all(
       nets.map((net) => describeNetwork(conn, host.id, net).catch((err: unknown) => (isNoNetwork(err) ? null : Promise.reject(err)))),
@@ -83,7 +83,7 @@ export async function listNetworks(db: Db, user: SessionUser, hostId: string): P
 
 export async function getNetwork(db: Db, user: SessionUser, hostId: string, name: string): Promise<NetworkInfo> {
   const { conn, net, context } = await openNetworkFor(db, user, hostId, name);
-  return withContext(context, () => describeNetwork(conn, hostId, net));
+  return withLibvirtContext(context, () => describeNetwork(conn, hostId, net));
 }
 
 export interface CreateNetworkOptions {
@@ -102,18 +102,18 @@ export async function createNetwork(db: Db, hostId: string, spec: NetworkSpec, o
   const context = networkContext(host.id, spec.name);
   if (spec.mode !== "bridge") {
     const problems = ipv4Problems(spec.ipv4);
-    if (problems.length) throw new DomainError(`${context}: ${problems.join("; ")}`, "invalid");
+    if (problems.length) throw new ServiceError(`${context}: ${problems.join("; ")}`, "invalid");
   }
-  const net = await withContext(context, async () => {
+  const net = await withLibvirtContext(context, async () => {
     const others = await listAllNetworks(db, host.id);
-    if (others.some((n) => n.name === spec.name)) throw new DomainError(`${context}: already exists`, "conflict");
+    if (others.some((n) => n.name === spec.name)) throw new ServiceError(`${context}: already exists`, "conflict");
     const bridgeUser = spec.bridge ? others.find((n) => n.bridge === spec.bridge && n.forwardMode !== "bridge") : undefined;
-    if (bridgeUser) throw new DomainError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
+    if (bridgeUser) throw new ServiceError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
     if (spec.mode !== "bridge") {
       for (const other of others) {
         const clash = other.ips.find((ip) => ip.family === "ipv4" && ip.prefix !== null && subnetsOverlap(spec.ipv4, { address: ip.address, prefix: ip.prefix }));
         if (clash) {
-          throw new DomainError(`${context}: ${spec.ipv4.address}/${spec.ipv4.prefix} overlaps ${clash.address}/${clash.prefix} of network "${other.name}"`, "conflict");
+          throw new ServiceError(`${context}: ${spec.ipv4.address}/${spec.ipv4.prefix} overlaps ${clash.address}/${clash.prefix} of network "${other.name}"`, "conflict");
         }
       }
     }
@@ -127,33 +127,33 @@ export async function createNetwork(db: Db, hostId: string, spec: NetworkSpec, o
       if ((await conn.networkIsActive({ net }).catch(() => 0)) === 1) await conn.networkDestroy({ net }).catch(() => undefined);
       await conn.networkUndefine({ net }).catch(() => undefined);
       const detail = err instanceof LibvirtError ? err.libvirtMessage : (err as Error).message;
-      throw new DomainError(`${context}: ${step} failed, so the network was not kept: libvirt: ${detail}`, "invalid", { cause: err });
+      throw new ServiceError(`${context}: ${step} failed, so the network was not kept: libvirt: ${detail}`, "invalid", { cause: err });
     }
     return net;
   });
-  return withContext(context, () => describeNetwork(conn, host.id, net));
+  return withLibvirtContext(context, () => describeNetwork(conn, host.id, net));
 }
 
 export async function startNetwork(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, net, context } = await openNetwork(db, hostId, name);
-  await withContext(context, () => conn.networkCreate({ net }));
+  await withLibvirtContext(context, () => conn.networkCreate({ net }));
 }
 
 /** Stops the network: its bridge and dnsmasq go away; running guests on it lose connectivity. */
 export async function stopNetwork(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, net, context } = await openNetwork(db, hostId, name);
-  await withContext(context, () => conn.networkDestroy({ net }));
+  await withLibvirtContext(context, () => conn.networkDestroy({ net }));
 }
 
 export async function setNetworkAutostart(db: Db, hostId: string, name: string, autostart: boolean): Promise<void> {
   const { conn, net, context } = await openNetwork(db, hostId, name);
-  await withContext(context, () => conn.networkSetAutostart({ net, autostart: autostart ? 1 : 0 }));
+  await withLibvirtContext(context, () => conn.networkSetAutostart({ net, autostart: autostart ? 1 : 0 }));
 }
 
 /** Stops the network if it runs and forgets it. */
 export async function deleteNetwork(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, net, context } = await openNetwork(db, hostId, name);
-  await withContext(context, async () => {
+  await withLibvirtContext(context, async () => {
     if ((await conn.networkIsActive({ net })) === 1) await conn.networkDestroy({ net });
     // A transient network is gone once stopped.
     const persistent = await conn.networkIsPersistent({ net }).catch((err: unknown) => (isNoNetwork(err) ? 0 : Promise.reject(err)));
@@ -189,7 +189,7 @@ export function toLease(lease: protocol.NetworkDhcpLease): DhcpLease {
 /** The leases libvirt's dnsmasq handed out on this network (empty when it runs no DHCP). */
 export async function listDhcpLeases(db: Db, user: SessionUser, hostId: string, name: string): Promise<DhcpLease[]> {
   const { conn, net, context } = await openNetworkFor(db, user, hostId, name);
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     const { leases } = await conn.networkGetDhcpLeases({ net, mac: null, needResults: 1, flags: 0 });
     return leases.map(toLease);
   });

@@ -13,8 +13,7 @@ import {
 } from "../libvirt";
 import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
 import { parseDomainXml } from "../domains/xml";
-import { withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
 
 /**
@@ -58,11 +57,11 @@ async function readSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
 
 export async function listSnapshots(db: Db, user: SessionUser, ref: VmRefInput): Promise<SnapshotList> {
   const vm = await resolveVm(db, user, ref);
-  return withContext(vm.context, () => readSnapshots(vm));
+  return withLibvirtContext(vm.context, () => readSnapshots(vm));
 }
 
 async function lookupSnapshot(vm: ResolvedVm, name: string): Promise<protocol.NonnullDomainSnapshot> {
-  return withContext(snapshotContext(vm, name), () => vm.conn.domainSnapshotLookupByName({ dom: vm.dom, name, flags: 0 }));
+  return withLibvirtContext(snapshotContext(vm, name), () => vm.conn.domainSnapshotLookupByName({ dom: vm.dom, name, flags: 0 }));
 }
 
 export interface CreateSnapshotSpec {
@@ -75,22 +74,22 @@ export interface CreateSnapshotSpec {
 export async function createSnapshot(db: Db, user: SessionUser, ref: VmRefInput, spec: CreateSnapshotSpec): Promise<SnapshotInfo> {
   const vm = await resolveVm(db, user, ref);
   const context = snapshotContext(vm, spec.name);
-  await withContext(context, async () => {
+  await withLibvirtContext(context, async () => {
     const { conn, dom } = vm;
     const existing = await conn.domainSnapshotLookupByName({ dom, name: spec.name, flags: 0 }).catch((err: unknown) => (isNoDomainSnapshot(err) ? null : Promise.reject(err)));
-    if (existing) throw new DomainError(`${context}: already exists`, "conflict");
+    if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const { state } = await conn.domainGetState({ dom, flags: 0 });
     const active = state === virDomainState.RUNNING || state === virDomainState.PAUSED || state === virDomainState.BLOCKED;
-    if (spec.memory && !active) throw new DomainError(`${context}: the VM is not running, so there is no memory state to save`, "invalid");
+    if (spec.memory && !active) throw new ServiceError(`${context}: the VM is not running, so there is no memory state to save`, "invalid");
     const external = active && !spec.memory;
     const details = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: active ? 0 : VIR_DOMAIN_XML_INACTIVE }));
     const writable = details.disks.filter((d) => d.device === "disk" && !d.readonly);
-    if (writable.length === 0) throw new DomainError(`${context}: the VM has no writable disk to snapshot`, "invalid");
+    if (writable.length === 0) throw new ServiceError(`${context}: the VM has no writable disk to snapshot`, "invalid");
     if (!external) {
       const notQcow2 = writable.filter((d) => d.format !== "qcow2");
       if (notQcow2.length) {
         const list = notQcow2.map((d) => `${d.target} (${d.format ?? "unknown format"})`).join(", ");
-        throw new DomainError(`${context}: internal snapshots need qcow2 disks, and ${list} is not`, "invalid");
+        throw new ServiceError(`${context}: internal snapshots need qcow2 disks, and ${list} is not`, "invalid");
       }
     }
     const xml = buildSnapshotXml({
@@ -100,8 +99,8 @@ export async function createSnapshot(db: Db, user: SessionUser, ref: VmRefInput,
     });
     await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: external ? VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC : 0 });
   });
-  const created = (await withContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
-  if (!created) throw new DomainError(`${context}: created, but libvirt no longer lists it`, "conflict");
+  const created = (await withLibvirtContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
+  if (!created) throw new ServiceError(`${context}: created, but libvirt no longer lists it`, "conflict");
   return created;
 }
 
@@ -115,7 +114,7 @@ export async function revertSnapshot(db: Db, user: SessionUser, ref: VmRefInput,
   const vm = await resolveVm(db, user, ref);
   const snap = await lookupSnapshot(vm, name);
   const flags = options.state === "running" ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : options.state === "paused" ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0;
-  return withContext(snapshotContext(vm, name), async () => {
+  return withLibvirtContext(snapshotContext(vm, name), async () => {
     await vm.conn.domainRevertToSnapshot({ snap, flags });
     const { state } = await vm.conn.domainGetState({ dom: vm.dom, flags: 0 });
     const stateName = Object.entries(virDomainState).find(([, v]) => v === state)?.[0].toLowerCase() ?? "unknown";
@@ -132,7 +131,7 @@ export interface DeleteSnapshotOptions {
 export async function deleteSnapshot(db: Db, user: SessionUser, ref: VmRefInput, name: string, options: DeleteSnapshotOptions = {}): Promise<{ deleted: string[] }> {
   const vm = await resolveVm(db, user, ref);
   const snap = await lookupSnapshot(vm, name);
-  return withContext(snapshotContext(vm, name), async () => {
+  return withLibvirtContext(snapshotContext(vm, name), async () => {
     const before = await readSnapshots(vm);
     await vm.conn.domainSnapshotDelete({ snap, flags: options.children ? VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN : 0 });
     return { deleted: options.children ? subtree(before.snapshots, name) : [name] };

@@ -1,8 +1,7 @@
 import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
-import { withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE } from "../libvirt";
 import { resolveVolume, volumeContext } from "./volumes";
 import { notFound, storageView, volumeVisible } from "./scope";
@@ -57,21 +56,21 @@ function flagsFor(live: boolean, persistent: boolean): number {
 export async function attachDisk(db: Db, user: SessionUser, ref: VmRefInput, spec: AttachDiskSpec): Promise<DiskChange> {
   const vm = await resolveVm(db, user, ref);
   // A user narrowed to some VMs may attach only volumes they can see: those already on their VMs.
-  const view = await withContext(vm.context, () => storageView(vm.conn, user, vm.hostId));
+  const view = await withLibvirtContext(vm.context, () => storageView(vm.conn, user, vm.hostId));
   if (!volumeVisible(view, spec.pool, spec.volume)) throw notFound(volumeContext(vm.hostId, spec.pool, spec.volume));
   const volume = await resolveVolume(db, vm.hostId, spec.pool, spec.volume);
-  return withContext(vm.context, async () => {
+  return withLibvirtContext(vm.context, async () => {
     const xml = await vmXml(vm);
     const documents = [xml.live, xml.config].filter((x): x is string => x !== null);
     if (documents.some((doc) => diskSourcePaths(doc).includes(volume.path))) {
-      throw new DomainError(`${vm.context}: volume "${spec.volume}" of pool "${spec.pool}" is already attached`, "conflict");
+      throw new ServiceError(`${vm.context}: volume "${spec.volume}" of pool "${spec.pool}" is already attached`, "conflict");
     }
     const used = documents.flatMap(diskTargets);
     const target = spec.target ?? nextFreeTarget(spec.bus, used);
-    if (!target) throw new DomainError(`${vm.context}: no free ${spec.bus} disk name left`, "conflict");
-    if (used.includes(target)) throw new DomainError(`${vm.context}: disk ${target} is taken`, "conflict");
+    if (!target) throw new ServiceError(`${vm.context}: no free ${spec.bus} disk name left`, "conflict");
+    if (used.includes(target)) throw new ServiceError(`${vm.context}: disk ${target} is taken`, "conflict");
     if (spec.target && !target.startsWith(spec.bus === "virtio" ? "vd" : "sd")) {
-      throw new DomainError(`${vm.context}: a ${spec.bus} disk is named ${spec.bus === "virtio" ? "vdX" : "sdX"}, not ${target}`, "invalid");
+      throw new ServiceError(`${vm.context}: a ${spec.bus} disk is named ${spec.bus === "virtio" ? "vdX" : "sdX"}, not ${target}`, "invalid");
     }
     const device = buildDiskDeviceXml({ path: volume.path, type: volume.diskType, format: volume.format, target, bus: spec.bus, readonly: spec.readonly });
     await vm.conn.domainAttachDeviceFlags({ dom: vm.dom, xml: device, flags: flagsFor(xml.active, xml.persistent) });
@@ -89,12 +88,12 @@ export interface DetachResult extends DiskChange {
 
 export async function detachDisk(db: Db, user: SessionUser, ref: VmRefInput, target: string): Promise<DetachResult> {
   const vm = await resolveVm(db, user, ref);
-  return withContext(vm.context, async () => {
+  return withLibvirtContext(vm.context, async () => {
     const xml = await vmXml(vm);
     const liveDisk = xml.live ? findDisk(xml.live, target) : null;
     const configDisk = xml.config ? findDisk(xml.config, target) : null;
     const disk = liveDisk ?? configDisk;
-    if (!disk) throw new DomainError(`${vm.context}: has no disk ${target}`, "not_found");
+    if (!disk) throw new ServiceError(`${vm.context}: has no disk ${target}`, "not_found");
     const live = liveDisk !== null;
     const persistent = configDisk !== null;
     await vm.conn.domainDetachDeviceFlags({ dom: vm.dom, xml: disk.xml, flags: flagsFor(live, persistent) });

@@ -2,8 +2,8 @@ import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import { isNoStoragePool, LibvirtError, uuidToString, virStoragePoolState, VIR_STORAGE_POOL_BUILD_NEW, VIR_STORAGE_POOL_DELETE_NORMAL } from "../libvirt";
-import { hostConnection, withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { buildPoolXml, parsePoolXml, type PoolSpec, type PoolXmlInfo } from "./xml";
 import { notFound, poolVisible, storageView } from "./scope";
 
@@ -48,11 +48,11 @@ export function poolContext(hostId: string, name: string): string {
   return `pool "${name}" on host "${hostId}"`;
 }
 
-/** A host's connection and one of its pools, looked up by name; an unknown name is a not_found DomainError naming it. */
+/** A host's connection and one of its pools, looked up by name; an unknown name is a not_found ServiceError naming it. */
 export async function openPool(db: Db, hostId: string, name: string): Promise<{ conn: Connection; pool: protocol.NonnullStoragePool; context: string }> {
   const { host, conn } = hostConnection(db, hostId);
   const context = poolContext(host.id, name);
-  const pool = await withContext(context, () => conn.storagePoolLookupByName({ name }));
+  const pool = await withLibvirtContext(context, () => conn.storagePoolLookupByName({ name }));
   return { conn, pool, context };
 }
 
@@ -89,7 +89,7 @@ function attachedView({ hostId, name, uuid, type, state, active, persistent, aut
 /** Every pool of the host, or for a user narrowed to some VMs the pools holding their volumes. */
 export async function listPools(db: Db, user: SessionUser, hostId: string): Promise<PoolInfo[]> {
   const { host, conn } = hostConnection(db, hostId);
-  return withContext(`storage pools on host "${host.id}"`, async () => {
+  return withLibvirtContext(`storage pools on host "${host.id}"`, async () => {
     const view = await storageView(conn, user, host.id);
     const { pools } = await conn.connectListAllStoragePools({ needResults: 1, flags: 0 });
     const infos = await Promise.all(
@@ -108,7 +108,7 @@ export async function listPools(db: Db, user: SessionUser, hostId: string): Prom
 export async function getPool(db: Db, user: SessionUser, hostId: string, name: string): Promise<PoolInfo> {
   const { host, conn } = hostConnection(db, hostId);
   const context = poolContext(host.id, name);
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     const view = await storageView(conn, user, host.id);
     if (!poolVisible(view, name)) throw notFound(context);
     const pool = await conn.storagePoolLookupByName({ name });
@@ -131,9 +131,9 @@ export interface DefinePoolOptions {
 export async function definePool(db: Db, hostId: string, spec: PoolSpec, options: DefinePoolOptions = {}): Promise<HostPoolInfo> {
   const { host, conn } = hostConnection(db, hostId);
   const context = poolContext(host.id, spec.name);
-  const pool = await withContext(context, async () => {
+  const pool = await withLibvirtContext(context, async () => {
     const existing = await conn.storagePoolLookupByName({ name: spec.name }).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)));
-    if (existing) throw new DomainError(`${context}: already exists`, "conflict");
+    if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const pool = await conn.storagePoolDefineXml({ xml: buildPoolXml(spec), flags: 0 });
     let step = "build";
     try {
@@ -146,39 +146,39 @@ export async function definePool(db: Db, hostId: string, spec: PoolSpec, options
       if ((await conn.storagePoolIsActive({ pool }).catch(() => 0)) === 1) await conn.storagePoolDestroy({ pool }).catch(() => undefined);
       await conn.storagePoolUndefine({ pool }).catch(() => undefined);
       const detail = err instanceof LibvirtError ? err.libvirtMessage : (err as Error).message;
-      throw new DomainError(`${context}: ${step} failed, so the pool was not kept: libvirt: ${detail}`, "invalid", { cause: err });
+      throw new ServiceError(`${context}: ${step} failed, so the pool was not kept: libvirt: ${detail}`, "invalid", { cause: err });
     }
     return pool;
   });
-  return withContext(context, () => describePool(conn, host.id, pool));
+  return withLibvirtContext(context, () => describePool(conn, host.id, pool));
 }
 
 /** Creates the pool's backing on the host: a dir pool's directory (mode 0711), an LVM volume group on its devices. */
 export async function buildPool(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, pool, context } = await openPool(db, hostId, name);
-  await withContext(context, () => conn.storagePoolBuild({ pool, flags: VIR_STORAGE_POOL_BUILD_NEW }));
+  await withLibvirtContext(context, () => conn.storagePoolBuild({ pool, flags: VIR_STORAGE_POOL_BUILD_NEW }));
 }
 
 export async function startPool(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, pool, context } = await openPool(db, hostId, name);
-  await withContext(context, () => conn.storagePoolCreate({ pool, flags: 0 }));
+  await withLibvirtContext(context, () => conn.storagePoolCreate({ pool, flags: 0 }));
 }
 
 /** Deactivates the pool (unmounts a netfs pool); its volumes stay on disk. */
 export async function stopPool(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, pool, context } = await openPool(db, hostId, name);
-  await withContext(context, () => conn.storagePoolDestroy({ pool }));
+  await withLibvirtContext(context, () => conn.storagePoolDestroy({ pool }));
 }
 
 /** Re-reads the pool's volumes and sizes from the host (files copied in by hand appear). */
 export async function refreshPool(db: Db, hostId: string, name: string): Promise<void> {
   const { conn, pool, context } = await openPool(db, hostId, name);
-  await withContext(context, () => conn.storagePoolRefresh({ pool, flags: 0 }));
+  await withLibvirtContext(context, () => conn.storagePoolRefresh({ pool, flags: 0 }));
 }
 
 export async function setPoolAutostart(db: Db, hostId: string, name: string, autostart: boolean): Promise<void> {
   const { conn, pool, context } = await openPool(db, hostId, name);
-  await withContext(context, () => conn.storagePoolSetAutostart({ pool, autostart: autostart ? 1 : 0 }));
+  await withLibvirtContext(context, () => conn.storagePoolSetAutostart({ pool, autostart: autostart ? 1 : 0 }));
 }
 
 export interface DeletePoolOptions {
@@ -192,7 +192,7 @@ export interface DeletePoolOptions {
 /** Stops the pool if it runs, optionally deletes its backing, then forgets it. */
 export async function deletePool(db: Db, hostId: string, name: string, options: DeletePoolOptions = {}): Promise<void> {
   const { conn, pool, context } = await openPool(db, hostId, name);
-  await withContext(context, async () => {
+  await withLibvirtContext(context, async () => {
     if ((await conn.storagePoolIsActive({ pool })) === 1) await conn.storagePoolDestroy({ pool });
     if (options.deleteData) await conn.storagePoolDelete({ pool, flags: VIR_STORAGE_POOL_DELETE_NORMAL });
     // A transient pool is gone once stopped.

@@ -3,7 +3,7 @@ import { isNoDomain, isNoStorageVol, VIR_DOMAIN_XML_INACTIVE } from "../libvirt"
 import type { SessionUser } from "../users/service";
 import { userCoversHost } from "../hosts/scope";
 import { vmsInScope } from "../domains/lookup";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 import { diskPoolVolumes, diskSourcePaths } from "./xml";
 
 /**
@@ -50,6 +50,6 @@ export function volumeVisible(view: StorageView, pool: string, volume: string): 
   return view.whole || (view.volumes.get(pool)?.has(volume) ?? false);
 }
 
-export function notFound(context: string): DomainError {
-  return new DomainError(`${context}: not found`, "not_found");
+export function notFound(context: string): ServiceError {
+  return new ServiceError(`${context}: not found`, "not_found");
 }

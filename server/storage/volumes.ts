@@ -12,8 +12,8 @@ import {
   VIR_STORAGE_VOL_GET_PHYSICAL,
   VIR_STORAGE_VOL_RESIZE_SHRINK,
 } from "../libvirt";
-import { hostConnection, withContext } from "../hosts/connection";
-import { DomainError } from "../errors";
+import { hostConnection } from "../hosts/connection";
+import { withLibvirtContext, ServiceError } from "../errors";
 import { openPool, poolContext } from "./pools";
 import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat } from "./xml";
 import { notFound, poolVisible, storageView, volumeVisible } from "./scope";
@@ -41,7 +41,7 @@ export function volumeContext(hostId: string, pool: string, name: string): strin
 async function openVolume(db: Db, hostId: string, poolName: string, name: string) {
   const { conn, pool } = await openPool(db, hostId, poolName);
   const context = volumeContext(hostId, poolName, name);
-  const vol = await withContext(context, () => conn.storageVolLookupByName({ pool, name }));
+  const vol = await withLibvirtContext(context, () => conn.storageVolLookupByName({ pool, name }));
   return { conn, pool, vol, context };
 }
 
@@ -54,7 +54,7 @@ async function describeVolume(conn: Connection, hostId: string, vol: protocol.No
 export async function listVolumes(db: Db, user: SessionUser, hostId: string, poolName: string): Promise<VolumeInfo[]> {
   const { host, conn } = hostConnection(db, hostId);
   const context = poolContext(host.id, poolName);
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     const view = await storageView(conn, user, host.id);
     if (!poolVisible(view, poolName)) throw notFound(context);
     const pool = await conn.storagePoolLookupByName({ name: poolName });
@@ -71,7 +71,7 @@ export async function listVolumes(db: Db, user: SessionUser, hostId: string, poo
 /** One volume; for a user narrowed to some VMs only one attached to their VMs, else "not found". */
 export async function getVolume(db: Db, user: SessionUser, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
   const { host, conn } = hostConnection(db, hostId);
-  if (!volumeVisible(await withContext(`host "${host.id}"`, () => storageView(conn, user, host.id)), poolName, name)) {
+  if (!volumeVisible(await withLibvirtContext(`host "${host.id}"`, () => storageView(conn, user, host.id)), poolName, name)) {
     throw notFound(volumeContext(host.id, poolName, name));
   }
   return readVolume(db, host.id, poolName, name);
@@ -79,7 +79,7 @@ export async function getVolume(db: Db, user: SessionUser, hostId: string, poolN
 
 async function readVolume(db: Db, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
   const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
-  return withContext(context, () => describeVolume(conn, hostId, vol));
+  return withLibvirtContext(context, () => describeVolume(conn, hostId, vol));
 }
 
 export interface CreateVolumeSpec {
@@ -96,9 +96,9 @@ export interface CreateVolumeSpec {
 export async function createVolume(db: Db, hostId: string, poolName: string, spec: CreateVolumeSpec): Promise<VolumeInfo> {
   const { conn, pool } = await openPool(db, hostId, poolName);
   const context = volumeContext(hostId, poolName, spec.name);
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     const existing = await conn.storageVolLookupByName({ pool, name: spec.name }).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)));
-    if (existing) throw new DomainError(`${context}: already exists`, "conflict");
+    if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const poolType = parsePoolXml(await conn.storagePoolGetXmlDesc({ pool, flags: 0 })).type;
     const xml = buildVolumeXml({ name: spec.name, capacityBytes: spec.capacityBytes, format: poolType === "logical" ? undefined : spec.format });
     const vol = await conn.storageVolCreateXml({ pool, xml, flags: 0 });
@@ -108,7 +108,7 @@ export async function createVolume(db: Db, hostId: string, poolName: string, spe
 
 export async function deleteVolume(db: Db, hostId: string, poolName: string, name: string): Promise<void> {
   const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
-  await withContext(context, () => conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL }));
+  await withLibvirtContext(context, () => conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL }));
 }
 
 export interface ResizeOptions {
@@ -133,15 +133,15 @@ async function runningUserOf(conn: Connection, path: string): Promise<{ dom: pro
  */
 export async function resizeVolume(db: Db, hostId: string, poolName: string, name: string, capacityBytes: number, options: ResizeOptions = {}): Promise<VolumeInfo> {
   const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     const current = await describeVolume(conn, hostId, vol);
     const shrink = capacityBytes < current.capacityBytes;
     if (shrink && !options.allowShrink) {
-      throw new DomainError(`${context}: shrinking from ${current.capacityBytes} to ${capacityBytes} bytes would lose data; ask for it explicitly`, "invalid");
+      throw new ServiceError(`${context}: shrinking from ${current.capacityBytes} to ${capacityBytes} bytes would lose data; ask for it explicitly`, "invalid");
     }
     if (capacityBytes === current.capacityBytes) return current;
     const user = current.path ? await runningUserOf(conn, current.path) : null;
-    if (user && shrink) throw new DomainError(`${context}: running VM "${user.dom.name}" uses it as ${user.target}; shrink it only while the VM is stopped`, "conflict");
+    if (user && shrink) throw new ServiceError(`${context}: running VM "${user.dom.name}" uses it as ${user.target}; shrink it only while the VM is stopped`, "conflict");
     if (user) {
       await conn.domainBlockResize({ dom: user.dom, disk: user.target, size: BigInt(capacityBytes), flags: VIR_DOMAIN_BLOCK_RESIZE_BYTES });
     } else {
@@ -166,9 +166,9 @@ export interface ResolvedVolume {
  */
 export async function resolveVolume(db: Db, hostId: string, poolName: string, name: string): Promise<ResolvedVolume> {
   const info = await readVolume(db, hostId, poolName, name);
-  if (!info.path) throw new DomainError(`${volumeContext(hostId, poolName, name)}: libvirt reports no path for it`, "invalid");
+  if (!info.path) throw new ServiceError(`${volumeContext(hostId, poolName, name)}: libvirt reports no path for it`, "invalid");
   if (info.type !== "file" && info.type !== "block") {
-    throw new DomainError(`${volumeContext(hostId, poolName, name)}: a ${info.type} volume cannot be a disk here`, "invalid");
+    throw new ServiceError(`${volumeContext(hostId, poolName, name)}: a ${info.type} volume cannot be a disk here`, "invalid");
   }
   return { path: info.path, diskType: info.type, format: info.format && info.format !== "none" ? info.format : "raw", capacityBytes: info.capacityBytes };
 }
@@ -197,7 +197,7 @@ class ProgressMeter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.limit !== null && this.bytes > this.limit) {
-      cb(new DomainError(`${this.what}: more than the ${this.limit} bytes that fit`, "invalid"));
+      cb(new ServiceError(`${this.what}: more than the ${this.limit} bytes that fit`, "invalid"));
       return;
     }
     if (this.onProgress && this.bytes - this.reported >= PROGRESS_EVERY) this.report();
@@ -233,12 +233,12 @@ export interface UploadOptions {
 export async function uploadVolume(db: Db, hostId: string, poolName: string, name: string, source: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
   const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
   const offset = options.offset ?? 0;
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     const { capacityBytes } = await describeVolume(conn, hostId, vol);
     const room = capacityBytes - offset;
-    if (offset < 0 || room < 0) throw new DomainError(`${context}: offset ${offset} is past its end (${capacityBytes} bytes)`, "invalid");
+    if (offset < 0 || room < 0) throw new ServiceError(`${context}: offset ${offset} is past its end (${capacityBytes} bytes)`, "invalid");
     if (options.length !== undefined && options.length > room) {
-      throw new DomainError(`${context}: ${options.length} bytes do not fit at offset ${offset} (capacity ${capacityBytes} bytes)`, "invalid");
+      throw new ServiceError(`${context}: ${options.length} bytes do not fit at offset ${offset} (capacity ${capacityBytes} bytes)`, "invalid");
     }
     const meter = new ProgressMeter(options.length ?? null, options.onProgress, options.length ?? room, `${context}: upload`);
     const upload = await conn.storageVolUpload({ vol, offset: BigInt(offset), length: BigInt(options.length ?? 0), flags: 0 });
@@ -267,11 +267,11 @@ export interface VolumeDownload {
 export async function downloadVolume(db: Db, hostId: string, poolName: string, name: string, options: DownloadOptions = {}): Promise<VolumeDownload> {
   const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
   const offset = options.offset ?? 0;
-  return withContext(context, async () => {
+  return withLibvirtContext(context, async () => {
     // With GET_PHYSICAL, libvirt puts the file's own size where the allocation would be.
     const { allocation: physical } = await conn.storageVolGetInfoFlags({ vol, flags: VIR_STORAGE_VOL_GET_PHYSICAL });
     const size = Number(physical);
-    if (offset < 0 || offset > size) throw new DomainError(`${context}: offset ${offset} is past its end (${size} bytes)`, "invalid");
+    if (offset < 0 || offset > size) throw new ServiceError(`${context}: offset ${offset} is past its end (${size} bytes)`, "invalid");
     const totalBytes = options.length !== undefined ? Math.min(options.length, size - offset) : size - offset;
     const download = await conn.storageVolDownload({ vol, offset: BigInt(offset), length: BigInt(options.length ?? 0), flags: 0 });
     const meter = new ProgressMeter(totalBytes, options.onProgress, null, `${context}: download`);

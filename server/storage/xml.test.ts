@@ -195,5 +195,5 @@ test("injection: hostile names and paths stay text in every document we build", 
 });
 
 test("malformed XML from libvirt is a typed invalid error, not a crash deeper in", () => {
-  assert.throws(() => parseVolumeXml("<volume><name>x</volume>"), { name: "DomainError" });
+  assert.throws(() => parseVolumeXml("<volume><name>x</volume>"), { name: "ServiceError" });
 });

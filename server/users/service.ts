@@ -3,10 +3,10 @@ import type { Db } from "../db/client";
 import { grants, users, type GrantKind, type Role } from "../db/schema";
 import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
 import type { Grant } from "../auth/permissions";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 import { revokeUserSessions, sessionIsLive } from "../auth/sessions";
 
-export class UserError extends DomainError {
+export class UserError extends ServiceError {
   override name = "UserError";
 }
 

@@ -1,5 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 
 /**
  * One XML codec for everything we exchange with libvirt. Attributes are `@_name`, text is `#text`.
@@ -46,7 +46,7 @@ export type XmlNode = Record<string, unknown>;
 export function parseXml(xml: string, what: string): XmlNode {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    throw new DomainError(`${what}: malformed XML at line ${valid.err.line}: ${valid.err.msg}`, "invalid");
+    throw new ServiceError(`${what}: malformed XML at line ${valid.err.line}: ${valid.err.msg}`, "invalid");
   }
   return parser.parse(xml) as XmlNode;
 }

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 
 /**
  * XML namespaces resolved as an XML processor (libxml2, so libvirt) resolves them: every element
@@ -59,7 +59,7 @@ const parser = new XMLParser({
 const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
 function fail(what: string, problem: string): never {
-  throw new DomainError(`${what}: ${problem}`, "invalid");
+  throw new ServiceError(`${what}: ${problem}`, "invalid");
 }
 
 function codePoint(what: string, ref: string, n: number): string {

@@ -1,5 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
-import { DomainError } from "../errors";
+import { ServiceError } from "../errors";
 
 /**
  * An order-preserving XML tree for editing documents libvirt gave us (clone, edit): every element,
@@ -23,7 +23,7 @@ const builder = new XMLBuilder({ ...OPTIONS, format: true, suppressEmptyNode: tr
 
 export function parseOrdered(xml: string, what: string): OrderedNode[] {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new DomainError(`${what}: malformed XML at line ${valid.err.line}: ${valid.err.msg}`, "invalid");
+  if (valid !== true) throw new ServiceError(`${what}: malformed XML at line ${valid.err.line}: ${valid.err.msg}`, "invalid");
   return parser.parse(xml) as OrderedNode[];
 }
 

@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { builtAgent } from "../../../agent/test/harness";
 import type { DomainEvent, DomainEventListener, protocol } from "../../libvirt";
-import { uuidFromString } from "../../libvirt";
+import { uuidFromString, VIR_ERR_NO_DOMAIN } from "../../libvirt";
+import { libvirtError } from "../../libvirt/testing/errors";
 import type { HubConnection } from "../hub";
 
 /**
@@ -189,7 +190,7 @@ export class FakeLibvirt {
 
   async domainLookupByUuid({ uuid }: { uuid: Buffer }): Promise<protocol.NonnullDomain> {
     const found = [...this.domains.values()].find((d) => d.dom.uuid.equals(uuid));
-    if (!found) throw Object.assign(new Error("Domain not found"), { name: "LibvirtError", code: 42 });
+    if (!found) throw libvirtError(VIR_ERR_NO_DOMAIN, "Domain not found", "domainLookupByUuid");
     return found.dom;
   }
 
