@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fetches libvirt's RPC protocol definitions (.x files) and the public C
+# Fetches libvirt's RPC protocol definitions (.x files), the public C
 # headers that define their constants (and the API's enums: domain states,
-# flags, error codes) for the installed libvirt version into a cache dir and
-# prints that dir. They feed server/libvirt/codegen and are never committed.
+# flags, error codes) and the public API's sources (whose doc comments say
+# which flag enum each call takes) for the installed libvirt version into a
+# cache dir and prints that dir. They feed server/libvirt/codegen and are
+# never committed.
 #
 # apt runs with a private sources list, lists dir and cache so the system's
 # apt configuration and state stay untouched.
@@ -24,6 +26,12 @@ headers=(
   libvirt-nodedev.h libvirt-nwfilter.h libvirt-secret.h libvirt-storage.h
   libvirt-stream.h libvirt-qemu.h virterror.h
 )
+# Keep in step with API_SOURCE_FILES in server/libvirt/codegen/generate.ts.
+api_sources=(
+  libvirt.c libvirt-host.c libvirt-domain.c libvirt-domain-checkpoint.c
+  libvirt-domain-snapshot.c libvirt-interface.c libvirt-network.c libvirt-nodedev.c
+  libvirt-nwfilter.c libvirt-secret.c libvirt-storage.c libvirt-stream.c libvirt-qemu.c
+)
 
 have_all() {
   local f
@@ -32,6 +40,9 @@ have_all() {
   done
   for f in "${headers[@]}"; do
     [[ -s "$dest/include/$f" ]] || return 1
+  done
+  for f in "${api_sources[@]}"; do
+    [[ -s "$dest/src/$f" ]] || return 1
   done
 }
 
@@ -98,12 +109,15 @@ dpkg-source --no-check -x "$dsc" "$work/src/tree" >&2
 
 staging="$dest.tmp.$$"
 rm -rf "$staging"
-mkdir -p "$staging/include"
+mkdir -p "$staging/include" "$staging/src"
 for f in "${wanted[@]}"; do
   cp "$work/src/tree/$f" "$staging/"
 done
 for f in "${headers[@]}"; do
   cp "$work/src/tree/include/libvirt/$f" "$staging/include/"
+done
+for f in "${api_sources[@]}"; do
+  cp "$work/src/tree/src/$f" "$staging/src/"
 done
 rm -rf "$dest"
 mv "$staging" "$dest"

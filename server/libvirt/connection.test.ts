@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { Connection } from './connection';
 import { LibvirtConnectionError } from './errors';
-import type { DomainEvent } from './generated/events';
+import type { DomainEvent, NetworkEvent, StoragePoolEvent } from './generated/events';
 import * as p from './generated/protocol';
 import type { Packet } from './packet';
 import { startFakeLibvirtd, type FakeLibvirtd } from './testing/fake-libvirtd';
@@ -85,6 +85,89 @@ test('routes events to subscribers of their kind and drops events of unknown cal
   sendLifecycle(7, 2);
   await waitFor('the event', () => seen.length > 0, 5000);
   assert.deepEqual(seen, [{ kind: 'lifecycle', callbackID: 7, dom, event: 2, detail: 1 }]);
+  await conn.close();
+});
+
+test('network and storage pool events reach only their own subscribers, and unsubscribing deregisters them', async () => {
+  const registered: string[] = [];
+  const calls = serve({
+    [p.REMOTE_PROC_AUTH_LIST]: authList([p.REMOTE_AUTH_NONE]),
+    [p.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY]: () => (w) => p.encodeConnectDomainEventCallbackRegisterAnyRet(w, { callbackID: 1 }),
+    [p.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY]: (pk) => {
+      registered.push(`network ${p.decodeConnectNetworkEventRegisterAnyArgs(new XdrReader(pk.body)).eventID}`);
+      return (w) => p.encodeConnectNetworkEventRegisterAnyRet(w, { callbackID: 2 });
+    },
+    [p.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY]: (pk) => {
+      const { eventID } = p.decodeConnectStoragePoolEventRegisterAnyArgs(new XdrReader(pk.body));
+      registered.push(`pool ${eventID}`);
+      return (w) => p.encodeConnectStoragePoolEventRegisterAnyRet(w, { callbackID: 10 + eventID });
+    },
+  });
+  const conn = await Connection.open(uri(), { keepaliveIntervalMs: 0 });
+  const domains: DomainEvent[] = [];
+  const networks: NetworkEvent[] = [];
+  const pools: StoragePoolEvent[] = [];
+  await conn.subscribeDomainEvents((ev) => domains.push(ev), ['lifecycle']);
+  const stopNetworks = await conn.subscribeNetworkEvents((ev) => networks.push(ev));
+  const stopPools = await conn.subscribeStoragePoolEvents((ev) => pools.push(ev));
+  assert.deepEqual(registered.sort(), ['network 0', 'pool 0', 'pool 1']);
+
+  const message = (procedure: number, body: (w: XdrWriter) => void) =>
+    server.send({ program: p.REMOTE_PROGRAM, version: 1, procedure, type: p.VIR_NET_MESSAGE, serial: 0, status: 0 }, body);
+  const net = { name: 'kvmm-net', uuid: Buffer.alloc(16, 1) };
+  const pool = { name: 'kvmm-pool', uuid: Buffer.alloc(16, 2) };
+  // callbackID 1 is the domain registration's: a network event claiming it is not ours.
+  message(p.REMOTE_PROC_NETWORK_EVENT_LIFECYCLE, (w) => p.encodeNetworkEventLifecycleMsg(w, { callbackID: 1, net, event: 0, detail: 0 }));
+  message(p.REMOTE_PROC_NETWORK_EVENT_LIFECYCLE, (w) => p.encodeNetworkEventLifecycleMsg(w, { callbackID: 2, net, event: 2, detail: 0 }));
+  message(p.REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE, (w) => p.encodeStoragePoolEventLifecycleMsg(w, { callbackID: 10, pool, event: 3, detail: 0 }));
+  message(p.REMOTE_PROC_STORAGE_POOL_EVENT_REFRESH, (w) => p.encodeStoragePoolEventRefreshMsg(w, { callbackID: 11, pool }));
+  await waitFor('the pool refresh event', () => pools.length === 2, 5000);
+  assert.deepEqual(networks, [{ kind: 'lifecycle', callbackID: 2, net, event: 2, detail: 0 }]);
+  assert.deepEqual(pools, [
+    { kind: 'lifecycle', callbackID: 10, pool, event: 3, detail: 0 },
+    { kind: 'refresh', callbackID: 11, pool },
+  ]);
+  assert.deepEqual(domains, []);
+
+  await stopNetworks();
+  await stopPools();
+  const deregistrations = calls.filter(
+    (proc) => proc === p.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY || proc === p.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
+  );
+  assert.deepEqual(deregistrations.sort((a, b) => a - b), [
+    p.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
+    p.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
+    p.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
+  ]);
+  assert.ok(!calls.includes(p.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY), 'the domain subscription is still wanted');
+  await conn.close();
+});
+
+test('network and storage pool callbacks are registered again after a reconnection', async () => {
+  const registered = { network: 0, pool: 0 };
+  serve({
+    [p.REMOTE_PROC_AUTH_LIST]: authList([p.REMOTE_AUTH_NONE]),
+    [p.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY]: () => (w) => p.encodeConnectNetworkEventRegisterAnyRet(w, { callbackID: 100 + ++registered.network }),
+    [p.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY]: () => (w) => p.encodeConnectStoragePoolEventRegisterAnyRet(w, { callbackID: 200 + ++registered.pool }),
+  });
+  const conn = await Connection.open(uri(), { keepaliveIntervalMs: 0, reconnectDelayMs: { min: 10, max: 10 } });
+  const networks: NetworkEvent[] = [];
+  await conn.subscribeNetworkEvents((ev) => networks.push(ev));
+  await conn.subscribeStoragePoolEvents(() => {}, ['lifecycle']);
+  assert.deepEqual(registered, { network: 1, pool: 1 });
+
+  server.hangUp();
+  await waitFor('both callbacks registered on the new session', () => registered.network === 2 && registered.pool === 2 && conn.state === 'open', 5000);
+  const net = { name: 'kvmm-net', uuid: Buffer.alloc(16, 1) };
+  for (const callbackID of [101, 102]) {
+    server.send(
+      { program: p.REMOTE_PROGRAM, version: 1, procedure: p.REMOTE_PROC_NETWORK_EVENT_LIFECYCLE, type: p.VIR_NET_MESSAGE, serial: 0, status: 0 },
+      (w) => p.encodeNetworkEventLifecycleMsg(w, { callbackID, net, event: 3, detail: 0 }),
+    );
+  }
+  await waitFor('the event on the new registration', () => networks.length > 0, 5000);
+  // 101 was the first session's callback, gone with it.
+  assert.deepEqual(networks.map((ev) => ev.callbackID), [102]);
   await conn.close();
 });
 

@@ -1,6 +1,6 @@
 // A long-lived connection to one libvirtd: every libvirt procedure as a
 // method (from generated/procedures.ts), automatic reconnection, keepalive
-// and domain events that survive reconnection.
+// and events (domains, networks, storage pools) that survive reconnection.
 //
 // Reconnection: when the transport drops, calls in flight fail with
 // LibvirtConnectionError('disconnected') (they may or may not have run, so
@@ -10,10 +10,24 @@
 // LibvirtConnectionError('unavailable') without having been sent.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { ALL_DOMAIN_EVENT_KINDS, DomainEventIterator, type DomainEventListener } from './domain-events';
 import { LibvirtConnectionError } from './errors';
+import {
+  ALL_DOMAIN_EVENT_KINDS,
+  ALL_NETWORK_EVENT_KINDS,
+  ALL_STORAGE_POOL_EVENT_KINDS,
+  DOMAIN_EVENTS,
+  EVENT_FAMILIES,
+  NETWORK_EVENTS,
+  STORAGE_POOL_EVENTS,
+  type DomainEventListener,
+  type EventFamily,
+  type LibvirtEvent,
+  type NetworkEventListener,
+  type StoragePoolEventListener,
+} from './event-families';
+import { EventIterator } from './event-iterator';
 import { VIR_CONNECT_RO } from './generated/constants';
-import { DOMAIN_EVENT_DECODERS, DOMAIN_EVENT_IDS, type DomainEvent, type DomainEventKind } from './generated/events';
+import type { DomainEvent, DomainEventKind, NetworkEvent, NetworkEventKind, StoragePoolEvent, StoragePoolEventKind } from './generated/events';
 import { LibvirtProcedures, type ProcedureCall } from './generated/procedures';
 import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_PROGRAM } from './generated/protocol';
 import type { Packet } from './packet';
@@ -49,9 +63,24 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
 const FEATURE_PROGRAM_KEEPALIVE = 10;
 const CLOSE_GRACE_MS = 1000;
 
+type EventKind = LibvirtEvent['kind'];
+
 interface Subscription {
-  kinds: ReadonlySet<DomainEventKind>;
-  listener: DomainEventListener;
+  family: EventFamily<LibvirtEvent>;
+  kinds: ReadonlySet<EventKind>;
+  listener: (event: LibvirtEvent) => void;
+}
+
+/** What libvirtd registers one callback for: one event kind of one family (network lifecycle…). */
+interface EventRegistration {
+  /** `network:lifecycle` */
+  key: string;
+  family: EventFamily<LibvirtEvent>;
+  kind: EventKind;
+}
+
+function registrationOf(family: EventFamily<LibvirtEvent>, kind: EventKind): EventRegistration {
+  return { key: `${family.name}:${kind}`, family, kind };
 }
 
 /** The procedures bound to one session, for the handshake and event registration. */
@@ -73,9 +102,9 @@ class SessionProcedures extends LibvirtProcedures<LibvirtStream> {
 class Session {
   readonly rpc: RpcClient;
   readonly api: SessionProcedures;
-  /** callbackID of each event kind registered on this session. */
-  readonly callbacks = new Map<DomainEventKind, number>();
-  readonly registering = new Map<DomainEventKind, Promise<void>>();
+  /** callbackID of each event registration (by key) made on this session. */
+  readonly callbacks = new Map<string, number>();
+  readonly registering = new Map<string, Promise<void>>();
 
   constructor(
     transport: Duplex,
@@ -102,7 +131,8 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private wakeBackoff: (() => void) | null = null;
   private lastError: Error | null = null;
   private readonly subscriptions = new Set<Subscription>();
-  private readonly kindRefs = new Map<DomainEventKind, number>();
+  /** The event registrations some subscription wants, with how many do. */
+  private readonly registrations = new Map<string, { registration: EventRegistration; refs: number }>();
 
   /** Creates the connection without opening it; the first call (or open()) does. */
   constructor(uri: string, options: ConnectionOptions = {}) {
@@ -159,30 +189,36 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
    * across reconnections. Resolves once libvirtd has the callbacks registered.
    * Returns the function that unsubscribes.
    */
-  async subscribeDomainEvents(
-    listener: DomainEventListener,
-    kinds: readonly DomainEventKind[] = ALL_DOMAIN_EVENT_KINDS,
+  subscribeDomainEvents(listener: DomainEventListener, kinds: readonly DomainEventKind[] = ALL_DOMAIN_EVENT_KINDS): Promise<() => Promise<void>> {
+    return this.subscribe(DOMAIN_EVENTS, listener, kinds, 'subscribeDomainEvents');
+  }
+
+  /** As subscribeDomainEvents, for network events (`lifecycle`: defined, undefined, started, stopped). */
+  subscribeNetworkEvents(listener: NetworkEventListener, kinds: readonly NetworkEventKind[] = ALL_NETWORK_EVENT_KINDS): Promise<() => Promise<void>> {
+    return this.subscribe(NETWORK_EVENTS, listener, kinds, 'subscribeNetworkEvents');
+  }
+
+  /** As subscribeDomainEvents, for storage pool events (`lifecycle`, and `refresh` after a pool's volumes were rescanned). */
+  subscribeStoragePoolEvents(
+    listener: StoragePoolEventListener,
+    kinds: readonly StoragePoolEventKind[] = ALL_STORAGE_POOL_EVENT_KINDS,
   ): Promise<() => Promise<void>> {
-    const subscription: Subscription = { kinds: new Set(kinds), listener };
-    this.subscriptions.add(subscription);
-    for (const kind of subscription.kinds) this.kindRefs.set(kind, (this.kindRefs.get(kind) ?? 0) + 1);
-    const unsubscribe = () => this.unsubscribe(subscription);
-    try {
-      const session = await this.whenOpen('subscribeDomainEvents');
-      await Promise.all([...subscription.kinds].map((kind) => this.register(session, kind)));
-    } catch (err) {
-      await unsubscribe();
-      throw err;
-    }
-    return unsubscribe;
+    return this.subscribe(STORAGE_POOL_EVENTS, listener, kinds, 'subscribeStoragePoolEvents');
   }
 
   /** Domain events as an async iterator; `break` out of the loop (or call return()) to unsubscribe. */
-  async domainEvents(kinds?: readonly DomainEventKind[]): Promise<AsyncIterableIterator<DomainEvent>> {
-    let unsubscribe: () => Promise<void> = async () => {};
-    const iterator = new DomainEventIterator(() => unsubscribe());
-    unsubscribe = await this.subscribeDomainEvents(iterator.push, kinds);
-    return iterator;
+  domainEvents(kinds: readonly DomainEventKind[] = ALL_DOMAIN_EVENT_KINDS): Promise<AsyncIterableIterator<DomainEvent>> {
+    return this.iterate(DOMAIN_EVENTS, kinds, 'domainEvents');
+  }
+
+  /** Network events as an async iterator, as domainEvents. */
+  networkEvents(kinds: readonly NetworkEventKind[] = ALL_NETWORK_EVENT_KINDS): Promise<AsyncIterableIterator<NetworkEvent>> {
+    return this.iterate(NETWORK_EVENTS, kinds, 'networkEvents');
+  }
+
+  /** Storage pool events as an async iterator, as domainEvents. */
+  storagePoolEvents(kinds: readonly StoragePoolEventKind[] = ALL_STORAGE_POOL_EVENT_KINDS): Promise<AsyncIterableIterator<StoragePoolEvent>> {
+    return this.iterate(STORAGE_POOL_EVENTS, kinds, 'storagePoolEvents');
   }
 
   /** Closes the connection for good: pending and waiting calls fail with kind 'closed'. */
@@ -298,7 +334,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     );
     try {
       await this.handshake(session);
-      await Promise.all([...this.kindRefs.keys()].map((kind) => this.register(session, kind)));
+      await Promise.all([...this.registrations.values()].map(({ registration }) => this.register(session, registration)));
     } catch (err) {
       session.rpc.close();
       // Losing the transport before the handshake completed is a failure to connect (ssh refused, wrong socket…).
@@ -357,66 +393,100 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
 
   // ---- events ----
 
-  private register(session: Session, kind: DomainEventKind): Promise<void> {
-    if (session.callbacks.has(kind)) return Promise.resolve();
-    let pending = session.registering.get(kind);
+  private async subscribe<E extends LibvirtEvent>(
+    family: EventFamily<E>,
+    listener: (event: E) => void,
+    kinds: readonly E['kind'][],
+    what: string,
+  ): Promise<() => Promise<void>> {
+    // onMessage hands a listener only events its own family decoded, so widening its parameter is safe.
+    const subscription: Subscription = { family, kinds: new Set(kinds), listener: listener as (event: LibvirtEvent) => void };
+    this.subscriptions.add(subscription);
+    const wanted = [...subscription.kinds].map((kind) => this.retain(registrationOf(family, kind)));
+    const unsubscribe = () => this.unsubscribe(subscription);
+    try {
+      const session = await this.whenOpen(what);
+      await Promise.all(wanted.map((registration) => this.register(session, registration)));
+    } catch (err) {
+      await unsubscribe();
+      throw err;
+    }
+    return unsubscribe;
+  }
+
+  private async iterate<E extends LibvirtEvent>(family: EventFamily<E>, kinds: readonly E['kind'][], what: string): Promise<AsyncIterableIterator<E>> {
+    let unsubscribe: () => Promise<void> = async () => {};
+    const iterator = new EventIterator<E>(() => unsubscribe());
+    unsubscribe = await this.subscribe(family, iterator.push, kinds, what);
+    return iterator;
+  }
+
+  private retain(registration: EventRegistration): EventRegistration {
+    const entry = this.registrations.get(registration.key);
+    if (entry) entry.refs++;
+    else this.registrations.set(registration.key, { registration, refs: 1 });
+    return registration;
+  }
+
+  private register(session: Session, { key, family, kind }: EventRegistration): Promise<void> {
+    if (session.callbacks.has(key)) return Promise.resolve();
+    let pending = session.registering.get(key);
     if (!pending) {
-      pending = session.api
-        .connectDomainEventCallbackRegisterAny({ eventID: DOMAIN_EVENT_IDS[kind], dom: null })
+      pending = family
+        .register(session.api, family.eventID(kind))
         .then((callbackID) => {
-          session.callbacks.set(kind, callbackID);
+          session.callbacks.set(key, callbackID);
         })
-        .finally(() => session.registering.delete(kind));
-      session.registering.set(kind, pending);
+        .finally(() => session.registering.delete(key));
+      session.registering.set(key, pending);
     }
     return pending;
   }
 
   private async unsubscribe(subscription: Subscription): Promise<void> {
     if (!this.subscriptions.delete(subscription)) return;
-    const unused: DomainEventKind[] = [];
+    const unused: EventRegistration[] = [];
     for (const kind of subscription.kinds) {
-      const refs = (this.kindRefs.get(kind) ?? 1) - 1;
-      if (refs > 0) {
-        this.kindRefs.set(kind, refs);
-        continue;
-      }
-      this.kindRefs.delete(kind);
-      unused.push(kind);
+      const entry = this.registrations.get(registrationOf(subscription.family, kind).key);
+      if (!entry || --entry.refs > 0) continue;
+      this.registrations.delete(entry.registration.key);
+      unused.push(entry.registration);
     }
     const session = this.session;
     if (!session) return;
     await Promise.all(
-      unused.map(async (kind) => {
-        await session.registering.get(kind)?.catch(() => {});
-        const callbackID = session.callbacks.get(kind);
-        if (callbackID === undefined || this.kindRefs.has(kind)) return;
-        session.callbacks.delete(kind);
+      unused.map(async ({ key, family }) => {
+        await session.registering.get(key)?.catch(() => {});
+        const callbackID = session.callbacks.get(key);
+        if (callbackID === undefined || this.registrations.has(key)) return;
+        session.callbacks.delete(key);
         // A failure means the session is gone, and the callback with it.
-        await session.api.connectDomainEventCallbackDeregisterAny({ callbackID }).catch(() => {});
+        await family.deregister(session.api, callbackID).catch(() => {});
       }),
     );
   }
 
   private onMessage(session: Session, packet: Packet): void {
     if (packet.header.program !== REMOTE_PROGRAM) return;
-    const decode = DOMAIN_EVENT_DECODERS.get(packet.header.procedure);
-    if (!decode) return; // events of other kinds (network, storage…) are not subscribed
-    let event: DomainEvent;
+    const { procedure } = packet.header;
+    const family = EVENT_FAMILIES.find((f) => f.decoder(procedure));
+    const decode = family?.decoder(procedure);
+    if (!family || !decode) return; // events of other objects (node devices, secrets) are never registered
+    let event: LibvirtEvent;
     try {
       event = decode(new XdrReader(packet.body));
     } catch (err) {
-      console.error(`libvirt ${this.uri}: undecodable domain event ${packet.header.procedure}:`, err);
+      console.error(`libvirt ${this.uri}: undecodable ${family.name} event ${procedure}:`, err);
       return;
     }
     // Events for a callback we no longer hold (deregistered, or from an old registration) are dropped.
-    if (session.callbacks.get(event.kind) !== event.callbackID) return;
-    for (const { kinds, listener } of this.subscriptions) {
-      if (!kinds.has(event.kind)) continue;
+    if (session.callbacks.get(registrationOf(family, event.kind).key) !== event.callbackID) return;
+    for (const { family: wanted, kinds, listener } of this.subscriptions) {
+      if (wanted !== family || !kinds.has(event.kind)) continue;
       try {
         listener(event);
       } catch (err) {
-        console.error(`libvirt ${this.uri}: domain event listener failed on ${event.kind}:`, err);
+        console.error(`libvirt ${this.uri}: ${family.name} event listener failed on ${event.kind}:`, err);
       }
     }
   }

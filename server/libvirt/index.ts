@@ -29,7 +29,28 @@ export {
 export { uuidFromString, uuidToString } from './uuid';
 export { formatLibvirtVersion } from './version';
 export { parseLibvirtUri, type LibvirtUri } from './uri';
-export { ALL_DOMAIN_EVENT_KINDS, type DomainEventListener } from './domain-events';
-export { DOMAIN_EVENT_IDS, type DomainEvent, type DomainEventKind, type DomainEventPayloads } from './generated/events';
+export {
+  ALL_DOMAIN_EVENT_KINDS,
+  ALL_NETWORK_EVENT_KINDS,
+  ALL_STORAGE_POOL_EVENT_KINDS,
+  type DomainEventListener,
+  type NetworkEventListener,
+  type StoragePoolEventListener,
+} from './event-families';
+export {
+  DOMAIN_EVENT_IDS,
+  NETWORK_EVENT_IDS,
+  STORAGE_POOL_EVENT_IDS,
+  type DomainEvent,
+  type DomainEventKind,
+  type DomainEventPayloads,
+  type NetworkEvent,
+  type NetworkEventKind,
+  type NetworkEventPayloads,
+  type StoragePoolEvent,
+  type StoragePoolEventKind,
+  type StoragePoolEventPayloads,
+} from './generated/events';
+export { flagsOf, type Flags } from './flags';
 export * from './generated/constants';
 export type * as protocol from './generated/protocol';

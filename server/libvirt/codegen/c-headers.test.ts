@@ -42,6 +42,9 @@ test('reads enums (implicit values, shifts, aliases) and object-like defines', (
       ],
     ],
   );
+  // A member defined as another constant says so: flag-types.ts reads it to tell which enums restate which.
+  assert.equal(h.enums[1]!.members.find((m) => m.name === 'VIR_ALIAS')?.alias, 'VIR_DOMAIN_RUNNING');
+  assert.equal(h.enums[1]!.members[0]!.alias, undefined);
   assert.equal(h.integers.get('VIR_UUID_BUFLEN'), 16n);
   assert.equal(h.integers.get('VIR_SECURITY_LABEL_BUFLEN'), 4097n);
   assert.equal(h.strings.get('VIR_DOMAIN_SCHEDULER_CPU_SHARES'), 'cpu_shares');

@@ -6,7 +6,8 @@
 
 export interface CEnum {
   name: string;
-  members: { name: string; value: bigint }[];
+  /** `alias` when the member is defined as another constant (VIR_DOMAIN_MEM_CONFIG = VIR_DOMAIN_AFFECT_CONFIG). */
+  members: { name: string; value: bigint; alias?: string }[];
 }
 
 export interface CHeaderConstants {
@@ -63,7 +64,8 @@ function addEnum(result: CHeaderConstants, name: string, body: string, file: str
     if (!m) throw new Error(`${file}: cannot read enum ${name} member '${entry}'`);
     const value = m[2] === undefined ? next : evaluate(m[2], result.integers);
     if (value === undefined) throw new Error(`${file}: cannot evaluate ${m[1]} = ${m[2]} in enum ${name}`);
-    members.push({ name: m[1]!, value });
+    const alias = m[2] !== undefined && /^[A-Za-z_]\w*$/.test(m[2].trim()) ? m[2].trim() : undefined;
+    members.push({ name: m[1]!, value, ...(alias && { alias }) });
     result.integers.set(m[1]!, value);
     result.order.push(m[1]!);
     next = value + 1n;

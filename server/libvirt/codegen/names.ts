@@ -59,3 +59,8 @@ export function enumKeys(members: string[]): string[] {
   const valid = keys.every((k) => /^[A-Za-z_]\w*$/.test(k)) && new Set(keys).size === keys.length;
   return valid ? keys : members;
 }
+
+/** The TypeScript type of a C flag enum's values: `virDomainXMLFlags` → `VirDomainXMLFlags`. */
+export function flagTypeName(cEnum: string): string {
+  return capitalize(cEnum);
+}
