@@ -14,6 +14,7 @@ import { admit } from "./http/front-door";
 import { listen } from "./http/listener";
 import { localNames } from "./http/tls";
 import { signedOutRefusals } from "./audit/signed-out";
+import { keepTagsFresh } from "./domains/tags";
 
 /**
  * The one process of the manager: it serves Next.js, and (as later parts land) the console
@@ -24,6 +25,7 @@ async function main() {
   const dev = process.env.NODE_ENV !== "production";
   const { tls } = await bootstrap();
   // Events flow from start-up on, so caches and open browsers hear about changes made outside the manager.
+  keepTagsFresh();
   for (const host of listHosts(db())) {
     watchHost(host.id, getConnection(host.id, host.uri)).catch((err: unknown) => console.warn(`host "${host.id}": events not available yet:`, err));
   }

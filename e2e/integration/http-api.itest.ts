@@ -44,7 +44,7 @@ test("a signed-out caller gets 401 and a cross-site POST is refused", async () =
   assert.equal(foreign.status, 403);
 });
 
-test("the event stream delivers libvirt lifecycle events to a signed-in browser", async () => {
+test("the event stream delivers libvirt lifecycle events of VMs and networks to a signed-in browser", async () => {
   const client = new HttpClient(server);
   assert.equal((await client.signIn("admin", server.adminPassword)).status, 200);
   const abort = new AbortController();
@@ -63,6 +63,7 @@ test("the event stream delivers libvirt lifecycle events to a signed-in browser"
   await waitFor(() => received.includes(": connected"), { timeoutMs: 10_000, what: "the stream to open" });
   const name = `kvmm-test-sse-${process.pid}`;
   const xmlFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kvmm-sse-")), "d.xml");
+  const netFile = path.join(path.dirname(xmlFile), "n.xml");
   fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`);
   try {
     await virsh(["define", xmlFile]);
@@ -74,7 +75,18 @@ test("the event stream delivers libvirt lifecycle events to a signed-in browser"
     await virsh(["undefine", name]);
     await waitFor(() => received.includes(`"name":"${name}","event":"undefined"`), { timeoutMs: 20_000, what: "the 'undefined' event" });
     assert.match(received, /event: domain.lifecycle/);
+
+    // Host-wide resources are live too: a network defined outside the manager reaches the admin's stream.
+    fs.writeFileSync(netFile, `<network><name>${name}</name><bridge name="kvmmsse${process.pid % 10000}"/></network>`);
+    await virsh(["net-define", netFile]);
+    await waitFor(() => received.includes(`event: network.lifecycle\ndata: {"type":"network.lifecycle","hostId":"local","name":"${name}"`), {
+      timeoutMs: 20_000,
+      what: "a network.lifecycle event on the stream",
+      describe: () => received,
+    });
+    await virsh(["net-undefine", name]);
   } finally {
+    await virsh(["net-undefine", name]).catch(() => undefined);
     await virsh(["undefine", name]).catch(() => undefined);
     abort.abort();
     await pump;

@@ -6,6 +6,7 @@ import { TRPCError } from "@trpc/server";
 import { createCallerFactory } from "../../server/api/trpc";
 import { networksRouter } from "../../server/api/routers/networks";
 import { ensureLocalHost } from "../../server/hosts/service";
+import { resolveHost } from "../../server/hosts/connection";
 import { closeAllConnections } from "../../server/libvirt/registry";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
 import { deleteNetwork } from "../../server/networks/service";
@@ -64,7 +65,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const name of [NAT, ISOLATED, `${NAT}-clash`]) await deleteNetwork(db, "local", name).catch(() => undefined);
+  for (const name of [NAT, ISOLATED, `${NAT}-clash`]) await deleteNetwork(resolveHost(db, "local"), name).catch(() => undefined);
   await closeAllConnections();
   cleanupDb();
 });

@@ -6,6 +6,8 @@ import { TRPCError } from "@trpc/server";
 import { createCallerFactory } from "../../server/api/trpc";
 import { snapshotsRouter } from "../../server/api/routers/snapshots";
 import { ensureLocalHost } from "../../server/hosts/service";
+import { resolveHost } from "../../server/hosts/connection";
+import { resolveVm } from "../../server/domains/lookup";
 import { closeAllConnections, getConnection } from "../../server/libvirt/registry";
 import { uuidFromString } from "../../server/libvirt";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
@@ -38,6 +40,8 @@ const caller = createCallerFactory(snapshotsRouter);
 let db: Db;
 let cleanupDb: () => void;
 let adminUser: SessionUser;
+/** A VM as the services take it, resolved as the admin (what vmProcedure does for the API). */
+const asAdmin = (vm: { hostId: string; uuid: string }) => resolveVm(resolveHost(db, vm.hostId), adminUser, vm.uuid);
 let admin: ReturnType<typeof caller>;
 let operator: ReturnType<typeof caller>;
 let viewer: ReturnType<typeof caller>;
@@ -77,10 +81,10 @@ before(async () => {
   admin = caller({ db, user: adminUser, clientIp: "192.0.2.10" });
   operator = caller({ db, user: await addUser(db, "otto", "operator"), clientIp: "192.0.2.12" });
   viewer = caller({ db, user: await addUser(db, "vic", "viewer"), clientIp: "192.0.2.11" });
-  await definePool(db, "local", { type: "dir", name: POOL, path: POOL_DIR }, { build: true, start: true });
-  for (const name of ["stopped.qcow2", "running.qcow2"]) await createVolume(db, "local", POOL, { name, format: "qcow2", capacityBytes: 16 * MiB });
-  await createVolume(db, "local", POOL, { name: "plain.raw", format: "raw", capacityBytes: MiB });
-  stoppedUuid = await defineStoppedVm(await resolveVolumePath(db, "local", POOL, "stopped.qcow2"));
+  await definePool(resolveHost(db, "local"), { type: "dir", name: POOL, path: POOL_DIR }, { build: true, start: true });
+  for (const name of ["stopped.qcow2", "running.qcow2"]) await createVolume(resolveHost(db, "local"), POOL, { name, format: "qcow2", capacityBytes: 16 * MiB });
+  await createVolume(resolveHost(db, "local"), POOL, { name: "plain.raw", format: "raw", capacityBytes: MiB });
+  stoppedUuid = await defineStoppedVm(await resolveVolumePath(resolveHost(db, "local"), POOL, "stopped.qcow2"));
 });
 
 after(async () => {
@@ -90,7 +94,7 @@ after(async () => {
     await virsh(["undefine", "--snapshots-metadata", name]).catch(() => undefined);
   }
   await guest?.destroy().catch(() => undefined);
-  await deletePool(db, "local", POOL).catch(() => undefined);
+  await deletePool(resolveHost(db, "local"), POOL).catch(() => undefined);
   await rm(POOL_DIR, { recursive: true, force: true });
   await closeAllConnections();
   cleanupDb();
@@ -121,7 +125,7 @@ test("disk-only snapshots of a stopped VM form a tree that can be reverted and p
   const s2 = await admin.create({ ...vm, name: "s2" });
   assert.equal(s2.parent, "s1");
   // The snapshots really are inside the qcow2 file, not only in libvirt's metadata.
-  const path = await resolveVolumePath(db, "local", POOL, "stopped.qcow2");
+  const path = await resolveVolumePath(resolveHost(db, "local"), POOL, "stopped.qcow2");
   const { stdout } = await run("qemu-img", ["snapshot", "-l", "-U", path]);
   assert.match(stdout, /\ss1\s/);
   assert.match(stdout, /\ss2\s/);
@@ -156,15 +160,15 @@ test("snapshot errors: memory of a stopped VM, a raw disk, a taken name, unknown
   const vm = { hostId: "local", uuid: stoppedUuid };
   const memory = await trpcError(admin.create({ ...vm, name: "mem", memory: true }));
   assert.equal(memory.code, "BAD_REQUEST");
-  assert.match(memory.message, new RegExp(`^snapshot "mem" of VM "${STOPPED_VM}" on host "local": the VM is not running`));
+  assert.match(memory.message, new RegExp(`^VM "${STOPPED_VM}" on host "local": snapshot "mem": the VM is not running`));
 
-  const raw = await attachDisk(db, adminUser, vm, { pool: POOL, volume: "plain.raw", bus: "virtio" });
+  const raw = await attachDisk(await asAdmin(vm), adminUser, { pool: POOL, volume: "plain.raw", bus: "virtio" });
   try {
     const refused = await trpcError(admin.create({ ...vm, name: "with-raw" }));
     assert.equal(refused.code, "BAD_REQUEST");
     assert.match(refused.message, new RegExp(`internal snapshots need qcow2 disks, and ${raw.target} \\(raw\\) is not`));
   } finally {
-    await detachDisk(db, adminUser, vm, raw.target);
+    await detachDisk(await asAdmin(vm), raw.target);
   }
 
   await admin.create({ ...vm, name: "taken" });
@@ -174,7 +178,7 @@ test("snapshot errors: memory of a stopped VM, a raw disk, a taken name, unknown
 
   const missing = await trpcError(admin.revert({ ...vm, snapshot: "kvmm-test-no-such-snap" }));
   assert.equal(missing.code, "NOT_FOUND");
-  assert.match(missing.message, new RegExp(`^snapshot "kvmm-test-no-such-snap" of VM "${STOPPED_VM}" on host "local": libvirt: .*kvmm-test-no-such-snap`));
+  assert.match(missing.message, new RegExp(`^VM "${STOPPED_VM}" on host "local": snapshot "kvmm-test-no-such-snap": libvirt: .*kvmm-test-no-such-snap`));
   const noVm = await trpcError(admin.list({ hostId: "local", uuid: "00000000-0000-4000-8000-00000000f00d" }));
   assert.equal(noVm.code, "NOT_FOUND");
   assert.match(noVm.message, /VM 00000000-0000-4000-8000-00000000f00d on host "local"/);
@@ -204,13 +208,13 @@ test("a running guest's disk+memory snapshot: after the guest is killed, reverti
   const vm = { hostId: "local", uuid: guest.uuid };
 
   // Internal memory snapshots need a qcow2 disk to hold the memory: hot-plug one.
-  disk = await attachDisk(db, adminUser, vm, { pool: POOL, volume: "running.qcow2", bus: "virtio" });
+  disk = await attachDisk(await asAdmin(vm), adminUser, { pool: POOL, volume: "running.qcow2", bus: "virtio" });
   assert.equal(disk.live, true);
   assert.equal(disk.persistent, true);
   // A disk in use grows through the VM, so QEMU sees the new size at once; shrinking it is refused.
-  await resizeVolume(db, "local", POOL, "running.qcow2", 32 * MiB);
+  await resizeVolume(resolveHost(db, "local"), POOL, "running.qcow2", 32 * MiB);
   assert.match(await virsh(["domblkinfo", guest.name, disk.target]), /Capacity:\s+33554432/);
-  await assert.rejects(resizeVolume(db, "local", POOL, "running.qcow2", 8 * MiB, { allowShrink: true }), (err: unknown) =>
+  await assert.rejects(resizeVolume(resolveHost(db, "local"), POOL, "running.qcow2", 8 * MiB, { allowShrink: true }), (err: unknown) =>
     err instanceof ServiceError && err.kind === "conflict" && err.message.includes(`running VM "${guest!.name}" uses it as ${disk!.target}`),
   );
 
@@ -261,12 +265,12 @@ test("a running guest's disk-only snapshot is an external overlay: deletable, no
   assert.match(await virsh(["domblklist", guest.name]), /vda\s+\S+\/running\.ext-1/);
   const revertExternal = await trpcError(admin.revert({ ...vm, snapshot: "ext-1" }));
   assert.equal(revertExternal.code, "BAD_REQUEST");
-  assert.match(revertExternal.message, /^snapshot "ext-1" of VM .*: libvirt: .*external snapshot/);
+  assert.match(revertExternal.message, /^VM .*: snapshot "ext-1": libvirt: .*external snapshot/);
   assert.deepEqual(await admin.delete({ ...vm, snapshot: "ext-1" }), { deleted: ["ext-1"] });
   assert.match(await virsh(["domblklist", guest.name]), new RegExp(`vda\\s+${path}`), "the overlay was committed back");
 
   // Hot-unplug: the guest releases the disk (ACPI), and the saved definition loses it too.
-  const detached = await detachDisk(db, adminUser, vm, target);
+  const detached = await detachDisk(await asAdmin(vm), target);
   assert.equal(detached.live, true);
   assert.equal(detached.persistent, true);
   if (detached.pending) {

@@ -8,6 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { createCallerFactory } from "../../server/api/trpc";
 import { storageRouter } from "../../server/api/routers/storage";
 import { ensureLocalHost } from "../../server/hosts/service";
+import { resolveHost } from "../../server/hosts/connection";
 import { closeAllConnections } from "../../server/libvirt/registry";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
 import { ServiceError } from "../../server/errors";
@@ -48,7 +49,7 @@ before(async () => {
 
 after(async () => {
   await virsh(["undefine", VM]).catch(() => undefined);
-  for (const name of [POOL, `${POOL}-nodir`]) await deletePool(db, "local", name).catch(() => undefined);
+  for (const name of [POOL, `${POOL}-nodir`]) await deletePool(resolveHost(db, "local"), name).catch(() => undefined);
   await rm(POOL_DIR, { recursive: true, force: true });
   await closeAllConnections();
   cleanupDb();
@@ -132,39 +133,39 @@ test("4 MiB of random data uploaded into a raw volume land in its file and downl
   const upProgress: number[] = [];
   // Several chunks of odd sizes, as a browser or file stream would deliver them.
   const chunks = [data.subarray(0, 100_000), data.subarray(100_000, 3 * MiB + 7), data.subarray(3 * MiB + 7)];
-  const { bytes } = await uploadVolume(db, "local", POOL, "blob.raw", Readable.from(chunks), { length: data.length, onProgress: (n) => upProgress.push(n) });
+  const { bytes } = await uploadVolume(resolveHost(db, "local"), POOL, "blob.raw", Readable.from(chunks), { length: data.length, onProgress: (n) => upProgress.push(n) });
   assert.equal(bytes, data.length);
   assert.equal(upProgress.at(-1), data.length, "the last progress report is the whole length");
   assert.deepEqual(upProgress, [...upProgress].sort((a, b) => a - b), "progress only grows");
   assert.ok(upProgress.length >= 2, `progress reported as it went: ${upProgress.join(",")}`);
 
-  const path = await resolveVolumePath(db, "local", POOL, "blob.raw");
+  const path = await resolveVolumePath(resolveHost(db, "local"), POOL, "blob.raw");
   assert.equal(path, `${POOL_DIR}/blob.raw`);
   assert.ok((await readFile(path)).equals(data), "the volume's file holds exactly the uploaded bytes");
 
   const downProgress: Array<[number, number | null]> = [];
-  const { stream, totalBytes } = await downloadVolume(db, "local", POOL, "blob.raw", { onProgress: (n, total) => downProgress.push([n, total]) });
+  const { stream, totalBytes } = await downloadVolume(resolveHost(db, "local"), POOL, "blob.raw", { onProgress: (n, total) => downProgress.push([n, total]) });
   assert.equal(totalBytes, data.length);
   const parts: Buffer[] = [];
   for await (const chunk of stream) parts.push(chunk as Buffer);
   assert.ok(Buffer.concat(parts).equals(data), "downloaded bytes equal the uploaded ones");
   assert.deepEqual(downProgress.at(-1), [data.length, data.length]);
 
-  const part = await downloadVolume(db, "local", POOL, "blob.raw", { offset: MiB, length: 10 });
+  const part = await downloadVolume(resolveHost(db, "local"), POOL, "blob.raw", { offset: MiB, length: 10 });
   const slice: Buffer[] = [];
   for await (const chunk of part.stream) slice.push(chunk as Buffer);
   assert.ok(Buffer.concat(slice).equals(data.subarray(MiB, MiB + 10)));
 });
 
 test("an upload larger than the volume is refused, before or while streaming", async () => {
-  const declared = uploadVolume(db, "local", POOL, "blob.raw", Readable.from([Buffer.alloc(16)]), { length: 4 * MiB + 1 });
+  const declared = uploadVolume(resolveHost(db, "local"), POOL, "blob.raw", Readable.from([Buffer.alloc(16)]), { length: 4 * MiB + 1 });
   await assert.rejects(declared, (err: unknown) => err instanceof ServiceError && err.kind === "invalid" && /do not fit/.test(err.message));
-  const undeclared = uploadVolume(db, "local", POOL, "blob.raw", Readable.from([Buffer.alloc(3 * MiB), Buffer.alloc(MiB + 1)]), { offset: 0 });
+  const undeclared = uploadVolume(resolveHost(db, "local"), POOL, "blob.raw", Readable.from([Buffer.alloc(3 * MiB), Buffer.alloc(MiB + 1)]), { offset: 0 });
   await assert.rejects(undeclared, (err: unknown) => err instanceof ServiceError && /more than the 4194304 bytes that fit/.test(err.message));
 });
 
 test("a volume attaches to a stopped VM's definition and detaches again", async () => {
-  const path = await resolveVolumePath(db, "local", POOL, "disk.qcow2");
+  const path = await resolveVolumePath(resolveHost(db, "local"), POOL, "disk.qcow2");
   const xml = buildDomainXml({
     name: VM,
     domainType: "qemu",

@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { TRPCError } from "@trpc/server";
-import { appRouter, createCaller } from "./root";
+import { allProcedures, callByPath } from "./testing/procedures";
 import { PERMISSIONS, roleHas } from "../auth/permissions";
 import { auditLog } from "../db/schema";
 import { addUser, tempDatabase } from "../testing/test-db";
@@ -16,21 +16,8 @@ import type { SessionUser } from "../users/service";
 // Self-service on the caller's own account: its password and its own sessions.
 const VIEWER_MAY_MUTATE = ["auth.changePassword", "auth.endSession", "auth.signOutEverywhere"];
 
-interface ProcedureInfo {
-  path: string;
-  type: "query" | "mutation" | "subscription";
-  permission: string | undefined;
-}
-
-function allProcedures(): ProcedureInfo[] {
-  const record = appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureInfo["type"]; meta?: { permission?: string } } }>;
-  return Object.entries(record).map(([path, proc]) => ({ path, type: proc._def.type, permission: proc._def.meta?.permission }));
-}
-
-async function call(user: SessionUser | null, path: string) {
-  const caller = createCaller({ db, user, clientIp: "192.0.2.1" }) as unknown as Record<string, unknown>;
-  const fn = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
-  return (fn as (input: unknown) => Promise<unknown>)({});
+function call(user: SessionUser | null, path: string) {
+  return callByPath({ db, user, clientIp: "192.0.2.1" }, path, {});
 }
 
 async function refusal(user: SessionUser | null, path: string): Promise<string | null> {

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { GRANT_KINDS, ROLES } from "../db/schema";
 import { MIN_PASSWORD_LENGTH } from "../auth/password";
+import { nameSchema } from "../identifiers";
 
-export const usernameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit");
+export const usernameSchema = nameSchema;
 
 export const passwordSchema = z
   .string()

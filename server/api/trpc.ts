@@ -6,6 +6,11 @@ import { roleHas, type Permission } from "../auth/permissions";
 import { writeAudit } from "../audit/log";
 import { signedOutRefusals } from "../audit/signed-out";
 import { ServiceError, type ServiceErrorKind } from "../errors";
+import { hostIdSchema, vmRefSchema } from "../identifiers";
+import { resolveHost } from "../hosts/connection";
+import { assertCoversHost } from "../hosts/scope";
+import { resolveVm } from "../domains/lookup";
+import { auditTargets } from "../audit/targets";
 
 export interface Context {
   db: Db;
@@ -32,7 +37,7 @@ const t = initTRPC
     },
   });
 
-const DOMAIN_TO_TRPC: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
+const SERVICE_TO_TRPC: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
   not_found: "NOT_FOUND",
   conflict: "CONFLICT",
   forbidden: "FORBIDDEN",
@@ -43,22 +48,14 @@ const DOMAIN_TO_TRPC: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
 function asTrpcError(error: TRPCError): TRPCError {
   const cause = error.cause;
   if (!(cause instanceof ServiceError)) return error;
-  return new TRPCError({ code: DOMAIN_TO_TRPC[cause.kind], message: cause.message, cause });
-}
-
-/** Names the thing a call acts on, for the audit row, from the usual input fields. */
-function defaultTarget(input: unknown): string | null {
-  if (typeof input !== "object" || input === null) return null;
-  const o = input as Record<string, unknown>;
-  if (typeof o.hostId === "string" && typeof o.uuid === "string") return `vm ${o.hostId}/${o.uuid}`;
-  if (typeof o.username === "string") return `user "${o.username}"`;
-  if (typeof o.userId === "number") return `user #${o.userId}`;
-  if (typeof o.hostId === "string") return `host ${o.hostId}`;
-  return null;
+  return new TRPCError({ code: SERVICE_TO_TRPC[cause.kind], message: cause.message, cause });
 }
 
 export interface AuditScope {
-  /** Set by a procedure when it knows a better name for its target than the input gives. */
+  /**
+   * What the call acts on, in one of the canonical forms of server/audit/targets.ts: set by
+   * vmProcedure/hostProcedure, narrowed by a procedure that acts on a part (a pool, a snapshot).
+   */
   target: string | null;
 }
 
@@ -73,7 +70,7 @@ const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInp
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   }
   const rawInput = await getRawInput().catch(() => undefined);
-  const audit: AuditScope = { target: defaultTarget(rawInput) };
+  const audit: AuditScope = { target: null };
   const user = ctx.user;
   const record = (result: "ok" | "error" | "denied" | "invalid", error?: string) => {
     if (type !== "mutation") return;
@@ -102,8 +99,46 @@ const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInp
   return { ...result, error };
 });
 
+/**
+ * A procedure that acts on no host and no VM: the caller's own account (`auth.*`), user accounts,
+ * the audit log. Routers built on it set `ctx.audit.target` themselves (`auditTargets.user`).
+ */
 export function procedure(permission: Permission) {
   return t.procedure.meta({ permission }).use(authorizeAndAudit);
+}
+
+/**
+ * A procedure on a host's own resources (pools, volumes, networks, host facts, new VMs): the
+ * input carries `hostId`; the host is resolved once and put on `ctx.host`, the audit target is
+ * the host. Reads are narrowed to the user's grants by the services; a change (a mutation) needs
+ * grants that cover the whole host, since these resources serve every VM on it.
+ */
+export function hostProcedure(permission: Permission) {
+  return procedure(permission)
+    .input(z.object({ hostId: hostIdSchema }))
+    .use(({ ctx, input, type, next }) => {
+      ctx.audit.target = auditTargets.host(input.hostId);
+      const host = resolveHost(ctx.db, input.hostId);
+      if (type === "mutation") assertCoversHost(ctx.user, host.id);
+      return next({ ctx: { host } });
+    });
+}
+
+/**
+ * A procedure on one VM: the input carries `hostId` and `uuid`; the VM is looked up once, checked
+ * against the user's grants (out of scope answers "not found", like a missing VM) and put on
+ * `ctx.vm`; the audit target is the VM (`VM "web-1" on host "local"`).
+ */
+export function vmProcedure(permission: Permission) {
+  return procedure(permission)
+    .input(vmRefSchema)
+    .use(async ({ ctx, input, next }) => {
+      ctx.audit.target = auditTargets.vmById(input.hostId, input.uuid);
+      const host = resolveHost(ctx.db, input.hostId);
+      const vm = await resolveVm(host, ctx.user, input.uuid);
+      ctx.audit.target = vm.context;
+      return next({ ctx: { vm } });
+    });
 }
 
 export const router = t.router;

@@ -5,6 +5,7 @@ import { writeAudit } from "../audit/log";
 import { revokeSession, SESSION_MAX_AGE_S } from "./sessions";
 import { verifiedSignIn } from "./sign-in";
 import { sameOriginPath } from "./safe-redirect";
+import { auditTargets } from "../audit/targets";
 
 /**
  * next-auth issues and reads the signed session cookie; everything else about signing in happens
@@ -48,7 +49,7 @@ export const authOptions: NextAuthOptions = {
         userId: Number(token.sub) || null,
         username: typeof token.name === "string" ? token.name : null,
         action: "auth.logout",
-        target: typeof token.name === "string" ? `user "${token.name}"` : null,
+        target: typeof token.name === "string" ? auditTargets.user(token.name) : null,
         result: "ok",
       });
     },

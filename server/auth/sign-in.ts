@@ -11,6 +11,7 @@ import { describeRetry, loginRetryAfter, reserveLoginAttempt, settleSuccessfulLo
 import { decoyPasswordHash, needsRehash, verifyPassword } from "./password";
 import { createSession } from "./sessions";
 import { processSingleton } from "../process-singleton";
+import { auditTargets } from "../audit/targets";
 
 /**
  * A sign-in, in one place and one order: read the body once (bounded) → check the form's CSRF token
@@ -107,7 +108,7 @@ async function checkPassword(db: Db, fields: SignInFields, clientIp: string, use
       username: null,
       action: "auth.login",
       // A name that matches no account is often a password typed into the wrong field: it is never stored.
-      target: user ? `user "${user.username}"` : "unknown user",
+      target: user ? auditTargets.user(user.username) : auditTargets.unknownUser,
       result: "denied",
       error: !user ? "unknown user" : user.disabled ? "account disabled" : "wrong password",
       clientIp,
@@ -118,7 +119,7 @@ async function checkPassword(db: Db, fields: SignInFields, clientIp: string, use
   if (needsRehash(user.passwordHash)) await upgradePasswordHash(db, user.id, fields.password);
   recordLogin(db, user.id);
   const sessionId = createSession(db, user.id, { clientIp, userAgent });
-  writeAudit(db, { userId: user.id, username: user.username, action: "auth.login", target: `user "${user.username}"`, result: "ok", clientIp });
+  writeAudit(db, { userId: user.id, username: user.username, action: "auth.login", target: auditTargets.user(user.username), result: "ok", clientIp });
   return { userId: user.id, username: user.username, sessionId };
 }
 

@@ -1,10 +1,11 @@
 import path from "node:path";
 import { z } from "zod";
+import { nameSchema } from "../identifiers";
 
 const envSchema = z.object({
   KVMM_DATA_DIR: z.string().min(1).default("./data"),
   KVMM_LIBVIRT_URI: z.string().min(1).default("qemu:///system"),
-  KVMM_ADMIN_USER: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).default("admin"),
+  KVMM_ADMIN_USER: nameSchema.default("admin"),
   KVMM_ADMIN_PASSWORD: z.string().min(8).optional(),
   /** kvm uses hardware virtualisation; qemu emulates (slow, but works where KVM does not, e.g. nested). */
   KVMM_DOMAIN_TYPE: z.enum(["auto", "kvm", "qemu"]).default("auto"),

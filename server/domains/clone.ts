@@ -1,10 +1,8 @@
 import { uuidToString, VIR_DOMAIN_XML_INACTIVE, type Connection, type protocol } from "../libvirt";
-import type { Db } from "../db/client";
-import type { SessionUser } from "../users/service";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { buildVolumeXml, parseVolumeXml } from "../storage/xml";
 import { buildOrdered, element, elements, getAttr, parseOrdered, removeAttr, removeChildren, setAttr, setText, type OrderedNode } from "../xml/ordered";
-import { resolveVm, type VmRefInput } from "./lookup";
+import type { ResolvedVm } from "./lookup";
 import { vmStateName } from "./power";
 import { parseDomainXml } from "./xml";
 
@@ -68,8 +66,7 @@ async function copyVolume(conn: Connection, path: string, sourceVm: string, newV
 }
 
 /** Copies a shut-off VM and its writable disks; shared read-only media (ISOs) are referenced, not copied. */
-export async function cloneVm(db: Db, user: SessionUser, ref: VmRefInput, newName: string) {
-  const vm = await resolveVm(db, user, ref);
+export async function cloneVm(vm: ResolvedVm, newName: string): Promise<{ uuid: string; name: string }> {
   const { conn, dom } = vm;
   return withLibvirtContext(vm.context, async () => {
     const { state } = await conn.domainGetState({ dom, flags: 0 });
@@ -89,7 +86,7 @@ export async function cloneVm(db: Db, user: SessionUser, ref: VmRefInput, newNam
         copies.push(copy);
       }
       const clone = await conn.domainDefineXmlFlags({ xml: cloneDomainXml(xml, newName, new Map(copies.map((c) => [c.from, c.to]))), flags: 0 });
-      return { context: vm.context, uuid: uuidToString(clone.uuid), name: clone.name };
+      return { uuid: uuidToString(clone.uuid), name: clone.name };
     } catch (err) {
       for (const c of copies) await conn.storageVolDelete({ vol: c.vol, flags: 0 }).catch(() => undefined);
       throw err;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
-import type { Db } from "../db/client";
+import type { ResolvedHost } from "../hosts/connection";
 import { ServiceError } from "../errors";
 import { createVolume, uploadVolume } from "../storage/volumes";
 
@@ -72,15 +72,15 @@ export function seedVolumeName(vmName: string): string {
 }
 
 /** Builds the seed image and stores it as a volume of the pool; returns the volume's name. */
-export async function createSeedVolume(db: Db, hostId: string, pool: string, vmName: string, spec: CloudInitSpec): Promise<string> {
+export async function createSeedVolume(host: ResolvedHost, pool: string, vmName: string, spec: CloudInitSpec): Promise<string> {
   const hostname = spec.hostname ?? vmName.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63);
   const dir = await mkdtemp(join(tmpdir(), "kvmm-cidata-"));
   try {
     const iso = await writeSeedIso(dir, buildUserData(spec, hostname), buildMetaData(vmName, hostname));
     const { size } = await stat(iso);
     const name = seedVolumeName(vmName);
-    await createVolume(db, hostId, pool, { name, format: "raw", capacityBytes: size });
-    await uploadVolume(db, hostId, pool, name, createReadStream(iso), { length: size });
+    await createVolume(host, pool, { name, format: "raw", capacityBytes: size });
+    await uploadVolume(host, pool, name, createReadStream(iso), { length: size });
     return name;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,19 +1,19 @@
 import { z } from "zod";
 import { uuidToString, type Connection } from "../libvirt";
-import type { Db } from "../db/client";
 import { env } from "../config/env";
-import { hostConnection } from "../hosts/connection";
+import type { ResolvedHost } from "../hosts/connection";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { createVolume, deleteVolume, resizeVolume, resolveVolume } from "../storage/volumes";
 import { openPool } from "../storage/pools";
 import { buildVolumeXml } from "../storage/xml";
 import { children, child, parseXml, attr } from "../xml/codec";
-import { vmNameSchema } from "./lookup";
+import { hostIdSchema, nameSchema } from "../identifiers";
+import { poolNameSchema, volumeNameSchema } from "../storage/schemas";
 import { MAX_TAGS, TAG_PATTERN } from "./tags";
 import { cloudInitSchema, createSeedVolume } from "./cloud-init";
 import { buildDomainXml, type DiskSpec, type NicSpec } from "./xml";
 
-const objectName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ - (starting with a letter or digit)");
 const absolutePath = z
   .string()
   .max(4096)
@@ -23,8 +23,8 @@ const bus = z.enum(["virtio", "sata", "scsi"]).default("virtio");
 const GIB = 1024 ** 3;
 
 export const createVmSchema = z.object({
-  hostId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
-  name: vmNameSchema,
+  hostId: hostIdSchema,
+  name: nameSchema,
   title: z.string().max(128).optional(),
   description: z.string().max(4096).optional(),
   vcpus: z.number().int().min(1).max(64),
@@ -35,8 +35,8 @@ export const createVmSchema = z.object({
   disks: z
     .array(
       z.discriminatedUnion("source", [
-        z.object({ source: z.literal("new"), pool: objectName, sizeGiB: z.number().positive().max(65536), format: z.enum(["qcow2", "raw"]).default("qcow2"), bus }),
-        z.object({ source: z.literal("existing"), pool: objectName, volume: objectName, bus }),
+        z.object({ source: z.literal("new"), pool: poolNameSchema, sizeGiB: z.number().positive().max(65536), format: z.enum(["qcow2", "raw"]).default("qcow2"), bus }),
+        z.object({ source: z.literal("existing"), pool: poolNameSchema, volume: volumeNameSchema, bus }),
       ]),
     )
     .max(8)
@@ -44,12 +44,12 @@ export const createVmSchema = z.object({
   install: z
     .discriminatedUnion("kind", [
       z.object({ kind: z.literal("none") }),
-      z.object({ kind: z.literal("iso"), pool: objectName, volume: objectName }),
+      z.object({ kind: z.literal("iso"), pool: poolNameSchema, volume: volumeNameSchema }),
       /** A cloud image becomes the first disk: copied from the base volume, then grown to `sizeGiB`. */
       z.object({
         kind: z.literal("cloudImage"),
-        pool: objectName,
-        volume: objectName,
+        pool: poolNameSchema,
+        volume: volumeNameSchema,
         sizeGiB: z.number().positive().max(65536),
         bus,
         /** First-boot settings (user, SSH keys, hostname) handed to cloud-init on a NoCloud seed image. */
@@ -61,7 +61,7 @@ export const createVmSchema = z.object({
   network: z
     .discriminatedUnion("kind", [
       z.object({ kind: z.literal("none") }),
-      z.object({ kind: z.literal("network"), name: objectName }),
+      z.object({ kind: z.literal("network"), name: nameSchema }),
       z.object({ kind: z.literal("bridge"), name: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "an interface name") }),
       z.object({ kind: z.literal("user") }),
     ])
@@ -91,28 +91,28 @@ interface Created {
 }
 
 /** Copies a base image into a new volume of the same pool (libvirt converts the format if needed). */
-async function copyCloudImage(db: Db, hostId: string, spec: Extract<CreateVmSpec["install"], { kind: "cloudImage" }>, name: string) {
-  const { conn, pool } = await openPool(db, hostId, spec.pool);
-  await withLibvirtContext(`volume "${spec.pool}/${name}" on host "${hostId}"`, async () => {
+async function copyCloudImage(host: ResolvedHost, spec: Extract<CreateVmSpec["install"], { kind: "cloudImage" }>, name: string) {
+  const { conn, pool } = await openPool(host, spec.pool);
+  await withLibvirtContext(auditTargets.volume(host.id, spec.pool, name), async () => {
     const base = await conn.storageVolLookupByName({ pool, name: spec.volume });
     await conn.storageVolCreateXmlFrom({ pool, xml: buildVolumeXml({ name, capacityBytes: 1, format: "qcow2" }), clonevol: base, flags: 0 });
   });
-  await resizeVolume(db, hostId, spec.pool, name, Math.round(spec.sizeGiB * GIB));
+  await resizeVolume(host, spec.pool, name, Math.round(spec.sizeGiB * GIB));
 }
 
-async function prepareDisks(db: Db, spec: CreateVmSpec, created: Created[]): Promise<DiskSpec[]> {
+async function prepareDisks(host: ResolvedHost, spec: CreateVmSpec, created: Created[]): Promise<DiskSpec[]> {
   const disks: DiskSpec[] = [];
   const attach = async (pool: string, volume: string, diskBus: DiskSpec["bus"], device: DiskSpec["device"]) => {
-    const v = await resolveVolume(db, spec.hostId, pool, volume);
+    const v = await resolveVolume(host, pool, volume);
     disks.push({ path: v.path, diskType: v.diskType, format: v.format === "qcow2" ? "qcow2" : "raw", bus: diskBus, device });
   };
   if (spec.install.kind === "cloudImage") {
     const name = `${spec.name}-root.qcow2`;
-    await copyCloudImage(db, spec.hostId, spec.install, name);
+    await copyCloudImage(host, spec.install, name);
     created.push({ pool: spec.install.pool, volume: name });
     await attach(spec.install.pool, name, spec.install.bus, "disk");
     if (spec.install.cloudInit) {
-      const seed = await createSeedVolume(db, spec.hostId, spec.install.pool, spec.name, spec.install.cloudInit);
+      const seed = await createSeedVolume(host, spec.install.pool, spec.name, spec.install.cloudInit);
       created.push({ pool: spec.install.pool, volume: seed });
       await attach(spec.install.pool, seed, "sata", "cdrom");
     }
@@ -120,7 +120,7 @@ async function prepareDisks(db: Db, spec: CreateVmSpec, created: Created[]): Pro
   for (const [i, d] of spec.disks.entries()) {
     if (d.source === "new") {
       const name = `${spec.name}-disk${i}.${d.format === "qcow2" ? "qcow2" : "img"}`;
-      await createVolume(db, spec.hostId, d.pool, { name, format: d.format, capacityBytes: Math.round(d.sizeGiB * GIB) });
+      await createVolume(host, d.pool, { name, format: d.format, capacityBytes: Math.round(d.sizeGiB * GIB) });
       created.push({ pool: d.pool, volume: name });
       await attach(d.pool, name, d.bus, "disk");
     } else {
@@ -143,15 +143,15 @@ function nics(spec: CreateVmSpec): NicSpec[] {
  * Creates a VM from the wizard's choices: new disks first, then the definition; if anything fails,
  * the volumes this call created are removed again, so a failed attempt leaves nothing behind.
  */
-export async function createVm(db: Db, spec: CreateVmSpec) {
-  const { host, conn } = hostConnection(db, spec.hostId);
-  const context = `VM "${spec.name}" on host "${host.id}"`;
+export async function createVm(host: ResolvedHost, spec: CreateVmSpec) {
+  const { conn } = host;
+  const context = auditTargets.vm(host.id, spec.name);
   if (spec.secureBoot && spec.firmware !== "uefi") throw new ServiceError(`${context}: secure boot needs UEFI firmware`, "invalid");
   const clash = await conn.domainLookupByName({ name: spec.name }).catch(() => null);
   if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict");
   const created: Created[] = [];
   try {
-    const disks = await prepareDisks(db, spec, created);
+    const disks = await prepareDisks(host, spec, created);
     const xml = buildDomainXml({
       name: spec.name,
       title: spec.title,
@@ -177,7 +177,7 @@ export async function createVm(db: Db, spec: CreateVmSpec) {
     });
     return { context, uuid: uuidToString(dom.uuid), name: dom.name };
   } catch (err) {
-    for (const v of created) await deleteVolume(db, spec.hostId, v.pool, v.volume).catch(() => undefined);
+    for (const v of created) await deleteVolume(host, v.pool, v.volume).catch(() => undefined);
     throw err;
   }
 }

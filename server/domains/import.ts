@@ -1,7 +1,7 @@
 import { ATTR, attr, buildXml, child, parseXml, textOf } from "../xml/codec";
 import { parseNamespaced, qualifiedName, walkElements, type NsElement } from "../xml/namespaces";
 import { ServiceError } from "../errors";
-import { vmNameSchema } from "./lookup";
+import { nameSchema } from "../identifiers";
 
 export const MAX_IMPORT_XML_BYTES = 1024 * 1024;
 /** libvirt's QEMU passthrough: `<commandline>`, `<capabilities>`, `<override>`, `<deprecation>` run or alter QEMU as the user wrote. */
@@ -63,7 +63,7 @@ export function validateImportedDomainXml(xml: string): { name: string } {
   if (!domain) throw new ServiceError("imported domain XML: the root element must be <domain>", "invalid");
   const type = attr(domain, "type");
   if (type !== "kvm" && type !== "qemu") throw new ServiceError(`imported domain XML: type must be kvm or qemu, not ${JSON.stringify(type ?? "")}`, "invalid");
-  const name = vmNameSchema.safeParse(textOf(domain.name) ?? "");
+  const name = nameSchema.safeParse(textOf(domain.name) ?? "");
   if (!name.success) throw new ServiceError(`imported domain XML: <name> ${name.error.issues[0]?.message ?? "is invalid"}`, "invalid");
   return { name: name.data };
 }

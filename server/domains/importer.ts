@@ -1,4 +1,5 @@
 import {
+  flagsOf,
   uuidToString,
   VIR_DOMAIN_DEFINE_VALIDATE,
   VIR_DOMAIN_UNDEFINE_KEEP_NVRAM,
@@ -7,8 +8,8 @@ import {
   type Connection,
   type protocol,
 } from "../libvirt";
-import type { Db } from "../db/client";
-import { hostConnection } from "../hosts/connection";
+import type { ResolvedHost } from "../hosts/connection";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { parseNamespaced } from "../xml/namespaces";
 import { qemuPassthroughProblem, validateImportedDomainXml } from "./import";
@@ -22,7 +23,7 @@ import { qemuPassthroughProblem, validateImportedDomainXml } from "./import";
 /** Why the definition libvirt holds is refused, or null. Unreadable counts as refused: the check fails closed. */
 async function problemWithDefinition(conn: Connection, dom: protocol.NonnullDomain): Promise<string | null> {
   try {
-    const xml = await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE });
+    const xml = await conn.domainGetXmlDesc({ dom, flags: flagsOf(VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_XML_SECURE) });
     return qemuPassthroughProblem(parseNamespaced(xml, "the definition libvirt made"));
   } catch (err) {
     return `its definition could not be read back to check it: ${(err as Error).message}`;
@@ -45,10 +46,10 @@ export async function defineWithoutPassthrough(conn: Connection, context: string
 }
 
 /** Defines a VM from XML after our own checks; never replaces an existing VM of that name or UUID. */
-export async function importXml(db: Db, hostId: string, xml: string) {
-  const { host, conn } = hostConnection(db, hostId);
+export async function importXml(host: ResolvedHost, xml: string) {
+  const { conn } = host;
   const checked = validateImportedDomainXml(xml);
-  const context = `VM "${checked.name}" on host "${host.id}"`;
+  const context = auditTargets.vm(host.id, checked.name);
   const clash = await withLibvirtContext(context, () => conn.domainLookupByName({ name: checked.name })).catch(() => null);
   if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict");
   const dom = await defineWithoutPassthrough(conn, context, xml);

@@ -1,27 +1,16 @@
-import { z } from "zod";
-import type { Db } from "../db/client";
 import type { Connection, protocol } from "../libvirt";
 import { uuidFromString } from "../libvirt";
 import type { SessionUser } from "../users/service";
 import { vmInScope } from "../auth/permissions";
-import { hostConnection } from "../hosts/connection";
+import type { ResolvedHost } from "../hosts/connection";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { userCoversHost } from "../hosts/scope";
-import { watchHost } from "../events/bus";
 import { parseDomainXml } from "./xml";
 import { tagsOf } from "./tags";
 
-export const vmNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit");
-
-export const vmRefSchema = z.object({
-  hostId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "a host id"),
-  uuid: z.uuid(),
-});
-export type VmRefInput = z.infer<typeof vmRefSchema>;
-
 export interface ResolvedVm {
+  host: ResolvedHost;
   hostId: string;
   conn: Connection;
   dom: protocol.NonnullDomain;
@@ -42,15 +31,16 @@ async function inScope(user: SessionUser, hostId: string, conn: Connection, dom:
  * Finds a VM by (host, uuid) and checks the user's grants. Out-of-scope VMs answer "not found",
  * exactly like missing ones, so grants do not reveal which VMs exist.
  */
-export async function resolveVm(db: Db, user: SessionUser, ref: VmRefInput): Promise<ResolvedVm> {
-  const { host, conn } = hostConnection(db, ref.hostId);
-  const notFound = new ServiceError(`VM ${ref.uuid} on host "${host.id}": not found`, "not_found");
-  const dom = await withLibvirtContext(`VM ${ref.uuid} on host "${host.id}"`, () => conn.domainLookupByUuid({ uuid: uuidFromString(ref.uuid) })).catch((err: unknown) => {
+export async function resolveVm(host: ResolvedHost, user: SessionUser, uuid: string): Promise<ResolvedVm> {
+  const { conn } = host;
+  const unnamed = auditTargets.vmById(host.id, uuid);
+  const notFound = new ServiceError(`${unnamed}: not found`, "not_found");
+  const dom = await withLibvirtContext(unnamed, () => conn.domainLookupByUuid({ uuid: uuidFromString(uuid) })).catch((err: unknown) => {
     throw err instanceof ServiceError && err.kind === "not_found" ? notFound : err;
   });
-  const context = `VM "${dom.name}" on host "${host.id}"`;
+  const context = auditTargets.vm(host.id, dom.name);
   if (!(await withLibvirtContext(context, () => inScope(user, host.id, conn, dom)))) throw notFound;
-  return { hostId: host.id, conn, dom, name: dom.name, context };
+  return { host, hostId: host.id, conn, dom, name: dom.name, context };
 }
 
 /**
@@ -61,8 +51,6 @@ export async function vmsInScope(user: SessionUser, hostId: string, conn: Connec
   const { domains } = await conn.connectListAllDomains({ needResults: 1, flags: 0 });
   if (userCoversHost(user, hostId)) return domains;
   const needsTags = user.grants.some((g) => g.kind === "tag");
-  // The tag cache is kept honest by the host's events.
-  if (needsTags) void watchHost(hostId, conn).catch(() => undefined);
   // A VM whose tags cannot be read (gone meanwhile) is judged without them: shown only if a name grant matches.
   const tags = await Promise.all(domains.map((dom) => (needsTags ? tagsOf(hostId, conn, dom).catch(() => []) : [])));
   return domains.filter((dom, i) => vmInScope(user.role, user.grants, { hostId, name: dom.name, tags: tags[i]! }));

@@ -1,7 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT } from "../libvirt";
 import { POWER_ACTIONS, VM_STATES, canDo, type PowerAction, type VmState } from "./power";
 import { runPowerAction, type PowerConnection, type PowerTarget } from "./power-actions";
@@ -61,26 +59,4 @@ test("shutdown presses the ACPI button first and falls back to the guest agent o
   const { vm, calls } = recordingTarget((c) => c.flags === VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
   await runPowerAction(vm, "shutdown", "running");
   assert.deepEqual(calls.map((c) => c.flags), [VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT]);
-});
-
-/**
- * libvirt's reboot and shutdown flag enums share values (ACPI_POWER_BTN is 1 in both), so no call
- * made at run time can show which enum a flag came from; the source can. Until the generated
- * client types its flags per procedure (STYLE.md: where go-libvirt is ahead), this check stands in.
- */
-test("flags handed to domainReboot and domainShutdownFlags in server/domains come from that call's own enum", async () => {
-  const dir = import.meta.dirname;
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
-  const expected: Record<string, string> = { domainReboot: "VIR_DOMAIN_REBOOT_", domainShutdownFlags: "VIR_DOMAIN_SHUTDOWN_" };
-  let seen = 0;
-  for (const file of files) {
-    const source = await readFile(join(dir, file), "utf8");
-    for (const m of source.matchAll(/\.(domainReboot|domainShutdownFlags)\(\{[^}]*?flags:\s*([^}]*?)\s*\}\)/g)) {
-      seen++;
-      for (const constant of m[2]!.match(/VIR_[A-Z0-9_]+/g) ?? []) {
-        assert.ok(constant.startsWith(expected[m[1]!]!), `${file}: ${m[1]} is given ${constant}`);
-      }
-    }
-  }
-  assert.ok(seen >= 3, `found only ${seen} calls to check`);
 });

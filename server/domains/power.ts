@@ -35,6 +35,26 @@ const DESCRIBE: Record<VmState, string> = {
   pmsuspended: "suspended by the guest",
 };
 
+/**
+ * The state an action leaves the VM in when libvirt returns, where libvirt waits for it (destroy,
+ * create, suspend and resume are synchronous); null where the action only asks the guest (ACPI
+ * shutdown, reboot) or keeps the state (a reset keeps a paused VM paused). Lets a power action
+ * answer with the new state without asking libvirt again; events report what happens later.
+ */
+const RESULT: Record<PowerAction, VmState | null> = {
+  start: "running",
+  forceOff: "shutoff",
+  pause: "paused",
+  resume: "running",
+  shutdown: null,
+  reboot: null,
+  reset: null,
+};
+
+export function stateAfter(action: PowerAction, before: VmState): VmState {
+  return RESULT[action] ?? before;
+}
+
 export function canDo(action: PowerAction, state: VmState): boolean {
   return ALLOWED_FROM[action].includes(state);
 }

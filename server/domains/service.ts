@@ -1,5 +1,6 @@
 import {
   decodeTypedParams,
+  flagsOf,
   uuidToString,
   VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
   VIR_DOMAIN_AFFECT_CONFIG,
@@ -23,14 +24,13 @@ import {
 import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import { vmInScope } from "../auth/permissions";
-import { hostConnection } from "../hosts/connection";
+import { resolveHost } from "../hosts/connection";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { listHosts } from "../hosts/service";
-import { watchHost } from "../events/bus";
-import { resolveVm, type ResolvedVm, type VmRefInput } from "./lookup";
-import { assertTransition, vmStateName, type PowerAction, type VmState } from "./power";
+import type { ResolvedVm } from "./lookup";
+import { assertTransition, stateAfter, vmStateName, type PowerAction, type VmState } from "./power";
 import { runPowerAction } from "./power-actions";
-import { computeUsage, memoryUsedKiB, sampleFromStats, type UsageSample, type VmUsage } from "./usage";
+import { memoryUsedKiB, sampleFromStats, UsageTracker, type VmUsage } from "./usage";
 import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
 import { buildChannelDeviceXml } from "./import";
@@ -49,36 +49,20 @@ export interface VmSummary {
 }
 
 export const LIST_STATS =
-  VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK;
+  flagsOf(VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL, VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_VCPU, VIR_DOMAIN_STATS_INTERFACE, VIR_DOMAIN_STATS_BLOCK);
 
-/** The previous counters of each VM, so CPU and I/O rates can be given from one stats call. */
-const lastSamples = new Map<string, UsageSample>();
+/** The recent counters of every listed VM, so one stats call gives CPU and I/O rates (see UsageTracker). */
+const usageTracker = new UsageTracker();
 
-function summarize(hostId: string, uuid: string, record: protocol.DomainStatsRecord, autostart: ReadonlySet<string>, tags: string[], now: number): VmSummary {
+function observe(record: protocol.DomainStatsRecord, uuid: string, now: number) {
   const params = decodeTypedParams(record.params);
-  const key = `${hostId}/${uuid}`;
   const state = vmStateName(Number(params["state.state"] ?? 0));
-  const sample = sampleFromStats(params, now);
   const running = state === "running" || state === "blocked" || state === "paused";
-  const usage = running ? computeUsage(lastSamples.get(key), sample, memoryUsedKiB(params)) : computeUsage(undefined, sample, null);
-  if (running) lastSamples.set(key, sample);
-  else lastSamples.delete(key);
-  return {
-    hostId,
-    uuid,
-    name: record.dom.name,
-    state,
-    vcpus: Number(params["vcpu.current"] ?? params["vcpu.maximum"] ?? 0),
-    memoryKiB: Number(params["balloon.maximum"] ?? params["balloon.current"] ?? 0),
-    autostart: autostart.has(uuid),
-    tags,
-    usage,
-  };
+  return { params, state, observation: { uuid, sample: sampleFromStats(params, now), memoryUsedKiB: memoryUsedKiB(params), running } };
 }
 
 /** Two libvirt calls for the whole host (stats of every VM, and which autostart), plus tags from cache. */
 export async function listHostVms(hostId: string, conn: Connection, user: SessionUser): Promise<VmSummary[]> {
-  void watchHost(hostId, conn).catch(() => undefined);
   const [auto, stats] = await Promise.all([
     conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART }),
     conn.connectGetAllDomainStats({ doms: [], stats: LIST_STATS, flags: 0 }),
@@ -87,8 +71,23 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
   const now = Date.now();
   const uuids = stats.map((r) => uuidToString(r.dom.uuid));
   const tags = await Promise.all(stats.map((r, i) => tagsOf(hostId, conn, r.dom, uuids[i])));
+  const observed = stats.map((r, i) => observe(r, uuids[i]!, now));
+  const usage = usageTracker.update(hostId, observed.map((o) => o.observation));
   return stats
-    .map((r, i) => summarize(hostId, uuids[i]!, r, autostart, tags[i]!, now))
+    .map((r, i): VmSummary => {
+      const { params, state } = observed[i]!;
+      return {
+        hostId,
+        uuid: uuids[i]!,
+        name: r.dom.name,
+        state,
+        vcpus: Number(params["vcpu.current"] ?? params["vcpu.maximum"] ?? 0),
+        memoryKiB: Number(params["balloon.maximum"] ?? params["balloon.current"] ?? 0),
+        autostart: autostart.has(uuids[i]!),
+        tags: tags[i]!,
+        usage: usage.get(uuids[i]!)!,
+      };
+    })
     .filter((vm) => vmInScope(user.role, user.grants, vm))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -105,9 +104,9 @@ export async function listVms(db: Db, user: SessionUser, hostId?: string): Promi
   if (hostId && hosts.length === 0) throw new ServiceError(`host "${hostId}" does not exist`, "not_found");
   return Promise.all(
     hosts.map(async (host) => {
-      const { conn } = hostConnection(db, host.id);
+      const { conn, context } = resolveHost(db, host.id);
       try {
-        return { hostId: host.id, vms: await withLibvirtContext(`host "${host.id}"`, () => listHostVms(host.id, conn, user)), error: null };
+        return { hostId: host.id, vms: await withLibvirtContext(context, () => listHostVms(host.id, conn, user)), error: null };
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
         return { hostId: host.id, vms: [], error: err.message };
@@ -128,8 +127,7 @@ export interface VmDetails extends DomainDetails {
   persistent: boolean;
 }
 
-export async function getVm(db: Db, user: SessionUser, ref: VmRefInput): Promise<VmDetails> {
-  const vm = await resolveVm(db, user, ref);
+export async function getVm(vm: ResolvedVm): Promise<VmDetails> {
   return withLibvirtContext(vm.context, async () => {
     const [xml, state, autostart, persistent] = await Promise.all([
       vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: 0 }),
@@ -141,14 +139,17 @@ export async function getVm(db: Db, user: SessionUser, ref: VmRefInput): Promise
   });
 }
 
-export async function powerAction(db: Db, user: SessionUser, ref: VmRefInput, action: PowerAction) {
-  const vm = await resolveVm(db, user, ref);
-  await withLibvirtContext(vm.context, async () => {
+/**
+ * Three libvirt calls end to end (the VM's look-up, its state, the action): the state it answers
+ * with follows from the action (see `stateAfter`), and what the guest does later arrives as events.
+ */
+export async function powerAction(vm: ResolvedVm, action: PowerAction): Promise<{ state: VmState }> {
+  return withLibvirtContext(vm.context, async () => {
     const state = await stateOf(vm);
     assertTransition(vm.context, action, state);
     await runPowerAction(vm, action, state);
+    return { state: stateAfter(action, state) };
   });
-  return { context: vm.context, state: await withLibvirtContext(vm.context, () => stateOf(vm)) };
 }
 
 export interface DeleteOptions {
@@ -169,8 +170,7 @@ async function ownedVolumes(vm: ResolvedVm, details: DomainDetails) {
   return vols.filter((v): v is protocol.NonnullStorageVol => v !== null);
 }
 
-export async function deleteVm(db: Db, user: SessionUser, ref: VmRefInput, options: DeleteOptions) {
-  const vm = await resolveVm(db, user, ref);
+export async function deleteVm(vm: ResolvedVm, options: DeleteOptions) {
   if (options.confirmName !== vm.name) {
     throw new ServiceError(`${vm.context}: type the VM's name to confirm deleting it`, "invalid");
   }
@@ -178,72 +178,62 @@ export async function deleteVm(db: Db, user: SessionUser, ref: VmRefInput, optio
     const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
     const volumes = options.deleteStorage ? await ownedVolumes(vm, details) : [];
     if ((await stateOf(vm)) !== "shutoff") await vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 });
-    const flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
+    const flags = flagsOf(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, VIR_DOMAIN_UNDEFINE_NVRAM, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
     await vm.conn.domainUndefineFlags({ dom: vm.dom, flags });
     for (const vol of volumes) await vm.conn.storageVolDelete({ vol, flags: 0 });
-    return { context: vm.context, deletedVolumes: volumes.map((v) => v.key) };
+    return { deletedVolumes: volumes.map((v) => v.key) };
   });
 }
 
-export async function setAutostart(db: Db, user: SessionUser, ref: VmRefInput, enabled: boolean) {
-  const vm = await resolveVm(db, user, ref);
+export async function setAutostart(vm: ResolvedVm, enabled: boolean): Promise<void> {
   await withLibvirtContext(vm.context, () => vm.conn.domainSetAutostart({ dom: vm.dom, autostart: enabled ? 1 : 0 }));
-  return { context: vm.context };
 }
 
-export async function renameVm(db: Db, user: SessionUser, ref: VmRefInput, newName: string) {
-  const vm = await resolveVm(db, user, ref);
+export async function renameVm(vm: ResolvedVm, newName: string): Promise<void> {
   await withLibvirtContext(vm.context, async () => {
     if ((await stateOf(vm)) !== "shutoff") throw new ServiceError(`${vm.context}: shut it off before renaming it`, "conflict");
     await vm.conn.domainRename({ dom: vm.dom, newName, flags: 0 });
   });
-  return { context: vm.context };
 }
 
 /**
  * New vCPU count and memory go into the persistent definition and take effect at the next boot.
  * The maximum and the current value are set in the order that never has current > maximum.
  */
-export async function setResources(db: Db, user: SessionUser, ref: VmRefInput, change: { vcpus: number; memoryMiB: number }) {
-  const vm = await resolveVm(db, user, ref);
+export async function setResources(vm: ResolvedVm, change: { vcpus: number; memoryMiB: number }): Promise<void> {
   const { dom, conn } = vm;
   await withLibvirtContext(vm.context, async () => {
     const now = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }));
-    const setMaxVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM });
+    const setMaxVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: flagsOf(VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_VCPU_MAXIMUM) });
     const setVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG });
     const kib = BigInt(change.memoryMiB) * 1024n;
-    const setMaxMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM });
+    const setMaxMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: flagsOf(VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_MEM_MAXIMUM) });
     const setMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: VIR_DOMAIN_AFFECT_CONFIG });
     for (const step of change.vcpus > now.vcpus ? [setMaxVcpus, setVcpus] : [setVcpus, setMaxVcpus]) await step();
     for (const step of kib > BigInt(now.memoryKiB) ? [setMaxMem, setMem] : [setMem, setMaxMem]) await step();
   });
-  return { context: vm.context };
 }
 
-export async function setTags(db: Db, user: SessionUser, ref: VmRefInput, tags: string[]) {
-  const vm = await resolveVm(db, user, ref);
+export async function setTags(vm: ResolvedVm, tags: string[]): Promise<void> {
   await withLibvirtContext(vm.context, async () => {
     const state = await stateOf(vm);
     await writeTags(vm.hostId, vm.conn, vm.dom, tags, state !== "shutoff");
   });
-  return { context: vm.context };
 }
 
-export async function exportXml(db: Db, user: SessionUser, ref: VmRefInput): Promise<string> {
-  const vm = await resolveVm(db, user, ref);
+export async function exportXml(vm: ResolvedVm): Promise<string> {
   return withLibvirtContext(vm.context, () => vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
 }
 
 /** Adds whichever of our two guest-agent channels the VM lacks, persistently and, when running, live. */
-export async function addAgentChannels(db: Db, user: SessionUser, ref: VmRefInput) {
-  const vm = await resolveVm(db, user, ref);
+export async function addAgentChannels(vm: ResolvedVm): Promise<{ added: string[] }> {
   return withLibvirtContext(vm.context, async () => {
     const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
     const have = new Set(details.channels.map((c) => c.name));
     const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((name) => !have.has(name));
     const running = (await stateOf(vm)) !== "shutoff";
-    const flags = VIR_DOMAIN_AFFECT_CONFIG | (running ? VIR_DOMAIN_AFFECT_LIVE : 0);
+    const flags = flagsOf(VIR_DOMAIN_AFFECT_CONFIG, running ? VIR_DOMAIN_AFFECT_LIVE : 0);
     for (const name of missing) await vm.conn.domainAttachDeviceFlags({ dom: vm.dom, xml: buildChannelDeviceXml(name), flags });
-    return { context: vm.context, added: missing };
+    return { added: missing };
   });
 }

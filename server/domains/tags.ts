@@ -1,5 +1,6 @@
-import { hasErrorCode, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_METADATA_ELEMENT, VIR_ERR_NO_DOMAIN_METADATA, uuidToString, type Connection, type protocol } from "../libvirt";
+import { flagsOf, hasErrorCode, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_METADATA_ELEMENT, VIR_ERR_NO_DOMAIN_METADATA, uuidToString, type Connection, type protocol } from "../libvirt";
 import { subscribe } from "../events/bus";
+import { processSingleton } from "../process-singleton";
 import { buildXml, child, children, parseXml, textOf } from "../xml/codec";
 import { KVMM_XMLNS } from "./xml";
 
@@ -20,18 +21,24 @@ export function buildTagsMetadata(tags: readonly string[]): string {
 }
 
 /**
- * Tags per VM, cached so listing a thousand VMs does not cost a thousand metadata calls each time;
- * libvirt's metadata-change and define/undefine events keep the cache honest, and a reconnect
- * (events may have been missed) empties it.
+ * Tags per VM, cached so listing a thousand VMs does not cost a thousand metadata calls each time.
+ * One cache per process (route handlers load their own copy of this module), kept honest by
+ * `keepTagsFresh`, which server/main.ts starts with the host watchers.
  */
-const cache = new Map<string, Map<string, Promise<string[]>>>();
+const cache = processSingleton("tagCache", () => new Map<string, Map<string, Promise<string[]>>>());
 
-subscribe((event) => {
-  if (event.type === "host.connection") cache.delete(event.hostId);
-  else if (event.type === "domain.metadata" || (event.type === "domain.lifecycle" && (event.event === "defined" || event.event === "undefined"))) {
-    cache.get(event.hostId)?.delete(event.uuid);
-  }
-});
+/**
+ * Forgets cached tags when libvirt says they may have changed: a metadata change, a define or
+ * undefine, and a reconnect (events may have been missed meanwhile). Returns the unsubscribe.
+ */
+export function keepTagsFresh(): () => void {
+  return subscribe((event) => {
+    if (event.type === "host.connection") cache.delete(event.hostId);
+    else if (event.type === "domain.metadata" || (event.type === "domain.lifecycle" && (event.event === "defined" || event.event === "undefined"))) {
+      cache.get(event.hostId)?.delete(event.uuid);
+    }
+  });
+}
 
 async function fetchTags(conn: Connection, dom: protocol.NonnullDomain): Promise<string[]> {
   try {
@@ -64,7 +71,7 @@ export function tagsOf(hostId: string, conn: Connection, dom: protocol.NonnullDo
 
 /** Writes the tags into the persistent definition, and into the live one when the VM runs. */
 export async function writeTags(hostId: string, conn: Connection, dom: protocol.NonnullDomain, tags: readonly string[], running: boolean) {
-  const flags = VIR_DOMAIN_AFFECT_CONFIG | (running ? VIR_DOMAIN_AFFECT_LIVE : 0);
+  const flags = flagsOf(VIR_DOMAIN_AFFECT_CONFIG, running ? VIR_DOMAIN_AFFECT_LIVE : 0);
   await conn.domainSetMetadata({ dom, type: VIR_DOMAIN_METADATA_ELEMENT, metadata: buildTagsMetadata(tags), key: "kvmm", uri: KVMM_XMLNS, flags });
   hostCache(hostId).set(uuidToString(dom.uuid), Promise.resolve([...tags]));
 }

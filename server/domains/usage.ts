@@ -75,3 +75,54 @@ export function computeUsage(prev: UsageSample | undefined, cur: UsageSample, me
     netTxBps: rate(cur.netTxBytes - prev.netTxBytes, seconds),
   };
 }
+
+/** Rates span at least this long, however soon one list follows another. */
+export const MIN_RATE_WINDOW_MS = 2_000;
+/** Samples kept per VM: enough to always hold one at least MIN_RATE_WINDOW_MS old. */
+const MAX_SAMPLES = 16;
+
+export interface VmObservation {
+  uuid: string;
+  sample: UsageSample;
+  memoryUsedKiB: number | null;
+  /** A VM that is not running has no rates, and its counters start over when it starts. */
+  running: boolean;
+}
+
+/**
+ * The counters each VM had at recent lists, so one stats call can give rates. A rate is measured
+ * against the newest sample at least MIN_RATE_WINDOW_MS old, so two browser tabs listing a moment
+ * apart both see the rate over the same window (before, the second saw the CPU used in the few
+ * milliseconds since the first). Owned by the VM service; the collector of the monitoring issue
+ * will take over from it.
+ */
+export class UsageTracker {
+  private readonly samples = new Map<string, UsageSample[]>();
+
+  /** Usage of each VM of one host from this stats call; VMs the host no longer lists are forgotten. */
+  update(hostId: string, vms: readonly VmObservation[]): Map<string, VmUsage> {
+    const seen = new Set<string>();
+    const result = new Map<string, VmUsage>();
+    for (const vm of vms) {
+      const key = `${hostId}/${vm.uuid}`;
+      seen.add(key);
+      result.set(vm.uuid, this.observe(key, vm));
+    }
+    for (const key of this.samples.keys()) if (key.startsWith(`${hostId}/`) && !seen.has(key)) this.samples.delete(key);
+    return result;
+  }
+
+  private observe(key: string, vm: VmObservation): VmUsage {
+    if (!vm.running) {
+      this.samples.delete(key);
+      return computeUsage(undefined, vm.sample, null);
+    }
+    const history = this.samples.get(key) ?? [];
+    const baseline = history.findLast((s) => vm.sample.at - s.at >= MIN_RATE_WINDOW_MS);
+    const usage = computeUsage(baseline, vm.sample, vm.memoryUsedKiB);
+    // Keep the baseline and everything newer; older samples can no longer be the newest old-enough one.
+    const kept = baseline ? history.slice(history.indexOf(baseline)) : history;
+    this.samples.set(key, [...kept, vm.sample].slice(-MAX_SAMPLES));
+    return usage;
+  }
+}

@@ -1,3 +1,4 @@
+import { scaledBytes } from "../xml/units";
 import { ATTR, attr, buildXml, child, children, parseXml, textOf, type XmlNode } from "../xml/codec";
 
 /** Our namespace in `<metadata>`: libvirt keeps it verbatim, so tags travel with the VM, not in our database. */
@@ -210,12 +211,9 @@ export interface DomainDetails {
   tags: string[];
 }
 
-const UNIT_TO_KIB: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, kib: 1, k: 1, mib: 1024, m: 1024, gib: 1024 ** 2, g: 1024 ** 2, tib: 1024 ** 3, t: 1024 ** 3 };
-
+/** A domain's memory figure in KiB (libvirt's default unit there). */
 function kib(node: unknown): number {
-  const value = Number(textOf(node) ?? "0");
-  const unit = (attr(node, "unit") ?? "KiB").toLowerCase();
-  return Math.round(value * (UNIT_TO_KIB[unit] ?? 1));
+  return Math.round((scaledBytes(node, "KiB") ?? 0) / 1024);
 }
 
 function diskSource(disk: XmlNode): string | null {

@@ -1,6 +1,17 @@
 import { EventEmitter } from "node:events";
 import { processSingleton } from "../process-singleton";
-import { uuidToString, virDomainEventType, type Connection, type DomainEvent, type protocol } from "../libvirt";
+import {
+  uuidToString,
+  virDomainEventType,
+  virNetworkEventLifecycleType,
+  virStoragePoolEventLifecycleType,
+  VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED,
+  type Connection,
+  type DomainEvent,
+  type NetworkEvent,
+  type StoragePoolEvent,
+  type protocol,
+} from "../libvirt";
 
 /** What the manager tells browsers about, one shape for every source (libvirt events, guest agents, jobs). */
 export type ManagerEvent =
@@ -9,7 +20,12 @@ export type ManagerEvent =
   | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
   | { type: "host.connection"; hostId: string; state: string; error: string | null }
   | { type: "guest.status"; hostId: string; uuid: string; name: string; agent: string; qga: boolean }
-  | { type: "guest.telemetry"; hostId: string; uuid: string; name: string; at: string; metrics: unknown };
+  | { type: "guest.telemetry"; hostId: string; uuid: string; name: string; at: string; metrics: unknown }
+  /** A host-wide resource changed: only users whose grants cover the host hear of it. */
+  | { type: "network.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virNetworkEventLifecycleType> }
+  | { type: "pool.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virStoragePoolEventLifecycleType> | "refreshed" };
+
+type LowercaseName<T> = Lowercase<keyof T & string> | "unknown";
 
 export type LifecycleEventName = Lowercase<keyof typeof virDomainEventType> | "unknown";
 
@@ -17,8 +33,11 @@ const LIFECYCLE_NAMES = new Map<number, LifecycleEventName>(
   Object.entries(virDomainEventType).map(([name, value]) => [value, name.toLowerCase() as LifecycleEventName]),
 );
 
-/** libvirt's agent-lifecycle state 1 is "connected", 2 "disconnected". */
-const AGENT_CONNECTED = 1;
+function namesOf<T extends Record<string, number>>(values: T): Map<number, LowercaseName<T>> {
+  return new Map(Object.entries(values).map(([name, value]) => [value, name.toLowerCase() as LowercaseName<T>]));
+}
+const NETWORK_EVENT_NAMES = namesOf(virNetworkEventLifecycleType);
+const POOL_EVENT_NAMES = namesOf(virStoragePoolEventLifecycleType);
 
 const emitter = processSingleton("eventBus", () => {
   const e = new EventEmitter();
@@ -45,12 +64,21 @@ export function toManagerEvent(hostId: string, ev: DomainEvent): ManagerEvent | 
     case "lifecycle":
       return { type: "domain.lifecycle", ...about(hostId, ev.dom), event: LIFECYCLE_NAMES.get(ev.event) ?? "unknown", detail: ev.detail };
     case "agentLifecycle":
-      return { type: "domain.agent", ...about(hostId, ev.dom), connected: ev.state === AGENT_CONNECTED };
+      return { type: "domain.agent", ...about(hostId, ev.dom), connected: ev.state === VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED };
     case "metadataChange":
       return { type: "domain.metadata", ...about(hostId, ev.dom) };
     default:
       return null;
   }
+}
+
+export function networkEvent(hostId: string, ev: NetworkEvent): ManagerEvent {
+  return { type: "network.lifecycle", hostId, name: ev.net.name, uuid: uuidToString(ev.net.uuid), event: NETWORK_EVENT_NAMES.get(ev.event) ?? "unknown" };
+}
+
+export function poolEvent(hostId: string, ev: StoragePoolEvent): ManagerEvent {
+  const event = ev.kind === "refresh" ? "refreshed" : (POOL_EVENT_NAMES.get(ev.event) ?? "unknown");
+  return { type: "pool.lifecycle", hostId, name: ev.pool.name, uuid: uuidToString(ev.pool.uuid), event };
 }
 
 const watched = processSingleton("watchedHosts", () => new Map<string, Promise<() => void>>());
@@ -66,16 +94,20 @@ export function watchHost(hostId: string, conn: Connection): Promise<() => void>
     const offState = conn.onStateChange((state, error) =>
       publish({ type: "host.connection", hostId, state, error: error?.message ?? null }),
     );
-    const unsubscribe = await conn.subscribeDomainEvents(
-      (ev) => {
-        const event = toManagerEvent(hostId, ev);
-        if (event) publish(event);
-      },
-      ["lifecycle", "agentLifecycle", "metadataChange"],
-    );
+    const unsubscribers = await Promise.all([
+      conn.subscribeDomainEvents(
+        (ev) => {
+          const event = toManagerEvent(hostId, ev);
+          if (event) publish(event);
+        },
+        ["lifecycle", "agentLifecycle", "metadataChange"],
+      ),
+      conn.subscribeNetworkEvents((ev) => publish(networkEvent(hostId, ev))),
+      conn.subscribeStoragePoolEvents((ev) => publish(poolEvent(hostId, ev))),
+    ]);
     return () => {
       offState();
-      void unsubscribe();
+      for (const unsubscribe of unsubscribers) void unsubscribe();
     };
   })();
   watched.set(hostId, started);

@@ -1,12 +1,17 @@
 import { uuidFromString } from "../libvirt";
 import { getConnection } from "../libvirt/registry";
-import { vmInScope } from "../auth/permissions";
+import { coversHost, vmInScope } from "../auth/permissions";
 import type { SessionUser } from "../users/service";
 import { tagsOf } from "../domains/tags";
 import type { ManagerEvent } from "./bus";
 
-/** Whether a user may see an event: the same grants that filter VM lists filter the live stream. */
+/**
+ * Whether a user may see an event: the same grants that filter VM lists filter the live stream,
+ * and host-wide resources (networks, pools) are seen only by users whose grants cover the host,
+ * as on their pages.
+ */
 export async function visibleTo(user: SessionUser, event: ManagerEvent, hostUri: (hostId: string) => string | undefined): Promise<boolean> {
+  if (event.type === "network.lifecycle" || event.type === "pool.lifecycle") return coversHost(user.role, user.grants, event.hostId);
   if (!("uuid" in event)) return true;
   if (user.role === "admin" || user.grants.length === 0) return true;
   const needsTags = user.grants.some((g) => g.kind === "tag");

@@ -22,6 +22,8 @@ import {
   type protocol,
 } from "../libvirt";
 import { getConnection } from "../libvirt/registry";
+import { auditTargets } from "../audit/targets";
+import { AGENT_CHANNEL } from "../domains/xml-names";
 import { Backoff, Sleeper } from "./backoff";
 import { channelTransport, guestChannels, type ChannelMode } from "./channels";
 import { GuestError, errorText } from "./errors";
@@ -247,8 +249,9 @@ class HostWatcher {
 
   session(uuid: string): AgentSession {
     const rec = this.vms.get(uuid);
-    if (!rec) throw new GuestError("not_running", `VM ${uuid} on host "${this.host.id}" is not running (or the hub has not seen it yet)`);
-    if (!rec.session) throw new GuestError("no_channel", `VM "${rec.name}" has no ${"org.kvmmanager.agent.0"} channel`);
+    // The caller prefixes these with the VM's name and host (toServiceError).
+    if (!rec) throw new GuestError("not_running", "the VM is not running (or the hub has not seen it start yet)");
+    if (!rec.session) throw new GuestError("no_channel", `the VM has no ${AGENT_CHANNEL} channel for the KVM Manager agent`);
     return rec.session;
   }
 
@@ -426,7 +429,7 @@ class HostWatcher {
   }
 
   private newSession(rec: VmRecord): AgentSession {
-    const context = `VM "${rec.name}" on host "${this.host.id}"`;
+    const context = auditTargets.vm(this.host.id, rec.name);
     const session = new AgentSession({
       context,
       tuning: this.hub.options.tuning,

@@ -62,8 +62,3 @@ export function guestHub(): GuestHub {
   void startGuestHub();
   return globals[SLOT]!.hub;
 }
-
-/** Tell the hub that hosts were added, removed or changed their URI. */
-export async function refreshGuestHubHosts(): Promise<void> {
-  await globals[SLOT]?.hub.refreshHosts();
-}

@@ -2,7 +2,7 @@
 // (and checked the user's grants for) with resolveVm. Failures come out as ServiceErrors that name
 // the VM.
 import type { ExecResult, MethodName, MethodParams, MethodResult, Metrics, ProcessList } from "../../agent/protocol";
-import type { Connection, protocol } from "../libvirt";
+import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError } from "../errors";
 import { agentFactsComplete, mergeFacts, type AgentFacts, type GuestFacts, type QgaFacts } from "./facts";
 import { errorText, isGuestError, toServiceError } from "./errors";
@@ -11,13 +11,8 @@ import { guestHub } from "./index";
 import { interfaceAddresses, qgaGuestInfo, qgaReboot, qgaShutdown } from "./qga";
 import type { AgentCallOptions } from "./session";
 
-/** A VM as resolveVm returns it. */
-export interface GuestVm {
-  hostId: string;
-  conn: Connection;
-  dom: protocol.NonnullDomain;
-  context: string;
-}
+/** What the guest services use of a resolved VM (vmProcedure's `ctx.vm`). */
+export type GuestVm = Pick<ResolvedVm, "hostId" | "conn" | "dom" | "context">;
 
 async function track(vm: GuestVm, hub: GuestHub): Promise<GuestStatus> {
   try {

@@ -1,9 +1,20 @@
 import type { Db } from "../db/client";
+import type { Connection } from "../libvirt";
 import { getConnection } from "../libvirt/registry";
+import { auditTargets } from "../audit/targets";
 import { getHost } from "./service";
 
-/** The shared libvirt connection of a host row. */
-export function hostConnection(db: Db, hostId: string) {
+/** A host row with its shared libvirt connection: what every host-level service works on. */
+export interface ResolvedHost {
+  id: string;
+  uri: string;
+  conn: Connection;
+  /** `host "local"`: the prefix of errors about the host itself. */
+  context: string;
+}
+
+/** Finds a host by id (a not_found ServiceError when there is none) and its connection. */
+export function resolveHost(db: Db, hostId: string): ResolvedHost {
   const host = getHost(db, hostId);
-  return { host, conn: getConnection(host.id, host.uri) };
+  return { id: host.id, uri: host.uri, conn: getConnection(host.id, host.uri), context: auditTargets.host(host.id) };
 }

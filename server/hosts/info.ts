@@ -1,6 +1,5 @@
-import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
-import { hostConnection } from "./connection";
+import type { ResolvedHost } from "./connection";
 import { withLibvirtContext } from "../errors";
 import { userCoversHost } from "./scope";
 import { vmsInScope } from "../domains/lookup";
@@ -46,9 +45,9 @@ async function domainCounts(user: SessionUser, hostId: string, conn: Connection)
   return { active, inactive: mine.length - active };
 }
 
-export async function readHostInfo(db: Db, user: SessionUser, hostId: string): Promise<HostInfo> {
-  const { host, conn } = hostConnection(db, hostId);
-  return withLibvirtContext(`host "${host.id}" (${host.uri})`, async () => {
+export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promise<HostInfo> {
+  const { conn } = host;
+  return withLibvirtContext(`${host.context} (${host.uri})`, async () => {
     const [hostname, libVersion, hvType, hvVersion, node, free, counts, caps] = await Promise.all([
       conn.connectGetHostname(),
       conn.connectGetLibVersion(),

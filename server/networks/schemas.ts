@@ -1,14 +1,10 @@
 import { z } from "zod";
-import { vmRefSchema } from "../domains/lookup";
+import { nameSchema } from "../identifiers";
 import { ipv4Problems, isIpv4 } from "./xml";
 
 /** Input validation for networks: names, bridge names and IPv4 configurations, all bounded. */
 
-export const hostIdSchema = vmRefSchema.shape.hostId;
-
-export const networkNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit");
+export const networkNameSchema = nameSchema;
 
 /** Linux interface names: at most 15 characters. */
 export const bridgeNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, "a bridge name of 1–15 letters, digits and _ . -");
@@ -30,5 +26,3 @@ export const networkSpecSchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("isolated"), name: networkNameSchema, bridge: bridgeNameSchema.optional(), ipv4: ipv4ConfigSchema }),
   z.object({ mode: z.literal("bridge"), name: networkNameSchema, bridge: bridgeNameSchema }),
 ]);
-
-export const networkRefSchema = z.object({ hostId: hostIdSchema, network: networkNameSchema });

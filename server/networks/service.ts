@@ -1,8 +1,8 @@
-import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import { isNoNetwork, LibvirtError, uuidToString, VIR_IP_ADDR_TYPE_IPV6 } from "../libvirt";
-import { hostConnection } from "../hosts/connection";
+import type { ResolvedHost } from "../hosts/connection";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { userCoversHost } from "../hosts/scope";
 import { buildNetworkXml, ipv4Problems, parseNetworkXml, subnetsOverlap, type NetworkIp, type NetworkSpec } from "./xml";
@@ -27,21 +27,17 @@ export interface NetworkInfo {
   ips: NetworkIp[];
 }
 
-export function networkContext(hostId: string, name: string): string {
-  return `network "${name}" on host "${hostId}"`;
-}
-
-async function openNetwork(db: Db, hostId: string, name: string) {
-  const { host, conn } = hostConnection(db, hostId);
-  const context = networkContext(host.id, name);
+async function openNetwork(host: ResolvedHost, name: string) {
+  const { conn } = host;
+  const context = auditTargets.network(host.id, name);
   const net = await withLibvirtContext(context, () => conn.networkLookupByName({ name }));
   return { conn, net, context };
 }
 
 /** openNetwork for a reader: a network is "not found" for a user whose grants do not cover its host. */
-async function openNetworkFor(db: Db, user: SessionUser, hostId: string, name: string) {
-  if (!userCoversHost(user, hostId)) throw new ServiceError(`${networkContext(hostId, name)}: not found`, "not_found");
-  return openNetwork(db, hostId, name);
+async function openNetworkFor(host: ResolvedHost, user: SessionUser, name: string) {
+  if (!userCoversHost(user, host.id)) throw new ServiceError(`${auditTargets.network(host.id, name)}: not found`, "not_found");
+  return openNetwork(host, name);
 }
 
 async function describeNetwork(conn: Connection, hostId: string, net: protocol.NonnullNetwork): Promise<NetworkInfo> {
@@ -65,9 +61,9 @@ async function describeNetwork(conn: Connection, hostId: string, net: protocol.N
   };
 }
 
-async function listAllNetworks(db: Db, hostId: string): Promise<NetworkInfo[]> {
-  const { host, conn } = hostConnection(db, hostId);
-  return withLibvirtContext(`networks on host "${host.id}"`, async () => {
+async function listAllNetworks(host: ResolvedHost): Promise<NetworkInfo[]> {
+  const { conn } = host;
+  return withLibvirtContext(`networks on ${host.context}`, async () => {
     const { nets } = await conn.connectListAllNetworks({ needResults: 1, flags: 0 });
     const infos = await Promise.all(
       nets.map((net) => describeNetwork(conn, host.id, net).catch((err: unknown) => (isNoNetwork(err) ? null : Promise.reject(err)))),
@@ -76,14 +72,13 @@ async function listAllNetworks(db: Db, hostId: string): Promise<NetworkInfo[]> {
   });
 }
 
-export async function listNetworks(db: Db, user: SessionUser, hostId: string): Promise<NetworkInfo[]> {
-  const { host } = hostConnection(db, hostId);
-  return userCoversHost(user, host.id) ? listAllNetworks(db, host.id) : [];
+export async function listNetworks(host: ResolvedHost, user: SessionUser): Promise<NetworkInfo[]> {
+    return userCoversHost(user, host.id) ? listAllNetworks(host) : [];
 }
 
-export async function getNetwork(db: Db, user: SessionUser, hostId: string, name: string): Promise<NetworkInfo> {
-  const { conn, net, context } = await openNetworkFor(db, user, hostId, name);
-  return withLibvirtContext(context, () => describeNetwork(conn, hostId, net));
+export async function getNetwork(host: ResolvedHost, user: SessionUser, name: string): Promise<NetworkInfo> {
+  const { conn, net, context } = await openNetworkFor(host, user, name);
+  return withLibvirtContext(context, () => describeNetwork(conn, host.id, net));
 }
 
 export interface CreateNetworkOptions {
@@ -97,15 +92,15 @@ export interface CreateNetworkOptions {
  * already taken, a bridge another network uses, and a subnet overlapping another network's
  * (libvirt itself refuses, at start, a subnet the host already routes).
  */
-export async function createNetwork(db: Db, hostId: string, spec: NetworkSpec, options: CreateNetworkOptions = {}): Promise<NetworkInfo> {
-  const { host, conn } = hostConnection(db, hostId);
-  const context = networkContext(host.id, spec.name);
+export async function createNetwork(host: ResolvedHost, spec: NetworkSpec, options: CreateNetworkOptions = {}): Promise<NetworkInfo> {
+  const { conn } = host;
+  const context = auditTargets.network(host.id, spec.name);
   if (spec.mode !== "bridge") {
     const problems = ipv4Problems(spec.ipv4);
     if (problems.length) throw new ServiceError(`${context}: ${problems.join("; ")}`, "invalid");
   }
   const net = await withLibvirtContext(context, async () => {
-    const others = await listAllNetworks(db, host.id);
+    const others = await listAllNetworks(host);
     if (others.some((n) => n.name === spec.name)) throw new ServiceError(`${context}: already exists`, "conflict");
     const bridgeUser = spec.bridge ? others.find((n) => n.bridge === spec.bridge && n.forwardMode !== "bridge") : undefined;
     if (bridgeUser) throw new ServiceError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
@@ -134,25 +129,25 @@ export async function createNetwork(db: Db, hostId: string, spec: NetworkSpec, o
   return withLibvirtContext(context, () => describeNetwork(conn, host.id, net));
 }
 
-export async function startNetwork(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, net, context } = await openNetwork(db, hostId, name);
+export async function startNetwork(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, net, context } = await openNetwork(host, name);
   await withLibvirtContext(context, () => conn.networkCreate({ net }));
 }
 
 /** Stops the network: its bridge and dnsmasq go away; running guests on it lose connectivity. */
-export async function stopNetwork(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, net, context } = await openNetwork(db, hostId, name);
+export async function stopNetwork(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, net, context } = await openNetwork(host, name);
   await withLibvirtContext(context, () => conn.networkDestroy({ net }));
 }
 
-export async function setNetworkAutostart(db: Db, hostId: string, name: string, autostart: boolean): Promise<void> {
-  const { conn, net, context } = await openNetwork(db, hostId, name);
+export async function setNetworkAutostart(host: ResolvedHost, name: string, autostart: boolean): Promise<void> {
+  const { conn, net, context } = await openNetwork(host, name);
   await withLibvirtContext(context, () => conn.networkSetAutostart({ net, autostart: autostart ? 1 : 0 }));
 }
 
 /** Stops the network if it runs and forgets it. */
-export async function deleteNetwork(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, net, context } = await openNetwork(db, hostId, name);
+export async function deleteNetwork(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, net, context } = await openNetwork(host, name);
   await withLibvirtContext(context, async () => {
     if ((await conn.networkIsActive({ net })) === 1) await conn.networkDestroy({ net });
     // A transient network is gone once stopped.
@@ -187,8 +182,8 @@ export function toLease(lease: protocol.NetworkDhcpLease): DhcpLease {
 }
 
 /** The leases libvirt's dnsmasq handed out on this network (empty when it runs no DHCP). */
-export async function listDhcpLeases(db: Db, user: SessionUser, hostId: string, name: string): Promise<DhcpLease[]> {
-  const { conn, net, context } = await openNetworkFor(db, user, hostId, name);
+export async function listDhcpLeases(host: ResolvedHost, user: SessionUser, name: string): Promise<DhcpLease[]> {
+  const { conn, net, context } = await openNetworkFor(host, user, name);
   return withLibvirtContext(context, async () => {
     const { leases } = await conn.networkGetDhcpLeases({ net, mac: null, needResults: 1, flags: 0 });
     return leases.map(toLease);

@@ -7,6 +7,7 @@ import { countUsers, createUser } from "../users/service";
 import { writeAudit } from "../audit/log";
 import { ensureLocalHost } from "../hosts/service";
 import { pruneSessions } from "../auth/sessions";
+import { auditTargets } from "../audit/targets";
 import { operatorTls, selfSignedTls, type TlsMaterial } from "../http/tls";
 
 /** The session secret lives in the data directory (never in git), created once with owner-only access. */
@@ -49,7 +50,7 @@ async function ensureFirstAdmin(tls: TlsMaterial | null) {
   if (countUsers(database) > 0) return;
   const { KVMM_ADMIN_USER: username, KVMM_ADMIN_PASSWORD: fromEnv } = env();
   const { password } = await createUser(database, { username, role: "admin", password: fromEnv });
-  writeAudit(database, { userId: null, username: null, action: "setup.createAdmin", target: `user "${username}"`, result: "ok" });
+  writeAudit(database, { userId: null, username: null, action: "setup.createAdmin", target: auditTargets.user(username), result: "ok" });
   const certificate = tls ? ["", "Your browser will show this certificate's SHA-256 fingerprint:", `  ${tls.fingerprint256}`] : [];
   if (password) {
     printBanner([

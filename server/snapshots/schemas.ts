@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { vmRefSchema } from "../domains/lookup";
+import { nameSchema } from "../identifiers";
 
-export const snapshotNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit");
+export const snapshotNameSchema = nameSchema;
 
 /** Free text, but no control characters other than tab and newline (XML 1.0 cannot carry them). */
 export const snapshotDescriptionSchema = z
@@ -15,12 +13,3 @@ function isControl(ch: string): boolean {
   const code = ch.charCodeAt(0);
   return (code < 0x20 && ch !== "\n" && ch !== "\t" && ch !== "\r") || code === 0x7f;
 }
-
-export const snapshotRefSchema = vmRefSchema.extend({ snapshot: snapshotNameSchema });
-
-export const createSnapshotSchema = vmRefSchema.extend({
-  name: snapshotNameSchema,
-  description: snapshotDescriptionSchema.optional(),
-  /** With the running VM's memory (internal, qcow2 only) or disks only. */
-  memory: z.boolean().default(false),
-});

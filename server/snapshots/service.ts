@@ -1,7 +1,6 @@
-import type { Db } from "../db/client";
-import type { SessionUser } from "../users/service";
 import type { protocol } from "../libvirt";
 import {
+  flagsOf,
   isNoDomainSnapshot,
   virDomainState,
   VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
@@ -11,7 +10,8 @@ import {
   VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
   VIR_DOMAIN_XML_INACTIVE,
 } from "../libvirt";
-import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
+import type { ResolvedVm } from "../domains/lookup";
+import { auditTargets } from "../audit/targets";
 import { parseDomainXml } from "../domains/xml";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
@@ -32,7 +32,7 @@ export interface SnapshotList {
 }
 
 function snapshotContext(vm: ResolvedVm, name: string): string {
-  return `snapshot "${name}" of ${vm.context}`;
+  return auditTargets.inVm(vm.context, `snapshot "${name}"`);
 }
 
 async function readSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
@@ -55,8 +55,7 @@ async function readSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
   return { current, snapshots: snapshotTree(present.map((p) => p.info), current) };
 }
 
-export async function listSnapshots(db: Db, user: SessionUser, ref: VmRefInput): Promise<SnapshotList> {
-  const vm = await resolveVm(db, user, ref);
+export async function listSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
   return withLibvirtContext(vm.context, () => readSnapshots(vm));
 }
 
@@ -71,8 +70,7 @@ export interface CreateSnapshotSpec {
   memory: boolean;
 }
 
-export async function createSnapshot(db: Db, user: SessionUser, ref: VmRefInput, spec: CreateSnapshotSpec): Promise<SnapshotInfo> {
-  const vm = await resolveVm(db, user, ref);
+export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec): Promise<SnapshotInfo> {
   const context = snapshotContext(vm, spec.name);
   await withLibvirtContext(context, async () => {
     const { conn, dom } = vm;
@@ -97,7 +95,7 @@ export async function createSnapshot(db: Db, user: SessionUser, ref: VmRefInput,
       description: spec.description,
       memory: spec.memory ? "internal" : external ? undefined : "none",
     });
-    await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: external ? VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC : 0 });
+    await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: external ? flagsOf(VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC) : 0 });
   });
   const created = (await withLibvirtContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
   if (!created) throw new ServiceError(`${context}: created, but libvirt no longer lists it`, "conflict");
@@ -110,8 +108,7 @@ export interface RevertOptions {
 }
 
 /** Returns the VM to the snapshot; what happened since is lost (the snapshot stays). */
-export async function revertSnapshot(db: Db, user: SessionUser, ref: VmRefInput, name: string, options: RevertOptions = {}): Promise<{ state: string }> {
-  const vm = await resolveVm(db, user, ref);
+export async function revertSnapshot(vm: ResolvedVm, name: string, options: RevertOptions = {}): Promise<{ state: string }> {
   const snap = await lookupSnapshot(vm, name);
   const flags = options.state === "running" ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : options.state === "paused" ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0;
   return withLibvirtContext(snapshotContext(vm, name), async () => {
@@ -128,8 +125,7 @@ export interface DeleteSnapshotOptions {
 }
 
 /** Deletes a snapshot (and optionally its descendants); the VM's current state is untouched. Returns the names deleted. */
-export async function deleteSnapshot(db: Db, user: SessionUser, ref: VmRefInput, name: string, options: DeleteSnapshotOptions = {}): Promise<{ deleted: string[] }> {
-  const vm = await resolveVm(db, user, ref);
+export async function deleteSnapshot(vm: ResolvedVm, name: string, options: DeleteSnapshotOptions = {}): Promise<{ deleted: string[] }> {
   const snap = await lookupSnapshot(vm, name);
   return withLibvirtContext(snapshotContext(vm, name), async () => {
     const before = await readSnapshots(vm);

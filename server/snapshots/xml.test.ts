@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotXmlInfo } from "./xml";
-import { createSnapshotSchema, snapshotDescriptionSchema, snapshotNameSchema } from "./schemas";
+import { snapshotDescriptionSchema, snapshotNameSchema } from "./schemas";
+import { vmRefSchema } from "../identifiers";
 import { parseXml } from "../xml/codec";
 
 test("a snapshot with memory asks for an internal memory state; without, for none", () => {
@@ -83,5 +84,5 @@ test("injection: a hostile description stays text, and names are validated", () 
   assert.equal(snapshotDescriptionSchema.safeParse(HOSTILE).success, true, "markup characters are fine in text");
   assert.equal(snapshotDescriptionSchema.safeParse("bell \x07").success, false);
   assert.equal(snapshotDescriptionSchema.safeParse("x".repeat(1001)).success, false);
-  assert.equal(createSnapshotSchema.safeParse({ hostId: "local", uuid: "not-a-uuid", name: "s" }).success, false);
+  assert.equal(vmRefSchema.safeParse({ hostId: "local", uuid: "not-a-uuid" }).success, false);
 });

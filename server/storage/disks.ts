@@ -1,9 +1,9 @@
-import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
-import { resolveVm, type ResolvedVm, type VmRefInput } from "../domains/lookup";
+import type { ResolvedVm } from "../domains/lookup";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
-import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE } from "../libvirt";
-import { resolveVolume, volumeContext } from "./volumes";
+import { flagsOf, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE, type VirDomainModificationImpact } from "../libvirt";
+import { resolveVolume } from "./volumes";
 import { notFound, storageView, volumeVisible } from "./scope";
 import { buildDiskDeviceXml, diskSourcePaths, findDisk, diskTargets, nextFreeTarget, type DiskBus } from "./xml";
 
@@ -49,16 +49,15 @@ async function vmXml(vm: ResolvedVm): Promise<VmXml> {
   return { active: active === 1, persistent: persistent === 1, live, config };
 }
 
-function flagsFor(live: boolean, persistent: boolean): number {
-  return (live ? VIR_DOMAIN_AFFECT_LIVE : 0) | (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+function flagsFor(live: boolean, persistent: boolean): VirDomainModificationImpact {
+  return flagsOf(live ? VIR_DOMAIN_AFFECT_LIVE : 0, persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0);
 }
 
-export async function attachDisk(db: Db, user: SessionUser, ref: VmRefInput, spec: AttachDiskSpec): Promise<DiskChange> {
-  const vm = await resolveVm(db, user, ref);
+export async function attachDisk(vm: ResolvedVm, user: SessionUser, spec: AttachDiskSpec): Promise<DiskChange> {
   // A user narrowed to some VMs may attach only volumes they can see: those already on their VMs.
   const view = await withLibvirtContext(vm.context, () => storageView(vm.conn, user, vm.hostId));
-  if (!volumeVisible(view, spec.pool, spec.volume)) throw notFound(volumeContext(vm.hostId, spec.pool, spec.volume));
-  const volume = await resolveVolume(db, vm.hostId, spec.pool, spec.volume);
+  if (!volumeVisible(view, spec.pool, spec.volume)) throw notFound(auditTargets.volume(vm.hostId, spec.pool, spec.volume));
+  const volume = await resolveVolume(vm.host, spec.pool, spec.volume);
   return withLibvirtContext(vm.context, async () => {
     const xml = await vmXml(vm);
     const documents = [xml.live, xml.config].filter((x): x is string => x !== null);
@@ -86,8 +85,7 @@ export interface DetachResult extends DiskChange {
   pending: boolean;
 }
 
-export async function detachDisk(db: Db, user: SessionUser, ref: VmRefInput, target: string): Promise<DetachResult> {
-  const vm = await resolveVm(db, user, ref);
+export async function detachDisk(vm: ResolvedVm, target: string): Promise<DetachResult> {
   return withLibvirtContext(vm.context, async () => {
     const xml = await vmXml(vm);
     const liveDisk = xml.live ? findDisk(xml.live, target) : null;

@@ -1,8 +1,8 @@
-import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import { isNoStoragePool, LibvirtError, uuidToString, virStoragePoolState, VIR_STORAGE_POOL_BUILD_NEW, VIR_STORAGE_POOL_DELETE_NORMAL } from "../libvirt";
-import { hostConnection } from "../hosts/connection";
+import type { ResolvedHost } from "../hosts/connection";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { buildPoolXml, parsePoolXml, type PoolSpec, type PoolXmlInfo } from "./xml";
 import { notFound, poolVisible, storageView } from "./scope";
@@ -44,14 +44,10 @@ export type PoolInfo = HostPoolInfo | AttachedPoolInfo;
 
 const STATE_NAMES = new Map<number, PoolState>(Object.entries(virStoragePoolState).map(([k, v]) => [v, k.toLowerCase() as PoolState]));
 
-export function poolContext(hostId: string, name: string): string {
-  return `pool "${name}" on host "${hostId}"`;
-}
-
-/** A host's connection and one of its pools, looked up by name; an unknown name is a not_found ServiceError naming it. */
-export async function openPool(db: Db, hostId: string, name: string): Promise<{ conn: Connection; pool: protocol.NonnullStoragePool; context: string }> {
-  const { host, conn } = hostConnection(db, hostId);
-  const context = poolContext(host.id, name);
+/** One of the host's pools, looked up by name; an unknown name is a not_found ServiceError naming it. */
+export async function openPool(host: ResolvedHost, name: string): Promise<{ conn: Connection; pool: protocol.NonnullStoragePool; context: string }> {
+  const { conn } = host;
+  const context = auditTargets.pool(host.id, name);
   const pool = await withLibvirtContext(context, () => conn.storagePoolLookupByName({ name }));
   return { conn, pool, context };
 }
@@ -87,9 +83,9 @@ function attachedView({ hostId, name, uuid, type, state, active, persistent, aut
 }
 
 /** Every pool of the host, or for a user narrowed to some VMs the pools holding their volumes. */
-export async function listPools(db: Db, user: SessionUser, hostId: string): Promise<PoolInfo[]> {
-  const { host, conn } = hostConnection(db, hostId);
-  return withLibvirtContext(`storage pools on host "${host.id}"`, async () => {
+export async function listPools(host: ResolvedHost, user: SessionUser): Promise<PoolInfo[]> {
+  const { conn } = host;
+  return withLibvirtContext(`storage pools on ${host.context}`, async () => {
     const view = await storageView(conn, user, host.id);
     const { pools } = await conn.connectListAllStoragePools({ needResults: 1, flags: 0 });
     const infos = await Promise.all(
@@ -105,9 +101,9 @@ export async function listPools(db: Db, user: SessionUser, hostId: string): Prom
   });
 }
 
-export async function getPool(db: Db, user: SessionUser, hostId: string, name: string): Promise<PoolInfo> {
-  const { host, conn } = hostConnection(db, hostId);
-  const context = poolContext(host.id, name);
+export async function getPool(host: ResolvedHost, user: SessionUser, name: string): Promise<PoolInfo> {
+  const { conn } = host;
+  const context = auditTargets.pool(host.id, name);
   return withLibvirtContext(context, async () => {
     const view = await storageView(conn, user, host.id);
     if (!poolVisible(view, name)) throw notFound(context);
@@ -128,9 +124,9 @@ export interface DefinePoolOptions {
  * Defines a persistent pool, and optionally builds, starts it and marks it autostart. All or
  * nothing: when a later step fails, the new definition is removed again and the error names the step.
  */
-export async function definePool(db: Db, hostId: string, spec: PoolSpec, options: DefinePoolOptions = {}): Promise<HostPoolInfo> {
-  const { host, conn } = hostConnection(db, hostId);
-  const context = poolContext(host.id, spec.name);
+export async function definePool(host: ResolvedHost, spec: PoolSpec, options: DefinePoolOptions = {}): Promise<HostPoolInfo> {
+  const { conn } = host;
+  const context = auditTargets.pool(host.id, spec.name);
   const pool = await withLibvirtContext(context, async () => {
     const existing = await conn.storagePoolLookupByName({ name: spec.name }).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)));
     if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
@@ -154,30 +150,30 @@ export async function definePool(db: Db, hostId: string, spec: PoolSpec, options
 }
 
 /** Creates the pool's backing on the host: a dir pool's directory (mode 0711), an LVM volume group on its devices. */
-export async function buildPool(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
+export async function buildPool(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(host, name);
   await withLibvirtContext(context, () => conn.storagePoolBuild({ pool, flags: VIR_STORAGE_POOL_BUILD_NEW }));
 }
 
-export async function startPool(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
+export async function startPool(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(host, name);
   await withLibvirtContext(context, () => conn.storagePoolCreate({ pool, flags: 0 }));
 }
 
 /** Deactivates the pool (unmounts a netfs pool); its volumes stay on disk. */
-export async function stopPool(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
+export async function stopPool(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(host, name);
   await withLibvirtContext(context, () => conn.storagePoolDestroy({ pool }));
 }
 
 /** Re-reads the pool's volumes and sizes from the host (files copied in by hand appear). */
-export async function refreshPool(db: Db, hostId: string, name: string): Promise<void> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
+export async function refreshPool(host: ResolvedHost, name: string): Promise<void> {
+  const { conn, pool, context } = await openPool(host, name);
   await withLibvirtContext(context, () => conn.storagePoolRefresh({ pool, flags: 0 }));
 }
 
-export async function setPoolAutostart(db: Db, hostId: string, name: string, autostart: boolean): Promise<void> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
+export async function setPoolAutostart(host: ResolvedHost, name: string, autostart: boolean): Promise<void> {
+  const { conn, pool, context } = await openPool(host, name);
   await withLibvirtContext(context, () => conn.storagePoolSetAutostart({ pool, autostart: autostart ? 1 : 0 }));
 }
 
@@ -190,8 +186,8 @@ export interface DeletePoolOptions {
 }
 
 /** Stops the pool if it runs, optionally deletes its backing, then forgets it. */
-export async function deletePool(db: Db, hostId: string, name: string, options: DeletePoolOptions = {}): Promise<void> {
-  const { conn, pool, context } = await openPool(db, hostId, name);
+export async function deletePool(host: ResolvedHost, name: string, options: DeletePoolOptions = {}): Promise<void> {
+  const { conn, pool, context } = await openPool(host, name);
   await withLibvirtContext(context, async () => {
     if ((await conn.storagePoolIsActive({ pool })) === 1) await conn.storagePoolDestroy({ pool });
     if (options.deleteData) await conn.storagePoolDelete({ pool, flags: VIR_STORAGE_POOL_DELETE_NORMAL });

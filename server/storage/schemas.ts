@@ -1,17 +1,12 @@
 import { z } from "zod";
-import { vmRefSchema } from "../domains/lookup";
+import { nameSchema } from "../identifiers";
 import { DISK_BUSES, NETFS_FORMATS, VOLUME_FORMATS } from "./xml";
 
 /** Input validation for storage: every name, path and size the API accepts is bounded here. */
 
-export const hostIdSchema = vmRefSchema.shape.hostId;
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const NAME_HINT = "1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit";
-
-export const poolNameSchema = z.string().regex(NAME, NAME_HINT);
+export const poolNameSchema = nameSchema;
 /** Volume names never hold a slash, so a volume is always a file directly in its pool. */
-export const volumeNameSchema = z.string().regex(NAME, NAME_HINT);
+export const volumeNameSchema = nameSchema;
 
 export const MiB = 1024 ** 2;
 export const TiB = 1024 ** 4;
@@ -74,7 +69,8 @@ export const volumeFormatSchema = z.enum(VOLUME_FORMATS);
 export const diskBusSchema = z.enum(DISK_BUSES);
 export const diskTargetSchema = z.string().regex(/^(vd|sd)[a-z]$/, "a disk target such as vdb or sdc");
 
-export const poolRefSchema = z.object({ hostId: hostIdSchema, pool: poolNameSchema });
+/** A pool or volume of the host a hostProcedure resolved. */
+export const poolRefSchema = z.object({ pool: poolNameSchema });
 export const volumeRefSchema = poolRefSchema.extend({ volume: volumeNameSchema });
 
 export const volumeCreateSchema = z.object({

@@ -1,4 +1,4 @@
-import type { Connection, protocol } from "../libvirt";
+import type { Connection, protocol, VirDomainXMLFlags } from "../libvirt";
 import { isNoDomain, isNoStorageVol, VIR_DOMAIN_XML_INACTIVE } from "../libvirt";
 import type { SessionUser } from "../users/service";
 import { userCoversHost } from "../hosts/scope";
@@ -18,7 +18,7 @@ export type StorageView = { whole: true } | { whole: false; volumes: ReadonlyMap
 
 /** Both definitions of a VM (a disk may be in one only), or none when it vanished meanwhile. */
 async function domainXmls(conn: Connection, dom: protocol.NonnullDomain): Promise<string[]> {
-  const read = (flags: number) => conn.domainGetXmlDesc({ dom, flags }).catch((err: unknown) => (isNoDomain(err) ? null : Promise.reject(err)));
+  const read = (flags: VirDomainXMLFlags | 0) => conn.domainGetXmlDesc({ dom, flags }).catch((err: unknown) => (isNoDomain(err) ? null : Promise.reject(err)));
   const docs = await Promise.all([read(0), read(VIR_DOMAIN_XML_INACTIVE)]);
   return docs.filter((x): x is string => x !== null);
 }

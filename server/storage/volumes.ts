@@ -1,6 +1,5 @@
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
 import {
@@ -12,9 +11,10 @@ import {
   VIR_STORAGE_VOL_GET_PHYSICAL,
   VIR_STORAGE_VOL_RESIZE_SHRINK,
 } from "../libvirt";
-import { hostConnection } from "../hosts/connection";
+import type { ResolvedHost } from "../hosts/connection";
+import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
-import { openPool, poolContext } from "./pools";
+import { openPool } from "./pools";
 import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat } from "./xml";
 import { notFound, poolVisible, storageView, volumeVisible } from "./scope";
 
@@ -34,13 +34,9 @@ export interface VolumeInfo {
   backingPath: string | null;
 }
 
-export function volumeContext(hostId: string, pool: string, name: string): string {
-  return `volume "${name}" in pool "${pool}" on host "${hostId}"`;
-}
-
-async function openVolume(db: Db, hostId: string, poolName: string, name: string) {
-  const { conn, pool } = await openPool(db, hostId, poolName);
-  const context = volumeContext(hostId, poolName, name);
+async function openVolume(host: ResolvedHost, poolName: string, name: string) {
+  const { conn, pool } = await openPool(host, poolName);
+  const context = auditTargets.volume(host.id, poolName, name);
   const vol = await withLibvirtContext(context, () => conn.storageVolLookupByName({ pool, name }));
   return { conn, pool, vol, context };
 }
@@ -51,9 +47,9 @@ async function describeVolume(conn: Connection, hostId: string, vol: protocol.No
 }
 
 /** The pool's volumes, or for a user narrowed to some VMs those attached to their VMs (see `storageView`). */
-export async function listVolumes(db: Db, user: SessionUser, hostId: string, poolName: string): Promise<VolumeInfo[]> {
-  const { host, conn } = hostConnection(db, hostId);
-  const context = poolContext(host.id, poolName);
+export async function listVolumes(host: ResolvedHost, user: SessionUser, poolName: string): Promise<VolumeInfo[]> {
+  const { conn } = host;
+  const context = auditTargets.pool(host.id, poolName);
   return withLibvirtContext(context, async () => {
     const view = await storageView(conn, user, host.id);
     if (!poolVisible(view, poolName)) throw notFound(context);
@@ -69,17 +65,17 @@ export async function listVolumes(db: Db, user: SessionUser, hostId: string, poo
 }
 
 /** One volume; for a user narrowed to some VMs only one attached to their VMs, else "not found". */
-export async function getVolume(db: Db, user: SessionUser, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
-  const { host, conn } = hostConnection(db, hostId);
-  if (!volumeVisible(await withLibvirtContext(`host "${host.id}"`, () => storageView(conn, user, host.id)), poolName, name)) {
-    throw notFound(volumeContext(host.id, poolName, name));
+export async function getVolume(host: ResolvedHost, user: SessionUser, poolName: string, name: string): Promise<VolumeInfo> {
+  const { conn } = host;
+  if (!volumeVisible(await withLibvirtContext(host.context, () => storageView(conn, user, host.id)), poolName, name)) {
+    throw notFound(auditTargets.volume(host.id, poolName, name));
   }
-  return readVolume(db, host.id, poolName, name);
+  return readVolume(host, poolName, name);
 }
 
-async function readVolume(db: Db, hostId: string, poolName: string, name: string): Promise<VolumeInfo> {
-  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
-  return withLibvirtContext(context, () => describeVolume(conn, hostId, vol));
+async function readVolume(host: ResolvedHost, poolName: string, name: string): Promise<VolumeInfo> {
+  const { conn, vol, context } = await openVolume(host, poolName, name);
+  return withLibvirtContext(context, () => describeVolume(conn, host.id, vol));
 }
 
 export interface CreateVolumeSpec {
@@ -93,21 +89,21 @@ export interface CreateVolumeSpec {
  * Creates an empty volume (thin: qcow2 or a sparse raw file). The VM wizard creates its disks
  * with this and passes `resolveVolume(…).path` to the domain XML.
  */
-export async function createVolume(db: Db, hostId: string, poolName: string, spec: CreateVolumeSpec): Promise<VolumeInfo> {
-  const { conn, pool } = await openPool(db, hostId, poolName);
-  const context = volumeContext(hostId, poolName, spec.name);
+export async function createVolume(host: ResolvedHost, poolName: string, spec: CreateVolumeSpec): Promise<VolumeInfo> {
+  const { conn, pool } = await openPool(host, poolName);
+  const context = auditTargets.volume(host.id, poolName, spec.name);
   return withLibvirtContext(context, async () => {
     const existing = await conn.storageVolLookupByName({ pool, name: spec.name }).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)));
     if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const poolType = parsePoolXml(await conn.storagePoolGetXmlDesc({ pool, flags: 0 })).type;
     const xml = buildVolumeXml({ name: spec.name, capacityBytes: spec.capacityBytes, format: poolType === "logical" ? undefined : spec.format });
     const vol = await conn.storageVolCreateXml({ pool, xml, flags: 0 });
-    return describeVolume(conn, hostId, vol);
+    return describeVolume(conn, host.id, vol);
   });
 }
 
-export async function deleteVolume(db: Db, hostId: string, poolName: string, name: string): Promise<void> {
-  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+export async function deleteVolume(host: ResolvedHost, poolName: string, name: string): Promise<void> {
+  const { conn, vol, context } = await openVolume(host, poolName, name);
   await withLibvirtContext(context, () => conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL }));
 }
 
@@ -131,10 +127,10 @@ async function runningUserOf(conn: Connection, path: string): Promise<{ dom: pro
  * Sets a volume's capacity (its virtual size for qcow2). A disk a running VM has open is grown
  * through the VM (virDomainBlockResize), so QEMU and the guest see the new size; shrinking it is refused.
  */
-export async function resizeVolume(db: Db, hostId: string, poolName: string, name: string, capacityBytes: number, options: ResizeOptions = {}): Promise<VolumeInfo> {
-  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+export async function resizeVolume(host: ResolvedHost, poolName: string, name: string, capacityBytes: number, options: ResizeOptions = {}): Promise<VolumeInfo> {
+  const { conn, vol, context } = await openVolume(host, poolName, name);
   return withLibvirtContext(context, async () => {
-    const current = await describeVolume(conn, hostId, vol);
+    const current = await describeVolume(conn, host.id, vol);
     const shrink = capacityBytes < current.capacityBytes;
     if (shrink && !options.allowShrink) {
       throw new ServiceError(`${context}: shrinking from ${current.capacityBytes} to ${capacityBytes} bytes would lose data; ask for it explicitly`, "invalid");
@@ -147,7 +143,7 @@ export async function resizeVolume(db: Db, hostId: string, poolName: string, nam
     } else {
       await conn.storageVolResize({ vol, capacity: BigInt(capacityBytes), flags: shrink ? VIR_STORAGE_VOL_RESIZE_SHRINK : 0 });
     }
-    return describeVolume(conn, hostId, vol);
+    return describeVolume(conn, host.id, vol);
   });
 }
 
@@ -164,17 +160,17 @@ export interface ResolvedVolume {
  * Where a pool's volume lives on the host, and how to attach it: for other services (VM wizard,
  * disks), which check first that their user may use it (`storageView`, `assertCoversHost`).
  */
-export async function resolveVolume(db: Db, hostId: string, poolName: string, name: string): Promise<ResolvedVolume> {
-  const info = await readVolume(db, hostId, poolName, name);
-  if (!info.path) throw new ServiceError(`${volumeContext(hostId, poolName, name)}: libvirt reports no path for it`, "invalid");
+export async function resolveVolume(host: ResolvedHost, poolName: string, name: string): Promise<ResolvedVolume> {
+  const info = await readVolume(host, poolName, name);
+  if (!info.path) throw new ServiceError(`${auditTargets.volume(host.id, poolName, name)}: libvirt reports no path for it`, "invalid");
   if (info.type !== "file" && info.type !== "block") {
-    throw new ServiceError(`${volumeContext(hostId, poolName, name)}: a ${info.type} volume cannot be a disk here`, "invalid");
+    throw new ServiceError(`${auditTargets.volume(host.id, poolName, name)}: a ${info.type} volume cannot be a disk here`, "invalid");
   }
   return { path: info.path, diskType: info.type, format: info.format && info.format !== "none" ? info.format : "raw", capacityBytes: info.capacityBytes };
 }
 
-export async function resolveVolumePath(db: Db, hostId: string, poolName: string, name: string): Promise<string> {
-  return (await resolveVolume(db, hostId, poolName, name)).path;
+export async function resolveVolumePath(host: ResolvedHost, poolName: string, name: string): Promise<string> {
+  return (await resolveVolume(host, poolName, name)).path;
 }
 
 /** Called as bytes pass: `total` is the expected size when known. */
@@ -230,11 +226,11 @@ export interface UploadOptions {
  * once libvirtd confirmed the end of the data; a source longer than the volume fails the upload.
  * The bytes are written as they are: upload a qcow2 image only into a qcow2 volume, raw into raw.
  */
-export async function uploadVolume(db: Db, hostId: string, poolName: string, name: string, source: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
-  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+export async function uploadVolume(host: ResolvedHost, poolName: string, name: string, source: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
+  const { conn, vol, context } = await openVolume(host, poolName, name);
   const offset = options.offset ?? 0;
   return withLibvirtContext(context, async () => {
-    const { capacityBytes } = await describeVolume(conn, hostId, vol);
+    const { capacityBytes } = await describeVolume(conn, host.id, vol);
     const room = capacityBytes - offset;
     if (offset < 0 || room < 0) throw new ServiceError(`${context}: offset ${offset} is past its end (${capacityBytes} bytes)`, "invalid");
     if (options.length !== undefined && options.length > room) {
@@ -264,8 +260,8 @@ export interface VolumeDownload {
  * A readable stream of the volume's bytes (virStorageVolDownload): the file as stored, so a qcow2
  * volume downloads as a qcow2 image. Destroying the stream aborts the download in libvirtd.
  */
-export async function downloadVolume(db: Db, hostId: string, poolName: string, name: string, options: DownloadOptions = {}): Promise<VolumeDownload> {
-  const { conn, vol, context } = await openVolume(db, hostId, poolName, name);
+export async function downloadVolume(host: ResolvedHost, poolName: string, name: string, options: DownloadOptions = {}): Promise<VolumeDownload> {
+  const { conn, vol, context } = await openVolume(host, poolName, name);
   const offset = options.offset ?? 0;
   return withLibvirtContext(context, async () => {
     // With GET_PHYSICAL, libvirt puts the file's own size where the allocation would be.

@@ -1,3 +1,4 @@
+import { scaledBytes } from "../xml/units";
 import { ATTR, attr, buildXml, child, children, parseXml, textOf, type XmlNode } from "../xml/codec";
 
 /**
@@ -119,31 +120,9 @@ export interface VolumeXmlInfo {
   backingPath: string | null;
 }
 
-const UNIT_BYTES: Record<string, number> = {
-  b: 1,
-  bytes: 1,
-  k: 1024,
-  kib: 1024,
-  kb: 1000,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  mb: 1000 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-  gb: 1000 ** 3,
-  t: 1024 ** 4,
-  tib: 1024 ** 4,
-  tb: 1000 ** 4,
-};
-
 /** A libvirt scaled integer (`<capacity unit='GiB'>2</capacity>`) in bytes. */
 export function bytesOf(node: unknown): number | null {
-  const text = textOf(node);
-  if (text === undefined || text.trim() === "") return null;
-  const unit = (attr(node, "unit") ?? "bytes").toLowerCase();
-  const scale = UNIT_BYTES[unit];
-  if (scale === undefined) throw new Error(`unknown size unit "${unit}"`);
-  return Number(text) * scale;
+  return scaledBytes(node, "bytes");
 }
 
 export function parseVolumeXml(xml: string): VolumeXmlInfo {

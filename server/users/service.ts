@@ -39,6 +39,11 @@ export function findUserByName(db: Db, username: string) {
   return db.select().from(users).where(eq(users.username, username)).get() ?? null;
 }
 
+/** The account's name, for messages and audit rows; a missing id is a not_found ServiceError. */
+export function usernameOf(db: Db, userId: number): string {
+  return requireUser(db, userId).username;
+}
+
 function requireUser(db: Db, userId: number) {
   const row = db.select().from(users).where(eq(users.id, userId)).get();
   if (!row) throw new UserError(`user #${userId} does not exist`, "not_found");

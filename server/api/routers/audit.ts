@@ -3,6 +3,7 @@ import { procedure, router } from "../trpc";
 import { listAudit } from "../../audit/log";
 import { AUDIT_RESULTS } from "../../db/schema";
 
+/** The audit log: host-less, read-only. */
 export const auditRouter = router({
   list: procedure("audit.read")
     .input(

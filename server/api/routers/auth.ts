@@ -4,9 +4,11 @@ import { passwordSchema } from "../schemas";
 import { changeOwnPassword } from "../../users/service";
 import { ROLE_PERMISSIONS } from "../../auth/permissions";
 import { listLiveSessions, revokeSession, revokeUserSessions } from "../../auth/sessions";
+import { auditTargets } from "../../audit/targets";
 
 const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "a session id");
 
+/** The signed-in user's own account: host-less; the audit row names the account. */
 export const authRouter = router({
   me: procedure("self").query(({ ctx }) => ({
     id: ctx.user.id,
@@ -19,7 +21,7 @@ export const authRouter = router({
   changePassword: procedure("self")
     .input(z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `user "${ctx.user.username}"`;
+      ctx.audit.target = auditTargets.user(ctx.user.username);
       await changeOwnPassword(ctx.db, ctx.user, input.currentPassword, input.newPassword);
       return { ok: true as const };
     }),
@@ -33,7 +35,7 @@ export const authRouter = router({
   endSession: procedure("self")
     .input(z.object({ sessionId: sessionIdSchema }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = `user "${ctx.user.username}"`;
+      ctx.audit.target = auditTargets.user(ctx.user.username);
       const own = listLiveSessions(ctx.db, ctx.user.id).some((s) => s.id === input.sessionId);
       if (own) revokeSession(ctx.db, input.sessionId, "ended from Settings");
       return { ended: own };
@@ -41,7 +43,7 @@ export const authRouter = router({
 
   /** Ends every session of the user, this one included (a lost phone, a shared computer). */
   signOutEverywhere: procedure("self").mutation(({ ctx }) => {
-    ctx.audit.target = `user "${ctx.user.username}"`;
+    ctx.audit.target = auditTargets.user(ctx.user.username);
     return { ended: revokeUserSessions(ctx.db, ctx.user.id, "signed out everywhere") };
   }),
 });

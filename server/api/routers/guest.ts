@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { procedure, router } from "../trpc";
-import { resolveVm, vmRefSchema } from "../../domains/lookup";
+import { router, vmProcedure } from "../trpc";
+import { auditTargets } from "../../audit/targets";
 import {
   guestExec,
   guestFacts,
@@ -15,9 +15,9 @@ import {
 } from "../../guest/service";
 
 /**
- * Inside the VM, through our guest agent (and stock qemu-guest-agent where it helps).
- * Each procedure: validate → authorize (its permission) → resolve the VM with the user's grants →
- * service → audit (every mutation; exec and file transfers are mutations so that they are audited).
+ * Inside the VM, through our guest agent (and stock qemu-guest-agent where it helps). Like every
+ * VM router: `vmProcedure` validates, authorizes, resolves the VM with the user's grants and audits;
+ * each procedure is one service call (exec and file transfers are mutations so that they are audited).
  */
 
 const MiB = 1024 * 1024;
@@ -36,10 +36,10 @@ const guestPath = z
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "an environment variable name");
 
-const execInput = vmRefSchema.extend({
+const execInput = z.object({
   command: z.string().min(1).max(4096).refine((c) => !c.includes("\0"), "no NUL characters"),
   args: z.array(z.string().max(65_536)).max(256).default([]),
-  stdin: z.string().max(4 * MiB).optional(),
+  stdin: z.string().max(MiB).optional(),
   encoding: z.enum(["utf8", "base64"]).default("utf8"),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
   env: z
@@ -49,65 +49,54 @@ const execInput = vmRefSchema.extend({
   cwd: guestPath.optional(),
 });
 
-const powerInput = vmRefSchema.extend({
+const powerInput = z.object({
   force: z.boolean().default(false),
   via: z.enum(["auto", "agent", "qga"]).default("auto"),
 });
 
 export const guestRouter = router({
   /** Agent connection state, version, capabilities, last telemetry; whether qemu-ga is connected. */
-  status: procedure("guest.read")
-    .input(vmRefSchema)
-    .query(async ({ ctx, input }) => guestStatus(await resolveVm(ctx.db, ctx.user, input))),
+  status: vmProcedure("guest.read").query(({ ctx }) => guestStatus(ctx.vm)),
 
   /** System, network, disk and user facts, each with the source it came from (agent, qga, lease, arp). */
-  facts: procedure("guest.read")
-    .input(vmRefSchema)
-    .query(async ({ ctx, input }) => guestFacts(await resolveVm(ctx.db, ctx.user, input))),
+  facts: vmProcedure("guest.read").query(({ ctx }) => guestFacts(ctx.vm)),
 
-  metrics: procedure("guest.read")
-    .input(vmRefSchema)
-    .query(async ({ ctx, input }) => guestMetrics(await resolveVm(ctx.db, ctx.user, input))),
+  metrics: vmProcedure("guest.read").query(({ ctx }) => guestMetrics(ctx.vm)),
 
-  processes: procedure("guest.read")
+  processes: vmProcedure("guest.read")
     .input(
-      vmRefSchema.extend({
+      z.object({
         sortBy: z.enum(["cpu", "memory", "pid", "name"]).default("cpu"),
         limit: z.number().int().min(1).max(1000).default(100),
       }),
     )
-    .query(async ({ ctx, input }) => guestProcesses(await resolveVm(ctx.db, ctx.user, input), input)),
+    .query(({ ctx, input }) => guestProcesses(ctx.vm, input)),
 
   /** Runs a program in the guest without a shell; returns its exit status and (capped) output. */
-  exec: procedure("guest.exec")
+  exec: vmProcedure("guest.exec")
     .input(execInput)
-    .mutation(async ({ ctx, input }) => {
-      const vm = await resolveVm(ctx.db, ctx.user, input);
-      ctx.audit.target = vm.context;
-      return guestExec(vm, input);
-    }),
+    .mutation(({ ctx, input }) => guestExec(ctx.vm, input)),
 
-  fileStat: procedure("guest.files")
-    .input(vmRefSchema.extend({ path: guestPath, sha256: z.boolean().default(false) }))
-    .query(async ({ ctx, input }) => guestFileStat(await resolveVm(ctx.db, ctx.user, input), input)),
+  fileStat: vmProcedure("guest.files")
+    .input(z.object({ path: guestPath, sha256: z.boolean().default(false) }))
+    .query(({ ctx, input }) => guestFileStat(ctx.vm, input)),
 
-  fileList: procedure("guest.files")
-    .input(vmRefSchema.extend({ path: guestPath, limit: z.number().int().min(1).max(10_000).default(1000) }))
-    .query(async ({ ctx, input }) => guestFileList(await resolveVm(ctx.db, ctx.user, input), input)),
+  fileList: vmProcedure("guest.files")
+    .input(z.object({ path: guestPath, limit: z.number().int().min(1).max(10_000).default(1000) }))
+    .query(({ ctx, input }) => guestFileList(ctx.vm, input)),
 
   /** One chunk of a guest file, base64. A mutation so that every read of guest data is audited. */
-  fileRead: procedure("guest.files")
+  fileRead: vmProcedure("guest.files")
     .input(
-      vmRefSchema.extend({
+      z.object({
         path: guestPath,
         offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
         length: z.number().int().min(1).max(MAX_CHUNK_BYTES).default(MiB),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const vm = await resolveVm(ctx.db, ctx.user, input);
-      ctx.audit.target = `${vm.context}: ${input.path}`;
-      return guestFileRead(vm, input);
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.path);
+      return guestFileRead(ctx.vm, input);
     }),
 
   /**
@@ -115,9 +104,9 @@ export const guestRouter = router({
    * chunk is written in place. The audit row keeps the path and offset; the content is cut to a
    * short prefix by the audit summariser.
    */
-  fileWrite: procedure("guest.files")
+  fileWrite: vmProcedure("guest.files")
     .input(
-      vmRefSchema.extend({
+      z.object({
         path: guestPath,
         contentBase64: z.base64().max(Math.ceil(MAX_CHUNK_BYTES / 3) * 4),
         offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
@@ -125,26 +114,17 @@ export const guestRouter = router({
         mode: z.number().int().min(0).max(0o7777).optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const vm = await resolveVm(ctx.db, ctx.user, input);
-      ctx.audit.target = `${vm.context}: ${input.path}`;
-      return guestFileWrite(vm, input);
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.path);
+      return guestFileWrite(ctx.vm, input);
     }),
 
   /** Orderly shutdown from inside the guest: our agent, else qemu-guest-agent. */
-  shutdown: procedure("vm.power")
+  shutdown: vmProcedure("vm.power")
     .input(powerInput)
-    .mutation(async ({ ctx, input }) => {
-      const vm = await resolveVm(ctx.db, ctx.user, input);
-      ctx.audit.target = vm.context;
-      return guestPower(vm, "shutdown", input);
-    }),
+    .mutation(({ ctx, input }) => guestPower(ctx.vm, "shutdown", input)),
 
-  reboot: procedure("vm.power")
+  reboot: vmProcedure("vm.power")
     .input(powerInput)
-    .mutation(async ({ ctx, input }) => {
-      const vm = await resolveVm(ctx.db, ctx.user, input);
-      ctx.audit.target = vm.context;
-      return guestPower(vm, "reboot", input);
-    }),
+    .mutation(({ ctx, input }) => guestPower(ctx.vm, "reboot", input)),
 });

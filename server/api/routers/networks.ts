@@ -1,77 +1,55 @@
 import { z } from "zod";
-import { procedure, router } from "../trpc";
-import {
-  createNetwork,
-  deleteNetwork,
-  getNetwork,
-  listDhcpLeases,
-  listNetworks,
-  networkContext,
-  setNetworkAutostart,
-  startNetwork,
-  stopNetwork,
-} from "../../networks/service";
-import { hostIdSchema, networkRefSchema, networkSpecSchema } from "../../networks/schemas";
-import { assertCoversHost } from "../../hosts/scope";
+import { hostProcedure, router } from "../trpc";
+import { auditTargets } from "../../audit/targets";
+import { createNetwork, deleteNetwork, getNetwork, listDhcpLeases, listNetworks, setNetworkAutostart, startNetwork, stopNetwork } from "../../networks/service";
+import { networkNameSchema, networkSpecSchema } from "../../networks/schemas";
 
-/** Virtual networks of a host: shown and changed only for users whose grants cover the host. */
+const networkRef = z.object({ network: networkNameSchema });
+
+/** Virtual networks of a host: shown and changed only for users whose grants cover the host (see hostProcedure). */
 export const networksRouter = router({
-  list: procedure("network.read")
-    .input(z.object({ hostId: hostIdSchema }))
-    .query(({ ctx, input }) => listNetworks(ctx.db, ctx.user, input.hostId)),
+  list: hostProcedure("network.read").query(({ ctx }) => listNetworks(ctx.host, ctx.user)),
 
-  get: procedure("network.read")
-    .input(networkRefSchema)
-    .query(({ ctx, input }) => getNetwork(ctx.db, ctx.user, input.hostId, input.network)),
+  get: hostProcedure("network.read")
+    .input(networkRef)
+    .query(({ ctx, input }) => getNetwork(ctx.host, ctx.user, input.network)),
 
-  dhcpLeases: procedure("network.read")
-    .input(networkRefSchema)
-    .query(({ ctx, input }) => listDhcpLeases(ctx.db, ctx.user, input.hostId, input.network)),
+  dhcpLeases: hostProcedure("network.read")
+    .input(networkRef)
+    .query(({ ctx, input }) => listDhcpLeases(ctx.host, ctx.user, input.network)),
 
-  create: procedure("network.manage")
-    .input(
-      z.object({
-        hostId: hostIdSchema,
-        spec: networkSpecSchema,
-        start: z.boolean().default(true),
-        autostart: z.boolean().default(true),
-      }),
-    )
+  create: hostProcedure("network.manage")
+    .input(z.object({ spec: networkSpecSchema, start: z.boolean().default(true), autostart: z.boolean().default(true) }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = networkContext(input.hostId, input.spec.name);
-      assertCoversHost(ctx.user, input.hostId);
-      return createNetwork(ctx.db, input.hostId, input.spec, { start: input.start, autostart: input.autostart });
+      ctx.audit.target = auditTargets.network(ctx.host.id, input.spec.name);
+      return createNetwork(ctx.host, input.spec, { start: input.start, autostart: input.autostart });
     }),
 
-  start: procedure("network.manage")
-    .input(networkRefSchema)
+  start: hostProcedure("network.manage")
+    .input(networkRef)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = networkContext(input.hostId, input.network);
-      assertCoversHost(ctx.user, input.hostId);
-      return startNetwork(ctx.db, input.hostId, input.network);
+      ctx.audit.target = auditTargets.network(ctx.host.id, input.network);
+      return startNetwork(ctx.host, input.network);
     }),
 
-  stop: procedure("network.manage")
-    .input(networkRefSchema)
+  stop: hostProcedure("network.manage")
+    .input(networkRef)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = networkContext(input.hostId, input.network);
-      assertCoversHost(ctx.user, input.hostId);
-      return stopNetwork(ctx.db, input.hostId, input.network);
+      ctx.audit.target = auditTargets.network(ctx.host.id, input.network);
+      return stopNetwork(ctx.host, input.network);
     }),
 
-  setAutostart: procedure("network.manage")
-    .input(networkRefSchema.extend({ autostart: z.boolean() }))
+  setAutostart: hostProcedure("network.manage")
+    .input(networkRef.extend({ autostart: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = networkContext(input.hostId, input.network);
-      assertCoversHost(ctx.user, input.hostId);
-      return setNetworkAutostart(ctx.db, input.hostId, input.network, input.autostart);
+      ctx.audit.target = auditTargets.network(ctx.host.id, input.network);
+      return setNetworkAutostart(ctx.host, input.network, input.autostart);
     }),
 
-  delete: procedure("network.manage")
-    .input(networkRefSchema)
+  delete: hostProcedure("network.manage")
+    .input(networkRef)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = networkContext(input.hostId, input.network);
-      assertCoversHost(ctx.user, input.hostId);
-      return deleteNetwork(ctx.db, input.hostId, input.network);
+      ctx.audit.target = auditTargets.network(ctx.host.id, input.network);
+      return deleteNetwork(ctx.host, input.network);
     }),
 });

@@ -1,36 +1,38 @@
 import { z } from "zod";
-import { procedure, router } from "../trpc";
-import { vmRefSchema } from "../../domains/lookup";
+import { router, vmProcedure } from "../trpc";
+import { auditTargets } from "../../audit/targets";
 import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from "../../snapshots/service";
-import { createSnapshotSchema, snapshotRefSchema } from "../../snapshots/schemas";
+import { snapshotDescriptionSchema, snapshotNameSchema } from "../../snapshots/schemas";
 
-const target = (input: { hostId: string; uuid: string }, snapshot: string) => `vm ${input.hostId}/${input.uuid}: snapshot "${snapshot}"`;
-
-/** Snapshots of one VM, addressed by (hostId, uuid) and checked against the user's grants. */
+/** Snapshots of one VM: `vmProcedure` resolves the VM; the audit row names the snapshot inside it. */
 export const snapshotsRouter = router({
-  list: procedure("vm.read")
-    .input(vmRefSchema)
-    .query(({ ctx, input }) => listSnapshots(ctx.db, ctx.user, input)),
+  list: vmProcedure("vm.read").query(({ ctx }) => listSnapshots(ctx.vm)),
 
-  create: procedure("vm.snapshot")
-    .input(createSnapshotSchema)
+  create: vmProcedure("vm.snapshot")
+    .input(
+      z.object({
+        name: snapshotNameSchema,
+        description: snapshotDescriptionSchema.optional(),
+        /** With the running VM's memory (internal, qcow2 only) or disks only. */
+        memory: z.boolean().default(false),
+      }),
+    )
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = target(input, input.name);
-      const { hostId, uuid, ...spec } = input;
-      return createSnapshot(ctx.db, ctx.user, { hostId, uuid }, spec);
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `snapshot "${input.name}"`);
+      return createSnapshot(ctx.vm, { name: input.name, description: input.description, memory: input.memory });
     }),
 
-  revert: procedure("vm.snapshot")
-    .input(snapshotRefSchema.extend({ state: z.enum(["running", "paused"]).optional() }))
+  revert: vmProcedure("vm.snapshot")
+    .input(z.object({ snapshot: snapshotNameSchema, state: z.enum(["running", "paused"]).optional() }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = target(input, input.snapshot);
-      return revertSnapshot(ctx.db, ctx.user, { hostId: input.hostId, uuid: input.uuid }, input.snapshot, { state: input.state });
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `snapshot "${input.snapshot}"`);
+      return revertSnapshot(ctx.vm, input.snapshot, { state: input.state });
     }),
 
-  delete: procedure("vm.snapshot")
-    .input(snapshotRefSchema.extend({ children: z.boolean().default(false) }))
+  delete: vmProcedure("vm.snapshot")
+    .input(z.object({ snapshot: snapshotNameSchema, children: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = target(input, input.snapshot);
-      return deleteSnapshot(ctx.db, ctx.user, { hostId: input.hostId, uuid: input.uuid }, input.snapshot, { children: input.children });
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `snapshot "${input.snapshot}"`);
+      return deleteSnapshot(ctx.vm, input.snapshot, { children: input.children });
     }),
 });

@@ -1,25 +1,12 @@
 import { z } from "zod";
-import { procedure, router } from "../trpc";
-import { vmRefSchema } from "../../domains/lookup";
-import {
-  buildPool,
-  definePool,
-  deletePool,
-  getPool,
-  listPools,
-  poolContext,
-  refreshPool,
-  setPoolAutostart,
-  startPool,
-  stopPool,
-} from "../../storage/pools";
-import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume, volumeContext } from "../../storage/volumes";
+import { hostProcedure, router, vmProcedure } from "../trpc";
+import { auditTargets } from "../../audit/targets";
+import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "../../storage/pools";
+import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "../../storage/volumes";
 import { attachDisk, detachDisk } from "../../storage/disks";
-import { assertCoversHost } from "../../hosts/scope";
 import {
   diskBusSchema,
   diskTargetSchema,
-  hostIdSchema,
   poolNameSchema,
   poolRefSchema,
   poolSpecSchema,
@@ -30,22 +17,20 @@ import {
 } from "../../storage/schemas";
 
 /**
- * Storage pools and volumes of a host, and volumes attached to VMs as disks. Upload/download are service-only for now.
- * Reads are narrowed by the user's grants in the services; changing pools and volumes needs grants covering the host.
+ * Storage pools and volumes of a host, and volumes attached to VMs as disks. Reads are narrowed by
+ * the user's grants in the services; changing pools and volumes needs grants covering the host
+ * (hostProcedure). Upload/download are service-only for now.
  */
 export const storageRouter = router({
-  pools: procedure("storage.read")
-    .input(z.object({ hostId: hostIdSchema }))
-    .query(({ ctx, input }) => listPools(ctx.db, ctx.user, input.hostId)),
+  pools: hostProcedure("storage.read").query(({ ctx }) => listPools(ctx.host, ctx.user)),
 
-  pool: procedure("storage.read")
+  pool: hostProcedure("storage.read")
     .input(poolRefSchema)
-    .query(({ ctx, input }) => getPool(ctx.db, ctx.user, input.hostId, input.pool)),
+    .query(({ ctx, input }) => getPool(ctx.host, ctx.user, input.pool)),
 
-  definePool: procedure("storage.manage")
+  definePool: hostProcedure("storage.manage")
     .input(
       z.object({
-        hostId: hostIdSchema,
         spec: poolSpecSchema,
         /** Default: yes for dir and netfs pools (makes the directory), no for logical ones (would format the devices). */
         build: z.boolean().optional(),
@@ -54,95 +39,85 @@ export const storageRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.spec.name);
-      assertCoversHost(ctx.user, input.hostId);
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.spec.name);
       const build = input.build ?? input.spec.type !== "logical";
-      return definePool(ctx.db, input.hostId, input.spec, { build, start: input.start, autostart: input.autostart });
+      return definePool(ctx.host, input.spec, { build, start: input.start, autostart: input.autostart });
     }),
 
-  buildPool: procedure("storage.manage")
+  buildPool: hostProcedure("storage.manage")
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.pool);
-      assertCoversHost(ctx.user, input.hostId);
-      return buildPool(ctx.db, input.hostId, input.pool);
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return buildPool(ctx.host, input.pool);
     }),
 
-  startPool: procedure("storage.manage")
+  startPool: hostProcedure("storage.manage")
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.pool);
-      assertCoversHost(ctx.user, input.hostId);
-      return startPool(ctx.db, input.hostId, input.pool);
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return startPool(ctx.host, input.pool);
     }),
 
-  stopPool: procedure("storage.manage")
+  stopPool: hostProcedure("storage.manage")
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.pool);
-      assertCoversHost(ctx.user, input.hostId);
-      return stopPool(ctx.db, input.hostId, input.pool);
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return stopPool(ctx.host, input.pool);
     }),
 
-  refreshPool: procedure("storage.manage")
+  refreshPool: hostProcedure("storage.manage")
     .input(poolRefSchema)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.pool);
-      assertCoversHost(ctx.user, input.hostId);
-      return refreshPool(ctx.db, input.hostId, input.pool);
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return refreshPool(ctx.host, input.pool);
     }),
 
-  setPoolAutostart: procedure("storage.manage")
+  setPoolAutostart: hostProcedure("storage.manage")
     .input(poolRefSchema.extend({ autostart: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.pool);
-      assertCoversHost(ctx.user, input.hostId);
-      return setPoolAutostart(ctx.db, input.hostId, input.pool, input.autostart);
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return setPoolAutostart(ctx.host, input.pool, input.autostart);
     }),
 
-  deletePool: procedure("storage.manage")
+  deletePool: hostProcedure("storage.manage")
     .input(poolRefSchema.extend({ deleteData: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = poolContext(input.hostId, input.pool);
-      assertCoversHost(ctx.user, input.hostId);
-      return deletePool(ctx.db, input.hostId, input.pool, { deleteData: input.deleteData });
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return deletePool(ctx.host, input.pool, { deleteData: input.deleteData });
     }),
 
-  volumes: procedure("storage.read")
+  volumes: hostProcedure("storage.read")
     .input(poolRefSchema)
-    .query(({ ctx, input }) => listVolumes(ctx.db, ctx.user, input.hostId, input.pool)),
+    .query(({ ctx, input }) => listVolumes(ctx.host, ctx.user, input.pool)),
 
-  volume: procedure("storage.read")
+  volume: hostProcedure("storage.read")
     .input(volumeRefSchema)
-    .query(({ ctx, input }) => getVolume(ctx.db, ctx.user, input.hostId, input.pool, input.volume)),
+    .query(({ ctx, input }) => getVolume(ctx.host, ctx.user, input.pool, input.volume)),
 
-  createVolume: procedure("storage.manage")
+  createVolume: hostProcedure("storage.manage")
     .input(poolRefSchema.extend(volumeCreateSchema.shape))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = volumeContext(input.hostId, input.pool, input.name);
-      assertCoversHost(ctx.user, input.hostId);
-      return createVolume(ctx.db, input.hostId, input.pool, { name: input.name, format: input.format, capacityBytes: input.capacityBytes });
+      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.name);
+      return createVolume(ctx.host, input.pool, { name: input.name, format: input.format, capacityBytes: input.capacityBytes });
     }),
 
-  deleteVolume: procedure("storage.manage")
+  deleteVolume: hostProcedure("storage.manage")
     .input(volumeRefSchema)
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = volumeContext(input.hostId, input.pool, input.volume);
-      assertCoversHost(ctx.user, input.hostId);
-      return deleteVolume(ctx.db, input.hostId, input.pool, input.volume);
+      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.volume);
+      return deleteVolume(ctx.host, input.pool, input.volume);
     }),
 
-  resizeVolume: procedure("storage.manage")
+  resizeVolume: hostProcedure("storage.manage")
     .input(volumeRefSchema.extend({ capacityBytes: volumeSizeSchema, allowShrink: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = volumeContext(input.hostId, input.pool, input.volume);
-      assertCoversHost(ctx.user, input.hostId);
-      return resizeVolume(ctx.db, input.hostId, input.pool, input.volume, input.capacityBytes, { allowShrink: input.allowShrink });
+      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.volume);
+      return resizeVolume(ctx.host, input.pool, input.volume, input.capacityBytes, { allowShrink: input.allowShrink });
     }),
 
-  attachDisk: procedure("vm.edit")
+  attachDisk: vmProcedure("vm.edit")
     .input(
-      vmRefSchema.extend({
+      z.object({
         pool: poolNameSchema,
         volume: volumeNameSchema,
         bus: diskBusSchema.default("virtio"),
@@ -151,15 +126,14 @@ export const storageRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = `vm ${input.hostId}/${input.uuid}: volume "${input.volume}" of pool "${input.pool}"`;
-      const { hostId, uuid, ...spec } = input;
-      return attachDisk(ctx.db, ctx.user, { hostId, uuid }, spec);
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `volume "${input.volume}" of pool "${input.pool}"`);
+      return attachDisk(ctx.vm, ctx.user, input);
     }),
 
-  detachDisk: procedure("vm.edit")
-    .input(vmRefSchema.extend({ target: diskTargetSchema }))
+  detachDisk: vmProcedure("vm.edit")
+    .input(z.object({ target: diskTargetSchema }))
     .mutation(({ ctx, input }) => {
-      ctx.audit.target = `vm ${input.hostId}/${input.uuid}: disk ${input.target}`;
-      return detachDisk(ctx.db, ctx.user, { hostId: input.hostId, uuid: input.uuid }, input.target);
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `disk ${input.target}`);
+      return detachDisk(ctx.vm, input.target);
     }),
 });

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { procedure, router } from "../trpc";
 import { grantSchema, passwordSchema, roleSchema, userIdSchema, usernameSchema } from "../schemas";
-import { createUser, listUsers, resetPassword, setDisabled, updateUser } from "../../users/service";
+import { createUser, listUsers, resetPassword, setDisabled, updateUser, usernameOf } from "../../users/service";
+import { auditTargets } from "../../audit/targets";
 
+/** User accounts: host-less (they span every host); the audit row names the account. */
 export const usersRouter = router({
   list: procedure("user.manage").query(({ ctx }) => listUsers(ctx.db)),
 
@@ -16,6 +18,7 @@ export const usersRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      ctx.audit.target = auditTargets.user(input.username);
       const { id, password } = await createUser(ctx.db, input);
       return { id, generatedPassword: password };
     }),
@@ -29,24 +32,24 @@ export const usersRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => {
-      const { username } = updateUser(ctx.db, input.userId, input);
-      ctx.audit.target = `user "${username}"`;
+      ctx.audit.target = auditTargets.user(usernameOf(ctx.db, input.userId));
+      updateUser(ctx.db, input.userId, input);
       return { ok: true as const };
     }),
 
   setDisabled: procedure("user.manage")
     .input(z.object({ userId: userIdSchema, disabled: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      const { username } = setDisabled(ctx.db, input.userId, input.disabled, ctx.user.id);
-      ctx.audit.target = `user "${username}"`;
+      ctx.audit.target = auditTargets.user(usernameOf(ctx.db, input.userId));
+      setDisabled(ctx.db, input.userId, input.disabled, ctx.user.id);
       return { ok: true as const };
     }),
 
   resetPassword: procedure("user.manage")
     .input(z.object({ userId: userIdSchema }))
     .mutation(async ({ ctx, input }) => {
-      const { username, password } = await resetPassword(ctx.db, input.userId);
-      ctx.audit.target = `user "${username}"`;
+      ctx.audit.target = auditTargets.user(usernameOf(ctx.db, input.userId));
+      const { password } = await resetPassword(ctx.db, input.userId);
       return { generatedPassword: password };
     }),
 });

@@ -1,0 +1,128 @@
+// Every mutation of the router, called by an admin against a host served by libvirt's test driver,
+// writes exactly one audit row, and its target has one of the canonical forms of
+// server/audit/targets.ts — whether the call succeeded or libvirt refused it. The test driver is
+// enough here: what is checked is the API's bookkeeping, not what libvirt does (that is proven on
+// real guests by the other integration tests).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { hosts, auditLog, users } from "../../server/db/schema";
+import { addUser, tempDatabase } from "../../server/testing/test-db";
+import { allProcedures, callByPath } from "../../server/api/testing/procedures";
+import { CANONICAL_TARGET } from "../../server/audit/targets";
+import { closeAllConnections } from "../../server/libvirt/registry";
+import { ensureLibvirtd } from "../fixtures/test-host";
+import type { Db } from "../../server/db/client";
+import type { SessionUser } from "../../server/users/service";
+
+const HOST = "tdrv";
+const VM = "kvmm-test-audit-vm";
+const VM_UUID = randomUUID();
+const vm = { hostId: HOST, uuid: VM_UUID };
+const OTHER_UUID = randomUUID();
+
+let db: Db;
+let cleanup: () => void;
+let admin: SessionUser;
+let configDir: string;
+
+/** An input for each mutation, valid enough to reach the service; a new mutation must be added here. */
+function inputs(otherUserId: number): Record<string, unknown> {
+  return {
+    "auth.changePassword": { currentPassword: "not-the-password", newPassword: "a-new-password-42" },
+    "auth.endSession": { sessionId: "x".repeat(32) },
+    "auth.signOutEverywhere": undefined,
+    "users.create": { username: "kvmm-audit-new", role: "viewer" },
+    "users.update": { userId: otherUserId, role: "operator" },
+    "users.setDisabled": { userId: otherUserId, disabled: true },
+    "users.resetPassword": { userId: otherUserId },
+    "vms.power": { ...vm, action: "pause" },
+    "vms.delete": { ...vm, confirmName: "not-its-name" },
+    "vms.setAutostart": { ...vm, enabled: true },
+    "vms.rename": { ...vm, newName: "kvmm-test-renamed" },
+    "vms.setResources": { ...vm, vcpus: 1, memoryMiB: 256 },
+    "vms.setTags": { ...vm, tags: ["audit"] },
+    "vms.create": { hostId: HOST, name: "kvmm-test-created", vcpus: 1, memoryMiB: 128, install: { kind: "none" }, network: { kind: "none" } },
+    "vms.clone": { ...vm, newName: "kvmm-test-clone" },
+    "vms.importXml": { hostId: HOST, xml: "<domain type='kvm'><name>kvmm-test-imported</name><memory>131072</memory><os><type>hvm</type></os></domain>" },
+    "vms.addAgentChannels": vm,
+    "storage.definePool": { hostId: HOST, spec: { type: "dir", name: "kvmm-audit-pool", path: "/srv/kvmm-audit-pool" } },
+    "storage.buildPool": { hostId: HOST, pool: "kvmm-audit-pool" },
+    "storage.startPool": { hostId: HOST, pool: "kvmm-audit-pool" },
+    "storage.stopPool": { hostId: HOST, pool: "kvmm-audit-pool" },
+    "storage.refreshPool": { hostId: HOST, pool: "kvmm-audit-pool" },
+    "storage.setPoolAutostart": { hostId: HOST, pool: "kvmm-audit-pool", autostart: false },
+    "storage.deletePool": { hostId: HOST, pool: "kvmm-audit-pool" },
+    "storage.createVolume": { hostId: HOST, pool: "kvmm-audit-pool", name: "v.qcow2", capacityBytes: 1024 ** 3 },
+    "storage.deleteVolume": { hostId: HOST, pool: "kvmm-audit-pool", volume: "v.qcow2" },
+    "storage.resizeVolume": { hostId: HOST, pool: "kvmm-audit-pool", volume: "v.qcow2", capacityBytes: 2 * 1024 ** 3 },
+    "storage.attachDisk": { ...vm, pool: "kvmm-audit-pool", volume: "v.qcow2" },
+    "storage.detachDisk": { ...vm, target: "vdb" },
+    "networks.create": { hostId: HOST, spec: { mode: "isolated", name: "kvmm-audit-net", ipv4: { address: "10.213.250.1", prefix: 24 } } },
+    "networks.start": { hostId: HOST, network: "kvmm-audit-net" },
+    "networks.stop": { hostId: HOST, network: "kvmm-audit-net" },
+    "networks.setAutostart": { hostId: HOST, network: "kvmm-audit-net", autostart: false },
+    "networks.delete": { hostId: HOST, network: "kvmm-audit-net" },
+    "snapshots.create": { ...vm, name: "s1" },
+    "snapshots.revert": { ...vm, snapshot: "s1" },
+    "snapshots.delete": { ...vm, snapshot: "s1" },
+    "guest.exec": { ...vm, command: "true" },
+    "guest.fileRead": { ...vm, path: "/etc/hostname" },
+    "guest.fileWrite": { ...vm, path: "/tmp/x", contentBase64: "eA==" },
+    "guest.shutdown": vm,
+    "guest.reboot": vm,
+  };
+}
+
+before(async () => {
+  await ensureLibvirtd();
+  ({ db, cleanup } = tempDatabase());
+  configDir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmm-audit-targets-"));
+  const config = path.join(configDir, "node.xml");
+  fs.writeFileSync(
+    config,
+    `<node><domain type="test"><name>${VM}</name><uuid>${VM_UUID}</uuid><memory unit="MiB">256</memory><vcpu>1</vcpu><os><type arch="x86_64">hvm</type></os></domain></node>`,
+  );
+  db.insert(hosts).values({ id: HOST, name: "test driver", uri: `test+unix://${config}` }).run();
+  admin = await addUser(db, "ada", "admin");
+  await addUser(db, "bob", "viewer");
+});
+
+after(async () => {
+  await closeAllConnections();
+  cleanup();
+  fs.rmSync(configDir, { recursive: true, force: true });
+});
+
+test("every mutation, succeeding or refused by libvirt, writes one audit row whose target has a canonical form", async () => {
+  const bob = db.select().from(users).all().find((u) => u.username === "bob")!;
+  const table = inputs(bob.id);
+  const mutations = allProcedures().filter((p) => p.type === "mutation");
+  const missing = mutations.filter((p) => !(p.path in table)).map((p) => p.path);
+  assert.deepEqual(missing, [], "mutations without an input in this test: add them");
+
+  const outcomes: string[] = [];
+  for (const { path: procedure } of mutations) {
+    const before = db.select().from(auditLog).all().length;
+    const outcome = await callByPath({ db, user: admin, clientIp: "192.0.2.7" }, procedure, table[procedure]).then(
+      () => "ok",
+      (err: unknown) => (err as Error).message,
+    );
+    outcomes.push(`${procedure}: ${outcome}`);
+    const rows = db.select().from(auditLog).all().slice(before);
+    assert.equal(rows.length, 1, `${procedure} wrote ${rows.length} audit rows (${outcome})`);
+    assert.match(rows[0]!.target ?? "(none)", CANONICAL_TARGET, `${procedure}: target ${rows[0]!.target} (${outcome})`);
+  }
+  // Most calls really reach libvirt: the test is not passing on validation errors alone.
+  assert.ok(outcomes.filter((o) => o.endsWith(": ok")).length >= 10, outcomes.join("\n"));
+});
+
+test("a VM that is not there is named by its UUID in the audit row", async () => {
+  await assert.rejects(callByPath({ db, user: admin, clientIp: "192.0.2.7" }, "vms.power", { hostId: HOST, uuid: OTHER_UUID, action: "start" }));
+  const row = db.select().from(auditLog).all().at(-1)!;
+  assert.equal(row.target, `VM ${OTHER_UUID} on host "${HOST}"`);
+  assert.equal(row.result, "error");
+});
