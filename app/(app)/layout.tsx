@@ -3,6 +3,7 @@ import { currentUser } from "@/server/auth/session";
 import { roleHas } from "@/server/auth/permissions";
 import { AppShell, type NavItem } from "../_components/app-shell";
 import { TrpcProvider } from "../_components/trpc";
+import { LiveEventsProvider } from "../_components/live-events";
 
 export const dynamic = "force-dynamic";
 
@@ -20,9 +21,11 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   ];
   return (
     <TrpcProvider>
-      <AppShell nav={nav} username={user.username} role={user.role}>
-        {children}
-      </AppShell>
+      <LiveEventsProvider>
+        <AppShell nav={nav} username={user.username} role={user.role}>
+          {children}
+        </AppShell>
+      </LiveEventsProvider>
     </TrpcProvider>
   );
 }

@@ -1,10 +1,11 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { canDo, type PowerAction, type VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import { useHydrated } from "./use-hydrated";
 import { FormStatus } from "./form-status";
+import { useVmCache } from "./vm-cache";
 
 const LABEL: Record<PowerAction, string> = {
   start: "Start",
@@ -24,11 +25,15 @@ const CONFIRM: Partial<Record<PowerAction, string>> = {
 
 export function PowerButtons({ hostId, uuid, name, state }: { hostId: string; uuid: string; name: string; state: VmState }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const vmCache = useVmCache();
   const hydrated = useHydrated();
+  const ref = { hostId, uuid };
+  // The answer is the state after the action; later changes (a guest finishing its shutdown) come as live events.
+  // A refusal usually means the state shown was out of date, so then the VM is read again.
   const power = useMutation(
     trpc.vms.power.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.vms.pathKey() }),
+      onSuccess: ({ state }) => vmCache.setState(ref, state),
+      onError: () => vmCache.reread(ref),
     }),
   );
   const actions = (Object.keys(LABEL) as PowerAction[]).filter((a) => canDo(a, state));
@@ -44,7 +49,7 @@ export function PowerButtons({ hostId, uuid, name, state }: { hostId: string; uu
             onClick={() => {
               const question = CONFIRM[action];
               if (question && !window.confirm(question)) return;
-              power.mutate({ hostId, uuid, action });
+              power.mutate({ ...ref, action });
             }}
           >
             {LABEL[action]}

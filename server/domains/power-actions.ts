@@ -1,5 +1,6 @@
 import { VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, type Connection, type protocol } from "../libvirt";
-import type { PowerAction, VmState } from "./power";
+import { ServiceError } from "../errors";
+import { canDo, DESCRIBE_STATE, type PowerAction, type VmState } from "./power";
 
 /**
  * The libvirt calls behind each power action. Kept apart from `power.ts` (the state table the UI
@@ -39,6 +40,13 @@ const POWER: Record<PowerAction, (vm: PowerTarget, state: VmState) => Promise<un
   // A guest that suspended itself (S3) is woken like a sleeping machine; QEMU refuses a plain resume.
   resume: (vm, state) => (state === "pmsuspended" ? vm.conn.domainPmWakeup({ dom: vm.dom, flags: 0 }) : vm.conn.domainResume({ dom: vm.dom })),
 };
+
+/** Refuses an action the state table does not allow from `state`, in words: "cannot pause while it is shut off". */
+export function assertTransition(context: string, action: PowerAction, state: VmState): void {
+  if (!canDo(action, state)) {
+    throw new ServiceError(`${context}: cannot ${action} while it is ${DESCRIBE_STATE[state]}`, "conflict");
+  }
+}
 
 /** Runs the action on a VM already checked to be in `state`, a state the action may start from. */
 export function runPowerAction(vm: PowerTarget, action: PowerAction, state: VmState): Promise<unknown> {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertTransition, canDo, vmStateName } from "./power";
+import { canDo, stateAfter, vmStateName } from "./power";
+import { assertTransition } from "./power-actions";
 
 test("power actions are allowed only from states where they make sense", () => {
   assert.ok(canDo("start", "shutoff"));
@@ -13,6 +14,20 @@ test("power actions are allowed only from states where they make sense", () => {
 
 test("a refused transition names the VM, the action and the state", () => {
   assert.throws(() => assertTransition('VM "web-1" on host "local"', "pause", "shutoff"), /VM "web-1" on host "local": cannot pause while it is shut off/);
+});
+
+test("the state an action leaves: synchronous actions change it, requests to the guest do not", () => {
+  assert.equal(stateAfter("forceOff", "running"), "shutoff");
+  assert.equal(stateAfter("start", "shutoff"), "running");
+  assert.equal(stateAfter("pause", "running"), "paused");
+  assert.equal(stateAfter("shutdown", "running"), "running", "ACPI shutdown only asks the guest");
+  assert.equal(stateAfter("reset", "paused"), "paused");
+});
+
+test("the power table is safe for the browser: it imports nothing", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const source = await readFile(new URL("./power.ts", import.meta.url), "utf8");
+  assert.doesNotMatch(source, /^import /m);
 });
 
 test("libvirt state numbers map to names, unknown ones to nostate", () => {

@@ -1,4 +1,5 @@
-import { ServiceError } from "../errors";
+// The VM power state table, shared by the UI (which buttons show) and the server (what it refuses
+// before asking libvirt, in power-actions.ts). No imports: client code loads this module.
 
 /** libvirt's virDomainState, by name. */
 export const VM_STATES = ["nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"] as const;
@@ -24,7 +25,7 @@ const ALLOWED_FROM: Record<PowerAction, readonly VmState[]> = {
   resume: ["paused", "pmsuspended"],
 };
 
-const DESCRIBE: Record<VmState, string> = {
+export const DESCRIBE_STATE: Record<VmState, string> = {
   nostate: "in no known state",
   running: "running",
   blocked: "running",
@@ -57,10 +58,4 @@ export function stateAfter(action: PowerAction, before: VmState): VmState {
 
 export function canDo(action: PowerAction, state: VmState): boolean {
   return ALLOWED_FROM[action].includes(state);
-}
-
-export function assertTransition(context: string, action: PowerAction, state: VmState): void {
-  if (!canDo(action, state)) {
-    throw new ServiceError(`${context}: cannot ${action} while it is ${DESCRIBE[state]}`, "conflict");
-  }
 }

@@ -27,7 +27,7 @@ import { AGENT_CHANNEL } from "../domains/xml-names";
 import { Backoff, Sleeper } from "./backoff";
 import { channelTransport, guestChannels, type ChannelMode } from "./channels";
 import { GuestError, errorText } from "./errors";
-import { AgentSession, type AgentCallOptions, type AgentStatus, type SessionTuning } from "./session";
+import { AgentSession, disconnectedStatus, type AgentCallOptions, type AgentStatus, type SessionTuning } from "./session";
 import { isAccessError, openChannelSocket, openChannelStream } from "./transport";
 
 /** The part of a libvirt Connection the hub uses (tests substitute a fake). */
@@ -84,20 +84,6 @@ interface VmRecord {
   session: AgentSession | null;
 }
 
-function disconnectedStatus(): AgentStatus {
-  return {
-    state: "disconnected",
-    since: new Date().toISOString(),
-    transport: null,
-    info: null,
-    telemetry: null,
-    telemetryAt: null,
-    lastError: null,
-    handshakes: 0,
-    dropped: 0,
-    telemetryDropped: 0,
-  };
-}
 
 export class GuestHub extends EventEmitter<GuestHubEvents> {
   private readonly watchers = new Map<string, HostWatcher>();

@@ -115,9 +115,9 @@ export interface AgentSessionEvents {
 /** Longest line the raw watcher looks at: `agent.ready` is small, file chunks are not. */
 const READY_LINE_MAX = 64 * 1024;
 
-export class AgentSession extends EventEmitter<AgentSessionEvents> {
-  private readonly tuning: SessionTuning;
-  private current: AgentStatus = {
+/** The status of a VM whose agent has not been reached (yet). */
+export function disconnectedStatus(): AgentStatus {
+  return {
     state: "disconnected",
     since: new Date().toISOString(),
     transport: null,
@@ -129,6 +129,11 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     dropped: 0,
     telemetryDropped: 0,
   };
+}
+
+export class AgentSession extends EventEmitter<AgentSessionEvents> {
+  private readonly tuning: SessionTuning;
+  private current: AgentStatus = disconnectedStatus();
   private readonly clock: () => number;
   private readonly telemetryGate: RateGate;
   private readonly drops: DropLog;

@@ -11,6 +11,7 @@ import {
   VIR_DOMAIN_XML_INACTIVE,
 } from "../libvirt";
 import type { ResolvedVm } from "../domains/lookup";
+import { vmStateName, type VmState } from "../domains/power";
 import { auditTargets } from "../audit/targets";
 import { parseDomainXml } from "../domains/xml";
 import { withLibvirtContext, ServiceError } from "../errors";
@@ -108,14 +109,13 @@ export interface RevertOptions {
 }
 
 /** Returns the VM to the snapshot; what happened since is lost (the snapshot stays). */
-export async function revertSnapshot(vm: ResolvedVm, name: string, options: RevertOptions = {}): Promise<{ state: string }> {
+export async function revertSnapshot(vm: ResolvedVm, name: string, options: RevertOptions = {}): Promise<{ state: VmState }> {
   const snap = await lookupSnapshot(vm, name);
   const flags = options.state === "running" ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : options.state === "paused" ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0;
   return withLibvirtContext(snapshotContext(vm, name), async () => {
     await vm.conn.domainRevertToSnapshot({ snap, flags });
     const { state } = await vm.conn.domainGetState({ dom: vm.dom, flags: 0 });
-    const stateName = Object.entries(virDomainState).find(([, v]) => v === state)?.[0].toLowerCase() ?? "unknown";
-    return { state: stateName };
+    return { state: vmStateName(state) };
   });
 }
 

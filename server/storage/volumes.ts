@@ -15,23 +15,15 @@ import type { ResolvedHost } from "../hosts/connection";
 import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { openPool } from "./pools";
-import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat } from "./xml";
+import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat, type VolumeXmlInfo } from "./xml";
 import { notFound, poolVisible, storageView, volumeVisible } from "./scope";
 
 /** Volumes of a pool: list, create, delete, resize, path resolution, and streamed upload/download. */
 
-export interface VolumeInfo {
+/** A volume as its XML describes it, and where it is. */
+export interface VolumeInfo extends VolumeXmlInfo {
   hostId: string;
   pool: string;
-  name: string;
-  key: string;
-  type: string;
-  path: string | null;
-  format: string | null;
-  capacityBytes: number;
-  allocationBytes: number;
-  physicalBytes: number | null;
-  backingPath: string | null;
 }
 
 async function openVolume(host: ResolvedHost, poolName: string, name: string) {

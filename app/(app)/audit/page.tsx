@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AUDIT_RESULTS } from "@/server/db/schema";
 import { serverApi } from "../../_components/server-caller";
 import { formatDateTime } from "../../_components/format";
+import { Options } from "../../_components/form-fields";
 
 export const metadata: Metadata = { title: "Audit log" };
 export const dynamic = "force-dynamic";
@@ -48,12 +49,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <label className="text-sm">
           Result
           <select name="result" defaultValue={raw.result ?? ""} className="input mt-1">
-            <option value="">Any</option>
-            {AUDIT_RESULTS.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options choices={[{ value: "", label: "Any" }, ...AUDIT_RESULTS]} />
           </select>
         </label>
         <label className="text-sm">

@@ -1,12 +1,13 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../../_components/trpc";
-import { FormStatus } from "../../_components/form-status";
-import { useHydrated } from "../../_components/use-hydrated";
+import { CheckboxField, Field, hintId, Options, TextField } from "../../_components/form-fields";
+import { AddResourceForm, type AddCommon } from "../../_components/host-resources/add-resource-form";
+import type { HostOption } from "../../_components/host-resources/host-resource-manager";
 
 type PoolSpec = inferRouterInputs<AppRouter>["storage"]["definePool"]["spec"];
 type PoolType = PoolSpec["type"];
@@ -18,11 +19,6 @@ const TYPES: { value: PoolType; label: string }[] = [
   { value: "logical", label: "LVM volume group" },
 ];
 const NETFS_FORMATS: readonly NetfsFormat[] = ["auto", "nfs", "cifs", "glusterfs"];
-
-export interface HostOption {
-  id: string;
-  name: string;
-}
 
 function field(form: FormData, name: string): string {
   return String(form.get(name) ?? "").trim();
@@ -47,11 +43,29 @@ function specFrom(type: PoolType, form: FormData): PoolSpec {
   }
 }
 
-function Hint({ id, children }: { id: string; children: React.ReactNode }) {
+function NetfsFields() {
   return (
-    <span id={id} className="mt-1 block text-xs text-slate-500">
-      {children}
-    </span>
+    <>
+      <TextField id="add-pool-source-host" label="Server" name="sourceHost" required autoComplete="off" placeholder="nas.example.lan" />
+      <TextField id="add-pool-source-path" label="Path on the server" name="sourcePath" required autoComplete="off" placeholder="/export/vms" />
+      <Field id="add-pool-format" label="Share format">
+        <select id="add-pool-format" name="format" className="input mt-1" defaultValue="auto">
+          <Options choices={NETFS_FORMATS} />
+        </select>
+      </Field>
+    </>
+  );
+}
+
+function LogicalFields() {
+  return (
+    <>
+      <TextField id="add-pool-vg" label="Volume group" hint="Empty: the pool's name." name="vgName" autoComplete="off" />
+      <Field id="add-pool-devices" label="Source devices" hint="One block device per line. Empty: use an existing volume group.">
+        <textarea id="add-pool-devices" name="devices" rows={2} className="input mt-1 font-mono" placeholder="/dev/sdb" aria-describedby={hintId("add-pool-devices")} />
+      </Field>
+      <CheckboxField id="add-pool-build" name="build" label="Create the volume group on these devices (erases them)" className="sm:col-span-2" />
+    </>
   );
 }
 
@@ -59,128 +73,37 @@ function Hint({ id, children }: { id: string; children: React.ReactNode }) {
 export function AddPoolForm({ hosts }: { hosts: HostOption[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const hydrated = useHydrated();
   const [type, setType] = useState<PoolType>("dir");
-  const [created, setCreated] = useState<string | null>(null);
   const define = useMutation(trpc.storage.definePool.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() }) }));
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const formEl = event.currentTarget;
-    const form = new FormData(formEl);
-    const spec = specFrom(type, form);
-    setCreated(null);
-    define.mutate(
-      {
-        hostId: field(form, "hostId") || hosts[0]?.id || "local",
-        spec,
-        // Building a logical pool formats its devices: only when asked. Dir and netfs: the server default (make the directory).
-        build: type === "logical" ? form.get("build") === "on" : undefined,
-        start: form.get("start") === "on",
-        autostart: form.get("autostart") === "on",
-      },
-      {
-        onSuccess: (pool) => {
-          setCreated(pool.name);
-          formEl.reset();
-          setType("dir");
-        },
-      },
-    );
-  }
+  const input = (form: FormData, common: AddCommon) => ({
+    ...common,
+    spec: specFrom(type, form),
+    // Building a logical pool formats its devices: only when asked. Dir and netfs: the server default (make the directory).
+    build: type === "logical" ? form.get("build") === "on" : undefined,
+  });
 
   return (
-    <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-      {hosts.length > 1 && (
-        <div className="text-sm">
-          <label htmlFor="add-pool-host">Host</label>
-          <select id="add-pool-host" name="hostId" className="input mt-1" defaultValue={hosts[0]?.id}>
-            {hosts.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.name} ({h.id})
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-      <div className="text-sm">
-        <label htmlFor="add-pool-type">Pool type</label>
+    <AddResourceForm noun="pool" idPrefix="add-pool" hosts={hosts} mutation={define} input={input} onCreated={() => setType("dir")}>
+      <Field id="add-pool-type" label="Pool type">
         <select id="add-pool-type" name="type" className="input mt-1" value={type} onChange={(e) => setType(e.target.value as PoolType)}>
-          {TYPES.map((t) => (
-            <option key={t.value} value={t.value}>
-              {t.label}
-            </option>
-          ))}
+          <Options choices={TYPES} />
         </select>
-      </div>
-      <div className="text-sm">
-        <label htmlFor="add-pool-name">Pool name</label>
-        <input id="add-pool-name" name="name" required autoComplete="off" className="input mt-1" aria-describedby="add-pool-name-hint" />
-        <Hint id="add-pool-name-hint">Letters, digits, dots, dashes and underscores.</Hint>
-      </div>
-      {type === "netfs" && (
-        <>
-          <div className="text-sm">
-            <label htmlFor="add-pool-source-host">Server</label>
-            <input id="add-pool-source-host" name="sourceHost" required autoComplete="off" className="input mt-1" placeholder="nas.example.lan" />
-          </div>
-          <div className="text-sm">
-            <label htmlFor="add-pool-source-path">Path on the server</label>
-            <input id="add-pool-source-path" name="sourcePath" required autoComplete="off" className="input mt-1" placeholder="/export/vms" />
-          </div>
-          <div className="text-sm">
-            <label htmlFor="add-pool-format">Share format</label>
-            <select id="add-pool-format" name="format" className="input mt-1" defaultValue="auto">
-              {NETFS_FORMATS.map((f) => (
-                <option key={f} value={f}>
-                  {f}
-                </option>
-              ))}
-            </select>
-          </div>
-        </>
-      )}
+      </Field>
+      <TextField id="add-pool-name" label="Pool name" hint="Letters, digits, dots, dashes and underscores." name="name" required autoComplete="off" />
+      {type === "netfs" && <NetfsFields />}
       {(type === "dir" || type === "netfs") && (
-        <div className="text-sm">
-          <label htmlFor="add-pool-path">{type === "dir" ? "Directory on the host" : "Mount point on the host"}</label>
-          <input id="add-pool-path" name="path" required autoComplete="off" className="input mt-1 font-mono" placeholder="/var/lib/libvirt/images/pool" aria-describedby="add-pool-path-hint" />
-          <Hint id="add-pool-path-hint">An absolute path of its own (not /, /tmp, /etc …); it is created if missing.</Hint>
-        </div>
+        <TextField
+          id="add-pool-path"
+          label={type === "dir" ? "Directory on the host" : "Mount point on the host"}
+          hint="An absolute path of its own (not /, /tmp, /etc …); it is created if missing."
+          mono
+          name="path"
+          required
+          autoComplete="off"
+          placeholder="/var/lib/libvirt/images/pool"
+        />
       )}
-      {type === "logical" && (
-        <>
-          <div className="text-sm">
-            <label htmlFor="add-pool-vg">Volume group</label>
-            <input id="add-pool-vg" name="vgName" autoComplete="off" className="input mt-1" aria-describedby="add-pool-vg-hint" />
-            <Hint id="add-pool-vg-hint">Empty: the pool&apos;s name.</Hint>
-          </div>
-          <div className="text-sm">
-            <label htmlFor="add-pool-devices">Source devices</label>
-            <textarea id="add-pool-devices" name="devices" rows={2} className="input mt-1 font-mono" placeholder="/dev/sdb" aria-describedby="add-pool-devices-hint" />
-            <Hint id="add-pool-devices-hint">One block device per line. Empty: use an existing volume group.</Hint>
-          </div>
-          <div className="flex items-start gap-2 text-sm sm:col-span-2">
-            <input id="add-pool-build" name="build" type="checkbox" className="mt-1" />
-            <label htmlFor="add-pool-build">Create the volume group on these devices (erases them)</label>
-          </div>
-        </>
-      )}
-      <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm sm:col-span-2">
-        <div className="flex items-center gap-2">
-          <input id="add-pool-start" name="start" type="checkbox" defaultChecked />
-          <label htmlFor="add-pool-start">Start now</label>
-        </div>
-        <div className="flex items-center gap-2">
-          <input id="add-pool-autostart" name="autostart" type="checkbox" defaultChecked />
-          <label htmlFor="add-pool-autostart">Start at boot</label>
-        </div>
-      </div>
-      <div className="space-y-3 sm:col-span-2">
-        <FormStatus error={define.error?.message ?? null} success={created ? `Pool ${created} created.` : null} />
-        <button type="submit" className="btn btn-primary" disabled={!hydrated || define.isPending}>
-          {define.isPending ? "Creating…" : "Create pool"}
-        </button>
-      </div>
-    </form>
+      {type === "logical" && <LogicalFields />}
+    </AddResourceForm>
   );
 }

@@ -1,15 +1,18 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../../_components/trpc";
-import { FormStatus } from "../../_components/form-status";
+import { ConfirmDelete } from "../../_components/confirm-delete";
+import { Fact } from "../../_components/fact";
+import { CheckboxField, TextField } from "../../_components/form-fields";
 import { formatBytes } from "../../_components/format";
 import { useHydrated } from "../../_components/use-hydrated";
+import { ResourceActions, useLifecycle } from "../../_components/host-resources/resource-actions";
 
 export type Pool = inferRouterOutputs<AppRouter>["storage"]["pools"][number];
 type HostPool = Extract<Pool, { scope: "host" }>;
@@ -62,43 +65,32 @@ const DELETE_DATA_LABEL: Record<string, string> = {
   logical: "Also delete the volume group (destroys every logical volume in it)",
 };
 
-function DeletePoolForm({ pool, onCancel, onDeleted }: { pool: Pool; onCancel: () => void; onDeleted: () => void }) {
+function DeletePool({ pool, onCancel, onDeleted }: { pool: Pool; onCancel: () => void; onDeleted: () => void }) {
   const trpc = useTRPC();
-  const hydrated = useHydrated();
   const id = useId();
   const [typed, setTyped] = useState("");
   const remove = useMutation(trpc.storage.deletePool.mutationOptions({ onSuccess: onDeleted }));
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (typed !== pool.name) return;
-    const form = new FormData(event.currentTarget);
-    remove.mutate({ hostId: pool.hostId, pool: pool.name, deleteData: form.get("deleteData") === "on" });
-  }
   return (
-    <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-red-200 p-3 dark:border-red-900">
+    <ConfirmDelete
+      what={`pool ${pool.name}`}
+      confirmLabel="Delete pool"
+      mutation={remove}
+      // Deleting cannot be undone: the name typed back proves this is the pool meant.
+      ready={typed === pool.name}
+      onConfirm={(form) => remove.mutate({ hostId: pool.hostId, pool: pool.name, deleteData: form.get("deleteData") === "on" })}
+      onCancel={onCancel}
+    >
       <p className="text-sm">Deleting stops the pool and removes its definition. Volumes stay on disk unless you delete the data too.</p>
-      <div className="text-sm">
-        <label htmlFor={`${id}-confirm`}>
-          Type the pool&apos;s name (<span className="break-all font-mono">{pool.name}</span>) to confirm
-        </label>
-        <input id={`${id}-confirm`} name="confirmName" autoComplete="off" className="input mt-1" value={typed} onChange={(e) => setTyped(e.target.value)} />
-      </div>
-      {DELETE_DATA_LABEL[pool.type] && (
-        <div className="flex items-start gap-2 text-sm">
-          <input id={`${id}-data`} name="deleteData" type="checkbox" className="mt-1" />
-          <label htmlFor={`${id}-data`}>{DELETE_DATA_LABEL[pool.type]}</label>
-        </div>
-      )}
-      <FormStatus error={remove.error?.message ?? null} />
-      <div className="flex flex-wrap gap-2">
-        <button type="submit" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated || remove.isPending || typed !== pool.name}>
-          {remove.isPending ? "Deleting…" : "Delete pool"}
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+      <TextField
+        id={`${id}-confirm`}
+        label={<>Type the pool&apos;s name (<span className="break-all font-mono">{pool.name}</span>) to confirm</>}
+        name="confirmName"
+        autoComplete="off"
+        value={typed}
+        onChange={(e) => setTyped(e.target.value)}
+      />
+      {DELETE_DATA_LABEL[pool.type] && <CheckboxField id={`${id}-data`} name="deleteData" label={DELETE_DATA_LABEL[pool.type]} />}
+    </ConfirmDelete>
   );
 }
 
@@ -111,17 +103,10 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
   const queryClient = useQueryClient();
   const router = useRouter();
   const hydrated = useHydrated();
-  const autostartId = useId();
-  const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const [wantAutostart, setWantAutostart] = useState<boolean | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() });
   const ref = { hostId: pool.hostId, pool: pool.name };
-  const start = useMutation(trpc.storage.startPool.mutationOptions({ onSettled: invalidate }));
-  const stop = useMutation(trpc.storage.stopPool.mutationOptions({ onSettled: invalidate }));
+  const lifecycle = useLifecycle(ref, invalidate, trpc.storage.startPool.mutationOptions(), trpc.storage.stopPool.mutationOptions(), trpc.storage.setPoolAutostart.mutationOptions());
   const refresh = useMutation(trpc.storage.refreshPool.mutationOptions({ onSettled: invalidate }));
-  const autostart = useMutation(trpc.storage.setPoolAutostart.mutationOptions({ onSettled: invalidate }));
-  const busy = !hydrated || start.isPending || stop.isPending || refresh.isPending || autostart.isPending;
-  const error = start.error?.message ?? stop.error?.message ?? refresh.error?.message ?? autostart.error?.message ?? null;
   const source = pool.scope === "host" ? describeSource(pool) : null;
   const sizes = pool.scope === "host" && pool.active ? pool : null;
 
@@ -148,73 +133,36 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
         {pool.autostart && <span className="text-xs text-slate-500">autostart</span>}
       </div>
       <dl className="grid grid-cols-3 gap-2 text-sm">
-        <div>
-          <dt className="text-xs text-slate-500">Capacity</dt>
-          <dd>{sizes ? formatBytes(sizes.capacityBytes) : "—"}</dd>
-        </div>
-        <div>
-          <dt className="text-xs text-slate-500">Allocation</dt>
-          <dd>{sizes ? formatBytes(sizes.allocationBytes) : "—"}</dd>
-        </div>
-        <div>
-          <dt className="text-xs text-slate-500">Available</dt>
-          <dd>{sizes ? formatBytes(sizes.availableBytes) : "—"}</dd>
-        </div>
+        <Fact label="Capacity">{sizes ? formatBytes(sizes.capacityBytes) : "—"}</Fact>
+        <Fact label="Allocation">{sizes ? formatBytes(sizes.allocationBytes) : "—"}</Fact>
+        <Fact label="Available">{sizes ? formatBytes(sizes.availableBytes) : "—"}</Fact>
         {pool.scope === "host" && pool.targetPath && (
-          <div className="col-span-3 min-w-0">
-            <dt className="text-xs text-slate-500">Path</dt>
-            <dd className="break-all font-mono text-xs">{pool.targetPath}</dd>
-          </div>
+          <Fact label="Path" wide className="break-all font-mono text-xs">
+            {pool.targetPath}
+          </Fact>
         )}
         {source && (
-          <div className="col-span-3 min-w-0">
-            <dt className="text-xs text-slate-500">Source</dt>
-            <dd className="break-all font-mono text-xs">{source}</dd>
-          </div>
+          <Fact label="Source" wide className="break-all font-mono text-xs">
+            {source}
+          </Fact>
         )}
       </dl>
       <UsageBar pool={pool} />
-      {canManage && (
-        <>
-          <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Actions for pool ${pool.name}`}>
-            {pool.active ? (
-              <>
-                <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => stop.mutate(ref)}>
-                  Stop
-                </button>
-                <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => refresh.mutate(ref)}>
-                  Refresh
-                </button>
-              </>
-            ) : (
-              <button type="button" className="btn btn-primary" disabled={busy} onClick={() => start.mutate(ref)}>
-                Start
-              </button>
-            )}
-            {!confirmingDelete && (
-              <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated} onClick={() => setConfirmingDelete(true)}>
-                Delete
-              </button>
-            )}
-            <div className="flex min-h-10 items-center gap-2 text-sm">
-              <input
-                id={autostartId}
-                type="checkbox"
-                checked={wantAutostart ?? pool.autostart}
-                disabled={busy || !pool.persistent}
-                onChange={(e) => {
-                  // Shown at once; the list refetch after the call brings the host's real value.
-                  setWantAutostart(e.target.checked);
-                  autostart.mutate({ ...ref, autostart: e.target.checked }, { onSettled: () => setWantAutostart(null) });
-                }}
-              />
-              <label htmlFor={autostartId}>Start at boot</label>
-            </div>
-          </div>
-          <FormStatus error={error} success={refresh.isSuccess && !error ? "Refreshed." : null} />
-          {confirmingDelete && <DeletePoolForm pool={pool} onCancel={() => setConfirmingDelete(false)} onDeleted={onDeleted} />}
-        </>
-      )}
+      <ResourceActions
+        noun="pool"
+        item={pool}
+        canManage={canManage}
+        lifecycle={lifecycle}
+        others={[refresh]}
+        success={refresh.isSuccess ? "Refreshed." : null}
+        confirmDelete={(close) => <DeletePool pool={pool} onCancel={close} onDeleted={onDeleted} />}
+      >
+        {canManage && pool.active && (
+          <button type="button" className="btn btn-secondary" disabled={!hydrated || refresh.isPending} onClick={() => refresh.mutate(ref)}>
+            Refresh
+          </button>
+        )}
+      </ResourceActions>
     </Tag>
   );
 }

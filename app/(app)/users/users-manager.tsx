@@ -9,6 +9,7 @@ import { useTRPC } from "../../_components/trpc";
 import { FormStatus } from "../../_components/form-status";
 import { formatDateTime } from "../../_components/format";
 import { useHydrated } from "../../_components/use-hydrated";
+import { Field, hintId, Options, TextField } from "../../_components/form-fields";
 import { formatGrants, parseGrants } from "./grants-text";
 
 function OneTimePassword({ username, password }: { username: string; password: string }) {
@@ -64,34 +65,16 @@ function CreateUserForm() {
         Add a user
       </h2>
       <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <div className="text-sm">
-          <label htmlFor="new-username">New username</label>
-          <input id="new-username" name="username" required autoComplete="off" className="input mt-1" />
-        </div>
-        <div className="text-sm">
-          <label htmlFor="new-role">Role</label>
+        <TextField id="new-username" label="New username" name="username" required autoComplete="off" />
+        <Field id="new-role" label="Role">
           <select id="new-role" name="role" defaultValue="viewer" className="input mt-1">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options choices={ROLES} />
           </select>
-        </div>
-        <div className="text-sm">
-          <label htmlFor="new-password">Initial password</label>
-          <input id="new-password" name="password" type="password" autoComplete="new-password" className="input mt-1" aria-describedby="pw-hint" />
-          <span id="pw-hint" className="mt-1 block text-xs text-slate-500">
-            Leave empty to generate one.
-          </span>
-        </div>
-        <div className="text-sm">
-          <label htmlFor="new-grants">VM grants</label>
-          <textarea id="new-grants" name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby="grants-hint" />
-          <span id="grants-hint" className="mt-1 block text-xs text-slate-500">
-            One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.
-          </span>
-        </div>
+        </Field>
+        <TextField id="new-password" label="Initial password" hint="Leave empty to generate one." name="password" type="password" autoComplete="new-password" />
+        <Field id="new-grants" label="VM grants" hint="One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.">
+          <textarea id="new-grants" name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby={hintId("new-grants")} />
+        </Field>
         <div className="space-y-3 sm:col-span-2">
           <FormStatus error={grantsError ?? create.error?.message ?? null} success={created && !created.password ? `User ${created.username} created.` : null} />
           {created?.password && <OneTimePassword username={created.username} password={created.password} />}
@@ -131,26 +114,14 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
         <span className="ml-auto text-xs text-slate-500">last sign-in {formatDateTime(user.lastLoginAt)}</span>
       </div>
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <div className="text-sm">
-          <label htmlFor={`role-${user.id}`}>Role of {user.username}</label>
-          <select
-            id={`role-${user.id}`}
-            className="input mt-1"
-            value={user.role}
-            onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })}
-            disabled={update.isPending}
-          >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+        <Field id={`role-${user.id}`} label={`Role of ${user.username}`}>
+          <select id={`role-${user.id}`} className="input mt-1" value={user.role} onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })} disabled={update.isPending}>
+            <Options choices={ROLES} />
           </select>
-        </div>
-        <div className="text-sm">
-          <label htmlFor={`grants-${user.id}`}>Grants of {user.username}</label>
+        </Field>
+        <Field id={`grants-${user.id}`} label={`Grants of ${user.username}`}>
           <textarea id={`grants-${user.id}`} rows={2} className="input mt-1 font-mono" value={grantsText} onChange={(e) => setGrantsText(e.target.value)} />
-        </div>
+        </Field>
       </div>
       <FormStatus error={error} />
       {reset.data && <OneTimePassword username={user.username} password={reset.data.generatedPassword} />}

@@ -1,15 +1,16 @@
 "use client";
 
 import Link from "next/link";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../../_components/trpc";
-import { useLiveEvents } from "../../_components/live-events";
+import { useLiveRefetch } from "../../_components/live-events";
 import { VmStateBadge } from "../../_components/vm-state-badge";
 import { PowerButtons } from "../../_components/power-buttons";
 import { FormStatus } from "../../_components/form-status";
 import { formatBytes } from "../../_components/format";
+import { Fact } from "../../_components/fact";
 
 type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
 
@@ -17,10 +18,9 @@ const LIVE_TYPES = ["domain.lifecycle", "domain.metadata", "host.connection"] as
 
 export function VmList({ initial, canPower }: { initial: HostLists; canPower: boolean }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  // Live events drive refreshes; the 30 s poll only keeps the usage figures fresh.
+  // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
-  useLiveEvents(LIVE_TYPES, () => void queryClient.invalidateQueries({ queryKey: trpc.vms.list.queryKey({}) }));
+  useLiveRefetch(LIVE_TYPES, () => [trpc.vms.list.queryKey({})]);
 
   return (
     <div className="space-y-6">
@@ -43,22 +43,10 @@ export function VmList({ initial, canPower }: { initial: HostLists; canPower: bo
                   {vm.autostart && <span className="text-xs text-slate-500">autostart</span>}
                 </div>
                 <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
-                  <div>
-                    <dt className="text-xs text-slate-500">vCPUs</dt>
-                    <dd>{vm.vcpus}</dd>
-                  </div>
-                  <div>
-                    <dt className="text-xs text-slate-500">Memory</dt>
-                    <dd>{formatBytes(vm.memoryKiB * 1024)}</dd>
-                  </div>
-                  <div>
-                    <dt className="text-xs text-slate-500">CPU</dt>
-                    <dd>{vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}</dd>
-                  </div>
-                  <div>
-                    <dt className="text-xs text-slate-500">Memory used</dt>
-                    <dd>{vm.usage.memoryUsedKiB === null ? "—" : formatBytes(vm.usage.memoryUsedKiB * 1024)}</dd>
-                  </div>
+                  <Fact label="vCPUs">{vm.vcpus}</Fact>
+                  <Fact label="Memory">{formatBytes(vm.memoryKiB * 1024)}</Fact>
+                  <Fact label="CPU">{vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}</Fact>
+                  <Fact label="Memory used">{vm.usage.memoryUsedKiB === null ? "—" : formatBytes(vm.usage.memoryUsedKiB * 1024)}</Fact>
                 </dl>
                 {vm.tags.length > 0 && (
                   <ul className="flex flex-wrap gap-1" aria-label="Tags">

@@ -6,24 +6,10 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../../../_components/trpc";
 import { FormStatus } from "../../../_components/form-status";
 import { useHydrated } from "../../../_components/use-hydrated";
+import { Field, hintId, Options, TextField } from "../../../_components/form-fields";
+import { hostChoices } from "../../../_components/host-resources/add-resource-form";
 
 type Install = "none" | "iso" | "cloudImage";
-
-function Field({ id, label, hint, children }: { id: string; label: string; hint?: string; children: React.ReactNode }) {
-  return (
-    <div className="text-sm">
-      <label htmlFor={id} className="font-medium">
-        {label}
-      </label>
-      <div className="mt-1">{children}</div>
-      {hint && (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      )}
-    </div>
-  );
-}
 
 /** The create-VM wizard on one page: every choice the service's spec takes, validated again on the server. */
 export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] }) {
@@ -36,7 +22,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
   const [firmware, setFirmware] = useState<"bios" | "uefi">("bios");
   const pools = useQuery(trpc.storage.pools.queryOptions({ hostId }));
   const networks = useQuery(trpc.networks.list.queryOptions({ hostId }));
-  const activePools = (pools.data ?? []).filter((p) => p.active);
+  const poolNames = (pools.data ?? []).filter((p) => p.active).map((p) => p.name);
   const media = useQuery({ ...trpc.storage.volumes.queryOptions({ hostId, pool: mediaPool }), enabled: install !== "none" && mediaPool !== "" });
   const create = useMutation(trpc.vms.create.mutationOptions({ onSuccess: (vm) => router.push(`/vms/${hostId}/${vm.uuid}`) }));
 
@@ -85,25 +71,15 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
   return (
     <form onSubmit={onSubmit} method="post" className="card grid grid-cols-1 gap-4 sm:grid-cols-2">
       <Field id="host" label="Host">
-        <select id="host" className="input" value={hostId} onChange={(e) => setHostId(e.target.value)}>
-          {hosts.map((h) => (
-            <option key={h.id} value={h.id}>
-              {h.name} ({h.id})
-            </option>
-          ))}
+        <select id="host" className="input mt-1" value={hostId} onChange={(e) => setHostId(e.target.value)}>
+          <Options choices={hostChoices(hosts)} />
         </select>
       </Field>
-      <Field id="name" label="Name" hint="Letters, digits, . _ - ; up to 64 characters.">
-        <input id="name" name="name" required maxLength={64} className="input" aria-describedby="name-hint" autoComplete="off" />
-      </Field>
-      <Field id="vcpus" label="vCPUs">
-        <input id="vcpus" name="vcpus" type="number" min={1} max={64} defaultValue={2} required className="input" />
-      </Field>
-      <Field id="memoryMiB" label="Memory (MiB)">
-        <input id="memoryMiB" name="memoryMiB" type="number" min={64} step={64} defaultValue={2048} required className="input" />
-      </Field>
+      <TextField id="name" label="Name" hint="Letters, digits, . _ - ; up to 64 characters." name="name" required maxLength={64} autoComplete="off" />
+      <TextField id="vcpus" label="vCPUs" name="vcpus" type="number" min={1} max={64} defaultValue={2} required />
+      <TextField id="memoryMiB" label="Memory (MiB)" name="memoryMiB" type="number" min={64} step={64} defaultValue={2048} required />
       <Field id="install" label="Install from">
-        <select id="install" className="input" value={install} onChange={(e) => setInstall(e.target.value as Install)}>
+        <select id="install" className="input mt-1" value={install} onChange={(e) => setInstall(e.target.value as Install)}>
           <option value="none">Nothing (empty disk, boot from network or later)</option>
           <option value="iso">An ISO image in a storage pool</option>
           <option value="cloudImage">A cloud image in a storage pool (copied as the system disk)</option>
@@ -112,57 +88,36 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
       {install !== "none" && (
         <>
           <Field id="mediaPool" label="Image pool">
-            <select id="mediaPool" className="input" value={mediaPool} onChange={(e) => setMediaPool(e.target.value)} required>
-              <option value="">Choose a pool</option>
-              {activePools.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
+            <select id="mediaPool" className="input mt-1" value={mediaPool} onChange={(e) => setMediaPool(e.target.value)} required>
+              <Options choices={[{ value: "", label: "Choose a pool" }, ...poolNames]} />
             </select>
           </Field>
           <Field id="mediaVolume" label="Image">
-            <select id="mediaVolume" name="mediaVolume" className="input" required>
-              {(media.data ?? []).map((v) => (
-                <option key={v.name} value={v.name}>
-                  {v.name}
-                </option>
-              ))}
+            <select id="mediaVolume" name="mediaVolume" className="input mt-1" required>
+              <Options choices={(media.data ?? []).map((v) => v.name)} />
             </select>
           </Field>
         </>
       )}
       {install === "cloudImage" && (
         <>
-          <Field id="ciUser" label="First user" hint="Created by cloud-init on first boot, with sudo.">
-            <input id="ciUser" name="ciUser" defaultValue="admin" className="input" aria-describedby="ciUser-hint" autoComplete="off" />
+          <TextField id="ciUser" label="First user" hint="Created by cloud-init on first boot, with sudo." name="ciUser" defaultValue="admin" autoComplete="off" />
+          <TextField id="ciPassword" label="Its password (optional)" hint="Stored in the seed image in the pool; SSH keys are safer." name="ciPassword" type="password" autoComplete="new-password" />
+          <Field id="ciKeys" label="SSH public keys" hint="One per line, as in authorized_keys." className="sm:col-span-2">
+            <textarea id="ciKeys" name="ciKeys" rows={3} className="input mt-1 font-mono" aria-describedby={hintId("ciKeys")} />
           </Field>
-          <Field id="ciPassword" label="Its password (optional)" hint="Stored in the seed image in the pool; SSH keys are safer.">
-            <input id="ciPassword" name="ciPassword" type="password" className="input" aria-describedby="ciPassword-hint" autoComplete="new-password" />
-          </Field>
-          <div className="sm:col-span-2">
-            <Field id="ciKeys" label="SSH public keys" hint="One per line, as in authorized_keys.">
-              <textarea id="ciKeys" name="ciKeys" rows={3} className="input font-mono" aria-describedby="ciKeys-hint" />
-            </Field>
-          </div>
         </>
       )}
-      <Field id="diskGiB" label={install === "cloudImage" ? "System disk size (GiB)" : "New disk size (GiB, 0 for none)"}>
-        <input id="diskGiB" name="diskGiB" type="number" min={0} step="any" defaultValue={20} className="input" />
-      </Field>
+      <TextField id="diskGiB" label={install === "cloudImage" ? "System disk size (GiB)" : "New disk size (GiB, 0 for none)"} name="diskGiB" type="number" min={0} step="any" defaultValue={20} />
       {install !== "cloudImage" && (
         <>
           <Field id="diskPool" label="Disk pool">
-            <select id="diskPool" name="diskPool" className="input">
-              {activePools.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
+            <select id="diskPool" name="diskPool" className="input mt-1">
+              <Options choices={poolNames} />
             </select>
           </Field>
           <Field id="diskFormat" label="Disk format" hint="qcow2 allows snapshots with memory; raw is slightly faster.">
-            <select id="diskFormat" name="diskFormat" className="input" aria-describedby="diskFormat-hint">
+            <select id="diskFormat" name="diskFormat" className="input mt-1" aria-describedby={hintId("diskFormat")}>
               <option value="qcow2">qcow2</option>
               <option value="raw">raw</option>
             </select>
@@ -170,7 +125,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
         </>
       )}
       <Field id="network" label="Network">
-        <select id="network" name="network" className="input" defaultValue="default">
+        <select id="network" name="network" className="input mt-1" defaultValue="default">
           {(networks.data ?? []).map((n) => (
             <option key={n.name} value={n.name}>
               {n.name} ({n.forwardMode}
@@ -182,17 +137,13 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
         </select>
       </Field>
       <Field id="firmware" label="Firmware">
-        <select id="firmware" className="input" value={firmware} onChange={(e) => setFirmware(e.target.value as "bios" | "uefi")}>
+        <select id="firmware" className="input mt-1" value={firmware} onChange={(e) => setFirmware(e.target.value as "bios" | "uefi")}>
           <option value="bios">BIOS</option>
           <option value="uefi">UEFI</option>
         </select>
       </Field>
-      <Field id="tags" label="Tags" hint="Separated by spaces or commas.">
-        <input id="tags" name="tags" className="input" aria-describedby="tags-hint" autoComplete="off" />
-      </Field>
-      <Field id="description" label="Description">
-        <input id="description" name="description" maxLength={4096} className="input" autoComplete="off" />
-      </Field>
+      <TextField id="tags" label="Tags" hint="Separated by spaces or commas." name="tags" autoComplete="off" />
+      <TextField id="description" label="Description" name="description" maxLength={4096} autoComplete="off" />
       <fieldset className="space-y-2 text-sm sm:col-span-2">
         <legend className="font-medium">Options</legend>
         {firmware === "uefi" && (

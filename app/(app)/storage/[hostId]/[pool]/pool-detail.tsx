@@ -39,7 +39,14 @@ export function PoolDetail({
         {!pool.active && <p className="card text-sm">Start the pool to see and manage its volumes.</p>}
         {pool.active && (
           <>
-            {canManage && <CreateVolumeForm pool={pool} />}
+            {canManage && (
+              <section className="card" aria-labelledby="create-volume-heading">
+                <h3 id="create-volume-heading" className="mb-3 text-base font-semibold">
+                  Create a volume
+                </h3>
+                <CreateVolumeForm pool={pool} />
+              </section>
+            )}
             <FormStatus error={error} />
             {volumes.data && volumes.data.length === 0 && <p className="card text-sm">No volumes in this pool.</p>}
             <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">

@@ -6,6 +6,9 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../../../../_components/trpc";
 import { FormStatus } from "../../../../_components/form-status";
+import { ConfirmDelete } from "../../../../_components/confirm-delete";
+import { Fact } from "../../../../_components/fact";
+import { CheckboxField, Field, Options, SubmitRow, TextField } from "../../../../_components/form-fields";
 import { formatBytes } from "../../../../_components/format";
 import { useHydrated } from "../../../../_components/use-hydrated";
 import type { Pool } from "../../pool-card";
@@ -25,10 +28,10 @@ function useInvalidateStorage() {
   return () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() });
 }
 
+/** Makes a volume in the pool; logical pools hold raw volumes only, so they are not asked the format. */
 export function CreateVolumeForm({ pool }: { pool: Pool }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
-  const hydrated = useHydrated();
   const [sizeError, setSizeError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
   const create = useMutation(trpc.storage.createVolume.mutationOptions({ onSuccess: invalidate }));
@@ -56,39 +59,18 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
   }
 
   return (
-    <section className="card" aria-labelledby="create-volume-heading">
-      <h3 id="create-volume-heading" className="mb-3 text-base font-semibold">
-        Create a volume
-      </h3>
-      <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-3">
-        <div className="text-sm">
-          <label htmlFor="create-volume-name">Volume name</label>
-          <input id="create-volume-name" name="name" required autoComplete="off" className="input mt-1" placeholder="disk1.qcow2" />
-        </div>
-        {hasFormats && (
-          <div className="text-sm">
-            <label htmlFor="create-volume-format">Format</label>
-            <select id="create-volume-format" name="format" defaultValue="qcow2" className="input mt-1">
-              {FORMATS.map((f) => (
-                <option key={f.value} value={f.value}>
-                  {f.label}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-        <div className="text-sm">
-          <label htmlFor="create-volume-size">Size (GiB)</label>
-          <input id="create-volume-size" name="size" required type="number" inputMode="decimal" min="0.001" step="any" className="input mt-1" />
-        </div>
-        <div className="space-y-3 sm:col-span-3">
-          <FormStatus error={sizeError ?? create.error?.message ?? null} success={created ? `Volume ${created} created.` : null} />
-          <button type="submit" className="btn btn-primary" disabled={!hydrated || create.isPending}>
-            {create.isPending ? "Creating…" : "Create volume"}
-          </button>
-        </div>
-      </form>
-    </section>
+    <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+      <TextField id="create-volume-name" label="Volume name" name="name" required autoComplete="off" placeholder="disk1.qcow2" />
+      {hasFormats && (
+        <Field id="create-volume-format" label="Format">
+          <select id="create-volume-format" name="format" defaultValue="qcow2" className="input mt-1">
+            <Options choices={FORMATS} />
+          </select>
+        </Field>
+      )}
+      <TextField id="create-volume-size" label="Size (GiB)" name="size" required type="number" inputMode="decimal" min="0.001" step="any" />
+      <SubmitRow className="sm:col-span-3" label="Create volume" pendingLabel="Creating…" pending={create.isPending} error={sizeError ?? create.error?.message ?? null} success={created ? `Volume ${created} created.` : null} />
+    </form>
   );
 }
 
@@ -116,28 +98,19 @@ function ResizeForm({ volume, onDone }: { volume: Volume; onDone: (message?: str
 
   return (
     <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
-      <div className="text-sm">
-        <label htmlFor={`${id}-size`}>New size (GiB)</label>
-        <input
-          id={`${id}-size`}
-          name="size"
-          type="number"
-          inputMode="decimal"
-          min="0.001"
-          step="any"
-          required
-          defaultValue={bytesToGibText(volume.capacityBytes)}
-          className="input mt-1"
-          aria-describedby={`${id}-hint`}
-        />
-        <span id={`${id}-hint`} className="mt-1 block text-xs text-slate-500">
-          Now {formatBytes(volume.capacityBytes)}. Growing a disk of a running VM goes through the VM, so the guest sees it.
-        </span>
-      </div>
-      <div className="flex items-start gap-2 text-sm">
-        <input id={`${id}-shrink`} name="allowShrink" type="checkbox" className="mt-1" />
-        <label htmlFor={`${id}-shrink`}>Allow shrinking (data past the new end is lost)</label>
-      </div>
+      <TextField
+        id={`${id}-size`}
+        label="New size (GiB)"
+        hint={`Now ${formatBytes(volume.capacityBytes)}. Growing a disk of a running VM goes through the VM, so the guest sees it.`}
+        name="size"
+        type="number"
+        inputMode="decimal"
+        min="0.001"
+        step="any"
+        required
+        defaultValue={bytesToGibText(volume.capacityBytes)}
+      />
+      <CheckboxField id={`${id}-shrink`} name="allowShrink" label="Allow shrinking (data past the new end is lost)" />
       <FormStatus error={localError ?? resize.error?.message ?? null} />
       <div className="flex flex-wrap gap-2">
         <button type="submit" className="btn btn-primary" disabled={!hydrated || resize.isPending}>
@@ -151,92 +124,52 @@ function ResizeForm({ volume, onDone }: { volume: Volume; onDone: (message?: str
   );
 }
 
-function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => void }) {
-  const trpc = useTRPC();
-  const invalidate = useInvalidateStorage();
+/** A button that opens and closes one of a card's panels. */
+function PanelToggle({ open, panelId, className = "", onToggle, children }: { open: boolean; panelId: string; className?: string; onToggle: () => void; children: React.ReactNode }) {
   const hydrated = useHydrated();
-  const remove = useMutation(trpc.storage.deleteVolume.mutationOptions({ onSuccess: invalidate }));
   return (
-    <div className="space-y-3 rounded-md border border-red-200 p-3 dark:border-red-900" role="group" aria-label={`Confirm deleting volume ${volume.name}`}>
-      <p className="text-sm">
-        Delete <span className="break-all font-mono">{volume.name}</span> and its data? This cannot be undone.
-      </p>
-      <FormStatus error={remove.error?.message ?? null} />
-      <div className="flex flex-wrap gap-2">
-        <button
-          type="button"
-          className="btn bg-red-700 text-white hover:bg-red-800"
-          disabled={!hydrated || remove.isPending}
-          onClick={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name })}
-        >
-          {remove.isPending ? "Deleting…" : "Yes, delete volume"}
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </div>
+    <button type="button" className={`btn btn-secondary ${className}`} aria-expanded={open} aria-controls={open ? panelId : undefined} disabled={!hydrated} onClick={onToggle}>
+      {children}
+    </button>
   );
 }
 
 export function VolumeCard({ volume, canManage }: { volume: Volume; canManage: boolean }) {
-  const hydrated = useHydrated();
+  const trpc = useTRPC();
+  const invalidate = useInvalidateStorage();
+  const remove = useMutation(trpc.storage.deleteVolume.mutationOptions({ onSuccess: invalidate }));
   const [open, setOpen] = useState<"resize" | "delete" | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const panelId = useId();
+  const toggle = (panel: "resize" | "delete") => {
+    setNotice(null);
+    setOpen(open === panel ? null : panel);
+  };
   return (
     <li className="card min-w-0 space-y-3" aria-label={`Volume ${volume.name}`}>
       <div className="min-w-0 break-all text-base font-semibold">{volume.name}</div>
       <dl className="grid grid-cols-3 gap-2 text-sm">
-        <div>
-          <dt className="text-xs text-slate-500">Format</dt>
-          <dd>{volume.format ?? volume.type}</dd>
-        </div>
-        <div>
-          <dt className="text-xs text-slate-500">Capacity</dt>
-          <dd>{formatBytes(volume.capacityBytes)}</dd>
-        </div>
-        <div>
-          <dt className="text-xs text-slate-500">Allocation</dt>
-          <dd>{formatBytes(volume.allocationBytes)}</dd>
-        </div>
-        <div className="col-span-3 min-w-0">
-          <dt className="text-xs text-slate-500">Path</dt>
-          <dd className="break-all font-mono text-xs">{volume.path ?? "—"}</dd>
-        </div>
+        <Fact label="Format">{volume.format ?? volume.type}</Fact>
+        <Fact label="Capacity">{formatBytes(volume.capacityBytes)}</Fact>
+        <Fact label="Allocation">{formatBytes(volume.allocationBytes)}</Fact>
+        <Fact label="Path" wide className="break-all font-mono text-xs">
+          {volume.path ?? "—"}
+        </Fact>
         {volume.backingPath && (
-          <div className="col-span-3 min-w-0">
-            <dt className="text-xs text-slate-500">Backing file</dt>
-            <dd className="break-all font-mono text-xs">{volume.backingPath}</dd>
-          </div>
+          <Fact label="Backing file" wide className="break-all font-mono text-xs">
+            {volume.backingPath}
+          </Fact>
         )}
       </dl>
       {canManage && (
         <>
           <div className="flex flex-wrap gap-2" role="group" aria-label={`Actions for volume ${volume.name}`}>
-            <button
-              type="button"
-              className="btn btn-secondary"
-              aria-expanded={open === "resize"}
-              aria-controls={open === "resize" ? panelId : undefined}
-              disabled={!hydrated}
-              onClick={() => {
-                setNotice(null);
-                setOpen(open === "resize" ? null : "resize");
-              }}
-            >
+            <PanelToggle open={open === "resize"} panelId={panelId} onToggle={() => toggle("resize")}>
               Resize
-            </button>
-            <button
-              type="button"
-              className="btn btn-secondary text-red-700 dark:text-red-300"
-              aria-expanded={open === "delete"}
-              aria-controls={open === "delete" ? panelId : undefined}
-              disabled={!hydrated}
-              onClick={() => setOpen(open === "delete" ? null : "delete")}
-            >
+            </PanelToggle>
+            <PanelToggle open={open === "delete"} panelId={panelId} className="text-red-700 dark:text-red-300" onToggle={() => toggle("delete")}>
               Delete
-            </button>
+            </PanelToggle>
           </div>
           <FormStatus success={notice} />
           <div id={panelId}>
@@ -249,7 +182,13 @@ export function VolumeCard({ volume, canManage }: { volume: Volume; canManage: b
                 }}
               />
             )}
-            {open === "delete" && <DeleteVolume volume={volume} onCancel={() => setOpen(null)} />}
+            {open === "delete" && (
+              <ConfirmDelete what={`volume ${volume.name}`} confirmLabel="Yes, delete volume" mutation={remove} onConfirm={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name })} onCancel={() => setOpen(null)}>
+                <p className="text-sm">
+                  Delete <span className="break-all font-mono">{volume.name}</span> and its data? This cannot be undone.
+                </p>
+              </ConfirmDelete>
+            )}
           </div>
         </>
       )}

@@ -1,11 +1,11 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../../../../_components/trpc";
-import { useLiveEvents } from "../../../../_components/live-events";
+import { useLiveRefetch } from "../../../../_components/live-events";
 import { FormStatus } from "../../../../_components/form-status";
 import { formatBytes } from "../../../../_components/format";
 import { useHydrated } from "../../../../_components/use-hydrated";
@@ -125,14 +125,11 @@ function RunCommand({ hostId, uuid }: { hostId: string; uuid: string }) {
 
 export function GuestPanel({ hostId, uuid, running, canExec }: { hostId: string; uuid: string; running: boolean; canExec: boolean }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const ref = { hostId, uuid };
   const status = useQuery({ ...trpc.guest.status.queryOptions(ref), enabled: running });
   const connected = status.data?.agent.state === "connected" || status.data?.qga.connected === true;
   const facts = useQuery({ ...trpc.guest.facts.queryOptions(ref), enabled: running && connected });
-  useLiveEvents(["guest.status"], (_type, data) => {
-    if ((data as { uuid?: string }).uuid === uuid) void queryClient.invalidateQueries({ queryKey: trpc.guest.pathKey() });
-  });
+  useLiveRefetch("guest.status", (event) => (event.hostId === hostId && event.uuid === uuid ? [trpc.guest.status.queryKey(ref), trpc.guest.facts.queryKey(ref)] : []));
 
   if (!running) return <p className="text-sm">The VM is not running.</p>;
   const agent = status.data?.agent;

@@ -4,18 +4,30 @@ import { type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "../../../../_components/trpc";
 import { FormStatus } from "../../../../_components/form-status";
+import { TextField } from "../../../../_components/form-fields";
 import { formatDateTime } from "../../../../_components/format";
 import { useHydrated } from "../../../../_components/use-hydrated";
+import { useVmCache } from "../../../../_components/vm-cache";
 
 export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: string; uuid: string; running: boolean; canManage: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const vmCache = useVmCache();
   const hydrated = useHydrated();
   const ref = { hostId, uuid };
   const list = useQuery(trpc.snapshots.list.queryOptions(ref));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pathKey() });
+  // Each answer names one snapshot, not where the tree puts it or which is current: this VM's list is read again.
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.snapshots.list.queryKey(ref) });
   const create = useMutation(trpc.snapshots.create.mutationOptions({ onSuccess: refresh }));
-  const revert = useMutation(trpc.snapshots.revert.mutationOptions({ onSuccess: refresh }));
+  const revert = useMutation(
+    trpc.snapshots.revert.mutationOptions({
+      onSuccess: ({ state }) => {
+        void refresh();
+        // The VM's state after the revert is in the answer; a changed definition comes as a live event.
+        vmCache.setState(ref, state);
+      },
+    }),
+  );
   const remove = useMutation(trpc.snapshots.delete.mutationOptions({ onSuccess: refresh }));
   const busy = create.isPending || revert.isPending || remove.isPending;
 
@@ -70,14 +82,8 @@ export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: s
       </ul>
       {canManage && (
         <form onSubmit={onCreate} method="post" className="space-y-2 border-t border-slate-200 pt-3 dark:border-slate-800">
-          <div className="text-sm">
-            <label htmlFor="snapshotName">Snapshot name</label>
-            <input id="snapshotName" name="snapshotName" required className="input mt-1" autoComplete="off" />
-          </div>
-          <div className="text-sm">
-            <label htmlFor="snapshotDescription">Description</label>
-            <input id="snapshotDescription" name="snapshotDescription" className="input mt-1" autoComplete="off" />
-          </div>
+          <TextField id="snapshotName" label="Snapshot name" name="snapshotName" required autoComplete="off" />
+          <TextField id="snapshotDescription" label="Description" name="snapshotDescription" autoComplete="off" />
           {running && (
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="withMemory" defaultChecked /> Include memory (resume exactly where it was)

@@ -2,17 +2,19 @@
 
 import type { FormEvent } from "react";
 import { useRouter } from "next/navigation";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "@/server/domains/xml-names";
 import { useTRPC } from "../../../../_components/trpc";
-import { useLiveEvents } from "../../../../_components/live-events";
+import { useLiveRefetch } from "../../../../_components/live-events";
 import { VmStateBadge } from "../../../../_components/vm-state-badge";
 import { PowerButtons } from "../../../../_components/power-buttons";
 import { FormStatus } from "../../../../_components/form-status";
 import { formatBytes } from "../../../../_components/format";
+import { Fact } from "../../../../_components/fact";
 import { useHydrated } from "../../../../_components/use-hydrated";
+import { useVmCache } from "../../../../_components/vm-cache";
 import { SnapshotsPanel } from "./snapshots-panel";
 import { GuestPanel } from "./guest-panel";
 
@@ -32,8 +34,9 @@ function Section({ title, children }: { title: string; children: React.ReactNode
 
 function AgentChannels({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const add = useMutation(trpc.vms.addAgentChannels.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.vms.pathKey() }) }));
+  const vmCache = useVmCache();
+  // The answer names the channels added, not their paths and states: this VM is read again.
+  const add = useMutation(trpc.vms.addAgentChannels.mutationOptions({ onSuccess: () => vmCache.reread(vm) }));
   const names = new Set(vm.channels.map((c) => c.name));
   const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((n) => !names.has(n));
   return (
@@ -61,8 +64,17 @@ function AgentChannels({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
 function DeleteVm({ vm }: { vm: Vm }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const vmCache = useVmCache();
   const hydrated = useHydrated();
-  const remove = useMutation(trpc.vms.delete.mutationOptions({ onSuccess: () => router.push("/vms") }));
+  const remove = useMutation(
+    trpc.vms.delete.mutationOptions({
+      onSuccess: () => {
+        // The list page shows its cached list when it has one: without this the VM would linger there.
+        vmCache.remove(vm);
+        router.push("/vms");
+      },
+    }),
+  );
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -88,12 +100,10 @@ function DeleteVm({ vm }: { vm: Vm }) {
 
 export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean; snapshot: boolean; guestRead: boolean; guestExec: boolean } }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const ref = { hostId: initial.hostId, uuid: initial.uuid };
   const { data: vm } = useQuery({ ...trpc.vms.get.queryOptions(ref), initialData: initial });
-  useLiveEvents(["domain.lifecycle", "domain.metadata", "domain.agent"], (_type, data) => {
-    if ((data as { uuid?: string }).uuid === vm.uuid) void queryClient.invalidateQueries({ queryKey: trpc.vms.get.queryKey(ref) });
-  });
+  // Its live definition changes with these (channel states when started or stopped, tags, title): read again.
+  useLiveRefetch(["domain.lifecycle", "domain.metadata", "domain.agent"], (event) => (event.hostId === vm.hostId && event.uuid === vm.uuid ? [trpc.vms.get.queryKey(ref)] : []));
 
   return (
     <div className="space-y-4">
@@ -106,34 +116,15 @@ export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean;
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Section title="Overview">
           <dl className="grid grid-cols-2 gap-3 text-sm">
-            <div className="col-span-2 min-w-0">
-              <dt className="text-xs text-slate-500">UUID</dt>
-              <dd className="break-all font-mono">{vm.uuid}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">vCPUs</dt>
-              <dd>{vm.vcpus}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Memory</dt>
-              <dd>{formatBytes(vm.memoryKiB * 1024)}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Firmware</dt>
-              <dd>{vm.firmware.toUpperCase()}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Virtualisation</dt>
-              <dd>{vm.domainType === "kvm" ? "KVM" : "emulated (TCG)"}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Autostart</dt>
-              <dd>{vm.autostart ? "yes" : "no"}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Tags</dt>
-              <dd>{vm.tags.length ? vm.tags.join(", ") : "—"}</dd>
-            </div>
+            <Fact label="UUID" wide className="break-all font-mono">
+              {vm.uuid}
+            </Fact>
+            <Fact label="vCPUs">{vm.vcpus}</Fact>
+            <Fact label="Memory">{formatBytes(vm.memoryKiB * 1024)}</Fact>
+            <Fact label="Firmware">{vm.firmware.toUpperCase()}</Fact>
+            <Fact label="Virtualisation">{vm.domainType === "kvm" ? "KVM" : "emulated (TCG)"}</Fact>
+            <Fact label="Autostart">{vm.autostart ? "yes" : "no"}</Fact>
+            <Fact label="Tags">{vm.tags.length ? vm.tags.join(", ") : "—"}</Fact>
           </dl>
         </Section>
         <Section title="Disks">

@@ -1,0 +1,98 @@
+"use client";
+
+import type { InputHTMLAttributes, ReactNode } from "react";
+import { FormStatus } from "./form-status";
+import { useHydrated } from "./use-hydrated";
+
+/** The id of a field's hint, for the control's `aria-describedby`. */
+export function hintId(id: string): string {
+  return `${id}-hint`;
+}
+
+/**
+ * A labelled control with an optional hint under it. The control is the child and carries `id`
+ * (and `aria-describedby={hintId(id)}` when there is a hint), so a screen reader reads both.
+ */
+export function Field({ id, label, hint, className = "", children }: { id: string; label: ReactNode; hint?: ReactNode; className?: string; children: ReactNode }) {
+  return (
+    <div className={`text-sm ${className}`}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && (
+        <span id={hintId(id)} className="mt-1 block text-xs text-slate-500">
+          {hint}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A labelled input, the common case of `Field`; the hint, when given, is tied to it. `mono` for
+ * what is typed as code: paths, addresses, device names.
+ */
+export function TextField({
+  id,
+  label,
+  hint,
+  className,
+  mono = false,
+  ...input
+}: { id: string; label: ReactNode; hint?: ReactNode; className?: string; mono?: boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className">) {
+  return (
+    <Field id={id} label={label} hint={hint} className={className}>
+      <input id={id} className={mono ? "input mt-1 font-mono" : "input mt-1"} aria-describedby={hint ? hintId(id) : undefined} {...input} />
+    </Field>
+  );
+}
+
+/** A checkbox with its label beside it, the whole row tall enough to tap. */
+export function CheckboxField({ id, label, className = "", ...input }: { id: string; label: ReactNode; className?: string } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type">) {
+  return (
+    <div className={`flex items-start gap-2 text-sm ${className}`}>
+      <input id={id} type="checkbox" className="mt-1" {...input} />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}
+
+export type Choice = string | { value: string; label: string };
+
+/** The `<option>`s of a select: plain values show as themselves. */
+export function Options({ choices }: { choices: readonly Choice[] }) {
+  return choices.map((choice) => {
+    const { value, label } = typeof choice === "string" ? { value: choice, label: choice } : choice;
+    return (
+      <option key={value} value={value}>
+        {label}
+      </option>
+    );
+  });
+}
+
+/** A form's last row: what the server answered, and the submit button (disabled until it can work, and while sending). */
+export function SubmitRow({
+  label,
+  pendingLabel,
+  pending,
+  error,
+  success,
+  className = "",
+}: {
+  label: string;
+  pendingLabel: string;
+  pending: boolean;
+  error: string | null;
+  success?: string | null;
+  className?: string;
+}) {
+  const hydrated = useHydrated();
+  return (
+    <div className={`space-y-3 ${className}`}>
+      <FormStatus error={error} success={success} />
+      <button type="submit" className="btn btn-primary" disabled={!hydrated || pending}>
+        {pending ? pendingLabel : label}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+"use client";
+
+import { useState, type FormEvent, type ReactNode } from "react";
+import type { UseMutationResult } from "@tanstack/react-query";
+import { CheckboxField, Field, Options, SubmitRow } from "../form-fields";
+import type { HostOption } from "./host-resource-manager";
+
+/** Hosts as select choices, named as people know them with the id beside. */
+export function hostChoices(hosts: readonly HostOption[]) {
+  return hosts.map((h) => ({ value: h.id, label: `${h.name} (${h.id})` }));
+}
+
+/** The host an add form chose: its select when there are several hosts, else the only one. */
+function chosenHostId(form: FormData, hosts: readonly HostOption[]): string {
+  return String(form.get("hostId") ?? "").trim() || hosts[0]?.id || "local";
+}
+
+/** What every add form sends besides the resource's own fields. */
+export interface AddCommon {
+  hostId: string;
+  start: boolean;
+  autostart: boolean;
+}
+
+/**
+ * The frame of every "add a pool / network" form: the host (asked only when there are several),
+ * the resource's own fields, start now and at boot (both ticked: most are wanted running), and
+ * the submit row with the server's answer. A success names what was made and clears the form.
+ */
+export function AddResourceForm<I, R extends { name: string }, E extends { message: string }, C>({
+  noun,
+  idPrefix,
+  hosts,
+  mutation,
+  input,
+  onCreated,
+  children,
+}: {
+  noun: string;
+  idPrefix: string;
+  hosts: readonly HostOption[];
+  mutation: UseMutationResult<R, E, I, C>;
+  /** The mutation's input from the form's fields. */
+  input: (form: FormData, common: AddCommon) => I;
+  /** Resets what the form holds outside its fields. */
+  onCreated?: () => void;
+  children: ReactNode;
+}) {
+  const [created, setCreated] = useState<string | null>(null);
+  const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formEl = event.currentTarget;
+    const form = new FormData(formEl);
+    const common = { hostId: chosenHostId(form, hosts), start: form.get("start") === "on", autostart: form.get("autostart") === "on" };
+    setCreated(null);
+    mutation.mutate(input(form, common), {
+      onSuccess: (made) => {
+        setCreated(made.name);
+        formEl.reset();
+        onCreated?.();
+      },
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+      {hosts.length > 1 && (
+        <Field id={`${idPrefix}-host`} label="Host">
+          <select id={`${idPrefix}-host`} name="hostId" className="input mt-1" defaultValue={hosts[0]?.id}>
+            <Options choices={hostChoices(hosts)} />
+          </select>
+        </Field>
+      )}
+      {children}
+      <div className="flex flex-wrap gap-x-6 gap-y-2 sm:col-span-2">
+        <CheckboxField id={`${idPrefix}-start`} name="start" label="Start now" defaultChecked />
+        <CheckboxField id={`${idPrefix}-autostart`} name="autostart" label="Start at boot" defaultChecked />
+      </div>
+      <SubmitRow className="sm:col-span-2" label={`Create ${noun}`} pendingLabel="Creating…" pending={mutation.isPending} error={mutation.error?.message ?? null} success={created ? `${Noun} ${created} created.` : null} />
+    </form>
+  );
+}

@@ -1,0 +1,39 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import type { VmState } from "@/server/domains/power";
+import { useTRPC } from "./trpc";
+import type { VmRef } from "@/server/identifiers";
+import { withoutVm, withVmState } from "./vm-lists";
+
+/**
+ * The browser's cached VMs (`vms.get` of each open VM page, `vms.list` of the list), kept current
+ * from what the VM mutations answer instead of by reading everything again after each one. Live
+ * `domain.*` events do the rest (the pages listen for them).
+ */
+export function useVmCache() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const getKey = (ref: VmRef) => trpc.vms.get.queryKey({ hostId: ref.hostId, uuid: ref.uuid });
+  const lists = trpc.vms.list.queryFilter();
+  type Lists = inferRouterOutputs<AppRouter>["vms"]["list"];
+
+  return {
+    /** The VM's run state as the mutation answered it: shown at once, nothing read again. */
+    setState(ref: VmRef, state: VmState) {
+      queryClient.setQueryData(getKey(ref), (vm) => vm && { ...vm, state });
+      queryClient.setQueriesData<Lists>(lists, (data) => data && withVmState(data, ref, state));
+    },
+    /** A deleted VM leaves the lists; its own page is being left. */
+    remove(ref: VmRef) {
+      queryClient.setQueriesData<Lists>(lists, (data) => data && withoutVm(data, ref));
+    },
+    /** What the answer cannot tell (a failed action, a changed definition): the VM is read again where it is shown. */
+    reread(ref: VmRef) {
+      void queryClient.invalidateQueries({ queryKey: getKey(ref) });
+      void queryClient.invalidateQueries(lists);
+    },
+  };
+}
