@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hostProcedure, router, vmProcedure } from "../trpc";
+import type { Permission } from "../../auth/permissions";
 import { auditTargets } from "../../audit/targets";
 import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "../../storage/pools";
 import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "../../storage/volumes";
@@ -16,6 +17,26 @@ import {
   volumeSizeSchema,
 } from "../../storage/schemas";
 
+/** A procedure on one pool of the host: the audit row names the pool. */
+function poolProcedure(permission: Permission) {
+  return hostProcedure(permission)
+    .input(poolRefSchema)
+    .use(({ ctx, input, next }) => {
+      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
+      return next();
+    });
+}
+
+/** A procedure on one volume of a pool of the host: the audit row names the volume. */
+function volumeProcedure(permission: Permission) {
+  return hostProcedure(permission)
+    .input(volumeRefSchema)
+    .use(({ ctx, input, next }) => {
+      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.volume);
+      return next();
+    });
+}
+
 /**
  * Storage pools and volumes of a host, and volumes attached to VMs as disks. Reads are narrowed by
  * the user's grants in the services; changing pools and volumes needs grants covering the host
@@ -24,9 +45,7 @@ import {
 export const storageRouter = router({
   pools: hostProcedure("storage.read").query(({ ctx }) => listPools(ctx.host, ctx.user)),
 
-  pool: hostProcedure("storage.read")
-    .input(poolRefSchema)
-    .query(({ ctx, input }) => getPool(ctx.host, ctx.user, input.pool)),
+  pool: poolProcedure("storage.read").query(({ ctx, input }) => getPool(ctx.host, ctx.user, input.pool)),
 
   definePool: hostProcedure("storage.manage")
     .input(
@@ -44,76 +63,38 @@ export const storageRouter = router({
       return definePool(ctx.host, input.spec, { build, start: input.start, autostart: input.autostart });
     }),
 
-  buildPool: hostProcedure("storage.manage")
-    .input(poolRefSchema)
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return buildPool(ctx.host, input.pool);
-    }),
+  buildPool: poolProcedure("storage.manage").mutation(({ ctx, input }) => buildPool(ctx.host, input.pool)),
 
-  startPool: hostProcedure("storage.manage")
-    .input(poolRefSchema)
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return startPool(ctx.host, input.pool);
-    }),
+  startPool: poolProcedure("storage.manage").mutation(({ ctx, input }) => startPool(ctx.host, input.pool)),
 
-  stopPool: hostProcedure("storage.manage")
-    .input(poolRefSchema)
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return stopPool(ctx.host, input.pool);
-    }),
+  stopPool: poolProcedure("storage.manage").mutation(({ ctx, input }) => stopPool(ctx.host, input.pool)),
 
-  refreshPool: hostProcedure("storage.manage")
-    .input(poolRefSchema)
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return refreshPool(ctx.host, input.pool);
-    }),
+  refreshPool: poolProcedure("storage.manage").mutation(({ ctx, input }) => refreshPool(ctx.host, input.pool)),
 
-  setPoolAutostart: hostProcedure("storage.manage")
-    .input(poolRefSchema.extend({ autostart: z.boolean() }))
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return setPoolAutostart(ctx.host, input.pool, input.autostart);
-    }),
+  setPoolAutostart: poolProcedure("storage.manage")
+    .input(z.object({ autostart: z.boolean() }))
+    .mutation(({ ctx, input }) => setPoolAutostart(ctx.host, input.pool, input.autostart)),
 
-  deletePool: hostProcedure("storage.manage")
-    .input(poolRefSchema.extend({ deleteData: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return deletePool(ctx.host, input.pool, { deleteData: input.deleteData });
-    }),
+  deletePool: poolProcedure("storage.manage")
+    .input(z.object({ deleteData: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => deletePool(ctx.host, input.pool, { deleteData: input.deleteData })),
 
-  volumes: hostProcedure("storage.read")
-    .input(poolRefSchema)
-    .query(({ ctx, input }) => listVolumes(ctx.host, ctx.user, input.pool)),
+  volumes: poolProcedure("storage.read").query(({ ctx, input }) => listVolumes(ctx.host, ctx.user, input.pool)),
 
-  volume: hostProcedure("storage.read")
-    .input(volumeRefSchema)
-    .query(({ ctx, input }) => getVolume(ctx.host, ctx.user, input.pool, input.volume)),
+  volume: volumeProcedure("storage.read").query(({ ctx, input }) => getVolume(ctx.host, ctx.user, input.pool, input.volume)),
 
-  createVolume: hostProcedure("storage.manage")
-    .input(poolRefSchema.extend(volumeCreateSchema.shape))
+  createVolume: poolProcedure("storage.manage")
+    .input(volumeCreateSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.name);
       return createVolume(ctx.host, input.pool, { name: input.name, format: input.format, capacityBytes: input.capacityBytes });
     }),
 
-  deleteVolume: hostProcedure("storage.manage")
-    .input(volumeRefSchema)
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.volume);
-      return deleteVolume(ctx.host, input.pool, input.volume);
-    }),
+  deleteVolume: volumeProcedure("storage.manage").mutation(({ ctx, input }) => deleteVolume(ctx.host, input.pool, input.volume)),
 
-  resizeVolume: hostProcedure("storage.manage")
-    .input(volumeRefSchema.extend({ capacityBytes: volumeSizeSchema, allowShrink: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => {
-      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.volume);
-      return resizeVolume(ctx.host, input.pool, input.volume, input.capacityBytes, { allowShrink: input.allowShrink });
-    }),
+  resizeVolume: volumeProcedure("storage.manage")
+    .input(z.object({ capacityBytes: volumeSizeSchema, allowShrink: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => resizeVolume(ctx.host, input.pool, input.volume, input.capacityBytes, { allowShrink: input.allowShrink })),
 
   attachDisk: vmProcedure("vm.edit")
     .input(

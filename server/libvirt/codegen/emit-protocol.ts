@@ -245,15 +245,20 @@ function elementDecoder(model: ProtocolModel, type: BaseType): string {
   return `(r) => ${decodeScalar(model, type)}`;
 }
 
-export function encodeStatement(model: ProtocolModel, decl: Declaration, expr: string): string {
+/** Strings, opaque data and char arrays are read and written whole, by one reader/writer method. */
+function byteCall(model: ProtocolModel, decl: Declaration): { method: string; size: string | number } | null {
   const { type, shape } = decl;
   const bytes = type.kind === 'string' || type.kind === 'opaque' || type.kind === 'char' || type.kind === 'uchar';
-  if (bytes && (shape.kind === 'fixed' || shape.kind === 'var')) {
-    const n = shape.kind === 'fixed' ? model.resolve(shape.size) : size(model, shape.max);
-    const method =
-      type.kind === 'string' ? 'string' : type.kind === 'opaque' ? `opaque${cap(shape.kind)}` : `chars${cap(shape.kind)}`;
-    return `w.${method}(${expr}, ${n});`;
-  }
+  if (!bytes || (shape.kind !== 'fixed' && shape.kind !== 'var')) return null;
+  const n = shape.kind === 'fixed' ? model.resolve(shape.size) : size(model, shape.max);
+  const method = type.kind === 'string' ? 'string' : type.kind === 'opaque' ? `opaque${cap(shape.kind)}` : `chars${cap(shape.kind)}`;
+  return { method, size: n };
+}
+
+export function encodeStatement(model: ProtocolModel, decl: Declaration, expr: string): string {
+  const { type, shape } = decl;
+  const bytes = byteCall(model, decl);
+  if (bytes) return `w.${bytes.method}(${expr}, ${bytes.size});`;
   switch (shape.kind) {
     case 'scalar':
       return `${encodeScalar(model, type, expr)};`;
@@ -268,13 +273,8 @@ export function encodeStatement(model: ProtocolModel, decl: Declaration, expr: s
 
 export function decodeExpression(model: ProtocolModel, decl: Declaration): string {
   const { type, shape } = decl;
-  const bytes = type.kind === 'string' || type.kind === 'opaque' || type.kind === 'char' || type.kind === 'uchar';
-  if (bytes && (shape.kind === 'fixed' || shape.kind === 'var')) {
-    const n = shape.kind === 'fixed' ? model.resolve(shape.size) : size(model, shape.max);
-    const method =
-      type.kind === 'string' ? 'string' : type.kind === 'opaque' ? `opaque${cap(shape.kind)}` : `chars${cap(shape.kind)}`;
-    return `r.${method}(${n})`;
-  }
+  const bytes = byteCall(model, decl);
+  if (bytes) return `r.${bytes.method}(${bytes.size})`;
   switch (shape.kind) {
     case 'scalar':
       return decodeScalar(model, type);
