@@ -8,7 +8,22 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { console: "readonly", process: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", setImmediate: "readonly", performance: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", AbortController: "readonly", fetch: "readonly" },
+      globals: {
+        console: "readonly",
+        process: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        setImmediate: "readonly",
+        performance: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        AbortController: "readonly",
+        fetch: "readonly",
+      },
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
@@ -17,4 +32,14 @@ export default tseslint.config(
   },
   // TypeScript already reports undefined names, with the real environment's types.
   { files: ["**/*.ts", "**/*.tsx"], rules: { "no-undef": "off" } },
+  // Imports read the same from every file: a sibling by "./x", anything further by "@/server/…"
+  // or "@/app/…", never by counting "../../../". (The agent is bundled on its own and keeps
+  // relative paths inside agent/.)
+  {
+    files: ["app/**/*.{ts,tsx}", "server/**/*.ts"],
+    ignores: ["server/libvirt/generated/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["../../*"], message: "Import from two or more folders up by its @/ path." }] }],
+    },
+  },
 );

@@ -25,7 +25,10 @@ async function removeNetwork(name: string) {
 /** Third octets of 10.213.x.0/24 subnets in use by a libvirt network or a host route. */
 async function takenOctets(): Promise<Set<number>> {
   const taken = new Set<number>();
-  const names = (await virsh(["net-list", "--all", "--name"])).split("\n").map((n) => n.trim()).filter(Boolean);
+  const names = (await virsh(["net-list", "--all", "--name"]))
+    .split("\n")
+    .map((n) => n.trim())
+    .filter(Boolean);
   for (const name of names) {
     const xml = await virsh(["net-dumpxml", name]).catch(() => "");
     for (const m of xml.matchAll(/address=['"]10\.213\.(\d+)\.\d+['"]/g)) taken.add(Number(m[1]));

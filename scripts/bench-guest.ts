@@ -42,7 +42,11 @@ function summary(samples: number[]): string {
   return `median ${quantile(s, 0.5).toFixed(2)} ms, p90 ${quantile(s, 0.9).toFixed(2)} ms, min ${s[0]!.toFixed(2)} ms (n=${s.length})`;
 }
 
-const median = (samples: number[]) => quantile([...samples].sort((a, b) => a - b), 0.5);
+const median = (samples: number[]) =>
+  quantile(
+    [...samples].sort((a, b) => a - b),
+    0.5,
+  );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function timeEach(n: number, fn: () => Promise<unknown>, gapMs = 0): Promise<number[]> {
@@ -103,7 +107,9 @@ async function idleCost(call: AgentCaller, when: string): Promise<void> {
   const a1 = await sample(agentPid);
   const q1 = qgaPid ? await sample(qgaPid) : null;
   const cpu = (t0: number, t1: number, u0: number, u1: number) => `${(((t1 - t0) / 100 / (u1 - u0)) * 100).toFixed(2)} % of a vCPU`;
-  console.log(`ours: RSS ${(a1.rssKiB / 1024).toFixed(1)} MiB, CPU ${cpu(a0.ticks, a1.ticks, a0.uptime, a1.uptime)} (${a1.ticks - a0.ticks} ticks in ${(a1.uptime - a0.uptime).toFixed(1)} s guest time)`);
+  console.log(
+    `ours: RSS ${(a1.rssKiB / 1024).toFixed(1)} MiB, CPU ${cpu(a0.ticks, a1.ticks, a0.uptime, a1.uptime)} (${a1.ticks - a0.ticks} ticks in ${(a1.uptime - a0.uptime).toFixed(1)} s guest time)`,
+  );
   if (q0 && q1) {
     console.log(`qga:  RSS ${(q1.rssKiB / 1024).toFixed(1)} MiB, CPU ${cpu(q0.ticks, q1.ticks, q0.uptime, q1.uptime)} (${q1.ticks - q0.ticks} ticks)`);
   }
@@ -126,7 +132,9 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
     }
   }
   const info = hub.status(HOST, guest.uuid)!.agent.info!;
-  console.log(`agent ${info.version} (protocol ${info.protocol_version}, node ${info.platform.node_version}), transport ${hub.status(HOST, guest.uuid)!.agent.transport}`);
+  console.log(
+    `agent ${info.version} (protocol ${info.protocol_version}, node ${info.platform.node_version}), transport ${hub.status(HOST, guest.uuid)!.agent.transport}`,
+  );
   // Let boot-time work settle before measuring.
   await sleep(5_000);
   await idleCost(call, "idle after boot");
@@ -142,7 +150,11 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
   await timeEach(WARMUP_PINGS, () => qgaCommand(conn, dom, "guest-ping"));
   console.log(`ours  first ${WARMUP_PINGS} (warm-up) ${summary(cold)}`);
   const ratios: string[] = [];
-  for (const [gapMs, rounds] of [[0, PINGS], [100, SPACED_PINGS], [500, SPACED_PINGS]] as const) {
+  for (const [gapMs, rounds] of [
+    [0, PINGS],
+    [100, SPACED_PINGS],
+    [500, SPACED_PINGS],
+  ] as const) {
     const block = gapMs === 0 ? PING_BLOCK : PING_BLOCK / 5;
     const ours: number[] = [];
     const qga: number[] = [];
@@ -200,7 +212,9 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
     await call("exec_command", { command: "rm", args: ["-f", path] });
     results.qga = { up: up.ms, down: down.ms };
     console.log(`${"qga 64 KiB chunks".padEnd(34)} upload ${mbps(data.length, up.ms)}, download ${mbps(data.length, down.ms)} (SHA-256 checked)`);
-    console.log(`verification pass (agent file_stat sha256 over ${MIB} MiB, in the guest): ${stat.ms.toFixed(0)} ms — add it once per direction for uploadFile/downloadFile's default verify`);
+    console.log(
+      `verification pass (agent file_stat sha256 over ${MIB} MiB, in the guest): ${stat.ms.toFixed(0)} ms — add it once per direction for uploadFile/downloadFile's default verify`,
+    );
   }
   const ratio = (label: string) => ({ up: results.qga!.up / results[label]!.up, down: results.qga!.down / results[label]!.down });
   const best = Object.keys(results)
@@ -210,7 +224,6 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
   console.log(`best of ours (${best}) vs qga: upload ×${r.up.toFixed(1)}, download ×${r.down.toFixed(1)} (target ≥ 3)`);
   const d = ratio(`ours ${1} MiB chunks, 2 in flight`);
   console.log(`transfer helpers' default (1 MiB, 2 in flight) vs qga: upload ×${d.up.toFixed(1)}, download ×${d.down.toFixed(1)}`);
-
 }
 
 main().catch((err: unknown) => {

@@ -16,6 +16,8 @@ step "type check"
 npx tsc --noEmit || { status=1; echo "type check failed" >>"$results/static"; }
 step "lint"
 npx eslint . || { status=1; echo "lint failed" >>"$results/static"; }
+step "format (prettier --check; npm run format fixes it)"
+npx prettier --check --log-level warn . || { status=1; echo "format check failed" >>"$results/static"; }
 
 run_node_tests() {
   local name=$1 concurrency=$2; shift 2

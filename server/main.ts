@@ -53,7 +53,8 @@ async function main() {
     console.log(`Open ${scheme}://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${config.PORT}`);
   }
   if (tls) console.log(`TLS certificate (${tls.source}) SHA-256 fingerprint: ${tls.fingerprint256}`);
-  else console.log(`TLS is off (KVMM_TLS=off): serve this behind a TLS-terminating proxy; trusted proxies: ${config.KVMM_TRUSTED_PROXIES.join(", ") || "none"}`);
+  else
+    console.log(`TLS is off (KVMM_TLS=off): serve this behind a TLS-terminating proxy; trusted proxies: ${config.KVMM_TRUSTED_PROXIES.join(", ") || "none"}`);
 
   const stop = (signal: string) => {
     console.log(`${signal}: shutting down`);

@@ -2,29 +2,32 @@
 //   .deb (dpkg-deb), .rpm (rpmbuild), Alpine tarball with an OpenRC script,
 //   and kvmmanager-guest-agent.iso (xorriso or genisoimage) with install.sh.
 // A format whose tool is missing is skipped with a message; --require-all makes that an error.
-import { execFile } from 'node:child_process';
-import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { execFile } from "node:child_process";
+import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const agentDir = path.dirname(here);
-const files = path.join(here, 'files');
-const { values } = parseArgs({ options: { out: { type: 'string' }, 'require-all': { type: 'boolean' } } });
-const out = path.resolve(values.out ?? path.join(agentDir, 'dist', 'packages'));
+const files = path.join(here, "files");
+const { values } = parseArgs({ options: { out: { type: "string" }, "require-all": { type: "boolean" } } });
+const out = path.resolve(values.out ?? path.join(agentDir, "dist", "packages"));
 
-const NAME = 'kvmmanager-agent';
-const versionSource = await readFile(path.join(agentDir, 'src', 'version.ts'), 'utf8');
-const VERSION = /AGENT_VERSION = '([^']+)'/.exec(versionSource)?.[1];
-if (!VERSION) throw new Error('agent/src/version.ts: AGENT_VERSION not found');
-const SUMMARY = 'KVM Manager guest agent';
-const DESCRIPTION = 'Answers KVM Manager over the virtio-serial port org.kvmmanager.agent.0: system facts, metrics, files, commands, power.';
+const NAME = "kvmmanager-agent";
+const versionSource = await readFile(path.join(agentDir, "src", "version.ts"), "utf8");
+const VERSION = /AGENT_VERSION = ["']([^"']+)["']/.exec(versionSource)?.[1];
+if (!VERSION) throw new Error("agent/src/version.ts: AGENT_VERSION not found");
+const SUMMARY = "KVM Manager guest agent";
+const DESCRIPTION = "Answers KVM Manager over the virtio-serial port org.kvmmanager.agent.0: system facts, metrics, files, commands, power.";
 
 async function has(tool) {
-  return run('sh', ['-c', `command -v ${tool}`]).then(() => true, () => false);
+  return run("sh", ["-c", `command -v ${tool}`]).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Lays out the installed file tree under `root`; `init` picks the service files. */
@@ -34,16 +37,16 @@ async function stage(root, bundle, init) {
     await copyFile(source, path.join(root, target));
     await chmod(path.join(root, target), mode);
   };
-  await put(bundle, 'usr/lib/kvmmanager-agent/kvmm-agent.cjs', 0o755);
-  await put(path.join(files, 'config.json'), 'etc/kvmmanager-agent/config.json', 0o644);
-  await put(path.join(agentDir, 'PROTOCOL.md'), 'usr/share/doc/kvmmanager-agent/PROTOCOL.md', 0o644);
-  await mkdir(path.join(root, 'usr/bin'), { recursive: true });
-  await symlink('../lib/kvmmanager-agent/kvmm-agent.cjs', path.join(root, 'usr/bin/kvmmanager-agent'));
-  if (init === 'systemd') {
-    await put(path.join(files, 'kvmmanager-agent.service'), 'usr/lib/systemd/system/kvmmanager-agent.service', 0o644);
-    await put(path.join(files, '60-kvmmanager-agent.rules'), 'usr/lib/udev/rules.d/60-kvmmanager-agent.rules', 0o644);
+  await put(bundle, "usr/lib/kvmmanager-agent/kvmm-agent.cjs", 0o755);
+  await put(path.join(files, "config.json"), "etc/kvmmanager-agent/config.json", 0o644);
+  await put(path.join(agentDir, "PROTOCOL.md"), "usr/share/doc/kvmmanager-agent/PROTOCOL.md", 0o644);
+  await mkdir(path.join(root, "usr/bin"), { recursive: true });
+  await symlink("../lib/kvmmanager-agent/kvmm-agent.cjs", path.join(root, "usr/bin/kvmmanager-agent"));
+  if (init === "systemd") {
+    await put(path.join(files, "kvmmanager-agent.service"), "usr/lib/systemd/system/kvmmanager-agent.service", 0o644);
+    await put(path.join(files, "60-kvmmanager-agent.rules"), "usr/lib/udev/rules.d/60-kvmmanager-agent.rules", 0o644);
   } else {
-    await put(path.join(files, 'kvmmanager-agent.openrc'), 'etc/init.d/kvmmanager-agent', 0o755);
+    await put(path.join(files, "kvmmanager-agent.openrc"), "etc/init.d/kvmmanager-agent", 0o755);
   }
 }
 
@@ -62,26 +65,26 @@ if [ -d /run/systemd/system ]; then systemctl stop kvmmanager-agent.service || t
 `;
 
 async function buildDeb(bundle, work) {
-  const root = path.join(work, 'deb');
-  await stage(root, bundle, 'systemd');
-  await mkdir(path.join(root, 'DEBIAN'));
+  const root = path.join(work, "deb");
+  await stage(root, bundle, "systemd");
+  await mkdir(path.join(root, "DEBIAN"));
   await writeFile(
-    path.join(root, 'DEBIAN', 'control'),
+    path.join(root, "DEBIAN", "control"),
     `Package: ${NAME}\nVersion: ${VERSION}\nArchitecture: all\nMaintainer: KVM Manager <kvm-manager@localhost>\nDepends: nodejs (>= 18)\nSection: admin\nPriority: optional\nDescription: ${SUMMARY}\n ${DESCRIPTION}\n`,
   );
-  await writeFile(path.join(root, 'DEBIAN', 'conffiles'), '/etc/kvmmanager-agent/config.json\n');
-  await writeFile(path.join(root, 'DEBIAN', 'postinst'), systemdPostinst, { mode: 0o755 });
-  await writeFile(path.join(root, 'DEBIAN', 'prerm'), systemdPrerm, { mode: 0o755 });
+  await writeFile(path.join(root, "DEBIAN", "conffiles"), "/etc/kvmmanager-agent/config.json\n");
+  await writeFile(path.join(root, "DEBIAN", "postinst"), systemdPostinst, { mode: 0o755 });
+  await writeFile(path.join(root, "DEBIAN", "prerm"), systemdPrerm, { mode: 0o755 });
   const file = path.join(out, `${NAME}_${VERSION}_all.deb`);
-  await run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, file]);
+  await run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, file]);
   return file;
 }
 
 async function buildRpm(bundle, work) {
-  const root = path.join(work, 'rpm-root');
-  await stage(root, bundle, 'systemd');
-  const top = path.join(work, 'rpmbuild');
-  await mkdir(path.join(top, 'SPECS'), { recursive: true });
+  const root = path.join(work, "rpm-root");
+  await stage(root, bundle, "systemd");
+  const top = path.join(work, "rpmbuild");
+  await mkdir(path.join(top, "SPECS"), { recursive: true });
   const spec = `Name: ${NAME}
 Version: ${VERSION}
 Release: 1
@@ -99,9 +102,9 @@ ${DESCRIPTION}
 cp -a ${root}/. %{buildroot}/
 
 %post
-${systemdPostinst.replace('#!/bin/sh\nset -e\n', '')}
+${systemdPostinst.replace("#!/bin/sh\nset -e\n", "")}
 %preun
-${systemdPrerm.replace('#!/bin/sh\nset -e\n', '')}
+${systemdPrerm.replace("#!/bin/sh\nset -e\n", "")}
 %files
 %dir /usr/lib/kvmmanager-agent
 /usr/lib/kvmmanager-agent/kvmm-agent.cjs
@@ -112,58 +115,71 @@ ${systemdPrerm.replace('#!/bin/sh\nset -e\n', '')}
 %config(noreplace) /etc/kvmmanager-agent/config.json
 %doc /usr/share/doc/kvmmanager-agent/PROTOCOL.md
 `;
-  const specFile = path.join(top, 'SPECS', `${NAME}.spec`);
+  const specFile = path.join(top, "SPECS", `${NAME}.spec`);
   await writeFile(specFile, spec);
-  await run('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', `_rpmdir ${out}`, '--define', '_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm', specFile]);
+  await run("rpmbuild", [
+    "-bb",
+    "--quiet",
+    "--define",
+    `_topdir ${top}`,
+    "--define",
+    `_rpmdir ${out}`,
+    "--define",
+    "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
+    specFile,
+  ]);
   return path.join(out, `${NAME}-${VERSION}-1.noarch.rpm`);
 }
 
 async function buildAlpineTarball(bundle, work) {
-  const root = path.join(work, 'alpine');
-  await stage(root, bundle, 'openrc');
+  const root = path.join(work, "alpine");
+  await stage(root, bundle, "openrc");
   const file = path.join(out, `${NAME}-${VERSION}-alpine.tar.gz`);
-  await run('tar', ['-C', root, '--owner=0', '--group=0', '-czf', file, '.']);
+  await run("tar", ["-C", root, "--owner=0", "--group=0", "-czf", file, "."]);
   return file;
 }
 
 async function buildIso(bundle, work) {
-  const root = path.join(work, 'iso');
+  const root = path.join(work, "iso");
   await mkdir(root);
-  await copyFile(bundle, path.join(root, 'kvmm-agent.cjs'));
-  for (const name of ['kvmmanager-agent.service', '60-kvmmanager-agent.rules', 'kvmmanager-agent.openrc', 'config.json', 'install.sh', 'cloud-init.yaml']) {
+  await copyFile(bundle, path.join(root, "kvmm-agent.cjs"));
+  for (const name of ["kvmmanager-agent.service", "60-kvmmanager-agent.rules", "kvmmanager-agent.openrc", "config.json", "install.sh", "cloud-init.yaml"]) {
     await copyFile(path.join(files, name), path.join(root, name));
   }
-  await writeFile(path.join(root, 'README.txt'), `${SUMMARY} ${VERSION}\nLinux: mount this disc and run  sh install.sh  as root (needs Node.js >= 18; installs it when missing).\n`);
-  const file = path.join(out, 'kvmmanager-guest-agent.iso');
-  const args = ['-quiet', '-V', 'KVMM_AGENT', '-J', '-R', '-o', file, root];
-  if (await has('xorriso')) await run('xorriso', ['-as', 'mkisofs', ...args]);
-  else await run('genisoimage', args);
+  await writeFile(
+    path.join(root, "README.txt"),
+    `${SUMMARY} ${VERSION}\nLinux: mount this disc and run  sh install.sh  as root (needs Node.js >= 18; installs it when missing).\n`,
+  );
+  const file = path.join(out, "kvmmanager-guest-agent.iso");
+  const args = ["-quiet", "-V", "KVMM_AGENT", "-J", "-R", "-o", file, root];
+  if (await has("xorriso")) await run("xorriso", ["-as", "mkisofs", ...args]);
+  else await run("genisoimage", args);
   return file;
 }
 
 const formats = [
-  { name: 'deb', tools: ['dpkg-deb'], build: buildDeb },
-  { name: 'rpm', tools: ['rpmbuild'], build: buildRpm },
-  { name: 'alpine tarball', tools: ['tar'], build: buildAlpineTarball },
-  { name: 'iso', tools: ['xorriso|genisoimage'], build: buildIso },
+  { name: "deb", tools: ["dpkg-deb"], build: buildDeb },
+  { name: "rpm", tools: ["rpmbuild"], build: buildRpm },
+  { name: "alpine tarball", tools: ["tar"], build: buildAlpineTarball },
+  { name: "iso", tools: ["xorriso|genisoimage"], build: buildIso },
 ];
 
-const work = await mkdtemp(path.join(os.tmpdir(), 'kvmm-package-'));
+const work = await mkdtemp(path.join(os.tmpdir(), "kvmm-package-"));
 try {
   await mkdir(out, { recursive: true });
-  const bundle = path.join(work, 'kvmm-agent.cjs');
-  await run(process.execPath, [path.join(agentDir, 'build.mjs'), '--outfile', bundle]);
+  const bundle = path.join(work, "kvmm-agent.cjs");
+  await run(process.execPath, [path.join(agentDir, "build.mjs"), "--outfile", bundle]);
   let missing = 0;
   for (const format of formats) {
-    const available = await Promise.all(format.tools.map(async (spec) => (await Promise.all(spec.split('|').map(has))).some(Boolean)));
+    const available = await Promise.all(format.tools.map(async (spec) => (await Promise.all(spec.split("|").map(has))).some(Boolean)));
     if (!available.every(Boolean)) {
       missing++;
-      console.log(`skipped ${format.name}: needs ${format.tools.join(', ')}`);
+      console.log(`skipped ${format.name}: needs ${format.tools.join(", ")}`);
       continue;
     }
     console.log(`built ${path.relative(process.cwd(), await format.build(bundle, work))}`);
   }
-  if (missing > 0 && values['require-all']) throw new Error(`${missing} package format(s) could not be built`);
+  if (missing > 0 && values["require-all"]) throw new Error(`${missing} package format(s) could not be built`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

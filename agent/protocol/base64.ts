@@ -12,9 +12,9 @@
  */
 export function decodeBase64(text: string): Buffer | null {
   if (text.length % 4 !== 0) return null;
-  if (text.includes('-') || text.includes('_')) return null;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = Buffer.from(text, 'base64');
+  if (text.includes("-") || text.includes("_")) return null;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const bytes = Buffer.from(text, "base64");
   return bytes.length === (text.length / 4) * 3 - padding ? bytes : null;
 }
 

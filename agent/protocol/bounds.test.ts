@@ -1,11 +1,11 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { z } from 'zod';
-import { base64Length, clip, LIST_MAX, MAX_EXEC_OUTPUT_BYTES, TEXT_MAX } from './bounds';
-import { exampleMetrics } from './examples';
-import { methodNames, methods } from './methods';
-import { notifications } from './notifications';
-import type { Metrics } from './schemas/system';
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { base64Length, clip, LIST_MAX, MAX_EXEC_OUTPUT_BYTES, TEXT_MAX } from "./bounds";
+import { exampleMetrics } from "./examples";
+import { methodNames, methods } from "./methods";
+import { notifications } from "./notifications";
+import type { Metrics } from "./schemas/system";
 
 interface Json {
   type?: string | string[];
@@ -22,27 +22,27 @@ interface Json {
 }
 
 /** Paths of the strings and lists in a JSON schema that have no upper bound. */
-function unbounded(schema: Json, at = '$'): string[] {
+function unbounded(schema: Json, at = "$"): string[] {
   const found: string[] = [];
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const isText = types.includes('string') && schema.enum === undefined && schema.const === undefined;
+  const isText = types.includes("string") && schema.enum === undefined && schema.const === undefined;
   // A format (date-time) or a pattern (a SHA-256) fixes the length by itself.
   if (isText && schema.maxLength === undefined && !schema.format && !schema.pattern) found.push(at);
-  if (schema.type === 'array' && schema.maxItems === undefined) found.push(at);
+  if (schema.type === "array" && schema.maxItems === undefined) found.push(at);
   for (const [name, child] of Object.entries(schema.properties ?? {})) found.push(...unbounded(child, `${at}.${name}`));
   if (schema.items) found.push(...unbounded(schema.items, `${at}[]`));
   for (const option of schema.anyOf ?? []) found.push(...unbounded(option, at));
-  if (typeof schema.additionalProperties === 'object') found.push(...unbounded(schema.additionalProperties, `${at}.*`));
+  if (typeof schema.additionalProperties === "object") found.push(...unbounded(schema.additionalProperties, `${at}.*`));
   return found;
 }
 
 function jsonSchema(schema: z.ZodType): Json {
-  return z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Json;
+  return z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as Json;
 }
 
 /** A telemetry notification at every bound: the largest a guest can make the host pass on. */
 function largestMetrics(): Metrics {
-  const name = 'n'.repeat(TEXT_MAX.name);
+  const name = "n".repeat(TEXT_MAX.name);
   const rate = 1.2345678901234567e300;
   return {
     ...exampleMetrics,
@@ -58,10 +58,10 @@ function largestMetrics(): Metrics {
   };
 }
 
-describe('protocol bounds', () => {
-  it('the check below finds an unbounded string and list', () => {
+describe("protocol bounds", () => {
+  it("the check below finds an unbounded string and list", () => {
     const loose = z.object({ name: z.string(), tags: z.array(z.string().max(8)).nullable(), when: z.iso.datetime(), id: z.union([z.string(), z.number()]) });
-    assert.deepEqual(unbounded(jsonSchema(loose)), ['$.name', '$.tags', '$.id']);
+    assert.deepEqual(unbounded(jsonSchema(loose)), ["$.name", "$.tags", "$.id"]);
   });
 
   for (const name of methodNames) {
@@ -76,26 +76,26 @@ describe('protocol bounds', () => {
     });
   }
 
-  it('a telemetry notification at every bound is valid and under 64 KiB, one with 40,000 disks is not', () => {
+  it("a telemetry notification at every bound is valid and under 64 KiB, one with 40,000 disks is not", () => {
     const largest = largestMetrics();
     notifications.telemetry.params.parse(largest);
-    const bytes = JSON.stringify({ jsonrpc: '2.0', method: 'telemetry', params: largest }).length;
+    const bytes = JSON.stringify({ jsonrpc: "2.0", method: "telemetry", params: largest }).length;
     assert.ok(bytes < 64 * 1024, `${bytes} bytes`);
     const disks = Array.from({ length: 40_000 }, (_, i) => ({ ...exampleMetrics.disks[0]!, device: `fake${i}` }));
     assert.equal(notifications.telemetry.params.safeParse({ ...exampleMetrics, disks }).success, false);
   });
 
-  it('exec output is bounded by the highest output cap, in either encoding', () => {
-    const result = { ...methods.exec_command.example.result, encoding: 'base64' as const };
-    const full = Buffer.alloc(MAX_EXEC_OUTPUT_BYTES, 0xff).toString('base64');
+  it("exec output is bounded by the highest output cap, in either encoding", () => {
+    const result = { ...methods.exec_command.example.result, encoding: "base64" as const };
+    const full = Buffer.alloc(MAX_EXEC_OUTPUT_BYTES, 0xff).toString("base64");
     assert.equal(full.length, base64Length(MAX_EXEC_OUTPUT_BYTES));
     assert.equal(methods.exec_command.result.safeParse({ ...result, stdout: full }).success, true);
     assert.equal(methods.exec_command.result.safeParse({ ...result, stdout: `${full}AAAA` }).success, false);
   });
 
-  it('clip keeps whole characters', () => {
-    assert.equal(clip('abc', 5), 'abc');
-    assert.equal(clip('abcdef', 3), 'abc');
-    assert.equal(clip('ab😀', 3), 'ab', 'half a surrogate pair is dropped, not kept');
+  it("clip keeps whole characters", () => {
+    assert.equal(clip("abc", 5), "abc");
+    assert.equal(clip("abcdef", 3), "abc");
+    assert.equal(clip("ab😀", 3), "ab", "half a surrogate pair is dropped, not kept");
   });
 });

@@ -23,20 +23,20 @@ export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
 
 /** One line per code; PROTOCOL.md's error table is generated from this. */
 export const errorCodeMeanings: Record<ErrorCodeName, string> = {
-  ParseError: 'The line is not valid JSON (the response id is null).',
-  InvalidRequest: 'The JSON is not a valid JSON-RPC 2.0 request, or a batch is empty.',
-  MethodNotFound: 'The method does not exist (or is unknown to this agent version).',
-  InvalidParams: 'The params do not match the method\'s schema; `data.issues` lists the problems.',
-  InternalError: 'The agent failed unexpectedly while handling the request.',
+  ParseError: "The line is not valid JSON (the response id is null).",
+  InvalidRequest: "The JSON is not a valid JSON-RPC 2.0 request, or a batch is empty.",
+  MethodNotFound: "The method does not exist (or is unknown to this agent version).",
+  InvalidParams: "The params do not match the method's schema; `data.issues` lists the problems.",
+  InternalError: "The agent failed unexpectedly while handling the request.",
   PermissionDenied:
-    'The feature is disabled in the agent config (exec, file read/write, power), the command is not in `allowed_commands`, an `exec_command` env name is refused (loader, shell and interpreter variables always; with `allowed_commands` set, any name not in `allowed_env`), or the OS refused access (EACCES/EPERM).',
+    "The feature is disabled in the agent config (exec, file read/write, power), the command is not in `allowed_commands`, an `exec_command` env name is refused (loader, shell and interpreter variables always; with `allowed_commands` set, any name not in `allowed_env`), or the OS refused access (EACCES/EPERM).",
   PathNotAllowed:
-    'The path (a file path, or `exec_command`\'s `cwd`) is not absolute, or leads outside `allowed_paths`: through `..` above a root, or through a symlink whose target leaves them.',
-  NotFound: 'The file, directory or command does not exist.',
-  Timeout: 'An operation the agent waited for did not finish in time.',
-  TooLarge: 'A request line, file chunk or response exceeds a configured size limit.',
-  Busy: 'The agent is already handling its maximum number of concurrent requests.',
-  IoError: 'The operating system reported an I/O error; `data.errno` names it (e.g. ENOSPC, EISDIR).',
+    "The path (a file path, or `exec_command`'s `cwd`) is not absolute, or leads outside `allowed_paths`: through `..` above a root, or through a symlink whose target leaves them.",
+  NotFound: "The file, directory or command does not exist.",
+  Timeout: "An operation the agent waited for did not finish in time.",
+  TooLarge: "A request line, file chunk or response exceeds a configured size limit.",
+  Busy: "The agent is already handling its maximum number of concurrent requests.",
+  IoError: "The operating system reported an I/O error; `data.errno` names it (e.g. ENOSPC, EISDIR).",
 };
 
 /** An error that travels on the wire as a JSON-RPC error object. */
@@ -46,14 +46,12 @@ export class RpcError extends Error {
 
   constructor(code: number, message: string, data?: unknown) {
     super(message);
-    this.name = 'RpcError';
+    this.name = "RpcError";
     this.code = code;
     this.data = data;
   }
 
   toJSON(): { code: number; message: string; data?: unknown } {
-    return this.data === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, data: this.data };
+    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
   }
 }

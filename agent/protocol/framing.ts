@@ -1,4 +1,4 @@
-import * as nodeBuffer from 'node:buffer';
+import * as nodeBuffer from "node:buffer";
 
 /** Hard upper bound of one message on the wire (DESIGN §4). */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -7,9 +7,9 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 export type DecodedItem =
-  | { kind: 'line'; line: Buffer }
+  | { kind: "line"; line: Buffer }
   /** A line longer than the limit; its bytes were dropped and decoding resumes after its newline. */
-  | { kind: 'overflow'; limit: number };
+  | { kind: "overflow"; limit: number };
 
 /**
  * Splits a byte stream into newline-terminated lines. An over-long line is
@@ -60,7 +60,7 @@ export class LineDecoder {
     this.parts = [];
     this.buffered = 0;
     this.skipping = true;
-    items.push({ kind: 'overflow', limit: this.limit });
+    items.push({ kind: "overflow", limit: this.limit });
     return false;
   }
 
@@ -83,7 +83,7 @@ export class LineDecoder {
     this.parts = [];
     this.buffered = 0;
     if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, -1);
-    if (!isBlank(line)) items.push({ kind: 'line', line });
+    if (!isBlank(line)) items.push({ kind: "line", line });
   }
 }
 
@@ -96,7 +96,7 @@ function isBlank(line: Buffer): boolean {
 
 /** One message as one line; JSON.stringify escapes every newline inside strings. */
 export function encodeLine(message: unknown): Buffer {
-  return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+  return Buffer.from(`${JSON.stringify(message)}\n`, "utf8");
 }
 
 /** Node >= 18.15 / 19.6; absent before, and then every line takes the UTF-8 decoder. */
@@ -108,5 +108,5 @@ const isAscii = (nodeBuffer as { isAscii?: (input: Buffer) => boolean }).isAscii
  * for the 1.4 MB line of a 1 MiB file chunk.
  */
 export function lineText(line: Buffer): string {
-  return isAscii?.(line) ? line.toString('latin1') : line.toString('utf8');
+  return isAscii?.(line) ? line.toString("latin1") : line.toString("utf8");
 }

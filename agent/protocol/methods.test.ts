@@ -1,15 +1,29 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { capabilities, methodNames, methods } from './methods';
-import { notifications } from './notifications';
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { capabilities, methodNames, methods } from "./methods";
+import { notifications } from "./notifications";
 
 const contractMethods = [
-  'ping', 'sync', 'get_agent_info', 'get_system_info', 'get_network_info', 'get_disk_usage', 'get_metrics',
-  'list_processes', 'get_users', 'exec_command', 'file_read', 'file_write', 'file_stat', 'file_list', 'shutdown', 'reboot',
+  "ping",
+  "sync",
+  "get_agent_info",
+  "get_system_info",
+  "get_network_info",
+  "get_disk_usage",
+  "get_metrics",
+  "list_processes",
+  "get_users",
+  "exec_command",
+  "file_read",
+  "file_write",
+  "file_stat",
+  "file_list",
+  "shutdown",
+  "reboot",
 ];
 
-describe('method table', () => {
-  it('holds exactly the methods of the design contract', () => {
+describe("method table", () => {
+  it("holds exactly the methods of the design contract", () => {
     assert.deepEqual([...methodNames].sort(), [...contractMethods].sort());
   });
 
@@ -28,8 +42,8 @@ describe('method table', () => {
     });
   }
 
-  it('refuses unknown params so typos surface', () => {
-    assert.equal(methods.file_stat.params.safeParse({ path: '/tmp', sha256sum: true }).success, false);
+  it("refuses unknown params so typos surface", () => {
+    assert.equal(methods.file_stat.params.safeParse({ path: "/tmp", sha256sum: true }).success, false);
     assert.equal(methods.ping.params.safeParse({}).success, true);
   });
 });

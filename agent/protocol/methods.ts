@@ -1,6 +1,6 @@
-import type { z } from 'zod';
-import { agentInfoParams, agentInfoResult, pingParams, pingResult, syncParams, syncResult } from './schemas/core';
-import { execParams, execResult } from './schemas/exec';
+import type { z } from "zod";
+import { agentInfoParams, agentInfoResult, pingParams, pingResult, syncParams, syncResult } from "./schemas/core";
+import { execParams, execResult } from "./schemas/exec";
 import {
   fileListParams,
   fileListResult,
@@ -10,8 +10,8 @@ import {
   fileStatResult,
   fileWriteParams,
   fileWriteResult,
-} from './schemas/files';
-import { powerParams, powerResult } from './schemas/power';
+} from "./schemas/files";
+import { powerParams, powerResult } from "./schemas/power";
 import {
   diskUsageParams,
   diskUsageResult,
@@ -25,8 +25,8 @@ import {
   systemInfoResult,
   usersParams,
   usersResult,
-} from './schemas/system';
-import { exampleAgentInfo, exampleMetrics } from './examples';
+} from "./schemas/system";
+import { exampleAgentInfo, exampleMetrics } from "./examples";
 
 /**
  * A feature the agent announces in `get_agent_info.capabilities`. A method whose
@@ -34,18 +34,18 @@ import { exampleAgentInfo, exampleMetrics } from './examples';
  * (an older agent that never had it).
  */
 export const capabilities = [
-  'core',
-  'system.info',
-  'network.info',
-  'disk.usage',
-  'metrics',
-  'processes',
-  'users',
-  'exec',
-  'file.read',
-  'file.write',
-  'power',
-  'telemetry',
+  "core",
+  "system.info",
+  "network.info",
+  "disk.usage",
+  "metrics",
+  "processes",
+  "users",
+  "exec",
+  "file.read",
+  "file.write",
+  "power",
+  "telemetry",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
@@ -66,47 +66,47 @@ export const methods = {
   ping: method({
     params: pingParams,
     result: pingResult,
-    capability: 'core',
-    summary: 'Liveness check.',
-    example: { params: {}, result: { pong: true, time: '2025-01-01T12:00:00.000Z' } },
+    capability: "core",
+    summary: "Liveness check.",
+    example: { params: {}, result: { pong: true, time: "2025-01-01T12:00:00.000Z" } },
   }),
   sync: method({
     params: syncParams,
     result: syncResult,
-    capability: 'core',
+    capability: "core",
     summary:
-      'Handshake: returns the id it was given. The host discards every line before this answer; the agent ignores every other request (no answer, no error) until it has answered a `sync` after starting or after a host (re)connected.',
-    example: { params: { id: 'c1f0a7d2e9b34c55' }, result: { id: 'c1f0a7d2e9b34c55' } },
+      "Handshake: returns the id it was given. The host discards every line before this answer; the agent ignores every other request (no answer, no error) until it has answered a `sync` after starting or after a host (re)connected.",
+    example: { params: { id: "c1f0a7d2e9b34c55" }, result: { id: "c1f0a7d2e9b34c55" } },
   }),
   get_agent_info: method({
     params: agentInfoParams,
     result: agentInfoResult,
-    capability: 'core',
-    summary: 'Agent version, protocol version, capability list and platform.',
+    capability: "core",
+    summary: "Agent version, protocol version, capability list and platform.",
     example: { params: {}, result: exampleAgentInfo },
   }),
   get_system_info: method({
     params: systemInfoParams,
     result: systemInfoResult,
-    capability: 'system.info',
-    summary: 'OS (from os-release), kernel, hostname, uptime, boot time, timezone, CPU and memory.',
+    capability: "system.info",
+    summary: "OS (from os-release), kernel, hostname, uptime, boot time, timezone, CPU and memory.",
     example: {
       params: {},
       result: {
-        hostname: 'web-1',
+        hostname: "web-1",
         os: {
-          id: 'debian',
-          name: 'Debian GNU/Linux',
-          version: '12 (bookworm)',
-          version_id: '12',
-          pretty_name: 'Debian GNU/Linux 12 (bookworm)',
+          id: "debian",
+          name: "Debian GNU/Linux",
+          version: "12 (bookworm)",
+          version_id: "12",
+          pretty_name: "Debian GNU/Linux 12 (bookworm)",
         },
-        kernel: { name: 'Linux', release: '6.1.0-28-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1' },
-        arch: 'x64',
+        kernel: { name: "Linux", release: "6.1.0-28-amd64", version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1" },
+        arch: "x64",
         uptime_s: 3600.5,
-        boot_time: '2025-01-01T11:00:00.000Z',
-        timezone: 'Europe/Berlin',
-        cpu: { model: 'QEMU Virtual CPU version 2.5+', count: 2 },
+        boot_time: "2025-01-01T11:00:00.000Z",
+        timezone: "Europe/Berlin",
+        cpu: { model: "QEMU Virtual CPU version 2.5+", count: 2 },
         memory: { total_bytes: 2084343808, available_bytes: 1610612736 },
       },
     },
@@ -114,21 +114,21 @@ export const methods = {
   get_network_info: method({
     params: networkInfoParams,
     result: networkInfoResult,
-    capability: 'network.info',
-    summary: 'Interfaces with MAC, addresses and prefixes, link state and traffic counters.',
+    capability: "network.info",
+    summary: "Interfaces with MAC, addresses and prefixes, link state and traffic counters.",
     example: {
       params: {},
       result: {
         interfaces: [
           {
-            name: 'eth0',
-            mac: '52:54:00:12:34:56',
+            name: "eth0",
+            mac: "52:54:00:12:34:56",
             up: true,
-            oper_state: 'up',
+            oper_state: "up",
             mtu: 1500,
             addresses: [
-              { family: 'ipv4', address: '192.168.122.10', prefix: 24 },
-              { family: 'ipv6', address: 'fe80::5054:ff:fe12:3456', prefix: 64 },
+              { family: "ipv4", address: "192.168.122.10", prefix: 24 },
+              { family: "ipv6", address: "fe80::5054:ff:fe12:3456", prefix: 64 },
             ],
             rx_bytes: 1048576,
             tx_bytes: 524288,
@@ -144,16 +144,16 @@ export const methods = {
   get_disk_usage: method({
     params: diskUsageParams,
     result: diskUsageResult,
-    capability: 'disk.usage',
-    summary: 'Mounted filesystems with space and inode usage.',
+    capability: "disk.usage",
+    summary: "Mounted filesystems with space and inode usage.",
     example: {
       params: {},
       result: {
         filesystems: [
           {
-            device: '/dev/vda1',
-            mountpoint: '/',
-            fstype: 'ext4',
+            device: "/dev/vda1",
+            mountpoint: "/",
+            fstype: "ext4",
             read_only: false,
             total_bytes: 21474836480,
             used_bytes: 5368709120,
@@ -170,31 +170,31 @@ export const methods = {
   get_metrics: method({
     params: metricsParams,
     result: metricsResult,
-    capability: 'metrics',
-    summary: 'CPU percentage and disk/network rates since the previous sample, load, memory and swap.',
+    capability: "metrics",
+    summary: "CPU percentage and disk/network rates since the previous sample, load, memory and swap.",
     example: { params: {}, result: exampleMetrics },
   }),
   list_processes: method({
     params: listProcessesParams,
     result: listProcessesResult,
-    capability: 'processes',
-    summary: 'Processes with user, command line, CPU percentage and resident memory.',
+    capability: "processes",
+    summary: "Processes with user, command line, CPU percentage and resident memory.",
     example: {
-      params: { sort_by: 'memory', limit: 1 },
+      params: { sort_by: "memory", limit: 1 },
       result: {
         total: 87,
         processes: [
           {
             pid: 512,
             ppid: 1,
-            user: 'postgres',
-            name: 'postgres',
-            command: '/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main',
-            state: 'S',
+            user: "postgres",
+            name: "postgres",
+            command: "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main",
+            state: "S",
             cpu_percent: 1.5,
             rss_bytes: 73400320,
             threads: 1,
-            started_at: '2025-01-01T11:00:05.000Z',
+            started_at: "2025-01-01T11:00:05.000Z",
           },
         ],
       },
@@ -203,32 +203,29 @@ export const methods = {
   get_users: method({
     params: usersParams,
     result: usersResult,
-    capability: 'users',
-    summary: 'Logged-in sessions (utmp on Linux).',
+    capability: "users",
+    summary: "Logged-in sessions (utmp on Linux).",
     example: {
       params: {},
       result: {
-        sessions: [
-          { user: 'alice', terminal: 'pts/0', host: '192.168.122.1', login_time: '2025-01-01T11:30:00.000Z', pid: 1234 },
-        ],
+        sessions: [{ user: "alice", terminal: "pts/0", host: "192.168.122.1", login_time: "2025-01-01T11:30:00.000Z", pid: 1234 }],
       },
     },
   }),
   exec_command: method({
     params: execParams,
     result: execResult,
-    capability: 'exec',
-    summary:
-      'Runs a program without a shell in its own process group; the timeout kills the whole group; output is capped.',
+    capability: "exec",
+    summary: "Runs a program without a shell in its own process group; the timeout kills the whole group; output is capped.",
     example: {
-      params: { command: 'uname', args: ['-r'], timeout_ms: 5000 },
+      params: { command: "uname", args: ["-r"], timeout_ms: 5000 },
       result: {
         pid: 4321,
         exit_code: 0,
         signal: null,
-        stdout: '6.1.0-28-amd64\n',
-        stderr: '',
-        encoding: 'utf8',
+        stdout: "6.1.0-28-amd64\n",
+        stderr: "",
+        encoding: "utf8",
         timed_out: false,
         truncated: false,
         duration_ms: 3.2,
@@ -238,32 +235,32 @@ export const methods = {
   file_stat: method({
     params: fileStatParams,
     result: fileStatResult,
-    capability: 'file.read',
-    summary: 'Type, size, mode, owner and mtime of a path; optionally the SHA-256 of the whole file.',
+    capability: "file.read",
+    summary: "Type, size, mode, owner and mtime of a path; optionally the SHA-256 of the whole file.",
     example: {
-      params: { path: '/tmp/report.txt', sha256: true },
+      params: { path: "/tmp/report.txt", sha256: true },
       result: {
-        path: '/tmp/report.txt',
-        type: 'file',
+        path: "/tmp/report.txt",
+        type: "file",
         size: 5,
         mode: 420,
         uid: 0,
         gid: 0,
-        mtime: '2025-01-01T12:00:00.000Z',
-        sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+        mtime: "2025-01-01T12:00:00.000Z",
+        sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
       },
     },
   }),
   file_list: method({
     params: fileListParams,
     result: fileListResult,
-    capability: 'file.read',
-    summary: 'Directory entries (symlinks are listed, not followed).',
+    capability: "file.read",
+    summary: "Directory entries (symlinks are listed, not followed).",
     example: {
-      params: { path: '/tmp' },
+      params: { path: "/tmp" },
       result: {
-        path: '/tmp',
-        entries: [{ name: 'report.txt', type: 'file', size: 5, mode: 420, mtime: '2025-01-01T12:00:00.000Z' }],
+        path: "/tmp",
+        entries: [{ name: "report.txt", type: "file", size: 5, mode: 420, mtime: "2025-01-01T12:00:00.000Z" }],
         truncated: false,
       },
     },
@@ -271,43 +268,42 @@ export const methods = {
   file_read: method({
     params: fileReadParams,
     result: fileReadResult,
-    capability: 'file.read',
-    summary: 'One chunk of a file, base64-encoded. Read large files in a loop until `eof`.',
+    capability: "file.read",
+    summary: "One chunk of a file, base64-encoded. Read large files in a loop until `eof`.",
     example: {
-      params: { path: '/tmp/report.txt', offset: 0, length: 65536 },
-      result: { content_base64: 'aGVsbG8=', length: 5, eof: true, size: 5 },
+      params: { path: "/tmp/report.txt", offset: 0, length: 65536 },
+      result: { content_base64: "aGVsbG8=", length: 5, eof: true, size: 5 },
     },
   }),
   file_write: method({
     params: fileWriteParams,
     result: fileWriteResult,
-    capability: 'file.write',
-    summary:
-      'Without offset: replaces the file atomically (temp file + rename). With offset: writes in place, for chunked uploads.',
+    capability: "file.write",
+    summary: "Without offset: replaces the file atomically (temp file + rename). With offset: writes in place, for chunked uploads.",
     example: {
-      params: { path: '/tmp/report.txt', content_base64: 'aGVsbG8=', mode: 420 },
-      result: { path: '/tmp/report.txt', bytes_written: 5, size: 5 },
+      params: { path: "/tmp/report.txt", content_base64: "aGVsbG8=", mode: 420 },
+      result: { path: "/tmp/report.txt", bytes_written: 5, size: 5 },
     },
   }),
   shutdown: method({
     params: powerParams,
     result: powerResult,
-    capability: 'power',
-    summary: 'Powers the guest off. The agent answers first, then acts.',
-    example: { params: {}, result: { accepted: true, method: 'systemd' } },
+    capability: "power",
+    summary: "Powers the guest off. The agent answers first, then acts.",
+    example: { params: {}, result: { accepted: true, method: "systemd" } },
   }),
   reboot: method({
     params: powerParams,
     result: powerResult,
-    capability: 'power',
-    summary: 'Reboots the guest. The agent answers first, then acts.',
-    example: { params: { force: true }, result: { accepted: true, method: 'systemd' } },
+    capability: "power",
+    summary: "Reboots the guest. The agent answers first, then acts.",
+    example: { params: { force: true }, result: { accepted: true, method: "systemd" } },
   }),
 } as const;
 
 export type MethodName = keyof typeof methods;
-export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]['params']>;
-export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['result']>;
+export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]["params"]>;
+export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]["result"]>;
 
 export const methodNames = Object.keys(methods) as MethodName[];
 

@@ -1,7 +1,7 @@
-import type { z } from 'zod';
-import { agentInfoResult } from './schemas/core';
-import { metricsResult } from './schemas/system';
-import { exampleAgentInfo, exampleMetrics } from './examples';
+import type { z } from "zod";
+import { agentInfoResult } from "./schemas/core";
+import { metricsResult } from "./schemas/system";
+import { exampleAgentInfo, exampleMetrics } from "./examples";
 
 export interface NotificationSpec<P extends z.ZodType = z.ZodType> {
   params: P;
@@ -11,21 +11,21 @@ export interface NotificationSpec<P extends z.ZodType = z.ZodType> {
 
 /** Notifications the agent sends on its own; the host never answers them. */
 export const notifications = {
-  'agent.ready': {
+  "agent.ready": {
     params: agentInfoResult,
     summary:
-      'Sent when the agent starts and whenever its channel (re)connects. A host that sees it while waiting for `sync` should send a fresh `sync` at once; a host that sees it after the handshake knows the agent restarted, that requests in flight are lost, and that the agent answers nothing but `sync` until it syncs again.',
+      "Sent when the agent starts and whenever its channel (re)connects. A host that sees it while waiting for `sync` should send a fresh `sync` at once; a host that sees it after the handshake knows the agent restarted, that requests in flight are lost, and that the agent answers nothing but `sync` until it syncs again.",
     example: exampleAgentInfo,
   },
   telemetry: {
     params: metricsResult,
-    summary: 'The content of `get_metrics`, every `telemetry_interval_s` seconds (off when 0).',
+    summary: "The content of `get_metrics`, every `telemetry_interval_s` seconds (off when 0).",
     example: exampleMetrics,
   },
 } as const satisfies Record<string, NotificationSpec>;
 
 export type NotificationName = keyof typeof notifications;
-export type NotificationParams<N extends NotificationName> = z.output<(typeof notifications)[N]['params']>;
+export type NotificationParams<N extends NotificationName> = z.output<(typeof notifications)[N]["params"]>;
 
 export function isNotificationName(name: string): name is NotificationName {
   return Object.hasOwn(notifications, name);

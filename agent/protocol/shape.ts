@@ -103,8 +103,8 @@ export function withinJsonBounds(value: unknown, bounds: JsonBounds): boolean {
   let values = 0;
   const visit = (item: unknown, depth: number): boolean => {
     if (++values > bounds.maxValues) return false;
-    if (typeof item === 'string') return item.length <= bounds.maxString;
-    if (item === null || typeof item !== 'object') return true;
+    if (typeof item === "string") return item.length <= bounds.maxString;
+    if (item === null || typeof item !== "object") return true;
     if (depth >= bounds.maxDepth) return false;
     if (Array.isArray(item)) return item.every((child) => visit(child, depth + 1));
     // for…in, not Object.entries: it stops at the first excess without copying a huge object.

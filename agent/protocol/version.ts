@@ -5,4 +5,4 @@
 export const PROTOCOL_VERSION = 1;
 
 /** The virtio-serial port name the host and the agent agree on. */
-export const AGENT_PORT_NAME = 'org.kvmmanager.agent.0';
+export const AGENT_PORT_NAME = "org.kvmmanager.agent.0";

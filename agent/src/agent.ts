@@ -1,20 +1,20 @@
-import os from 'node:os';
-import { clip, TEXT_MAX } from '../protocol/bounds';
-import { MAX_LINE_BYTES } from '../protocol/framing';
-import type { AgentInfo } from '../protocol/index';
-import { makeNotification } from '../protocol/jsonrpc';
-import { capabilities } from '../protocol/methods';
-import { PROTOCOL_VERSION } from '../protocol/version';
-import { Channel } from './channel';
-import type { AgentConfig } from './config';
-import type { Logger } from './log';
-import { fitMetrics } from './platform/fit';
-import type { Platform } from './platform/platform';
-import { Dispatcher } from './rpc/dispatcher';
-import { answerToSync } from './rpc/handshake';
-import { buildHandlers, disabledReason } from './rpc/handlers';
-import type { Transport } from './transport/transport';
-import { AGENT_NAME, AGENT_VERSION } from './version';
+import os from "node:os";
+import { clip, TEXT_MAX } from "../protocol/bounds";
+import { MAX_LINE_BYTES } from "../protocol/framing";
+import type { AgentInfo } from "../protocol/index";
+import { makeNotification } from "../protocol/jsonrpc";
+import { capabilities } from "../protocol/methods";
+import { PROTOCOL_VERSION } from "../protocol/version";
+import { Channel } from "./channel";
+import type { AgentConfig } from "./config";
+import type { Logger } from "./log";
+import { fitMetrics } from "./platform/fit";
+import type { Platform } from "./platform/platform";
+import { Dispatcher } from "./rpc/dispatcher";
+import { answerToSync } from "./rpc/handshake";
+import { buildHandlers, disabledReason } from "./rpc/handlers";
+import type { Transport } from "./transport/transport";
+import { AGENT_NAME, AGENT_VERSION } from "./version";
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -47,27 +47,27 @@ export class Agent {
 
   start(): void {
     const { log, config } = this.options;
-    this.channel.on('connect', () => {
+    this.channel.on("connect", () => {
       this.synced = false;
       this.discarded = 0;
-      void this.channel.send(makeNotification('agent.ready', this.info()));
+      void this.channel.send(makeNotification("agent.ready", this.info()));
     });
-    this.channel.on('line', (line) => {
+    this.channel.on("line", (line) => {
       if (this.synced) void this.answer(line);
       else this.handshake(line);
     });
-    this.channel.on('overflow', (limit) => {
+    this.channel.on("overflow", (limit) => {
       if (!this.synced) {
         this.discarded++;
         return;
       }
-      log.warn('request line too long, skipped to the next line', { limit });
+      log.warn("request line too long, skipped to the next line", { limit });
       void this.channel.sendLine(this.dispatcher.overflowLine(limit));
     });
     if (config.telemetry_interval_s > 0) {
       this.telemetryTimer = setInterval(() => void this.sendTelemetry(), config.telemetry_interval_s * 1000);
     }
-    log.info('agent started', { version: AGENT_VERSION, transport: this.channel.kind, pid: process.pid });
+    log.info("agent started", { version: AGENT_VERSION, transport: this.channel.kind, pid: process.pid });
     this.channel.start();
   }
 
@@ -83,7 +83,7 @@ export class Agent {
       version: AGENT_VERSION,
       protocol_version: PROTOCOL_VERSION,
       capabilities: capabilities.filter((capability) =>
-        capability === 'telemetry' ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
+        capability === "telemetry" ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {
@@ -102,13 +102,13 @@ export class Agent {
     const answer = answerToSync(line);
     if (!answer) {
       this.discarded++;
-      this.options.log.debug('discarded a line that came before the sync handshake', { bytes: line.length });
+      this.options.log.debug("discarded a line that came before the sync handshake", { bytes: line.length });
       return;
     }
     // Queued before the answer to any later line, so the host reads it first; the gate opens with it.
     void this.channel.sendLine(answer);
     this.synced = true;
-    if (this.discarded > 0) this.options.log.info('host synced; discarded the lines it sent before', { lines: this.discarded });
+    if (this.discarded > 0) this.options.log.info("host synced; discarded the lines it sent before", { lines: this.discarded });
   }
 
   private async answer(line: Buffer): Promise<void> {
@@ -117,16 +117,16 @@ export class Agent {
       if (outcome.line) await this.channel.sendLine(outcome.line);
       for (const action of outcome.after) action();
     } catch (error) {
-      this.options.log.error('failed to answer a request', { error: (error as Error).message });
+      this.options.log.error("failed to answer a request", { error: (error as Error).message });
     }
   }
 
   private async sendTelemetry(): Promise<void> {
     try {
       const metrics = fitMetrics(await this.options.platform.metrics());
-      await this.channel.send(makeNotification('telemetry', metrics));
+      await this.channel.send(makeNotification("telemetry", metrics));
     } catch (error) {
-      this.options.log.warn('telemetry sample failed', { error: (error as Error).message });
+      this.options.log.warn("telemetry sample failed", { error: (error as Error).message });
     }
   }
 }

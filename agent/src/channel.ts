@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
-import { encodeLine, LineDecoder } from '../protocol/framing';
-import type { Logger } from './log';
-import type { Transport } from './transport/transport';
+import { EventEmitter } from "node:events";
+import { encodeLine, LineDecoder } from "../protocol/framing";
+import type { Logger } from "./log";
+import type { Transport } from "./transport/transport";
 
 interface ChannelEvents {
   connect: [];
@@ -24,20 +24,20 @@ export class Channel extends EventEmitter<ChannelEvents> {
   ) {
     super();
     this.decoder = new LineDecoder(maxLineBytes);
-    transport.on('connect', () => {
+    transport.on("connect", () => {
       // Bytes of a line cut off by a disconnect must not prefix the next host's first line.
       this.decoder.reset();
-      this.emit('connect');
+      this.emit("connect");
     });
-    transport.on('data', (chunk) => {
+    transport.on("data", (chunk) => {
       for (const item of this.decoder.push(chunk)) {
-        if (item.kind === 'line') this.emit('line', item.line);
-        else this.emit('overflow', item.limit);
+        if (item.kind === "line") this.emit("line", item.line);
+        else this.emit("overflow", item.limit);
       }
     });
   }
 
-  get kind(): Transport['kind'] {
+  get kind(): Transport["kind"] {
     return this.transport.kind;
   }
 
@@ -53,7 +53,7 @@ export class Channel extends EventEmitter<ChannelEvents> {
   sendLine(line: Buffer): Promise<void> {
     const written = this.tail.then(() => this.transport.write(line));
     this.tail = written.catch((error: Error) => {
-      this.log.debug('message dropped', { bytes: line.length, reason: error.message });
+      this.log.debug("message dropped", { bytes: line.length, reason: error.message });
     });
     return this.tail;
   }

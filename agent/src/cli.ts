@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from "node:util";
 
 export interface CliOptions {
   configPath: string | undefined;
@@ -16,7 +16,7 @@ export const usage = `Usage: kvmmanager-agent [--config FILE] [--device PATH]
   --help          print this text`;
 
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name = "UsageError";
 }
 
 export function parseCli(argv: string[]): CliOptions {
@@ -24,10 +24,10 @@ export function parseCli(argv: string[]): CliOptions {
     const { values } = parseArgs({
       args: argv,
       options: {
-        config: { type: 'string' },
-        device: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
+        config: { type: "string" },
+        device: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,

@@ -1,14 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
-import { MAX_EXEC_OUTPUT_BYTES, MAX_FILE_CHUNK_BYTES } from '../protocol/bounds';
-import { MAX_LINE_BYTES } from '../protocol/framing';
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { MAX_EXEC_OUTPUT_BYTES, MAX_FILE_CHUNK_BYTES } from "../protocol/bounds";
+import { MAX_LINE_BYTES } from "../protocol/framing";
 
 const MiB = 1024 * 1024;
 
-const absolute = z.string().refine((value) => path.isAbsolute(value), { message: 'must be an absolute path' });
+const absolute = z.string().refine((value) => path.isAbsolute(value), { message: "must be an absolute path" });
 const argv = z.array(z.string().min(1)).min(1);
-const envPattern = z.string().regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, { message: 'must be a variable name, optionally ending in *' });
+const envPattern = z.string().regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, { message: "must be a variable name, optionally ending in *" });
 
 function configSchema(defaultAllowedPaths: string[]) {
   return z
@@ -25,24 +25,29 @@ function configSchema(defaultAllowedPaths: string[]) {
       telemetry_interval_s: z.number().min(0).max(86_400).default(10),
       max_request_bytes: z.number().int().min(4096).max(MAX_LINE_BYTES).default(MAX_LINE_BYTES),
       // The protocol's bounds: the host refuses a larger chunk or output.
-      max_file_chunk_bytes: z.number().int().min(1).max(MAX_FILE_CHUNK_BYTES).default(4 * MiB),
+      max_file_chunk_bytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_FILE_CHUNK_BYTES)
+        .default(4 * MiB),
       exec_output_max_bytes: z.number().int().min(1).max(MAX_EXEC_OUTPUT_BYTES).default(MiB),
       exec_default_timeout_ms: z.number().int().positive().default(30_000),
       exec_max_timeout_ms: z.number().int().positive().default(600_000),
       max_concurrent_requests: z.number().int().min(1).max(10_000).default(128),
-      log_level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+      log_level: z.enum(["error", "warn", "info", "debug"]).default("info"),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
-      message: 'exec_default_timeout_ms must not exceed exec_max_timeout_ms',
-      path: ['exec_default_timeout_ms'],
+      message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",
+      path: ["exec_default_timeout_ms"],
     });
 }
 
 export type AgentConfig = z.output<ReturnType<typeof configSchema>>;
-export type LogLevel = AgentConfig['log_level'];
+export type LogLevel = AgentConfig["log_level"];
 
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  override readonly name = "ConfigError";
 }
 
 /** Parses config text; every problem is reported with the key it concerns. */
@@ -55,12 +60,12 @@ export function parseConfig(text: string, source: string, defaultAllowedPaths: s
   }
   const parsed = configSchema(defaultAllowedPaths).safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  throw new ConfigError(`config ${source}: ${problems.join('; ')}`);
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+  throw new ConfigError(`config ${source}: ${problems.join("; ")}`);
 }
 
 export function defaultConfig(defaultAllowedPaths: string[]): AgentConfig {
-  return parseConfig('{}', '(defaults)', defaultAllowedPaths);
+  return parseConfig("{}", "(defaults)", defaultAllowedPaths);
 }
 
 /**
@@ -70,10 +75,10 @@ export function defaultConfig(defaultAllowedPaths: string[]): AgentConfig {
 export async function loadConfig(file: string, explicit: boolean, defaultAllowedPaths: string[]): Promise<AgentConfig> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !explicit) return defaultConfig(defaultAllowedPaths);
+    if (code === "ENOENT" && !explicit) return defaultConfig(defaultAllowedPaths);
     throw new ConfigError(`config ${file}: cannot read: ${(error as Error).message}`);
   }
   return parseConfig(text, file, defaultAllowedPaths);

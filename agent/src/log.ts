@@ -1,7 +1,7 @@
-import type { LogLevel } from './config';
+import type { LogLevel } from "./config";
 
 /** syslog(3) severities; `notice` is reserved for audit records, which are never filtered. */
-export type Severity = 'error' | 'warn' | 'notice' | 'info' | 'debug';
+export type Severity = "error" | "warn" | "notice" | "info" | "debug";
 
 export interface LogSink {
   write(severity: Severity, message: string): void;
@@ -18,24 +18,24 @@ export class Logger {
   ) {}
 
   error(message: string, fields?: LogFields): void {
-    this.log('error', message, fields);
+    this.log("error", message, fields);
   }
 
   warn(message: string, fields?: LogFields): void {
-    this.log('warn', message, fields);
+    this.log("warn", message, fields);
   }
 
   info(message: string, fields?: LogFields): void {
-    this.log('info', message, fields);
+    this.log("info", message, fields);
   }
 
   debug(message: string, fields?: LogFields): void {
-    this.log('debug', message, fields);
+    this.log("debug", message, fields);
   }
 
   /** One record per exec, file or power request: who asked (request id), what, and how it ended. */
   audit(fields: LogFields): void {
-    this.sink.write('notice', formatLine('audit', fields));
+    this.sink.write("notice", formatLine("audit", fields));
   }
 
   private log(severity: Severity, message: string, fields?: LogFields): void {
@@ -51,10 +51,10 @@ export function formatLine(message: string, fields: LogFields = {}): string {
     if (value === undefined) continue;
     parts.push(`${key}=${formatValue(value)}`);
   }
-  return parts.join(' ').replace(/[\r\n]+/g, '\\n');
+  return parts.join(" ").replace(/[\r\n]+/g, "\\n");
 }
 
 function formatValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
   return /^[\w./:@+-]+$/.test(text) ? text : JSON.stringify(text);
 }

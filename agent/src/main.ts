@@ -1,12 +1,12 @@
-import { AGENT_PORT_NAME, PROTOCOL_VERSION } from '../protocol/version';
-import { Agent } from './agent';
-import { parseCli, usage, UsageError } from './cli';
-import { ConfigError, loadConfig } from './config';
-import { Logger } from './log';
-import { selectPlatform } from './platform/select';
-import { chooseSink } from './syslog';
-import { selectTransport } from './transport/select';
-import { AGENT_VERSION } from './version';
+import { AGENT_PORT_NAME, PROTOCOL_VERSION } from "../protocol/version";
+import { Agent } from "./agent";
+import { parseCli, usage, UsageError } from "./cli";
+import { ConfigError, loadConfig } from "./config";
+import { Logger } from "./log";
+import { selectPlatform } from "./platform/select";
+import { chooseSink } from "./syslog";
+import { selectTransport } from "./transport/select";
+import { AGENT_VERSION } from "./version";
 
 /** sysexits(3): lets the service manager tell a bad config or command line from a crash. */
 const EX_USAGE = 64;
@@ -26,15 +26,15 @@ async function main(): Promise<void> {
   const platform = selectPlatform(process.platform);
   const config = await loadConfig(cli.configPath ?? platform.defaultConfigPath, cli.configPath !== undefined, platform.defaultAllowedPaths);
   const log = new Logger(config.log_level, chooseSink(process.env, process.platform));
-  process.on('uncaughtException', (error) => {
-    log.error('unexpected failure, exiting', { error: error.stack ?? error.message });
+  process.on("uncaughtException", (error) => {
+    log.error("unexpected failure, exiting", { error: error.stack ?? error.message });
     process.exit(EX_SOFTWARE);
   });
   const transport = await selectTransport(cli.devicePath ?? platform.devicePath(AGENT_PORT_NAME), process.platform, log);
   const agent = new Agent({ config, platform, transport, log });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
-      log.info('stopping', { signal });
+      log.info("stopping", { signal });
       void agent.stop().finally(() => process.exit(0));
     });
   }

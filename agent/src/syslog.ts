@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
-import type { LogSink, Severity } from './log';
+import { spawn, type ChildProcess } from "node:child_process";
+import { statSync } from "node:fs";
+import type { LogSink, Severity } from "./log";
 
-const TAG = 'kvmmanager-agent';
+const TAG = "kvmmanager-agent";
 
 /** sd-daemon(3) priority prefixes that journald reads from a service's stderr. */
 const journalPriority: Record<Severity, number> = { error: 3, warn: 4, notice: 5, info: 6, debug: 7 };
 const syslogPriority: Record<Severity, string> = {
-  error: 'daemon.err',
-  warn: 'daemon.warning',
-  notice: 'daemon.notice',
-  info: 'daemon.info',
-  debug: 'daemon.debug',
+  error: "daemon.err",
+  warn: "daemon.warning",
+  notice: "daemon.notice",
+  info: "daemon.info",
+  debug: "daemon.debug",
 };
 
 export class StderrSink implements LogSink {
@@ -48,13 +48,13 @@ export class SyslogSink implements LogSink {
   private writer(severity: Severity): ChildProcess | undefined {
     const existing = this.writers.get(severity);
     if (existing) return existing;
-    const child = spawn('logger', ['-t', TAG, '-p', syslogPriority[severity]], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('error', (error) => {
+    const child = spawn("logger", ["-t", TAG, "-p", syslogPriority[severity]], { stdio: ["pipe", "ignore", "ignore"] });
+    child.on("error", (error) => {
       this.failed = true;
-      this.fallback.write('warn', `syslog unavailable, logging to stderr: ${error.message}`);
+      this.fallback.write("warn", `syslog unavailable, logging to stderr: ${error.message}`);
     });
-    child.on('exit', () => this.writers.delete(severity));
-    child.stdin?.on('error', () => this.writers.delete(severity));
+    child.on("exit", () => this.writers.delete(severity));
+    child.stdin?.on("error", () => this.writers.delete(severity));
     child.unref();
     this.writers.set(severity, child);
     return child;
@@ -63,9 +63,9 @@ export class SyslogSink implements LogSink {
 
 /** journald when systemd connected our stderr to it, else syslog when /dev/log exists, else plain stderr. */
 export function chooseSink(env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform): LogSink {
-  if (platform !== 'linux') return new StderrSink();
+  if (platform !== "linux") return new StderrSink();
   if (env.JOURNAL_STREAM) return new JournalSink();
-  return isSocket('/dev/log') ? new SyslogSink() : new StderrSink();
+  return isSocket("/dev/log") ? new SyslogSink() : new StderrSink();
 }
 
 function isSocket(file: string): boolean {

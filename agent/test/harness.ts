@@ -1,28 +1,28 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { AgentClient } from '../protocol/client';
-import { LineDecoder } from '../protocol/framing';
-import { waitFor } from './wait';
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { AgentClient } from "../protocol/client";
+import { LineDecoder } from "../protocol/framing";
+import { waitFor } from "./wait";
 
 export { waitFor };
 
-const agentDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const agentDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let bundle: Promise<string> | undefined;
 
 /** The tests run the real artifact: the agent bundled exactly as build.mjs ships it, into a private folder. */
 export function builtAgent(): Promise<string> {
   bundle ??= (async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kvmm-agent-build-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = path.join(dir, 'kvmm-agent.cjs');
-    await promisify(execFile)(process.execPath, [path.join(agentDir, 'build.mjs'), '--outfile', outfile]);
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kvmm-agent-build-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = path.join(dir, "kvmm-agent.cjs");
+    await promisify(execFile)(process.execPath, [path.join(agentDir, "build.mjs"), "--outfile", outfile]);
     return outfile;
   })();
   return bundle;
@@ -59,38 +59,38 @@ export interface HostOptions {
 
 /** Plays the host: listens on a unix socket the agent connects to as a client. */
 export async function startHost(options: HostOptions = {}): Promise<Host> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kvmm-host-'));
-  const allowed = path.join(dir, 'allowed');
+  const dir = await mkdtemp(path.join(os.tmpdir(), "kvmm-host-"));
+  const allowed = path.join(dir, "allowed");
   await mkdir(allowed);
-  const socketPath = path.join(dir, 'host.sock');
-  const configPath = path.join(dir, 'config.json');
+  const socketPath = path.join(dir, "host.sock");
+  const configPath = path.join(dir, "config.json");
   await writeFile(
     configPath,
     JSON.stringify({
       allowed_paths: [allowed],
       exec_enabled: true,
       telemetry_interval_s: 0,
-      log_level: 'debug',
-      ...(typeof options.config === 'function' ? options.config(allowed) : options.config),
+      log_level: "debug",
+      ...(typeof options.config === "function" ? options.config(allowed) : options.config),
     }),
   );
   const server = net.createServer();
   const connections: net.Socket[] = [];
   const waiters: Array<() => void> = [];
-  server.on('connection', (socket) => {
+  server.on("connection", (socket) => {
     connections.push(socket);
     waiters.splice(0).forEach((wake) => wake());
   });
   server.listen(socketPath);
-  await once(server, 'listening');
+  await once(server, "listening");
 
   const agentFile = await builtAgent();
-  const configArgs = options.noConfig ? [] : ['--config', configPath];
-  const agent = spawn(process.execPath, [agentFile, '--device', socketPath, ...configArgs], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const configArgs = options.noConfig ? [] : ["--config", configPath];
+  const agent = spawn(process.execPath, [agentFile, "--device", socketPath, ...configArgs], {
+    stdio: ["ignore", "ignore", "pipe"],
   });
-  let stderr = '';
-  agent.stderr?.on('data', (chunk: Buffer) => {
+  let stderr = "";
+  agent.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
 
@@ -99,15 +99,15 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     current = socket;
     const decoder = new LineDecoder();
     const mine: unknown[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      for (const item of decoder.push(chunk)) if (item.kind === 'line') mine.push(JSON.parse(item.line.toString()));
+    socket.on("data", (chunk: Buffer) => {
+      for (const item of decoder.push(chunk)) if (item.kind === "line") mine.push(JSON.parse(item.line.toString()));
     });
     host.socket = socket;
     host.received = mine;
   };
   let taken = 0;
   const nextConnection = async () => {
-    await waitFor('the agent to connect', () => (connections.length > taken ? true : undefined), 10_000);
+    await waitFor("the agent to connect", () => (connections.length > taken ? true : undefined), 10_000);
     const socket = connections[taken++]!;
     attach(socket);
     return socket;
@@ -121,11 +121,14 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     socket: undefined as unknown as net.Socket,
     received: [],
     sendRaw: (text) => current.write(text),
-    response: (id, timeoutMs) => host.line(`response ${JSON.stringify(id)}`, (m) => 'id' in m && m.id === id && !('method' in m), timeoutMs),
+    response: (id, timeoutMs) => host.line(`response ${JSON.stringify(id)}`, (m) => "id" in m && m.id === id && !("method" in m), timeoutMs),
     line: (what, match, timeoutMs = 5_000) =>
       waitFor(
         what,
-        () => host.received.find((m): m is Record<string, unknown> => typeof m === 'object' && m !== null && !Array.isArray(m) && match(m as Record<string, unknown>)),
+        () =>
+          host.received.find(
+            (m): m is Record<string, unknown> => typeof m === "object" && m !== null && !Array.isArray(m) && match(m as Record<string, unknown>),
+          ),
         timeoutMs,
       ),
     nextConnection,
@@ -136,8 +139,8 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     },
     stop: async () => {
       if (agent.exitCode === null && agent.signalCode === null) {
-        agent.kill('SIGTERM');
-        await once(agent, 'exit');
+        agent.kill("SIGTERM");
+        await once(agent, "exit");
       }
       for (const socket of connections) socket.destroy();
       server.close();
@@ -151,11 +154,11 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
 /** Runs the agent with arguments and no host, for start-up failures; resolves with its exit code and stderr. */
 export async function runAgent(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const agentFile = await builtAgent();
-  const child = spawn(process.execPath, [agentFile, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  const child = spawn(process.execPath, [agentFile, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, "exit")) as [number | null];
   return { code, stderr };
 }

@@ -1,5 +1,5 @@
+import { pageUser } from "@/app/_components/page-session";
 import { redirect } from "next/navigation";
-import { currentUser } from "@/server/auth/session";
 import { roleHas } from "@/server/auth/permissions";
 import { AppShell, type NavItem } from "../_components/app-shell";
 import { TrpcProvider } from "../_components/trpc";
@@ -8,7 +8,7 @@ import { LiveEventsProvider } from "../_components/live-events";
 export const dynamic = "force-dynamic";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
-  const user = await currentUser();
+  const user = await pageUser();
   if (!user) redirect("/login");
   const nav: NavItem[] = [
     { href: "/", label: "Dashboard", icon: "home" },

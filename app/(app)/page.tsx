@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { TRPCError } from "@trpc/server";
-import { serverApi } from "../_components/server-caller";
+import { serverApi } from "@/app/_components/page-session";
 import { formatBytes } from "../_components/format";
 
 export const metadata: Metadata = { title: "Dashboard" };

@@ -23,9 +23,7 @@ function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom"
       {nav.map((item) => {
         const active = isActive(pathname, item.href);
         const base =
-          variant === "side"
-            ? "flex items-center gap-3 rounded-md px-3 py-2 text-sm"
-            : "flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
+          variant === "side" ? "flex items-center gap-3 rounded-md px-3 py-2 text-sm" : "flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
         const tone = active
           ? "bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900/50 dark:text-sky-100"
           : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
@@ -73,7 +71,10 @@ function BottomNav({ nav }: { nav: NavItem[] }) {
 export function AppShell({ nav, username, role, children }: { nav: NavItem[]; username: string; role: string; children: React.ReactNode }) {
   return (
     <div className="min-h-dvh md:flex">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-slate-900">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-slate-900"
+      >
         Skip to content
       </a>
       <aside className="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-white p-4 md:flex dark:border-slate-800 dark:bg-slate-900">

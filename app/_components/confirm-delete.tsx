@@ -33,7 +33,12 @@ export function ConfirmDelete({
     if (ready) onConfirm(new FormData(event.currentTarget));
   }
   return (
-    <form onSubmit={onSubmit} method="post" aria-label={`Confirm deleting ${what}`} className="space-y-3 rounded-md border border-red-200 p-3 dark:border-red-900">
+    <form
+      onSubmit={onSubmit}
+      method="post"
+      aria-label={`Confirm deleting ${what}`}
+      className="space-y-3 rounded-md border border-red-200 p-3 dark:border-red-900"
+    >
       {children}
       <FormStatus error={mutation.error?.message ?? null} />
       <div className="flex flex-wrap gap-2">

@@ -13,7 +13,19 @@ export function hintId(id: string): string {
  * A labelled control with an optional hint under it. The control is the child and carries `id`
  * (and `aria-describedby={hintId(id)}` when there is a hint), so a screen reader reads both.
  */
-export function Field({ id, label, hint, className = "", children }: { id: string; label: ReactNode; hint?: ReactNode; className?: string; children: ReactNode }) {
+export function Field({
+  id,
+  label,
+  hint,
+  className = "",
+  children,
+}: {
+  id: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <div className={`text-sm ${className}`}>
       <label htmlFor={id}>{label}</label>
@@ -47,7 +59,12 @@ export function TextField({
 }
 
 /** A checkbox with its label beside it, the whole row tall enough to tap. */
-export function CheckboxField({ id, label, className = "", ...input }: { id: string; label: ReactNode; className?: string } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type">) {
+export function CheckboxField({
+  id,
+  label,
+  className = "",
+  ...input
+}: { id: string; label: ReactNode; className?: string } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type">) {
   return (
     <div className={`flex items-start gap-2 text-sm ${className}`}>
       <input id={id} type="checkbox" className="mt-1" {...input} />

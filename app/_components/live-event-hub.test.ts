@@ -114,14 +114,20 @@ test("when the browser gives up but the session lives (a proxy's 502), the hub r
   streams[0]!.giveUp();
   await settle();
   assert.equal(seen.sessionEnded, 0);
-  assert.deepEqual(timers.map((t) => t.ms), [5_000]);
+  assert.deepEqual(
+    timers.map((t) => t.ms),
+    [5_000],
+  );
   timers[0]!.run();
   assert.equal(streams.length, 2);
   streams[1]!.emit("domain.lifecycle", lifecycle("u3"));
   assert.deepEqual(got, ["u3"], "subscriptions carry over to the new stream");
   streams[1]!.giveUp();
   await settle();
-  assert.deepEqual(timers.map((t) => t.ms), [5_000, 10_000]);
+  assert.deepEqual(
+    timers.map((t) => t.ms),
+    [5_000, 10_000],
+  );
 });
 
 test("a failed session check counts as a live session: retried, not signed out", async () => {

@@ -34,7 +34,14 @@ export function ThemeToggle() {
   }
 
   return (
-    <button type="button" className="btn btn-secondary px-3" onClick={next} disabled={!hydrated} aria-label={`${LABEL[theme]} (change theme)`} title={LABEL[theme]}>
+    <button
+      type="button"
+      className="btn btn-secondary px-3"
+      onClick={next}
+      disabled={!hydrated}
+      aria-label={`${LABEL[theme]} (change theme)`}
+      title={LABEL[theme]}
+    >
       <Icon name={ICON[theme]} />
     </button>
   );

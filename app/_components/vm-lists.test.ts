@@ -3,23 +3,35 @@ import assert from "node:assert/strict";
 import { withoutVm, withVmState } from "./vm-lists";
 
 const lists = [
-  { hostId: "local", error: null, vms: [{ hostId: "local", uuid: "a", name: "web-1", state: "running" as const }, { hostId: "local", uuid: "b", name: "db-1", state: "running" as const }] },
+  {
+    hostId: "local",
+    error: null,
+    vms: [
+      { hostId: "local", uuid: "a", name: "web-1", state: "running" as const },
+      { hostId: "local", uuid: "b", name: "db-1", state: "running" as const },
+    ],
+  },
   { hostId: "lab", error: null, vms: [{ hostId: "lab", uuid: "a", name: "same-uuid-other-host", state: "running" as const }] },
 ];
 
 test("a power action's answer changes that one VM on its own host, nothing else", () => {
   const after = withVmState(lists, { hostId: "local", uuid: "a" }, "shutoff");
-  assert.deepEqual(after.flatMap((h) => h.vms.map((vm) => `${h.hostId}/${vm.name}:${vm.state}`)), ["local/web-1:shutoff", "local/db-1:running", "lab/same-uuid-other-host:running"]);
+  assert.deepEqual(
+    after.flatMap((h) => h.vms.map((vm) => `${h.hostId}/${vm.name}:${vm.state}`)),
+    ["local/web-1:shutoff", "local/db-1:running", "lab/same-uuid-other-host:running"],
+  );
   assert.equal(lists[0]!.vms[0]!.state, "running", "the cached object is not changed in place");
   assert.equal(after[1], lists[1], "other hosts keep their identity, so React redraws nothing there");
 });
 
 test("a deleted VM leaves its host's list", () => {
   const after = withoutVm(lists, { hostId: "local", uuid: "a" });
-  assert.deepEqual(after.map((h) => h.vms.map((vm) => vm.name)), [["db-1"], ["same-uuid-other-host"]]);
+  assert.deepEqual(
+    after.map((h) => h.vms.map((vm) => vm.name)),
+    [["db-1"], ["same-uuid-other-host"]],
+  );
 });
 
 test("a VM the lists do not hold changes nothing", () => {
   assert.deepEqual(withVmState(lists, { hostId: "nowhere", uuid: "a" }, "paused"), lists);
 });
-

@@ -20,4 +20,3 @@ export function withVmState<V extends VmRef & { state: VmState }, H extends Host
 export function withoutVm<V extends VmRef, H extends HostVms<V>>(lists: H[], ref: VmRef): H[] {
   return mapHost(lists, ref.hostId, (vms) => vms.filter((vm) => vm.uuid !== ref.uuid));
 }
-

@@ -56,7 +56,15 @@ interface RawReply {
 function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {}): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: "127.0.0.1", port: server.port, path, method: options.method ?? "GET", ca: server.certificate()!, headers: options.headers, localAddress: options.localAddress },
+      {
+        host: "127.0.0.1",
+        port: server.port,
+        path,
+        method: options.method ?? "GET",
+        ca: server.certificate()!,
+        headers: options.headers,
+        localAddress: options.localAddress,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -88,7 +96,14 @@ function flood(path: string, bytes: number, headers: Record<string, string>): Pr
       req.destroy();
       resolve({ status, sentMiB: sent / (1024 * 1024) });
     };
-    const req = https.request({ host: "127.0.0.1", port: server.port, path, method: "POST", ca: server.certificate()!, headers: { ...headers, "transfer-encoding": "chunked" } });
+    const req = https.request({
+      host: "127.0.0.1",
+      port: server.port,
+      path,
+      method: "POST",
+      ca: server.certificate()!,
+      headers: { ...headers, "transfer-encoding": "chunked" },
+    });
     req.on("response", (res) => {
       status = res.statusCode ?? null;
       res.resume();
@@ -120,7 +135,10 @@ test("memory exhaustion: 256 MiB bodies sent before sign-in are refused and the 
       body: "{}",
     });
     assert.equal(declared.status, 413, "a declared 400 MB body was not refused by its length");
-    const signIn = await flood("/api/auth/callback/credentials", 64 * 1024 * 1024, { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "10.0.1.1" });
+    const signIn = await flood("/api/auth/callback/credentials", 64 * 1024 * 1024, {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-forwarded-for": "10.0.1.1",
+    });
     assert.equal(signIn.status, 413, `a 64 MiB sign-in form was answered ${signIn.status}`);
   } finally {
     clearInterval(sampler);
@@ -131,7 +149,11 @@ test("memory exhaustion: 256 MiB bodies sent before sign-in are refused and the 
 });
 
 test("memory exhaustion: a signed-in caller's body is capped at 2 MiB and a tRPC batch at 20 calls", async () => {
-  const big = await flood("/api/trpc/users.create", 64 * 1024 * 1024, { "content-type": "application/json", "x-forwarded-for": "10.0.0.1", cookie: admin.cookieHeader() });
+  const big = await flood("/api/trpc/users.create", 64 * 1024 * 1024, {
+    "content-type": "application/json",
+    "x-forwarded-for": "10.0.0.1",
+    cookie: admin.cookieHeader(),
+  });
   assert.equal(big.status, 413, `a signed-in 64 MiB body was answered ${big.status}`);
   const paths = Array.from({ length: 21 }, () => "auth.me").join(",");
   const batch = await admin.fetch(`/api/trpc/${paths}?batch=1&input={}`);
@@ -144,9 +166,15 @@ test("memory exhaustion: a signed-in caller's body is capped at 2 MiB and a tRPC
 test("sign-in limit bypass: 60 parallel guesses, a JSON body and a duplicated field are all held to 5 attempts", async () => {
   const guesser = (i: number) => new HttpClient(server, { forwardedFor: "10.0.2.1" }).signIn("locked", `wrong-${i}`);
   const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => guesser(i)));
-  assert.ok(answers.every((r) => r.status !== 200), "a wrong guess signed in");
+  assert.ok(
+    answers.every((r) => r.status !== 200),
+    "a wrong guess signed in",
+  );
   // Those the server could not check at once were told it is busy (503) or limited (429), never checked later.
-  assert.ok(answers.every((r) => [401, 429, 503].includes(r.status)), answers.map((r) => r.status).join(","));
+  assert.ok(
+    answers.every((r) => [401, 429, 503].includes(r.status)),
+    answers.map((r) => r.status).join(","),
+  );
   let last = 0;
   for (let i = 0; i < 10 && last !== 429; i++) last = (await guesser(100 + i)).status;
   assert.equal(last, 429, "guessing on never reached the limit");
@@ -313,10 +341,16 @@ test("an open event stream ends as soon as an admin changes the user's grants", 
 test("audit flooding: signed-out calls leave one row per address and minute, with a count and without their input", async () => {
   const anon = new HttpClient(server, { forwardedFor: "10.0.8.1" });
   const paths = Array.from({ length: 20 }, () => "vms.delete").join(",");
-  const input = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i, { hostId: "local", uuid: "00000000-0000-0000-0000-000000000000", secret: "flood-marker" }]));
+  const input = Object.fromEntries(
+    Array.from({ length: 20 }, (_, i) => [i, { hostId: "local", uuid: "00000000-0000-0000-0000-000000000000", secret: "flood-marker" }]),
+  );
   const before = auditRows("1").length;
   for (let i = 0; i < 5; i++) {
-    const res = await anon.fetch(`/api/trpc/${paths}?batch=1`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) });
+    const res = await anon.fetch(`/api/trpc/${paths}?batch=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(input),
+    });
     assert.equal(res.status, 401);
   }
   assert.equal(auditRows("1").length, before, "signed-out refusals were written one by one");

@@ -86,7 +86,9 @@ before(async () => {
     config,
     `<node><domain type="test"><name>${VM}</name><uuid>${VM_UUID}</uuid><memory unit="MiB">256</memory><vcpu>1</vcpu><os><type arch="x86_64">hvm</type></os></domain></node>`,
   );
-  db.insert(hosts).values({ id: HOST, name: "test driver", uri: `test+unix://${config}` }).run();
+  db.insert(hosts)
+    .values({ id: HOST, name: "test driver", uri: `test+unix://${config}` })
+    .run();
   admin = await addUser(db, "ada", "admin");
   await addUser(db, "bob", "viewer");
 });
@@ -98,7 +100,11 @@ after(async () => {
 });
 
 test("every mutation, succeeding or refused by libvirt, writes one audit row whose target has a canonical form", async () => {
-  const bob = db.select().from(users).all().find((u) => u.username === "bob")!;
+  const bob = db
+    .select()
+    .from(users)
+    .all()
+    .find((u) => u.username === "bob")!;
   const table = inputs(bob.id);
   const mutations = allProcedures().filter((p) => p.type === "mutation");
   const missing = mutations.filter((p) => !(p.path in table)).map((p) => p.path);

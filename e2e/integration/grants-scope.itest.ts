@@ -43,10 +43,16 @@ let leaseFile = "";
 
 /** A 10.213.x.0/24 that no libvirt network and no host route uses. */
 async function freeSubnet(): Promise<number> {
-  const routes = (await readFile("/proc/net/route", "utf8")).trim().split("\n").slice(1).map((line) => line.trim().split(/\s+/));
+  const routes = (await readFile("/proc/net/route", "utf8"))
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/));
   const le = (hex = "0") => Buffer.from(hex.padStart(8, "0"), "hex").readUInt32LE(0);
   const taken = [
-    ...(await admin.networks.list({ hostId: "local" })).flatMap((n) => n.ips.flatMap((ip) => (ip.prefix === null ? [] : [{ address: ip.address, prefix: ip.prefix }]))),
+    ...(await admin.networks.list({ hostId: "local" })).flatMap((n) =>
+      n.ips.flatMap((ip) => (ip.prefix === null ? [] : [{ address: ip.address, prefix: ip.prefix }])),
+    ),
     ...routes.map((r) => ({ address: intToIpv4(le(r[1])), prefix: le(r[7]).toString(2).replace(/0/g, "").length })).filter((r) => r.prefix > 0),
   ];
   const start = randomInt(1, 250);
@@ -82,7 +88,8 @@ before(async () => {
 
   await admin.storage.definePool({ hostId: "local", spec: { type: "dir", name: POOL, path: POOL_DIR }, start: true, autostart: false });
   await admin.storage.definePool({ hostId: "local", spec: { type: "dir", name: EMPTY_POOL, path: `/tmp/${EMPTY_POOL}` }, start: true, autostart: false });
-  for (const name of [VOL_A, VOL_B, VOL_SPARE]) await admin.storage.createVolume({ hostId: "local", pool: POOL, name, format: "qcow2", capacityBytes: 16 * MiB });
+  for (const name of [VOL_A, VOL_B, VOL_SPARE])
+    await admin.storage.createVolume({ hostId: "local", pool: POOL, name, format: "qcow2", capacityBytes: 16 * MiB });
   await defineVm(VM_A, VOL_A, [TAG]);
   await defineVm(VM_B, VOL_B, []);
 
@@ -97,7 +104,12 @@ before(async () => {
   // them; libvirtd reads it back for virNetworkGetDHCPLeases like any other.
   leaseFile = `/var/lib/libvirt/dnsmasq/${net.bridge}.status`;
   const expiry = Math.floor(Date.now() / 1000) + 3600;
-  await writeFile(leaseFile, JSON.stringify([{ "ip-address": `10.213.${x}.150`, "mac-address": "52:54:00:6b:31:b1", hostname: VM_B, "client-id": "01:52:54:00:6b:31:b1", "expiry-time": expiry }]));
+  await writeFile(
+    leaseFile,
+    JSON.stringify([
+      { "ip-address": `10.213.${x}.150`, "mac-address": "52:54:00:6b:31:b1", hostname: VM_B, "client-id": "01:52:54:00:6b:31:b1", "expiry-time": expiry },
+    ]),
+  );
 });
 
 after(async () => {
@@ -124,21 +136,38 @@ async function refusal(promise: Promise<unknown>): Promise<{ code: string; messa
 }
 
 test("the setup is real: the admin sees all three volumes, the network and the lease naming b1", async () => {
-  assert.deepEqual((await admin.storage.volumes({ hostId: "local", pool: POOL })).map((v) => v.name), [VOL_A, VOL_SPARE, VOL_B].sort());
+  assert.deepEqual(
+    (await admin.storage.volumes({ hostId: "local", pool: POOL })).map((v) => v.name),
+    [VOL_A, VOL_SPARE, VOL_B].sort(),
+  );
   assert.ok((await admin.networks.list({ hostId: "local" })).some((n) => n.name === NET));
-  assert.deepEqual((await admin.networks.dhcpLeases({ hostId: "local", network: NET })).map((l) => l.hostname), [VM_B]);
+  assert.deepEqual(
+    (await admin.networks.dhcpLeases({ hostId: "local", network: NET })).map((l) => l.hostname),
+    [VM_B],
+  );
 });
 
-for (const [who, api] of [["an operator granted the a-VMs by name", () => byName], ["a viewer granted a1's tag", () => byTag]] as const) {
+for (const [who, api] of [
+  ["an operator granted the a-VMs by name", () => byName],
+  ["a viewer granted a1's tag", () => byTag],
+] as const) {
   test(`${who} sees a1's volume and its pool by name, and no other storage`, async () => {
     const pools = await api().storage.pools({ hostId: "local" });
-    assert.deepEqual(pools.map((p) => [p.name, p.scope]), [[POOL, "attached"]], "only the pool holding a1's disk, and only as 'attached'");
+    assert.deepEqual(
+      pools.map((p) => [p.name, p.scope]),
+      [[POOL, "attached"]],
+      "only the pool holding a1's disk, and only as 'attached'",
+    );
     const pool = await api().storage.pool({ hostId: "local", pool: POOL });
     assert.equal(pool.scope, "attached");
     for (const hidden of ["capacityBytes", "allocationBytes", "availableBytes", "targetPath", "source"]) assert.ok(!(hidden in pool), `${hidden} is not shown`);
 
     const volumes = await api().storage.volumes({ hostId: "local", pool: POOL });
-    assert.deepEqual(volumes.map((v) => v.name), [VOL_A], "not b1's volume, not the spare");
+    assert.deepEqual(
+      volumes.map((v) => v.name),
+      [VOL_A],
+      "not b1's volume, not the spare",
+    );
     assert.equal((await api().storage.volume({ hostId: "local", pool: POOL, volume: VOL_A })).path, `${POOL_DIR}/${VOL_A}`);
 
     // Hidden and missing answer alike, so the answer tells nothing about what exists.
@@ -149,7 +178,10 @@ for (const [who, api] of [["an operator granted the a-VMs by name", () => byName
       });
     }
     for (const pool of [EMPTY_POOL, "kvmm-test-grants-no-such-pool"]) {
-      assert.deepEqual(await refusal(api().storage.pool({ hostId: "local", pool })), { code: "NOT_FOUND", message: `pool "${pool}" on host "local": not found` });
+      assert.deepEqual(await refusal(api().storage.pool({ hostId: "local", pool })), {
+        code: "NOT_FOUND",
+        message: `pool "${pool}" on host "local": not found`,
+      });
       assert.equal((await refusal(api().storage.volumes({ hostId: "local", pool }))).code, "NOT_FOUND");
     }
   });
@@ -157,8 +189,14 @@ for (const [who, api] of [["an operator granted the a-VMs by name", () => byName
   test(`${who} sees no network and no lease`, async () => {
     assert.deepEqual(await api().networks.list({ hostId: "local" }), []);
     for (const network of [NET, "kvmm-test-grants-no-such-net"]) {
-      assert.deepEqual(await refusal(api().networks.get({ hostId: "local", network })), { code: "NOT_FOUND", message: `network "${network}" on host "local": not found` });
-      assert.deepEqual(await refusal(api().networks.dhcpLeases({ hostId: "local", network })), { code: "NOT_FOUND", message: `network "${network}" on host "local": not found` });
+      assert.deepEqual(await refusal(api().networks.get({ hostId: "local", network })), {
+        code: "NOT_FOUND",
+        message: `network "${network}" on host "local": not found`,
+      });
+      assert.deepEqual(await refusal(api().networks.dhcpLeases({ hostId: "local", network })), {
+        code: "NOT_FOUND",
+        message: `network "${network}" on host "local": not found`,
+      });
     }
   });
 
@@ -175,9 +213,15 @@ test("an operator granted the whole host sees every pool, volume, network and le
   const pool = pools.find((p) => p.name === POOL);
   assert.ok(pool?.scope === "host" && pool.targetPath === POOL_DIR && pool.capacityBytes > 0, JSON.stringify(pool));
   assert.ok(pools.some((p) => p.name === EMPTY_POOL));
-  assert.deepEqual((await byHost.storage.volumes({ hostId: "local", pool: POOL })).map((v) => v.name), [VOL_A, VOL_SPARE, VOL_B].sort());
+  assert.deepEqual(
+    (await byHost.storage.volumes({ hostId: "local", pool: POOL })).map((v) => v.name),
+    [VOL_A, VOL_SPARE, VOL_B].sort(),
+  );
   assert.ok((await byHost.networks.list({ hostId: "local" })).some((n) => n.name === NET));
-  assert.deepEqual((await byHost.networks.dhcpLeases({ hostId: "local", network: NET })).map((l) => l.hostname), [VM_B]);
+  assert.deepEqual(
+    (await byHost.networks.dhcpLeases({ hostId: "local", network: NET })).map((l) => l.hostname),
+    [VM_B],
+  );
   assert.ok((await byHost.hosts.info({ hostId: "local" })).inactiveDomains >= 2);
 });
 

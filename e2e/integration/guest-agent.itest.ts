@@ -51,7 +51,12 @@ function connectedWhere(what: string, accept: (s: GuestStatus) => boolean, timeo
       const s = status();
       return s?.agent.state === "connected" && accept(s) ? s : null;
     },
-    { timeoutMs, intervalMs: 250, what, describe: async () => `hub status: ${JSON.stringify(status()?.agent ?? null)}\n${(await guest.serialLog()).split("\n").slice(-15).join("\n")}` },
+    {
+      timeoutMs,
+      intervalMs: 250,
+      what,
+      describe: async () => `hub status: ${JSON.stringify(status()?.agent ?? null)}\n${(await guest.serialLog()).split("\n").slice(-15).join("\n")}`,
+    },
   );
 }
 
@@ -111,7 +116,10 @@ test("system, network and disk facts are plausible and come from the agent", asy
 
   const eth0 = facts.network.value!.find((i) => i.mac === mac)!;
   assert.equal(eth0.up, true);
-  assert.ok(eth0.addresses.some((a) => a.family === "ipv4" && a.address.startsWith("10.0.2.")), JSON.stringify(eth0.addresses));
+  assert.ok(
+    eth0.addresses.some((a) => a.family === "ipv4" && a.address.startsWith("10.0.2.")),
+    JSON.stringify(eth0.addresses),
+  );
   const lo = facts.network.value!.find((i) => i.name === "lo");
   assert.ok(lo?.addresses.some((a) => a.address === "127.0.0.1"));
 
@@ -123,7 +131,10 @@ test("system, network and disk facts are plausible and come from the agent", asy
   const metrics = await as(viewer).metrics(vm());
   assert.equal(metrics.memory.total_bytes, memory.totalBytes);
   const procs = await as(viewer).processes({ ...vm(), sortBy: "memory", limit: 50 });
-  assert.ok(procs.processes.some((p) => p.command.includes("kvmm-agent.cjs")), "the agent lists itself");
+  assert.ok(
+    procs.processes.some((p) => p.command.includes("kvmm-agent.cjs")),
+    "the agent lists itself",
+  );
 });
 
 test("exec runs programs in the guest, with output, exit status and timeouts; viewers may not", async () => {
@@ -133,7 +144,12 @@ test("exec runs programs in the guest, with output, exit status and timeouts; vi
 
   const cat = await as(operator).exec({ ...vm(), command: "cat", stdin: "hello from the host\n" });
   assert.equal(cat.stdout, "hello from the host\n");
-  const printenv = await as(operator).exec({ ...vm(), command: "sh", args: ["-c", 'printf %s "$KVMM_DB_PASSWORD"'], env: { KVMM_DB_PASSWORD: "env-secret-42" } });
+  const printenv = await as(operator).exec({
+    ...vm(),
+    command: "sh",
+    args: ["-c", 'printf %s "$KVMM_DB_PASSWORD"'],
+    env: { KVMM_DB_PASSWORD: "env-secret-42" },
+  });
   assert.equal(printenv.stdout, "env-secret-42");
 
   const fails = await as(operator).exec({ ...vm(), command: "false" });

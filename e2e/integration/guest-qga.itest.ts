@@ -90,7 +90,10 @@ test("interface addresses from qemu-ga through virDomainInterfaceAddresses", asy
   assert.equal(found.source, "qga");
   const eth0 = found.interfaces.find((i) => i.mac === mac)!;
   assert.equal(eth0.name, "eth0");
-  assert.ok(eth0.addresses.some((a) => a.family === "ipv4" && a.address.startsWith("10.0.2.")), JSON.stringify(eth0.addresses));
+  assert.ok(
+    eth0.addresses.some((a) => a.family === "ipv4" && a.address.startsWith("10.0.2.")),
+    JSON.stringify(eth0.addresses),
+  );
   assert.ok(found.interfaces.find((i) => i.name === "lo")?.addresses.some((a) => a.address === "127.0.0.1"));
 });
 

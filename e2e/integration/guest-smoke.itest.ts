@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { openLineChannel, type LineChannel } from "../fixtures/channel";
-import {
-  AGENT_CHANNEL,
-  READY_MARKER,
-  cleanupStaleTestDomains,
-  createTestDomain,
-  ensureLibvirtd,
-  type TestDomain,
-} from "../fixtures/test-host";
+import { AGENT_CHANNEL, READY_MARKER, cleanupStaleTestDomains, createTestDomain, ensureLibvirtd, type TestDomain } from "../fixtures/test-host";
 
 /**
  * The test environment itself: a throwaway QEMU guest boots from the cached image, runs a hook

@@ -64,7 +64,10 @@ test("the event stream delivers libvirt lifecycle events of VMs and networks to 
   const name = `kvmm-test-sse-${process.pid}`;
   const xmlFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kvmm-sse-")), "d.xml");
   const netFile = path.join(path.dirname(xmlFile), "n.xml");
-  fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`);
+  fs.writeFileSync(
+    xmlFile,
+    `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`,
+  );
   try {
     await virsh(["define", xmlFile]);
     await waitFor(() => received.includes(`"name":"${name}","event":"defined"`), {

@@ -35,16 +35,23 @@ let isoSubnet: number;
 /** Subnets the host routes now (/proc/net/route: little-endian hex destination and mask). */
 async function hostRoutes(): Promise<{ address: string; prefix: number }[]> {
   const lines = (await readFile("/proc/net/route", "utf8")).trim().split("\n").slice(1);
-  return lines.map((line) => {
-    const [, dest = "0", , , , , , mask = "0"] = line.trim().split(/\s+/);
-    const le = (hex: string) => Buffer.from(hex.padStart(8, "0"), "hex").readUInt32LE(0);
-    return { address: intToIpv4(le(dest)), prefix: le(mask).toString(2).replace(/0/g, "").length };
-  }).filter((r) => r.prefix > 0);
+  return lines
+    .map((line) => {
+      const [, dest = "0", , , , , , mask = "0"] = line.trim().split(/\s+/);
+      const le = (hex: string) => Buffer.from(hex.padStart(8, "0"), "hex").readUInt32LE(0);
+      return { address: intToIpv4(le(dest)), prefix: le(mask).toString(2).replace(/0/g, "").length };
+    })
+    .filter((r) => r.prefix > 0);
 }
 
 /** Two distinct 10.213.x.0/24 subnets that no libvirt network and no host route uses. */
 async function freeSubnets(): Promise<[number, number]> {
-  const taken = [...(await admin.list({ hostId: "local" })).flatMap((n) => n.ips.filter((ip) => ip.prefix !== null).map((ip) => ({ address: ip.address, prefix: ip.prefix! }))), ...(await hostRoutes())];
+  const taken = [
+    ...(await admin.list({ hostId: "local" })).flatMap((n) =>
+      n.ips.filter((ip) => ip.prefix !== null).map((ip) => ({ address: ip.address, prefix: ip.prefix! })),
+    ),
+    ...(await hostRoutes()),
+  ];
   const free: number[] = [];
   const start = randomInt(1, 250);
   for (let i = 0; i < 250 && free.length < 2; i++) {
@@ -98,13 +105,21 @@ test("an admin creates and starts a NAT network with DHCP; the list shows its br
 });
 
 test("an isolated network without DHCP is created stopped, then started", async () => {
-  const created = await admin.create({ hostId: "local", spec: { mode: "isolated", name: ISOLATED, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } }, start: false, autostart: false });
+  const created = await admin.create({
+    hostId: "local",
+    spec: { mode: "isolated", name: ISOLATED, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } },
+    start: false,
+    autostart: false,
+  });
   assert.equal(created.active, false);
   assert.equal(created.forwardMode, "isolated");
   await admin.start({ hostId: "local", network: ISOLATED });
   assert.equal((await admin.get({ hostId: "local", network: ISOLATED })).active, true);
   await admin.delete({ hostId: "local", network: ISOLATED });
-  assert.equal((await admin.list({ hostId: "local" })).some((n) => n.name === ISOLATED), false);
+  assert.equal(
+    (await admin.list({ hostId: "local" })).some((n) => n.name === ISOLATED),
+    false,
+  );
 });
 
 test("a clashing subnet, a taken name or a taken bridge is a conflict that says which network", async () => {
@@ -113,11 +128,15 @@ test("a clashing subnet, a taken name or a taken bridge is a conflict that says 
   );
   assert.equal(clash.code, "CONFLICT");
   assert.match(clash.message, new RegExp(`overlaps 10\\.213\\.${natSubnet}\\.1/24 of network "${NAT}"`));
-  const taken = await trpcError(admin.create({ hostId: "local", spec: { mode: "isolated", name: NAT, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } } }));
+  const taken = await trpcError(
+    admin.create({ hostId: "local", spec: { mode: "isolated", name: NAT, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } } }),
+  );
   assert.equal(taken.code, "CONFLICT");
   assert.match(taken.message, /already exists/);
   const bridge = (await admin.get({ hostId: "local", network: NAT })).bridge!;
-  const bridgeTaken = await trpcError(admin.create({ hostId: "local", spec: { mode: "isolated", name: `${NAT}-clash`, bridge, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } } }));
+  const bridgeTaken = await trpcError(
+    admin.create({ hostId: "local", spec: { mode: "isolated", name: `${NAT}-clash`, bridge, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } } }),
+  );
   assert.equal(bridgeTaken.code, "CONFLICT");
   assert.match(bridgeTaken.message, new RegExp(`bridge ${bridge} belongs to network "${NAT}"`));
 });
@@ -131,7 +150,10 @@ test("stop, autostart, start and delete; the network is gone afterwards", async 
   await admin.start({ hostId: "local", network: NAT });
   assert.equal((await admin.get({ hostId: "local", network: NAT })).active, true);
   await admin.delete({ hostId: "local", network: NAT });
-  assert.equal((await admin.list({ hostId: "local" })).some((n) => n.name === NAT), false);
+  assert.equal(
+    (await admin.list({ hostId: "local" })).some((n) => n.name === NAT),
+    false,
+  );
 });
 
 test("unknown networks are not-found errors naming them; hostile input and viewers are refused", async () => {
@@ -143,6 +165,8 @@ test("unknown networks are not-found errors naming them; hostile input and viewe
     assert.equal((await trpcError(admin.create({ hostId: "local", spec: { mode: "bridge", name: hostile, bridge: "br0" } }))).code, "BAD_REQUEST", hostile);
     assert.equal((await trpcError(admin.delete({ hostId: "local", network: hostile }))).code, "BAD_REQUEST", hostile);
   }
-  const viewerTry = await trpcError(viewer.create({ hostId: "local", spec: { mode: "isolated", name: `${NAT}-clash`, ipv4: { address: "10.213.0.1", prefix: 24 } } }));
+  const viewerTry = await trpcError(
+    viewer.create({ hostId: "local", spec: { mode: "isolated", name: `${NAT}-clash`, ipv4: { address: "10.213.0.1", prefix: 24 } } }),
+  );
   assert.equal(viewerTry.code, "FORBIDDEN");
 });

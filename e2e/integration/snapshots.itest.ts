@@ -147,11 +147,21 @@ test("disk-only snapshots of a stopped VM form a tree that can be reverted and p
 
   assert.deepEqual(await admin.delete({ ...vm, snapshot: "s1" }), { deleted: ["s1"] });
   const pruned = await viewer.list(vm);
-  assert.deepEqual(pruned.snapshots.map((s) => [s.name, s.parent]), [["s2", null], ["s3", null]], "children of a deleted snapshot move up");
+  assert.deepEqual(
+    pruned.snapshots.map((s) => [s.name, s.parent]),
+    [
+      ["s2", null],
+      ["s3", null],
+    ],
+    "children of a deleted snapshot move up",
+  );
 
   await admin.create({ ...vm, name: "s4" });
   assert.deepEqual(await admin.delete({ ...vm, snapshot: "s3", children: true }), { deleted: ["s3", "s4"] });
-  assert.deepEqual((await viewer.list(vm)).snapshots.map((s) => s.name), ["s2"]);
+  assert.deepEqual(
+    (await viewer.list(vm)).snapshots.map((s) => s.name),
+    ["s2"],
+  );
   await admin.delete({ ...vm, snapshot: "s2" });
   assert.deepEqual(await viewer.list(vm), { current: null, snapshots: [] });
 });
@@ -214,8 +224,9 @@ test("a running guest's disk+memory snapshot: after the guest is killed, reverti
   // A disk in use grows through the VM, so QEMU sees the new size at once; shrinking it is refused.
   await resizeVolume(resolveHost(db, "local"), POOL, "running.qcow2", 32 * MiB);
   assert.match(await virsh(["domblkinfo", guest.name, disk.target]), /Capacity:\s+33554432/);
-  await assert.rejects(resizeVolume(resolveHost(db, "local"), POOL, "running.qcow2", 8 * MiB, { allowShrink: true }), (err: unknown) =>
-    err instanceof ServiceError && err.kind === "conflict" && err.message.includes(`running VM "${guest!.name}" uses it as ${disk!.target}`),
+  await assert.rejects(
+    resizeVolume(resolveHost(db, "local"), POOL, "running.qcow2", 8 * MiB, { allowShrink: true }),
+    (err: unknown) => err instanceof ServiceError && err.kind === "conflict" && err.message.includes(`running VM "${guest!.name}" uses it as ${disk!.target}`),
   );
 
   await waitFor(async () => ticks(await guest!.serialLog()).some((t) => t >= 2), { timeoutMs: 60_000, what: "the guest's tick counter" });
@@ -246,7 +257,10 @@ test("a running guest's disk+memory snapshot: after the guest is killed, reverti
     what: "ticks after the revert",
     describe: async () => (await fresh()).slice(-2000),
   });
-  assert.ok(resumed[0]! >= before && resumed[0]! <= taken + 1, `resumed at tick ${resumed[0]}, snapshot taken between ticks ${before} and ${taken}, killed at ${later}`);
+  assert.ok(
+    resumed[0]! >= before && resumed[0]! <= taken + 1,
+    `resumed at tick ${resumed[0]}, snapshot taken between ticks ${before} and ${taken}, killed at ${later}`,
+  );
   assert.doesNotMatch(await fresh(), /Linux version/, "no boot after the revert");
 
   await admin.delete({ ...vm, snapshot: "live-1" });

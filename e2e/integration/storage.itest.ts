@@ -102,7 +102,10 @@ test("a pool that cannot start is not kept half-made", async () => {
   const failed = await trpcCode(admin.definePool({ hostId: "local", spec: { type: "dir", name, path: `/tmp/${name}` }, build: false, start: true }));
   assert.equal(failed.code, "BAD_REQUEST");
   assert.match(failed.message, new RegExp(`^pool "${name}" on host "local": start failed, so the pool was not kept: libvirt: `));
-  assert.equal((await admin.pools({ hostId: "local" })).some((p) => p.name === name), false);
+  assert.equal(
+    (await admin.pools({ hostId: "local" })).some((p) => p.name === name),
+    false,
+  );
 });
 
 test("a qcow2 volume is created, grown, and shrunk only when asked", async () => {
@@ -133,10 +136,17 @@ test("4 MiB of random data uploaded into a raw volume land in its file and downl
   const upProgress: number[] = [];
   // Several chunks of odd sizes, as a browser or file stream would deliver them.
   const chunks = [data.subarray(0, 100_000), data.subarray(100_000, 3 * MiB + 7), data.subarray(3 * MiB + 7)];
-  const { bytes } = await uploadVolume(resolveHost(db, "local"), POOL, "blob.raw", Readable.from(chunks), { length: data.length, onProgress: (n) => upProgress.push(n) });
+  const { bytes } = await uploadVolume(resolveHost(db, "local"), POOL, "blob.raw", Readable.from(chunks), {
+    length: data.length,
+    onProgress: (n) => upProgress.push(n),
+  });
   assert.equal(bytes, data.length);
   assert.equal(upProgress.at(-1), data.length, "the last progress report is the whole length");
-  assert.deepEqual(upProgress, [...upProgress].sort((a, b) => a - b), "progress only grows");
+  assert.deepEqual(
+    upProgress,
+    [...upProgress].sort((a, b) => a - b),
+    "progress only grows",
+  );
   assert.ok(upProgress.length >= 2, `progress reported as it went: ${upProgress.join(",")}`);
 
   const path = await resolveVolumePath(resolveHost(db, "local"), POOL, "blob.raw");
@@ -238,11 +248,17 @@ test("stop, start, refresh and autostart act on the pool; deleting volumes and t
   assert.equal((await trpcCode(admin.volumes({ hostId: "local", pool: POOL }))).code, "CONFLICT", "an inactive pool cannot list volumes");
   await admin.startPool({ hostId: "local", pool: POOL });
   await admin.refreshPool({ hostId: "local", pool: POOL });
-  assert.deepEqual((await admin.volumes({ hostId: "local", pool: POOL })).map((v) => v.name), ["blob.raw", "disk.qcow2"]);
+  assert.deepEqual(
+    (await admin.volumes({ hostId: "local", pool: POOL })).map((v) => v.name),
+    ["blob.raw", "disk.qcow2"],
+  );
 
   for (const volume of ["blob.raw", "disk.qcow2"]) await admin.deleteVolume({ hostId: "local", pool: POOL, volume });
   assert.deepEqual(await admin.volumes({ hostId: "local", pool: POOL }), []);
   await admin.deletePool({ hostId: "local", pool: POOL, deleteData: true });
   assert.ok(!existsSync(POOL_DIR), "deleteData removed the pool's directory");
-  assert.equal((await admin.pools({ hostId: "local" })).some((p) => p.name === POOL), false);
+  assert.equal(
+    (await admin.pools({ hostId: "local" })).some((p) => p.name === POOL),
+    false,
+  );
 });

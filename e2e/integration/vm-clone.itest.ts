@@ -63,7 +63,15 @@ test("a shut-off VM is cloned with a copy of its disk, a new UUID and a new MAC"
 });
 
 test("cloning to a name that exists is refused and copies nothing", async () => {
-  const a = await api.vms.create({ hostId: "local", name: source, vcpus: 1, memoryMiB: 128, disks: [{ source: "new", pool, sizeGiB: 0.0625, format: "qcow2", bus: "virtio" }], network: { kind: "none" }, graphics: "none" });
+  const a = await api.vms.create({
+    hostId: "local",
+    name: source,
+    vcpus: 1,
+    memoryMiB: 128,
+    disks: [{ source: "new", pool, sizeGiB: 0.0625, format: "qcow2", bus: "virtio" }],
+    network: { kind: "none" },
+    graphics: "none",
+  });
   const before = await virsh(["vol-list", pool]);
   await assert.rejects(api.vms.clone({ hostId: "local", uuid: a.uuid, newName: source }), /already exists/);
   assert.equal(await virsh(["vol-list", pool]), before);

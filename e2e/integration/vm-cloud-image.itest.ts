@@ -49,7 +49,14 @@ test("a cloud-image VM gets a grown copy of the image and a cloud-init seed with
     name: vmName,
     vcpus: 1,
     memoryMiB: 256,
-    install: { kind: "cloudImage", pool, volume: "base-cloud.qcow2", sizeGiB: 1, bus: "virtio", cloudInit: { username: "ops", sshAuthorizedKeys: [key], hostname: "cloud-1" } },
+    install: {
+      kind: "cloudImage",
+      pool,
+      volume: "base-cloud.qcow2",
+      sizeGiB: 1,
+      bus: "virtio",
+      cloudInit: { username: "ops", sshAuthorizedKeys: [key], hostname: "cloud-1" },
+    },
     network: { kind: "none" },
     graphics: "none",
   });

@@ -33,8 +33,10 @@ const VARIANTS: Record<string, (name: string) => string> = {
   prefix: (name) => domainXml(name, `<qemu:commandline><qemu:arg value='-no-user-config'/></qemu:commandline>`, ` xmlns:qemu='${QEMU}'`),
   "other-prefix": (name) => domainXml(name, `<q:commandline xmlns:q='${QEMU}'><q:arg value='-no-user-config'/></q:commandline>`),
   "default-ns": (name) => domainXml(name, `<commandline xmlns='${QEMU}'><arg value='-no-user-config'/></commandline>`),
-  "char-refs": (name) => domainXml(name, `<q:commandline xmlns:q='http&#58;//libvirt.org/schemas/domain/qemu&#x2F;1.0'><q:arg value='-no-user-config'/></q:commandline>`),
-  "default-ns-refs": (name) => domainXml(name, `<commandline xmlns='&#104;ttp://libvirt.org/schemas/domain/qemu/1.0'><arg value='-no-user-config'/></commandline>`),
+  "char-refs": (name) =>
+    domainXml(name, `<q:commandline xmlns:q='http&#58;//libvirt.org/schemas/domain/qemu&#x2F;1.0'><q:arg value='-no-user-config'/></q:commandline>`),
+  "default-ns-refs": (name) =>
+    domainXml(name, `<commandline xmlns='&#104;ttp://libvirt.org/schemas/domain/qemu/1.0'><arg value='-no-user-config'/></commandline>`),
   capabilities: (name) => domainXml(name, `<capabilities xmlns='${QEMU}'><del capability='sandbox'/></capabilities>`),
 };
 
@@ -77,7 +79,10 @@ for (const [variant, xmlOf] of Object.entries(VARIANTS)) {
     await assert.rejects(defineWithoutPassthrough(getConnection("local", libvirtUri()), context, xmlOf(name)), (err: unknown) => {
       assert.ok(err instanceof ServiceError && err.kind === "invalid", String(err));
       // libvirt wrote the element back under its own qemu prefix: proof it read the spelling as passthrough.
-      assert.match(err.message, new RegExp(`^VM "${name}" on host "local": QEMU passthrough .*: <domain> binds prefix qemu to it; libvirt had defined it, and it was undefined again$`));
+      assert.match(
+        err.message,
+        new RegExp(`^VM "${name}" on host "local": QEMU passthrough .*: <domain> binds prefix qemu to it; libvirt had defined it, and it was undefined again$`),
+      );
       return true;
     });
     assert.equal(await defined(name), null, "the VM is gone again");

@@ -17,7 +17,11 @@ export function ratio(value: number): string {
 /** A plain text table: the first row is the header, columns padded to their widest cell. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
-  const line = (r: readonly string[]) => r.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, col) => cell.padEnd(widths[col]!))
+      .join("  ")
+      .trimEnd();
   return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
 }
 

@@ -28,7 +28,9 @@ export async function benchListDomains(
   o: { uri: string; clientCalls: number; virshCalls: number; inFlightCalls: number; inFlightRounds: number },
 ): Promise<ListDomainsResult> {
   const { domains: listed, latency: client } = await listLatency(conn, o.clientCalls);
-  console.log(`our client, ${o.clientCalls} calls one after another (${listed} domains): median ${ms(client.median)}, p95 ${ms(client.p95)}, max ${ms(client.max)}`);
+  console.log(
+    `our client, ${o.clientCalls} calls one after another (${listed} domains): median ${ms(client.median)}, p95 ${ms(client.p95)}, max ${ms(client.max)}`,
+  );
   const virsh = await virshLatency(o.uri, o.virshCalls);
   console.log(`virsh list --all as a subprocess, ${o.virshCalls} runs: median ${ms(virsh.median)}, p95 ${ms(virsh.p95)}, max ${ms(virsh.max)}`);
 

@@ -44,7 +44,12 @@ const firstError = list.inFlight.find((r) => r.firstError)?.firstError;
 const rows: string[][] = [
   ["benchmark", "median", "p95", "notes"],
   [`list-all-domains: our client`, ms(list.client.median), ms(list.client.p95), `${list.listed} domains, ${count(list.client.count)} calls one after another`],
-  [`list-all-domains: virsh list --all`, ms(list.virsh.median), ms(list.virsh.p95), `subprocess, ${list.virsh.count} runs; ${list.virsh.median / list.client.median >= 10 ? (list.virsh.median / list.client.median).toFixed(0) : (list.virsh.median / list.client.median).toFixed(1)}× our client`],
+  [
+    `list-all-domains: virsh list --all`,
+    ms(list.virsh.median),
+    ms(list.virsh.p95),
+    `subprocess, ${list.virsh.count} runs; ${list.virsh.median / list.client.median >= 10 ? (list.virsh.median / list.client.median).toFixed(0) : (list.virsh.median / list.client.median).toFixed(1)}× our client`,
+  ],
   [
     `1,000 in flight, one connection`,
     `${count(byRate[Math.floor(byRate.length / 2)]!.callsPerSecond)}/s`,
@@ -60,10 +65,17 @@ for (const r of [vmList, qemuVmList]) {
     [`vm.list ${where}: listHostVms cold`, ms(r.cold), "", `first call: also ${count(r.vms)} domainGetMetadata for tags`],
   );
 }
-const answers = Object.entries(flood.answers).map(([status, n]) => `${n}× ${status}`).join(", ");
+const answers = Object.entries(flood.answers)
+  .map(([status, n]) => `${n}× ${status}`)
+  .join(", ");
 rows.push(
   ["auth.me, nobody signing in", ms(flood.idle.median), "", `max ${ms(flood.idle.max)}`],
-  ["auth.me during 60 parallel sign-ins", ms(flood.during.median), "", `max ${ms(flood.during.max)} over ${flood.during.samples} requests; flood answered in ${ms(flood.floodMs)}: ${answers}`],
+  [
+    "auth.me during 60 parallel sign-ins",
+    ms(flood.during.median),
+    "",
+    `max ${ms(flood.during.max)} over ${flood.during.samples} requests; flood answered in ${ms(flood.floodMs)}: ${answers}`,
+  ],
 );
 if (vmList.checks.startsWith("MISMATCH")) rows.push(["vm.list test driver check", "", "", vmList.checks]);
 const summary = table(rows);

@@ -3,12 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  Connection,
-  decodeTypedParams,
-  uuidToString,
-  VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
-} from "../../server/libvirt";
+import { Connection, decodeTypedParams, uuidToString, VIR_CONNECT_LIST_DOMAINS_AUTOSTART } from "../../server/libvirt";
 import { summarizeLatencies, timeMs, type LatencySummary } from "../../server/libvirt/bench";
 import { LIST_STATS, listHostVms, type VmSummary } from "../../server/domains/service";
 import { tagsOf } from "../../server/domains/tags";
@@ -18,7 +13,6 @@ import { vmInScope } from "../../server/auth/permissions";
 import type { SessionUser } from "../../server/users/service";
 import { fakeVms, testDriverConfig } from "./test-driver";
 import { heading, ms, ratio } from "./format";
-
 
 export const BENCH_USER: SessionUser = { id: 1, username: "bench", role: "admin", grants: [], sessionId: "bench" };
 
@@ -45,7 +39,12 @@ function rawCalls(conn: Connection) {
  * The first listHostVms (it fetches every VM's tags), then `iterations` of the raw calls and of the
  * warm listHostVms, interleaved so load from anything else on the machine falls on both alike.
  */
-export async function measureVmList(conn: Connection, hostId: string, label: string, iterations: number): Promise<{ result: VmListResult; listed: VmSummary[] }> {
+export async function measureVmList(
+  conn: Connection,
+  hostId: string,
+  label: string,
+  iterations: number,
+): Promise<{ result: VmListResult; listed: VmSummary[] }> {
   const service = () => listHostVms(hostId, conn, BENCH_USER);
   const cold = await timeMs(service);
   for (let i = 0; i < 5; i++) {
@@ -62,7 +61,15 @@ export async function measureVmList(conn: Connection, hostId: string, label: str
   const fields = stats.map((r) => r.params.length).sort((a, b) => a - b);
   const raw = summarizeLatencies(rawTimes);
   const warm = summarizeLatencies(warmTimes);
-  const result = { label, vms: cold.value.length, statsFields: fields[Math.floor(fields.length / 2)] ?? 0, cold: cold.ms, raw, warm, ratio: warm.median / raw.median };
+  const result = {
+    label,
+    vms: cold.value.length,
+    statsFields: fields[Math.floor(fields.length / 2)] ?? 0,
+    cold: cold.ms,
+    raw,
+    warm,
+    ratio: warm.median / raw.median,
+  };
   console.log(`${label}: ${result.vms} VMs, ${result.statsFields} stats fields per VM`);
   console.log(`  first (cold) listHostVms, fetching every VM's tags: ${ms(cold.ms)}`);
   console.log(`  raw connectListAllDomains(AUTOSTART) + connectGetAllDomainStats, ${iterations} runs: median ${ms(raw.median)}, p95 ${ms(raw.p95)}`);
@@ -84,13 +91,27 @@ export async function profileVmList(conn: Connection, hostId: string, runs: numb
   const named = stats.map((r) => ({ name: r.dom.name }));
   return [
     ["connectGetAllDomainStats alone", await medianOf(runs, () => conn.connectGetAllDomainStats({ doms: [], stats: LIST_STATS, flags: 0 }))],
-    ["connectListAllDomains(AUTOSTART) alone", await medianOf(runs, () => conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART }))],
+    [
+      "connectListAllDomains(AUTOSTART) alone",
+      await medianOf(runs, () => conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART })),
+    ],
     ["autostart set (uuidToString each)", await medianOf(runs, () => new Set(auto.domains.map((d) => uuidToString(d.uuid))))],
     ["tags from the cache (Promise.all of tagsOf)", await medianOf(runs, () => Promise.all(stats.map((r) => tagsOf(hostId, conn, r.dom))))],
     ["decodeTypedParams of every record", await medianOf(runs, () => stats.map((r) => decodeTypedParams(r.params)))],
     ["uuidToString of every record", await medianOf(runs, () => stats.map((r) => uuidToString(r.dom.uuid)))],
-    ["usage (sampleFromStats + computeUsage)", await medianOf(runs, () => stats.map((r) => { const p = decodeTypedParams(r.params); return computeUsage(undefined, sampleFromStats(p, now), memoryUsedKiB(p)); }))],
-    ["permission filter (vmInScope)", await medianOf(runs, () => stats.filter((r) => vmInScope(BENCH_USER.role, BENCH_USER.grants, { hostId, name: r.dom.name, tags: [] })))],
+    [
+      "usage (sampleFromStats + computeUsage)",
+      await medianOf(runs, () =>
+        stats.map((r) => {
+          const p = decodeTypedParams(r.params);
+          return computeUsage(undefined, sampleFromStats(p, now), memoryUsedKiB(p));
+        }),
+      ),
+    ],
+    [
+      "permission filter (vmInScope)",
+      await medianOf(runs, () => stats.filter((r) => vmInScope(BENCH_USER.role, BENCH_USER.grants, { hostId, name: r.dom.name, tags: [] }))),
+    ],
     ["sort by name (String#localeCompare)", await medianOf(runs, () => [...named].reverse().sort((a, b) => a.name.localeCompare(b.name)))],
   ];
 }
@@ -115,9 +136,16 @@ export async function benchVmListTestDriver(o: { vms: number; namePrefix: string
     for (const vm of autostarted) await conn.domainSetAutostart({ dom: await conn.domainLookupByName({ name: vm.name }), autostart: 1 });
 
     const { result, listed } = await measureVmList(conn, "bench-test-driver", "test driver", o.iterations);
-    const got = [listed.length, listed.filter((v) => v.state === "running").length, listed.filter((v) => v.autostart).length, listed.filter((v) => v.tags.length).length];
+    const got = [
+      listed.length,
+      listed.filter((v) => v.state === "running").length,
+      listed.filter((v) => v.autostart).length,
+      listed.filter((v) => v.tags.length).length,
+    ];
     const want = [vms.length, vms.filter((v) => v.running).length, autostarted.length, vms.filter((v) => v.tags.length).length];
-    const checks = got.every((n, i) => n === want[i]) ? "listed, running, autostart, tagged as defined" : `MISMATCH: got ${got.join("/")}, want ${want.join("/")} (VMs/running/autostart/tagged)`;
+    const checks = got.every((n, i) => n === want[i])
+      ? "listed, running, autostart, tagged as defined"
+      : `MISMATCH: got ${got.join("/")}, want ${want.join("/")} (VMs/running/autostart/tagged)`;
     console.log(`  check: ${checks}`);
 
     const profile = await profileVmList(conn, "bench-test-driver", o.iterations);

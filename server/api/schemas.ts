@@ -5,10 +5,7 @@ import { nameSchema } from "../identifiers";
 
 export const usernameSchema = nameSchema;
 
-export const passwordSchema = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(256, "at most 256 characters");
+export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`).max(256, "at most 256 characters");
 
 export const roleSchema = z.enum(ROLES);
 

@@ -44,6 +44,9 @@ test("one address cannot hold more than `perClient` slots, and a full queue refu
 
 test("a failing hash frees its slot", async () => {
   const gate = new HashGate({ concurrent: 1, perClient: 1, queued: 0 });
-  await assert.rejects(gate.run("10.0.0.1", async () => Promise.reject(new Error("boom"))), /boom/);
+  await assert.rejects(
+    gate.run("10.0.0.1", async () => Promise.reject(new Error("boom"))),
+    /boom/,
+  );
   assert.deepEqual(await gate.run("10.0.0.1", async () => 1), { value: 1 });
 });

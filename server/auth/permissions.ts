@@ -27,24 +27,9 @@ export const PERMISSIONS = [
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: readonly Permission[] = [
-  "self",
-  "host.read",
-  "vm.read",
-  "guest.read",
-  "storage.read",
-  "network.read",
-  "alert.read",
-];
+const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read"];
 
-const OPERATOR: readonly Permission[] = [
-  ...VIEWER,
-  "vm.power",
-  "vm.console",
-  "vm.snapshot",
-  "guest.exec",
-  "guest.files",
-];
+const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files"];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),

@@ -47,7 +47,10 @@ export function sessionIsLive(db: Db, sessionId: string, userId: number, now = D
   const row = db.select().from(sessions).where(eq(sessions.id, sessionId)).get();
   if (!row || row.userId !== userId || row.revokedAt !== null || row.expiresAt.getTime() <= now) return false;
   if (now - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
-    db.update(sessions).set({ lastSeenAt: new Date(now) }).where(eq(sessions.id, sessionId)).run();
+    db.update(sessions)
+      .set({ lastSeenAt: new Date(now) })
+      .where(eq(sessions.id, sessionId))
+      .run();
   }
   return true;
 }

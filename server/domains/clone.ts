@@ -52,7 +52,12 @@ export function cloneVolumeName(volume: string, sourceVm: string, newVm: string)
   return volume.startsWith(sourceVm) ? `${newVm}${volume.slice(sourceVm.length)}` : `${newVm}-${volume}`;
 }
 
-async function copyVolume(conn: Connection, path: string, sourceVm: string, newVm: string): Promise<{ from: string; to: string; vol: protocol.NonnullStorageVol }> {
+async function copyVolume(
+  conn: Connection,
+  path: string,
+  sourceVm: string,
+  newVm: string,
+): Promise<{ from: string; to: string; vol: protocol.NonnullStorageVol }> {
   const source = await conn.storageVolLookupByPath({ path });
   const pool = await conn.storagePoolLookupByVolume({ vol: source });
   const info = parseVolumeXml(await conn.storageVolGetXmlDesc({ vol: source, flags: 0 }));

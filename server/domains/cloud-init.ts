@@ -16,11 +16,19 @@ export const cloudInitSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, "a hostname: letters, digits and dashes")
     .optional(),
-  username: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Linux user name").default("admin"),
+  username: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Linux user name")
+    .default("admin"),
   /** Plain text in the seed image, which stays in the pool: prefer SSH keys. */
   password: z.string().min(8).max(256).optional(),
   sshAuthorizedKeys: z
-    .array(z.string().trim().regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( [^\n]*)?$/, "an OpenSSH public key line"))
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( [^\n]*)?$/, "an OpenSSH public key line"),
+    )
     .max(16)
     .default([]),
 });

@@ -28,14 +28,24 @@ export const createVmSchema = z.object({
   title: z.string().max(128).optional(),
   description: z.string().max(4096).optional(),
   vcpus: z.number().int().min(1).max(64),
-  memoryMiB: z.number().int().min(64).max(1024 * 1024),
+  memoryMiB: z
+    .number()
+    .int()
+    .min(64)
+    .max(1024 * 1024),
   firmware: z.enum(["bios", "uefi"]).default("bios"),
   secureBoot: z.boolean().default(false),
   tpm: z.boolean().default(false),
   disks: z
     .array(
       z.discriminatedUnion("source", [
-        z.object({ source: z.literal("new"), pool: poolNameSchema, sizeGiB: z.number().positive().max(65536), format: z.enum(["qcow2", "raw"]).default("qcow2"), bus }),
+        z.object({
+          source: z.literal("new"),
+          pool: poolNameSchema,
+          sizeGiB: z.number().positive().max(65536),
+          format: z.enum(["qcow2", "raw"]).default("qcow2"),
+          bus,
+        }),
         z.object({ source: z.literal("existing"), pool: poolNameSchema, volume: volumeNameSchema, bus }),
       ]),
     )
@@ -55,7 +65,16 @@ export const createVmSchema = z.object({
         /** First-boot settings (user, SSH keys, hostname) handed to cloud-init on a NoCloud seed image. */
         cloudInit: cloudInitSchema.optional(),
       }),
-      z.object({ kind: z.literal("kernel"), kernel: absolutePath, initrd: absolutePath.optional(), cmdline: z.string().max(4096).regex(/^[^\0\n]*$/).optional() }),
+      z.object({
+        kind: z.literal("kernel"),
+        kernel: absolutePath,
+        initrd: absolutePath.optional(),
+        cmdline: z
+          .string()
+          .max(4096)
+          .regex(/^[^\0\n]*$/)
+          .optional(),
+      }),
     ])
     .default({ kind: "none" }),
   network: z

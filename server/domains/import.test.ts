@@ -68,7 +68,10 @@ test("other namespaces are accepted inside <metadata> only", () => {
 
 test("the same check reads what libvirt writes back: its qemu: prefix, whichever spelling was imported", () => {
   const dumped = `<domain type='kvm' xmlns:qemu='${QEMU}'>\n  <name>evil</name>\n  <qemu:commandline>\n    <qemu:arg value='-x'/>\n  </qemu:commandline>\n</domain>`;
-  assert.equal(qemuPassthroughProblem(parseNamespaced(dumped, "dumped")), `QEMU passthrough (the ${QEMU} namespace) is not allowed: <domain> binds prefix qemu to it`);
+  assert.equal(
+    qemuPassthroughProblem(parseNamespaced(dumped, "dumped")),
+    `QEMU passthrough (the ${QEMU} namespace) is not allowed: <domain> binds prefix qemu to it`,
+  );
   assert.equal(qemuPassthroughProblem(parseNamespaced(ok, "plain")), null);
 });
 

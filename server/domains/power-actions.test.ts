@@ -48,7 +48,11 @@ test("every other action makes exactly one call, to its own procedure", async ()
   };
   for (const [action, method] of Object.entries(expected) as [PowerAction, string][]) {
     for (const state of VM_STATES.filter((s) => canDo(action, s))) {
-      assert.deepEqual((await callsFor(action, state)).map((c) => c.method), [method], `${action} from ${state}`);
+      assert.deepEqual(
+        (await callsFor(action, state)).map((c) => c.method),
+        [method],
+        `${action} from ${state}`,
+      );
     }
   }
   assert.deepEqual([...Object.keys(expected), "reboot", "resume"].sort(), [...POWER_ACTIONS].sort(), "every action is covered by a test here");
@@ -58,5 +62,8 @@ test("shutdown presses the ACPI button first and falls back to the guest agent o
   assert.deepEqual(await callsFor("shutdown", "running"), [{ method: "domainShutdownFlags", flags: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN }]);
   const { vm, calls } = recordingTarget((c) => c.flags === VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
   await runPowerAction(vm, "shutdown", "running");
-  assert.deepEqual(calls.map((c) => c.flags), [VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT]);
+  assert.deepEqual(
+    calls.map((c) => c.flags),
+    [VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT],
+  );
 });

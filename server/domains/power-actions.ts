@@ -1,4 +1,10 @@
-import { VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, type Connection, type protocol } from "../libvirt";
+import {
+  VIR_DOMAIN_REBOOT_ACPI_POWER_BTN,
+  VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
+  VIR_DOMAIN_SHUTDOWN_GUEST_AGENT,
+  type Connection,
+  type protocol,
+} from "../libvirt";
 import { ServiceError } from "../errors";
 import { canDo, DESCRIBE_STATE, type PowerAction, type VmState } from "./power";
 

@@ -48,8 +48,14 @@ export interface VmSummary {
   usage: VmUsage;
 }
 
-export const LIST_STATS =
-  flagsOf(VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL, VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_VCPU, VIR_DOMAIN_STATS_INTERFACE, VIR_DOMAIN_STATS_BLOCK);
+export const LIST_STATS = flagsOf(
+  VIR_DOMAIN_STATS_STATE,
+  VIR_DOMAIN_STATS_CPU_TOTAL,
+  VIR_DOMAIN_STATS_BALLOON,
+  VIR_DOMAIN_STATS_VCPU,
+  VIR_DOMAIN_STATS_INTERFACE,
+  VIR_DOMAIN_STATS_BLOCK,
+);
 
 /** The recent counters of every listed VM, so one stats call gives CPU and I/O rates (see UsageTracker). */
 const usageTracker = new UsageTracker();
@@ -72,7 +78,10 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
   const uuids = stats.map((r) => uuidToString(r.dom.uuid));
   const tags = await Promise.all(stats.map((r, i) => tagsOf(hostId, conn, r.dom, uuids[i])));
   const observed = stats.map((r, i) => observe(r, uuids[i]!, now));
-  const usage = usageTracker.update(hostId, observed.map((o) => o.observation));
+  const usage = usageTracker.update(
+    hostId,
+    observed.map((o) => o.observation),
+  );
   return stats
     .map((r, i): VmSummary => {
       const { params, state } = observed[i]!;
@@ -178,7 +187,12 @@ export async function deleteVm(vm: ResolvedVm, options: DeleteOptions) {
     const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
     const volumes = options.deleteStorage ? await ownedVolumes(vm, details) : [];
     if ((await stateOf(vm)) !== "shutoff") await vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 });
-    const flags = flagsOf(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, VIR_DOMAIN_UNDEFINE_NVRAM, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
+    const flags = flagsOf(
+      VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
+      VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+      VIR_DOMAIN_UNDEFINE_NVRAM,
+      VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
+    );
     await vm.conn.domainUndefineFlags({ dom: vm.dom, flags });
     for (const vol of volumes) await vm.conn.storageVolDelete({ vol, flags: 0 });
     return { deletedVolumes: volumes.map((v) => v.key) };

@@ -1,4 +1,14 @@
-import { flagsOf, hasErrorCode, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_METADATA_ELEMENT, VIR_ERR_NO_DOMAIN_METADATA, uuidToString, type Connection, type protocol } from "../libvirt";
+import {
+  flagsOf,
+  hasErrorCode,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_METADATA_ELEMENT,
+  VIR_ERR_NO_DOMAIN_METADATA,
+  uuidToString,
+  type Connection,
+  type protocol,
+} from "../libvirt";
 import { subscribe } from "../events/bus";
 import { processSingleton } from "../process-singleton";
 import { buildXml, child, children, parseXml, textOf } from "../xml/codec";

@@ -54,7 +54,12 @@ test("rates span the same window however soon one list follows another", () => {
 
 test("a VM that stops, or disappears from the host, is forgotten", () => {
   const tracker = new UsageTracker();
-  const obs = (uuid: string, ms: number, running = true) => ({ uuid, sample: sampleFromStats(stats(BigInt(ms) * 1_000_000n, 0n, 0n), ms), memoryUsedKiB: null, running });
+  const obs = (uuid: string, ms: number, running = true) => ({
+    uuid,
+    sample: sampleFromStats(stats(BigInt(ms) * 1_000_000n, 0n, 0n), ms),
+    memoryUsedKiB: null,
+    running,
+  });
   tracker.update("h", [obs("a", 0), obs("b", 0)]);
   tracker.update("h", [obs("a", 5_000, false)]); // a stopped, b is gone
   const after = tracker.update("h", [obs("a", 10_000), obs("b", 10_000)]);

@@ -1,4 +1,4 @@
-import { AGENT_PORT_NAME } from "../../agent/protocol/version";
+import { AGENT_PORT_NAME } from "@/agent/protocol/version";
 
 /** The virtio-serial port names of the two guest agents (DESIGN §4); plain constants, safe for client code. */
 export const AGENT_CHANNEL = AGENT_PORT_NAME;

@@ -91,7 +91,9 @@ test("malformed XML is refused with a clear message", () => {
 });
 
 test("memory in other units is converted to KiB", () => {
-  const d = parseDomainXml("<domain type='kvm'><name>m</name><memory unit='GiB'>2</memory><currentMemory unit='KiB'>1024</currentMemory><vcpu>1</vcpu></domain>");
+  const d = parseDomainXml(
+    "<domain type='kvm'><name>m</name><memory unit='GiB'>2</memory><currentMemory unit='KiB'>1024</currentMemory><vcpu>1</vcpu></domain>",
+  );
   assert.equal(d.memoryKiB, 2 * 1024 * 1024);
   assert.equal(d.currentMemoryKiB, 1024);
 });

@@ -65,12 +65,7 @@ function diskNodes(disks: DiskSpec[]): XmlNode[] {
 }
 
 function nicNode(nic: NicSpec): XmlNode {
-  const source =
-    nic.kind === "network"
-      ? { [`${ATTR}network`]: nic.network }
-      : nic.kind === "bridge"
-        ? { [`${ATTR}bridge`]: nic.bridge }
-        : undefined;
+  const source = nic.kind === "network" ? { [`${ATTR}network`]: nic.network } : nic.kind === "bridge" ? { [`${ATTR}bridge`]: nic.bridge } : undefined;
   return {
     [`${ATTR}type`]: nic.kind,
     ...(nic.mac ? { mac: { [`${ATTR}address`]: nic.mac } } : {}),
@@ -158,7 +153,10 @@ export function buildDomainXml(spec: DomainBuildSpec): string {
     vcpu: { [`${ATTR}placement`]: "static", "#text": spec.vcpus },
     os: osNode(spec),
     features: { acpi: "", apic: "", ...(spec.secureBoot ? { smm: { [`${ATTR}state`]: "on" } } : {}) },
-    cpu: spec.domainType === "kvm" ? { [`${ATTR}mode`]: "host-passthrough" } : { [`${ATTR}mode`]: "custom", model: { [`${ATTR}fallback`]: "allow", "#text": "qemu64" } },
+    cpu:
+      spec.domainType === "kvm"
+        ? { [`${ATTR}mode`]: "host-passthrough" }
+        : { [`${ATTR}mode`]: "custom", model: { [`${ATTR}fallback`]: "allow", "#text": "qemu64" } },
     clock: { [`${ATTR}offset`]: "utc" },
     on_poweroff: "destroy",
     on_reboot: "restart",

@@ -91,9 +91,7 @@ export function watchHost(hostId: string, conn: Connection): Promise<() => void>
   const existing = watched.get(hostId);
   if (existing) return existing;
   const started = (async () => {
-    const offState = conn.onStateChange((state, error) =>
-      publish({ type: "host.connection", hostId, state, error: error?.message ?? null }),
-    );
+    const offState = conn.onStateChange((state, error) => publish({ type: "host.connection", hostId, state, error: error?.message ?? null }));
     const unsubscribers = await Promise.all([
       conn.subscribeDomainEvents(
         (ev) => {

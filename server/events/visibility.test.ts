@@ -8,7 +8,14 @@ const user = (grants: SessionUser["grants"], role: SessionUser["role"] = "operat
 const noUri = () => undefined;
 const network: ManagerEvent = { type: "network.lifecycle", hostId: "local", name: "default", uuid: "00000000-0000-0000-0000-000000000001", event: "started" };
 const pool: ManagerEvent = { type: "pool.lifecycle", hostId: "local", name: "images", uuid: "00000000-0000-0000-0000-000000000002", event: "refreshed" };
-const vm: ManagerEvent = { type: "domain.lifecycle", hostId: "local", uuid: "00000000-0000-0000-0000-000000000003", name: "web-1", event: "started", detail: 0 };
+const vm: ManagerEvent = {
+  type: "domain.lifecycle",
+  hostId: "local",
+  uuid: "00000000-0000-0000-0000-000000000003",
+  name: "web-1",
+  event: "started",
+  detail: 0,
+};
 
 test("network and pool events reach only users whose grants cover the host, VM events follow the VM grants", async () => {
   const narrowed = user([{ kind: "name", value: "web-*" }]);

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { libvirtError } from "../libvirt/testing/errors";
 import { VIR_ERR_AGENT_UNRESPONSIVE } from "../libvirt";
 import { ServiceError } from "../errors";
-import { ErrorCode, RpcError } from "../../agent/protocol";
+import { ErrorCode, RpcError } from "@/agent/protocol";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "../domains/xml";
 import { channelTransport, guestChannels, isLocalUri } from "./channels";
 import { GuestError, toServiceError } from "./errors";

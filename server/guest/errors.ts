@@ -1,4 +1,4 @@
-import { ErrorCode } from "../../agent/protocol";
+import { ErrorCode } from "@/agent/protocol";
 import { ServiceError, translateLibvirtError, type ServiceErrorKind } from "../errors";
 
 /** Why the hub could not serve a guest request, independent of any one agent answer. */

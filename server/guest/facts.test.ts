@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { methods } from "../../agent/protocol";
+import { methods } from "@/agent/protocol";
 import { agentFactsComplete, mergeFacts, type AgentFacts } from "./facts";
 import { parseGuestInfo } from "./qga";
 
@@ -38,11 +38,22 @@ test("every fact comes from our agent when it answers everything", () => {
 });
 
 test("qemu-ga fills what the agent could not give, labelled as such", () => {
-  const partial: AgentFacts = { system: { ...system, os: { id: null, name: null, version: null, version_id: null, pretty_name: null } }, network: null, disks: null, users: null };
+  const partial: AgentFacts = {
+    system: { ...system, os: { id: null, name: null, version: null, version_id: null, pretty_name: null } },
+    network: null,
+    disks: null,
+    users: null,
+  };
   assert.equal(agentFactsComplete(partial), false);
   const facts = mergeFacts(
     partial,
-    { info: qgaInfo, addresses: { source: "lease", interfaces: [{ name: "vnet0", mac: "52:54:00:00:00:01", addresses: [{ family: "ipv4", address: "192.168.122.9", prefix: 24 }] }] } },
+    {
+      info: qgaInfo,
+      addresses: {
+        source: "lease",
+        interfaces: [{ name: "vnet0", mac: "52:54:00:00:00:01", addresses: [{ family: "ipv4", address: "192.168.122.9", prefix: 24 }] }],
+      },
+    },
     sources,
     { agent: ["get_network_info: disabled"] },
   );

@@ -1,6 +1,6 @@
 // The merged "guest facts" view: what our agent says, completed by what stock qemu-guest-agent
 // (through libvirt) says, each fact labelled with where it came from. Pure functions only.
-import type { DiskUsage, NetworkInfo, SystemInfo, UserSession } from "../../agent/protocol";
+import type { DiskUsage, NetworkInfo, SystemInfo, UserSession } from "@/agent/protocol";
 import type { AgentState } from "./session";
 import type { AddressSource, QgaGuestInfo, QgaInterface } from "./qga";
 
@@ -209,7 +209,10 @@ export function mergeFacts(
     users: agent?.users
       ? { source: "agent", value: agent.users.sessions.map((s) => ({ user: s.user, terminal: s.terminal, host: s.host, loginTime: s.login_time })) }
       : info?.users
-        ? { source: "qga", value: info.users.map((u) => ({ user: u.domain ? `${u.domain}\\${u.user}` : u.user, terminal: null, host: null, loginTime: u.loginTime })) }
+        ? {
+            source: "qga",
+            value: info.users.map((u) => ({ user: u.domain ? `${u.domain}\\${u.user}` : u.user, terminal: null, host: null, loginTime: u.loginTime })),
+          }
         : none(),
     errors: { agent: errors.agent ?? [], qga: errors.qga ?? [] },
   };

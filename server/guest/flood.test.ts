@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { exampleAgentInfo, exampleMetrics } from "../../agent/protocol/examples";
+import { exampleAgentInfo, exampleMetrics } from "@/agent/protocol/examples";
 import { AgentSession } from "./session";
 import { ScriptedAgent } from "./testing/scripted-agent";
 
@@ -85,7 +85,13 @@ test(`the host survives ${LINES} hostile lines from one guest (seed ${SEED}), wi
   const agent = new ScriptedAgent();
   const clock = { now: 1_000_000 };
   const logged: string[] = [];
-  const session = new AgentSession({ context: 'VM "fuzz" on host "local"', open: agent.open, guestConnected: () => true, now: () => clock.now, log: (l) => logged.push(l) });
+  const session = new AgentSession({
+    context: 'VM "fuzz" on host "local"',
+    open: agent.open,
+    guestConnected: () => true,
+    now: () => clock.now,
+    log: (l) => logged.push(l),
+  });
   const seen = { telemetry: 0, statuses: 0 };
   session.on("telemetry", () => seen.telemetry++);
   session.on("status", () => seen.statuses++);
@@ -104,7 +110,13 @@ test(`the host survives ${LINES} hostile lines from one guest (seed ${SEED}), wi
     // What the session's timers would see with a real clock: time for a handshake the gap delayed.
     if (i % 100 === 0) session.nudge();
     // The host keeps using the VM meanwhile; each call must settle one way or the other.
-    if (i % 500 === 0) calls.push(session.call("ping", {}, { timeoutMs: 2_000, waitMs: 0 }).then(() => "answered", (err: Error) => err.message));
+    if (i % 500 === 0)
+      calls.push(
+        session.call("ping", {}, { timeoutMs: 2_000, waitMs: 0 }).then(
+          () => "answered",
+          (err: Error) => err.message,
+        ),
+      );
     if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   const outcomes = await Promise.all(calls);
@@ -118,7 +130,9 @@ test(`the host survives ${LINES} hostile lines from one guest (seed ${SEED}), wi
   await session.stop();
 
   const seconds = (LINES * MS_PER_LINE + 2_000) / 1_000;
-  t.diagnostic(`${(written / MiB).toFixed(0)} MiB in ${LINES} lines; passed on ${seen.telemetry} telemetry events and ${seen.statuses} status events; dropped ${status.dropped} invalid and ${status.telemetryDropped} excess telemetry; ${logged.length} log lines; ${status.handshakes} handshakes; heap retained ${(retained / MiB).toFixed(1)} MiB; calls: ${outcomes.filter((o) => o === "answered").length}/${outcomes.length} answered`);
+  t.diagnostic(
+    `${(written / MiB).toFixed(0)} MiB in ${LINES} lines; passed on ${seen.telemetry} telemetry events and ${seen.statuses} status events; dropped ${status.dropped} invalid and ${status.telemetryDropped} excess telemetry; ${logged.length} log lines; ${status.handshakes} handshakes; heap retained ${(retained / MiB).toFixed(1)} MiB; calls: ${outcomes.filter((o) => o === "answered").length}/${outcomes.length} answered`,
+  );
   assert.equal(pong instanceof Error ? pong.message : pong.pong, true, "the session still answers a real call");
   assert.ok(seen.telemetry <= seconds + 1, `${seen.telemetry} telemetry events in ${seconds} s`);
   assert.ok(status.handshakes <= seconds + 1, `${status.handshakes} handshakes in ${seconds} s`);

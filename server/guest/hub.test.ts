@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { ErrorCode, PROTOCOL_VERSION } from "../../agent/protocol";
+import { ErrorCode, PROTOCOL_VERSION } from "@/agent/protocol";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "../domains/xml";
 import { VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STOPPED } from "../libvirt";
 import { isGuestError } from "./errors";

@@ -4,7 +4,7 @@
 // It also tracks whether stock qemu-guest-agent is connected (libvirt reports that channel's state
 // and its agentLifecycle events), which the facts and power services use.
 import { EventEmitter } from "node:events";
-import type { MethodName, MethodParams, MethodResult, Metrics } from "../../agent/protocol";
+import type { MethodName, MethodParams, MethodResult, Metrics } from "@/agent/protocol";
 import { parseDomainXml, type ChannelInfo } from "../domains/xml";
 import {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED,
@@ -84,7 +84,6 @@ interface VmRecord {
   session: AgentSession | null;
 }
 
-
 export class GuestHub extends EventEmitter<GuestHubEvents> {
   private readonly watchers = new Map<string, HostWatcher>();
   private stopped = false;
@@ -151,13 +150,7 @@ export class GuestHub extends EventEmitter<GuestHubEvents> {
   }
 
   /** Calls a method of the VM's agent. Fails with GuestError when there is no connected agent. */
-  async call<M extends MethodName>(
-    hostId: string,
-    uuid: string,
-    method: M,
-    params?: MethodParams<M>,
-    options?: AgentCallOptions,
-  ): Promise<MethodResult<M>> {
+  async call<M extends MethodName>(hostId: string, uuid: string, method: M, params?: MethodParams<M>, options?: AgentCallOptions): Promise<MethodResult<M>> {
     const watcher = this.watchers.get(hostId);
     if (!watcher) throw new GuestError("not_connected", `the guest hub does not watch host "${hostId}"`);
     return watcher.session(uuid.toLowerCase()).call(method, params, options);
@@ -323,7 +316,14 @@ class HostWatcher {
 
   private readonly onEvent = (event: DomainEvent): void => {
     if (this.stopped) return;
-    if (event.kind !== "lifecycle" && event.kind !== "reboot" && event.kind !== "agentLifecycle" && event.kind !== "deviceAdded" && event.kind !== "deviceRemoved") return;
+    if (
+      event.kind !== "lifecycle" &&
+      event.kind !== "reboot" &&
+      event.kind !== "agentLifecycle" &&
+      event.kind !== "deviceAdded" &&
+      event.kind !== "deviceRemoved"
+    )
+      return;
     const uuid = uuidToString(event.dom.uuid);
     switch (event.kind) {
       case "lifecycle":

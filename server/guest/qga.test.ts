@@ -59,9 +59,7 @@ test("guest info typed parameters become structured facts", () => {
   });
   assert.deepEqual(info.timezone, { name: null, offsetSeconds: 3600 });
   assert.deepEqual(info.users, [{ user: "alice", domain: null, loginTime: "2025-01-01T12:00:00.000Z" }]);
-  assert.deepEqual(info.filesystems, [
-    { mountpoint: "/", device: "vda1", fstype: "ext4", totalBytes: 21474836480, usedBytes: 5368709120, disks: ["vda"] },
-  ]);
+  assert.deepEqual(info.filesystems, [{ mountpoint: "/", device: "vda1", fstype: "ext4", totalBytes: 21474836480, usedBytes: 5368709120, disks: ["vda"] }]);
   assert.deepEqual(info.interfaces?.[1], {
     name: "eth0",
     mac: "52:54:00:12:34:56",
@@ -89,7 +87,10 @@ test("libvirt's interface list converts to the same shape", () => {
       ],
     },
   ]);
-  assert.deepEqual(ifaces[0]!.addresses.map((a) => a.family), ["ipv4", "ipv6"]);
+  assert.deepEqual(
+    ifaces[0]!.addresses.map((a) => a.family),
+    ["ipv4", "ipv6"],
+  );
 });
 
 // What a hostile guest's qemu-ga can make libvirt hand us: up to 2,048 typed parameters and
@@ -113,7 +114,10 @@ test("lists longer than their bounds are read up to the bound and flagged", () =
 });
 
 test("a string out of bounds refuses the whole answer, naming the field", () => {
-  assert.throws(() => parseGuestInfo({ hostname: "h".repeat(5_000_000) }), (err: Error) => err instanceof QgaReplyError && /at hostname/.test(err.message));
+  assert.throws(
+    () => parseGuestInfo({ hostname: "h".repeat(5_000_000) }),
+    (err: Error) => err instanceof QgaReplyError && /at hostname/.test(err.message),
+  );
   assert.throws(() => parseGuestInfo({ "fs.count": 1, "fs.0.mountpoint": "/".repeat(5_000) }), QgaReplyError);
   assert.equal(parseGuestInfo({ "user.count": 1, "user.0.name": "a", "user.0.login-time": 1e300 }).users?.[0]?.loginTime, null, "a time no Date holds");
 });
@@ -132,11 +136,19 @@ test("interface addresses: an answer out of bounds counts as none, and long list
 
 test("guest-file-read: a guest that never says eof is stopped at maxBytes, a chunk longer than asked is refused", async () => {
   const endless = qgaAnswering(({ execute, arguments: args }) =>
-    execute === "guest-file-open" ? 7 : execute === "guest-file-read" ? { count: args?.count, "buf-b64": Buffer.alloc(Number(args?.count)).toString("base64"), eof: false } : {},
+    execute === "guest-file-open"
+      ? 7
+      : execute === "guest-file-read"
+        ? { count: args?.count, "buf-b64": Buffer.alloc(Number(args?.count)).toString("base64"), eof: false }
+        : {},
   );
   await assert.rejects(qgaReadFile(endless, dom, "/dev/zero", 1024, 64 * 1024), /more than 65536 bytes/);
   const greedy = qgaAnswering(({ execute }) =>
-    execute === "guest-file-open" ? 7 : execute === "guest-file-read" ? { count: 10_000_000, "buf-b64": Buffer.alloc(4 * 1024 * 1024).toString("base64"), eof: true } : {},
+    execute === "guest-file-open"
+      ? 7
+      : execute === "guest-file-read"
+        ? { count: 10_000_000, "buf-b64": Buffer.alloc(4 * 1024 * 1024).toString("base64"), eof: true }
+        : {},
   );
   await assert.rejects(qgaReadFile(greedy, dom, "/etc/hosts", 1024), QgaReplyError);
 });

@@ -7,7 +7,7 @@
 // (agent/protocol/bounds.ts) and flagged `truncated` beyond them, and every answer is checked
 // against a schema with bounded strings before it is used; one that fails is refused whole.
 import { z } from "zod";
-import { base64Length, LIST_MAX, TEXT_MAX } from "../../agent/protocol";
+import { base64Length, LIST_MAX, TEXT_MAX } from "@/agent/protocol";
 import {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
@@ -107,7 +107,10 @@ export const qgaGuestInfoSchema = z.object({
     })
     .nullable(),
   timezone: z.object({ name: nameText.nullable(), offsetSeconds: z.number().int().min(-86_400).max(86_400).nullable() }).nullable(),
-  users: z.array(z.object({ user: nameText, domain: nameText.nullable(), loginTime: z.string().nullable() })).max(LIST_MAX.sessions).nullable(),
+  users: z
+    .array(z.object({ user: nameText, domain: nameText.nullable(), loginTime: z.string().nullable() }))
+    .max(LIST_MAX.sessions)
+    .nullable(),
   filesystems: z
     .array(
       z.object({
@@ -202,9 +205,7 @@ export function parseGuestInfo(params: TypedParams): QgaGuestInfo {
       }
     : null;
 
-  const timezone = hasPrefix("timezone.")
-    ? { name: text(params, "timezone.name"), offsetSeconds: num(params, "timezone.offset") }
-    : null;
+  const timezone = hasPrefix("timezone.") ? { name: text(params, "timezone.name"), offsetSeconds: num(params, "timezone.offset") } : null;
 
   const userCount = countOf("user.count", LIST_MAX.sessions);
   const users =
@@ -378,13 +379,7 @@ export async function qgaWriteFile(conn: QgaConnection, dom: Dom, path: string, 
   }
 }
 
-export async function qgaReadFile(
-  conn: QgaConnection,
-  dom: Dom,
-  path: string,
-  chunkBytes = QGA_CHUNK_BYTES,
-  maxBytes = QGA_READ_MAX_BYTES,
-): Promise<Buffer> {
+export async function qgaReadFile(conn: QgaConnection, dom: Dom, path: string, chunkBytes = QGA_CHUNK_BYTES, maxBytes = QGA_READ_MAX_BYTES): Promise<Buffer> {
   const handle = await qgaCommand(conn, dom, "guest-file-open", { path, mode: "r" }, { result: fileHandle });
   const parts: Buffer[] = [];
   let total = 0;

@@ -1,7 +1,7 @@
 // What the guest router calls: one function per use case, on a VM the router has already resolved
 // (and checked the user's grants for) with resolveVm. Failures come out as ServiceErrors that name
 // the VM.
-import type { ExecResult, MethodName, MethodParams, MethodResult, Metrics, ProcessList } from "../../agent/protocol";
+import type { ExecResult, MethodName, MethodParams, MethodResult, Metrics, ProcessList } from "@/agent/protocol";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError } from "../errors";
 import { agentFactsComplete, mergeFacts, type AgentFacts, type GuestFacts, type QgaFacts } from "./facts";
@@ -58,12 +58,7 @@ export async function guestFacts(vm: GuestVm, hub: GuestHub = guestHub()): Promi
         errors.agent.push(`${method}: ${errorText(err)}`);
         return null;
       });
-    const [system, network, disks, users] = await Promise.all([
-      ask("get_system_info"),
-      ask("get_network_info"),
-      ask("get_disk_usage"),
-      ask("get_users"),
-    ]);
+    const [system, network, disks, users] = await Promise.all([ask("get_system_info"), ask("get_network_info"), ask("get_disk_usage"), ask("get_users")]);
     agent = { system, network, disks, users };
   }
   let qga: QgaFacts | null = null;
@@ -89,11 +84,7 @@ export function guestMetrics(vm: GuestVm, hub?: GuestHub): Promise<Metrics> {
   return agentCall(vm, "get_metrics", {}, undefined, hub);
 }
 
-export function guestProcesses(
-  vm: GuestVm,
-  options: { sortBy: "cpu" | "memory" | "pid" | "name"; limit: number },
-  hub?: GuestHub,
-): Promise<ProcessList> {
+export function guestProcesses(vm: GuestVm, options: { sortBy: "cpu" | "memory" | "pid" | "name"; limit: number }, hub?: GuestHub): Promise<ProcessList> {
   return agentCall(vm, "list_processes", { sort_by: options.sortBy, limit: options.limit }, undefined, hub);
 }
 
@@ -201,8 +192,5 @@ export async function guestPower(
       throw toServiceError(vm.context, err);
     }
   }
-  throw new ServiceError(
-    `${vm.context}: neither the KVM Manager agent nor qemu-guest-agent is connected; use the ACPI power button instead`,
-    "conflict",
-  );
+  throw new ServiceError(`${vm.context}: neither the KVM Manager agent nor qemu-guest-agent is connected; use the ACPI power button instead`, "conflict");
 }

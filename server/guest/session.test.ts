@@ -3,7 +3,7 @@
 // limits is the test's, so nothing here waits for real seconds.
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { exampleMetrics } from "../../agent/protocol/examples";
+import { exampleMetrics } from "@/agent/protocol/examples";
 import { AgentSession, type AgentStatus, type SessionTuning } from "./session";
 import { ScriptedAgent } from "./testing/scripted-agent";
 
@@ -34,7 +34,14 @@ async function connected(tuning: Partial<SessionTuning> = {}) {
   const agent = new ScriptedAgent();
   const clock = { now: 1_000_000 };
   const logged: string[] = [];
-  session = new AgentSession({ context: CONTEXT, open: agent.open, guestConnected: () => true, now: () => clock.now, log: (line) => logged.push(line), tuning });
+  session = new AgentSession({
+    context: CONTEXT,
+    open: agent.open,
+    guestConnected: () => true,
+    now: () => clock.now,
+    log: (line) => logged.push(line),
+    tuning,
+  });
   const seen = { telemetry: 0, statuses: [] as AgentStatus[] };
   session.on("telemetry", () => seen.telemetry++);
   session.on("status", (status) => seen.statuses.push(status));

@@ -17,15 +17,7 @@
 // that a guest cannot turn a flood of lines into a flood of events for every open browser.
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
-import {
-  AgentClient,
-  LineDecoder,
-  type AgentInfo,
-  type MethodName,
-  type MethodParams,
-  type MethodResult,
-  type Metrics,
-} from "../../agent/protocol";
+import { AgentClient, LineDecoder, type AgentInfo, type MethodName, type MethodParams, type MethodResult, type Metrics } from "@/agent/protocol";
 import { Backoff, Sleeper } from "./backoff";
 import { GuestError, errorText } from "./errors";
 import { DropLog, RateGate } from "./limits";

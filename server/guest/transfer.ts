@@ -1,7 +1,7 @@
 // Whole-file transfers over the agent's chunked file_write / file_read, checked end to end with
 // the SHA-256 the agent computes over the whole file (PROTOCOL.md, "Transferring files").
 import { createHash } from "node:crypto";
-import type { MethodName, MethodParams, MethodResult } from "../../agent/protocol";
+import type { MethodName, MethodParams, MethodResult } from "@/agent/protocol";
 
 /** Something that calls agent methods: a bound hub.call or an AgentSession's call. */
 export type AgentCaller = <M extends MethodName>(method: M, params?: MethodParams<M>, options?: { timeoutMs?: number }) => Promise<MethodResult<M>>;
@@ -86,7 +86,8 @@ export async function downloadFile(
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
   const first = await call("file_read", { path, offset: 0, length: chunkBytes }, { timeoutMs: CHUNK_TIMEOUT_MS });
-  if (first.size > maxBytes) throw new TransferError(`download of ${path}: the guest reports ${first.size} bytes, more than the ${maxBytes} this reads at once`);
+  if (first.size > maxBytes)
+    throw new TransferError(`download of ${path}: the guest reports ${first.size} bytes, more than the ${maxBytes} this reads at once`);
   const parts: Buffer[] = [chunkData(first.content_base64, chunkBytes, path, 0)];
   if (!first.eof) {
     const chunks = Math.ceil(first.size / chunkBytes);
@@ -101,7 +102,9 @@ export async function downloadFile(
   if (options.verify === false) return { data, sha256: actual };
   const stat = await call("file_stat", { path, sha256: true }, { timeoutMs: CHUNK_TIMEOUT_MS });
   if (stat.sha256 !== actual || stat.size !== data.length) {
-    throw new TransferError(`download of ${path}: got ${data.length} bytes with SHA-256 ${actual}, the guest has ${stat.size} bytes with ${stat.sha256} (did the file change?)`);
+    throw new TransferError(
+      `download of ${path}: got ${data.length} bytes with SHA-256 ${actual}, the guest has ${stat.size} bytes with ${stat.sha256} (did the file change?)`,
+    );
   }
   return { data, sha256: actual };
 }

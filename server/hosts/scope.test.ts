@@ -11,7 +11,11 @@ test("changing a host's storage and networks is refused, as forbidden, to users 
     () => assertCoversHost(user("operator", [{ kind: "name", value: "web-*" }]), "local"),
     (err: unknown) => err instanceof ServiceError && err.kind === "forbidden" && /^host "local": your grants cover only some of its VMs/.test(err.message),
   );
-  assert.throws(() => assertCoversHost(user("viewer", [{ kind: "host", value: "other" }]), "local"), /grants cover only some of its VMs/, "a grant for another host");
+  assert.throws(
+    () => assertCoversHost(user("viewer", [{ kind: "host", value: "other" }]), "local"),
+    /grants cover only some of its VMs/,
+    "a grant for another host",
+  );
 });
 
 test("admins, users without grants and users granted the host pass", () => {

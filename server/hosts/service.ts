@@ -7,10 +7,7 @@ export const LOCAL_HOST_ID = "local";
 
 /** The `local` host always exists and follows KVMM_LIBVIRT_URI, so changing the variable and restarting is enough. */
 export function ensureLocalHost(db: Db, uri: string) {
-  db.insert(hosts)
-    .values({ id: LOCAL_HOST_ID, name: "This host", uri })
-    .onConflictDoUpdate({ target: hosts.id, set: { uri } })
-    .run();
+  db.insert(hosts).values({ id: LOCAL_HOST_ID, name: "This host", uri }).onConflictDoUpdate({ target: hosts.id, set: { uri } }).run();
 }
 
 export function listHosts(db: Db) {

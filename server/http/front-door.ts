@@ -33,7 +33,10 @@ export function normalizeAddress(address: string): string {
 export function clientAddress(peer: string, forwardedFor: string | undefined, trusted: ReadonlySet<string>): string {
   const peerAddress = normalizeAddress(peer);
   if (!trusted.has(peerAddress) || !forwardedFor) return peerAddress;
-  const hops = forwardedFor.split(",").map(normalizeAddress).filter((hop) => net.isIP(hop) !== 0);
+  const hops = forwardedFor
+    .split(",")
+    .map(normalizeAddress)
+    .filter((hop) => net.isIP(hop) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) if (!trusted.has(hops[i]!)) return hops[i]!;
   return peerAddress;
 }

@@ -58,13 +58,29 @@ function generate(certFile: string, keyFile: string): void {
   execFileSync(
     "openssl",
     [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-days", String(VALID_DAYS), "-subj", `/O=KVM Manager/CN=${names.dns[0] ?? "localhost"}`,
-      "-addext", `subjectAltName=${subjectAltName(names)}`,
-      "-addext", "basicConstraints=critical,CA:FALSE",
-      "-addext", "keyUsage=critical,digitalSignature",
-      "-addext", "extendedKeyUsage=serverAuth",
-      "-keyout", tmpKey, "-out", tmpCert,
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      String(VALID_DAYS),
+      "-subj",
+      `/O=KVM Manager/CN=${names.dns[0] ?? "localhost"}`,
+      "-addext",
+      `subjectAltName=${subjectAltName(names)}`,
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+      "-addext",
+      "keyUsage=critical,digitalSignature",
+      "-addext",
+      "extendedKeyUsage=serverAuth",
+      "-keyout",
+      tmpKey,
+      "-out",
+      tmpCert,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -81,7 +97,8 @@ export function selfSignedTls(dataDir: string, now = Date.now()): TlsMaterial {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
   let created = false;
-  const usable = fs.existsSync(certFile) && fs.existsSync(keyFile) && new Date(new X509Certificate(fs.readFileSync(certFile)).validTo).getTime() - now > RENEW_BEFORE_MS;
+  const usable =
+    fs.existsSync(certFile) && fs.existsSync(keyFile) && new Date(new X509Certificate(fs.readFileSync(certFile)).validTo).getTime() - now > RENEW_BEFORE_MS;
   if (!usable) {
     generate(certFile, keyFile);
     created = true;

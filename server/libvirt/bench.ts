@@ -4,10 +4,10 @@
 // kvmm-bench-* domains up to that number and undefines them afterwards.
 // Usage: npx tsx server/libvirt/bench.ts [uri]   (default qemu:///system)
 // The measuring functions are exported for `npm run bench` (scripts/bench/).
-import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { Connection } from './connection';
-import type { NonnullDomain } from './generated/protocol';
+import { randomUUID } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import { Connection } from "./connection";
+import type { NonnullDomain } from "./generated/protocol";
 
 const CALLS = 1000;
 const WARMUP = 50;
@@ -19,10 +19,10 @@ export function benchDomainXml(type: string, name: string): string {
 
 /** Defines `count` inactive domains named `${prefix}-<n>`; returns them for undefineAll. */
 export async function defineBenchDomains(conn: Connection, count: number, prefix = `kvmm-bench-${randomUUID().slice(0, 8)}`): Promise<NonnullDomain[]> {
-  const type = (await conn.connectGetType()) === 'TEST' ? 'test' : 'qemu';
+  const type = (await conn.connectGetType()) === "TEST" ? "test" : "qemu";
   const added: NonnullDomain[] = [];
   for (let i = 0; i < count; i++) {
-    added.push(await conn.domainDefineXml({ xml: benchDomainXml(type, `${prefix}-${String(i).padStart(3, '0')}`) }));
+    added.push(await conn.domainDefineXml({ xml: benchDomainXml(type, `${prefix}-${String(i).padStart(3, "0")}`) }));
   }
   return added;
 }
@@ -80,7 +80,7 @@ export async function listInFlight(conn: Connection, calls = CALLS): Promise<InF
   const { ms, value: settled } = await timeMs(() =>
     Promise.allSettled(Array.from({ length: calls }, () => conn.connectListAllDomains({ needResults: 1, flags: 0 }))),
   );
-  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
   const firstError = failures[0] ? String((failures[0].reason as Error)?.message ?? failures[0].reason) : null;
   return { calls, ms, callsPerSecond: (calls * 1000) / ms, errors: failures.length, firstError };
 }
@@ -94,12 +94,11 @@ async function main(uri: string): Promise<void> {
     const inFlight = await listInFlight(conn);
     console.log(`libvirt client bench: connectListAllDomains on ${uri} (${domains} domains)`);
     console.log(
-      `  sequential, ${CALLS} calls: median ${latency.median.toFixed(3)} ms, ` +
-        `p95 ${latency.p95.toFixed(3)} ms, max ${latency.max.toFixed(3)} ms`,
+      `  sequential, ${CALLS} calls: median ${latency.median.toFixed(3)} ms, ` + `p95 ${latency.p95.toFixed(3)} ms, max ${latency.max.toFixed(3)} ms`,
     );
     console.log(
       `  ${CALLS} in flight on one socket: ${inFlight.callsPerSecond.toFixed(0)} calls/s (${inFlight.ms.toFixed(0)} ms total), ` +
-        `${inFlight.errors} errors${inFlight.firstError ? ` (first: ${inFlight.firstError})` : ''}`,
+        `${inFlight.errors} errors${inFlight.firstError ? ` (first: ${inFlight.firstError})` : ""}`,
     );
   } finally {
     await undefineAll(conn, added);
@@ -108,5 +107,5 @@ async function main(uri: string): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv[2] ?? 'qemu:///system');
+  await main(process.argv[2] ?? "qemu:///system");
 }

@@ -8,9 +8,9 @@
 // back-off, re-registering the event callbacks. Calls made while it is down
 // wait up to `callWaitMs` for it to come back, then fail with
 // LibvirtConnectionError('unavailable') without having been sent.
-import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
-import { LibvirtConnectionError } from './errors';
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import { LibvirtConnectionError } from "./errors";
 import {
   ALL_DOMAIN_EVENT_KINDS,
   ALL_NETWORK_EVENT_KINDS,
@@ -24,19 +24,19 @@ import {
   type LibvirtEvent,
   type NetworkEventListener,
   type StoragePoolEventListener,
-} from './event-families';
-import { EventIterator } from './event-iterator';
-import { VIR_CONNECT_RO } from './generated/constants';
-import type { DomainEvent, DomainEventKind, NetworkEvent, NetworkEventKind, StoragePoolEvent, StoragePoolEventKind } from './generated/events';
-import { LibvirtProcedures, type ProcedureCall } from './generated/procedures';
-import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_PROGRAM } from './generated/protocol';
-import type { Packet } from './packet';
-import { RpcClient } from './rpc-client';
-import type { LibvirtStream } from './stream';
-import { openTransport, processTransportEnv } from './transport';
-import { planTransport, type TransportEnv } from './transport-plan';
-import { parseLibvirtUri, type LibvirtUri } from './uri';
-import { XdrReader } from './xdr';
+} from "./event-families";
+import { EventIterator } from "./event-iterator";
+import { VIR_CONNECT_RO } from "./generated/constants";
+import type { DomainEvent, DomainEventKind, NetworkEvent, NetworkEventKind, StoragePoolEvent, StoragePoolEventKind } from "./generated/events";
+import { LibvirtProcedures, type ProcedureCall } from "./generated/procedures";
+import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_PROGRAM } from "./generated/protocol";
+import type { Packet } from "./packet";
+import { RpcClient } from "./rpc-client";
+import type { LibvirtStream } from "./stream";
+import { openTransport, processTransportEnv } from "./transport";
+import { planTransport, type TransportEnv } from "./transport-plan";
+import { parseLibvirtUri, type LibvirtUri } from "./uri";
+import { XdrReader } from "./xdr";
 
 export interface ConnectionOptions {
   /** Open read-only (VIR_CONNECT_RO; the -ro socket for local URIs). Default false. */
@@ -57,13 +57,13 @@ export interface ConnectionOptions {
   transportEnv?: TransportEnv;
 }
 
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
+export type ConnectionState = "idle" | "connecting" | "open" | "closed";
 
 /** VIR_DRV_FEATURE_PROGRAM_KEEPALIVE, from libvirt's internal src/driver.h. */
 const FEATURE_PROGRAM_KEEPALIVE = 10;
 const CLOSE_GRACE_MS = 1000;
 
-type EventKind = LibvirtEvent['kind'];
+type EventKind = LibvirtEvent["kind"];
 
 interface Subscription {
   family: EventFamily<LibvirtEvent>;
@@ -125,7 +125,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private readonly parsed: LibvirtUri;
   private readonly options: Required<ConnectionOptions>;
   private readonly emitter = new EventEmitter();
-  private currentState: ConnectionState = 'idle';
+  private currentState: ConnectionState = "idle";
   private session: Session | null = null;
   private connecting: Promise<void> | null = null;
   private wakeBackoff: (() => void) | null = null;
@@ -175,13 +175,13 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
 
   /** Calls `listener` on every state change; returns the unsubscribe function. */
   onStateChange(listener: (state: ConnectionState, error: Error | null) => void): () => void {
-    this.emitter.on('state', listener);
-    return () => this.emitter.off('state', listener);
+    this.emitter.on("state", listener);
+    return () => this.emitter.off("state", listener);
   }
 
   /** Resolves once the connection is open, waiting at most `callWaitMs`. */
   async ready(): Promise<void> {
-    await this.whenOpen('ready');
+    await this.whenOpen("ready");
   }
 
   /**
@@ -190,12 +190,12 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
    * Returns the function that unsubscribes.
    */
   subscribeDomainEvents(listener: DomainEventListener, kinds: readonly DomainEventKind[] = ALL_DOMAIN_EVENT_KINDS): Promise<() => Promise<void>> {
-    return this.subscribe(DOMAIN_EVENTS, listener, kinds, 'subscribeDomainEvents');
+    return this.subscribe(DOMAIN_EVENTS, listener, kinds, "subscribeDomainEvents");
   }
 
   /** As subscribeDomainEvents, for network events (`lifecycle`: defined, undefined, started, stopped). */
   subscribeNetworkEvents(listener: NetworkEventListener, kinds: readonly NetworkEventKind[] = ALL_NETWORK_EVENT_KINDS): Promise<() => Promise<void>> {
-    return this.subscribe(NETWORK_EVENTS, listener, kinds, 'subscribeNetworkEvents');
+    return this.subscribe(NETWORK_EVENTS, listener, kinds, "subscribeNetworkEvents");
   }
 
   /** As subscribeDomainEvents, for storage pool events (`lifecycle`, and `refresh` after a pool's volumes were rescanned). */
@@ -203,30 +203,30 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     listener: StoragePoolEventListener,
     kinds: readonly StoragePoolEventKind[] = ALL_STORAGE_POOL_EVENT_KINDS,
   ): Promise<() => Promise<void>> {
-    return this.subscribe(STORAGE_POOL_EVENTS, listener, kinds, 'subscribeStoragePoolEvents');
+    return this.subscribe(STORAGE_POOL_EVENTS, listener, kinds, "subscribeStoragePoolEvents");
   }
 
   /** Domain events as an async iterator; `break` out of the loop (or call return()) to unsubscribe. */
   domainEvents(kinds: readonly DomainEventKind[] = ALL_DOMAIN_EVENT_KINDS): Promise<AsyncIterableIterator<DomainEvent>> {
-    return this.iterate(DOMAIN_EVENTS, kinds, 'domainEvents');
+    return this.iterate(DOMAIN_EVENTS, kinds, "domainEvents");
   }
 
   /** Network events as an async iterator, as domainEvents. */
   networkEvents(kinds: readonly NetworkEventKind[] = ALL_NETWORK_EVENT_KINDS): Promise<AsyncIterableIterator<NetworkEvent>> {
-    return this.iterate(NETWORK_EVENTS, kinds, 'networkEvents');
+    return this.iterate(NETWORK_EVENTS, kinds, "networkEvents");
   }
 
   /** Storage pool events as an async iterator, as domainEvents. */
   storagePoolEvents(kinds: readonly StoragePoolEventKind[] = ALL_STORAGE_POOL_EVENT_KINDS): Promise<AsyncIterableIterator<StoragePoolEvent>> {
-    return this.iterate(STORAGE_POOL_EVENTS, kinds, 'storagePoolEvents');
+    return this.iterate(STORAGE_POOL_EVENTS, kinds, "storagePoolEvents");
   }
 
   /** Closes the connection for good: pending and waiting calls fail with kind 'closed'. */
   async close(): Promise<void> {
-    if (this.currentState === 'closed') return;
-    this.setState('closed', null);
+    if (this.currentState === "closed") return;
+    this.setState("closed", null);
     this.wakeBackoff?.();
-    this.emitter.emit('closed');
+    this.emitter.emit("closed");
     const session = this.session;
     this.session = null;
     if (!session) return;
@@ -237,7 +237,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
 
   protected override call<A, R>(call: ProcedureCall<A, R>): Promise<R> {
     const session = this.session;
-    if (session && this.currentState === 'open') return session.rpc.call(call);
+    if (session && this.currentState === "open") return session.rpc.call(call);
     return this.whenOpen(call.name).then((s) => s.rpc.call(call));
   }
 
@@ -248,15 +248,15 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   // ---- connecting ----
 
   private whenOpen(what: string): Promise<Session> {
-    if (this.session && this.currentState === 'open') return Promise.resolve(this.session);
-    if (this.currentState === 'closed') return Promise.reject(this.closedError(what));
-    if (this.currentState === 'idle') void this.startConnecting(true).catch(() => {});
+    if (this.session && this.currentState === "open") return Promise.resolve(this.session);
+    if (this.currentState === "closed") return Promise.reject(this.closedError(what));
+    if (this.currentState === "idle") void this.startConnecting(true).catch(() => {});
     return new Promise<Session>((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);
-        this.emitter.off('open', onOpen);
-        this.emitter.off('closed', onClosed);
-        this.emitter.off('gave-up', onGaveUp);
+        this.emitter.off("open", onOpen);
+        this.emitter.off("closed", onClosed);
+        this.emitter.off("gave-up", onGaveUp);
       };
       const onOpen = (session: Session) => {
         cleanup();
@@ -271,9 +271,9 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
         reject(this.unavailableError(what));
       };
       const timer = setTimeout(onGaveUp, this.options.callWaitMs);
-      this.emitter.on('open', onOpen);
-      this.emitter.on('closed', onClosed);
-      this.emitter.on('gave-up', onGaveUp);
+      this.emitter.on("open", onOpen);
+      this.emitter.on("closed", onClosed);
+      this.emitter.on("gave-up", onGaveUp);
     });
   }
 
@@ -288,16 +288,16 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private async connectLoop(retry: boolean): Promise<void> {
     let wait = this.options.reconnectDelayMs.min;
     for (;;) {
-      if (this.currentState === 'closed') throw this.closedError('connect');
-      this.setState('connecting', this.lastError);
+      if (this.currentState === "closed") throw this.closedError("connect");
+      this.setState("connecting", this.lastError);
       try {
         await this.establish();
         return;
       } catch (err) {
         this.lastError = err as Error;
         if (!retry || !this.options.reconnect) {
-          this.setState('idle', this.lastError);
-          this.emitter.emit('gave-up');
+          this.setState("idle", this.lastError);
+          this.emitter.emit("gave-up");
           throw err;
         }
       }
@@ -329,7 +329,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     });
     // A peer that accepts the socket but never answers would otherwise hold the attempt forever.
     const timer = setTimeout(
-      () => transport.destroy(new LibvirtConnectionError('connect', `${this.uri}: no answer within ${this.options.connectTimeoutMs} ms`)),
+      () => transport.destroy(new LibvirtConnectionError("connect", `${this.uri}: no answer within ${this.options.connectTimeoutMs} ms`)),
       this.options.connectTimeoutMs,
     );
     try {
@@ -338,22 +338,22 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     } catch (err) {
       session.rpc.close();
       // Losing the transport before the handshake completed is a failure to connect (ssh refused, wrong socket…).
-      if (err instanceof LibvirtConnectionError && err.kind === 'disconnected') {
+      if (err instanceof LibvirtConnectionError && err.kind === "disconnected") {
         const reason = err.cause instanceof Error ? err.cause.message : err.message;
-        throw new LibvirtConnectionError('connect', `${this.uri}: connection lost during the handshake: ${reason}`, { cause: err });
+        throw new LibvirtConnectionError("connect", `${this.uri}: connection lost during the handshake: ${reason}`, { cause: err });
       }
       throw err;
     } finally {
       clearTimeout(timer);
     }
-    if (this.currentState === 'closed') {
+    if (this.currentState === "closed") {
       session.rpc.close();
-      throw this.closedError('connect');
+      throw this.closedError("connect");
     }
     this.session = session;
     this.lastError = null;
-    this.setState('open', null);
-    this.emitter.emit('open', session);
+    this.setState("open", null);
+    this.emitter.emit("open", session);
   }
 
   private async handshake({ api, rpc }: Session): Promise<void> {
@@ -361,8 +361,8 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     if (types.length > 0 && !types.includes(REMOTE_AUTH_NONE)) {
       if (!types.includes(REMOTE_AUTH_POLKIT)) {
         throw new LibvirtConnectionError(
-          'connect',
-          `${this.uri}: libvirtd asks for authentication types ${types.join(', ')}; only none and polkit are supported`,
+          "connect",
+          `${this.uri}: libvirtd asks for authentication types ${types.join(", ")}; only none and polkit are supported`,
         );
       }
       await api.authPolkit();
@@ -376,10 +376,10 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private onSessionClosed(session: Session, err: Error | null): void {
     if (this.session !== session) return; // a session that never finished its handshake
     this.session = null;
-    if (this.currentState === 'closed') return;
+    if (this.currentState === "closed") return;
     this.lastError = err;
     if (!this.options.reconnect) {
-      this.setState('idle', err);
+      this.setState("idle", err);
       return;
     }
     void this.startConnecting(true).catch(() => {});
@@ -388,7 +388,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private setState(state: ConnectionState, error: Error | null): void {
     if (this.currentState === state) return;
     this.currentState = state;
-    this.emitter.emit('state', state, error);
+    this.emitter.emit("state", state, error);
   }
 
   // ---- events ----
@@ -396,7 +396,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private async subscribe<E extends LibvirtEvent>(
     family: EventFamily<E>,
     listener: (event: E) => void,
-    kinds: readonly E['kind'][],
+    kinds: readonly E["kind"][],
     what: string,
   ): Promise<() => Promise<void>> {
     // onMessage hands a listener only events its own family decoded, so widening its parameter is safe.
@@ -414,7 +414,7 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     return unsubscribe;
   }
 
-  private async iterate<E extends LibvirtEvent>(family: EventFamily<E>, kinds: readonly E['kind'][], what: string): Promise<AsyncIterableIterator<E>> {
+  private async iterate<E extends LibvirtEvent>(family: EventFamily<E>, kinds: readonly E["kind"][], what: string): Promise<AsyncIterableIterator<E>> {
     let unsubscribe: () => Promise<void> = async () => {};
     const iterator = new EventIterator<E>(() => unsubscribe());
     unsubscribe = await this.subscribe(family, iterator.push, kinds, what);
@@ -494,16 +494,14 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   // ---- errors ----
 
   private closedError(what: string): LibvirtConnectionError {
-    return new LibvirtConnectionError('closed', `${what} on ${this.uri}: connection closed`);
+    return new LibvirtConnectionError("closed", `${what} on ${this.uri}: connection closed`);
   }
 
   private unavailableError(what: string): LibvirtConnectionError {
-    const reason = this.lastError ? `: ${this.lastError.message}` : '';
-    return new LibvirtConnectionError(
-      'unavailable',
-      `${what} on ${this.uri}: not connected (waited ${this.options.callWaitMs} ms)${reason}`,
-      { cause: this.lastError ?? undefined },
-    );
+    const reason = this.lastError ? `: ${this.lastError.message}` : "";
+    return new LibvirtConnectionError("unavailable", `${what} on ${this.uri}: not connected (waited ${this.options.callWaitMs} ms)${reason}`, {
+      cause: this.lastError ?? undefined,
+    });
   }
 }
 

@@ -12,9 +12,9 @@ import {
   VIR_ERR_OPERATION_TIMEOUT,
   virErrorDomain,
   virErrorNumber,
-} from './generated/constants';
-import type { VirNetMessageError } from './generated/protocol';
-import { brandSymbol, hasBrand } from '../brand';
+} from "./generated/constants";
+import type { VirNetMessageError } from "./generated/protocol";
+import { brandSymbol, hasBrand } from "../brand";
 
 export interface LibvirtErrorContext {
   /** The method called, e.g. `domainCreate`. */
@@ -29,12 +29,12 @@ const CODE_NAMES = new Map<number, string>(Object.entries(virErrorNumber).map(([
 const DOMAIN_NAMES = new Map<number, string>(Object.entries(virErrorDomain).map(([key, code]) => [code, `VIR_FROM_${key}`]));
 
 // Connections are shared by two copies of this module (see server/brand.ts): match by brand.
-const LIBVIRT_ERROR = brandSymbol('LibvirtError');
-const CONNECTION_ERROR = brandSymbol('LibvirtConnectionError');
+const LIBVIRT_ERROR = brandSymbol("LibvirtError");
+const CONNECTION_ERROR = brandSymbol("LibvirtConnectionError");
 
 /** An error libvirtd returned for a call (libvirt's virError). */
 export class LibvirtError extends Error {
-  override readonly name = 'LibvirtError';
+  override readonly name = "LibvirtError";
   /** virErrorNumber, e.g. 42 = VIR_ERR_NO_DOMAIN. */
   readonly code: number;
   /** virErrorDomain: the libvirt subsystem that raised it, e.g. 10 = VIR_FROM_QEMU. */
@@ -52,7 +52,7 @@ export class LibvirtError extends Error {
   }
 
   constructor(error: VirNetMessageError, context: LibvirtErrorContext) {
-    const message = error.message ?? 'unknown libvirt error';
+    const message = error.message ?? "unknown libvirt error";
     super(`${context.procedure} on ${context.uri}: ${message} (${codeName(error.code)})`);
     this.code = error.code;
     this.domain = error.domain;
@@ -79,18 +79,18 @@ function codeName(code: number): string {
 
 export type ConnectionErrorKind =
   /** The transport or the handshake (auth, CONNECT_OPEN) failed. */
-  | 'connect'
+  | "connect"
   /** The connection dropped while the call was in flight: it may or may not have run. */
-  | 'disconnected'
+  | "disconnected"
   /** The call was made while disconnected and no reconnection succeeded in time. It was not sent. */
-  | 'unavailable'
+  | "unavailable"
   /** The Connection was closed by its owner. */
-  | 'closed'
+  | "closed"
   /** libvirtd sent something we cannot read; the connection is dropped and re-opened. */
-  | 'protocol';
+  | "protocol";
 
 export class LibvirtConnectionError extends Error {
-  override readonly name = 'LibvirtConnectionError';
+  override readonly name = "LibvirtConnectionError";
   readonly [CONNECTION_ERROR] = true;
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -127,5 +127,4 @@ export const isNoStorageVol = (err: unknown) => hasErrorCode(err, VIR_ERR_NO_STO
 export const isOperationInvalid = (err: unknown) => hasErrorCode(err, VIR_ERR_OPERATION_INVALID);
 export const isOperationTimeout = (err: unknown) => hasErrorCode(err, VIR_ERR_OPERATION_TIMEOUT);
 /** The guest agent is not connected or did not answer in time. */
-export const isAgentUnresponsive = (err: unknown) =>
-  hasErrorCode(err, VIR_ERR_AGENT_UNRESPONSIVE) || hasErrorCode(err, VIR_ERR_AGENT_UNSYNCED);
+export const isAgentUnresponsive = (err: unknown) => hasErrorCode(err, VIR_ERR_AGENT_UNRESPONSIVE) || hasErrorCode(err, VIR_ERR_AGENT_UNSYNCED);

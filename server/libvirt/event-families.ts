@@ -17,9 +17,9 @@ import {
   type NetworkEventKind,
   type StoragePoolEvent,
   type StoragePoolEventKind,
-} from './generated/events';
-import type { LibvirtProcedures } from './generated/procedures';
-import type { XdrReader } from './xdr';
+} from "./generated/events";
+import type { LibvirtProcedures } from "./generated/procedures";
+import type { XdrReader } from "./xdr";
 
 export type LibvirtEvent = DomainEvent | NetworkEvent | StoragePoolEvent;
 export type DomainEventListener = (event: DomainEvent) => void;
@@ -33,8 +33,8 @@ type Api = LibvirtProcedures<unknown>;
 export interface EventFamily<E extends LibvirtEvent> {
   /** `domain`, `network`, `storagePool`. */
   readonly name: string;
-  readonly kinds: readonly E['kind'][];
-  eventID(kind: E['kind']): number;
+  readonly kinds: readonly E["kind"][];
+  eventID(kind: E["kind"]): number;
   /** The decoder of a message procedure that carries this family's events. */
   decoder(procedure: number): ((r: XdrReader) => E) | undefined;
   /** Registers for one event ID; resolves to the callbackID libvirtd will send it with. */
@@ -44,13 +44,13 @@ export interface EventFamily<E extends LibvirtEvent> {
 
 function family<E extends LibvirtEvent>(
   name: string,
-  ids: { readonly [K in E['kind']]: number },
+  ids: { readonly [K in E["kind"]]: number },
   decoders: ReadonlyMap<number, (r: XdrReader) => E>,
-  callbacks: Pick<EventFamily<E>, 'register' | 'deregister'>,
+  callbacks: Pick<EventFamily<E>, "register" | "deregister">,
 ): EventFamily<E> {
   return {
     name,
-    kinds: Object.keys(ids) as E['kind'][],
+    kinds: Object.keys(ids) as E["kind"][],
     eventID: (kind) => ids[kind],
     decoder: (procedure) => decoders.get(procedure),
     register: callbacks.register,
@@ -58,17 +58,17 @@ function family<E extends LibvirtEvent>(
   };
 }
 
-export const DOMAIN_EVENTS = family<DomainEvent>('domain', DOMAIN_EVENT_IDS, DOMAIN_EVENT_DECODERS, {
+export const DOMAIN_EVENTS = family<DomainEvent>("domain", DOMAIN_EVENT_IDS, DOMAIN_EVENT_DECODERS, {
   register: (api, eventID) => api.connectDomainEventCallbackRegisterAny({ eventID, dom: null }),
   deregister: (api, callbackID) => api.connectDomainEventCallbackDeregisterAny({ callbackID }),
 });
 
-export const NETWORK_EVENTS = family<NetworkEvent>('network', NETWORK_EVENT_IDS, NETWORK_EVENT_DECODERS, {
+export const NETWORK_EVENTS = family<NetworkEvent>("network", NETWORK_EVENT_IDS, NETWORK_EVENT_DECODERS, {
   register: (api, eventID) => api.connectNetworkEventRegisterAny({ eventID, net: null }),
   deregister: (api, callbackID) => api.connectNetworkEventDeregisterAny({ callbackID }),
 });
 
-export const STORAGE_POOL_EVENTS = family<StoragePoolEvent>('storagePool', STORAGE_POOL_EVENT_IDS, STORAGE_POOL_EVENT_DECODERS, {
+export const STORAGE_POOL_EVENTS = family<StoragePoolEvent>("storagePool", STORAGE_POOL_EVENT_IDS, STORAGE_POOL_EVENT_DECODERS, {
   register: (api, eventID) => api.connectStoragePoolEventRegisterAny({ eventID, pool: null }),
   deregister: (api, callbackID) => api.connectStoragePoolEventDeregisterAny({ callbackID }),
 });

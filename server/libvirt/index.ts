@@ -1,6 +1,6 @@
 // The libvirt client's public surface. Services import from here.
-export { Connection, type ConnectionOptions, type ConnectionState } from './connection';
-export { LibvirtStream } from './stream';
+export { Connection, type ConnectionOptions, type ConnectionState } from "./connection";
+export { LibvirtStream } from "./stream";
 export {
   LibvirtError,
   LibvirtConnectionError,
@@ -16,7 +16,7 @@ export {
   isOperationInvalid,
   isOperationTimeout,
   isAgentUnresponsive,
-} from './errors';
+} from "./errors";
 export {
   decodeTypedParams,
   encodeTypedParams,
@@ -25,10 +25,10 @@ export {
   type TypedParams,
   type TypedParamInput,
   type TypedParamScalar,
-} from './typed-params';
-export { uuidFromString, uuidToString } from './uuid';
-export { formatLibvirtVersion } from './version';
-export { parseLibvirtUri, type LibvirtUri } from './uri';
+} from "./typed-params";
+export { uuidFromString, uuidToString } from "./uuid";
+export { formatLibvirtVersion } from "./version";
+export { parseLibvirtUri, type LibvirtUri } from "./uri";
 export {
   ALL_DOMAIN_EVENT_KINDS,
   ALL_NETWORK_EVENT_KINDS,
@@ -36,7 +36,7 @@ export {
   type DomainEventListener,
   type NetworkEventListener,
   type StoragePoolEventListener,
-} from './event-families';
+} from "./event-families";
 export {
   DOMAIN_EVENT_IDS,
   NETWORK_EVENT_IDS,
@@ -50,7 +50,7 @@ export {
   type StoragePoolEvent,
   type StoragePoolEventKind,
   type StoragePoolEventPayloads,
-} from './generated/events';
-export { flagsOf, type Flags } from './flags';
-export * from './generated/constants';
-export type * as protocol from './generated/protocol';
+} from "./generated/events";
+export { flagsOf, type Flags } from "./flags";
+export * from "./generated/constants";
+export type * as protocol from "./generated/protocol";

@@ -1,6 +1,6 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { Keepalive } from './keepalive';
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Keepalive } from "./keepalive";
 
 // The real timer is unref'd and 1 s apart; these tests drive tick() with a fake clock before it fires.
 
@@ -11,16 +11,16 @@ function harness() {
   return { ka, log, at: (t: number) => ((now = t), ka.tick()) };
 }
 
-test('pings after an idle interval and declares the peer dead after `count` unanswered pings', () => {
+test("pings after an idle interval and declares the peer dead after `count` unanswered pings", () => {
   const { ka, log, at } = harness();
   at(500);
-  assert.deepEqual(log, [], 'no ping before the interval');
+  assert.deepEqual(log, [], "no ping before the interval");
   for (const t of [1000, 2000, 3000, 4000, 5000]) at(t);
-  assert.deepEqual(log, ['ping@1000', 'ping@2000', 'ping@3000', 'dead@4000']);
+  assert.deepEqual(log, ["ping@1000", "ping@2000", "ping@3000", "dead@4000"]);
   ka.stop();
 });
 
-test('any traffic counts as an answer', () => {
+test("any traffic counts as an answer", () => {
   const { ka, log, at } = harness();
   at(1000);
   at(2000);
@@ -28,6 +28,6 @@ test('any traffic counts as an answer', () => {
   at(2500);
   at(3000);
   at(4000);
-  assert.deepEqual(log, ['ping@1000', 'ping@2000', 'ping@3000', 'ping@4000']);
+  assert.deepEqual(log, ["ping@1000", "ping@2000", "ping@3000", "ping@4000"]);
   ka.stop();
 });

@@ -1,7 +1,7 @@
 // Framing of libvirt's RPC protocol: every packet is a 4-byte big-endian
 // length (counting itself), a header of six 32-bit words, then the XDR body.
-import { VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from './generated/protocol';
-import { XdrReader, XdrWriter } from './xdr';
+import { VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from "./generated/protocol";
+import { XdrReader, XdrWriter } from "./xdr";
 
 export interface PacketHeader {
   program: number;
@@ -21,7 +21,7 @@ export interface Packet {
 const HEADER_BYTES = 24;
 
 export class PacketError extends Error {
-  override readonly name = 'PacketError';
+  override readonly name = "PacketError";
 }
 
 /** Encodes one packet; `writeBody` appends the XDR body (or raw stream bytes). */

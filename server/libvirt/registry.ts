@@ -2,14 +2,14 @@
 // process: one socket, one keepalive, one event callback registration per
 // event kind however many listeners subscribe (Connection fans events out).
 // Connections open lazily on their first call and reconnect by themselves.
-import { Connection, type ConnectionOptions } from './connection';
-import { processSingleton } from '../process-singleton';
+import { Connection, type ConnectionOptions } from "./connection";
+import { processSingleton } from "../process-singleton";
 
-export const LOCAL_HOST_ID = 'local';
-const DEFAULT_LOCAL_URI = 'qemu:///system';
+export const LOCAL_HOST_ID = "local";
+const DEFAULT_LOCAL_URI = "qemu:///system";
 
 // One map per process, shared by server/main.ts and the Next.js route bundle (see process-singleton).
-const connections = processSingleton('libvirtConnections', () => new Map<string, Connection>());
+const connections = processSingleton("libvirtConnections", () => new Map<string, Connection>());
 
 /** The URI of the `local` host: $KVMM_LIBVIRT_URI, else qemu:///system. */
 export function localUri(): string {
@@ -25,7 +25,7 @@ export function getConnection(hostId: string, uri?: string, options?: Connection
   const wanted = uri ?? (hostId === LOCAL_HOST_ID ? localUri() : undefined);
   if (!wanted) throw new Error(`libvirt host '${hostId}' needs a URI`);
   const existing = connections.get(hostId);
-  if (existing && existing.uri === wanted && existing.state !== 'closed') return existing;
+  if (existing && existing.uri === wanted && existing.state !== "closed") return existing;
   if (existing) void existing.close();
   const conn = new Connection(wanted, options);
   connections.set(hostId, conn);

@@ -2,9 +2,9 @@
 // multiplexed by serial, replies matched back, stream packets routed to their
 // stream, keepalive answered, other messages (events) handed to the owner.
 // It knows nothing of reconnecting; Connection builds a new one each time.
-import type { Duplex } from 'node:stream';
-import { LibvirtConnectionError, LibvirtError } from './errors';
-import type { ProcedureCall } from './generated/procedures';
+import type { Duplex } from "node:stream";
+import { LibvirtConnectionError, LibvirtError } from "./errors";
+import type { ProcedureCall } from "./generated/procedures";
 import {
   decodeVirNetMessageError,
   decodeVirNetStreamHole,
@@ -20,11 +20,11 @@ import {
   VIR_NET_REPLY,
   VIR_NET_STREAM,
   VIR_NET_STREAM_HOLE,
-} from './generated/protocol';
-import { Keepalive } from './keepalive';
-import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from './packet';
-import { LibvirtStream } from './stream';
-import { XdrReader } from './xdr';
+} from "./generated/protocol";
+import { Keepalive } from "./keepalive";
+import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from "./packet";
+import { LibvirtStream } from "./stream";
+import { XdrReader } from "./xdr";
 
 interface PendingCall {
   name: string;
@@ -32,7 +32,6 @@ interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
-
 
 export interface RpcClientOptions {
   /** The connection's URI, for error messages. */
@@ -59,10 +58,10 @@ export class RpcClient {
     private readonly transport: Duplex,
     private readonly options: RpcClientOptions,
   ) {
-    transport.on('data', (chunk: Buffer) => this.receive(chunk));
-    transport.on('error', (err: Error) => this.fail(err));
-    transport.on('close', () => this.fail(null));
-    transport.on('end', () => this.fail(null));
+    transport.on("data", (chunk: Buffer) => this.receive(chunk));
+    transport.on("error", (err: Error) => this.fail(err));
+    transport.on("close", () => this.fail(null));
+    transport.on("end", () => this.fail(null));
   }
 
   get isClosed(): boolean {
@@ -120,10 +119,7 @@ export class RpcClient {
     this.keepalive?.stop();
     this.keepalive = new Keepalive(intervalMs, count, {
       ping: () => this.sendKeepalive(KEEPALIVE_PROC_PING),
-      dead: () =>
-        this.transport.destroy(
-          new LibvirtConnectionError('disconnected', `${this.options.uri}: no answer to ${count} keepalive pings`),
-        ),
+      dead: () => this.transport.destroy(new LibvirtConnectionError("disconnected", `${this.options.uri}: no answer to ${count} keepalive pings`)),
     });
   }
 
@@ -168,7 +164,7 @@ export class RpcClient {
     this.outbox = [];
     if (batch.length === 0) return;
     if (this.closed) {
-      const err = this.disconnectedError('write');
+      const err = this.disconnectedError("write");
       for (const item of batch) item.cb?.(err);
       return;
     }
@@ -183,7 +179,7 @@ export class RpcClient {
     try {
       packets = this.decoder.push(chunk);
     } catch (err) {
-      this.transport.destroy(new LibvirtConnectionError('protocol', `${this.options.uri}: ${(err as Error).message}`));
+      this.transport.destroy(new LibvirtConnectionError("protocol", `${this.options.uri}: ${(err as Error).message}`));
       return;
     }
     for (const packet of packets) this.dispatch(packet);
@@ -229,7 +225,7 @@ export class RpcClient {
       call.resolve(call.decode ? call.decode(new XdrReader(packet.body)) : undefined);
     } catch (err) {
       call.reject(
-        new LibvirtConnectionError('protocol', `${call.name} on ${this.options.uri}: cannot decode reply: ${(err as Error).message}`, {
+        new LibvirtConnectionError("protocol", `${call.name} on ${this.options.uri}: cannot decode reply: ${(err as Error).message}`, {
           cause: err,
         }),
       );
@@ -259,7 +255,7 @@ export class RpcClient {
     try {
       return new LibvirtError(decodeVirNetMessageError(new XdrReader(packet.body)), { procedure, uri: this.options.uri });
     } catch (err) {
-      return new LibvirtConnectionError('protocol', `${procedure} on ${this.options.uri}: unreadable error reply`, { cause: err });
+      return new LibvirtConnectionError("protocol", `${procedure} on ${this.options.uri}: unreadable error reply`, { cause: err });
     }
   }
 
@@ -303,7 +299,7 @@ export class RpcClient {
 
   private fail(err: Error | null): void {
     if (this.closed) return;
-    this.finishClose(err ?? new LibvirtConnectionError('disconnected', `${this.options.uri}: connection closed by libvirtd`));
+    this.finishClose(err ?? new LibvirtConnectionError("disconnected", `${this.options.uri}: connection closed by libvirtd`));
   }
 
   private finishClose(err: Error | null): void {
@@ -319,8 +315,8 @@ export class RpcClient {
 
   private disconnectedError(name: string): LibvirtConnectionError {
     const reason = this.closeReason;
-    if (!reason) return new LibvirtConnectionError('closed', `${name} on ${this.options.uri}: connection closed`);
-    return new LibvirtConnectionError('disconnected', `${name} on ${this.options.uri}: connection lost (${reason.message})`, {
+    if (!reason) return new LibvirtConnectionError("closed", `${name} on ${this.options.uri}: connection closed`);
+    return new LibvirtConnectionError("disconnected", `${name} on ${this.options.uri}: connection lost (${reason.message})`, {
       cause: reason,
     });
   }

@@ -17,9 +17,9 @@
 // libvirtd does not flow-control streams per stream, only the whole socket.
 // Incoming data is queued here; past 16 MiB unread the connection's socket is
 // paused until the reader catches up, which also delays other calls' replies.
-import { Duplex } from 'node:stream';
-import { VIR_NET_CONTINUE, VIR_NET_ERROR, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VIR_NET_OK } from './generated/protocol';
-import { LibvirtConnectionError } from './errors';
+import { Duplex } from "node:stream";
+import { VIR_NET_CONTINUE, VIR_NET_ERROR, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VIR_NET_OK } from "./generated/protocol";
+import { LibvirtConnectionError } from "./errors";
 
 /** The connection side of one stream, provided by the RPC client. */
 export interface StreamChannel {
@@ -44,7 +44,7 @@ export class LibvirtStream extends Duplex {
   private wantsData = false;
   private remoteEnded = false;
   private readableDone = false;
-  private state: 'open' | 'finishing' | 'done' = 'open';
+  private state: "open" | "finishing" | "done" = "open";
   private finishing: Promise<void> | null = null;
   private settleFinish: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
@@ -73,7 +73,7 @@ export class LibvirtStream extends Duplex {
   receiveHole(length: bigint): void {
     if (length <= 0n || this.remoteEnded) return;
     if (length > BigInt(Number.MAX_SAFE_INTEGER)) {
-      this.destroy(new LibvirtConnectionError('protocol', `${this.procedure}: stream hole of ${length} bytes is too large`));
+      this.destroy(new LibvirtConnectionError("protocol", `${this.procedure}: stream hole of ${length} bytes is too large`));
       return;
     }
     this.enqueue({ hole: Number(length) }, 0);
@@ -81,7 +81,7 @@ export class LibvirtStream extends Duplex {
 
   /** An empty OK packet: libvirtd confirms our finish (or closed the stream itself). */
   receiveOk(): void {
-    this.state = 'done';
+    this.state = "done";
     this.channel.release();
     this.settleFinish?.resolve();
     this.endReadable();
@@ -90,7 +90,7 @@ export class LibvirtStream extends Duplex {
   }
 
   receiveError(err: Error): void {
-    this.state = 'done';
+    this.state = "done";
     this.channel.release();
     if (this.settleFinish) this.settleFinish.reject(err);
     else this.destroy(err);
@@ -104,7 +104,7 @@ export class LibvirtStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    if (this.state !== 'open') {
+    if (this.state !== "open") {
       callback(new Error(`${this.procedure}: cannot write to a finished stream`));
       return;
     }
@@ -121,8 +121,8 @@ export class LibvirtStream extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    if (this.state !== 'done') {
-      this.state = 'done';
+    if (this.state !== "done") {
+      this.state = "done";
       this.channel.send(VIR_NET_ERROR, null);
       this.channel.release();
       this.settleFinish?.reject(err ?? new Error(`${this.procedure}: stream aborted`));
@@ -134,9 +134,9 @@ export class LibvirtStream extends Duplex {
   // ---- internals ----
 
   private finish(): Promise<void> {
-    if (this.state === 'done') return Promise.resolve();
+    if (this.state === "done") return Promise.resolve();
     if (!this.finishing) {
-      this.state = 'finishing';
+      this.state = "finishing";
       this.finishing = new Promise<void>((resolve, reject) => {
         this.settleFinish = { resolve, reject };
       });

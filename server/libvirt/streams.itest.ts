@@ -2,24 +2,18 @@
 // throwaway directory pool, and the console, a channel and a screenshot of a
 // small TCG guest (the test guest's kernel alone, which prints its boot log
 // on the serial console). Everything is named kvmm-test-* and removed after.
-import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
-import { after, before, test } from 'node:test';
-import {
-  Connection,
-  VIR_DOMAIN_START_PAUSED,
-  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
-  type LibvirtStream,
-  type protocol,
-} from './index';
-import { waitFor } from './testing/libvirtd';
+import assert from "node:assert/strict";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import { after, before, test } from "node:test";
+import { Connection, VIR_DOMAIN_START_PAUSED, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, type LibvirtStream, type protocol } from "./index";
+import { waitFor } from "./testing/libvirtd";
 
-const CACHE_DIR = process.env.KVMM_CACHE_DIR || '/var/cache/kvm-manager';
-const GUEST_IMAGE = path.join(CACHE_DIR, 'test-guest', 'image.json');
+const CACHE_DIR = process.env.KVMM_CACHE_DIR || "/var/cache/kvm-manager";
+const GUEST_IMAGE = path.join(CACHE_DIR, "test-guest", "image.json");
 const MiB = 1024 * 1024;
 
 let conn: Connection;
@@ -27,9 +21,9 @@ let poolDir: string;
 let pool: protocol.NonnullStoragePool;
 
 before(async () => {
-  conn = await Connection.open('qemu:///system');
+  conn = await Connection.open("qemu:///system");
   // libvirtd runs as root and must reach the directory; /tmp is fine for a dir pool.
-  poolDir = mkdtempSync('/tmp/kvmm-test-pool-');
+  poolDir = mkdtempSync("/tmp/kvmm-test-pool-");
   const name = path.basename(poolDir);
   pool = await conn.storagePoolCreateXml({
     xml: `<pool type='dir'><name>${name}</name><target><path>${poolDir}</path></target></pool>`,
@@ -49,7 +43,7 @@ async function collect(stream: LibvirtStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-test('uploads a volume and downloads it back, plainly and as a sparse stream', async () => {
+test("uploads a volume and downloads it back, plainly and as a sparse stream", async () => {
   const vol = await conn.storageVolCreateXml({
     pool,
     xml: `<volume><name>kvmm-test-vol.raw</name><capacity unit='bytes'>${8 * MiB}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`,
@@ -64,12 +58,10 @@ test('uploads a volume and downloads it back, plainly and as a sparse stream', a
     const expected = Buffer.concat([data, Buffer.alloc(8 * MiB - data.length)]);
     const plain = await collect(await conn.storageVolDownload({ vol, offset: 0n, length: 0n, flags: 0 }));
     assert.equal(plain.length, expected.length);
-    assert.ok(plain.equals(expected), 'plain download matches what was uploaded');
+    assert.ok(plain.equals(expected), "plain download matches what was uploaded");
 
-    const sparse = await collect(
-      await conn.storageVolDownload({ vol, offset: 0n, length: 0n, flags: VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM }),
-    );
-    assert.ok(sparse.equals(expected), 'sparse download (holes as zeros) matches too');
+    const sparse = await collect(await conn.storageVolDownload({ vol, offset: 0n, length: 0n, flags: VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM }));
+    assert.ok(sparse.equals(expected), "sparse download (holes as zeros) matches too");
 
     const part = await collect(await conn.storageVolDownload({ vol, offset: 10n, length: 100n, flags: 0 }));
     assert.ok(part.equals(data.subarray(10, 110)));
@@ -84,14 +76,14 @@ interface GuestImage {
 
 function guestKernel(): string | null {
   if (!existsSync(GUEST_IMAGE)) return null;
-  const { kernel } = JSON.parse(readFileSync(GUEST_IMAGE, 'utf8')) as GuestImage;
+  const { kernel } = JSON.parse(readFileSync(GUEST_IMAGE, "utf8")) as GuestImage;
   return existsSync(kernel) ? kernel : null;
 }
 
 const kernel = guestKernel();
 
 test(
-  'reads the serial console, writes to a channel and takes a screenshot of a running guest',
+  "reads the serial console, writes to a channel and takes a screenshot of a running guest",
   { skip: kernel ? false : `test guest not built (${GUEST_IMAGE}); run scripts/build-test-guest.sh` },
   async () => {
     const name = `kvmm-test-stream-${randomUUID().slice(0, 8)}`;
@@ -113,23 +105,23 @@ test(
     const dom = await conn.domainCreateXml({ xmlDesc: xml, flags: VIR_DOMAIN_START_PAUSED });
     try {
       const console = await conn.domainOpenConsole({ dom, devName: null, flags: 0 });
-      let text = '';
-      console.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      let text = "";
+      console.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
       await conn.domainResume({ dom });
-      await waitFor('the kernel banner on the serial console', () => text.includes('Linux version'), 60_000);
-      console.write('\r\n'); // the duplex also writes (nobody reads it in this guest)
+      await waitFor("the kernel banner on the serial console", () => text.includes("Linux version"), 60_000);
+      console.write("\r\n"); // the duplex also writes (nobody reads it in this guest)
       console.destroy();
 
-      const channel = await conn.domainOpenChannel({ dom, name: 'org.kvmmanager.test.0', flags: 0 });
+      const channel = await conn.domainOpenChannel({ dom, name: "org.kvmmanager.test.0", flags: 0 });
       await new Promise<void>((resolve, reject) => channel.write('{"jsonrpc":"2.0","method":"ping"}\n', (err) => (err ? reject(err) : resolve())));
       channel.destroy();
 
       const { ret: mime, stream } = await conn.domainScreenshot({ dom, screen: 0, flags: 0 });
       const image = await collect(stream);
       // QEMU ≥ 7.1 gives PNG, older ones PPM.
-      const magic = mime === 'image/png' ? '\x89PNG' : 'P6';
-      assert.ok(mime === 'image/png' || mime === 'image/x-portable-pixmap', `mime ${mime}`);
-      assert.equal(image.subarray(0, magic.length).toString('latin1'), magic, `a ${mime} image`);
+      const magic = mime === "image/png" ? "\x89PNG" : "P6";
+      assert.ok(mime === "image/png" || mime === "image/x-portable-pixmap", `mime ${mime}`);
+      assert.equal(image.subarray(0, magic.length).toString("latin1"), magic, `a ${mime} image`);
       await finished(stream);
     } finally {
       await conn.domainDestroy({ dom }).catch(() => {});

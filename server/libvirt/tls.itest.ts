@@ -2,17 +2,17 @@
 // TLS server that demands a client certificate and forwards to libvirtd's
 // unix socket (the shared libvirtd is not reconfigured to listen on TLS).
 // Certificates come from openssl, laid out as libvirt's pkipath expects.
-import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
-import tls from 'node:tls';
-import { Connection, LibvirtConnectionError } from './index';
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import tls from "node:tls";
+import { Connection, LibvirtConnectionError } from "./index";
 
-const LIBVIRTD_SOCKET = '/var/run/libvirt/libvirt-sock';
+const LIBVIRTD_SOCKET = "/var/run/libvirt/libvirt-sock";
 
 let dir: string;
 let server: tls.Server;
@@ -20,39 +20,55 @@ let port: number;
 const clientNames: string[] = [];
 
 function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
 }
 
 /** A CA, a server certificate for localhost and a client certificate signed by it. */
 function makePki(): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'cakey.pem', '-out', 'cacert.pem', '-days', '1', '-subj', '/CN=kvmm-test-ca');
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  openssl("req", "-x509", ...ec, "-keyout", "cakey.pem", "-out", "cacert.pem", "-days", "1", "-subj", "/CN=kvmm-test-ca");
   for (const [name, cn, ext] of [
-    ['server', 'localhost', 'subjectAltName=DNS:localhost'],
-    ['client', 'kvmm-test-client', 'extendedKeyUsage=clientAuth'],
+    ["server", "localhost", "subjectAltName=DNS:localhost"],
+    ["client", "kvmm-test-client", "extendedKeyUsage=clientAuth"],
   ] as const) {
-    openssl('req', ...ec, '-keyout', `${name}key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    openssl("req", ...ec, "-keyout", `${name}key.pem`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
     writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'cacert.pem', '-CAkey', 'cakey.pem', '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}cert.pem`);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "cacert.pem",
+      "-CAkey",
+      "cakey.pem",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}cert.pem`,
+    );
   }
 }
 
 before(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'kvmm-test-pki-'));
+  dir = mkdtempSync(path.join(os.tmpdir(), "kvmm-test-pki-"));
   makePki();
   const read = (f: string) => readFileSync(path.join(dir, f));
   server = tls.createServer(
-    { key: read('serverkey.pem'), cert: read('servercert.pem'), ca: read('cacert.pem'), requestCert: true, rejectUnauthorized: true },
+    { key: read("serverkey.pem"), cert: read("servercert.pem"), ca: read("cacert.pem"), requestCert: true, rejectUnauthorized: true },
     (socket) => {
       clientNames.push(String(socket.getPeerCertificate().subject?.CN));
       const upstream = net.createConnection({ path: LIBVIRTD_SOCKET });
       socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
     },
   );
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as net.AddressInfo).port;
 });
 
@@ -61,41 +77,61 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('connects over TLS with the client certificate from pkipath and verifies the server', async () => {
+test("connects over TLS with the client certificate from pkipath and verifies the server", async () => {
   const conn = await Connection.open(`test+tls://localhost:${port}/default?pkipath=${dir}`);
   try {
-    assert.equal(await conn.connectGetType(), 'TEST');
-    assert.ok(clientNames.includes('kvmm-test-client'), 'the server saw our client certificate');
+    assert.equal(await conn.connectGetType(), "TEST");
+    assert.ok(clientNames.includes("kvmm-test-client"), "the server saw our client certificate");
   } finally {
     await conn.close();
   }
 });
 
-test('refuses a server whose certificate does not match the host, unless no_verify=1', async () => {
+test("refuses a server whose certificate does not match the host, unless no_verify=1", async () => {
   // Same listener, but the certificate names only `localhost`.
   const err = await Connection.open(`test+tls://127.0.0.1:${port}/default?pkipath=${dir}`).catch((e: unknown) => e);
-  assert.ok(err instanceof LibvirtConnectionError && err.kind === 'connect', String(err));
+  assert.ok(err instanceof LibvirtConnectionError && err.kind === "connect", String(err));
   assert.match(String(err), /IP: 127\.0\.0\.1 is not in the cert's list/);
 
-  const other = mkdtempSync(path.join(os.tmpdir(), 'kvmm-test-pki-other-'));
+  const other = mkdtempSync(path.join(os.tmpdir(), "kvmm-test-pki-other-"));
   try {
     // A different CA: verification must fail…
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'cacert.pem', '-days', '1', '-subj', '/CN=other'], { cwd: other, stdio: 'ignore' });
-    for (const f of ['clientcert.pem', 'clientkey.pem']) writeFileSync(path.join(other, f), readFileSync(path.join(dir, f)));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "cacert.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=other",
+      ],
+      { cwd: other, stdio: "ignore" },
+    );
+    for (const f of ["clientcert.pem", "clientkey.pem"]) writeFileSync(path.join(other, f), readFileSync(path.join(dir, f)));
     const refused = await Connection.open(`test+tls://localhost:${port}/default?pkipath=${other}`).catch((e: unknown) => e);
-    assert.ok(refused instanceof LibvirtConnectionError && refused.kind === 'connect', String(refused));
+    assert.ok(refused instanceof LibvirtConnectionError && refused.kind === "connect", String(refused));
     assert.match(String(refused), /TLS connection to localhost/);
     // …and no_verify=1 skips it, as in libvirt.
     const conn = await Connection.open(`test+tls://localhost:${port}/default?pkipath=${other}&no_verify=1`);
-    assert.equal(await conn.connectGetType(), 'TEST');
+    assert.equal(await conn.connectGetType(), "TEST");
     await conn.close();
   } finally {
     rmSync(other, { recursive: true, force: true });
   }
 });
 
-test('reports missing credential files clearly', async () => {
+test("reports missing credential files clearly", async () => {
   const err = await Connection.open(`test+tls://localhost:${port}/default?pkipath=/nonexistent/kvmm-test`).catch((e: unknown) => e);
-  assert.ok(err instanceof LibvirtConnectionError && err.kind === 'connect');
+  assert.ok(err instanceof LibvirtConnectionError && err.kind === "connect");
   assert.match(String(err), /cannot read TLS credentials: .*\/nonexistent\/kvmm-test\/cacert\.pem/);
 });

@@ -2,14 +2,14 @@
 // remote driver: socket paths (remote_sockets.c), TLS credential locations
 // (virnettlscontext.c) and the ssh command line (virnetsocket.c,
 // virnetclient.c). Pure: file existence and the user come from `env`.
-import path from 'node:path';
-import { flagParam, LibvirtUriError, type LibvirtUri } from './uri';
+import path from "node:path";
+import { flagParam, LibvirtUriError, type LibvirtUri } from "./uri";
 
 export type TransportPlan =
-  | { kind: 'unix'; path: string }
-  | { kind: 'tcp'; host: string; port: number }
+  | { kind: "unix"; path: string }
+  | { kind: "tcp"; host: string; port: number }
   | {
-      kind: 'tls';
+      kind: "tls";
       host: string;
       port: number;
       caFile: string;
@@ -19,7 +19,7 @@ export type TransportPlan =
       verify: boolean;
     }
   /** ssh and ext: a program whose stdin/stdout carry the protocol. */
-  | { kind: 'command'; file: string; args: string[] };
+  | { kind: "command"; file: string; args: string[] };
 
 export interface TransportEnv {
   uid: number;
@@ -33,34 +33,34 @@ export interface PlanOptions {
   readOnly: boolean;
 }
 
-const SYSTEM_SOCKET_DIR = '/var/run/libvirt';
-const SYSTEM_PKI = { ca: '/etc/pki/CA/cacert.pem', cert: '/etc/pki/libvirt/clientcert.pem', key: '/etc/pki/libvirt/private/clientkey.pem' };
+const SYSTEM_SOCKET_DIR = "/var/run/libvirt";
+const SYSTEM_PKI = { ca: "/etc/pki/CA/cacert.pem", cert: "/etc/pki/libvirt/clientcert.pem", key: "/etc/pki/libvirt/private/clientkey.pem" };
 const TCP_PORT = 16509;
 const TLS_PORT = 16514;
 
 export function planTransport(uri: LibvirtUri, env: TransportEnv, options: PlanOptions): TransportPlan {
   switch (uri.transport) {
-    case 'unix':
-      return { kind: 'unix', path: uri.params.get('socket') ?? localSocket(uri, env, options) };
-    case 'tcp':
-      return { kind: 'tcp', host: uri.host ?? 'localhost', port: uri.port ?? TCP_PORT };
-    case 'tls':
-      return { kind: 'tls', host: uri.host ?? 'localhost', port: uri.port ?? TLS_PORT, ...tlsFiles(uri, env), verify: !flagParam(uri, 'no_verify') };
-    case 'ssh':
-      return { kind: 'command', file: uri.params.get('command') ?? 'ssh', args: sshArgs(uri, options) };
-    case 'ext': {
-      const command = uri.params.get('command');
+    case "unix":
+      return { kind: "unix", path: uri.params.get("socket") ?? localSocket(uri, env, options) };
+    case "tcp":
+      return { kind: "tcp", host: uri.host ?? "localhost", port: uri.port ?? TCP_PORT };
+    case "tls":
+      return { kind: "tls", host: uri.host ?? "localhost", port: uri.port ?? TLS_PORT, ...tlsFiles(uri, env), verify: !flagParam(uri, "no_verify") };
+    case "ssh":
+      return { kind: "command", file: uri.params.get("command") ?? "ssh", args: sshArgs(uri, options) };
+    case "ext": {
+      const command = uri.params.get("command");
       if (!command) throw new LibvirtUriError(`${uri.uri}: the ext transport needs ?command=`);
-      return { kind: 'command', file: command, args: [] };
+      return { kind: "command", file: command, args: [] };
     }
-    case 'libssh':
-    case 'libssh2':
+    case "libssh":
+    case "libssh2":
       throw new LibvirtUriError(`${uri.uri}: the ${uri.transport} transport is not supported; use ${uri.driver}+ssh://`);
   }
 }
 
 function isSession(uri: LibvirtUri): boolean {
-  return uri.path === '/session';
+  return uri.path === "/session";
 }
 
 /**
@@ -70,34 +70,33 @@ function isSession(uri: LibvirtUri): boolean {
  */
 function localSocket(uri: LibvirtUri, env: TransportEnv, options: PlanOptions): string {
   const session = isSession(uri);
-  const dir = session ? path.join(env.runtimeDir ?? path.join(env.home, '.cache'), 'libvirt') : SYSTEM_SOCKET_DIR;
-  const suffix = session ? 'sock' : options.readOnly ? 'sock-ro' : 'sock';
+  const dir = session ? path.join(env.runtimeDir ?? path.join(env.home, ".cache"), "libvirt") : SYSTEM_SOCKET_DIR;
+  const suffix = session ? "sock" : options.readOnly ? "sock-ro" : "sock";
   const direct = path.join(dir, `virt${uri.driver}d-${suffix}`);
   const legacy = path.join(dir, `libvirt-${suffix}`);
-  const mode = uri.params.get('mode') ?? 'auto';
-  if (mode === 'direct') return direct;
-  if (mode === 'legacy') return legacy;
-  if (mode !== 'auto') throw new LibvirtUriError(`${uri.uri}: unknown mode '${mode}' (expected auto|legacy|direct)`);
+  const mode = uri.params.get("mode") ?? "auto";
+  if (mode === "direct") return direct;
+  if (mode === "legacy") return legacy;
+  if (mode !== "auto") throw new LibvirtUriError(`${uri.uri}: unknown mode '${mode}' (expected auto|legacy|direct)`);
   return env.exists(direct) ? direct : legacy;
 }
 
 /** `?pkipath=` holds all three; else non-root users' ~/.pki/libvirt files win over the system ones, file by file. */
 function tlsFiles(uri: LibvirtUri, env: TransportEnv): { caFile: string; certFile: string; keyFile: string } {
-  const pkipath = uri.params.get('pkipath');
+  const pkipath = uri.params.get("pkipath");
   if (pkipath) {
     return {
-      caFile: path.join(pkipath, 'cacert.pem'),
-      certFile: path.join(pkipath, 'clientcert.pem'),
-      keyFile: path.join(pkipath, 'clientkey.pem'),
+      caFile: path.join(pkipath, "cacert.pem"),
+      certFile: path.join(pkipath, "clientcert.pem"),
+      keyFile: path.join(pkipath, "clientkey.pem"),
     };
   }
-  const user = path.join(env.home, '.pki', 'libvirt');
-  const pick = (userFile: string, systemFile: string) =>
-    env.uid !== 0 && env.exists(path.join(user, userFile)) ? path.join(user, userFile) : systemFile;
+  const user = path.join(env.home, ".pki", "libvirt");
+  const pick = (userFile: string, systemFile: string) => (env.uid !== 0 && env.exists(path.join(user, userFile)) ? path.join(user, userFile) : systemFile);
   return {
-    caFile: pick('cacert.pem', SYSTEM_PKI.ca),
-    certFile: pick('clientcert.pem', SYSTEM_PKI.cert),
-    keyFile: pick('clientkey.pem', SYSTEM_PKI.key),
+    caFile: pick("cacert.pem", SYSTEM_PKI.ca),
+    certFile: pick("clientcert.pem", SYSTEM_PKI.cert),
+    keyFile: pick("clientkey.pem", SYSTEM_PKI.key),
   };
 }
 
@@ -109,13 +108,13 @@ function tlsFiles(uri: LibvirtUri, env: TransportEnv): { caFile: string; certFil
 function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
   if (!uri.host) throw new LibvirtUriError(`${uri.uri}: ssh needs a host`);
   const args: string[] = [];
-  if (uri.port) args.push('-p', String(uri.port));
-  if (uri.user) args.push('-l', uri.user);
-  const keyfile = uri.params.get('keyfile');
-  if (keyfile) args.push('-i', keyfile);
-  args.push('-T', '-e', 'none', '-o', 'BatchMode=yes');
-  if (flagParam(uri, 'no_verify')) args.push('-o', 'StrictHostKeyChecking=no');
-  args.push('--', uri.host, remoteProxyCommand(uri, options));
+  if (uri.port) args.push("-p", String(uri.port));
+  if (uri.user) args.push("-l", uri.user);
+  const keyfile = uri.params.get("keyfile");
+  if (keyfile) args.push("-i", keyfile);
+  args.push("-T", "-e", "none", "-o", "BatchMode=yes");
+  if (flagParam(uri, "no_verify")) args.push("-o", "StrictHostKeyChecking=no");
+  args.push("--", uri.host, remoteProxyCommand(uri, options));
   return args;
 }
 
@@ -126,24 +125,22 @@ function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
  * An explicit `?socket=` or `?netcat=` means netcat, as in libvirt.
  */
 export function remoteProxyCommand(uri: LibvirtUri, options: PlanOptions): string {
-  const socket = uri.params.get('socket');
-  const netcat = uri.params.get('netcat');
-  let proxy = uri.params.get('proxy') ?? (socket ? 'netcat' : isSession(uri) ? 'native' : 'auto');
-  if (proxy === 'auto' && netcat) proxy = 'netcat';
+  const socket = uri.params.get("socket");
+  const netcat = uri.params.get("netcat");
+  let proxy = uri.params.get("proxy") ?? (socket ? "netcat" : isSession(uri) ? "native" : "auto");
+  if (proxy === "auto" && netcat) proxy = "netcat";
 
-  const ncPath = doubleEscapeShell(netcat ?? 'nc');
-  const socketPath = socket ?? `${SYSTEM_SOCKET_DIR}/libvirt-${options.readOnly ? 'sock-ro' : 'sock'}`;
-  const nc =
-    `if '${ncPath}' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` +
-    `'${ncPath}' $ARG -U ${socketPath}`;
-  const helper = `virt-ssh-helper${options.readOnly ? ' -r ' : ' '}'${doubleEscapeShell(uri.remoteName)}'`;
+  const ncPath = doubleEscapeShell(netcat ?? "nc");
+  const socketPath = socket ?? `${SYSTEM_SOCKET_DIR}/libvirt-${options.readOnly ? "sock-ro" : "sock"}`;
+  const nc = `if '${ncPath}' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` + `'${ncPath}' $ARG -U ${socketPath}`;
+  const helper = `virt-ssh-helper${options.readOnly ? " -r " : " "}'${doubleEscapeShell(uri.remoteName)}'`;
 
   switch (proxy) {
-    case 'auto':
+    case "auto":
       return `sh -c 'which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     ${helper}; else    ${nc}; fi'`;
-    case 'netcat':
+    case "netcat":
       return `sh -c '${nc}'`;
-    case 'native':
+    case "native":
       if (netcat) throw new LibvirtUriError(`${uri.uri}: netcat path not valid with native proxy mode`);
       return `sh -c '${helper}'`;
     default:
@@ -153,7 +150,7 @@ export function remoteProxyCommand(uri: LibvirtUri, options: PlanOptions): strin
 
 /** libvirt's virBufferEscapeShell: single-quote only when shell metacharacters are present. */
 export function escapeShell(value: string): string {
-  if (value === '') return "''";
+  if (value === "") return "''";
   if (!/[\r\t\n !"#$&'()*;<>?[\\\]^`{|}~]/.test(value)) return value;
   return `'${value.replace(/'/g, "'\\''")}'`;
 }

@@ -1,15 +1,15 @@
 // Opens the byte stream a TransportPlan describes: a unix or TCP socket, a
 // TLS socket with client certificates, or a child process (ssh, ext) whose
 // stdin/stdout carry the protocol.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import { Duplex } from 'node:stream';
-import tls from 'node:tls';
-import { LibvirtConnectionError } from './errors';
-import type { TransportEnv, TransportPlan } from './transport-plan';
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import { Duplex } from "node:stream";
+import tls from "node:tls";
+import { LibvirtConnectionError } from "./errors";
+import type { TransportEnv, TransportPlan } from "./transport-plan";
 
 export function processTransportEnv(): TransportEnv {
   return {
@@ -23,23 +23,23 @@ export function processTransportEnv(): TransportEnv {
 /** Resolves once the transport can carry data; rejects with LibvirtConnectionError('connect'). */
 export async function openTransport(plan: TransportPlan, uri: string): Promise<Duplex> {
   switch (plan.kind) {
-    case 'unix':
-      return connected(net.createConnection({ path: plan.path }), 'connect', `${uri}: cannot connect to ${plan.path}`);
-    case 'tcp':
-      return connected(net.createConnection({ host: plan.host, port: plan.port }), 'connect', `${uri}: cannot connect to ${plan.host}:${plan.port}`);
-    case 'tls':
+    case "unix":
+      return connected(net.createConnection({ path: plan.path }), "connect", `${uri}: cannot connect to ${plan.path}`);
+    case "tcp":
+      return connected(net.createConnection({ host: plan.host, port: plan.port }), "connect", `${uri}: cannot connect to ${plan.host}:${plan.port}`);
+    case "tls":
       return openTls(plan, uri);
-    case 'command':
+    case "command":
       return openCommand(plan, uri);
   }
 }
 
-async function openTls(plan: Extract<TransportPlan, { kind: 'tls' }>, uri: string): Promise<Duplex> {
+async function openTls(plan: Extract<TransportPlan, { kind: "tls" }>, uri: string): Promise<Duplex> {
   let credentials: [Buffer, Buffer, Buffer];
   try {
     credentials = await Promise.all([readFile(plan.caFile), readFile(plan.certFile), readFile(plan.keyFile)]);
   } catch (err) {
-    throw new LibvirtConnectionError('connect', `${uri}: cannot read TLS credentials: ${(err as Error).message}`, { cause: err });
+    throw new LibvirtConnectionError("connect", `${uri}: cannot read TLS credentials: ${(err as Error).message}`, { cause: err });
   }
   const [ca, cert, key] = credentials;
   const socket = tls.connect({
@@ -51,30 +51,28 @@ async function openTls(plan: Extract<TransportPlan, { kind: 'tls' }>, uri: strin
     servername: net.isIP(plan.host) ? undefined : plan.host,
     rejectUnauthorized: plan.verify,
   });
-  return connected(socket, 'secureConnect', `${uri}: TLS connection to ${plan.host}:${plan.port} failed`);
+  return connected(socket, "secureConnect", `${uri}: TLS connection to ${plan.host}:${plan.port} failed`);
 }
 
-function connected<S extends net.Socket>(socket: S, event: 'connect' | 'secureConnect', context: string): Promise<S> {
+function connected<S extends net.Socket>(socket: S, event: "connect" | "secureConnect", context: string): Promise<S> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       socket.destroy();
-      reject(new LibvirtConnectionError('connect', `${context}: ${err.message}`, { cause: err }));
+      reject(new LibvirtConnectionError("connect", `${context}: ${err.message}`, { cause: err }));
     };
-    socket.once('error', onError);
+    socket.once("error", onError);
     socket.once(event, () => {
-      socket.off('error', onError);
+      socket.off("error", onError);
       resolve(socket);
     });
   });
 }
 
-async function openCommand(plan: Extract<TransportPlan, { kind: 'command' }>, uri: string): Promise<Duplex> {
-  const child = spawn(plan.file, plan.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+async function openCommand(plan: Extract<TransportPlan, { kind: "command" }>, uri: string): Promise<Duplex> {
+  const child = spawn(plan.file, plan.args, { stdio: ["pipe", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (err) =>
-      reject(new LibvirtConnectionError('connect', `${uri}: cannot run ${plan.file}: ${err.message}`, { cause: err })),
-    );
+    child.once("spawn", resolve);
+    child.once("error", (err) => reject(new LibvirtConnectionError("connect", `${uri}: cannot run ${plan.file}: ${err.message}`, { cause: err })));
   });
   return new ChildProcessTransport(child, plan.file);
 }
@@ -87,25 +85,25 @@ const STDERR_TAIL = 2048;
  * becomes the error when it exits.
  */
 class ChildProcessTransport extends Duplex {
-  private stderr = '';
+  private stderr = "";
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly context: string,
   ) {
     super({ allowHalfOpen: false });
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       if (!this.push(chunk)) child.stdout.pause();
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    child.stderr.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_TAIL);
     });
-    child.stdin.on('error', () => {}); // EPIPE after the child died; 'exit' reports it
+    child.stdin.on("error", () => {}); // EPIPE after the child died; 'exit' reports it
     // 'close' comes after stdout is drained, so no reply is lost to the error.
-    child.once('close', (code, signal) => {
+    child.once("close", (code, signal) => {
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      const detail = this.stderr.trim() ? `: ${this.stderr.trim()}` : '';
-      this.destroy(new LibvirtConnectionError('disconnected', `${this.context} ${how}${detail}`));
+      const detail = this.stderr.trim() ? `: ${this.stderr.trim()}` : "";
+      this.destroy(new LibvirtConnectionError("disconnected", `${this.context} ${how}${detail}`));
     });
   }
 
@@ -118,7 +116,7 @@ class ChildProcessTransport extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
     callback(err);
   }
 }

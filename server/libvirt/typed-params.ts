@@ -18,8 +18,8 @@ import {
   VIR_TYPED_PARAM_STRING,
   VIR_TYPED_PARAM_UINT,
   VIR_TYPED_PARAM_ULLONG,
-} from './generated/constants';
-import type { TypedParam, TypedParamValue } from './generated/protocol';
+} from "./generated/constants";
+import type { TypedParam, TypedParamValue } from "./generated/protocol";
 
 export type TypedParamScalar = number | bigint | boolean | string;
 export type TypedParams = Record<string, TypedParamScalar>;
@@ -77,7 +77,7 @@ export function encodeTypedParams(params: Record<string, TypedParamInput | reado
 }
 
 function toValue(v: TypedParamInput): TypedParamValue {
-  if (typeof v === 'string') return typedParam.string(v);
-  if (typeof v === 'boolean') return typedParam.boolean(v);
+  if (typeof v === "string") return typedParam.string(v);
+  if (typeof v === "boolean") return typedParam.boolean(v);
   return v;
 }

@@ -2,29 +2,29 @@
 // libvirt's remote driver reads them (src/remote/remote_driver.c,
 // remote_sockets.c): `driver[+transport]://[user@][host][:port]/path[?params]`.
 
-export type TransportKind = 'unix' | 'tls' | 'tcp' | 'ssh' | 'ext' | 'libssh' | 'libssh2';
+export type TransportKind = "unix" | "tls" | "tcp" | "ssh" | "ext" | "libssh" | "libssh2";
 
-const TRANSPORTS: readonly TransportKind[] = ['unix', 'tls', 'tcp', 'ssh', 'ext', 'libssh', 'libssh2'];
+const TRANSPORTS: readonly TransportKind[] = ["unix", "tls", "tcp", "ssh", "ext", "libssh", "libssh2"];
 
 /** Query parameters the client consumes; everything else is passed on to the daemon's driver. */
 const CLIENT_PARAMS = new Set([
-  'name',
-  'command',
-  'socket',
-  'auth',
-  'sshauth',
-  'netcat',
-  'keyfile',
-  'pkipath',
-  'known_hosts',
-  'known_hosts_verify',
-  'tls_priority',
-  'mode',
-  'proxy',
-  'no_sanity',
-  'no_verify',
-  'no_tty',
-  'authfile',
+  "name",
+  "command",
+  "socket",
+  "auth",
+  "sshauth",
+  "netcat",
+  "keyfile",
+  "pkipath",
+  "known_hosts",
+  "known_hosts_verify",
+  "tls_priority",
+  "mode",
+  "proxy",
+  "no_sanity",
+  "no_verify",
+  "no_tty",
+  "authfile",
 ]);
 
 export interface LibvirtUri {
@@ -45,7 +45,7 @@ export interface LibvirtUri {
 }
 
 export class LibvirtUriError extends Error {
-  override readonly name = 'LibvirtUriError';
+  override readonly name = "LibvirtUriError";
 }
 
 export function parseLibvirtUri(uri: string): LibvirtUri {
@@ -56,9 +56,9 @@ export function parseLibvirtUri(uri: string): LibvirtUri {
     throw new LibvirtUriError(`not a libvirt URI: '${uri}'`);
   }
   const scheme = url.protocol.slice(0, -1);
-  const plus = scheme.indexOf('+');
+  const plus = scheme.indexOf("+");
   const driver = plus === -1 ? scheme : scheme.slice(0, plus);
-  const host = url.hostname ? url.hostname.replace(/^\[(.*)\]$/, '$1') : null;
+  const host = url.hostname ? url.hostname.replace(/^\[(.*)\]$/, "$1") : null;
   const transport = transportOf(uri, plus === -1 ? null : scheme.slice(plus + 1).toLowerCase(), host);
 
   const params = new Map<string, string>();
@@ -70,10 +70,8 @@ export function parseLibvirtUri(uri: string): LibvirtUri {
   }
 
   const path = url.pathname;
-  const query = passThrough.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  const remoteName =
-    params.get('name') ??
-    (driver === 'remote' ? '' : `${driver}://${path}${query ? `?${query}` : ''}${url.hash}`);
+  const query = passThrough.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  const remoteName = params.get("name") ?? (driver === "remote" ? "" : `${driver}://${path}${query ? `?${query}` : ""}${url.hash}`);
 
   return {
     uri,
@@ -89,15 +87,15 @@ export function parseLibvirtUri(uri: string): LibvirtUri {
 }
 
 function transportOf(uri: string, explicit: string | null, host: string | null): TransportKind {
-  if (explicit === null) return host ? 'tls' : 'unix';
+  if (explicit === null) return host ? "tls" : "unix";
   const kind = TRANSPORTS.find((t) => t === explicit);
-  if (!kind) throw new LibvirtUriError(`${uri}: unknown transport '${explicit}' (expected ${TRANSPORTS.join('|')})`);
-  if (kind === 'unix' && host) throw new LibvirtUriError(`${uri}: a unix socket cannot reach remote host '${host}'`);
+  if (!kind) throw new LibvirtUriError(`${uri}: unknown transport '${explicit}' (expected ${TRANSPORTS.join("|")})`);
+  if (kind === "unix" && host) throw new LibvirtUriError(`${uri}: a unix socket cannot reach remote host '${host}'`);
   return kind;
 }
 
 /** libvirt's boolean URI parameters: `no_verify=1`. */
 export function flagParam(uri: LibvirtUri, name: string): boolean {
   const value = uri.params.get(name);
-  return value !== undefined && value !== '0';
+  return value !== undefined && value !== "0";
 }

@@ -6,7 +6,7 @@
 // opaque → Buffer, char arrays → string (NUL-terminated C strings on the wire).
 
 export class XdrError extends Error {
-  override readonly name = 'XdrError';
+  override readonly name = "XdrError";
 }
 
 const INT32_MIN = -0x8000_0000;
@@ -61,7 +61,7 @@ export class XdrWriter {
   }
 
   hyper(value: bigint): void {
-    if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) {
+    if (typeof value !== "bigint" || value < INT64_MIN || value > INT64_MAX) {
       throw new XdrError(`hyper out of range or not a bigint: ${String(value)}`);
     }
     this.reserve(8);
@@ -70,7 +70,7 @@ export class XdrWriter {
   }
 
   uhyper(value: bigint): void {
-    if (typeof value !== 'bigint' || value < 0n || value > UINT64_MAX) {
+    if (typeof value !== "bigint" || value < 0n || value > UINT64_MAX) {
       throw new XdrError(`unsigned hyper out of range or not a bigint: ${String(value)}`);
     }
     this.reserve(8);
@@ -95,11 +95,11 @@ export class XdrWriter {
   }
 
   string(value: string, max: number): void {
-    const length = Buffer.byteLength(value, 'utf8');
+    const length = Buffer.byteLength(value, "utf8");
     if (length > max) throw new XdrError(`string of ${length} bytes exceeds maximum ${max}`);
     this.uint(length);
     this.reserve(length + 3);
-    this.buf.write(value, this.pos, length, 'utf8');
+    this.buf.write(value, this.pos, length, "utf8");
     this.pos += length;
     this.zeroPad(length);
   }
@@ -119,14 +119,14 @@ export class XdrWriter {
 
   /** A C string sent as XDR chars (one 4-byte word each), padded with NULs to `length`. */
   charsFixed(value: string, length: number): void {
-    const bytes = Buffer.from(value, 'utf8');
+    const bytes = Buffer.from(value, "utf8");
     if (bytes.length > length) throw new XdrError(`char[${length}] cannot hold ${bytes.length} bytes`);
     for (let i = 0; i < length; i++) this.int(i < bytes.length ? signedByte(bytes[i]!) : 0);
   }
 
   /** A C string sent as a variable XDR char array, NUL terminator included as libvirt does. */
   charsVar(value: string, max: number): void {
-    const bytes = Buffer.from(value, 'utf8');
+    const bytes = Buffer.from(value, "utf8");
     if (bytes.length + 1 > max) throw new XdrError(`char<${max}> cannot hold ${bytes.length + 1} bytes`);
     this.uint(bytes.length + 1);
     for (const b of bytes) this.int(signedByte(b));
@@ -205,42 +205,42 @@ export class XdrReader {
   }
 
   int(): number {
-    this.need(4, 'int');
+    this.need(4, "int");
     const v = this.buf.readInt32BE(this.pos);
     this.pos += 4;
     return v;
   }
 
   uint(): number {
-    this.need(4, 'unsigned int');
+    this.need(4, "unsigned int");
     const v = this.buf.readUInt32BE(this.pos);
     this.pos += 4;
     return v;
   }
 
   hyper(): bigint {
-    this.need(8, 'hyper');
+    this.need(8, "hyper");
     const v = this.buf.readBigInt64BE(this.pos);
     this.pos += 8;
     return v;
   }
 
   uhyper(): bigint {
-    this.need(8, 'unsigned hyper');
+    this.need(8, "unsigned hyper");
     const v = this.buf.readBigUInt64BE(this.pos);
     this.pos += 8;
     return v;
   }
 
   float(): number {
-    this.need(4, 'float');
+    this.need(4, "float");
     const v = this.buf.readFloatBE(this.pos);
     this.pos += 4;
     return v;
   }
 
   double(): number {
-    this.need(8, 'double');
+    this.need(8, "double");
     const v = this.buf.readDoubleBE(this.pos);
     this.pos += 8;
     return v;
@@ -253,8 +253,8 @@ export class XdrReader {
   }
 
   string(max: number): string {
-    const length = this.length(max, 'string');
-    const v = this.buf.toString('utf8', this.pos, this.pos + length);
+    const length = this.length(max, "string");
+    const v = this.buf.toString("utf8", this.pos, this.pos + length);
     this.pos += length + padding(length);
     return v;
   }
@@ -267,7 +267,7 @@ export class XdrReader {
   }
 
   opaqueVar(max: number): Buffer {
-    return this.opaqueFixed(this.length(max, 'opaque'));
+    return this.opaqueFixed(this.length(max, "opaque"));
   }
 
   charsFixed(length: number): string {
@@ -277,7 +277,7 @@ export class XdrReader {
   }
 
   charsVar(max: number): string {
-    const count = this.arrayLength(max, 4, 'char array');
+    const count = this.arrayLength(max, 4, "char array");
     const bytes: number[] = [];
     for (let i = 0; i < count; i++) bytes.push(this.int() & 0xff);
     return cString(bytes);
@@ -286,7 +286,7 @@ export class XdrReader {
   array<T>(max: number, decode: (r: XdrReader) => T): T[] {
     // Each element takes at least 4 bytes, so a length beyond remaining/4 is corrupt;
     // checking it first stops a hostile length from driving a huge allocation.
-    const count = this.arrayLength(max, 4, 'array');
+    const count = this.arrayLength(max, 4, "array");
     const items = new Array<T>(count);
     for (let i = 0; i < count; i++) items[i] = decode(this);
     return items;
@@ -335,5 +335,5 @@ export class XdrReader {
 
 function cString(bytes: number[]): string {
   const nul = bytes.indexOf(0);
-  return Buffer.from(nul === -1 ? bytes : bytes.slice(0, nul)).toString('utf8');
+  return Buffer.from(nul === -1 ? bytes : bytes.slice(0, nul)).toString("utf8");
 }

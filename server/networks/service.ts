@@ -73,7 +73,7 @@ async function listAllNetworks(host: ResolvedHost): Promise<NetworkInfo[]> {
 }
 
 export async function listNetworks(host: ResolvedHost, user: SessionUser): Promise<NetworkInfo[]> {
-    return userCoversHost(user, host.id) ? listAllNetworks(host) : [];
+  return userCoversHost(user, host.id) ? listAllNetworks(host) : [];
 }
 
 export async function getNetwork(host: ResolvedHost, user: SessionUser, name: string): Promise<NetworkInfo> {
@@ -106,9 +106,14 @@ export async function createNetwork(host: ResolvedHost, spec: NetworkSpec, optio
     if (bridgeUser) throw new ServiceError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
     if (spec.mode !== "bridge") {
       for (const other of others) {
-        const clash = other.ips.find((ip) => ip.family === "ipv4" && ip.prefix !== null && subnetsOverlap(spec.ipv4, { address: ip.address, prefix: ip.prefix }));
+        const clash = other.ips.find(
+          (ip) => ip.family === "ipv4" && ip.prefix !== null && subnetsOverlap(spec.ipv4, { address: ip.address, prefix: ip.prefix }),
+        );
         if (clash) {
-          throw new ServiceError(`${context}: ${spec.ipv4.address}/${spec.ipv4.prefix} overlaps ${clash.address}/${clash.prefix} of network "${other.name}"`, "conflict");
+          throw new ServiceError(
+            `${context}: ${spec.ipv4.address}/${spec.ipv4.prefix} overlaps ${clash.address}/${clash.prefix} of network "${other.name}"`,
+            "conflict",
+          );
         }
       }
     }

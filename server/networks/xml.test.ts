@@ -64,7 +64,10 @@ test("IPv4 configurations that cannot work are explained", () => {
   assert.match(ipv4Problems({ address: "10.213.7.1", prefix: 31 }).join(), /prefix/);
   assert.match(ipv4Problems({ address: "10.213.7.1", prefix: 24, dhcp: { start: "10.213.8.2", end: "10.213.8.9" } }).join(), /not inside/);
   assert.match(ipv4Problems({ address: "10.213.7.1", prefix: 24, dhcp: { start: "10.213.7.9", end: "10.213.7.2" } }).join(), /backwards/);
-  assert.match(ipv4Problems({ address: "10.213.7.50", prefix: 24, dhcp: { start: "10.213.7.2", end: "10.213.7.99" } }).join(), /contains the host's own address/);
+  assert.match(
+    ipv4Problems({ address: "10.213.7.50", prefix: 24, dhcp: { start: "10.213.7.2", end: "10.213.7.99" } }).join(),
+    /contains the host's own address/,
+  );
 });
 
 const HOSTILE = `n'/><forward mode="open"/>&amp;<![CDATA[x]]>]]><`;
@@ -91,7 +94,11 @@ test("validation refuses hostile names, bridge names and bad subnets before any 
   assert.equal(bridgeNameSchema.safeParse("br0;ip").success, false);
   const ok = networkSpecSchema.safeParse({ mode: "nat", name: "lab", ipv4: { address: "10.213.7.1", prefix: 24 } });
   assert.equal(ok.success, true);
-  const badRange = networkSpecSchema.safeParse({ mode: "nat", name: "lab", ipv4: { address: "10.213.7.1", prefix: 24, dhcp: { start: "10.213.7.1", end: "10.213.7.9" } } });
+  const badRange = networkSpecSchema.safeParse({
+    mode: "nat",
+    name: "lab",
+    ipv4: { address: "10.213.7.1", prefix: 24, dhcp: { start: "10.213.7.1", end: "10.213.7.9" } },
+  });
   assert.equal(badRange.success, false);
   assert.equal(networkSpecSchema.safeParse({ mode: "nat", name: "lab", ipv4: { address: "10.213.7.1'", prefix: 24 } }).success, false);
   assert.equal(networkSpecSchema.safeParse({ mode: "open", name: "lab" }).success, false);

@@ -74,7 +74,8 @@ export function ipv4Problems(ip: Ipv4Config): string[] {
     const s = ipv4ToInt(start);
     const e = ipv4ToInt(end);
     if (s > e) problems.push(`DHCP range ${start}–${end} is backwards`);
-    if (s <= first || e >= last) problems.push(`DHCP range ${start}–${end} is not inside ${intToIpv4(first)}/${ip.prefix} (excluding its network and broadcast addresses)`);
+    if (s <= first || e >= last)
+      problems.push(`DHCP range ${start}–${end} is not inside ${intToIpv4(first)}/${ip.prefix} (excluding its network and broadcast addresses)`);
     if (s <= host && host <= e) problems.push(`DHCP range ${start}–${end} contains the host's own address ${ip.address}`);
   }
   return problems;

@@ -53,7 +53,13 @@ async function readSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
   );
   const present = parsed.filter((p): p is NonNullable<typeof p> => p !== null);
   const current = present.find((p) => p.current)?.info.name ?? null;
-  return { current, snapshots: snapshotTree(present.map((p) => p.info), current) };
+  return {
+    current,
+    snapshots: snapshotTree(
+      present.map((p) => p.info),
+      current,
+    ),
+  };
 }
 
 export async function listSnapshots(vm: ResolvedVm): Promise<SnapshotList> {
@@ -75,7 +81,9 @@ export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec): 
   const context = snapshotContext(vm, spec.name);
   await withLibvirtContext(context, async () => {
     const { conn, dom } = vm;
-    const existing = await conn.domainSnapshotLookupByName({ dom, name: spec.name, flags: 0 }).catch((err: unknown) => (isNoDomainSnapshot(err) ? null : Promise.reject(err)));
+    const existing = await conn
+      .domainSnapshotLookupByName({ dom, name: spec.name, flags: 0 })
+      .catch((err: unknown) => (isNoDomainSnapshot(err) ? null : Promise.reject(err)));
     if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const { state } = await conn.domainGetState({ dom, flags: 0 });
     const active = state === virDomainState.RUNNING || state === virDomainState.PAUSED || state === virDomainState.BLOCKED;
@@ -96,7 +104,11 @@ export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec): 
       description: spec.description,
       memory: spec.memory ? "internal" : external ? undefined : "none",
     });
-    await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: external ? flagsOf(VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC) : 0 });
+    await conn.domainSnapshotCreateXml({
+      dom,
+      xmlDesc: xml,
+      flags: external ? flagsOf(VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC) : 0,
+    });
   });
   const created = (await withLibvirtContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
   if (!created) throw new ServiceError(`${context}: created, but libvirt no longer lists it`, "conflict");

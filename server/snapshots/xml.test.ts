@@ -56,16 +56,25 @@ function snap(name: string, parent: string | null, t: number): SnapshotXmlInfo {
 test("the tree: parents before children, siblings by time, depth, children and current", () => {
   const list = [snap("c", "a", 3), snap("b", "a", 2), snap("a", null, 1), snap("d", "b", 4), snap("z", null, 5)];
   const tree = snapshotTree(list, "d");
-  assert.deepEqual(tree.map((n) => `${"  ".repeat(n.depth)}${n.name}`), ["a", "  b", "    d", "  c", "z"]);
+  assert.deepEqual(
+    tree.map((n) => `${"  ".repeat(n.depth)}${n.name}`),
+    ["a", "  b", "    d", "  c", "z"],
+  );
   assert.deepEqual(tree.find((n) => n.name === "a")?.children, ["b", "c"]);
-  assert.deepEqual(tree.filter((n) => n.current).map((n) => n.name), ["d"]);
+  assert.deepEqual(
+    tree.filter((n) => n.current).map((n) => n.name),
+    ["d"],
+  );
   assert.deepEqual(subtree(tree, "a"), ["a", "b", "d", "c"]);
   assert.deepEqual(subtree(tree, "nope"), []);
 });
 
 test("a snapshot whose parent is missing from the list becomes a root; cycles do not loop", () => {
   const tree = snapshotTree([snap("orphan", "gone", 1), snap("x", "y", 2), snap("y", "x", 3)], null);
-  assert.deepEqual(tree.map((n) => n.name), ["orphan"]);
+  assert.deepEqual(
+    tree.map((n) => n.name),
+    ["orphan"],
+  );
   assert.equal(tree[0]?.depth, 0);
 });
 

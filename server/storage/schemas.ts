@@ -20,13 +20,36 @@ export const volumeSizeSchema = z
 // Paths: absolute, normalised, plain characters only, and never a system directory.
 const PATH_CHARS = /^\/[A-Za-z0-9._+\-/]{0,254}$/;
 /** These directories and everything under them never hold a pool. */
-const FORBIDDEN_TREES = ["/proc", "/sys", "/dev", "/etc", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/run", "/var/run", "/root", "/var/lib/libvirt/qemu", "/var/log", "/var/lib/dpkg", "/var/lib/apt"];
+const FORBIDDEN_TREES = [
+  "/proc",
+  "/sys",
+  "/dev",
+  "/etc",
+  "/boot",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/usr",
+  "/run",
+  "/var/run",
+  "/root",
+  "/var/lib/libvirt/qemu",
+  "/var/log",
+  "/var/lib/dpkg",
+  "/var/lib/apt",
+];
 /** These directories themselves are not pools (their subdirectories may be). */
 const FORBIDDEN_EXACT = ["/", "/var", "/var/lib", "/var/lib/libvirt", "/var/cache", "/home", "/tmp", "/var/tmp", "/mnt", "/media", "/srv", "/opt"];
 
 function normalised(path: string): boolean {
   if (path !== "/" && path.endsWith("/")) return false;
-  return path.split("/").slice(1).every((seg) => seg !== "" && seg !== "." && seg !== "..");
+  return path
+    .split("/")
+    .slice(1)
+    .every((seg) => seg !== "" && seg !== "." && seg !== "..");
 }
 
 export const absolutePathSchema = z
@@ -42,9 +65,7 @@ export const poolPathSchema = absolutePathSchema.refine(
 
 const blockDeviceSchema = absolutePathSchema.refine((p) => p.startsWith("/dev/") && p.length > 5, "a block device under /dev/");
 const vgNameSchema = z.string().regex(/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,63}$/, "a volume group name: letters, digits and + _ . -");
-const remoteHostSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, "a host name or IPv4 address");
+const remoteHostSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, "a host name or IPv4 address");
 
 export const poolSpecSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("dir"), name: poolNameSchema, path: poolPathSchema }),

@@ -119,7 +119,13 @@ async function runningUserOf(conn: Connection, path: string): Promise<{ dom: pro
  * Sets a volume's capacity (its virtual size for qcow2). A disk a running VM has open is grown
  * through the VM (virDomainBlockResize), so QEMU and the guest see the new size; shrinking it is refused.
  */
-export async function resizeVolume(host: ResolvedHost, poolName: string, name: string, capacityBytes: number, options: ResizeOptions = {}): Promise<VolumeInfo> {
+export async function resizeVolume(
+  host: ResolvedHost,
+  poolName: string,
+  name: string,
+  capacityBytes: number,
+  options: ResizeOptions = {},
+): Promise<VolumeInfo> {
   const { conn, vol, context } = await openVolume(host, poolName, name);
   return withLibvirtContext(context, async () => {
     const current = await describeVolume(conn, host.id, vol);
@@ -129,7 +135,8 @@ export async function resizeVolume(host: ResolvedHost, poolName: string, name: s
     }
     if (capacityBytes === current.capacityBytes) return current;
     const user = current.path ? await runningUserOf(conn, current.path) : null;
-    if (user && shrink) throw new ServiceError(`${context}: running VM "${user.dom.name}" uses it as ${user.target}; shrink it only while the VM is stopped`, "conflict");
+    if (user && shrink)
+      throw new ServiceError(`${context}: running VM "${user.dom.name}" uses it as ${user.target}; shrink it only while the VM is stopped`, "conflict");
     if (user) {
       await conn.domainBlockResize({ dom: user.dom, disk: user.target, size: BigInt(capacityBytes), flags: VIR_DOMAIN_BLOCK_RESIZE_BYTES });
     } else {
@@ -218,7 +225,13 @@ export interface UploadOptions {
  * once libvirtd confirmed the end of the data; a source longer than the volume fails the upload.
  * The bytes are written as they are: upload a qcow2 image only into a qcow2 volume, raw into raw.
  */
-export async function uploadVolume(host: ResolvedHost, poolName: string, name: string, source: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
+export async function uploadVolume(
+  host: ResolvedHost,
+  poolName: string,
+  name: string,
+  source: Readable,
+  options: UploadOptions = {},
+): Promise<{ bytes: number }> {
   const { conn, vol, context } = await openVolume(host, poolName, name);
   const offset = options.offset ?? 0;
   return withLibvirtContext(context, async () => {

@@ -15,7 +15,10 @@ test("the last enabled admin can be neither demoted nor disabled", async () => {
   try {
     const root = await addUser(db, "root", "admin");
     const other = await addUser(db, "ops", "operator");
-    assert.throws(() => updateUser(db, root.id, { role: "viewer" }), (e) => e instanceof UserError && e.kind === "forbidden");
+    assert.throws(
+      () => updateUser(db, root.id, { role: "viewer" }),
+      (e) => e instanceof UserError && e.kind === "forbidden",
+    );
     assert.throws(() => setDisabled(db, root.id, true, other.id), /last enabled admin/);
     assert.throws(() => setDisabled(db, root.id, true, root.id), /your own account/);
     await addUser(db, "root2", "admin");

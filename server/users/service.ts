@@ -20,12 +20,7 @@ export interface SessionUser {
 }
 
 function grantsOf(db: Db, userId: number): Grant[] {
-  return db
-    .select({ kind: grants.kind, value: grants.value })
-    .from(grants)
-    .where(eq(grants.userId, userId))
-    .orderBy(asc(grants.id))
-    .all();
+  return db.select({ kind: grants.kind, value: grants.value }).from(grants).where(eq(grants.userId, userId)).orderBy(asc(grants.id)).all();
 }
 
 /** The user behind a session, or null when the account is gone or disabled, or the session ended. */
@@ -64,7 +59,12 @@ export function listUsers(db: Db) {
 }
 
 export function countUsers(db: Db): number {
-  return db.select({ n: sql<number>`count(*)` }).from(users).get()?.n ?? 0;
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(users)
+      .get()?.n ?? 0
+  );
 }
 
 export interface NewUser {
@@ -80,11 +80,7 @@ export async function createUser(db: Db, input: NewUser): Promise<{ id: number; 
   const password = input.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
   const id = db.transaction((tx) => {
-    const row = tx
-      .insert(users)
-      .values({ username: input.username, passwordHash, role: input.role })
-      .returning({ id: users.id })
-      .get();
+    const row = tx.insert(users).values({ username: input.username, passwordHash, role: input.role }).returning({ id: users.id }).get();
     for (const g of input.grants ?? []) tx.insert(grants).values({ userId: row.id, kind: g.kind, value: g.value }).run();
     return row.id;
   });

@@ -17,9 +17,16 @@ test("unprefixed attributes are in no namespace even under a default one; prefix
   assert.equal(root.uri, "urn:d");
   assert.deepEqual(
     root.attributes.map((a) => [a.local, a.uri, a.value]),
-    [["x", null, "1"], ["y", "urn:p", "2"], ["lang", XML_NAMESPACE, "en"]],
+    [
+      ["x", null, "1"],
+      ["y", "urn:p", "2"],
+      ["lang", XML_NAMESPACE, "en"],
+    ],
   );
-  assert.deepEqual(root.declarations, [{ prefix: null, uri: "urn:d" }, { prefix: "p", uri: "urn:p" }]);
+  assert.deepEqual(root.declarations, [
+    { prefix: null, uri: "urn:d" },
+    { prefix: "p", uri: "urn:p" },
+  ]);
 });
 
 test("declarations are read after references are decoded, as libxml2 reads them", () => {
@@ -54,7 +61,10 @@ test("a DOCTYPE, an encoding other than UTF-8 and names the parser refuses are r
   assert.throws(() => parseNamespaced(`<!DOCTYPE a [<!ENTITY e "urn:x">]><a xmlns:p='&e;'/>`, "t"), /^ServiceError: t: a DOCTYPE/);
   assert.throws(() => parseNamespaced(`<?xml version="1.0" encoding="ISO-2022-JP"?><a/>`, "t"), /encoding ISO-2022-JP/);
   assert.doesNotThrow(() => parseNamespaced(`<?xml version='1.0' encoding='utf-8'?><a/>`, "t"));
-  assert.throws(() => parseNamespaced(`<a><__proto__/></a>`, "t"), (err: unknown) => err instanceof Error && err.name === "ServiceError");
+  assert.throws(
+    () => parseNamespaced(`<a><__proto__/></a>`, "t"),
+    (err: unknown) => err instanceof Error && err.name === "ServiceError",
+  );
 });
 
 test("comments, CDATA and processing instructions carry no elements", () => {
@@ -63,6 +73,13 @@ test("comments, CDATA and processing instructions carry no elements", () => {
 });
 
 test("walking gives each element with its ancestors, root first", () => {
-  const walked = [...walkElements(parseNamespaced(`<a><b><c/></b></a>`, "t"))].map(({ element, ancestors }) => [element.local, ancestors.map((a) => a.local).join("/")]);
-  assert.deepEqual(walked, [["a", ""], ["b", "a"], ["c", "a/b"]]);
+  const walked = [...walkElements(parseNamespaced(`<a><b><c/></b></a>`, "t"))].map(({ element, ancestors }) => [
+    element.local,
+    ancestors.map((a) => a.local).join("/"),
+  ]);
+  assert.deepEqual(walked, [
+    ["a", ""],
+    ["b", "a"],
+    ["c", "a/b"],
+  ]);
 });

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { LIST_MAX } from '../bounds';
-import { count, hostname, noParams, timestamp, token } from './common';
+import { z } from "zod";
+import { LIST_MAX } from "../bounds";
+import { count, hostname, noParams, timestamp, token } from "./common";
 
 export const pingParams = noParams;
 export const pingResult = z.object({
@@ -9,18 +9,18 @@ export const pingResult = z.object({
 });
 
 export const syncParams = z.strictObject({
-  id: z.union([z.string().min(1), z.number()]).describe('a fresh random value chosen by the host'),
+  id: z.union([z.string().min(1), z.number()]).describe("a fresh random value chosen by the host"),
 });
-export const syncResult = z.object({ id: z.union([token, z.number()]).describe('the same value') });
+export const syncResult = z.object({ id: z.union([token, z.number()]).describe("the same value") });
 
 export const agentInfoParams = noParams;
 export const agentInfoResult = z.object({
-  name: z.literal('kvmmanager-agent'),
-  version: token.describe('agent release'),
+  name: z.literal("kvmmanager-agent"),
+  version: token.describe("agent release"),
   protocol_version: z.number().int().positive(),
-  capabilities: z.array(token).max(LIST_MAX.capabilities).describe('features enabled by this agent and its config'),
+  capabilities: z.array(token).max(LIST_MAX.capabilities).describe("features enabled by this agent and its config"),
   platform: z.object({
-    os: z.enum(['linux', 'windows']),
+    os: z.enum(["linux", "windows"]),
     arch: token,
     hostname,
     node_version: token,
@@ -28,7 +28,7 @@ export const agentInfoResult = z.object({
   limits: z.object({
     max_request_bytes: count,
     max_file_chunk_bytes: count,
-    exec_output_max_bytes: count.describe('per stream'),
+    exec_output_max_bytes: count.describe("per stream"),
     exec_max_timeout_ms: count,
   }),
   pid: count,

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { LIST_MAX, TEXT_MAX } from '../bounds';
-import { bytes, count, hostname, name, noParams, resultPath, timestamp, token, truncatedFlag } from './common';
+import { z } from "zod";
+import { LIST_MAX, TEXT_MAX } from "../bounds";
+import { bytes, count, hostname, name, noParams, resultPath, timestamp, token, truncatedFlag } from "./common";
 
 const optionalName = name.nullable();
 
@@ -8,7 +8,7 @@ export const systemInfoParams = noParams;
 export const systemInfoResult = z.object({
   hostname,
   os: z.object({
-    id: optionalName.describe('e.g. debian, alpine, windows'),
+    id: optionalName.describe("e.g. debian, alpine, windows"),
     name: optionalName,
     version: optionalName,
     version_id: optionalName,
@@ -26,7 +26,7 @@ export const systemInfoResult = z.object({
 export type SystemInfo = z.infer<typeof systemInfoResult>;
 
 export const networkAddress = z.object({
-  family: z.enum(['ipv4', 'ipv6']),
+  family: z.enum(["ipv4", "ipv6"]),
   address: token,
   prefix: z.number().int().min(0).max(128),
 });
@@ -35,7 +35,7 @@ export const networkInterface = z.object({
   name,
   mac: token.nullable(),
   up: z.boolean(),
-  oper_state: token.describe('e.g. up, down, unknown'),
+  oper_state: token.describe("e.g. up, down, unknown"),
   mtu: count.nullable(),
   addresses: z.array(networkAddress).max(LIST_MAX.addressesPerInterface),
   rx_bytes: bytes,
@@ -61,14 +61,14 @@ export const filesystemEntry = z.object({
   total_bytes: bytes,
   used_bytes: bytes,
   free_bytes: bytes,
-  available_bytes: bytes.describe('free space usable by unprivileged users'),
+  available_bytes: bytes.describe("free space usable by unprivileged users"),
   inodes_total: count,
   inodes_used: count,
   inodes_free: count,
 });
 
 export const diskUsageParams = z.strictObject({
-  include_pseudo: z.boolean().optional().describe('also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)'),
+  include_pseudo: z.boolean().optional().describe("also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)"),
 });
 export const diskUsageResult = z.object({
   filesystems: z.array(filesystemEntry).max(LIST_MAX.filesystems),
@@ -81,7 +81,7 @@ const perSecond = z.number().nonnegative();
 export const metricsParams = noParams;
 export const metricsResult = z.object({
   timestamp,
-  interval_ms: z.number().nonnegative().describe('the span the rates and CPU percentage cover'),
+  interval_ms: z.number().nonnegative().describe("the span the rates and CPU percentage cover"),
   cpu: z.object({ percent: z.number().min(0).max(100), count }),
   load: z.object({ one: z.number(), five: z.number(), fifteen: z.number() }),
   memory: z.object({
@@ -105,25 +105,23 @@ export const metricsResult = z.object({
       }),
     )
     .max(LIST_MAX.metricDisks),
-  network: z
-    .array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond }))
-    .max(LIST_MAX.metricInterfaces),
+  network: z.array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond })).max(LIST_MAX.metricInterfaces),
   truncated: truncatedFlag,
 });
 export type Metrics = z.infer<typeof metricsResult>;
 
-export const processSortKeys = ['cpu', 'memory', 'pid', 'name'] as const;
+export const processSortKeys = ["cpu", "memory", "pid", "name"] as const;
 
 export const listProcessesParams = z.strictObject({
-  sort_by: z.enum(processSortKeys).optional().describe('default cpu (highest first); pid and name sort ascending'),
-  limit: z.number().int().min(1).max(LIST_MAX.processes).optional().describe('default 100'),
+  sort_by: z.enum(processSortKeys).optional().describe("default cpu (highest first); pid and name sort ascending"),
+  limit: z.number().int().min(1).max(LIST_MAX.processes).optional().describe("default 100"),
 });
 export const processEntry = z.object({
   pid: count,
   ppid: count,
   user: name,
   name,
-  command: z.string().max(TEXT_MAX.text).describe('the command line, cut to its first 4,096 characters'),
+  command: z.string().max(TEXT_MAX.text).describe("the command line, cut to its first 4,096 characters"),
   state: token,
   cpu_percent: z.number().nonnegative(),
   rss_bytes: bytes,
@@ -132,7 +130,7 @@ export const processEntry = z.object({
 });
 export type ProcessEntry = z.infer<typeof processEntry>;
 export const listProcessesResult = z.object({
-  total: count.describe('processes before the limit was applied'),
+  total: count.describe("processes before the limit was applied"),
   processes: z.array(processEntry).max(LIST_MAX.processes),
   truncated: truncatedFlag,
 });

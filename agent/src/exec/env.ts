@@ -1,4 +1,4 @@
-import { ErrorCode, RpcError } from '../../protocol/errors';
+import { ErrorCode, RpcError } from "../../protocol/errors";
 
 /*
  * The child runs as the agent (root, in a guest). A caller limited to
@@ -27,21 +27,46 @@ import { ErrorCode, RpcError } from '../../protocol/errors';
  * Names are compared in upper case: Windows treats `Path` as PATH.
  */
 const ALWAYS_REFUSED = new Set([
-  'GCONV_PATH', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH', 'GETCONF_DIR', 'HOSTALIASES', 'LOCALDOMAIN', 'RES_OPTIONS',
-  'RESOLV_HOST_CONF', 'MALLOC_TRACE', 'NIS_PATH', 'TMPDIR', 'TZDIR',
-  'PATH', 'IFS',
-  'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4',
-  'NODE_OPTIONS', 'NODE_PATH', 'PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL5DB', 'RUBYOPT', 'RUBYLIB',
-  'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS',
+  "GCONV_PATH",
+  "GLIBC_TUNABLES",
+  "LOCPATH",
+  "NLSPATH",
+  "GETCONF_DIR",
+  "HOSTALIASES",
+  "LOCALDOMAIN",
+  "RES_OPTIONS",
+  "RESOLV_HOST_CONF",
+  "MALLOC_TRACE",
+  "NIS_PATH",
+  "TMPDIR",
+  "TZDIR",
+  "PATH",
+  "IFS",
+  "BASH_ENV",
+  "ENV",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "PS4",
+  "NODE_OPTIONS",
+  "NODE_PATH",
+  "PERL5OPT",
+  "PERL5LIB",
+  "PERLLIB",
+  "PERL5DB",
+  "RUBYOPT",
+  "RUBYLIB",
+  "JAVA_TOOL_OPTIONS",
+  "_JAVA_OPTIONS",
+  "JDK_JAVA_OPTIONS",
 ]);
-const ALWAYS_REFUSED_PREFIXES = ['LD_', 'BASH_FUNC_', 'PYTHON'];
+const ALWAYS_REFUSED_PREFIXES = ["LD_", "BASH_FUNC_", "PYTHON"];
 
 /**
  * Passed with allowed_commands set and allowed_env unset: presentation only.
  * HOME is left out on purpose: programs read config files under it that name
  * commands to run (~/.gitconfig's core.pager, ~/.bashrc, ...).
  */
-export const DEFAULT_ALLOWED_ENV = ['LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TERM', 'COLUMNS', 'LINES'];
+export const DEFAULT_ALLOWED_ENV = ["LANG", "LANGUAGE", "LC_*", "TZ", "TERM", "COLUMNS", "LINES"];
 
 /** Locale and time-zone variables whose value glibc loads files from when it is a path (LC_ALL=/tmp/x, TZ=/tmp/x). */
 const NAMES_A_FILE_WHEN_A_PATH = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/;
@@ -54,7 +79,7 @@ export function envAllowList(allowedEnv: string[] | undefined, allowedCommands: 
 /** Refuses the request's env before anything runs, naming the first variable at fault. */
 export function checkEnv(env: Record<string, string> | undefined, allowList: string[] | undefined): void {
   for (const [name, value] of Object.entries(env ?? {})) {
-    if (name === '' || name.includes('=') || name.includes('\0')) {
+    if (name === "" || name.includes("=") || name.includes("\0")) {
       throw new RpcError(ErrorCode.InvalidParams, `exec_command: env name ${JSON.stringify(name)} is not a variable name`);
     }
     const upper = name.toUpperCase();
@@ -71,11 +96,11 @@ export function checkEnv(env: Record<string, string> | undefined, allowList: str
 }
 
 function matches(name: string, pattern: string): boolean {
-  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+  return pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
 }
 
 /** TZ's leading ':' only says "a file name follows"; `:Europe/Berlin` is still a zone name. */
 function isPath(value: string): boolean {
-  const bare = value.startsWith(':') ? value.slice(1) : value;
-  return bare.startsWith('/') || bare.includes('..');
+  const bare = value.startsWith(":") ? value.slice(1) : value;
+  return bare.startsWith("/") || bare.includes("..");
 }

@@ -15,7 +15,7 @@ export class CappedOutput {
     this.kept += part.length;
   }
 
-  toString(encoding: 'utf8' | 'base64'): string {
+  toString(encoding: "utf8" | "base64"): string {
     return Buffer.concat(this.chunks, this.kept).toString(encoding);
   }
 }

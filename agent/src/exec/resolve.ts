@@ -1,6 +1,6 @@
-import { access, constants } from 'node:fs/promises';
-import path from 'node:path';
-import { ErrorCode, RpcError } from '../../protocol/errors';
+import { access, constants } from "node:fs/promises";
+import path from "node:path";
+import { ErrorCode, RpcError } from "../../protocol/errors";
 
 export interface CommandPolicy {
   /** When set, only these exact strings may be requested (bare names or absolute paths). */
@@ -24,11 +24,11 @@ export async function resolveCommand(command: string, policy: CommandPolicy): Pr
     if (await isExecutable(command)) return command;
     throw new RpcError(ErrorCode.NotFound, `exec_command: ${command} does not exist or is not executable`);
   }
-  if (command.includes('/') || command.includes(path.sep)) {
+  if (command.includes("/") || command.includes(path.sep)) {
     throw new RpcError(ErrorCode.InvalidParams, `exec_command: ${command}: give a bare name or an absolute path`);
   }
   for (const dir of policy.searchPath.split(path.delimiter).filter(Boolean)) {
-    for (const extension of ['', ...policy.extensions]) {
+    for (const extension of ["", ...policy.extensions]) {
       const candidate = path.join(dir, command + extension);
       if (await isExecutable(candidate)) return candidate;
     }

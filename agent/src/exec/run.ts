@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
-import { ErrorCode, RpcError } from '../../protocol/errors';
-import type { ExecParams, ExecResult } from '../../protocol/index';
-import { Walk } from '../files/confine';
-import { checkEnv } from './env';
-import { CappedOutput } from './output';
+import { spawn } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { ErrorCode, RpcError } from "../../protocol/errors";
+import type { ExecParams, ExecResult } from "../../protocol/index";
+import { Walk } from "../files/confine";
+import { checkEnv } from "./env";
+import { CappedOutput } from "./output";
 
 export interface ExecLimits {
   outputCap: number;
@@ -48,27 +48,27 @@ async function workingDirectory(cwd: string | undefined, roots: string[]): Promi
     return await Walk.toDirectory(cwd, roots);
   } catch (error) {
     if (!(error instanceof RpcError)) throw error;
-    const notADirectory = (error.data as { errno?: string } | undefined)?.errno === 'ENOTDIR';
+    const notADirectory = (error.data as { errno?: string } | undefined)?.errno === "ENOTDIR";
     throw new RpcError(notADirectory ? ErrorCode.NotFound : error.code, `exec_command: cwd ${error.message}`, error.data);
   }
 }
 
 async function supervise(executable: string, params: ExecParams, limits: ExecLimits, timeoutMs: number, cwd: string | undefined): Promise<ExecResult> {
-  const encoding = params.encoding ?? 'utf8';
+  const encoding = params.encoding ?? "utf8";
   const started = performance.now();
   // detached: the child leads a new process group, so the timeout can kill its descendants too.
   const child = spawn(executable, params.args ?? [], {
     cwd,
     env: { ...process.env, ...params.env },
     detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ["pipe", "pipe", "pipe"],
     windowsHide: true,
   });
   const stdout = new CappedOutput(limits.outputCap);
   const stderr = new CappedOutput(limits.outputCap);
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  child.stdin.on('error', () => undefined); // a child that exits without reading stdin is not an error
+  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  child.stdin.on("error", () => undefined); // a child that exits without reading stdin is not an error
   child.stdin.end(params.stdin === undefined ? undefined : Buffer.from(params.stdin, encoding));
 
   let timedOut = false;
@@ -85,8 +85,8 @@ async function supervise(executable: string, params: ExecParams, limits: ExecLim
 
   try {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+      child.once("error", reject);
+      child.once("close", (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
     });
     return {
       pid: child.pid ?? 0,

@@ -1,8 +1,8 @@
-import { closeSync, constants, open as openFd, readlinkSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { ErrorCode, RpcError } from '../../protocol/errors';
+import { closeSync, constants, open as openFd, readlinkSync, type Stats } from "node:fs";
+import { lstat, mkdir, open, readlink, realpath, stat, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { ErrorCode, RpcError } from "../../protocol/errors";
 
 /*
  * Confinement to `allowed_paths` without a window between check and use.
@@ -48,13 +48,13 @@ import { ErrorCode, RpcError } from '../../protocol/errors';
 /** The kernel's own limit on symlinks in one resolution (ELOOP beyond it). */
 const MAX_SYMLINKS = 40;
 const DIR_MODE = 0o755;
-const viaDescriptors = process.platform !== 'win32';
+const viaDescriptors = process.platform !== "win32";
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 /** A FIFO opened for reading would block until a writer comes; the regular-file check follows the open. */
 const NON_BLOCK = constants.O_NONBLOCK ?? 0;
 const DIRECTORY = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0);
 const openDescriptor = promisify(openFd);
-const sameName = process.platform === 'win32' ? (a: string, b: string) => a.toLowerCase() === b.toLowerCase() : (a: string, b: string) => a === b;
+const sameName = process.platform === "win32" ? (a: string, b: string) => a.toLowerCase() === b.toLowerCase() : (a: string, b: string) => a === b;
 
 /** A directory the walk verified. */
 export interface Dir {
@@ -132,7 +132,7 @@ export class Walk {
     // Without O_NOFOLLOW (Windows) a final symlink is followed by lstat first: racy, as before.
     if (!NO_FOLLOW) {
       await this.stat().catch((error: unknown) => {
-        if (errno(error) !== 'ENOENT') throw error;
+        if (errno(error) !== "ENOENT") throw error;
       });
     }
     for (;;) {
@@ -140,7 +140,7 @@ export class Walk {
       try {
         return await open(this.inDir(this.name), flags | NO_FOLLOW | NON_BLOCK, mode);
       } catch (error) {
-        if (errno(error) !== 'ELOOP') throw error;
+        if (errno(error) !== "ELOOP") throw error;
         await this.follow();
       }
     }
@@ -163,13 +163,13 @@ export class Walk {
     this.name = null;
     while (queue.length > 0) {
       const part = queue.shift()!;
-      if (part === '..') {
+      if (part === "..") {
         this.up();
       } else if (queue.length === 0 && !wholePath) {
         this.name = part;
       } else {
         const next = await this.descend(part, queue.length === 0);
-        if (typeof next === 'string') queue.unshift(...(await this.jump(next)));
+        if (typeof next === "string") queue.unshift(...(await this.jump(next)));
         else this.stack.push(next);
       }
     }
@@ -183,13 +183,13 @@ export class Walk {
         return this.track(await openChild(this.dir, part));
       } catch (error) {
         const code = errno(error);
-        if (code === 'ENOENT' && this.createDirs && !created) {
+        if (code === "ENOENT" && this.createDirs && !created) {
           await mkdir(at, DIR_MODE).catch((failure: unknown) => {
-            if (errno(failure) !== 'EEXIST') throw failure;
+            if (errno(failure) !== "EEXIST") throw failure;
           });
           continue;
         }
-        const target = code === 'ENOTDIR' || code === 'ELOOP' ? await readLink(at) : null;
+        const target = code === "ENOTDIR" || code === "ELOOP" ? await readLink(at) : null;
         if (target !== null) return target;
         throw this.notADirectory(error, part, last);
       }
@@ -198,8 +198,8 @@ export class Walk {
 
   private notADirectory(error: unknown, part: string, last: boolean): unknown {
     const code = errno(error);
-    if (code === 'ENOENT') return new RpcError(ErrorCode.NotFound, `${this.requested}: no such file or directory`, { errno: code });
-    if (code !== 'ENOTDIR') return error;
+    if (code === "ENOENT") return new RpcError(ErrorCode.NotFound, `${this.requested}: no such file or directory`, { errno: code });
+    if (code !== "ENOTDIR") return error;
     const where = path.join(this.dir.real, part);
     return last
       ? new RpcError(ErrorCode.IoError, `${this.requested}: ${where} is not a directory`, { errno: code })
@@ -214,7 +214,7 @@ export class Walk {
 
   private countLink(): void {
     if (++this.links > MAX_SYMLINKS) {
-      throw new RpcError(ErrorCode.IoError, `${this.requested}: more than ${MAX_SYMLINKS} symlinks on the way`, { errno: 'ELOOP' });
+      throw new RpcError(ErrorCode.IoError, `${this.requested}: more than ${MAX_SYMLINKS} symlinks on the way`, { errno: "ELOOP" });
     }
   }
 
@@ -242,7 +242,7 @@ export class Walk {
     }
     const [match] = outermostFirst(opened.map((dir) => ({ dir, prefix: split(dir.real) })).filter((entry) => startsWith(parts, entry.prefix)));
     if (match) return this.startAt(match.dir, parts.slice(match.prefix.length));
-    const through = symlinkTarget === null ? '' : ' (through a symlink on the way)';
+    const through = symlinkTarget === null ? "" : " (through a symlink on the way)";
     throw new RpcError(ErrorCode.PathNotAllowed, `${this.requested}: outside allowed_paths${through}`);
   }
 
@@ -279,7 +279,7 @@ async function openChild(parent: Dir, name: string): Promise<Dir> {
   const real = path.join(parent.real, name);
   if (!viaDescriptors) {
     const info = await lstat(at);
-    if (!info.isDirectory()) throw Object.assign(new Error(`${real}: not a directory`), { code: 'ENOTDIR' });
+    if (!info.isDirectory()) throw Object.assign(new Error(`${real}: not a directory`), { code: "ENOTDIR" });
     return { real, via: real, fd: null };
   }
   const fd = await openDescriptor(at, DIRECTORY | NO_FOLLOW);
@@ -292,14 +292,14 @@ async function readLink(at: string): Promise<string | null> {
     return await readlink(at);
   } catch (error) {
     const code = errno(error);
-    if (code === 'EINVAL' || code === 'ENOENT' || code === 'ENOTDIR') return null;
+    if (code === "EINVAL" || code === "ENOENT" || code === "ENOTDIR") return null;
     throw error;
   }
 }
 
 /** Path components; empty ones and `.` carry no meaning. */
 function split(value: string): string[] {
-  return value.split(path.sep === '\\' ? /[\\/]/ : '/').filter((part) => part !== '' && part !== '.');
+  return value.split(path.sep === "\\" ? /[\\/]/ : "/").filter((part) => part !== "" && part !== ".");
 }
 
 function startsWith(parts: string[], prefix: string[]): boolean {

@@ -1,14 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, opendir, rename, unlink, type FileHandle } from 'node:fs/promises';
-import type { z } from 'zod';
-import { ErrorCode, RpcError } from '../../protocol/errors';
-import type { methods } from '../../protocol/methods';
-import { BytesFieldResult } from '../rpc/bytes-result';
-import { errno, Walk } from './confine';
+import { createHash, randomBytes } from "node:crypto";
+import { constants, type Stats } from "node:fs";
+import { lstat, open, opendir, rename, unlink, type FileHandle } from "node:fs/promises";
+import type { z } from "zod";
+import { ErrorCode, RpcError } from "../../protocol/errors";
+import type { methods } from "../../protocol/methods";
+import { BytesFieldResult } from "../rpc/bytes-result";
+import { errno, Walk } from "./confine";
 
-type Params<M extends keyof typeof methods> = z.output<(typeof methods)[M]['params']>;
-type Result<M extends keyof typeof methods> = z.output<(typeof methods)[M]['result']>;
+type Params<M extends keyof typeof methods> = z.output<(typeof methods)[M]["params"]>;
+type Result<M extends keyof typeof methods> = z.output<(typeof methods)[M]["result"]>;
 
 export interface FileLimits {
   roots: string[];
@@ -20,70 +20,82 @@ const DEFAULT_FILE_MODE = 0o644;
 /** The temporary file's name is fresh; a symlink there is planted, not ours. */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
-export async function fileStat(params: Params<'file_stat'>, limits: FileLimits): Promise<Result<'file_stat'>> {
-  return confined(params.path, () => Walk.toEntry(params.path, limits.roots), async (walk) => {
-    if (!params.sha256) {
-      const info = await walk.stat();
-      return { path: walk.real, ...describe(info) };
-    }
-    const notRegular = () => new RpcError(ErrorCode.InvalidParams, `file_stat: ${params.path} is not a regular file; cannot hash it`);
-    const { handle, info } = await openRegular(walk, constants.O_RDONLY, notRegular);
-    return { path: walk.real, ...describe(info), sha256: await sha256Of(handle) };
-  });
-}
-
-export async function fileList(params: Params<'file_list'>, limits: FileLimits): Promise<Result<'file_list'>> {
-  return confined(params.path, () => Walk.toDirectory(params.path, limits.roots), async (walk) => {
-    const limit = params.limit ?? DEFAULT_LIST_LIMIT;
-    const entries: Result<'file_list'>['entries'] = [];
-    let truncated = false;
-    for await (const entry of await opendir(walk.dir.via)) {
-      if (entries.length >= limit) {
-        truncated = true;
-        break;
+export async function fileStat(params: Params<"file_stat">, limits: FileLimits): Promise<Result<"file_stat">> {
+  return confined(
+    params.path,
+    () => Walk.toEntry(params.path, limits.roots),
+    async (walk) => {
+      if (!params.sha256) {
+        const info = await walk.stat();
+        return { path: walk.real, ...describe(info) };
       }
-      const info = await lstat(walk.inDir(entry.name)).catch(() => null);
-      if (!info) continue; // removed while we listed
-      const { type, size, mode, mtime } = describe(info);
-      entries.push({ name: entry.name, type, size, mode, mtime });
-    }
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    return { path: walk.real, entries, truncated };
-  });
+      const notRegular = () => new RpcError(ErrorCode.InvalidParams, `file_stat: ${params.path} is not a regular file; cannot hash it`);
+      const { handle, info } = await openRegular(walk, constants.O_RDONLY, notRegular);
+      return { path: walk.real, ...describe(info), sha256: await sha256Of(handle) };
+    },
+  );
 }
 
-export async function fileRead(params: Params<'file_read'>, limits: FileLimits): Promise<BytesFieldResult<Result<'file_read'>, 'content_base64'>> {
+export async function fileList(params: Params<"file_list">, limits: FileLimits): Promise<Result<"file_list">> {
+  return confined(
+    params.path,
+    () => Walk.toDirectory(params.path, limits.roots),
+    async (walk) => {
+      const limit = params.limit ?? DEFAULT_LIST_LIMIT;
+      const entries: Result<"file_list">["entries"] = [];
+      let truncated = false;
+      for await (const entry of await opendir(walk.dir.via)) {
+        if (entries.length >= limit) {
+          truncated = true;
+          break;
+        }
+        const info = await lstat(walk.inDir(entry.name)).catch(() => null);
+        if (!info) continue; // removed while we listed
+        const { type, size, mode, mtime } = describe(info);
+        entries.push({ name: entry.name, type, size, mode, mtime });
+      }
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      return { path: walk.real, entries, truncated };
+    },
+  );
+}
+
+export async function fileRead(params: Params<"file_read">, limits: FileLimits): Promise<BytesFieldResult<Result<"file_read">, "content_base64">> {
   const length = params.length ?? limits.maxChunkBytes;
   if (length > limits.maxChunkBytes) {
     throw new RpcError(ErrorCode.TooLarge, `file_read: length ${length} exceeds max_file_chunk_bytes ${limits.maxChunkBytes}`, {
       max_file_chunk_bytes: limits.maxChunkBytes,
     });
   }
-  return confined(params.path, () => Walk.toEntry(params.path, limits.roots), async (walk) => {
-    const { handle, info } = await openRegular(walk, constants.O_RDONLY, notRegular(params.path));
-    try {
-      const { size } = info;
-      const offset = params.offset ?? 0;
-      // Only the bytes read are sent, so the buffer needs no zeroing.
-      const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
-      let filled = 0;
-      while (filled < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
+  return confined(
+    params.path,
+    () => Walk.toEntry(params.path, limits.roots),
+    async (walk) => {
+      const { handle, info } = await openRegular(walk, constants.O_RDONLY, notRegular(params.path));
+      try {
+        const { size } = info;
+        const offset = params.offset ?? 0;
+        // Only the bytes read are sent, so the buffer needs no zeroing.
+        const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+        let filled = 0;
+        while (filled < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return new BytesFieldResult<Result<"file_read">, "content_base64">(
+          { length: filled, eof: offset + filled >= size, size },
+          "content_base64",
+          buffer.subarray(0, filled),
+        );
+      } finally {
+        await handle.close();
       }
-      return new BytesFieldResult<Result<'file_read'>, 'content_base64'>(
-        { length: filled, eof: offset + filled >= size, size },
-        'content_base64',
-        buffer.subarray(0, filled),
-      );
-    } finally {
-      await handle.close();
-    }
-  });
+    },
+  );
 }
 
-export async function fileWrite(params: Params<'file_write'>, limits: FileLimits): Promise<Result<'file_write'>> {
+export async function fileWrite(params: Params<"file_write">, limits: FileLimits): Promise<Result<"file_write">> {
   const content = params.content_base64; // decoded by the schema
   if (content.length > limits.maxChunkBytes) {
     throw new RpcError(ErrorCode.TooLarge, `file_write: ${content.length} bytes exceed max_file_chunk_bytes ${limits.maxChunkBytes}`, {
@@ -97,14 +109,14 @@ export async function fileWrite(params: Params<'file_write'>, limits: FileLimits
 }
 
 /** Writes a temporary file beside the target and renames it over the target, both inside the verified directory. */
-async function replaceAtomically(walk: Walk, content: Buffer, params: Params<'file_write'>) {
+async function replaceAtomically(walk: Walk, content: Buffer, params: Params<"file_write">) {
   const previous = await walk.stat().catch((error: unknown) => {
-    if (errno(error) === 'ENOENT') return null;
+    if (errno(error) === "ENOENT") return null;
     throw error;
   });
   const name = walk.name;
-  if (name === null || previous?.isDirectory()) throw new RpcError(ErrorCode.IoError, `file_write: ${params.path} is a directory`, { errno: 'EISDIR' });
-  const temp = walk.inDir(`.${name}.${randomBytes(6).toString('hex')}.kvmm-tmp`);
+  if (name === null || previous?.isDirectory()) throw new RpcError(ErrorCode.IoError, `file_write: ${params.path} is a directory`, { errno: "EISDIR" });
+  const temp = walk.inDir(`.${name}.${randomBytes(6).toString("hex")}.kvmm-tmp`);
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
   try {
     await writeAll(handle, content, 0);
@@ -122,11 +134,11 @@ async function replaceAtomically(walk: Walk, content: Buffer, params: Params<'fi
   return { path: walk.real, bytes_written: content.length, size: content.length };
 }
 
-async function writeInPlace(walk: Walk, content: Buffer, offset: number, params: Params<'file_write'>) {
+async function writeInPlace(walk: Walk, content: Buffer, offset: number, params: Params<"file_write">) {
   let created = false;
   const refusal = notRegular(params.path);
   const { handle } = await openRegular(walk, constants.O_WRONLY, refusal).catch((error: unknown) => {
-    if (errno(error) !== 'ENOENT') throw error;
+    if (errno(error) !== "ENOENT") throw error;
     created = true;
     return openRegular(walk, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, refusal, params.mode ?? DEFAULT_FILE_MODE);
   });
@@ -163,14 +175,14 @@ async function openRegular(walk: Walk, flags: number, refusal: () => RpcError, m
 }
 
 function notRegular(requested: string): () => RpcError {
-  return () => new RpcError(ErrorCode.IoError, `${requested}: not a regular file`, { errno: 'EINVAL' });
+  return () => new RpcError(ErrorCode.IoError, `${requested}: not a regular file`, { errno: "EINVAL" });
 }
 
 async function sha256Of(handle: FileHandle): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = createHash("sha256");
   // The stream owns the handle from here and closes it.
   for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return hash.digest("hex");
 }
 
 /** Runs `use` on a walk of `requested` and closes the walk's descriptors whatever happens. */
@@ -190,14 +202,14 @@ async function confined<T>(requested: string, walking: () => Promise<Walk>, use:
 function namedAfter(error: unknown, requested: string): unknown {
   const code = errno(error);
   if (error instanceof RpcError || code === undefined) return error;
-  const reason = (error as Error).message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
+  const reason = (error as Error).message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, "");
   return Object.assign(new Error(`${requested}: ${reason}`), { code });
 }
 
 function describe(info: Stats) {
-  const type = info.isFile() ? 'file' : info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'symlink' : 'other';
+  const type = info.isFile() ? "file" : info.isDirectory() ? "directory" : info.isSymbolicLink() ? "symlink" : "other";
   return {
-    type: type as 'file' | 'directory' | 'symlink' | 'other',
+    type: type as "file" | "directory" | "symlink" | "other",
     size: info.size,
     mode: info.mode & 0o7777,
     uid: info.uid,

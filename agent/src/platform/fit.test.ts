@@ -1,8 +1,8 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { methods } from '../../protocol/methods';
-import { notifications } from '../../protocol/notifications';
-import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from './fit';
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { methods } from "../../protocol/methods";
+import { notifications } from "../../protocol/notifications";
+import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "./fit";
 
 const examples = {
   system: methods.get_system_info.example.result,
@@ -16,23 +16,23 @@ const many = <T>(count: number, make: (i: number) => T): T[] => Array.from({ len
 
 /** What a real but large guest reads: each answer is one the host would refuse unless cut. */
 const large = {
-  system: { ...examples.system, os: { ...examples.system.os, pretty_name: 'P'.repeat(1_000) } },
+  system: { ...examples.system, os: { ...examples.system.os, pretty_name: "P".repeat(1_000) } },
   network: {
     interfaces: many(500, (i) => ({
       ...examples.network.interfaces[0]!,
       name: `veth${i}`,
-      addresses: many(100, (a) => ({ family: 'ipv6' as const, address: `fd00::${i}:${a}`, prefix: 64 })),
+      addresses: many(100, (a) => ({ family: "ipv6" as const, address: `fd00::${i}:${a}`, prefix: 64 })),
     })),
   },
   disks: { filesystems: many(300, (i) => ({ ...examples.disks.filesystems[0]!, mountpoint: `/snap/core/${i}` })) },
   metrics: { ...examples.metrics, disks: many(100, (i) => ({ ...examples.metrics.disks[0]!, device: `sd${i}` })) },
-  processes: { total: 1, processes: [{ ...examples.processes.processes[0]!, command: `java ${'-Dx=y '.repeat(20_000)}` }] },
+  processes: { total: 1, processes: [{ ...examples.processes.processes[0]!, command: `java ${"-Dx=y ".repeat(20_000)}` }] },
   users: many(2_000, (i) => ({ ...examples.users.sessions[0]!, user: `user${i}` })),
 };
 
-describe('fitting answers to the protocol bounds', () => {
-  it('a large guest gets answers the host accepts, flagged as truncated', () => {
-    assert.equal(methods.get_disk_usage.result.safeParse(large.disks).success, false, 'uncut, the host would refuse it');
+describe("fitting answers to the protocol bounds", () => {
+  it("a large guest gets answers the host accepts, flagged as truncated", () => {
+    assert.equal(methods.get_disk_usage.result.safeParse(large.disks).success, false, "uncut, the host would refuse it");
     const fitted = {
       get_system_info: fitSystemInfo(large.system),
       get_network_info: fitNetworkInfo(large.network),
@@ -47,12 +47,12 @@ describe('fitting answers to the protocol bounds', () => {
     }
     notifications.telemetry.params.parse(fitted.get_metrics);
     assert.equal(fitted.get_disk_usage.filesystems.length, 256);
-    assert.equal(fitted.get_disk_usage.filesystems[0]!.mountpoint, '/snap/core/0', 'the first entries are kept');
+    assert.equal(fitted.get_disk_usage.filesystems[0]!.mountpoint, "/snap/core/0", "the first entries are kept");
     assert.equal(fitted.get_network_info.interfaces[0]!.addresses.length, 64);
     assert.equal(fitted.list_processes.processes[0]!.command.length, 4_096);
   });
 
-  it('answers within the bounds come back unchanged, without the flag', () => {
+  it("answers within the bounds come back unchanged, without the flag", () => {
     assert.deepEqual(fitSystemInfo(examples.system), examples.system);
     assert.deepEqual(fitNetworkInfo(examples.network), examples.network);
     assert.deepEqual(fitDiskUsage(examples.disks), examples.disks);

@@ -2,8 +2,8 @@
 // The host refuses an answer with a longer list or string than the bounds, so a guest with 300
 // mounts or a process with a 100 KiB command line must get a shorter answer, not an invalid one:
 // lists keep their first entries, strings their first characters, and `truncated` says so.
-import { clip, LIST_MAX, TEXT_MAX } from '../../protocol/bounds';
-import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from '../../protocol/index';
+import { clip, LIST_MAX, TEXT_MAX } from "../../protocol/bounds";
+import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from "../../protocol/index";
 
 /** Records whether anything was cut while one answer was fitted. */
 class Cutter {

@@ -1,6 +1,6 @@
-import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from '../../protocol/index';
+import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from "../../protocol/index";
 
-export type PowerAction = 'shutdown' | 'reboot';
+export type PowerAction = "shutdown" | "reboot";
 
 export interface PowerCommand {
   /** Reported to the host: systemd, openrc, busybox, sysvinit, windows. */
@@ -9,13 +9,13 @@ export interface PowerCommand {
 }
 
 export interface ProcessQuery {
-  sortBy: 'cpu' | 'memory' | 'pid' | 'name';
+  sortBy: "cpu" | "memory" | "pid" | "name";
   limit: number;
 }
 
 /** Everything that differs between guest operating systems, behind one interface. */
 export interface Platform {
-  readonly os: 'linux' | 'windows';
+  readonly os: "linux" | "windows";
   /** Where the virtio-serial port of the given name appears. */
   devicePath(portName: string): string;
   defaultConfigPath: string;

@@ -15,20 +15,20 @@ export class BytesFieldResult<T extends object, K extends keyof T & string> {
   ) {}
 
   toJSON(): T {
-    return { ...this.fields, [this.key]: this.bytes.toString('base64') } as T;
+    return { ...this.fields, [this.key]: this.bytes.toString("base64") } as T;
   }
 
   /** `prefix`, this result as JSON, `suffix`: one buffer, with the base64 text copied in once. */
   frame(prefix: string, suffix: string): Buffer {
     const fields = JSON.stringify(this.fields);
-    const head = `${prefix}${fields.slice(0, -1)}${fields === '{}' ? '' : ','}${JSON.stringify(this.key)}:"`;
+    const head = `${prefix}${fields.slice(0, -1)}${fields === "{}" ? "" : ","}${JSON.stringify(this.key)}:"`;
     const tail = `"}${suffix}`;
-    const text = this.bytes.toString('base64');
+    const text = this.bytes.toString("base64");
     const headBytes = Buffer.byteLength(head);
     const line = Buffer.allocUnsafe(headBytes + text.length + Buffer.byteLength(tail));
-    line.write(head, 0, 'utf8');
-    line.write(text, headBytes, 'latin1');
-    line.write(tail, headBytes + text.length, 'utf8');
+    line.write(head, 0, "utf8");
+    line.write(text, headBytes, "latin1");
+    line.write(tail, headBytes + text.length, "utf8");
     return line;
   }
 }

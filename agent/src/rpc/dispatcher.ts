@@ -1,11 +1,11 @@
-import type { z } from 'zod';
-import { ErrorCode, RpcError } from '../../protocol/errors';
-import { encodeLine, lineText } from '../../protocol/framing';
-import { classify, makeFailure, makeSuccess, type RpcId, type RpcParams, type RpcResponse } from '../../protocol/jsonrpc';
-import { isMethodName, methods, type Capability, type MethodName, type MethodResult } from '../../protocol/methods';
-import type { Logger } from '../log';
-import { BytesFieldResult } from './bytes-result';
-import { toRpcError } from './errors';
+import type { z } from "zod";
+import { ErrorCode, RpcError } from "../../protocol/errors";
+import { encodeLine, lineText } from "../../protocol/framing";
+import { classify, makeFailure, makeSuccess, type RpcId, type RpcParams, type RpcResponse } from "../../protocol/jsonrpc";
+import { isMethodName, methods, type Capability, type MethodName, type MethodResult } from "../../protocol/methods";
+import type { Logger } from "../log";
+import { BytesFieldResult } from "./bytes-result";
+import { toRpcError } from "./errors";
 
 export interface RequestContext {
   /** Absent for a notification. */
@@ -17,14 +17,10 @@ export interface RequestContext {
 
 /** A handler's answer: its result, or the result with one field of bytes not yet in base64 (bytes-result.ts). */
 export type HandlerResult<M extends MethodName> =
-  | MethodResult<M>
-  | (MethodResult<M> extends object ? BytesFieldResult<MethodResult<M>, keyof MethodResult<M> & string> : never);
+  MethodResult<M> | (MethodResult<M> extends object ? BytesFieldResult<MethodResult<M>, keyof MethodResult<M> & string> : never);
 
 export type Handlers = {
-  [M in MethodName]: (
-    params: z.output<(typeof methods)[M]['params']>,
-    context: RequestContext,
-  ) => Promise<HandlerResult<M>> | HandlerResult<M>;
+  [M in MethodName]: (params: z.output<(typeof methods)[M]["params"]>, context: RequestContext) => Promise<HandlerResult<M>> | HandlerResult<M>;
 };
 
 export interface DispatcherOptions {
@@ -62,7 +58,7 @@ export class Dispatcher {
       return { line: answer && this.encode(answer), after };
     }
     if (value.length === 0) {
-      return { line: this.encode(makeFailure(null, { code: ErrorCode.InvalidRequest, message: 'Invalid Request: empty batch' })), after };
+      return { line: this.encode(makeFailure(null, { code: ErrorCode.InvalidRequest, message: "Invalid Request: empty batch" })), after };
     }
     const answers = (await Promise.all(value.map((item) => this.handle(item, after)))).filter((a): a is RpcResponse => a !== null);
     return { line: answers.length === 0 ? null : this.encodeBatch(answers), after };
@@ -75,8 +71,8 @@ export class Dispatcher {
 
   private async handle(value: unknown, after: Array<() => void>): Promise<Answer> {
     const message = classify(value);
-    if (message.kind === 'request' || message.kind === 'notification') {
-      const id = message.kind === 'request' ? message.message.id : undefined;
+    if (message.kind === "request" || message.kind === "notification") {
+      const id = message.kind === "request" ? message.message.id : undefined;
       try {
         const result = await this.run(message.message.method, message.message.params, id, after);
         return id === undefined ? null : makeSuccess(id, result);
@@ -84,8 +80,8 @@ export class Dispatcher {
         return id === undefined ? null : makeFailure(id, toRpcError(error).toJSON());
       }
     }
-    const id = message.kind === 'invalid' ? message.id : message.message.id;
-    return makeFailure(id, { code: ErrorCode.InvalidRequest, message: 'Invalid Request' });
+    const id = message.kind === "invalid" ? message.id : message.message.id;
+    return makeFailure(id, { code: ErrorCode.InvalidRequest, message: "Invalid Request" });
   }
 
   private async run(method: string, params: RpcParams | undefined, id: RpcId | undefined, after: Array<() => void>): Promise<unknown> {
@@ -96,7 +92,7 @@ export class Dispatcher {
     if (Array.isArray(params)) throw new RpcError(ErrorCode.InvalidParams, `${method}: params must be an object`);
     const parsed = spec.params.safeParse(params ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
       throw new RpcError(ErrorCode.InvalidParams, `${method}: invalid params`, { issues });
     }
     if (this.inFlight >= this.options.maxConcurrent) {
@@ -114,19 +110,19 @@ export class Dispatcher {
   /** A response that would not fit on one line is replaced by a TooLarge error for the same id. */
   private encode(answer: RpcResponse): Buffer {
     const line =
-      'result' in answer && answer.result instanceof BytesFieldResult
-        ? answer.result.frame(`{"jsonrpc":"2.0","id":${JSON.stringify(answer.id)},"result":`, '}\n')
+      "result" in answer && answer.result instanceof BytesFieldResult
+        ? answer.result.frame(`{"jsonrpc":"2.0","id":${JSON.stringify(answer.id)},"result":`, "}\n")
         : encodeLine(answer);
     if (line.length - 1 <= this.options.maxLineBytes) return line;
-    this.options.log.warn('response too large, replaced by an error', { id: answer.id, bytes: line.length });
+    this.options.log.warn("response too large, replaced by an error", { id: answer.id, bytes: line.length });
     return encodeLine(this.tooLarge(answer.id, line.length));
   }
 
   private encodeBatch(answers: RpcResponse[]): Buffer {
     const line = encodeLine(answers);
     if (line.length - 1 <= this.options.maxLineBytes) return line;
-    this.options.log.warn('batch response too large, results replaced by errors', { bytes: line.length });
-    return encodeLine(answers.map((answer) => ('error' in answer ? answer : this.tooLarge(answer.id, line.length))));
+    this.options.log.warn("batch response too large, results replaced by errors", { bytes: line.length });
+    return encodeLine(answers.map((answer) => ("error" in answer ? answer : this.tooLarge(answer.id, line.length))));
   }
 
   private tooLarge(id: RpcId, bytes: number): RpcResponse {

@@ -1,17 +1,17 @@
-import { performance } from 'node:perf_hooks';
-import { ErrorCode, RpcError } from '../../protocol/errors';
-import type { AgentInfo } from '../../protocol/index';
-import type { Capability, MethodName } from '../../protocol/methods';
-import type { AgentConfig } from '../config';
-import { envAllowList } from '../exec/env';
-import { resolveCommand } from '../exec/resolve';
-import { runCommand } from '../exec/run';
-import { fileList, fileRead, fileStat, fileWrite, type FileLimits } from '../files/operations';
-import type { Logger, LogFields } from '../log';
-import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from '../platform/fit';
-import type { Platform, PowerAction } from '../platform/platform';
-import { startPowerCommand } from '../power/act';
-import type { Handlers, RequestContext } from './dispatcher';
+import { performance } from "node:perf_hooks";
+import { ErrorCode, RpcError } from "../../protocol/errors";
+import type { AgentInfo } from "../../protocol/index";
+import type { Capability, MethodName } from "../../protocol/methods";
+import type { AgentConfig } from "../config";
+import { envAllowList } from "../exec/env";
+import { resolveCommand } from "../exec/resolve";
+import { runCommand } from "../exec/run";
+import { fileList, fileRead, fileStat, fileWrite, type FileLimits } from "../files/operations";
+import type { Logger, LogFields } from "../log";
+import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "../platform/fit";
+import type { Platform, PowerAction } from "../platform/platform";
+import { startPowerCommand } from "../power/act";
+import type { Handlers, RequestContext } from "./dispatcher";
 
 export interface HandlerDeps {
   config: AgentConfig;
@@ -21,10 +21,10 @@ export interface HandlerDeps {
 }
 
 const switches: Partial<Record<Capability, keyof AgentConfig>> = {
-  exec: 'exec_enabled',
-  'file.read': 'file_read_enabled',
-  'file.write': 'file_write_enabled',
-  power: 'power_enabled',
+  exec: "exec_enabled",
+  "file.read": "file_read_enabled",
+  "file.write": "file_write_enabled",
+  power: "power_enabled",
 };
 
 export function disabledReason(config: AgentConfig, capability: Capability): string | null {
@@ -39,7 +39,7 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
   const power = (action: PowerAction) => (params: { force?: boolean | undefined }, context: RequestContext) =>
     audited(context, { force: params.force ?? false }, async () => {
       const override = config.power_commands?.[action];
-      const command = override ? { method: 'config', argv: override } : await platform.powerCommand(action, params.force ?? false);
+      const command = override ? { method: "config", argv: override } : await platform.powerCommand(action, params.force ?? false);
       context.afterResponse(() => startPowerCommand(command.argv, context.id, log));
       return { accepted: true as const, method: command.method };
     });
@@ -53,15 +53,14 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
     get_network_info: async () => fitNetworkInfo(await platform.networkInfo()),
     get_disk_usage: async (params) => fitDiskUsage(await platform.diskUsage(params.include_pseudo ?? false)),
     get_metrics: async () => fitMetrics(await platform.metrics()),
-    list_processes: async (params) =>
-      fitProcessList(await platform.processes({ sortBy: params.sort_by ?? 'cpu', limit: params.limit ?? 100 })),
+    list_processes: async (params) => fitProcessList(await platform.processes({ sortBy: params.sort_by ?? "cpu", limit: params.limit ?? 100 })),
     get_users: async () => fitUsers(await platform.users()),
     exec_command: (params, context) =>
       audited(context, { command: params.command, args: params.args, cwd: params.cwd }, async () => {
         const executable = await resolveCommand(params.command, {
           allowed: config.allowed_commands,
-          searchPath: process.env.PATH ?? '',
-          extensions: platform.os === 'windows' ? (process.env.PATHEXT ?? '.EXE').split(';') : [],
+          searchPath: process.env.PATH ?? "",
+          extensions: platform.os === "windows" ? (process.env.PATHEXT ?? ".EXE").split(";") : [],
         });
         const result = await runCommand(executable, params, {
           outputCap: config.exec_output_max_bytes,
@@ -75,20 +74,19 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
       }),
     file_stat: (params, context) => audited(context, { path: params.path }, () => fileStat(params, files)),
     file_list: (params, context) => audited(context, { path: params.path }, () => fileList(params, files)),
-    file_read: (params, context) =>
-      audited(context, { path: params.path, offset: params.offset, length: params.length }, () => fileRead(params, files)),
+    file_read: (params, context) => audited(context, { path: params.path, offset: params.offset, length: params.length }, () => fileRead(params, files)),
     file_write: (params, context) =>
       audited(context, { path: params.path, offset: params.offset }, async () => {
         const result = await fileWrite(params, files);
         return Object.assign(result, { [auditDetail]: { bytes: result.bytes_written } });
       }),
-    shutdown: power('shutdown'),
-    reboot: power('reboot'),
+    shutdown: power("shutdown"),
+    reboot: power("reboot"),
   };
 }
 
 /** Extra facts a handler wants in its audit record; a symbol key never reaches the wire. */
-const auditDetail = Symbol('auditDetail');
+const auditDetail = Symbol("auditDetail");
 
 function auditor(log: Logger) {
   return async <T extends object>(context: RequestContext, fields: LogFields, work: () => Promise<T>): Promise<T> => {
@@ -97,11 +95,11 @@ function auditor(log: Logger) {
     try {
       const result = await work();
       const detail = (result as { [auditDetail]?: LogFields })[auditDetail];
-      log.audit({ ...base, outcome: 'ok', ...detail, ms: Math.round(performance.now() - started) });
+      log.audit({ ...base, outcome: "ok", ...detail, ms: Math.round(performance.now() - started) });
       return result;
     } catch (error) {
       const code = error instanceof RpcError ? error.code : ErrorCode.InternalError;
-      log.audit({ ...base, outcome: 'error', code, error: (error as Error).message, ms: Math.round(performance.now() - started) });
+      log.audit({ ...base, outcome: "error", code, error: (error as Error).message, ms: Math.round(performance.now() - started) });
       throw error;
     }
   };

@@ -1,6 +1,6 @@
-import { encodeLine, lineText } from '../../protocol/framing';
-import { classify, makeSuccess } from '../../protocol/jsonrpc';
-import { methods } from '../../protocol/methods';
+import { encodeLine, lineText } from "../../protocol/framing";
+import { classify, makeSuccess } from "../../protocol/jsonrpc";
+import { methods } from "../../protocol/methods";
 
 /**
  * Until the host's `sync` is answered, nothing it sent is trusted to be meant for
@@ -20,7 +20,7 @@ export function answerToSync(line: Buffer): Buffer | null {
     return null;
   }
   const message = classify(value);
-  if (message.kind !== 'request' || message.message.method !== 'sync') return null;
+  if (message.kind !== "request" || message.message.method !== "sync") return null;
   const params = methods.sync.params.safeParse(message.message.params);
   if (!params.success) return null;
   return encodeLine(makeSuccess(message.message.id, { id: params.data.id }));

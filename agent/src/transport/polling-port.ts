@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events';
-import { constants, promises as fs } from 'node:fs';
-import { delay } from '../delay';
-import type { Logger } from '../log';
-import { NotConnectedError, type Transport, type TransportEvents } from './transport';
+import { EventEmitter } from "node:events";
+import { constants, promises as fs } from "node:fs";
+import { delay } from "../delay";
+import type { Logger } from "../log";
+import { NotConnectedError, type Transport, type TransportEvents } from "./transport";
 
 /** The kernel moves at most 32 KiB per write(2) on a virtio-serial port. */
 export const PORT_WRITE_CHUNK = 32 * 1024;
@@ -43,7 +43,7 @@ export const openNonBlocking: OpenPort = async (path) => {
 };
 
 export class PollingPortTransport extends EventEmitter<TransportEvents> implements Transport {
-  readonly kind = 'virtio-serial';
+  readonly kind = "virtio-serial";
   private io: PortIo | null = null;
   private hostPresent = false;
   private stopped = false;
@@ -70,7 +70,7 @@ export class PollingPortTransport extends EventEmitter<TransportEvents> implemen
         offset += await io.write(data, offset, Math.min(PORT_WRITE_CHUNK, data.length - offset));
         retryMs = 1;
       } catch (error) {
-        if (errno(error) !== 'EAGAIN') throw new NotConnectedError(`${this.portPath}: write failed: ${(error as Error).message}`);
+        if (errno(error) !== "EAGAIN") throw new NotConnectedError(`${this.portPath}: write failed: ${(error as Error).message}`);
         await delay(retryMs);
         retryMs = Math.min(retryMs * 2, WRITE_RETRY_MAX_MS);
       }
@@ -101,12 +101,12 @@ export class PollingPortTransport extends EventEmitter<TransportEvents> implemen
     try {
       const io = await this.open(this.portPath);
       this.io = io;
-      this.log.info('port opened', { port: this.portPath });
+      this.log.info("port opened", { port: this.portPath });
       // Announce ourselves at once: if the host is already there it learns of our (re)start.
       this.setHostPresent(true);
       return io;
     } catch (error) {
-      this.log.warn('cannot open port, retrying', { port: this.portPath, error: (error as Error).message, retry_ms: waitMs });
+      this.log.warn("cannot open port, retrying", { port: this.portPath, error: (error as Error).message, retry_ms: waitMs });
       await delay(waitMs);
       return null;
     }
@@ -120,13 +120,13 @@ export class PollingPortTransport extends EventEmitter<TransportEvents> implemen
       try {
         count = await io.read(buffer);
       } catch (error) {
-        if (errno(error) === 'EAGAIN') {
+        if (errno(error) === "EAGAIN") {
           this.setHostPresent(true);
           await delay(idleMs);
           idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS);
           continue;
         }
-        this.log.warn('port read failed, reopening', { port: this.portPath, error: (error as Error).message });
+        this.log.warn("port read failed, reopening", { port: this.portPath, error: (error as Error).message });
         await this.closePort(io);
         return;
       }
@@ -137,7 +137,7 @@ export class PollingPortTransport extends EventEmitter<TransportEvents> implemen
       }
       this.setHostPresent(true);
       idleMs = 1;
-      this.emit('data', buffer.subarray(0, count));
+      this.emit("data", buffer.subarray(0, count));
     }
   }
 
@@ -150,8 +150,8 @@ export class PollingPortTransport extends EventEmitter<TransportEvents> implemen
   private setHostPresent(present: boolean): void {
     if (present === this.hostPresent) return;
     this.hostPresent = present;
-    this.log.info(present ? 'host connected' : 'host disconnected', { port: this.portPath });
-    this.emit(present ? 'connect' : 'disconnect');
+    this.log.info(present ? "host connected" : "host disconnected", { port: this.portPath });
+    this.emit(present ? "connect" : "disconnect");
   }
 }
 

@@ -1,10 +1,10 @@
-import { stat } from 'node:fs/promises';
-import { delay } from '../delay';
-import type { Logger } from '../log';
-import type { Transport } from './transport';
-import { PollingPortTransport } from './polling-port';
-import { UnixSocketTransport } from './unix-socket';
-import { pipeBinding, VirtioPortTransport } from './virtio-port';
+import { stat } from "node:fs/promises";
+import { delay } from "../delay";
+import type { Logger } from "../log";
+import type { Transport } from "./transport";
+import { PollingPortTransport } from "./polling-port";
+import { UnixSocketTransport } from "./unix-socket";
+import { pipeBinding, VirtioPortTransport } from "./virtio-port";
 
 const APPEAR_POLL_MS = 1_000;
 
@@ -14,14 +14,14 @@ const APPEAR_POLL_MS = 1_000;
  * hot-plugged) is waited for, since only then can its kind be known.
  */
 export async function selectTransport(devicePath: string, platform: NodeJS.Platform, log: Logger): Promise<Transport> {
-  if (platform === 'win32') return new PollingPortTransport(devicePath, log);
+  if (platform === "win32") return new PollingPortTransport(devicePath, log);
   let warned = false;
   for (;;) {
     try {
       const info = await stat(devicePath);
       return info.isSocket() ? new UnixSocketTransport(devicePath, log) : portTransport(devicePath, log);
     } catch (error) {
-      if (!warned) log.warn('waiting for the channel to appear', { path: devicePath, error: (error as Error).message });
+      if (!warned) log.warn("waiting for the channel to appear", { path: devicePath, error: (error as Error).message });
       warned = true;
       await delay(APPEAR_POLL_MS);
     }
@@ -32,6 +32,6 @@ export async function selectTransport(devicePath: string, platform: NodeJS.Platf
 function portTransport(devicePath: string, log: Logger): Transport {
   const binding = pipeBinding();
   if (binding) return new VirtioPortTransport(devicePath, log, { binding });
-  log.warn('this Node offers no pipe handle for the port; polling it instead', { node: process.version });
+  log.warn("this Node offers no pipe handle for the port; polling it instead", { node: process.version });
   return new PollingPortTransport(devicePath, log);
 }

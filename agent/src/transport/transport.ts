@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events';
+import type { EventEmitter } from "node:events";
 
 export interface TransportEvents {
   /** A host is (again) on the other side: a socket connected, or the port reports a host. */
@@ -10,7 +10,7 @@ export interface TransportEvents {
 
 /** A byte channel to the host that survives the host going away and coming back. */
 export interface Transport extends EventEmitter<TransportEvents> {
-  readonly kind: 'virtio-serial' | 'unix-socket';
+  readonly kind: "virtio-serial" | "unix-socket";
   start(): void;
   /** Resolves once the bytes are handed to the OS; rejects with NotConnectedError when no host is there. */
   write(data: Buffer): Promise<void>;
@@ -18,5 +18,5 @@ export interface Transport extends EventEmitter<TransportEvents> {
 }
 
 export class NotConnectedError extends Error {
-  override readonly name = 'NotConnectedError';
+  override readonly name = "NotConnectedError";
 }

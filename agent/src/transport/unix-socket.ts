@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import { delay } from '../delay';
-import type { Logger } from '../log';
-import { NotConnectedError, type Transport, type TransportEvents } from './transport';
+import { EventEmitter } from "node:events";
+import net from "node:net";
+import { delay } from "../delay";
+import type { Logger } from "../log";
+import { NotConnectedError, type Transport, type TransportEvents } from "./transport";
 
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1_000;
@@ -12,7 +12,7 @@ const RETRY_MAX_MS = 1_000;
  * exposed in a container). When the host side goes away we connect again.
  */
 export class UnixSocketTransport extends EventEmitter<TransportEvents> implements Transport {
-  readonly kind = 'unix-socket';
+  readonly kind = "unix-socket";
   private socket: net.Socket | null = null;
   private stopped = false;
   private retryMs = RETRY_MIN_MS;
@@ -41,10 +41,10 @@ export class UnixSocketTransport extends EventEmitter<TransportEvents> implement
       }
       // Wait for the kernel to take our backlog (or for the host to vanish) before the next message.
       const done = () => {
-        socket.off('drain', done).off('close', done);
+        socket.off("drain", done).off("close", done);
         resolve();
       };
-      socket.on('drain', done).on('close', done);
+      socket.on("drain", done).on("close", done);
     });
   }
 
@@ -57,23 +57,23 @@ export class UnixSocketTransport extends EventEmitter<TransportEvents> implement
     if (this.stopped) return;
     const socket = net.createConnection(this.socketPath);
     let connected = false;
-    socket.on('connect', () => {
+    socket.on("connect", () => {
       connected = true;
       this.retryMs = RETRY_MIN_MS;
       this.socket = socket;
-      this.log.info('host connected', { socket: this.socketPath });
-      this.emit('connect');
+      this.log.info("host connected", { socket: this.socketPath });
+      this.emit("connect");
     });
-    socket.on('data', (chunk: Buffer) => this.emit('data', chunk));
-    socket.on('error', (error) => {
-      if (connected) this.log.warn('host socket error', { socket: this.socketPath, error: error.message });
-      else this.log.debug('cannot connect to host socket', { socket: this.socketPath, error: error.message });
+    socket.on("data", (chunk: Buffer) => this.emit("data", chunk));
+    socket.on("error", (error) => {
+      if (connected) this.log.warn("host socket error", { socket: this.socketPath, error: error.message });
+      else this.log.debug("cannot connect to host socket", { socket: this.socketPath, error: error.message });
     });
-    socket.on('close', () => {
+    socket.on("close", () => {
       if (this.socket === socket) this.socket = null;
       if (connected) {
-        this.log.info('host disconnected', { socket: this.socketPath });
-        this.emit('disconnect');
+        this.log.info("host disconnected", { socket: this.socketPath });
+        this.emit("disconnect");
       }
       void this.reconnectLater();
     });

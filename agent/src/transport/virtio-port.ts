@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import net from 'node:net';
-import type { Logger } from '../log';
-import { NotConnectedError, type Transport, type TransportEvents } from './transport';
+import { EventEmitter } from "node:events";
+import fs from "node:fs";
+import net from "node:net";
+import type { Logger } from "../log";
+import { NotConnectedError, type Transport, type TransportEvents } from "./transport";
 
 /** qemu-ga waits 100 ms after an EOF before reading again; so do we while no host is there… */
 export const HOST_ABSENT_POLL_MS = 100;
@@ -62,8 +62,8 @@ export interface PipeBinding {
 /** libuv's pipe handle constructor, or null when this Node does not expose it. */
 export function pipeBinding(): PipeBinding | null {
   try {
-    const binding = (process as unknown as { binding(name: string): Partial<PipeBinding> }).binding('pipe_wrap');
-    return typeof binding.Pipe === 'function' && typeof binding.constants?.SOCKET === 'number' ? (binding as PipeBinding) : null;
+    const binding = (process as unknown as { binding(name: string): Partial<PipeBinding> }).binding("pipe_wrap");
+    return typeof binding.Pipe === "function" && typeof binding.constants?.SOCKET === "number" ? (binding as PipeBinding) : null;
   } catch {
     return null;
   }
@@ -99,7 +99,7 @@ export interface VirtioPortOptions {
 }
 
 export class VirtioPortTransport extends EventEmitter<TransportEvents> implements Transport {
-  readonly kind = 'virtio-serial';
+  readonly kind = "virtio-serial";
   private readonly binding: PipeBinding;
   private readonly openFd: OpenPortFd;
   private readonly probeFd: ProbeRead;
@@ -142,9 +142,9 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     return new Promise((resolve, reject) => {
       // The callback runs once libuv has handed every byte to the kernel; 'close' covers a port closed meanwhile.
       const onClose = () => reject(new NotConnectedError(`${this.portPath}: port closed during the write`));
-      socket.once('close', onClose);
+      socket.once("close", onClose);
       socket.write(rest, (error) => {
-        socket.off('close', onClose);
+        socket.off("close", onClose);
         if (error) reject(new NotConnectedError(`${this.portPath}: write failed: ${error.message}`));
         else resolve();
       });
@@ -164,7 +164,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
       return data.subarray(this.directWrite(port.fd, data));
     } catch (error) {
       // EAGAIN: the queue is full; anything else (the host left) is reported by the socket's write.
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') this.log.debug('direct write failed', { error: (error as Error).message });
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") this.log.debug("direct write failed", { error: (error as Error).message });
       return data;
     }
   }
@@ -187,7 +187,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     const handle = new this.binding.Pipe(this.binding.constants.SOCKET);
     try {
       const status = handle.open(fd);
-      if (typeof status === 'number' && status < 0) throw new Error(`uv_pipe_open failed (${status})`);
+      if (typeof status === "number" && status < 0) throw new Error(`uv_pipe_open failed (${status})`);
     } catch (error) {
       handle.close();
       fs.close(fd, () => undefined);
@@ -201,7 +201,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     this.port = { fd, handle };
     this.reopenMs = REOPEN_MIN_MS;
     this.openFailures = 0;
-    this.log.info('port opened', { port: this.portPath });
+    this.log.info("port opened", { port: this.portPath });
     // If a host is already there, the probe finds it at once and we announce ourselves.
     this.absentSince = Date.now();
     this.probe();
@@ -209,8 +209,8 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
 
   private retryOpen(error: Error): void {
     // Waiting for a port that is not there yet is normal; say so once, then at debug level.
-    const level = this.openFailures++ === 0 ? 'warn' : 'debug';
-    this.log[level]('cannot open port, retrying', { port: this.portPath, error: error.message, retry_ms: this.reopenMs });
+    const level = this.openFailures++ === 0 ? "warn" : "debug";
+    this.log[level]("cannot open port, retrying", { port: this.portPath, error: error.message, retry_ms: this.reopenMs });
     this.schedule(() => void this.open(), this.reopenMs);
     this.reopenMs = Math.min(this.reopenMs * 2, REOPEN_MAX_MS);
   }
@@ -228,7 +228,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     try {
       count = this.probeFd(port.fd, this.buffer);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') this.attach(port, null);
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") this.attach(port, null);
       else this.portFailed(error as Error);
       return;
     }
@@ -254,19 +254,19 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
       onread: {
         buffer: this.buffer,
         callback: (count: number) => {
-          this.emit('data', this.buffer.subarray(0, count));
+          this.emit("data", this.buffer.subarray(0, count));
           return true;
         },
       },
     } as net.SocketConstructorOpts);
     this.socket = socket;
-    socket.on('end', () => this.hostGone(socket));
-    socket.on('error', (error) => {
+    socket.on("end", () => this.hostGone(socket));
+    socket.on("error", (error) => {
       if (this.socket === socket) this.portFailed(error);
     });
-    this.log.info('host connected', { port: this.portPath });
-    this.emit('connect');
-    if (first) this.emit('data', first);
+    this.log.info("host connected", { port: this.portPath });
+    this.emit("connect");
+    if (first) this.emit("data", first);
   }
 
   /** EOF: the host side closed. Keep the descriptor and go back to probing, unless output is stuck in libuv. */
@@ -274,11 +274,11 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     const port = this.port;
     if (this.socket !== socket || !port) return;
     this.socket = null;
-    this.log.info('host disconnected', { port: this.portPath });
-    this.emit('disconnect');
+    this.log.info("host disconnected", { port: this.portPath });
+    this.emit("disconnect");
     if (socket.writableLength > 0 || port.handle.writeQueueSize > 0) {
       // Only closing the handle cancels a write libuv has queued; the port is opened again shortly.
-      this.log.debug('dropping output queued for the departed host', { bytes: socket.writableLength });
+      this.log.debug("dropping output queued for the departed host", { bytes: socket.writableLength });
       this.port = null;
       socket.destroy();
       this.schedule(() => void this.open(), HOST_ABSENT_POLL_MS);
@@ -293,7 +293,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
 
   /** A read or write error (ENODEV after a hot-unplug, …): close the port and open it again. */
   private portFailed(error: Error): void {
-    this.log.warn('port failed, reopening', { port: this.portPath, error: error.message });
+    this.log.warn("port failed, reopening", { port: this.portPath, error: error.message });
     this.closePort();
     this.schedule(() => void this.open(), this.reopenMs);
   }
@@ -305,8 +305,8 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     this.socket = null;
     this.port = null;
     if (socket) {
-      this.log.info('host disconnected', { port: this.portPath });
-      this.emit('disconnect');
+      this.log.info("host disconnected", { port: this.portPath });
+      this.emit("disconnect");
       socket.destroy(); // closes the handle, and with it the descriptor; queued writes are cancelled
     } else if (port) {
       port.handle.close();

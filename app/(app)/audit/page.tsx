@@ -2,19 +2,39 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { AUDIT_RESULTS } from "@/server/db/schema";
-import { serverApi } from "../../_components/server-caller";
-import { formatDateTime } from "../../_components/format";
-import { Options } from "../../_components/form-fields";
+import { serverApi } from "@/app/_components/page-session";
+import { formatDateTime } from "@/app/_components/format";
+import { Options } from "@/app/_components/form-fields";
 
 export const metadata: Metadata = { title: "Audit log" };
 export const dynamic = "force-dynamic";
 
 const filterSchema = z.object({
-  username: z.string().trim().max(64).optional().transform((v) => v || undefined),
-  action: z.string().trim().max(128).optional().transform((v) => v || undefined),
+  username: z
+    .string()
+    .trim()
+    .max(64)
+    .optional()
+    .transform((v) => v || undefined),
+  action: z
+    .string()
+    .trim()
+    .max(128)
+    .optional()
+    .transform((v) => v || undefined),
   result: z.enum(AUDIT_RESULTS).optional().catch(undefined),
-  since: z.string().optional().transform((v) => (v ? new Date(v) : undefined)).pipe(z.date().optional()).catch(undefined),
-  until: z.string().optional().transform((v) => (v ? new Date(`${v}T23:59:59.999Z`) : undefined)).pipe(z.date().optional()).catch(undefined),
+  since: z
+    .string()
+    .optional()
+    .transform((v) => (v ? new Date(v) : undefined))
+    .pipe(z.date().optional())
+    .catch(undefined),
+  until: z
+    .string()
+    .optional()
+    .transform((v) => (v ? new Date(`${v}T23:59:59.999Z`) : undefined))
+    .pipe(z.date().optional())
+    .catch(undefined),
   beforeId: z.coerce.number().int().positive().optional().catch(undefined),
 });
 

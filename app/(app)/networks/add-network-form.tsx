@@ -4,10 +4,10 @@ import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../_components/trpc";
-import { CheckboxField, Field, Options, TextField } from "../../_components/form-fields";
-import { AddResourceForm, type AddCommon } from "../../_components/host-resources/add-resource-form";
-import type { HostOption } from "../../_components/host-resources/host-resource-manager";
+import { useTRPC } from "@/app/_components/trpc";
+import { CheckboxField, Field, Options, TextField } from "@/app/_components/form-fields";
+import { AddResourceForm, type AddCommon } from "@/app/_components/host-resources/add-resource-form";
+import type { HostOption } from "@/app/_components/host-resources/host-resource-manager";
 import { suggestDhcpRange } from "./ipv4";
 
 type NetworkSpec = inferRouterInputs<AppRouter>["networks"]["create"]["spec"];
@@ -25,7 +25,21 @@ function prefixHint(prefix: number): string {
 }
 
 /** The addressing of a NAT or isolated network: the host's address, the prefix, and DHCP with a range suggested from them. */
-function RoutedFields({ address, setAddress, prefix, setPrefix, dhcp, setDhcp }: { address: string; setAddress: (v: string) => void; prefix: string; setPrefix: (v: string) => void; dhcp: boolean; setDhcp: (v: boolean) => void }) {
+function RoutedFields({
+  address,
+  setAddress,
+  prefix,
+  setPrefix,
+  dhcp,
+  setDhcp,
+}: {
+  address: string;
+  setAddress: (v: string) => void;
+  prefix: string;
+  setPrefix: (v: string) => void;
+  dhcp: boolean;
+  setDhcp: (v: boolean) => void;
+}) {
   const suggestion = suggestDhcpRange(address.trim(), Number(prefix));
   return (
     <>
@@ -54,11 +68,36 @@ function RoutedFields({ address, setAddress, prefix, setPrefix, dhcp, setDhcp }:
         value={prefix}
         onChange={(e) => setPrefix(e.target.value)}
       />
-      <CheckboxField id="add-net-dhcp" name="dhcp" label="Hand out addresses with DHCP" className="sm:col-span-2" checked={dhcp} onChange={(e) => setDhcp(e.target.checked)} />
+      <CheckboxField
+        id="add-net-dhcp"
+        name="dhcp"
+        label="Hand out addresses with DHCP"
+        className="sm:col-span-2"
+        checked={dhcp}
+        onChange={(e) => setDhcp(e.target.checked)}
+      />
       {dhcp && (
         <>
-          <TextField id="add-net-dhcp-start" label="DHCP range start" mono name="dhcpStart" autoComplete="off" inputMode="decimal" placeholder={suggestion?.start ?? "10.213.1.2"} aria-describedby="add-net-dhcp-hint" />
-          <TextField id="add-net-dhcp-end" label="DHCP range end" mono name="dhcpEnd" autoComplete="off" inputMode="decimal" placeholder={suggestion?.end ?? "10.213.1.254"} aria-describedby="add-net-dhcp-hint" />
+          <TextField
+            id="add-net-dhcp-start"
+            label="DHCP range start"
+            mono
+            name="dhcpStart"
+            autoComplete="off"
+            inputMode="decimal"
+            placeholder={suggestion?.start ?? "10.213.1.2"}
+            aria-describedby="add-net-dhcp-hint"
+          />
+          <TextField
+            id="add-net-dhcp-end"
+            label="DHCP range end"
+            mono
+            name="dhcpEnd"
+            autoComplete="off"
+            inputMode="decimal"
+            placeholder={suggestion?.end ?? "10.213.1.254"}
+            aria-describedby="add-net-dhcp-hint"
+          />
           <p id="add-net-dhcp-hint" className="text-xs text-slate-500 sm:col-span-2">
             {suggestion ? `Empty: ${suggestion.start} – ${suggestion.end}.` : "Inside the subnet, leaving out the host's address."}
           </p>

@@ -4,13 +4,13 @@ import { useId, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../_components/trpc";
-import { FormStatus } from "../../_components/form-status";
-import { ConfirmDelete } from "../../_components/confirm-delete";
-import { Fact } from "../../_components/fact";
-import { formatDateTime } from "../../_components/format";
-import { useHydrated } from "../../_components/use-hydrated";
-import { ResourceActions, useLifecycle } from "../../_components/host-resources/resource-actions";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { Fact } from "@/app/_components/fact";
+import { formatDateTime } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import { ResourceActions, useLifecycle } from "@/app/_components/host-resources/resource-actions";
 
 export type Network = inferRouterOutputs<AppRouter>["networks"]["list"][number];
 
@@ -38,7 +38,10 @@ function DhcpLeases({ network }: { network: Network }) {
   return (
     <ul className="space-y-2" aria-label={`DHCP leases of ${network.name}`}>
       {leases.data.map((lease) => (
-        <li key={`${lease.ipAddress}-${lease.mac ?? lease.clientId ?? ""}`} className="min-w-0 rounded-md border border-slate-200 p-2 text-sm dark:border-slate-700">
+        <li
+          key={`${lease.ipAddress}-${lease.mac ?? lease.clientId ?? ""}`}
+          className="min-w-0 rounded-md border border-slate-200 p-2 text-sm dark:border-slate-700"
+        >
           <div className="break-all font-mono">
             {lease.ipAddress}/{lease.prefix}
           </div>
@@ -59,7 +62,13 @@ export function NetworkCard({ network, canManage }: { network: Network; canManag
   const [showLeases, setShowLeases] = useState(false);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.networks.pathKey() });
   const ref = { hostId: network.hostId, network: network.name };
-  const lifecycle = useLifecycle(ref, invalidate, trpc.networks.start.mutationOptions(), trpc.networks.stop.mutationOptions(), trpc.networks.setAutostart.mutationOptions());
+  const lifecycle = useLifecycle(
+    ref,
+    invalidate,
+    trpc.networks.start.mutationOptions(),
+    trpc.networks.stop.mutationOptions(),
+    trpc.networks.setAutostart.mutationOptions(),
+  );
   const remove = useMutation(trpc.networks.delete.mutationOptions({ onSuccess: invalidate }));
   const ipv4 = network.ips.filter((ip) => ip.family === "ipv4");
   const ipv6 = network.ips.filter((ip) => ip.family === "ipv6");
@@ -104,7 +113,13 @@ export function NetworkCard({ network, canManage }: { network: Network; canManag
         canManage={canManage}
         lifecycle={lifecycle}
         confirmDelete={(close) => (
-          <ConfirmDelete what={`network ${network.name}`} confirmLabel="Yes, delete network" mutation={remove} onConfirm={() => remove.mutate(ref)} onCancel={close}>
+          <ConfirmDelete
+            what={`network ${network.name}`}
+            confirmLabel="Yes, delete network"
+            mutation={remove}
+            onConfirm={() => remove.mutate(ref)}
+            onCancel={close}
+          >
             <p className="text-sm">
               Delete <span className="break-all font-mono">{network.name}</span>? It stops first; guests attached to it lose their connection there.
             </p>
@@ -112,7 +127,14 @@ export function NetworkCard({ network, canManage }: { network: Network; canManag
         )}
       >
         {leasesAvailable && (
-          <button type="button" className="btn btn-secondary" aria-expanded={showLeases} aria-controls={showLeases ? leasesId : undefined} disabled={!hydrated} onClick={() => setShowLeases((v) => !v)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            aria-expanded={showLeases}
+            aria-controls={showLeases ? leasesId : undefined}
+            disabled={!hydrated}
+            onClick={() => setShowLeases((v) => !v)}
+          >
             DHCP leases
           </button>
         )}

@@ -1,6 +1,6 @@
 "use client";
 
-import { HostResourceManager, type HostResourceProps } from "../../_components/host-resources/host-resource-manager";
+import { HostResourceManager, type HostResourceProps } from "@/app/_components/host-resources/host-resource-manager";
 import { NetworkCard, type Network } from "./network-card";
 import { AddNetworkForm } from "./add-network-form";
 
@@ -10,5 +10,7 @@ const NETWORKS = { noun: "network", emptyText: "No virtual networks on this host
 /** The networks page's lists: the shared per-host manager, given the network's query, card and form. */
 export function NetworksManager(props: HostResourceProps<Network>) {
   const card = (network: Network) => <NetworkCard network={network} canManage={props.canManage} />;
-  return <HostResourceManager {...NETWORKS} {...props} list={(trpc, hostId) => trpc.networks.list.queryOptions({ hostId })} card={card} AddForm={AddNetworkForm} />;
+  return (
+    <HostResourceManager {...NETWORKS} {...props} list={(trpc, hostId) => trpc.networks.list.queryOptions({ hostId })} card={card} AddForm={AddNetworkForm} />
+  );
 }

@@ -2,9 +2,9 @@
 
 import { useState, type FormEvent } from "react";
 import { useMutation } from "@tanstack/react-query";
-import { useTRPC } from "../../_components/trpc";
-import { FormStatus } from "../../_components/form-status";
-import { useHydrated } from "../../_components/use-hydrated";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { useHydrated } from "@/app/_components/use-hydrated";
 
 export function ChangePasswordForm() {
   const trpc = useTRPC();
@@ -19,10 +19,7 @@ export function ChangePasswordForm() {
     const newPassword = String(form.get("newPassword"));
     setMismatch(newPassword !== String(form.get("confirmPassword")));
     if (newPassword !== String(form.get("confirmPassword"))) return;
-    change.mutate(
-      { currentPassword: String(form.get("currentPassword")), newPassword },
-      { onSuccess: () => formEl.reset() },
-    );
+    change.mutate({ currentPassword: String(form.get("currentPassword")), newPassword }, { onSuccess: () => formEl.reset() });
   }
 
   return (
@@ -37,7 +34,16 @@ export function ChangePasswordForm() {
         <label htmlFor="newPassword" className="mb-1 block text-sm font-medium">
           New password
         </label>
-        <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" minLength={10} required className="input" aria-describedby="newPassword-hint" />
+        <input
+          id="newPassword"
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          required
+          className="input"
+          aria-describedby="newPassword-hint"
+        />
         <p id="newPassword-hint" className="mt-1 text-xs text-slate-500">
           At least 10 characters.
         </p>

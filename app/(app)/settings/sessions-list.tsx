@@ -3,10 +3,10 @@
 import { useState } from "react";
 import { signOut } from "next-auth/react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useTRPC } from "../../_components/trpc";
-import { FormStatus } from "../../_components/form-status";
-import { formatDateTime } from "../../_components/format";
-import { useHydrated } from "../../_components/use-hydrated";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { formatDateTime } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
 import { deviceName } from "./device-name";
 
 /** The user's signed-in browsers and devices, each of which can be signed out from here. */
@@ -17,9 +17,7 @@ export function SessionsList() {
   const sessions = useQuery(trpc.auth.sessions.queryOptions());
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.auth.sessions.queryKey() });
   const end = useMutation(trpc.auth.endSession.mutationOptions({ onSuccess: refresh }));
-  const everywhere = useMutation(
-    trpc.auth.signOutEverywhere.mutationOptions({ onSuccess: () => void signOut({ callbackUrl: "/login" }) }),
-  );
+  const everywhere = useMutation(trpc.auth.signOutEverywhere.mutationOptions({ onSuccess: () => void signOut({ callbackUrl: "/login" }) }));
   const [confirming, setConfirming] = useState(false);
 
   return (
@@ -50,7 +48,11 @@ export function SessionsList() {
       )}
       <FormStatus error={sessions.error?.message ?? end.error?.message ?? everywhere.error?.message ?? null} />
       {confirming ? (
-        <div role="group" aria-label="Confirm signing out everywhere" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
+        <div
+          role="group"
+          aria-label="Confirm signing out everywhere"
+          className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950"
+        >
           <p>This signs you out on every device, this one included. Anyone using your account elsewhere loses access at once.</p>
           <div className="flex flex-wrap gap-2">
             <button type="button" className="btn btn-primary" disabled={everywhere.isPending} onClick={() => everywhere.mutate()}>

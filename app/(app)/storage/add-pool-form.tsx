@@ -4,10 +4,10 @@ import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../_components/trpc";
-import { CheckboxField, Field, hintId, Options, TextField } from "../../_components/form-fields";
-import { AddResourceForm, type AddCommon } from "../../_components/host-resources/add-resource-form";
-import type { HostOption } from "../../_components/host-resources/host-resource-manager";
+import { useTRPC } from "@/app/_components/trpc";
+import { CheckboxField, Field, hintId, Options, TextField } from "@/app/_components/form-fields";
+import { AddResourceForm, type AddCommon } from "@/app/_components/host-resources/add-resource-form";
+import type { HostOption } from "@/app/_components/host-resources/host-resource-manager";
 
 type PoolSpec = inferRouterInputs<AppRouter>["storage"]["definePool"]["spec"];
 type PoolType = PoolSpec["type"];
@@ -30,7 +30,14 @@ function specFrom(type: PoolType, form: FormData): PoolSpec {
     case "dir":
       return { type, name, path: field(form, "path") };
     case "netfs":
-      return { type, name, host: field(form, "sourceHost"), sourcePath: field(form, "sourcePath"), format: field(form, "format") as NetfsFormat, path: field(form, "path") };
+      return {
+        type,
+        name,
+        host: field(form, "sourceHost"),
+        sourcePath: field(form, "sourcePath"),
+        format: field(form, "format") as NetfsFormat,
+        path: field(form, "path"),
+      };
     case "logical":
       return {
         type,
@@ -62,7 +69,14 @@ function LogicalFields() {
     <>
       <TextField id="add-pool-vg" label="Volume group" hint="Empty: the pool's name." name="vgName" autoComplete="off" />
       <Field id="add-pool-devices" label="Source devices" hint="One block device per line. Empty: use an existing volume group.">
-        <textarea id="add-pool-devices" name="devices" rows={2} className="input mt-1 font-mono" placeholder="/dev/sdb" aria-describedby={hintId("add-pool-devices")} />
+        <textarea
+          id="add-pool-devices"
+          name="devices"
+          rows={2}
+          className="input mt-1 font-mono"
+          placeholder="/dev/sdb"
+          aria-describedby={hintId("add-pool-devices")}
+        />
       </Field>
       <CheckboxField id="add-pool-build" name="build" label="Create the volume group on these devices (erases them)" className="sm:col-span-2" />
     </>

@@ -6,13 +6,13 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../_components/trpc";
-import { ConfirmDelete } from "../../_components/confirm-delete";
-import { Fact } from "../../_components/fact";
-import { CheckboxField, TextField } from "../../_components/form-fields";
-import { formatBytes } from "../../_components/format";
-import { useHydrated } from "../../_components/use-hydrated";
-import { ResourceActions, useLifecycle } from "../../_components/host-resources/resource-actions";
+import { useTRPC } from "@/app/_components/trpc";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { Fact } from "@/app/_components/fact";
+import { CheckboxField, TextField } from "@/app/_components/form-fields";
+import { formatBytes } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import { ResourceActions, useLifecycle } from "@/app/_components/host-resources/resource-actions";
 
 export type Pool = inferRouterOutputs<AppRouter>["storage"]["pools"][number];
 type HostPool = Extract<Pool, { scope: "host" }>;
@@ -33,7 +33,11 @@ export function PoolStateBadge({ state }: { state: Pool["state"] }) {
 /** The bar is decoration; the sentence beside it says the same for everyone. */
 export function UsageBar({ pool }: { pool: Pool }) {
   if (pool.scope !== "host") {
-    return <p className="text-sm text-slate-600 dark:text-slate-400">Only the volumes of your VMs are shown; the pool&apos;s size and usage are for users who see the whole host.</p>;
+    return (
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Only the volumes of your VMs are shown; the pool&apos;s size and usage are for users who see the whole host.
+      </p>
+    );
   }
   if (!pool.active || pool.capacityBytes <= 0) {
     return <p className="text-sm text-slate-600 dark:text-slate-400">Usage unknown while the pool is not running.</p>;
@@ -83,7 +87,11 @@ function DeletePool({ pool, onCancel, onDeleted }: { pool: Pool; onCancel: () =>
       <p className="text-sm">Deleting stops the pool and removes its definition. Volumes stay on disk unless you delete the data too.</p>
       <TextField
         id={`${id}-confirm`}
-        label={<>Type the pool&apos;s name (<span className="break-all font-mono">{pool.name}</span>) to confirm</>}
+        label={
+          <>
+            Type the pool&apos;s name (<span className="break-all font-mono">{pool.name}</span>) to confirm
+          </>
+        }
         name="confirmName"
         autoComplete="off"
         value={typed}
@@ -105,7 +113,13 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
   const hydrated = useHydrated();
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() });
   const ref = { hostId: pool.hostId, pool: pool.name };
-  const lifecycle = useLifecycle(ref, invalidate, trpc.storage.startPool.mutationOptions(), trpc.storage.stopPool.mutationOptions(), trpc.storage.setPoolAutostart.mutationOptions());
+  const lifecycle = useLifecycle(
+    ref,
+    invalidate,
+    trpc.storage.startPool.mutationOptions(),
+    trpc.storage.stopPool.mutationOptions(),
+    trpc.storage.setPoolAutostart.mutationOptions(),
+  );
   const refresh = useMutation(trpc.storage.refreshPool.mutationOptions({ onSettled: invalidate }));
   const source = pool.scope === "host" ? describeSource(pool) : null;
   const sizes = pool.scope === "host" && pool.active ? pool : null;

@@ -1,6 +1,6 @@
 "use client";
 
-import { HostResourceManager, type HostResourceProps } from "../../_components/host-resources/host-resource-manager";
+import { HostResourceManager, type HostResourceProps } from "@/app/_components/host-resources/host-resource-manager";
 import { PoolCard, type Pool } from "./pool-card";
 import { AddPoolForm } from "./add-pool-form";
 

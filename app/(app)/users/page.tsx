@@ -1,6 +1,6 @@
+import { pageUser } from "@/app/_components/page-session";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { currentUser } from "@/server/auth/session";
 import { roleHas } from "@/server/auth/permissions";
 import { UsersManager } from "./users-manager";
 
@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: "Users" };
 export const dynamic = "force-dynamic";
 
 export default async function UsersPage() {
-  const user = await currentUser();
+  const user = await pageUser();
   if (!user || !roleHas(user.role, "user.manage")) notFound();
   return (
     <div className="space-y-6">

@@ -5,11 +5,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { ROLES, type Role } from "@/server/auth/roles";
-import { useTRPC } from "../../_components/trpc";
-import { FormStatus } from "../../_components/form-status";
-import { formatDateTime } from "../../_components/format";
-import { useHydrated } from "../../_components/use-hydrated";
-import { Field, hintId, Options, TextField } from "../../_components/form-fields";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { formatDateTime } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import { Field, hintId, Options, TextField } from "@/app/_components/form-fields";
 import { formatGrants, parseGrants } from "./grants-text";
 
 function OneTimePassword({ username, password }: { username: string; password: string }) {
@@ -76,7 +76,10 @@ function CreateUserForm() {
           <textarea id="new-grants" name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby={hintId("new-grants")} />
         </Field>
         <div className="space-y-3 sm:col-span-2">
-          <FormStatus error={grantsError ?? create.error?.message ?? null} success={created && !created.password ? `User ${created.username} created.` : null} />
+          <FormStatus
+            error={grantsError ?? create.error?.message ?? null}
+            success={created && !created.password ? `User ${created.username} created.` : null}
+          />
           {created?.password && <OneTimePassword username={created.username} password={created.password} />}
           <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
             {create.isPending ? "Creating…" : "Create user"}
@@ -115,7 +118,13 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
       </div>
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
         <Field id={`role-${user.id}`} label={`Role of ${user.username}`}>
-          <select id={`role-${user.id}`} className="input mt-1" value={user.role} onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })} disabled={update.isPending}>
+          <select
+            id={`role-${user.id}`}
+            className="input mt-1"
+            value={user.role}
+            onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })}
+            disabled={update.isPending}
+          >
             <Options choices={ROLES} />
           </select>
         </Field>
@@ -133,7 +142,12 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
           Reset password
         </button>
         {!isSelf && (
-          <button type="button" className="btn btn-secondary" onClick={() => toggle.mutate({ userId: user.id, disabled: !user.disabled })} disabled={toggle.isPending}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => toggle.mutate({ userId: user.id, disabled: !user.disabled })}
+            disabled={toggle.isPending}
+          >
             {user.disabled ? "Enable" : "Disable"}
           </button>
         )}
@@ -155,7 +169,9 @@ export function UsersManager({ currentUserId }: { currentUserId: number }) {
         {users.error && <FormStatus error={users.error.message} />}
         {users.isPending && <p className="text-sm">Loading…</p>}
         <ul className="space-y-3">
-          {users.data?.map((u) => <UserCard key={u.id} user={u} isSelf={u.id === currentUserId} />)}
+          {users.data?.map((u) => (
+            <UserCard key={u.id} user={u} isSelf={u.id === currentUserId} />
+          ))}
         </ul>
       </section>
     </div>

@@ -1,15 +1,14 @@
 import type { Metadata } from "next";
-import { currentUser } from "@/server/auth/session";
 import { roleHas } from "@/server/auth/permissions";
 import Link from "next/link";
-import { serverApi } from "../../_components/server-caller";
+import { pageUser, serverApi } from "@/app/_components/page-session";
 import { VmList } from "./vm-list";
 
 export const metadata: Metadata = { title: "Virtual machines" };
 export const dynamic = "force-dynamic";
 
 export default async function VmsPage() {
-  const user = await currentUser();
+  const user = await pageUser();
   const api = await serverApi();
   const initial = await api.vms.list({});
   return (

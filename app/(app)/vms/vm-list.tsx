@@ -4,13 +4,13 @@ import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../_components/trpc";
-import { useLiveRefetch } from "../../_components/live-events";
-import { VmStateBadge } from "../../_components/vm-state-badge";
-import { PowerButtons } from "../../_components/power-buttons";
-import { FormStatus } from "../../_components/form-status";
-import { formatBytes } from "../../_components/format";
-import { Fact } from "../../_components/fact";
+import { useTRPC } from "@/app/_components/trpc";
+import { useLiveRefetch } from "@/app/_components/live-events";
+import { VmStateBadge } from "@/app/_components/vm-state-badge";
+import { PowerButtons } from "@/app/_components/power-buttons";
+import { FormStatus } from "@/app/_components/form-status";
+import { formatBytes } from "@/app/_components/format";
+import { Fact } from "@/app/_components/fact";
 
 type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
 
@@ -36,7 +36,10 @@ export function VmList({ initial, canPower }: { initial: HostLists; canPower: bo
             {host.vms.map((vm) => (
               <li key={vm.uuid} className="card space-y-3" aria-label={`VM ${vm.name}`}>
                 <div className="flex flex-wrap items-center gap-2">
-                  <Link href={`/vms/${vm.hostId}/${vm.uuid}`} className="min-w-0 truncate text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300">
+                  <Link
+                    href={`/vms/${vm.hostId}/${vm.uuid}`}
+                    className="min-w-0 truncate text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+                  >
                     {vm.name}
                   </Link>
                   <VmStateBadge state={vm.state} />

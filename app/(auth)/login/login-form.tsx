@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
-import { useHydrated } from "../../_components/use-hydrated";
+import { useHydrated } from "@/app/_components/use-hydrated";
 
 export function LoginForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);

@@ -1,6 +1,6 @@
+import { pageUser } from "@/app/_components/page-session";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { currentUser } from "@/server/auth/session";
 import { sameOriginPath } from "@/server/auth/safe-redirect";
 import { LoginForm } from "./login-form";
 
@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  if (await currentUser()) redirect("/");
+  if (await pageUser()) redirect("/");
   const { callbackUrl } = await searchParams;
   // Only same-site paths: an open redirect after login is a phishing aid.
   const next = sameOriginPath(callbackUrl);

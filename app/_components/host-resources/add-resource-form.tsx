@@ -78,7 +78,14 @@ export function AddResourceForm<I, R extends { name: string }, E extends { messa
         <CheckboxField id={`${idPrefix}-start`} name="start" label="Start now" defaultChecked />
         <CheckboxField id={`${idPrefix}-autostart`} name="autostart" label="Start at boot" defaultChecked />
       </div>
-      <SubmitRow className="sm:col-span-2" label={`Create ${noun}`} pendingLabel="Creating…" pending={mutation.isPending} error={mutation.error?.message ?? null} success={created ? `${Noun} ${created} created.` : null} />
+      <SubmitRow
+        className="sm:col-span-2"
+        label={`Create ${noun}`}
+        pendingLabel="Creating…"
+        pending={mutation.isPending}
+        error={mutation.error?.message ?? null}
+        success={created ? `${Noun} ${created} created.` : null}
+      />
     </form>
   );
 }

@@ -55,7 +55,13 @@ export interface HostResourceManagerProps<T extends HostResource, K extends Quer
   AddForm: ComponentType<{ hosts: HostOption[] }>;
 }
 
-function HostList<T extends HostResource, K extends QueryKey, E extends { message: string }>({ initial, props }: { initial: HostItems<T>; props: HostResourceManagerProps<T, K, E> }) {
+function HostList<T extends HostResource, K extends QueryKey, E extends { message: string }>({
+  initial,
+  props,
+}: {
+  initial: HostItems<T>;
+  props: HostResourceManagerProps<T, K, E>;
+}) {
   const trpc = useTRPC();
   const items = useQuery({ ...props.list(trpc, initial.host.id), initialData: initial.items ?? undefined, refetchInterval: FALLBACK_POLL_MS });
   const headingId = `${props.noun}s-${initial.host.id}`;
@@ -68,7 +74,9 @@ function HostList<T extends HostResource, K extends QueryKey, E extends { messag
       <FormStatus error={error} />
       {items.data && items.data.length === 0 && <p className="card text-sm">{props.emptyText}</p>}
       <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
-        {items.data?.map((item) => <Fragment key={item.uuid || item.name}>{props.card(item)}</Fragment>)}
+        {items.data?.map((item) => (
+          <Fragment key={item.uuid || item.name}>{props.card(item)}</Fragment>
+        ))}
       </ul>
     </section>
   );

@@ -1,9 +1,9 @@
+import { pageUser } from "../page-session";
 import type { ComponentType } from "react";
 import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
-import { currentUser } from "@/server/auth/session";
 import { roleHas, type Permission } from "@/server/auth/permissions";
-import { serverApi } from "../server-caller";
+import { serverApi } from "../page-session";
 import type { HostItems, HostResourceProps } from "./host-resource-manager";
 
 type Api = Awaited<ReturnType<typeof serverApi>>;
@@ -38,7 +38,7 @@ async function readPerHost<T>(api: Api, load: HostResourcePageSpec<T>["load"]): 
 /** The page of one kind of per-host resource (storage pools, virtual networks): its title, then the manager. */
 export function hostResourcePage<T>(spec: HostResourcePageSpec<T>) {
   return async function HostResourcePage() {
-    const user = await currentUser();
+    const user = await pageUser();
     if (!user || !roleHas(user.role, spec.read)) notFound();
     const initial = await readPerHost(await serverApi(), spec.load);
     return (

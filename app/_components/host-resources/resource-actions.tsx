@@ -111,7 +111,13 @@ export function ResourceActions({
         )}
         {canManage && (
           <div className="flex min-h-10 items-center gap-2 text-sm">
-            <input id={autostartId} type="checkbox" checked={wantAutostart ?? item.autostart} disabled={busy || !item.persistent} onChange={(e) => setAutostart(e.target.checked)} />
+            <input
+              id={autostartId}
+              type="checkbox"
+              checked={wantAutostart ?? item.autostart}
+              disabled={busy || !item.persistent}
+              onChange={(e) => setAutostart(e.target.checked)}
+            />
             <label htmlFor={autostartId}>Start at boot</label>
           </div>
         )}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { procedure, router } from "../trpc";
-import { listAudit } from "../../audit/log";
-import { AUDIT_RESULTS } from "../../db/schema";
+import { listAudit } from "@/server/audit/log";
+import { AUDIT_RESULTS } from "@/server/db/schema";
 
 /** The audit log: host-less, read-only. */
 export const auditRouter = router({

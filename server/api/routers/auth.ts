@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { procedure, router } from "../trpc";
 import { passwordSchema } from "../schemas";
-import { changeOwnPassword } from "../../users/service";
-import { ROLE_PERMISSIONS } from "../../auth/permissions";
-import { listLiveSessions, revokeSession, revokeUserSessions } from "../../auth/sessions";
-import { auditTargets } from "../../audit/targets";
+import { changeOwnPassword } from "@/server/users/service";
+import { ROLE_PERMISSIONS } from "@/server/auth/permissions";
+import { listLiveSessions, revokeSession, revokeUserSessions } from "@/server/auth/sessions";
+import { auditTargets } from "@/server/audit/targets";
 
 const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "a session id");
 
@@ -27,9 +27,7 @@ export const authRouter = router({
     }),
 
   /** The signed-in user's own sessions (browsers and devices), the current one marked. */
-  sessions: procedure("self").query(({ ctx }) =>
-    listLiveSessions(ctx.db, ctx.user.id).map((s) => ({ ...s, current: s.id === ctx.user.sessionId })),
-  ),
+  sessions: procedure("self").query(({ ctx }) => listLiveSessions(ctx.db, ctx.user.id).map((s) => ({ ...s, current: s.id === ctx.user.sessionId }))),
 
   /** Ends one of the user's own sessions; an id that is not theirs changes nothing. */
   endSession: procedure("self")

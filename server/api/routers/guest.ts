@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { router, vmProcedure } from "../trpc";
-import { auditTargets } from "../../audit/targets";
+import { auditTargets } from "@/server/audit/targets";
 import {
   guestExec,
   guestFacts,
@@ -12,7 +12,7 @@ import {
   guestPower,
   guestProcesses,
   guestStatus,
-} from "../../guest/service";
+} from "@/server/guest/service";
 
 /**
  * Inside the VM, through our guest agent (and stock qemu-guest-agent where it helps). Like every
@@ -37,7 +37,11 @@ const guestPath = z
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "an environment variable name");
 
 const execInput = z.object({
-  command: z.string().min(1).max(4096).refine((c) => !c.includes("\0"), "no NUL characters"),
+  command: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((c) => !c.includes("\0"), "no NUL characters"),
   args: z.array(z.string().max(65_536)).max(256).default([]),
   stdin: z.string().max(MiB).optional(),
   encoding: z.enum(["utf8", "base64"]).default("utf8"),

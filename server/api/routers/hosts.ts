@@ -1,6 +1,6 @@
 import { hostProcedure, procedure, router } from "../trpc";
-import { listHosts } from "../../hosts/service";
-import { readHostInfo } from "../../hosts/info";
+import { listHosts } from "@/server/hosts/service";
+import { readHostInfo } from "@/server/hosts/info";
 
 export const hostsRouter = router({
   /** Host-less: the list of hosts itself (ids, names and URIs). */

@@ -1,9 +1,18 @@
 import { z } from "zod";
 import { hostProcedure, router } from "../trpc";
-import type { Permission } from "../../auth/permissions";
-import { auditTargets } from "../../audit/targets";
-import { createNetwork, deleteNetwork, getNetwork, listDhcpLeases, listNetworks, setNetworkAutostart, startNetwork, stopNetwork } from "../../networks/service";
-import { networkNameSchema, networkSpecSchema } from "../../networks/schemas";
+import type { Permission } from "@/server/auth/permissions";
+import { auditTargets } from "@/server/audit/targets";
+import {
+  createNetwork,
+  deleteNetwork,
+  getNetwork,
+  listDhcpLeases,
+  listNetworks,
+  setNetworkAutostart,
+  startNetwork,
+  stopNetwork,
+} from "@/server/networks/service";
+import { networkNameSchema, networkSpecSchema } from "@/server/networks/schemas";
 
 /** A procedure on one network of the host: the audit row names the network. */
 function networkProcedure(permission: Permission) {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { router, vmProcedure } from "../trpc";
-import { auditTargets } from "../../audit/targets";
-import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from "../../snapshots/service";
-import { snapshotDescriptionSchema, snapshotNameSchema } from "../../snapshots/schemas";
+import { auditTargets } from "@/server/audit/targets";
+import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from "@/server/snapshots/service";
+import { snapshotDescriptionSchema, snapshotNameSchema } from "@/server/snapshots/schemas";
 
 /** Snapshots of one VM: `vmProcedure` resolves the VM; the audit row names the snapshot inside it. */
 export const snapshotsRouter = router({

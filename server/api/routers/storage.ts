@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { hostProcedure, router, vmProcedure } from "../trpc";
-import type { Permission } from "../../auth/permissions";
-import { auditTargets } from "../../audit/targets";
-import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "../../storage/pools";
-import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "../../storage/volumes";
-import { attachDisk, detachDisk } from "../../storage/disks";
+import type { Permission } from "@/server/auth/permissions";
+import { auditTargets } from "@/server/audit/targets";
+import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "@/server/storage/pools";
+import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "@/server/storage/volumes";
+import { attachDisk, detachDisk } from "@/server/storage/disks";
 import {
   diskBusSchema,
   diskTargetSchema,
@@ -15,7 +15,7 @@ import {
   volumeNameSchema,
   volumeRefSchema,
   volumeSizeSchema,
-} from "../../storage/schemas";
+} from "@/server/storage/schemas";
 
 /** A procedure on one pool of the host: the audit row names the pool. */
 function poolProcedure(permission: Permission) {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { procedure, router } from "../trpc";
 import { grantSchema, passwordSchema, roleSchema, userIdSchema, usernameSchema } from "../schemas";
-import { createUser, listUsers, resetPassword, setDisabled, updateUser, usernameOf } from "../../users/service";
-import { auditTargets } from "../../audit/targets";
+import { createUser, listUsers, resetPassword, setDisabled, updateUser, usernameOf } from "@/server/users/service";
+import { auditTargets } from "@/server/audit/targets";
 
 /** User accounts: host-less (they span every host); the audit row names the account. */
 export const usersRouter = router({

@@ -1,25 +1,14 @@
 import { z } from "zod";
 import { hostProcedure, procedure, router, vmProcedure } from "../trpc";
-import { hostIdSchema, nameSchema } from "../../identifiers";
-import { auditTargets } from "../../audit/targets";
-import { POWER_ACTIONS } from "../../domains/power";
-import { MAX_TAGS, TAG_PATTERN } from "../../domains/tags";
-import { MAX_IMPORT_XML_BYTES } from "../../domains/import";
-import { createVm, createVmSchema } from "../../domains/create";
-import { cloneVm } from "../../domains/clone";
-import { importXml } from "../../domains/importer";
-import {
-  addAgentChannels,
-  deleteVm,
-  exportXml,
-  getVm,
-  listVms,
-  powerAction,
-  renameVm,
-  setAutostart,
-  setResources,
-  setTags,
-} from "../../domains/service";
+import { hostIdSchema, nameSchema } from "@/server/identifiers";
+import { auditTargets } from "@/server/audit/targets";
+import { POWER_ACTIONS } from "@/server/domains/power";
+import { MAX_TAGS, TAG_PATTERN } from "@/server/domains/tags";
+import { MAX_IMPORT_XML_BYTES } from "@/server/domains/import";
+import { createVm, createVmSchema } from "@/server/domains/create";
+import { cloneVm } from "@/server/domains/clone";
+import { importXml } from "@/server/domains/importer";
+import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setResources, setTags } from "@/server/domains/service";
 
 const tagsSchema = z.array(z.string().regex(TAG_PATTERN, "tags are 1–32 letters, digits, . _ -")).max(MAX_TAGS);
 
@@ -55,7 +44,16 @@ export const vmsRouter = router({
     }),
 
   setResources: vmProcedure("vm.edit")
-    .input(z.object({ vcpus: z.number().int().min(1).max(256), memoryMiB: z.number().int().min(64).max(4 * 1024 * 1024) }))
+    .input(
+      z.object({
+        vcpus: z.number().int().min(1).max(256),
+        memoryMiB: z
+          .number()
+          .int()
+          .min(64)
+          .max(4 * 1024 * 1024),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       await setResources(ctx.vm, input);
       return { ok: true as const };

@@ -1,9 +1,9 @@
 // Boots a test guest (e2e/fixtures) that runs our bundled agent as a service would: from an
 // init.d hook, restarted whenever it exits. Shared by the guest-agent integration tests and
 // scripts/bench-guest.ts.
-import { builtAgent } from "../../../agent/test/harness";
-import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain } from "../../../e2e/fixtures/test-host";
-import { ensureTestGuestImage, type TestGuestImage } from "../../../e2e/fixtures/guest-image";
+import { builtAgent } from "@/agent/test/harness";
+import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain } from "@/e2e/fixtures/test-host";
+import { ensureTestGuestImage, type TestGuestImage } from "@/e2e/fixtures/guest-image";
 
 export const AGENT_PATH = "/opt/kvmm/kvmm-agent.cjs";
 export const AGENT_CONFIG_PATH = "/etc/kvmmanager-agent/config.json";

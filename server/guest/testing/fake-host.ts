@@ -6,10 +6,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { builtAgent } from "../../../agent/test/harness";
-import type { DomainEvent, DomainEventListener, protocol } from "../../libvirt";
-import { uuidFromString, VIR_ERR_NO_DOMAIN } from "../../libvirt";
-import { libvirtError } from "../../libvirt/testing/errors";
+import { builtAgent } from "@/agent/test/harness";
+import type { DomainEvent, DomainEventListener, protocol } from "@/server/libvirt";
+import { uuidFromString, VIR_ERR_NO_DOMAIN } from "@/server/libvirt";
+import { libvirtError } from "@/server/libvirt/testing/errors";
 import type { HubConnection } from "../hub";
 
 /**
@@ -106,10 +106,7 @@ export class FakeGuestAgent {
 
   static async create(channel: FakeChannel, dir: string, config: Record<string, unknown> = {}): Promise<FakeGuestAgent> {
     const configPath = path.join(dir, "agent-config.json");
-    await writeFile(
-      configPath,
-      JSON.stringify({ allowed_paths: [dir], exec_enabled: true, telemetry_interval_s: 0, log_level: "warn", ...config }),
-    );
+    await writeFile(configPath, JSON.stringify({ allowed_paths: [dir], exec_enabled: true, telemetry_interval_s: 0, log_level: "warn", ...config }));
     return new FakeGuestAgent(channel, configPath);
   }
 

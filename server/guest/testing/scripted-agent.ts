@@ -2,8 +2,8 @@
 // real agent, and writes whatever else the test wants (hostile lines included) straight into the
 // host's end of an in-memory channel. No process, no socket, no libvirt.
 import { Duplex, PassThrough } from "node:stream";
-import { LineDecoder, type AgentInfo } from "../../../agent/protocol";
-import { exampleAgentInfo } from "../../../agent/protocol/examples";
+import { LineDecoder, type AgentInfo } from "@/agent/protocol";
+import { exampleAgentInfo } from "@/agent/protocol/examples";
 import type { ChannelEndpoint } from "../session";
 
 interface Request {

@@ -1,6 +1,6 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { parseApiDocs } from './api-docs';
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseApiDocs } from "./api-docs";
 
 const SOURCE = `
 /**
@@ -28,13 +28,13 @@ virDomainReboot(virDomainPtr domain, unsigned int flags)
  */
 `;
 
-test('reads each documented function and its parameters, continuation lines joined', () => {
-  const docs = parseApiDocs([{ file: 'libvirt-domain.c', text: SOURCE }]);
-  assert.deepEqual([...docs.keys()], ['virDomainReboot', 'virNodeGetSEVInfo']);
-  assert.deepEqual(Object.fromEntries(docs.get('virDomainReboot')!), {
-    domain: 'a domain object',
-    flags: 'bitwise-OR of virDomainRebootFlagValues',
+test("reads each documented function and its parameters, continuation lines joined", () => {
+  const docs = parseApiDocs([{ file: "libvirt-domain.c", text: SOURCE }]);
+  assert.deepEqual([...docs.keys()], ["virDomainReboot", "virNodeGetSEVInfo"]);
+  assert.deepEqual(Object.fromEntries(docs.get("virDomainReboot")!), {
+    domain: "a domain object",
+    flags: "bitwise-OR of virDomainRebootFlagValues",
   });
   // A few doc comments open with /* instead of /**, or have a blank line after the name.
-  assert.equal(docs.get('virNodeGetSEVInfo')!.get('flags'), 'extra flags; not used yet, so callers should always pass 0');
+  assert.equal(docs.get("virNodeGetSEVInfo")!.get("flags"), "extra flags; not used yet, so callers should always pass 0");
 });

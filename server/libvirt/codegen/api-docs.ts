@@ -19,9 +19,9 @@ export function parseApiDocs(sources: { file: string; text: string }[]): ApiDocs
   const docs: ApiDocs = new Map();
   for (const { text } of sources) {
     for (const m of text.matchAll(/\/\*\*?([\s\S]*?)\*\//g)) {
-      const lines = m[1]!.split('\n').map((line) => line.replace(/^\s*\*?\s?/, '').trimEnd());
-      const start = lines.findIndex((line) => line !== '');
-      const name = /^(vir\w+):$/.exec(lines[start] ?? '')?.[1];
+      const lines = m[1]!.split("\n").map((line) => line.replace(/^\s*\*?\s?/, "").trimEnd());
+      const start = lines.findIndex((line) => line !== "");
+      const name = /^(vir\w+):$/.exec(lines[start] ?? "")?.[1];
       if (name) docs.set(name, parameters(lines.slice(start + 1)));
     }
   }
@@ -33,7 +33,7 @@ function parameters(lines: string[]): Map<string, string> {
   const params = new Map<string, string>();
   let current: string | null = null;
   for (const line of lines) {
-    if (line === '' && current) break;
+    if (line === "" && current) break;
     const m = /^@(\w+):\s*(.*)$/.exec(line);
     if (m) {
       current = m[1]!;

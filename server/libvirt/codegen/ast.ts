@@ -4,17 +4,17 @@
 export type Value = { num: number } | { ident: string };
 
 export type BaseType =
-  | { kind: 'int' | 'uint' | 'hyper' | 'uhyper' | 'float' | 'double' | 'bool' | 'char' | 'uchar' }
-  | { kind: 'string' }
-  | { kind: 'opaque' }
-  | { kind: 'named'; name: string };
+  | { kind: "int" | "uint" | "hyper" | "uhyper" | "float" | "double" | "bool" | "char" | "uchar" }
+  | { kind: "string" }
+  | { kind: "opaque" }
+  | { kind: "named"; name: string };
 
 export type Shape =
-  | { kind: 'scalar' }
-  | { kind: 'fixed'; size: Value }
+  | { kind: "scalar" }
+  | { kind: "fixed"; size: Value }
   /** `<>` without a bound is `max: null`. */
-  | { kind: 'var'; max: Value | null }
-  | { kind: 'optional' };
+  | { kind: "var"; max: Value | null }
+  | { kind: "optional" };
 
 export interface Declaration {
   name: string;
@@ -36,12 +36,12 @@ export interface UnionArm {
 }
 
 export type Definition =
-  | { kind: 'const'; name: string; value: Value }
-  | { kind: 'typedef'; decl: Declaration }
-  | { kind: 'enum'; name: string; members: EnumMember[] }
-  | { kind: 'struct'; name: string; fields: Declaration[] }
+  | { kind: "const"; name: string; value: Value }
+  | { kind: "typedef"; decl: Declaration }
+  | { kind: "enum"; name: string; members: EnumMember[] }
+  | { kind: "struct"; name: string; fields: Declaration[] }
   | {
-      kind: 'union';
+      kind: "union";
       name: string;
       discriminant: Declaration;
       arms: UnionArm[];

@@ -22,42 +22,42 @@ export interface CHeaderConstants {
 export function parseCHeaders(sources: { file: string; text: string }[]): CHeaderConstants {
   const result: CHeaderConstants = { enums: [], integers: new Map(), strings: new Map(), order: [] };
   for (const { file, text } of sources) {
-    const clean = stripComments(dropSentinels(text)).replace(/\\\n/g, ' ');
+    const clean = stripComments(dropSentinels(text)).replace(/\\\n/g, " ");
     for (const item of scan(clean)) {
-      if (item.kind === 'enum') addEnum(result, item.name, item.body, file);
+      if (item.kind === "enum") addEnum(result, item.name, item.body, file);
       else addDefine(result, item.name, item.value);
     }
   }
   return result;
 }
 
-type Item = { kind: 'enum'; name: string; body: string; at: number } | { kind: 'define'; name: string; value: string; at: number };
+type Item = { kind: "enum"; name: string; body: string; at: number } | { kind: "define"; name: string; value: string; at: number };
 
 function scan(text: string): Item[] {
   const items: Item[] = [];
   for (const m of text.matchAll(/typedef\s+enum\s*\w*\s*\{([^}]*)\}\s*(\w+)\s*;/g)) {
-    items.push({ kind: 'enum', name: m[2]!, body: m[1]!, at: m.index });
+    items.push({ kind: "enum", name: m[2]!, body: m[1]!, at: m.index });
   }
   // Object-like macros only: a `(` right after the name would make it function-like.
   for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?!\()[ \t]+(.+?)[ \t]*$/gm)) {
-    items.push({ kind: 'define', name: m[1]!, value: m[2]!, at: m.index });
+    items.push({ kind: "define", name: m[1]!, value: m[2]!, at: m.index });
   }
   return items.sort((a, b) => a.at - b.at);
 }
 
 // Sentinel members (…_LAST) change with every release; generated code must not depend on them.
 function dropSentinels(text: string): string {
-  return text.replace(/#\s*ifdef\s+VIR_ENUM_SENTINELS[\s\S]*?#\s*endif/g, '');
+  return text.replace(/#\s*ifdef\s+VIR_ENUM_SENTINELS[\s\S]*?#\s*endif/g, "");
 }
 
 function stripComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
+  return text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/\/\/[^\n]*/g, "");
 }
 
 function addEnum(result: CHeaderConstants, name: string, body: string, file: string): void {
-  const members: CEnum['members'] = [];
+  const members: CEnum["members"] = [];
   let next = 0n;
-  for (const raw of body.split(',')) {
+  for (const raw of body.split(",")) {
     const entry = raw.trim();
     if (!entry) continue;
     const m = /^([A-Za-z_]\w*)\s*(?:=\s*([\s\S]+))?$/.exec(entry);
@@ -91,31 +91,31 @@ export function evaluate(expr: string, symbols: ReadonlyMap<string, bigint>): bi
   const tokens = expr.match(/0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[A-Za-z_]\w*|<<|>>|[()|&^~+\-*/%]|\S/g) ?? [];
   let pos = 0;
   const BINARY: Record<string, [number, (a: bigint, b: bigint) => bigint]> = {
-    '|': [1, (a, b) => a | b],
-    '^': [2, (a, b) => a ^ b],
-    '&': [3, (a, b) => a & b],
-    '<<': [4, (a, b) => a << b],
-    '>>': [4, (a, b) => a >> b],
-    '+': [5, (a, b) => a + b],
-    '-': [5, (a, b) => a - b],
-    '*': [6, (a, b) => a * b],
-    '/': [6, (a, b) => a / b],
-    '%': [6, (a, b) => a % b],
+    "|": [1, (a, b) => a | b],
+    "^": [2, (a, b) => a ^ b],
+    "&": [3, (a, b) => a & b],
+    "<<": [4, (a, b) => a << b],
+    ">>": [4, (a, b) => a >> b],
+    "+": [5, (a, b) => a + b],
+    "-": [5, (a, b) => a - b],
+    "*": [6, (a, b) => a * b],
+    "/": [6, (a, b) => a / b],
+    "%": [6, (a, b) => a % b],
   };
 
   const primary = (): bigint | undefined => {
     const t = tokens[pos++];
     if (t === undefined) return undefined;
-    if (t === '(') {
+    if (t === "(") {
       const v = binary(0);
-      return tokens[pos++] === ')' ? v : undefined;
+      return tokens[pos++] === ")" ? v : undefined;
     }
-    if (t === '-' || t === '~' || t === '+') {
+    if (t === "-" || t === "~" || t === "+") {
       const v = primary();
       if (v === undefined) return undefined;
-      return t === '-' ? -v : t === '~' ? ~v : v;
+      return t === "-" ? -v : t === "~" ? ~v : v;
     }
-    if (/^\d/.test(t)) return BigInt(t.replace(/[uUlL]+$/, ''));
+    if (/^\d/.test(t)) return BigInt(t.replace(/[uUlL]+$/, ""));
     if (/^[A-Za-z_]/.test(t)) return symbols.get(t);
     return undefined;
   };

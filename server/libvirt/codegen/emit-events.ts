@@ -4,8 +4,8 @@
 // registration (CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
 // CONNECT_NETWORK_EVENT_REGISTER_ANY, CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY),
 // and a decoder that turns a message into a flat `{ kind, callbackID, ...fields }` object.
-import type { ProtocolModel } from './model';
-import { camelFromUpper, fieldName, typeName } from './names';
+import type { ProtocolModel } from "./model";
+import { camelFromUpper, fieldName, typeName } from "./names";
 
 interface EventFamily {
   /** Prefix of the TypeScript names: `Domain` → DomainEvent, DOMAIN_EVENT_IDS. */
@@ -23,25 +23,25 @@ interface EventFamily {
 
 const FAMILIES: EventFamily[] = [
   {
-    object: 'Domain',
-    noun: 'domain',
-    idEnum: 'virDomainEventID',
-    idPrefix: 'VIR_DOMAIN_EVENT_ID_',
-    messagePrefixes: ['REMOTE_PROC_DOMAIN_EVENT_CALLBACK_', 'REMOTE_PROC_DOMAIN_EVENT_'],
+    object: "Domain",
+    noun: "domain",
+    idEnum: "virDomainEventID",
+    idPrefix: "VIR_DOMAIN_EVENT_ID_",
+    messagePrefixes: ["REMOTE_PROC_DOMAIN_EVENT_CALLBACK_", "REMOTE_PROC_DOMAIN_EVENT_"],
   },
   {
-    object: 'Network',
-    noun: 'network',
-    idEnum: 'virNetworkEventID',
-    idPrefix: 'VIR_NETWORK_EVENT_ID_',
-    messagePrefixes: ['REMOTE_PROC_NETWORK_EVENT_'],
+    object: "Network",
+    noun: "network",
+    idEnum: "virNetworkEventID",
+    idPrefix: "VIR_NETWORK_EVENT_ID_",
+    messagePrefixes: ["REMOTE_PROC_NETWORK_EVENT_"],
   },
   {
-    object: 'StoragePool',
-    noun: 'storage pool',
-    idEnum: 'virStoragePoolEventID',
-    idPrefix: 'VIR_STORAGE_POOL_EVENT_ID_',
-    messagePrefixes: ['REMOTE_PROC_STORAGE_POOL_EVENT_'],
+    object: "StoragePool",
+    noun: "storage pool",
+    idEnum: "virStoragePoolEventID",
+    idPrefix: "VIR_STORAGE_POOL_EVENT_ID_",
+    messagePrefixes: ["REMOTE_PROC_STORAGE_POOL_EVENT_"],
   },
 ];
 
@@ -60,57 +60,57 @@ export function emitEvents(model: ProtocolModel): string {
   return [
     "import type { XdrReader } from '../xdr';",
     "import * as p from './protocol';",
-    '',
+    "",
     ...FAMILIES.flatMap((family) => emitFamily(family, eventSpecs(model, family))),
-  ].join('\n');
+  ].join("\n");
 }
 
 function emitFamily({ object, noun, idEnum }: EventFamily, specs: EventSpec[]): string[] {
-  const upper = object.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+  const upper = object.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
   const event = `${object}Event`;
   return [
     `/** Fields of each ${noun} event, by kind. */`,
     `export interface ${event}Payloads {`,
     ...specs.map((s) => `  ${s.kind}: ${s.payload};`),
-    '}',
-    '',
+    "}",
+    "",
     `export type ${event}Kind = keyof ${event}Payloads;`,
-    '',
+    "",
     `/** A decoded ${noun} event: \`kind\` says which; \`callbackID\` is the registration it arrived on. */`,
     `export type ${event} = {`,
     `  [K in ${event}Kind]: { kind: K; callbackID: number } & ${event}Payloads[K];`,
     `}[${event}Kind];`,
-    '',
+    "",
     `/** libvirt's ${idEnum} for each kind. */`,
     `export const ${upper}_EVENT_IDS: { readonly [K in ${event}Kind]: number } = {`,
     ...specs.map((s) => `  ${s.kind}: ${s.id},`),
-    '};',
-    '',
+    "};",
+    "",
     `/** Decoders for the message procedures (REMOTE program) that carry ${noun} events. */`,
     `export const ${upper}_EVENT_DECODERS: ReadonlyMap<number, (r: XdrReader) => ${event}> = new Map<number, (r: XdrReader) => ${event}>([`,
     ...specs.map((s) => `  [${s.proc}, (r) => { const m = p.decode${s.msgType}(r); return ${s.build}; }],`),
-    ']);',
-    '',
+    "]);",
+    "",
   ];
 }
 
 function eventSpecs(model: ProtocolModel, family: EventFamily): EventSpec[] {
   const idEnum = model.headers.enums.find((e) => e.name === family.idEnum);
   if (!idEnum) throw new Error(`${family.idEnum} not found in the C headers`);
-  const remote = model.programs.find((p) => p.prefix === 'remote')!;
+  const remote = model.programs.find((p) => p.prefix === "remote")!;
   const byName = new Map(remote.procedures.map((proc) => [proc.name, proc]));
 
   return idEnum.members.map(({ name, value }) => {
     const suffix = name.slice(family.idPrefix.length);
     const proc = family.messagePrefixes.map((prefix) => byName.get(prefix + suffix)).find((found) => found !== undefined);
     const msgDef = proc?.msg ? model.types.get(proc.msg) : undefined;
-    if (!proc || msgDef?.kind !== 'struct' || msgDef.fields[0]?.name !== 'callbackID') {
+    if (!proc || msgDef?.kind !== "struct" || msgDef.fields[0]?.name !== "callbackID") {
       throw new Error(`no callback message procedure for ${name}`);
     }
     const kind = camelFromUpper(suffix);
     const msgType = typeName(proc.msg!);
-    const wrapped = msgDef.fields.length === 2 && msgDef.fields[1]!.name === 'msg' ? msgDef.fields[1]! : null;
-    if (wrapped && wrapped.type.kind === 'named') {
+    const wrapped = msgDef.fields.length === 2 && msgDef.fields[1]!.name === "msg" ? msgDef.fields[1]! : null;
+    if (wrapped && wrapped.type.kind === "named") {
       return {
         kind,
         id: Number(value),
@@ -127,7 +127,7 @@ function eventSpecs(model: ProtocolModel, family: EventFamily): EventSpec[] {
       proc: proc.number,
       msgType,
       payload: `Omit<p.${msgType}, 'callbackID'>`,
-      build: `{ kind: '${kind}', callbackID: m.callbackID, ${rest.map((f) => `${f}: m.${f}`).join(', ')} }`,
+      build: `{ kind: '${kind}', callbackID: m.callbackID, ${rest.map((f) => `${f}: m.${f}`).join(", ")} }`,
     };
   });
 }

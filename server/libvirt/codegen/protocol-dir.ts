@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where generated code is committed. */
-export const GENERATED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../generated');
+export const GENERATED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../generated");
 
 /**
  * Where scripts/fetch-libvirt-protocol.sh puts the protocol files of the
@@ -12,10 +12,10 @@ export const GENERATED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta
 export function defaultProtocolDir(): string | null {
   let version: string;
   try {
-    version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'libvirt0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    version = execFileSync("dpkg-query", ["-W", "-f=${Version}", "libvirt0"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   } catch {
     return null;
   }
-  const cache = process.env.KVMM_CACHE_DIR || '/var/cache/kvm-manager';
-  return path.join(cache, 'libvirt-protocol', version.trim());
+  const cache = process.env.KVMM_CACHE_DIR || "/var/cache/kvm-manager";
+  return path.join(cache, "libvirt-protocol", version.trim());
 }

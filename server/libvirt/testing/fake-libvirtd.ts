@@ -1,11 +1,11 @@
 // A scriptable libvirtd stand-in on a unix socket for RPC unit tests: it
 // hands every packet it receives to the test, which answers as it likes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from '../packet';
-import type { XdrWriter } from '../xdr';
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from "../packet";
+import type { XdrWriter } from "../xdr";
 
 export interface FakeLibvirtd {
   path: string;
@@ -20,8 +20,8 @@ export interface FakeLibvirtd {
 }
 
 export async function startFakeLibvirtd(): Promise<FakeLibvirtd> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kvmm-test-fake-'));
-  const socketPath = path.join(dir, 'sock');
+  const dir = mkdtempSync(path.join(os.tmpdir(), "kvmm-test-fake-"));
+  const socketPath = path.join(dir, "sock");
   const received: Packet[] = [];
   const waiters: { filter: (p: Packet) => boolean; resolve: (p: Packet) => void }[] = [];
   let client: net.Socket | null = null;
@@ -29,7 +29,7 @@ export async function startFakeLibvirtd(): Promise<FakeLibvirtd> {
   const server = net.createServer((socket) => {
     client = socket;
     const decoder = new PacketDecoder();
-    socket.on('data', (chunk) => {
+    socket.on("data", (chunk) => {
       for (const packet of decoder.push(chunk)) {
         // Copy: the body may be a view of a socket buffer.
         const copy = { header: packet.header, body: Buffer.from(packet.body) };
@@ -42,7 +42,7 @@ export async function startFakeLibvirtd(): Promise<FakeLibvirtd> {
         }
       }
     });
-    socket.on('error', () => {});
+    socket.on("error", () => {});
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
 

@@ -2,7 +2,7 @@
 // because a flag comes from another call's enum. flags.test.ts compiles this
 // file with the markers removed and checks that exactly the marked lines fail;
 // the repository's tsc checks it as it is.
-import { flagsOf } from '../flags';
+import { flagsOf } from "../flags";
 import {
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
@@ -17,9 +17,9 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_SECURE,
-} from '../generated/constants';
-import type { LibvirtProcedures } from '../generated/procedures';
-import type { NonnullDomain } from '../generated/protocol';
+} from "../generated/constants";
+import type { LibvirtProcedures } from "../generated/procedures";
+import type { NonnullDomain } from "../generated/protocol";
 
 export async function flagCalls(conn: LibvirtProcedures<unknown>, dom: NonnullDomain, live: boolean): Promise<void> {
   await conn.domainReboot({ dom, flags: VIR_DOMAIN_REBOOT_ACPI_POWER_BTN });
@@ -37,15 +37,15 @@ export async function flagCalls(conn: LibvirtProcedures<unknown>, dom: NonnullDo
 
   // flagsOf keeps the enum; `|` makes a plain number.
   await conn.domainGetXmlDesc({ dom, flags: flagsOf(VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_XML_SECURE) });
-  await conn.domainSnapshotCreateXml({ dom, xmlDesc: '', flags: flagsOf(VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC) });
+  await conn.domainSnapshotCreateXml({ dom, xmlDesc: "", flags: flagsOf(VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC) });
   // @ts-expect-error `|` loses the enum
-  await conn.domainSnapshotCreateXml({ dom, xmlDesc: '', flags: VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC });
+  await conn.domainSnapshotCreateXml({ dom, xmlDesc: "", flags: VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC });
   // @ts-expect-error flagsOf of two enums is accepted only where both are
   await conn.domainGetXmlDesc({ dom, flags: flagsOf(VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_AFFECT_CONFIG) });
 
   // virDomainVcpuFlags restates all of virDomainModificationImpact, so VIR_DOMAIN_AFFECT_* are vCPU flags too.
   await conn.domainSetVcpusFlags({ dom, nvcpus: 2, flags: flagsOf(VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_VCPU_MAXIMUM) });
-  await conn.domainAttachDeviceFlags({ dom, xml: '', flags: flagsOf(live ? VIR_DOMAIN_AFFECT_LIVE : 0, VIR_DOMAIN_AFFECT_CONFIG) });
+  await conn.domainAttachDeviceFlags({ dom, xml: "", flags: flagsOf(live ? VIR_DOMAIN_AFFECT_LIVE : 0, VIR_DOMAIN_AFFECT_CONFIG) });
   // @ts-expect-error but they are not XML flags
   await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_AFFECT_CONFIG });
 

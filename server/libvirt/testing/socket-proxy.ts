@@ -1,9 +1,9 @@
 // A unix socket proxy in front of libvirtd, for tests that need to cut or
 // freeze the connection without touching the shared daemon.
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 
 export interface SocketProxy {
   /** The proxy's socket, for `?socket=` in a URI. */
@@ -20,8 +20,8 @@ export interface SocketProxy {
 }
 
 export async function startSocketProxy(target: string): Promise<SocketProxy> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kvmm-test-proxy-'));
-  const socketPath = path.join(dir, 'libvirt-sock');
+  const dir = mkdtempSync(path.join(os.tmpdir(), "kvmm-test-proxy-"));
+  const socketPath = path.join(dir, "libvirt-sock");
   const pairs = new Set<[net.Socket, net.Socket]>();
   let frozen = false;
   let refusing = false;
@@ -35,7 +35,7 @@ export async function startSocketProxy(target: string): Promise<SocketProxy> {
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
     const forward = (from: net.Socket, to: net.Socket) =>
-      from.on('data', (chunk) => {
+      from.on("data", (chunk) => {
         if (!frozen) to.write(chunk);
       });
     forward(client, upstream);
@@ -45,8 +45,8 @@ export async function startSocketProxy(target: string): Promise<SocketProxy> {
       client.destroy();
       upstream.destroy();
     };
-    client.on('close', drop).on('error', drop);
-    upstream.on('close', drop).on('error', drop);
+    client.on("close", drop).on("error", drop);
+    upstream.on("close", drop).on("error", drop);
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
 

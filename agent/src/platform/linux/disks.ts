@@ -1,16 +1,35 @@
-import { statfs } from 'node:fs/promises';
-import { ErrorCode, RpcError } from '../../../protocol/errors';
-import type { DiskUsage } from '../../../protocol/index';
-import { parseMounts, type MountEntry } from './procfs';
-import { readText } from './read';
+import { statfs } from "node:fs/promises";
+import { ErrorCode, RpcError } from "../../../protocol/errors";
+import type { DiskUsage } from "../../../protocol/index";
+import { parseMounts, type MountEntry } from "./procfs";
+import { readText } from "./read";
 
-type Filesystem = DiskUsage['filesystems'][number];
+type Filesystem = DiskUsage["filesystems"][number];
 
 /** Filesystems with no storage behind them; `include_pseudo` lists them too. */
 export const pseudoFilesystems = new Set([
-  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs', 'efivarfs',
-  'fusectl', 'hugetlbfs', 'mqueue', 'nsfs', 'proc', 'pstore', 'ramfs', 'rpc_pipefs', 'securityfs', 'selinuxfs',
-  'sysfs', 'tracefs',
+  "autofs",
+  "binfmt_misc",
+  "bpf",
+  "cgroup",
+  "cgroup2",
+  "configfs",
+  "debugfs",
+  "devpts",
+  "devtmpfs",
+  "efivarfs",
+  "fusectl",
+  "hugetlbfs",
+  "mqueue",
+  "nsfs",
+  "proc",
+  "pstore",
+  "ramfs",
+  "rpc_pipefs",
+  "securityfs",
+  "selinuxfs",
+  "sysfs",
+  "tracefs",
 ]);
 
 /** A hung network filesystem must not hang the whole answer. */
@@ -18,10 +37,10 @@ const STATFS_TIMEOUT_MS = 2_000;
 
 export async function linuxDiskUsage(includePseudo: boolean): Promise<DiskUsage> {
   // fs.statfs arrived in Node 18.15; Debian 12 and Ubuntu 24.04 ship 18.19, but older 18.x exist.
-  if (typeof statfs !== 'function') {
+  if (typeof statfs !== "function") {
     throw new RpcError(ErrorCode.InternalError, `get_disk_usage needs Node.js 18.15 or newer; this is ${process.version}`);
   }
-  const mounts = parseMounts((await readText('/proc/self/mounts')) ?? '');
+  const mounts = parseMounts((await readText("/proc/self/mounts")) ?? "");
   const wanted = new Map<string, MountEntry>();
   // The last mount on a mountpoint is the one visible there.
   for (const mount of mounts) {

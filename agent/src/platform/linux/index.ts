@@ -1,38 +1,38 @@
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import type { Platform } from '../platform';
-import { linuxDiskUsage } from './disks';
-import { LinuxMetrics } from './metrics';
-import { linuxNetworkInfo } from './network';
-import { choosePowerCommand, gatherInitFacts } from './power';
-import { LinuxProcesses } from './processes';
-import { linuxSystemInfo } from './system';
-import { parseUtmp, utmpLayoutFor } from './utmp';
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import type { Platform } from "../platform";
+import { linuxDiskUsage } from "./disks";
+import { LinuxMetrics } from "./metrics";
+import { linuxNetworkInfo } from "./network";
+import { choosePowerCommand, gatherInitFacts } from "./power";
+import { LinuxProcesses } from "./processes";
+import { linuxSystemInfo } from "./system";
+import { parseUtmp, utmpLayoutFor } from "./utmp";
 
 /** Standard PATH for finding init tools even when the agent was started with a minimal environment. */
-const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export function linuxPlatform(): Platform {
   const metrics = new LinuxMetrics();
   const processes = new LinuxProcesses();
   return {
-    os: 'linux',
+    os: "linux",
     devicePath: (portName) => `/dev/virtio-ports/${portName}`,
-    defaultConfigPath: '/etc/kvmmanager-agent/config.json',
-    defaultAllowedPaths: ['/tmp', '/var/tmp'],
+    defaultConfigPath: "/etc/kvmmanager-agent/config.json",
+    defaultAllowedPaths: ["/tmp", "/var/tmp"],
     systemInfo: linuxSystemInfo,
     networkInfo: linuxNetworkInfo,
     diskUsage: linuxDiskUsage,
     metrics: () => metrics.sample(),
     processes: (query) => processes.list(query),
     // musl systems (Alpine) keep no utmp: no file means no sessions to report.
-    users: async () => parseUtmp(await readFile('/var/run/utmp').catch(() => Buffer.alloc(0)), utmpLayoutFor(os.arch())),
+    users: async () => parseUtmp(await readFile("/var/run/utmp").catch(() => Buffer.alloc(0)), utmpLayoutFor(os.arch())),
     powerCommand: async (action, force) => choosePowerCommand(action, force, await gatherInitFacts(SYSTEM_PATH)),
     killProcessTree: (pid) => {
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(-pid, "SIGKILL");
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
       }
     },
   };

@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises';
-import os from 'node:os';
-import type { Metrics } from '../../../protocol/index';
-import { delay } from '../../delay';
-import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, type CpuTimes, type DiskCounters, type NetCounters } from './procfs';
-import { readText } from './read';
+import { readdir } from "node:fs/promises";
+import os from "node:os";
+import type { Metrics } from "../../../protocol/index";
+import { delay } from "../../delay";
+import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, type CpuTimes, type DiskCounters, type NetCounters } from "./procfs";
+import { readText } from "./read";
 
 export interface MetricsSample {
   at: number;
@@ -21,19 +21,19 @@ const VIRTUAL_DISK = /^(loop|ram|zram|dm-|md|sr|fd)\d*/;
 
 async function readSample(): Promise<MetricsSample> {
   const [stat, diskstats, netdev, meminfo, blockDevices] = await Promise.all([
-    readText('/proc/stat'),
-    readText('/proc/diskstats'),
-    readText('/proc/net/dev'),
-    readText('/proc/meminfo'),
-    readdir('/sys/block').catch(() => [] as string[]),
+    readText("/proc/stat"),
+    readText("/proc/diskstats"),
+    readText("/proc/net/dev"),
+    readText("/proc/meminfo"),
+    readdir("/sys/block").catch(() => [] as string[]),
   ]);
   const whole = new Set(blockDevices.filter((name) => !VIRTUAL_DISK.test(name)));
   return {
     at: Date.now(),
-    cpu: parseProcStat(stat ?? '').cpu,
-    disks: parseDiskstats(diskstats ?? '').filter((disk) => whole.has(disk.name)),
-    net: parseNetDev(netdev ?? ''),
-    memory: parseMeminfo(meminfo ?? ''),
+    cpu: parseProcStat(stat ?? "").cpu,
+    disks: parseDiskstats(diskstats ?? "").filter((disk) => whole.has(disk.name)),
+    net: parseNetDev(netdev ?? ""),
+    memory: parseMeminfo(meminfo ?? ""),
   };
 }
 
@@ -59,8 +59,8 @@ export function computeMetrics(before: MetricsSample, now: MetricsSample, load: 
   const busy = ticks - (now.cpu.idle - before.cpu.idle);
   const rate = (later: number, earlier: number | undefined) => Math.max(0, later - (earlier ?? later)) / seconds;
   const mem = (key: string) => now.memory.get(key) ?? 0;
-  const total = mem('MemTotal');
-  const available = now.memory.get('MemAvailable') ?? mem('MemFree');
+  const total = mem("MemTotal");
+  const available = now.memory.get("MemAvailable") ?? mem("MemFree");
   const previousDisks = new Map(before.disks.map((disk) => [disk.name, disk]));
   const previousNet = new Map(before.net.map((net) => [net.name, net]));
   return {
@@ -72,11 +72,11 @@ export function computeMetrics(before: MetricsSample, now: MetricsSample, load: 
       total_bytes: total,
       available_bytes: available,
       used_bytes: Math.max(0, total - available),
-      free_bytes: mem('MemFree'),
-      buffers_bytes: mem('Buffers'),
-      cached_bytes: mem('Cached'),
-      swap_total_bytes: mem('SwapTotal'),
-      swap_used_bytes: Math.max(0, mem('SwapTotal') - mem('SwapFree')),
+      free_bytes: mem("MemFree"),
+      buffers_bytes: mem("Buffers"),
+      cached_bytes: mem("Cached"),
+      swap_total_bytes: mem("SwapTotal"),
+      swap_used_bytes: Math.max(0, mem("SwapTotal") - mem("SwapFree")),
     },
     disks: now.disks.map((disk) => {
       const earlier = previousDisks.get(disk.name);

@@ -1,16 +1,16 @@
-import { readdir } from 'node:fs/promises';
-import os from 'node:os';
-import type { NetworkInfo } from '../../../protocol/index';
-import { readText } from './read';
+import { readdir } from "node:fs/promises";
+import os from "node:os";
+import type { NetworkInfo } from "../../../protocol/index";
+import { readText } from "./read";
 
-type Interface = NetworkInfo['interfaces'][number];
-type Address = Interface['addresses'][number];
+type Interface = NetworkInfo["interfaces"][number];
+type Address = Interface["addresses"][number];
 
 const IFF_UP = 0x1;
-const NO_MAC = '00:00:00:00:00:00';
+const NO_MAC = "00:00:00:00:00:00";
 
 export async function linuxNetworkInfo(): Promise<NetworkInfo> {
-  const names = (await readdir('/sys/class/net').catch(() => [] as string[])).sort();
+  const names = (await readdir("/sys/class/net").catch(() => [] as string[])).sort();
   const addresses = addressesByInterface(os.networkInterfaces());
   const interfaces = await Promise.all(names.map((name) => readInterface(name, addresses.get(name) ?? [])));
   return { interfaces };
@@ -25,12 +25,12 @@ async function readInterface(name: string, addresses: Address[]): Promise<Interf
     readText(`${base}/mtu`),
     readCounters(`${base}/statistics`),
   ]);
-  const macText = mac?.trim() ?? '';
+  const macText = mac?.trim() ?? "";
   return {
     name,
-    mac: macText === '' || macText === NO_MAC ? null : macText,
-    up: (Number.parseInt(flags?.trim() ?? '0', 16) & IFF_UP) !== 0,
-    oper_state: operstate?.trim() || 'unknown',
+    mac: macText === "" || macText === NO_MAC ? null : macText,
+    up: (Number.parseInt(flags?.trim() ?? "0", 16) & IFF_UP) !== 0,
+    oper_state: operstate?.trim() || "unknown",
     mtu: mtu ? Number(mtu.trim()) : null,
     addresses,
     ...counters,
@@ -40,7 +40,7 @@ async function readInterface(name: string, addresses: Address[]): Promise<Interf
 async function readCounters(dir: string) {
   const read = async (counter: string) => Number((await readText(`${dir}/${counter}`))?.trim() ?? 0) || 0;
   const [rx_bytes, tx_bytes, rx_packets, tx_packets, rx_errors, tx_errors] = await Promise.all(
-    ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'rx_errors', 'tx_errors'].map(read),
+    ["rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_errors", "tx_errors"].map(read),
   );
   return { rx_bytes: rx_bytes!, tx_bytes: tx_bytes!, rx_packets: rx_packets!, tx_packets: tx_packets!, rx_errors: rx_errors!, tx_errors: tx_errors! };
 }
@@ -50,8 +50,8 @@ export function addressesByInterface(table: NodeJS.Dict<os.NetworkInterfaceInfo[
   const result = new Map<string, Address[]>();
   for (const [name, infos] of Object.entries(table)) {
     const list = (infos ?? []).map((info): Address => {
-      const family = String(info.family) === '6' || info.family === 'IPv6' ? 'ipv6' : 'ipv4';
-      const prefix = Number(info.cidr?.split('/')[1] ?? (family === 'ipv4' ? 32 : 128));
+      const family = String(info.family) === "6" || info.family === "IPv6" ? "ipv6" : "ipv4";
+      const prefix = Number(info.cidr?.split("/")[1] ?? (family === "ipv4" ? 32 : 128));
       return { family, address: info.address, prefix };
     });
     result.set(name, list);

@@ -1,11 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
-import os from 'node:os';
-import type { ProcessEntry, ProcessList } from '../../../protocol/index';
-import { delay } from '../../delay';
-import type { ProcessQuery } from '../platform';
-import { sortProcesses } from '../sort-processes';
-import { parseCmdline, parsePasswd, parsePidStat, parsePidStatus, parseProcStat } from './procfs';
-import { readText } from './read';
+import { readdir, readFile } from "node:fs/promises";
+import os from "node:os";
+import type { ProcessEntry, ProcessList } from "../../../protocol/index";
+import { delay } from "../../delay";
+import type { ProcessQuery } from "../platform";
+import { sortProcesses } from "../sort-processes";
+import { parseCmdline, parsePasswd, parsePidStat, parsePidStatus, parseProcStat } from "./procfs";
+import { readText } from "./read";
 
 /** USER_HZ: 100 on every Linux ABI Node runs on; Node cannot ask sysconf for it. */
 const CLOCK_TICKS = 100;
@@ -14,7 +14,7 @@ const STALE_MS = 10 * 60_000;
 
 interface Snapshot {
   at: number;
-  entries: Map<number, { ticks: number; entry: Omit<ProcessEntry, 'cpu_percent'> }>;
+  entries: Map<number, { ticks: number; entry: Omit<ProcessEntry, "cpu_percent"> }>;
 }
 
 async function readProcess(pid: number, users: Map<number, string>, bootTime: number) {
@@ -32,9 +32,9 @@ async function readProcess(pid: number, users: Map<number, string>, bootTime: nu
     entry: {
       pid,
       ppid: parsed.ppid,
-      user: uid === null ? '?' : (users.get(uid) ?? String(uid)),
+      user: uid === null ? "?" : (users.get(uid) ?? String(uid)),
       name: parsed.comm,
-      command: command === '' ? `[${parsed.comm}]` : command,
+      command: command === "" ? `[${parsed.comm}]` : command,
       state: parsed.state,
       rss_bytes: rssBytes,
       threads: parsed.threads,
@@ -44,9 +44,9 @@ async function readProcess(pid: number, users: Map<number, string>, bootTime: nu
 }
 
 async function snapshot(): Promise<Snapshot> {
-  const [names, passwd, stat] = await Promise.all([readdir('/proc'), readText('/etc/passwd'), readText('/proc/stat')]);
-  const users = parsePasswd(passwd ?? '');
-  const bootTime = parseProcStat(stat ?? '').bootTime ?? Date.now() / 1000 - os.uptime();
+  const [names, passwd, stat] = await Promise.all([readdir("/proc"), readText("/etc/passwd"), readText("/proc/stat")]);
+  const users = parsePasswd(passwd ?? "");
+  const bootTime = parseProcStat(stat ?? "").bootTime ?? Date.now() / 1000 - os.uptime();
   const pids = names.filter((name) => /^\d+$/.test(name)).map(Number);
   const read = await Promise.all(pids.map((pid) => readProcess(pid, users, bootTime)));
   const entries = new Map<number, NonNullable<(typeof read)[number]>>();

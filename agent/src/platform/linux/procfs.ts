@@ -2,7 +2,7 @@
 
 export function parseOsRelease(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const line of text.split('\n')) {
+  for (const line of text.split("\n")) {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (!match) continue;
     fields[match[1]!] = unquote(match[2]!);
@@ -13,15 +13,15 @@ export function parseOsRelease(text: string): Record<string, string> {
 function unquote(value: string): string {
   const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
   const inner = quoted ? quoted[1]! : value;
-  return inner.replace(/\\([\\"'$`])/g, '$1');
+  return inner.replace(/\\([\\"'$`])/g, "$1");
 }
 
 /** /proc/meminfo in bytes, keyed by field name. */
 export function parseMeminfo(text: string): Map<string, number> {
   const fields = new Map<string, number>();
-  for (const line of text.split('\n')) {
+  for (const line of text.split("\n")) {
     const match = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?$/.exec(line.trim());
-    if (match) fields.set(match[1]!, Number(match[2]) * (line.includes('kB') ? 1024 : 1));
+    if (match) fields.set(match[1]!, Number(match[2]) * (line.includes("kB") ? 1024 : 1));
   }
   return fields;
 }
@@ -42,16 +42,16 @@ export interface ProcStat {
 export function parseProcStat(text: string): ProcStat {
   let cpu: CpuTimes = { total: 0, idle: 0 };
   let bootTime: number | null = null;
-  for (const line of text.split('\n')) {
+  for (const line of text.split("\n")) {
     const fields = line.trim().split(/\s+/);
-    if (fields[0] === 'cpu') {
+    if (fields[0] === "cpu") {
       // guest and guest_nice are already counted in user and nice.
       const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.slice(1, 9).map((v) => Number(v) || 0);
       cpu = {
         total: user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!,
         idle: idle! + iowait!,
       };
-    } else if (fields[0] === 'btime') {
+    } else if (fields[0] === "btime") {
       bootTime = Number(fields[1]);
     }
   }
@@ -69,7 +69,7 @@ export interface DiskCounters {
 /** /proc/diskstats counts sectors of 512 bytes whatever the device's sector size. */
 export function parseDiskstats(text: string): DiskCounters[] {
   const disks: DiskCounters[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of text.split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 10) continue;
     disks.push({
@@ -91,7 +91,7 @@ export interface NetCounters {
 
 export function parseNetDev(text: string): NetCounters[] {
   const interfaces: NetCounters[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of text.split("\n")) {
     const match = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
     if (!match) continue;
     const fields = match[2]!.trim().split(/\s+/).map(Number);
@@ -114,10 +114,13 @@ export interface PidStat {
 }
 
 export function parsePidStat(text: string): PidStat | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
   if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   if (rest.length < 20) return null;
   return {
     pid: Number(text.slice(0, open).trim()),
@@ -143,7 +146,7 @@ export function parsePidStatus(text: string): PidStatus {
 
 /** Arguments are NUL-separated; kernel threads have an empty cmdline. */
 export function parseCmdline(raw: Buffer): string {
-  return raw.toString('utf8').replace(/\0+$/, '').split('\0').join(' ');
+  return raw.toString("utf8").replace(/\0+$/, "").split("\0").join(" ");
 }
 
 export interface MountEntry {
@@ -155,14 +158,14 @@ export interface MountEntry {
 
 export function parseMounts(text: string): MountEntry[] {
   const mounts: MountEntry[] = [];
-  for (const line of text.split('\n')) {
-    const fields = line.split(' ');
+  for (const line of text.split("\n")) {
+    const fields = line.split(" ");
     if (fields.length < 4) continue;
     mounts.push({
       device: unescapeOctal(fields[0]!),
       mountpoint: unescapeOctal(fields[1]!),
       fstype: fields[2]!,
-      readOnly: fields[3]!.split(',').includes('ro'),
+      readOnly: fields[3]!.split(",").includes("ro"),
     });
   }
   return mounts;
@@ -175,8 +178,8 @@ function unescapeOctal(value: string): string {
 
 export function parsePasswd(text: string): Map<number, string> {
   const users = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const fields = line.split(':');
+  for (const line of text.split("\n")) {
+    const fields = line.split(":");
     if (fields.length >= 3 && /^\d+$/.test(fields[2]!)) users.set(Number(fields[2]), fields[0]!);
   }
   return users;

@@ -1,18 +1,18 @@
-import os from 'node:os';
-import type { SystemInfo } from '../../../protocol/index';
-import { parseMeminfo, parseOsRelease, parseProcStat } from './procfs';
-import { readText } from './read';
+import os from "node:os";
+import type { SystemInfo } from "../../../protocol/index";
+import { parseMeminfo, parseOsRelease, parseProcStat } from "./procfs";
+import { readText } from "./read";
 
 export async function linuxSystemInfo(): Promise<SystemInfo> {
   const [osRelease, meminfo, stat] = await Promise.all([
-    readText('/etc/os-release').then((text) => text ?? readText('/usr/lib/os-release')),
-    readText('/proc/meminfo'),
-    readText('/proc/stat'),
+    readText("/etc/os-release").then((text) => text ?? readText("/usr/lib/os-release")),
+    readText("/proc/meminfo"),
+    readText("/proc/stat"),
   ]);
-  const release = parseOsRelease(osRelease ?? '');
-  const memory = parseMeminfo(meminfo ?? '');
+  const release = parseOsRelease(osRelease ?? "");
+  const memory = parseMeminfo(meminfo ?? "");
   const uptime = os.uptime();
-  const bootTime = parseProcStat(stat ?? '').bootTime ?? Date.now() / 1000 - uptime;
+  const bootTime = parseProcStat(stat ?? "").bootTime ?? Date.now() / 1000 - uptime;
   const cpus = os.cpus();
   return {
     hostname: os.hostname(),
@@ -28,10 +28,10 @@ export async function linuxSystemInfo(): Promise<SystemInfo> {
     uptime_s: uptime,
     boot_time: new Date(bootTime * 1000).toISOString(),
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    cpu: { model: cpus[0]?.model.trim() || 'unknown', count: cpus.length },
+    cpu: { model: cpus[0]?.model.trim() || "unknown", count: cpus.length },
     memory: {
-      total_bytes: memory.get('MemTotal') ?? os.totalmem(),
-      available_bytes: memory.get('MemAvailable') ?? os.freemem(),
+      total_bytes: memory.get("MemTotal") ?? os.totalmem(),
+      available_bytes: memory.get("MemAvailable") ?? os.freemem(),
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { UserSession } from '../../../protocol/index';
+import type { UserSession } from "../../../protocol/index";
 
 /** utmp record type of a logged-in user (utmp.h). */
 const USER_PROCESS = 7;
@@ -17,7 +17,7 @@ export const utmpLayouts = {
 } as const satisfies Record<string, UtmpLayout>;
 
 export function utmpLayoutFor(arch: string): UtmpLayout {
-  return arch === 'x64' || arch === 'ia32' || arch === 'arm' ? utmpLayouts.time32 : utmpLayouts.time64;
+  return arch === "x64" || arch === "ia32" || arch === "arm" ? utmpLayouts.time32 : utmpLayouts.time64;
 }
 
 export function parseUtmp(data: Buffer, layout: UtmpLayout): UserSession[] {
@@ -25,13 +25,12 @@ export function parseUtmp(data: Buffer, layout: UtmpLayout): UserSession[] {
   for (let offset = 0; offset + layout.recordSize <= data.length; offset += layout.recordSize) {
     const record = data.subarray(offset, offset + layout.recordSize);
     if (record.readInt16LE(0) !== USER_PROCESS) continue;
-    const seconds =
-      layout.timeBits === 32 ? record.readUInt32LE(layout.timeOffset) : Number(record.readBigInt64LE(layout.timeOffset));
+    const seconds = layout.timeBits === 32 ? record.readUInt32LE(layout.timeOffset) : Number(record.readBigInt64LE(layout.timeOffset));
     const host = cString(record, 76, 256);
     sessions.push({
       user: cString(record, 44, 32),
       terminal: cString(record, 8, 32),
-      host: host === '' ? null : host,
+      host: host === "" ? null : host,
       login_time: new Date(seconds * 1000).toISOString(),
       pid: record.readInt32LE(4) || null,
     });
@@ -42,5 +41,5 @@ export function parseUtmp(data: Buffer, layout: UtmpLayout): UserSession[] {
 function cString(record: Buffer, offset: number, length: number): string {
   const field = record.subarray(offset, offset + length);
   const end = field.indexOf(0);
-  return field.subarray(0, end === -1 ? length : end).toString('utf8');
+  return field.subarray(0, end === -1 ? length : end).toString("utf8");
 }

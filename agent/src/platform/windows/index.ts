@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import os from 'node:os';
-import { sortProcesses } from '../sort-processes';
-import type { Platform } from '../platform';
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import { sortProcesses } from "../sort-processes";
+import type { Platform } from "../platform";
 import {
   parseDiskUsage,
   parseMetrics,
@@ -13,8 +13,8 @@ import {
   type NetworkSample,
   type ProcessSample,
   type SystemSample,
-} from './parse';
-import { powershellJson, runText } from './powershell';
+} from "./parse";
+import { powershellJson, runText } from "./powershell";
 
 const SYSTEM_QUERY = `[pscustomobject]@{
   os = Get-CimInstance Win32_OperatingSystem | Select-Object Caption,Version,BuildNumber,OSArchitecture,LastBootUpTime,TotalVisibleMemorySize,FreePhysicalMemory
@@ -46,10 +46,10 @@ const PERF_INTERVAL_MS = 1_000;
 export function windowsPlatform(): Platform {
   let previousCpu: { at: number; seconds: Map<number, number> } | null = null;
   return {
-    os: 'windows',
+    os: "windows",
     // vioserial exposes a named port at \\.\Global\<name>, as qemu-ga uses it.
     devicePath: (portName) => `\\\\.\\Global\\${portName}`,
-    defaultConfigPath: `${process.env.ProgramData ?? 'C:\\ProgramData'}\\kvmmanager-agent\\config.json`,
+    defaultConfigPath: `${process.env.ProgramData ?? "C:\\ProgramData"}\\kvmmanager-agent\\config.json`,
     defaultAllowedPaths: [os.tmpdir()],
     systemInfo: async () => parseSystemInfo((await powershellJson(SYSTEM_QUERY)) as SystemSample, new Date()),
     networkInfo: async () => parseNetworkInfo((await powershellJson(NETWORK_QUERY)) as NetworkSample),
@@ -68,18 +68,17 @@ export function windowsPlatform(): Platform {
       });
       return { total: processes.length, processes: sortProcesses(processes, query.sortBy).slice(0, query.limit) };
     },
-    users: async () => parseQuser(await runText('quser.exe', []).catch(() => '')),
+    users: async () => parseQuser(await runText("quser.exe", []).catch(() => "")),
     powerCommand: async (action, force) => ({
-      method: 'windows',
-      argv: ['shutdown.exe', action === 'shutdown' ? '/s' : '/r', '/t', '0', ...(force ? ['/f'] : [])],
+      method: "windows",
+      argv: ["shutdown.exe", action === "shutdown" ? "/s" : "/r", "/t", "0", ...(force ? ["/f"] : [])],
     }),
     killProcessTree: (pid) => {
       try {
-        execFileSync('taskkill.exe', ['/PID', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+        execFileSync("taskkill.exe", ["/PID", String(pid), "/T", "/F"], { stdio: "ignore", windowsHide: true });
       } catch {
         // taskkill fails when the tree is already gone; nothing is left to kill then.
       }
     },
   };
 }
-

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { ErrorCode, RpcError } from '../../../protocol/errors';
+import { execFile } from "node:child_process";
+import { ErrorCode, RpcError } from "../../../protocol/errors";
 
 const TIMEOUT_MS = 20_000;
 const MAX_OUTPUT = 16 * 1024 * 1024;
@@ -9,8 +9,8 @@ export function powershellJson(pipeline: string): Promise<unknown> {
   const script = `$ProgressPreference='SilentlyContinue'; ${pipeline} | ConvertTo-Json -Depth 5 -Compress`;
   return new Promise((resolve, reject) => {
     execFile(
-      'powershell.exe',
-      ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', script],
+      "powershell.exe",
+      ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-Command", script],
       { timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT, windowsHide: true },
       (error, stdout, stderr) => {
         if (error) {
@@ -20,7 +20,7 @@ export function powershellJson(pipeline: string): Promise<unknown> {
         }
         const text = stdout.trim();
         try {
-          resolve(text === '' ? null : JSON.parse(text));
+          resolve(text === "" ? null : JSON.parse(text));
         } catch (parseError) {
           reject(new RpcError(ErrorCode.InternalError, `powershell printed invalid JSON: ${(parseError as Error).message}`));
         }
@@ -34,7 +34,7 @@ export function runText(program: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(program, args, { timeout: TIMEOUT_MS, windowsHide: true }, (error, stdout) => {
       // quser exits 1 when nobody is logged on, with nothing useful on stdout.
-      if (error && stdout.trim() === '') {
+      if (error && stdout.trim() === "") {
         reject(error);
         return;
       }

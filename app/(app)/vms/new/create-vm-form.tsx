@@ -3,11 +3,11 @@
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useTRPC } from "../../../_components/trpc";
-import { FormStatus } from "../../../_components/form-status";
-import { useHydrated } from "../../../_components/use-hydrated";
-import { Field, hintId, Options, TextField } from "../../../_components/form-fields";
-import { hostChoices } from "../../../_components/host-resources/add-resource-form";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import { Field, hintId, Options, TextField } from "@/app/_components/form-fields";
+import { hostChoices } from "@/app/_components/host-resources/add-resource-form";
 
 type Install = "none" | "iso" | "cloudImage";
 
@@ -42,7 +42,10 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
       firmware,
       secureBoot: firmware === "uefi" && f.get("secureBoot") === "on",
       tpm: f.get("tpm") === "on",
-      disks: install !== "cloudImage" && diskGiB > 0 ? [{ source: "new", pool: text("diskPool"), sizeGiB: diskGiB, format: text("diskFormat") === "raw" ? "raw" : "qcow2", bus: "virtio" }] : [],
+      disks:
+        install !== "cloudImage" && diskGiB > 0
+          ? [{ source: "new", pool: text("diskPool"), sizeGiB: diskGiB, format: text("diskFormat") === "raw" ? "raw" : "qcow2", bus: "virtio" }]
+          : [],
       install:
         install === "iso"
           ? { kind: "iso", pool: mediaPool, volume: text("mediaVolume") }
@@ -55,14 +58,19 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
                 bus: "virtio",
                 cloudInit: {
                   username: text("ciUser") || "admin",
-                  sshAuthorizedKeys: text("ciKeys").split("\n").map((k) => k.trim()).filter(Boolean),
+                  sshAuthorizedKeys: text("ciKeys")
+                    .split("\n")
+                    .map((k) => k.trim())
+                    .filter(Boolean),
                   password: text("ciPassword") || undefined,
                 },
               }
             : { kind: "none" },
       network: network === "" ? { kind: "none" } : network === "@user" ? { kind: "user" } : { kind: "network", name: network },
       graphics: f.get("vnc") === "on" ? "vnc" : "none",
-      tags: text("tags").split(/[\s,]+/).filter(Boolean),
+      tags: text("tags")
+        .split(/[\s,]+/)
+        .filter(Boolean),
       autostart: f.get("autostart") === "on",
       start: f.get("start") === "on",
     });
@@ -101,14 +109,36 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
       )}
       {install === "cloudImage" && (
         <>
-          <TextField id="ciUser" label="First user" hint="Created by cloud-init on first boot, with sudo." name="ciUser" defaultValue="admin" autoComplete="off" />
-          <TextField id="ciPassword" label="Its password (optional)" hint="Stored in the seed image in the pool; SSH keys are safer." name="ciPassword" type="password" autoComplete="new-password" />
+          <TextField
+            id="ciUser"
+            label="First user"
+            hint="Created by cloud-init on first boot, with sudo."
+            name="ciUser"
+            defaultValue="admin"
+            autoComplete="off"
+          />
+          <TextField
+            id="ciPassword"
+            label="Its password (optional)"
+            hint="Stored in the seed image in the pool; SSH keys are safer."
+            name="ciPassword"
+            type="password"
+            autoComplete="new-password"
+          />
           <Field id="ciKeys" label="SSH public keys" hint="One per line, as in authorized_keys." className="sm:col-span-2">
             <textarea id="ciKeys" name="ciKeys" rows={3} className="input mt-1 font-mono" aria-describedby={hintId("ciKeys")} />
           </Field>
         </>
       )}
-      <TextField id="diskGiB" label={install === "cloudImage" ? "System disk size (GiB)" : "New disk size (GiB, 0 for none)"} name="diskGiB" type="number" min={0} step="any" defaultValue={20} />
+      <TextField
+        id="diskGiB"
+        label={install === "cloudImage" ? "System disk size (GiB)" : "New disk size (GiB, 0 for none)"}
+        name="diskGiB"
+        type="number"
+        min={0}
+        step="any"
+        defaultValue={20}
+      />
       {install !== "cloudImage" && (
         <>
           <Field id="diskPool" label="Disk pool">

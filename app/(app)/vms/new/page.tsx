@@ -1,15 +1,14 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { currentUser } from "@/server/auth/session";
 import { roleHas } from "@/server/auth/permissions";
-import { serverApi } from "../../../_components/server-caller";
+import { pageUser, serverApi } from "@/app/_components/page-session";
 import { CreateVmForm } from "./create-vm-form";
 
 export const metadata: Metadata = { title: "New virtual machine" };
 export const dynamic = "force-dynamic";
 
 export default async function NewVmPage() {
-  const user = await currentUser();
+  const user = await pageUser();
   if (!user || !roleHas(user.role, "vm.create")) notFound();
   const api = await serverApi();
   const hosts = await api.hosts.list();

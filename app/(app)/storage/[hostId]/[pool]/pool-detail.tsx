@@ -2,9 +2,9 @@
 
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "../../../../_components/trpc";
-import { FormStatus } from "../../../../_components/form-status";
-import { PoolCard, type Pool } from "../../pool-card";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { PoolCard, type Pool } from "@/app/(app)/storage/pool-card";
 import { CreateVolumeForm, VolumeCard, type Volume } from "./volumes";
 
 export function PoolDetail({
@@ -21,7 +21,12 @@ export function PoolDetail({
   const trpc = useTRPC();
   const ref = { hostId: initialPool.hostId, pool: initialPool.name };
   const { data: pool } = useQuery({ ...trpc.storage.pool.queryOptions(ref), initialData: initialPool, refetchInterval: 30_000 });
-  const volumes = useQuery({ ...trpc.storage.volumes.queryOptions(ref), initialData: initialVolumes ?? undefined, enabled: pool.active, refetchInterval: 30_000 });
+  const volumes = useQuery({
+    ...trpc.storage.volumes.queryOptions(ref),
+    initialData: initialVolumes ?? undefined,
+    enabled: pool.active,
+    refetchInterval: 30_000,
+  });
   const error = volumes.error?.message ?? (volumes.data ? null : volumesError);
 
   return (
@@ -50,7 +55,9 @@ export function PoolDetail({
             <FormStatus error={error} />
             {volumes.data && volumes.data.length === 0 && <p className="card text-sm">No volumes in this pool.</p>}
             <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
-              {volumes.data?.map((v) => <VolumeCard key={v.key || v.name} volume={v} canManage={canManage} />)}
+              {volumes.data?.map((v) => (
+                <VolumeCard key={v.key || v.name} volume={v} canManage={canManage} />
+              ))}
             </ul>
           </>
         )}

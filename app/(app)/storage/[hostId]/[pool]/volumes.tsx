@@ -4,15 +4,15 @@ import { useId, useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../../../_components/trpc";
-import { FormStatus } from "../../../../_components/form-status";
-import { ConfirmDelete } from "../../../../_components/confirm-delete";
-import { Fact } from "../../../../_components/fact";
-import { CheckboxField, Field, Options, SubmitRow, TextField } from "../../../../_components/form-fields";
-import { formatBytes } from "../../../../_components/format";
-import { useHydrated } from "../../../../_components/use-hydrated";
-import type { Pool } from "../../pool-card";
-import { bytesToGibText, gibToBytes, parseGib } from "../../units";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { Fact } from "@/app/_components/fact";
+import { CheckboxField, Field, Options, SubmitRow, TextField } from "@/app/_components/form-fields";
+import { formatBytes } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import type { Pool } from "@/app/(app)/storage/pool-card";
+import { bytesToGibText, gibToBytes, parseGib } from "@/app/(app)/storage/units";
 
 export type Volume = inferRouterOutputs<AppRouter>["storage"]["volumes"][number];
 type VolumeFormat = NonNullable<inferRouterInputs<AppRouter>["storage"]["createVolume"]["format"]>;
@@ -69,7 +69,14 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
         </Field>
       )}
       <TextField id="create-volume-size" label="Size (GiB)" name="size" required type="number" inputMode="decimal" min="0.001" step="any" />
-      <SubmitRow className="sm:col-span-3" label="Create volume" pendingLabel="Creating…" pending={create.isPending} error={sizeError ?? create.error?.message ?? null} success={created ? `Volume ${created} created.` : null} />
+      <SubmitRow
+        className="sm:col-span-3"
+        label="Create volume"
+        pendingLabel="Creating…"
+        pending={create.isPending}
+        error={sizeError ?? create.error?.message ?? null}
+        success={created ? `Volume ${created} created.` : null}
+      />
     </form>
   );
 }
@@ -90,10 +97,15 @@ function ResizeForm({ volume, onDone }: { volume: Volume; onDone: (message?: str
     if (gib === null) return setLocalError("Enter the new size in GiB, e.g. 20 or 1.5.");
     const capacityBytes = gibToBytes(gib);
     if (capacityBytes < volume.capacityBytes && !allowShrink) {
-      return setLocalError(`${bytesToGibText(capacityBytes)} GiB is smaller than now (${formatBytes(volume.capacityBytes)}): tick “Allow shrinking” to confirm that data past the new end may be lost.`);
+      return setLocalError(
+        `${bytesToGibText(capacityBytes)} GiB is smaller than now (${formatBytes(volume.capacityBytes)}): tick “Allow shrinking” to confirm that data past the new end may be lost.`,
+      );
     }
     setLocalError(null);
-    resize.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name, capacityBytes, allowShrink }, { onSuccess: (vol) => onDone(`Resized to ${formatBytes(vol.capacityBytes)}.`) });
+    resize.mutate(
+      { hostId: volume.hostId, pool: volume.pool, volume: volume.name, capacityBytes, allowShrink },
+      { onSuccess: (vol) => onDone(`Resized to ${formatBytes(vol.capacityBytes)}.`) },
+    );
   }
 
   return (
@@ -125,10 +137,29 @@ function ResizeForm({ volume, onDone }: { volume: Volume; onDone: (message?: str
 }
 
 /** A button that opens and closes one of a card's panels. */
-function PanelToggle({ open, panelId, className = "", onToggle, children }: { open: boolean; panelId: string; className?: string; onToggle: () => void; children: React.ReactNode }) {
+function PanelToggle({
+  open,
+  panelId,
+  className = "",
+  onToggle,
+  children,
+}: {
+  open: boolean;
+  panelId: string;
+  className?: string;
+  onToggle: () => void;
+  children: React.ReactNode;
+}) {
   const hydrated = useHydrated();
   return (
-    <button type="button" className={`btn btn-secondary ${className}`} aria-expanded={open} aria-controls={open ? panelId : undefined} disabled={!hydrated} onClick={onToggle}>
+    <button
+      type="button"
+      className={`btn btn-secondary ${className}`}
+      aria-expanded={open}
+      aria-controls={open ? panelId : undefined}
+      disabled={!hydrated}
+      onClick={onToggle}
+    >
       {children}
     </button>
   );
@@ -183,7 +214,13 @@ export function VolumeCard({ volume, canManage }: { volume: Volume; canManage: b
               />
             )}
             {open === "delete" && (
-              <ConfirmDelete what={`volume ${volume.name}`} confirmLabel="Yes, delete volume" mutation={remove} onConfirm={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name })} onCancel={() => setOpen(null)}>
+              <ConfirmDelete
+                what={`volume ${volume.name}`}
+                confirmLabel="Yes, delete volume"
+                mutation={remove}
+                onConfirm={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name })}
+                onCancel={() => setOpen(null)}
+              >
                 <p className="text-sm">
                   Delete <span className="break-all font-mono">{volume.name}</span> and its data? This cannot be undone.
                 </p>

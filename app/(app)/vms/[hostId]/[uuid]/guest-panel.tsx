@@ -4,11 +4,11 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { useTRPC } from "../../../../_components/trpc";
-import { useLiveRefetch } from "../../../../_components/live-events";
-import { FormStatus } from "../../../../_components/form-status";
-import { formatBytes } from "../../../../_components/format";
-import { useHydrated } from "../../../../_components/use-hydrated";
+import { useTRPC } from "@/app/_components/trpc";
+import { useLiveRefetch } from "@/app/_components/live-events";
+import { FormStatus } from "@/app/_components/form-status";
+import { formatBytes } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
 
 type Facts = inferRouterOutputs<AppRouter>["guest"]["facts"];
 type Fact<T> = { value: T | null; source: string | null };
@@ -17,7 +17,11 @@ const SOURCE_LABEL: Record<string, string> = { agent: "our agent", qga: "qemu-gu
 
 function Source({ source }: { source: string | null }) {
   if (!source) return null;
-  return <span className="ml-1 rounded bg-slate-100 px-1 text-[10px] uppercase tracking-wide text-slate-600 dark:bg-slate-800 dark:text-slate-300">{SOURCE_LABEL[source] ?? source}</span>;
+  return (
+    <span className="ml-1 rounded bg-slate-100 px-1 text-[10px] uppercase tracking-wide text-slate-600 dark:bg-slate-800 dark:text-slate-300">
+      {SOURCE_LABEL[source] ?? source}
+    </span>
+  );
 }
 
 function Row<T>({ label, fact, render }: { label: string; fact: Fact<T>; render: (v: T) => string }) {
@@ -96,7 +100,15 @@ function RunCommand({ hostId, uuid }: { hostId: string; uuid: string }) {
       <div className="text-sm">
         <label htmlFor="guest-command">Run a command in the guest</label>
         <div className="mt-1 flex gap-2">
-          <input id="guest-command" value={line} onChange={(e) => setLine(e.target.value)} className="input font-mono" placeholder="uname -a" autoComplete="off" aria-describedby="guest-command-hint" />
+          <input
+            id="guest-command"
+            value={line}
+            onChange={(e) => setLine(e.target.value)}
+            className="input font-mono"
+            placeholder="uname -a"
+            autoComplete="off"
+            aria-describedby="guest-command-hint"
+          />
           <button type="submit" className="btn btn-primary" disabled={!hydrated || exec.isPending}>
             Run
           </button>
@@ -113,7 +125,10 @@ function RunCommand({ hostId, uuid }: { hostId: string; uuid: string }) {
             {r.timed_out && " (timed out)"}
             {r.truncated && " (output truncated)"}
           </p>
-          <pre className="max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-950" data-testid="guest-stdout">
+          <pre
+            className="max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-950"
+            data-testid="guest-stdout"
+          >
             {r.stdout}
             {r.stderr}
           </pre>
@@ -129,7 +144,9 @@ export function GuestPanel({ hostId, uuid, running, canExec }: { hostId: string;
   const status = useQuery({ ...trpc.guest.status.queryOptions(ref), enabled: running });
   const connected = status.data?.agent.state === "connected" || status.data?.qga.connected === true;
   const facts = useQuery({ ...trpc.guest.facts.queryOptions(ref), enabled: running && connected });
-  useLiveRefetch("guest.status", (event) => (event.hostId === hostId && event.uuid === uuid ? [trpc.guest.status.queryKey(ref), trpc.guest.facts.queryKey(ref)] : []));
+  useLiveRefetch("guest.status", (event) =>
+    event.hostId === hostId && event.uuid === uuid ? [trpc.guest.status.queryKey(ref), trpc.guest.facts.queryKey(ref)] : [],
+  );
 
   if (!running) return <p className="text-sm">The VM is not running.</p>;
   const agent = status.data?.agent;

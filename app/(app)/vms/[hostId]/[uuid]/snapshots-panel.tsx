@@ -2,12 +2,12 @@
 
 import { type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useTRPC } from "../../../../_components/trpc";
-import { FormStatus } from "../../../../_components/form-status";
-import { TextField } from "../../../../_components/form-fields";
-import { formatDateTime } from "../../../../_components/format";
-import { useHydrated } from "../../../../_components/use-hydrated";
-import { useVmCache } from "../../../../_components/vm-cache";
+import { useTRPC } from "@/app/_components/trpc";
+import { FormStatus } from "@/app/_components/form-status";
+import { TextField } from "@/app/_components/form-fields";
+import { formatDateTime } from "@/app/_components/format";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import { useVmCache } from "@/app/_components/vm-cache";
 
 export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: string; uuid: string; running: boolean; canManage: boolean }) {
   const trpc = useTRPC();
@@ -36,7 +36,12 @@ export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: s
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     create.mutate(
-      { ...ref, name: String(form.get("snapshotName")), description: String(form.get("snapshotDescription") ?? "") || undefined, memory: form.get("withMemory") === "on" },
+      {
+        ...ref,
+        name: String(form.get("snapshotName")),
+        description: String(form.get("snapshotDescription") ?? "") || undefined,
+        memory: form.get("withMemory") === "on",
+      },
       { onSuccess: () => formEl.reset() },
     );
   }
@@ -48,7 +53,12 @@ export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: s
       {list.data && list.data.snapshots.length === 0 && <p className="text-sm">No snapshots yet.</p>}
       <ul className="space-y-2" aria-label="Snapshots">
         {list.data?.snapshots.map((s) => (
-          <li key={s.name} className="rounded-md border border-slate-200 p-2 text-sm dark:border-slate-800" style={{ marginLeft: `${Math.min(s.depth, 4) * 0.75}rem` }} aria-label={`Snapshot ${s.name}`}>
+          <li
+            key={s.name}
+            className="rounded-md border border-slate-200 p-2 text-sm dark:border-slate-800"
+            style={{ marginLeft: `${Math.min(s.depth, 4) * 0.75}rem` }}
+            aria-label={`Snapshot ${s.name}`}
+          >
             <div className="flex flex-wrap items-center gap-2">
               <span className="break-all font-medium">{s.name}</span>
               {s.current && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">current</span>}

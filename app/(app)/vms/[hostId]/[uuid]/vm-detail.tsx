@@ -6,15 +6,15 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "@/server/domains/xml-names";
-import { useTRPC } from "../../../../_components/trpc";
-import { useLiveRefetch } from "../../../../_components/live-events";
-import { VmStateBadge } from "../../../../_components/vm-state-badge";
-import { PowerButtons } from "../../../../_components/power-buttons";
-import { FormStatus } from "../../../../_components/form-status";
-import { formatBytes } from "../../../../_components/format";
-import { Fact } from "../../../../_components/fact";
-import { useHydrated } from "../../../../_components/use-hydrated";
-import { useVmCache } from "../../../../_components/vm-cache";
+import { useTRPC } from "@/app/_components/trpc";
+import { useLiveRefetch } from "@/app/_components/live-events";
+import { VmStateBadge } from "@/app/_components/vm-state-badge";
+import { PowerButtons } from "@/app/_components/power-buttons";
+import { FormStatus } from "@/app/_components/form-status";
+import { formatBytes } from "@/app/_components/format";
+import { Fact } from "@/app/_components/fact";
+import { useHydrated } from "@/app/_components/use-hydrated";
+import { useVmCache } from "@/app/_components/vm-cache";
 import { SnapshotsPanel } from "./snapshots-panel";
 import { GuestPanel } from "./guest-panel";
 
@@ -98,12 +98,20 @@ function DeleteVm({ vm }: { vm: Vm }) {
   );
 }
 
-export function VmDetail({ initial, can }: { initial: Vm; can: { power: boolean; edit: boolean; delete: boolean; snapshot: boolean; guestRead: boolean; guestExec: boolean } }) {
+export function VmDetail({
+  initial,
+  can,
+}: {
+  initial: Vm;
+  can: { power: boolean; edit: boolean; delete: boolean; snapshot: boolean; guestRead: boolean; guestExec: boolean };
+}) {
   const trpc = useTRPC();
   const ref = { hostId: initial.hostId, uuid: initial.uuid };
   const { data: vm } = useQuery({ ...trpc.vms.get.queryOptions(ref), initialData: initial });
   // Its live definition changes with these (channel states when started or stopped, tags, title): read again.
-  useLiveRefetch(["domain.lifecycle", "domain.metadata", "domain.agent"], (event) => (event.hostId === vm.hostId && event.uuid === vm.uuid ? [trpc.vms.get.queryKey(ref)] : []));
+  useLiveRefetch(["domain.lifecycle", "domain.metadata", "domain.agent"], (event) =>
+    event.hostId === vm.hostId && event.uuid === vm.uuid ? [trpc.vms.get.queryKey(ref)] : [],
+  );
 
   return (
     <div className="space-y-4">
