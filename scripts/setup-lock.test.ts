@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { waitFor } from "@/e2e/fixtures/wait";
 
 const run = promisify(execFile);
 
@@ -28,6 +29,9 @@ test("setup's lock is free again once setup has started a daemon and exited", as
   `;
   try {
     await run("bash", ["-c", script]);
+    // setsid -f returns before its child runs: wait until the daemon is up (it writes its pid), so
+    // that the lock is checked while the daemon holds whatever it inherited.
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").trim() !== "", { timeoutMs: 10_000, what: "the daemon to start" });
     // The daemon is still running; a second setup must get the lock at once.
     const second = await run("flock", ["--nonblock", lock, "true"]).then(
       () => "free",
@@ -35,7 +39,7 @@ test("setup's lock is free again once setup has started a daemon and exited", as
     );
     assert.equal(second, "free", "the daemon kept setup's lock: a second setup would wait for ever");
   } finally {
-    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+    const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, "utf8").trim()) : 0;
     if (pid > 0) process.kill(pid);
     fs.rmSync(dir, { recursive: true, force: true });
   }
