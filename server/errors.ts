@@ -1,4 +1,4 @@
-import { brandSymbol, hasBrand } from "./brand";
+import { brandSymbol, hasBrand } from "./process-shared";
 import {
   LibvirtConnectionError,
   LibvirtError,

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { processSingleton } from "../process-singleton";
+import { processSingleton } from "../process-shared";
 import { writeAudit } from "./log";
 
 /**

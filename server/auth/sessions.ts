@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import { and, desc, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { sessions } from "../db/schema";
-import { processSingleton } from "../process-singleton";
+import { processSingleton } from "../process-shared";
 
 /** How long a sign-in lasts; the signed cookie carries the same limit. */
 export const SESSION_MAX_AGE_S = 12 * 60 * 60;

@@ -10,7 +10,7 @@ import { HashGate } from "./hash-gate";
 import { describeRetry, loginRetryAfter, reserveLoginAttempt, settleSuccessfulLogin } from "./login-rate-limit";
 import { decoyPasswordHash, needsRehash, verifyPassword } from "./password";
 import { createSession } from "./sessions";
-import { processSingleton } from "../process-singleton";
+import { processSingleton } from "../process-shared";
 import { auditTargets } from "../audit/targets";
 
 /**

@@ -10,7 +10,7 @@ import {
   type protocol,
 } from "../libvirt";
 import { subscribe } from "../events/bus";
-import { processSingleton } from "../process-singleton";
+import { processSingleton } from "../process-shared";
 import { buildXml, child, children, parseXml, textOf } from "../xml/codec";
 import { KVMM_XMLNS } from "./xml";
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { processSingleton } from "../process-singleton";
+import { processSingleton } from "../process-shared";
 import {
   uuidToString,
   virDomainEventType,

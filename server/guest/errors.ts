@@ -1,5 +1,6 @@
 import { ErrorCode } from "@/agent/protocol";
 import { ServiceError, translateLibvirtError, type ServiceErrorKind } from "../errors";
+import { brandSymbol, hasBrand } from "../process-shared";
 
 /** Why the hub could not serve a guest request, independent of any one agent answer. */
 export type GuestErrorCode =
@@ -12,9 +13,20 @@ export type GuestErrorCode =
   /** The hub was stopped. */
   | "stopped";
 
-/** A failure of the hub itself (as opposed to an error the agent answered). */
+const GUEST_ERROR = brandSymbol("GuestError");
+
+/**
+ * A failure of the hub itself (as opposed to an error the agent answered). Branded: the hub that
+ * main.ts started throws it, and the routers in Next's copy of this module catch it.
+ */
 export class GuestError extends Error {
   override readonly name = "GuestError";
+  readonly [GUEST_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, GUEST_ERROR);
+  }
+
   constructor(
     readonly code: GuestErrorCode,
     message: string,
@@ -46,22 +58,17 @@ const RPC_ERROR_KINDS = new Map<number, ServiceErrorKind>([
   [ErrorCode.ParseError, "unavailable"],
 ]);
 
-/*
- * Next.js bundles the router separately from the module graph server/main.ts loads, so the hub
- * that main.ts started and the router may hold different copies of these classes: errors are
- * recognised by their name and fields, not with instanceof (libvirt's errors carry a brand).
- */
-function isNamed(err: unknown, name: string): err is Error & Record<string, unknown> {
-  return err instanceof Error && err.name === name;
-}
-
 export function isGuestError(err: unknown, code?: GuestErrorCode): err is GuestError {
-  return isNamed(err, "GuestError") && typeof err.code === "string" && (code === undefined || err.code === code);
+  return err instanceof GuestError && (code === undefined || err.code === code);
 }
 
-/** An error the agent answered (or the client made up: timeout, channel closed). */
+/**
+ * An error the agent answered (or the client made up: timeout, channel closed). Matched by name:
+ * RpcError belongs to agent/protocol, which runs in guests too and knows nothing of the server's
+ * brands (see server/process-shared.ts for why instanceof is not enough).
+ */
 export function isAgentRpcError(err: unknown): err is Error & { code: number; data: unknown } {
-  return isNamed(err, "RpcError") && typeof err.code === "number";
+  return err instanceof Error && err.name === "RpcError" && typeof (err as { code?: unknown }).code === "number";
 }
 
 /**

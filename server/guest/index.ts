@@ -1,9 +1,7 @@
-// The process-wide guest hub. server/main.ts starts it at boot and stops it on shutdown.
-//
-// It lives on globalThis rather than in a module variable: Next.js bundles route handlers (and
-// so the tRPC routers) into its own module graph, separate from the one server/main.ts loads, and
-// both must see the same hub.
+// The process-wide guest hub. server/main.ts starts it at boot and stops it on shutdown; the tRPC
+// routers (in Next's copy of this module) reach the same hub through a process slot.
 import { db } from "../db/client";
+import { processSlot } from "../process-shared";
 import { listHosts } from "../hosts/service";
 import { GuestHub, type GuestHubOptions } from "./hub";
 
@@ -13,14 +11,12 @@ export type { AgentState, AgentStatus, AgentCallOptions, ChannelTransport } from
 export type { GuestFacts, Fact, FactSource } from "./facts";
 export { GuestError, isGuestError } from "./errors";
 
-const SLOT = Symbol.for("kvmmanager.guestHub");
-
-interface Slot {
+interface Running {
   hub: GuestHub;
   started: Promise<void>;
 }
 
-const globals = globalThis as typeof globalThis & { [SLOT]?: Slot };
+const running = processSlot<Running>("guestHub");
 
 /** The hub's default host list: every host row in the database. */
 function databaseHosts() {
@@ -33,32 +29,32 @@ function databaseHosts() {
  * reachable host is done; unreachable hosts are retried in the background.
  */
 export async function startGuestHub(options: GuestHubOptions = {}): Promise<GuestHub> {
-  let slot = globals[SLOT];
-  if (!slot) {
+  let current = running.get();
+  if (!current) {
     const hub = new GuestHub({ hosts: databaseHosts, ...options });
     const started = hub.start().catch((err: unknown) => {
       console.error("guest hub: start failed:", err);
     });
-    slot = { hub, started };
-    globals[SLOT] = slot;
+    current = { hub, started };
+    running.set(current);
   }
-  await slot.started;
-  return slot.hub;
+  await current.started;
+  return current.hub;
 }
 
 /** Stops the hub: closes every agent channel and drops the event subscriptions. */
 export async function stopGuestHub(): Promise<void> {
-  const slot = globals[SLOT];
-  if (!slot) return;
-  delete globals[SLOT];
-  await slot.started;
-  await slot.hub.stop();
+  const current = running.get();
+  if (!current) return;
+  running.clear();
+  await current.started;
+  await current.hub.stop();
 }
 
 /** The running hub, started on first use when the process did not start it (e.g. `next dev`). */
 export function guestHub(): GuestHub {
-  const slot = globals[SLOT];
-  if (slot) return slot.hub;
+  const current = running.get();
+  if (current) return current.hub;
   void startGuestHub();
-  return globals[SLOT]!.hub;
+  return running.get()!.hub;
 }

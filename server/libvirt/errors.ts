@@ -14,7 +14,7 @@ import {
   virErrorNumber,
 } from "./generated/constants";
 import type { VirNetMessageError } from "./generated/protocol";
-import { brandSymbol, hasBrand } from "../brand";
+import { brandSymbol, hasBrand } from "../process-shared";
 
 export interface LibvirtErrorContext {
   /** The method called, e.g. `domainCreate`. */

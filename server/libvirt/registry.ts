@@ -3,7 +3,7 @@
 // event kind however many listeners subscribe (Connection fans events out).
 // Connections open lazily on their first call and reconnect by themselves.
 import { Connection, type ConnectionOptions } from "./connection";
-import { processSingleton } from "../process-singleton";
+import { processSingleton } from "../process-shared";
 
 export const LOCAL_HOST_ID = "local";
 const DEFAULT_LOCAL_URI = "qemu:///system";
