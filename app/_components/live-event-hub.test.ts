@@ -58,7 +58,8 @@ function setUp(overrides: Partial<LiveEventHubOptions> = {}) {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-const lifecycle = (uuid: string) => JSON.stringify({ type: "domain.lifecycle", hostId: "local", uuid, name: "web-1", event: "stopped", detail: 0 });
+const lifecycle = (uuid: string) =>
+  JSON.stringify({ type: "domain.lifecycle", hostId: "local", uuid, name: "web-1", event: "stopped", detail: 0, state: "shutoff" });
 
 test("one stream serves every subscriber, each for its own event types", () => {
   const { hub, streams } = setUp();

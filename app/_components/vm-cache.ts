@@ -21,10 +21,18 @@ export function useVmCache() {
   type Lists = inferRouterOutputs<AppRouter>["vms"]["list"];
 
   return {
-    /** The VM's run state as the mutation answered it: shown at once, nothing read again. */
+    /**
+     * The VM's run state as a mutation answered it or a lifecycle event told it: shown at once,
+     * nothing read again. A VM that stops loses the live state of its channels with its live definition.
+     */
     setState(ref: VmRef, state: VmState) {
-      queryClient.setQueryData(getKey(ref), (vm) => vm && { ...vm, state });
+      const stopped = state === "shutoff" || state === "crashed";
+      queryClient.setQueryData(getKey(ref), (vm) => vm && { ...vm, state, channels: stopped ? vm.channels.map((c) => ({ ...c, state: null })) : vm.channels });
       queryClient.setQueriesData<Lists>(lists, (data) => data && withVmState(data, ref, state));
+    },
+    /** A channel connected or disconnected (libvirt's agent event names qemu-guest-agent's channel): shown as it is. */
+    setChannelState(ref: VmRef, channel: string, state: "connected" | "disconnected") {
+      queryClient.setQueryData(getKey(ref), (vm) => vm && { ...vm, channels: vm.channels.map((c) => (c.name === channel ? { ...c, state } : c)) });
     },
     /** A deleted VM leaves the lists; its own page is being left. */
     remove(ref: VmRef) {

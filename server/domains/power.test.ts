@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canDo, stateAfter, vmStateName } from "./power";
+import { canDo, stateAfter, stateAfterEvent, vmStateName } from "./power";
 import { assertTransition } from "./power-actions";
 
 test("power actions are allowed only from states where they make sense", () => {
@@ -28,6 +28,13 @@ test("the power table is safe for the browser: it imports nothing", async () => 
   const { readFile } = await import("node:fs/promises");
   const source = await readFile(new URL("./power.ts", import.meta.url), "utf8");
   assert.doesNotMatch(source, /^import /m);
+});
+
+test("lifecycle events say the state they leave, where they do", () => {
+  assert.equal(stateAfterEvent("stopped"), "shutoff");
+  assert.equal(stateAfterEvent("shutdown"), "shutdown");
+  assert.equal(stateAfterEvent("resumed"), "running");
+  assert.equal(stateAfterEvent("defined"), null);
 });
 
 test("libvirt state numbers map to names, unknown ones to nostate", () => {

@@ -56,6 +56,25 @@ export function stateAfter(action: PowerAction, before: VmState): VmState {
   return RESULT[action] ?? before;
 }
 
+/**
+ * The state a libvirt lifecycle event (by its lower-case name) leaves the VM in, so a browser can
+ * show it without asking libvirt; null where the event does not say (defined, undefined).
+ * "shutdown" (the guest finished shutting down, or QEMU is going) comes just before "stopped".
+ */
+const EVENT_STATE: Readonly<Record<string, VmState>> = {
+  started: "running",
+  resumed: "running",
+  suspended: "paused",
+  shutdown: "shutdown",
+  stopped: "shutoff",
+  crashed: "crashed",
+  pmsuspended: "pmsuspended",
+};
+
+export function stateAfterEvent(event: string): VmState | null {
+  return EVENT_STATE[event] ?? null;
+}
+
 export function canDo(action: PowerAction, state: VmState): boolean {
   return ALLOWED_FROM[action].includes(state);
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { processSingleton } from "../process-shared";
+import { stateAfterEvent, type VmState } from "../domains/power";
 import {
   uuidToString,
   virDomainEventType,
@@ -15,7 +16,8 @@ import {
 
 /** What the manager tells browsers about, one shape for every source (libvirt events, guest agents, jobs). */
 export type ManagerEvent =
-  | { type: "domain.lifecycle"; hostId: string; uuid: string; name: string; event: LifecycleEventName; detail: number }
+  /** `state`: what the event leaves the VM in, when it says (see stateAfterEvent); null when it does not. */
+  | { type: "domain.lifecycle"; hostId: string; uuid: string; name: string; event: LifecycleEventName; detail: number; state: VmState | null }
   | { type: "domain.agent"; hostId: string; uuid: string; name: string; connected: boolean }
   | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
   | { type: "host.connection"; hostId: string; state: string; error: string | null }
@@ -61,8 +63,10 @@ function about(hostId: string, dom: protocol.NonnullDomain) {
 
 export function toManagerEvent(hostId: string, ev: DomainEvent): ManagerEvent | null {
   switch (ev.kind) {
-    case "lifecycle":
-      return { type: "domain.lifecycle", ...about(hostId, ev.dom), event: LIFECYCLE_NAMES.get(ev.event) ?? "unknown", detail: ev.detail };
+    case "lifecycle": {
+      const event = LIFECYCLE_NAMES.get(ev.event) ?? "unknown";
+      return { type: "domain.lifecycle", ...about(hostId, ev.dom), event, detail: ev.detail, state: stateAfterEvent(event) };
+    }
     case "agentLifecycle":
       return { type: "domain.agent", ...about(hostId, ev.dom), connected: ev.state === VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED };
     case "metadataChange":

@@ -15,6 +15,7 @@ const vm: ManagerEvent = {
   name: "web-1",
   event: "started",
   detail: 0,
+  state: "running",
 };
 
 test("network and pool events reach only users whose grants cover the host, VM events follow the VM grants", async () => {

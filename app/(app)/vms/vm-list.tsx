@@ -4,8 +4,10 @@ import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
+import type { VmState } from "@/server/domains/power";
 import { useTRPC } from "@/app/_components/trpc";
-import { useLiveRefetch } from "@/app/_components/live-events";
+import { useLiveEvent, useLiveRefetch } from "@/app/_components/live-events";
+import { useVmCache } from "@/app/_components/vm-cache";
 import { VmStateBadge } from "@/app/_components/vm-state-badge";
 import { PowerButtons } from "@/app/_components/power-buttons";
 import { FormStatus } from "@/app/_components/form-status";
@@ -14,13 +16,19 @@ import { Fact } from "@/app/_components/fact";
 
 type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
 
-const LIVE_TYPES = ["domain.lifecycle", "domain.metadata", "host.connection"] as const;
+/** Events the list cannot apply by itself (new or removed VMs, tags, a host back): it is read again. */
+const REREAD_ON = ["domain.lifecycle", "domain.metadata", "host.connection"] as const;
 
 export function VmList({ initial, canPower }: { initial: HostLists; canPower: boolean }) {
   const trpc = useTRPC();
   // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
-  useLiveRefetch(LIVE_TYPES, () => [trpc.vms.list.queryKey({})]);
+  const vmCache = useVmCache();
+  // A lifecycle event that says the new state (started, paused, resumed…) is applied as it is. A stopped VM
+  // is read again: the list cannot tell a transient VM (gone once stopped) from a persistent one.
+  const appliesInPlace = (state: VmState | null): state is VmState => state !== null && state !== "shutoff" && state !== "crashed";
+  useLiveEvent("domain.lifecycle", (event) => appliesInPlace(event.state) && vmCache.setState(event, event.state));
+  useLiveRefetch(REREAD_ON, (event) => (event.type === "domain.lifecycle" && appliesInPlace(event.state) ? [] : [trpc.vms.list.queryKey({})]));
 
   return (
     <div className="space-y-6">

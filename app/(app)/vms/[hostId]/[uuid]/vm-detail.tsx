@@ -5,9 +5,10 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
+import type { VmState } from "@/server/domains/power";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "@/server/domains/xml-names";
 import { useTRPC } from "@/app/_components/trpc";
-import { useLiveRefetch } from "@/app/_components/live-events";
+import { useLiveEvent, useLiveRefetch } from "@/app/_components/live-events";
 import { VmStateBadge } from "@/app/_components/vm-state-badge";
 import { PowerButtons } from "@/app/_components/power-buttons";
 import { FormStatus } from "@/app/_components/form-status";
@@ -108,9 +109,18 @@ export function VmDetail({
   const trpc = useTRPC();
   const ref = { hostId: initial.hostId, uuid: initial.uuid };
   const { data: vm } = useQuery({ ...trpc.vms.get.queryOptions(ref), initialData: initial });
-  // Its live definition changes with these (channel states when started or stopped, tags, title): read again.
-  useLiveRefetch(["domain.lifecycle", "domain.metadata", "domain.agent"], (event) =>
-    event.hostId === vm.hostId && event.uuid === vm.uuid ? [trpc.vms.get.queryKey(ref)] : [],
+  const vmCache = useVmCache();
+  const mine = (event: { hostId: string; uuid: string }) => event.hostId === vm.hostId && event.uuid === vm.uuid;
+  // Stopped, paused, resumed: the event says the new state, which is applied as it is; so does the agent
+  // event for qemu-guest-agent's channel. A start brings a new live definition (channel paths and states),
+  // a transient VM is gone once stopped, and tags or title change the definition: those are read again.
+  const appliesInPlace = (state: VmState | null): state is VmState => state !== null && state !== "running" && (vm.persistent || state === "paused");
+  useLiveEvent("domain.lifecycle", (event) => {
+    if (mine(event) && appliesInPlace(event.state)) vmCache.setState(event, event.state);
+  });
+  useLiveEvent("domain.agent", (event) => mine(event) && vmCache.setChannelState(event, QGA_CHANNEL, event.connected ? "connected" : "disconnected"));
+  useLiveRefetch(["domain.lifecycle", "domain.metadata"], (event) =>
+    mine(event) && !(event.type === "domain.lifecycle" && appliesInPlace(event.state)) ? [trpc.vms.get.queryKey(ref)] : [],
   );
 
   return (
