@@ -8,7 +8,7 @@ import { ensureLocalHost } from "../../server/hosts/service";
 import { closeAllConnections } from "../../server/libvirt/registry";
 import { unwatchAllHosts } from "../../server/events/bus";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
-import { intToIpv4, subnetsOverlap } from "../../server/networks/xml";
+import { intToIpv4, subnetsOverlap } from "../../server/networks/ipv4";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 
 /**

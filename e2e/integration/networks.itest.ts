@@ -10,7 +10,7 @@ import { resolveHost } from "../../server/hosts/connection";
 import { closeAllConnections } from "../../server/libvirt/registry";
 import { addUser, tempDatabase } from "../../server/testing/test-db";
 import { deleteNetwork } from "../../server/networks/service";
-import { intToIpv4, subnetsOverlap } from "../../server/networks/xml";
+import { intToIpv4, subnetsOverlap } from "../../server/networks/ipv4";
 import type { Db } from "../../server/db/client";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 

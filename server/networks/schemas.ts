@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { nameSchema } from "../identifiers";
-import { ipv4Problems, isIpv4 } from "./xml";
+import { ipv4Problems, isIpv4 } from "./ipv4";
 
 /** Input validation for networks: names, bridge names and IPv4 configurations, all bounded. */
 

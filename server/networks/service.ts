@@ -5,7 +5,8 @@ import type { ResolvedHost } from "../hosts/connection";
 import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { userCoversHost } from "../hosts/scope";
-import { buildNetworkXml, ipv4Problems, parseNetworkXml, subnetsOverlap, type NetworkIp, type NetworkSpec } from "./xml";
+import { buildNetworkXml, parseNetworkXml, type NetworkIp, type NetworkSpec } from "./xml";
+import { ipv4Problems, subnetsOverlap } from "./ipv4";
 
 /**
  * Virtual networks of a host: list, create (NAT, isolated, bridge), start, stop, delete, autostart, DHCP leases.

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildNetworkXml, intToIpv4, ipv4Problems, ipv4ToInt, netmaskToPrefix, parseNetworkXml, prefixToNetmask, subnetBounds, subnetsOverlap } from "./xml";
+import { buildNetworkXml, parseNetworkXml } from "./xml";
+import { intToIpv4, ipv4Problems, ipv4ToInt, netmaskToPrefix, prefixToNetmask, subnetBounds, subnetsOverlap, suggestDhcpRange } from "./ipv4";
 import { networkNameSchema, networkSpecSchema, bridgeNameSchema } from "./schemas";
 import { parseXml } from "../xml/codec";
 
@@ -102,4 +103,15 @@ test("validation refuses hostile names, bridge names and bad subnets before any 
   assert.equal(badRange.success, false);
   assert.equal(networkSpecSchema.safeParse({ mode: "nat", name: "lab", ipv4: { address: "10.213.7.1'", prefix: 24 } }).success, false);
   assert.equal(networkSpecSchema.safeParse({ mode: "open", name: "lab" }).success, false);
+});
+
+test("the form's DHCP suggestion is the larger run of addresses beside the host's own, inside its subnet", () => {
+  assert.deepEqual(suggestDhcpRange("10.213.1.1", 24), { start: "10.213.1.2", end: "10.213.1.254" });
+  assert.deepEqual(suggestDhcpRange("10.213.1.254", 24), { start: "10.213.1.1", end: "10.213.1.253" });
+  assert.equal(suggestDhcpRange("10.213.1.0", 24), null, "the network address itself");
+  assert.equal(suggestDhcpRange("10.213.1.1", 31), null, "a prefix the server refuses");
+  assert.equal(suggestDhcpRange("10.213.1", 24), null);
+  // Whatever it suggests, the server's own check accepts.
+  const suggested = suggestDhcpRange("192.168.50.1", 25)!;
+  assert.deepEqual(ipv4Problems({ address: "192.168.50.1", prefix: 25, dhcp: suggested }), []);
 });

@@ -8,7 +8,7 @@ import { useTRPC } from "@/app/_components/trpc";
 import { CheckboxField, Field, Options, TextField } from "@/app/_components/form-fields";
 import { AddResourceForm, type AddCommon } from "@/app/_components/host-resources/add-resource-form";
 import type { HostOption } from "@/app/_components/host-resources/host-resource-manager";
-import { suggestDhcpRange } from "./ipv4";
+import { suggestDhcpRange } from "@/server/networks/ipv4";
 
 type NetworkSpec = inferRouterInputs<AppRouter>["networks"]["create"]["spec"];
 type Mode = NetworkSpec["mode"];
