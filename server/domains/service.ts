@@ -3,6 +3,7 @@ import {
   flagsOf,
   uuidToString,
   VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+  VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_STATS_BALLOON,
@@ -44,6 +45,8 @@ export interface VmSummary {
   vcpus: number;
   memoryKiB: number;
   autostart: boolean;
+  /** A transient VM (started from XML, or migrated in) disappears when it stops. */
+  persistent: boolean;
   tags: string[];
   usage: VmUsage;
 }
@@ -67,13 +70,19 @@ function observe(record: protocol.DomainStatsRecord, uuid: string, now: number) 
   return { params, state, observation: { uuid, sample: sampleFromStats(params, now), memoryUsedKiB: memoryUsedKiB(params), running } };
 }
 
-/** Two libvirt calls for the whole host (stats of every VM, and which autostart), plus tags from cache. */
+/**
+ * Three libvirt calls for the whole host, in parallel (stats of every VM, which start at boot,
+ * which are transient), plus tags from cache. Knowing which VMs are transient lets a browser apply
+ * a "stopped" event to its list without reading it again (only a transient VM vanishes).
+ */
 export async function listHostVms(hostId: string, conn: Connection, user: SessionUser): Promise<VmSummary[]> {
-  const [auto, stats] = await Promise.all([
+  const [auto, transientList, stats] = await Promise.all([
     conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART }),
+    conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_TRANSIENT }),
     conn.connectGetAllDomainStats({ doms: [], stats: LIST_STATS, flags: 0 }),
   ]);
   const autostart = new Set(auto.domains.map((d) => uuidToString(d.uuid)));
+  const transient = new Set(transientList.domains.map((d) => uuidToString(d.uuid)));
   const now = Date.now();
   const uuids = stats.map((r) => uuidToString(r.dom.uuid));
   const tags = await Promise.all(stats.map((r, i) => tagsOf(hostId, conn, r.dom, uuids[i])));
@@ -93,6 +102,7 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
         vcpus: Number(params["vcpu.current"] ?? params["vcpu.maximum"] ?? 0),
         memoryKiB: Number(params["balloon.maximum"] ?? params["balloon.current"] ?? 0),
         autostart: autostart.has(uuids[i]!),
+        persistent: !transient.has(uuids[i]!),
         tags: tags[i]!,
         usage: usage.get(uuids[i]!)!,
       };

@@ -21,7 +21,8 @@ export type ManagerEvent =
   | { type: "domain.agent"; hostId: string; uuid: string; name: string; connected: boolean }
   | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
   | { type: "host.connection"; hostId: string; state: string; error: string | null }
-  | { type: "guest.status"; hostId: string; uuid: string; name: string; agent: string; qga: boolean }
+  /** Whether the VM runs and each guest agent is connected: sent when one of them changes. */
+  | { type: "guest.status"; hostId: string; uuid: string; name: string; running: boolean; agent: boolean; qga: boolean }
   | { type: "guest.telemetry"; hostId: string; uuid: string; name: string; at: string; metrics: unknown }
   /** A host-wide resource changed: only users whose grants cover the host hear of it. */
   | { type: "network.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virNetworkEventLifecycleType> }

@@ -24,11 +24,15 @@ export function VmList({ initial, canPower }: { initial: HostLists; canPower: bo
   // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
   const vmCache = useVmCache();
-  // A lifecycle event that says the new state (started, paused, resumed…) is applied as it is. A stopped VM
-  // is read again: the list cannot tell a transient VM (gone once stopped) from a persistent one.
-  const appliesInPlace = (state: VmState | null): state is VmState => state !== null && state !== "shutoff" && state !== "crashed";
-  useLiveEvent("domain.lifecycle", (event) => appliesInPlace(event.state) && vmCache.setState(event, event.state));
-  useLiveRefetch(REREAD_ON, (event) => (event.type === "domain.lifecycle" && appliesInPlace(event.state) ? [] : [trpc.vms.list.queryKey({})]));
+  // A lifecycle event that says the new state (stopped, paused, resumed…) is applied as it is, except that a
+  // transient VM is gone once stopped, and a VM the list does not hold yet (just started from XML) is new.
+  const rowOf = (event: { hostId: string; uuid: string }) => list.data.find((h) => h.hostId === event.hostId)?.vms.find((vm) => vm.uuid === event.uuid);
+  const appliesInPlace = (event: { hostId: string; uuid: string; state: VmState | null }) => {
+    const row = rowOf(event);
+    return event.state !== null && row !== undefined && (row.persistent || (event.state !== "shutoff" && event.state !== "crashed"));
+  };
+  useLiveEvent("domain.lifecycle", (event) => event.state && appliesInPlace(event) && vmCache.setState(event, event.state));
+  useLiveRefetch(REREAD_ON, (event) => (event.type === "domain.lifecycle" && appliesInPlace(event) ? [] : [trpc.vms.list.queryKey({})]));
 
   return (
     <div className="space-y-6">

@@ -144,8 +144,10 @@ export function GuestPanel({ hostId, uuid, running, canExec }: { hostId: string;
   const status = useQuery({ ...trpc.guest.status.queryOptions(ref), enabled: running });
   const connected = status.data?.agent.state === "connected" || status.data?.qga.connected === true;
   const facts = useQuery({ ...trpc.guest.facts.queryOptions(ref), enabled: running && connected });
+  // An agent came or went: read its status and facts again. A VM that stopped has nothing to read
+  // (the page learns the new state from the lifecycle event and hides this panel).
   useLiveRefetch("guest.status", (event) =>
-    event.hostId === hostId && event.uuid === uuid ? [trpc.guest.status.queryKey(ref), trpc.guest.facts.queryKey(ref)] : [],
+    event.hostId === hostId && event.uuid === uuid && event.running ? [trpc.guest.status.queryKey(ref), trpc.guest.facts.queryKey(ref)] : [],
   );
 
   if (!running) return <p className="text-sm">The VM is not running.</p>;
