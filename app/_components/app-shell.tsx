@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
+import { useHydrated } from "./use-hydrated";
 import { Icon, type IconName } from "./icons";
 import { ThemeToggle } from "./theme-toggle";
 
@@ -69,6 +70,7 @@ function BottomNav({ nav }: { nav: NavItem[] }) {
 }
 
 export function AppShell({ nav, username, role, children }: { nav: NavItem[]; username: string; role: string; children: React.ReactNode }) {
+  const hydrated = useHydrated();
   return (
     <div className="min-h-dvh md:flex">
       <a
@@ -91,7 +93,7 @@ export function AppShell({ nav, username, role, children }: { nav: NavItem[]; us
               {username} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{role}</span>
             </span>
             <ThemeToggle />
-            <button type="button" className="btn btn-secondary px-3" onClick={() => void signOut({ callbackUrl: "/login" })}>
+            <button type="button" className="btn btn-secondary px-3" disabled={!hydrated} onClick={() => void signOut({ callbackUrl: "/login" })}>
               <Icon name="logout" />
               <span className="sr-only sm:not-sr-only">Sign out</span>
             </button>

@@ -46,9 +46,13 @@ export async function readBodyWithin(req: Request, limit: number): Promise<Uint8
   return body;
 }
 
+/**
+ * The answer to a body that passed its limit while streaming in. The connection is left open: Node
+ * then reads and discards the rest (memory stays flat), and the client is sure to read this answer.
+ * Closing at once made the kernel reset the connection over the unread bytes, and a client still
+ * sending often saw only the reset. (A body declared too large is refused by the front door before
+ * it is sent, with the connection closed.)
+ */
 export function payloadTooLarge(limit: number): Response {
-  return Response.json(
-    { error: `The request is too large: at most ${Math.round(limit / 1024)} KiB is accepted here.` },
-    { status: 413, headers: { connection: "close" } },
-  );
+  return Response.json({ error: `The request is too large: at most ${Math.round(limit / 1024)} KiB is accepted here.` }, { status: 413 });
 }
