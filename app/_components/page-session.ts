@@ -1,6 +1,7 @@
 import { cache } from "react";
 import { headers } from "next/headers";
-import { redirect } from "next/navigation";
+import { forbidden, redirect } from "next/navigation";
+import { roleHas, type Permission } from "@/server/auth/permissions";
 import { createCaller } from "@/server/api/root";
 import { contextFor } from "@/server/api/context";
 import { currentUser } from "@/server/auth/session";
@@ -11,6 +12,18 @@ import { currentUser } from "@/server/auth/session";
  * the session row) instead of resolving the session three times.
  */
 export const pageUser = cache(() => currentUser());
+
+/**
+ * The signed-in user, who must hold `permission` to see this page: signed out → the sign-in form;
+ * a role without it → the 403 page (app/(app)/forbidden.tsx), in the app's shell. Every page that
+ * needs more than being signed in starts with this, so all of them refuse in the same way.
+ */
+export async function requirePermission(permission: Permission) {
+  const user = await pageUser();
+  if (!user) redirect("/login");
+  if (!roleHas(user.role, permission)) forbidden();
+  return user;
+}
 
 /** The tRPC API as the signed-in user, for server components: same permission checks as over HTTP. */
 export const serverApi = cache(async () => {

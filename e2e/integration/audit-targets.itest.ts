@@ -38,6 +38,8 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "users.create": { username: "kvmm-audit-new", role: "viewer" },
     "users.update": { userId: otherUserId, role: "operator" },
     "users.setDisabled": { userId: otherUserId, disabled: true },
+    // Refused (the name typed back is wrong), so the later calls still have their account.
+    "users.delete": { userId: otherUserId, confirmUsername: "not-bob" },
     "users.resetPassword": { userId: otherUserId },
     "vms.power": { ...vm, action: "pause" },
     "vms.delete": { ...vm, confirmName: "not-its-name" },

@@ -62,3 +62,19 @@ test("listing filters by user, action prefix and result, newest first, with stab
     cleanup();
   }
 });
+
+test("searching by target finds every row about a VM by its name, whatever the case, and LIKE characters are literal", () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    writeAudit(db, { userId: 1, username: "ann", action: "vms.power", target: 'VM "web-1" on host "local"', result: "ok" });
+    writeAudit(db, { userId: 1, username: "ann", action: "snapshots.create", target: 'VM "web-1" on host "local": snapshot "s1"', result: "ok" });
+    writeAudit(db, { userId: 1, username: "ann", action: "vms.power", target: 'VM "web-10" on host "local"', result: "ok" });
+    writeAudit(db, { userId: 1, username: "ann", action: "vms.power", target: 'VM "db_1" on host "local"', result: "ok" });
+    assert.equal(listAudit(db, { target: 'VM "WEB-1"', limit: 10 }).rows.length, 2);
+    assert.equal(listAudit(db, { target: "web-1", limit: 10 }).rows.length, 3, "a bare name also matches web-10");
+    assert.equal(listAudit(db, { target: "db_1", limit: 10 }).rows.length, 1);
+    assert.equal(listAudit(db, { target: "db%1", limit: 10 }).rows.length, 0, "% is literal");
+  } finally {
+    cleanup();
+  }
+});

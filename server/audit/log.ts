@@ -65,6 +65,8 @@ export function writeAudit(db: Db, entry: AuditEntry): void {
 export interface AuditQuery {
   username?: string;
   action?: string;
+  /** Part of the target, any case: a VM's or pool's name finds every row about it (targets name them: server/audit/targets.ts). */
+  target?: string;
   result?: AuditResult;
   since?: Date;
   until?: Date;
@@ -79,6 +81,10 @@ export function listAudit(db: Db, q: AuditQuery) {
   if (q.action) {
     const prefix = `${q.action.replace(/[%_\\]/g, "\\$&")}%`;
     where.push(sql`${auditLog.action} LIKE ${prefix} ESCAPE '\\'`);
+  }
+  if (q.target) {
+    const part = `%${q.target.replace(/[%_\\]/g, "\\$&")}%`;
+    where.push(sql`${auditLog.target} LIKE ${part} ESCAPE '\\'`);
   }
   if (q.result) where.push(eq(auditLog.result, q.result));
   if (q.since) where.push(gte(auditLog.at, q.since));

@@ -4,7 +4,7 @@ import { TRPCError } from "@trpc/server";
 import { addUser, tempDatabase } from "../testing/test-db";
 import { createCaller } from "../api/root";
 import { auditLog } from "../db/schema";
-import { changeOwnPassword, findUserByName, loadSessionUser, setDisabled, updateUser, resetPassword, UserError } from "./service";
+import { changeOwnPassword, deleteUser, findUserByName, loadSessionUser, setDisabled, updateUser, resetPassword, UserError } from "./service";
 import { verifyPassword } from "../auth/password";
 import { createSession, revokeSession } from "../auth/sessions";
 
@@ -134,6 +134,47 @@ test("a duplicate username is a CONFLICT, not a crash", async () => {
     const admin = await addUser(db, "root", "admin");
     const api = createCaller({ db, user: admin, clientIp: "192.0.2.9" });
     await assert.rejects(api.users.create({ username: "root", role: "viewer" }), (e) => e instanceof TRPCError && e.code === "CONFLICT");
+  } finally {
+    cleanup();
+  }
+});
+
+test("an admin deletes an account: never their own nor the last admin; its sessions end, its audit rows stay", async () => {
+  const { db, cleanup } = tempDatabase();
+  try {
+    const root = await addUser(db, "root", "admin");
+    const bob = await addUser(db, "bob", "operator", [{ kind: "name", value: "web-*" }]);
+    const api = createCaller({ db, user: root, clientIp: "192.0.2.9" });
+    await api.users.setDisabled({ userId: bob.id, disabled: false });
+    assert.throws(
+      () => deleteUser(db, root.id, root.id),
+      (e) => e instanceof UserError && /your own account/.test(e.message),
+    );
+    const other = await addUser(db, "ops", "operator");
+    assert.throws(
+      () => deleteUser(db, root.id, other.id),
+      (e) => e instanceof UserError && /last enabled admin/.test(e.message),
+    );
+
+    await assert.rejects(api.users.delete({ userId: bob.id, confirmUsername: "bobby" }), (e) => e instanceof TRPCError && e.code === "BAD_REQUEST");
+    assert.ok(findUserByName(db, "bob"), "a wrong name typed back deleted the account");
+    await api.users.delete({ userId: bob.id, confirmUsername: "bob" });
+    assert.equal(findUserByName(db, "bob"), null);
+    assert.equal(loadSessionUser(db, bob.id, bob.sessionId), null);
+    const rows = db
+      .select()
+      .from(auditLog)
+      .all()
+      .filter((r) => r.target === 'user "bob"');
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.result]),
+      [
+        ["users.setDisabled", "ok"],
+        ["users.delete", "invalid"],
+        ["users.delete", "ok"],
+      ],
+      "the deleted account's history is kept under its name",
+    );
   } finally {
     cleanup();
   }

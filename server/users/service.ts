@@ -135,6 +135,19 @@ export function setDisabled(db: Db, userId: number, disabled: boolean, actingUse
   return { username: row.username };
 }
 
+/**
+ * Deletes an account: not your own, never the last enabled admin. Its grants and sessions go with
+ * it (their streams end); its audit rows stay, with the name it had, because the log is history.
+ */
+export function deleteUser(db: Db, userId: number, actingUserId: number): { username: string } {
+  if (userId === actingUserId) throw new UserError("you cannot delete your own account", "forbidden");
+  guardLastAdmin(db, userId, "delete");
+  const row = requireUser(db, userId);
+  revokeUserSessions(db, userId, "account deleted");
+  db.delete(users).where(eq(users.id, userId)).run();
+  return { username: row.username };
+}
+
 /** Sets a new generated password and ends the user's sessions; the password is shown to the admin once. */
 export async function resetPassword(db: Db, userId: number) {
   const row = requireUser(db, userId);

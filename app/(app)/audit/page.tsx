@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { AUDIT_RESULTS } from "@/server/db/schema";
-import { serverApi } from "@/app/_components/page-session";
+import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { formatDateTime } from "@/app/_components/format";
 import { Options } from "@/app/_components/form-fields";
 
@@ -17,6 +17,12 @@ const filterSchema = z.object({
     .optional()
     .transform((v) => v || undefined),
   action: z
+    .string()
+    .trim()
+    .max(128)
+    .optional()
+    .transform((v) => v || undefined),
+  target: z
     .string()
     .trim()
     .max(128)
@@ -46,6 +52,7 @@ const RESULT_TONE: Record<(typeof AUDIT_RESULTS)[number], string> = {
 };
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requirePermission("audit.read");
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const filters = filterSchema.parse(raw);
   const api = await serverApi();
@@ -57,9 +64,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>
-      <form method="get" className="card grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6 lg:items-end" aria-label="Filter the audit log">
+      <form method="get" className="card grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-7 lg:items-end" aria-label="Filter the audit log">
         <label className="text-sm">
-          User
+          VM, pool, network or user
+          <input name="target" defaultValue={raw.target ?? ""} placeholder="web-1" className="input mt-1" />
+        </label>
+        <label className="text-sm">
+          By user
           <input name="username" defaultValue={raw.username ?? ""} className="input mt-1" />
         </label>
         <label className="text-sm">

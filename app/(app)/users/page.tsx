@@ -1,15 +1,12 @@
-import { pageUser } from "@/app/_components/page-session";
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
-import { roleHas } from "@/server/auth/permissions";
+import { requirePermission } from "@/app/_components/page-session";
 import { UsersManager } from "./users-manager";
 
 export const metadata: Metadata = { title: "Users" };
 export const dynamic = "force-dynamic";
 
 export default async function UsersPage() {
-  const user = await pageUser();
-  if (!user || !roleHas(user.role, "user.manage")) notFound();
+  const user = await requirePermission("user.manage");
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Users</h1>

@@ -10,6 +10,7 @@ import { FormStatus } from "@/app/_components/form-status";
 import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { Field, hintId, Options, TextField } from "@/app/_components/form-fields";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { formatGrants, parseGrants } from "./grants-text";
 
 function OneTimePassword({ username, password }: { username: string; password: string }) {
@@ -98,6 +99,9 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
   const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: invalidate }));
   const toggle = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate }));
   const reset = useMutation(trpc.users.resetPassword.mutationOptions());
+  const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: invalidate }));
+  const [confirming, setConfirming] = useState(false);
+  const [typedName, setTypedName] = useState("");
   const [grantsText, setGrantsText] = useState(formatGrants(user.grants));
   const [grantsError, setGrantsError] = useState<string | null>(null);
   const error = update.error?.message ?? toggle.error?.message ?? reset.error?.message ?? grantsError;
@@ -151,7 +155,37 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
             {user.disabled ? "Enable" : "Disable"}
           </button>
         )}
+        {!isSelf && !confirming && (
+          <button type="button" className="btn btn-secondary" onClick={() => setConfirming(true)}>
+            Delete…
+          </button>
+        )}
       </div>
+      {confirming && (
+        <ConfirmDelete
+          what={`user ${user.username}`}
+          confirmLabel="Yes, delete this user"
+          mutation={remove}
+          ready={typedName === user.username}
+          onConfirm={() => remove.mutate({ userId: user.id, confirmUsername: typedName })}
+          onCancel={() => {
+            setConfirming(false);
+            setTypedName("");
+          }}
+        >
+          <p className="text-sm">
+            Delete the account <span className="break-all font-mono">{user.username}</span>? Its sessions end at once. What it did stays in the audit log under
+            this name.
+          </p>
+          <TextField
+            id={`confirm-delete-${user.id}`}
+            label={`Type ${user.username} to confirm`}
+            value={typedName}
+            onChange={(e) => setTypedName(e.target.value)}
+            autoComplete="off"
+          />
+        </ConfirmDelete>
+      )}
     </li>
   );
 }

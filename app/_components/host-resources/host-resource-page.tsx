@@ -1,9 +1,7 @@
-import { pageUser } from "../page-session";
 import type { ComponentType } from "react";
-import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
 import { roleHas, type Permission } from "@/server/auth/permissions";
-import { serverApi } from "../page-session";
+import { requirePermission, serverApi } from "../page-session";
 import type { HostItems, HostResourceProps } from "./host-resource-manager";
 
 type Api = Awaited<ReturnType<typeof serverApi>>;
@@ -38,8 +36,7 @@ async function readPerHost<T>(api: Api, load: HostResourcePageSpec<T>["load"]): 
 /** The page of one kind of per-host resource (storage pools, virtual networks): its title, then the manager. */
 export function hostResourcePage<T>(spec: HostResourcePageSpec<T>) {
   return async function HostResourcePage() {
-    const user = await pageUser();
-    if (!user || !roleHas(user.role, spec.read)) notFound();
+    const user = await requirePermission(spec.read);
     const initial = await readPerHost(await serverApi(), spec.load);
     return (
       <div className="space-y-4">

@@ -10,6 +10,7 @@ export const auditRouter = router({
       z.object({
         username: z.string().max(64).optional(),
         action: z.string().max(128).optional(),
+        target: z.string().max(128).optional(),
         result: z.enum(AUDIT_RESULTS).optional(),
         since: z.coerce.date().optional(),
         until: z.coerce.date().optional(),

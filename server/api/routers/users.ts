@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { procedure, router } from "../trpc";
 import { grantSchema, passwordSchema, roleSchema, userIdSchema, usernameSchema } from "../schemas";
-import { createUser, listUsers, resetPassword, setDisabled, updateUser, usernameOf } from "@/server/users/service";
+import { createUser, deleteUser, listUsers, resetPassword, setDisabled, updateUser, UserError, usernameOf } from "@/server/users/service";
 import { auditTargets } from "@/server/audit/targets";
 
 /** User accounts: host-less (they span every host); the audit row names the account. */
@@ -42,6 +42,17 @@ export const usersRouter = router({
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.user(usernameOf(ctx.db, input.userId));
       setDisabled(ctx.db, input.userId, input.disabled, ctx.user.id);
+      return { ok: true as const };
+    }),
+
+  /** The admin types the account's name back: deleting cannot be undone. */
+  delete: procedure("user.manage")
+    .input(z.object({ userId: userIdSchema, confirmUsername: z.string().max(64) }))
+    .mutation(({ ctx, input }) => {
+      const username = usernameOf(ctx.db, input.userId);
+      ctx.audit.target = auditTargets.user(username);
+      if (input.confirmUsername !== username) throw new UserError(`type the account's name, ${username}, to confirm deleting it`, "invalid");
+      deleteUser(ctx.db, input.userId, ctx.user.id);
       return { ok: true as const };
     }),
 

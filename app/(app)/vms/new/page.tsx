@@ -1,15 +1,12 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
-import { roleHas } from "@/server/auth/permissions";
-import { pageUser, serverApi } from "@/app/_components/page-session";
+import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { CreateVmForm } from "./create-vm-form";
 
 export const metadata: Metadata = { title: "New virtual machine" };
 export const dynamic = "force-dynamic";
 
 export default async function NewVmPage() {
-  const user = await pageUser();
-  if (!user || !roleHas(user.role, "vm.create")) notFound();
+  await requirePermission("vm.create");
   const api = await serverApi();
   const hosts = await api.hosts.list();
   return (

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
 import { roleHas } from "@/server/auth/permissions";
-import { pageUser, serverApi } from "@/app/_components/page-session";
+import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { PoolDetail } from "./pool-detail";
 
 export const metadata: Metadata = { title: "Storage pool" };
@@ -10,8 +10,7 @@ export const dynamic = "force-dynamic";
 
 export default async function PoolPage({ params }: { params: Promise<{ hostId: string; pool: string }> }) {
   const { hostId, pool: name } = await params;
-  const user = await pageUser();
-  if (!user || !roleHas(user.role, "storage.read")) notFound();
+  const user = await requirePermission("storage.read");
   const api = await serverApi();
   // Pool names are plain characters (letters, digits, . _ -), never percent-encoded in the URL.
   const ref = { hostId, pool: name };
