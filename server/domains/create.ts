@@ -162,10 +162,27 @@ function nics(spec: CreateVmSpec): NicSpec[] {
  * Creates a VM from the wizard's choices: new disks first, then the definition; if anything fails,
  * the volumes this call created are removed again, so a failed attempt leaves nothing behind.
  */
+/**
+ * What the host can never give a VM: more vCPUs than it has CPUs, more memory than it has. Such a
+ * VM was defined and then failed only at start, with QEMU's words. (Less than the free memory is
+ * not required: memory overcommit is legal, and what is free changes by the minute.)
+ */
+async function assertHostCanRun(host: ResolvedHost, spec: CreateVmSpec, context: string): Promise<void> {
+  const node = await withLibvirtContext(context, () => host.conn.nodeGetInfo());
+  if (spec.vcpus > node.cpus) {
+    throw new ServiceError(`${context}: ${spec.vcpus} vCPUs is more than this host has; it has ${node.cpus} CPUs`, "invalid");
+  }
+  const hostMiB = Math.floor(Number(node.memory) / 1024);
+  if (spec.memoryMiB > hostMiB) {
+    throw new ServiceError(`${context}: ${spec.memoryMiB} MiB of memory is more than this host has; it has ${hostMiB} MiB`, "invalid");
+  }
+}
+
 export async function createVm(host: ResolvedHost, spec: CreateVmSpec) {
   const { conn } = host;
   const context = auditTargets.vm(host.id, spec.name);
   if (spec.secureBoot && spec.firmware !== "uefi") throw new ServiceError(`${context}: secure boot needs UEFI firmware`, "invalid");
+  await assertHostCanRun(host, spec, context);
   const clash = await conn.domainLookupByName({ name: spec.name }).catch(() => null);
   if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict");
   const created: Created[] = [];
