@@ -6,6 +6,7 @@ import { desc, like } from "drizzle-orm";
 import { PROTOCOL_VERSION } from "../../agent/protocol";
 import { createCallerFactory, router } from "../../server/api/trpc";
 import { guestRouter } from "../../server/api/routers/guest";
+import { vmsRouter } from "../../server/api/routers/vms";
 import { auditLog } from "../../server/db/schema";
 import type { Db } from "../../server/db/client";
 import { parseDomainXml } from "../../server/domains/xml";
@@ -36,8 +37,14 @@ let db: Db;
 let cleanupDb: () => void;
 let operator: SessionUser;
 let viewer: SessionUser;
+let admin: SessionUser;
+/** Operators narrowed by grants: the guest's name (kvmm-test-agent-…) matches none of theirs. */
+let byName: SessionUser;
+let byTag: SessionUser;
+let byHost: SessionUser;
+const TAG = `agent-${randomBytes(3).toString("hex")}`;
 
-const caller = createCallerFactory(router({ guest: guestRouter }));
+const caller = createCallerFactory(router({ guest: guestRouter, vms: vmsRouter }));
 const as = (user: SessionUser) => caller({ db, user, clientIp: "192.0.2.10" }).guest;
 const vm = () => ({ hostId: HOST, uuid: guest.uuid });
 const hosts = () => [{ id: HOST, uri: libvirtUri() }];
@@ -67,6 +74,10 @@ before(async () => {
   ensureLocalHost(db, libvirtUri());
   operator = await addUser(db, "otto", "operator");
   viewer = await addUser(db, "vera", "viewer");
+  admin = await addUser(db, "ada", "admin");
+  byName = await addUser(db, "nora", "operator", [{ kind: "name", value: "kvmm-test-grant-a*" }]);
+  byTag = await addUser(db, "tess", "operator", [{ kind: "tag", value: TAG }]);
+  byHost = await addUser(db, "hank", "operator", [{ kind: "host", value: HOST }]);
   ({ guest, image } = await bootAgentGuest({ label: "agent", network: true }));
   hub = await startGuestHub({ hosts });
 });
@@ -169,6 +180,33 @@ test("exec runs programs in the guest, with output, exit status and timeouts; vi
   const logged = rows.map((r) => r.input ?? "").join("\n");
   assert.ok(!logged.includes("hello from the host") && !logged.includes("env-secret-42"), `stdin or an env value reached the audit log: ${logged}`);
   assert.ok(logged.includes("KVMM_DB_PASSWORD"), "the variable's name is kept");
+});
+
+test("exec and file reads answer NOT_FOUND, naming only the UUID, to an operator whose grants do not cover the guest; a tag or host grant covering it lets them exec", async () => {
+  await connectedWhere("the agent", () => true);
+  const notFound = { code: "NOT_FOUND", message: `VM ${guest.uuid} on host "${HOST}": not found` };
+  const refusal = (what: string, promise: Promise<unknown>) =>
+    promise.then(
+      () => assert.fail(`${what} was not refused`),
+      (err: unknown) => {
+        assert.ok(err instanceof TRPCError, String(err));
+        return { code: err.code, message: err.message };
+      },
+    );
+  for (const [who, user] of [
+    ["the name-granted operator", byName],
+    ["the tag-granted operator, before the guest is tagged", byTag],
+  ] as const) {
+    assert.deepEqual(await refusal(`${who}: exec`, as(user).exec({ ...vm(), command: "true" })), notFound);
+    assert.deepEqual(await refusal(`${who}: fileRead`, as(user).fileRead({ ...vm(), path: "/tmp/x", offset: 0, length: 1 })), notFound);
+  }
+
+  await caller({ db, user: admin, clientIp: "192.0.2.10" }).vms.setTags({ ...vm(), tags: [TAG] });
+  for (const user of [byTag, byHost]) {
+    const echo = await as(user).exec({ ...vm(), command: "echo", args: [user.username] });
+    assert.equal(echo.stdout, `${user.username}\n`);
+  }
+  assert.deepEqual(await refusal("the name-granted operator, after the tag: exec", as(byName).exec({ ...vm(), command: "true" })), notFound);
 });
 
 test("a few MiB round-trip through chunked file_write / file_read with equal SHA-256", async () => {

@@ -35,11 +35,15 @@ export async function resolveVm(host: ResolvedHost, user: SessionUser, uuid: str
   const { conn } = host;
   const unnamed = auditTargets.vmById(host.id, uuid);
   const notFound = new ServiceError(`${unnamed}: not found`, "not_found");
-  const dom = await withLibvirtContext(unnamed, () => conn.domainLookupByUuid({ uuid: uuidFromString(uuid) })).catch((err: unknown) => {
+  const asMissing = (err: unknown): never => {
     throw err instanceof ServiceError && err.kind === "not_found" ? notFound : err;
-  });
+  };
+  const dom = await withLibvirtContext(unnamed, () => conn.domainLookupByUuid({ uuid: uuidFromString(uuid) })).catch(asMissing);
+  // Nothing may name the VM before its grants are checked, not even a failed check: reading the tags
+  // of a VM undefined meanwhile fails in libvirt's words, "no domain with matching uuid '…' (web-1)".
+  const allowed = await withLibvirtContext(unnamed, () => inScope(user, host.id, conn, dom)).catch(asMissing);
+  if (!allowed) throw notFound;
   const context = auditTargets.vm(host.id, dom.name);
-  if (!(await withLibvirtContext(context, () => inScope(user, host.id, conn, dom)))) throw notFound;
   return { host, hostId: host.id, conn, dom, name: dom.name, context };
 }
 
