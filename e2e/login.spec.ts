@@ -1,6 +1,7 @@
 import os from "node:os";
 import { expect, test } from "@playwright/test";
 import { ADMIN, signIn, signOut } from "./support/session";
+import { virsh } from "./fixtures/test-host";
 
 test("a signed-out visitor is sent to a labelled login form", async ({ page }) => {
   await page.goto("/");
@@ -21,13 +22,18 @@ test("a wrong password gets one generic error and no session", async ({ page }) 
 });
 
 test("the admin signs in, sees this host's real data from libvirt, and signs out", async ({ page }) => {
+  // What libvirtd itself reports, whichever release this machine runs.
+  const version = await virsh(["version", "--daemon"]);
+  const daemon = /^Running against daemon: (\S+)$/m.exec(version)?.[1];
+  const hypervisor = /^Running hypervisor: (QEMU \S+)$/m.exec(version)?.[1];
+  expect(daemon && hypervisor, version).toBeTruthy();
   await signIn(page, ADMIN.username, ADMIN.password);
   const host = page.getByRole("region", { name: `${os.hostname()} (qemu:///system)` });
   await expect(host).toBeVisible();
   await expect(host.getByText(os.hostname(), { exact: true })).toBeVisible();
   await expect(host.getByText("libvirt", { exact: true })).toBeVisible();
-  await expect(host.getByText(/^9\.\d+\.\d+$/)).toBeVisible();
-  await expect(host.getByText(/^QEMU \d+\.\d+\.\d+$/)).toBeVisible();
+  await expect(host.getByText(daemon!, { exact: true })).toBeVisible();
+  await expect(host.getByText(hypervisor!, { exact: true })).toBeVisible();
   await expect(host.getByText(`${os.cpus().length} (`, { exact: false })).toBeVisible();
   await signOut(page);
   await page.goto("/");

@@ -16,10 +16,11 @@ test("an admin creates a viewer, who can sign in but not manage users", async ({
   await signIn(page, username, password);
   await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
   const response = await page.goto("/users");
-  expect(response?.status()).toBe(404);
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
 });
 
-test("an admin disables a user, whose next sign-in then fails", async ({ page }, testInfo) => {
+test("an admin disables a user, whose next sign-in then fails", async ({ page, browser }, testInfo) => {
   const username = unique(testInfo, "dora");
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto("/users");
@@ -29,9 +30,31 @@ test("an admin disables a user, whose next sign-in then fails", async ({ page },
   const card = page.getByRole("listitem", { name: `User ${username}` });
   await card.getByRole("button", { name: "Disable" }).click();
   await expect(card.getByText("disabled", { exact: true })).toBeVisible();
+
+  // Dora, in her own browser, types her right password: the same error as a wrong one, and no session.
+  const doras = await browser.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const dora = await doras.newPage();
+    await dora.goto("/login");
+    await dora.getByLabel("Username").fill(username);
+    await dora.getByLabel("Password").fill("dora-password-1");
+    await dora.getByRole("button", { name: "Sign in" }).click();
+    await expect(dora.getByRole("alert").filter({ hasText: "Invalid username or password" })).toBeVisible();
+    await dora.goto("/");
+    await expect(dora).toHaveURL(/\/login/);
+  } finally {
+    await doras.close();
+  }
+
+  // This run's rows about her (the other viewport's user has another name): the admin's change, and the
+  // refusal with the reason the error on the form does not give.
   await navigate(page, "Audit log");
-  await expect(page.getByText(`user "${username}"`).first()).toBeVisible();
-  await expect(page.getByText("users.setDisabled").first()).toBeVisible();
+  const aboutDora = page
+    .getByRole("list", { name: "Audit entries, newest first" })
+    .getByRole("listitem")
+    .filter({ hasText: `user "${username}"` });
+  await expect(aboutDora.filter({ hasText: "users.setDisabled" }).filter({ hasText: '"disabled":true' })).toHaveCount(1);
+  await expect(aboutDora.filter({ hasText: "auth.login" }).filter({ hasText: "account disabled" })).toHaveCount(1);
 });
 
 test("a user changes their own password and signs in with the new one", async ({ page }, testInfo) => {

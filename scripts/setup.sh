@@ -13,7 +13,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 . scripts/lib/start-daemon.sh
 
 UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base xorriso openssl)
-TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm openssh-server openssh-client netcat-openbsd)
+# With all of these no test skips (README, Tests): rpm (rpmbuild) and systemd (systemd-analyze) for
+# the agent's packages, gcc and libc6-dev for the LD_PRELOAD library the exec test plants,
+# openssh-server and netcat-openbsd for qemu+ssh://.
+TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd)
 
 ensure_packages() {
   local missing=()
@@ -27,10 +30,12 @@ ensure_packages() {
 }
 
 ensure_node() {
-  local major minor
+  local major minor want=9 purpose=""
+  # The tests need node's --test-timeout (20.11).
+  [ "$mode" = test ] && { want=11; purpose=" to run the tests"; }
   IFS=. read -r major minor _ <<<"$(node -p 'process.versions.node')"
-  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 9 ]; }; then
-    echo "Node.js >= 20.9 is required (found $(node --version))" >&2
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt "$want" ]; }; then
+    echo "Node.js >= 20.$want is required$purpose (found $(node --version))" >&2
     exit 1
   fi
 }

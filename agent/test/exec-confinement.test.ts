@@ -48,13 +48,14 @@ describe("exec_command environment", () => {
       const ran = path.join(host.allowed, "ran");
       const preloaded = path.join(host.allowed, "preloaded");
       const library = await buildPreloadLibrary(host.allowed, preloaded);
-      if (!library) t.diagnostic("no C compiler: LD_PRELOAD names a library that was not built");
       await assert.rejects(
         client.call("exec_command", { command: "touch", args: [ran], env: { LD_PRELOAD: library ?? path.join(host.allowed, "planted.so") } }),
         refusedWith(ErrorCode.PermissionDenied, "LD_PRELOAD"),
       );
       assert.equal(await exists(ran), false, "the command ran");
       assert.equal(await exists(preloaded), false, "the preloaded library ran");
+      // Last, after every assertion passed: node reports a test that fails after t.skip() as skipped.
+      if (!library) t.skip("no C compiler (cc): the refusal was checked, but not against a library that would have run");
     } finally {
       await host.stop();
     }

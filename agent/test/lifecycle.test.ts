@@ -54,9 +54,13 @@ describe("host connection", () => {
     assert.equal("id" in ready, false);
   });
 
-  it("sends telemetry notifications at the configured interval", async () => {
-    const telemetry = await host.line("telemetry", (m) => m.method === "telemetry");
-    assert.ok((telemetry.params as { memory: { total_bytes: number } }).memory.total_bytes > 0);
+  it("sends telemetry notifications one after another, each covering the time since the one before", async () => {
+    type Telemetry = { timestamp: string; interval_ms: number; memory: { total_bytes: number } };
+    const telemetry = (m: Record<string, unknown>) => (m.method === "telemetry" ? (m.params as Telemetry) : undefined);
+    const first = telemetry(await host.line("telemetry", (m) => telemetry(m) !== undefined))!;
+    const second = telemetry(await host.line("the next telemetry", (m) => (telemetry(m)?.timestamp ?? "") > first.timestamp))!;
+    assert.equal(second.interval_ms, Date.parse(second.timestamp) - Date.parse(first.timestamp));
+    assert.equal(second.memory.total_bytes, os.totalmem(), "the agent runs on this machine: its memory");
   });
 
   it("reconnects after the host goes away and announces agent.ready again", async () => {
@@ -92,7 +96,9 @@ describe("host connection", () => {
 });
 
 describe("defaults without a config file", () => {
-  it("runs with exec off and file access limited to /tmp and /var/tmp", { skip: existsSync("/etc/kvmmanager-agent/config.json") }, async () => {
+  const installed = "/etc/kvmmanager-agent/config.json";
+  const skip = existsSync(installed) ? `the agent is installed on this machine (${installed}): its config is not the defaults` : false;
+  it("runs with exec off and file access limited to /tmp and /var/tmp", { skip }, async () => {
     const host = await startHost({ noConfig: true });
     try {
       const client = await host.client();

@@ -1,11 +1,55 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import type { AgentClient } from "../protocol/client";
 import { PROTOCOL_VERSION } from "../protocol/version";
 import { startHost, waitFor, type Host } from "./harness";
+
+/** Bytes received on the loopback interface so far, from the kernel's counters. */
+async function loopbackRxBytes(): Promise<number> {
+  const line = (await readFile("/proc/net/dev", "utf8")).split("\n").find((l) => l.trim().startsWith("lo:"));
+  assert.ok(line, "no lo in /proc/net/dev");
+  return Number(line.split(":")[1]!.trim().split(/\s+/)[0]);
+}
+
+/** Sends `bytes` through a TCP connection on 127.0.0.1 and resolves once all of them arrived. */
+async function sendOverLoopback(bytes: number): Promise<void> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const received = new Promise<void>((resolve) => {
+      server.once("connection", (socket) => {
+        let got = 0;
+        socket.on("data", (chunk: Buffer) => {
+          got += chunk.length;
+          if (got >= bytes) resolve();
+        });
+      });
+    });
+    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+    client.end(Buffer.alloc(bytes));
+    await received;
+    client.destroy();
+  } finally {
+    server.close();
+  }
+}
+
+/** Keeps this process on a CPU until it has used `ms` of CPU time (a CPU-time deadline, not a wall-clock one). */
+function burnCpu(ms: number): number {
+  const start = process.cpuUsage();
+  let used = 0;
+  while (used < ms) {
+    const { user, system } = process.cpuUsage(start);
+    used = (user + system) / 1000;
+  }
+  return used;
+}
 
 /** Every call goes through AgentClient, which checks each result against the method table's schema. */
 describe("information methods", () => {
@@ -49,7 +93,8 @@ describe("information methods", () => {
     assert.equal(info.cpu.count, os.cpus().length);
     const osRelease = await readFile("/etc/os-release", "utf8");
     assert.ok(info.os.id !== null && osRelease.includes(`ID=${info.os.id}`));
-    assert.ok(info.memory.total_bytes > 0 && info.memory.available_bytes <= info.memory.total_bytes);
+    assert.equal(info.memory.total_bytes, os.totalmem());
+    assert.ok(info.memory.available_bytes <= info.memory.total_bytes);
   });
 
   it("get_network_info lists the loopback interface with its address", async () => {
@@ -68,12 +113,40 @@ describe("information methods", () => {
     assert.ok(all.filesystems.some((fs) => fs.fstype === "proc"));
   });
 
-  it("get_metrics gives CPU, memory and rates over an interval", async () => {
-    const first = await client.call("get_metrics");
+  it("get_metrics covers the time since the previous call: its CPU percent and loopback rate account for what ran and moved then", async () => {
+    // The agent reads this machine's /proc: what this process does between two calls is in the second answer.
+    const rxBefore = await loopbackRxBytes();
+    const asked = Date.now();
+    await client.call("get_metrics");
+    const answered = Date.now();
+    const sent = 1024 * 1024;
+    await sendOverLoopback(sent);
+    const burnedMs = burnCpu(200);
+    const askedAgain = Date.now();
     const second = await client.call("get_metrics");
-    assert.ok(first.interval_ms > 0 && second.interval_ms > 0);
-    assert.ok(second.memory.total_bytes > 0);
-    assert.ok(second.network.some((net) => net.interface === "lo"));
+    const rxAfter = await loopbackRxBytes();
+    const answeredAgain = Date.now();
+
+    assert.ok(
+      second.interval_ms >= askedAgain - answered && second.interval_ms <= answeredAgain - asked,
+      `interval ${second.interval_ms} ms, between ${askedAgain - answered} and ${answeredAgain - asked} ms`,
+    );
+    const lo = second.network.find((net) => net.interface === "lo");
+    assert.ok(lo, "lo is listed");
+    const loBytes = (lo.rx_bytes_per_s * second.interval_ms) / 1000;
+    assert.ok(
+      loBytes >= sent - 1 && loBytes <= rxAfter - rxBefore + 1,
+      `${loBytes} bytes on lo: at least the ${sent} sent, at most the ${rxAfter - rxBefore} counted`,
+    );
+    // Busy CPU time on all CPUs over the interval, from the percentage: at least what this process burned
+    // (half of it, for the 10 ms ticks /proc/stat counts in).
+    const busyMs = (second.cpu.percent / 100) * second.interval_ms * second.cpu.count;
+    assert.ok(
+      busyMs >= burnedMs / 2,
+      `${second.cpu.percent} % of ${second.cpu.count} CPUs over ${second.interval_ms} ms, while this process used ${burnedMs} ms`,
+    );
+    assert.equal(second.cpu.count, os.cpus().length);
+    assert.equal(second.memory.total_bytes, os.totalmem());
   });
 
   it("list_processes finds the agent itself and honours sort and limit", async () => {
@@ -82,15 +155,22 @@ describe("information methods", () => {
     assert.ok(me, "the agent is listed");
     assert.match(me.command, /kvmm-agent\.cjs/);
     assert.equal(me.user, os.userInfo().username);
-    assert.ok(me.rss_bytes > 0);
+    const status = await readFile(`/proc/${host.agent.pid}/status`, "utf8");
+    const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) * 1024;
+    assert.ok(me.rss_bytes >= rss / 2 && me.rss_bytes <= rss * 2, `${me.rss_bytes} bytes resident, /proc says ${rss}`);
     const top = await client.call("list_processes", { sort_by: "memory", limit: 3 });
     assert.equal(top.processes.length, Math.min(3, top.total));
     assert.ok(top.processes[0]!.rss_bytes >= top.processes[top.processes.length - 1]!.rss_bytes);
   });
 
-  it("get_users returns the sessions in utmp (none is fine)", async () => {
+  it("get_users returns the sessions in utmp, as who lists them", async () => {
     const { sessions } = await client.call("get_users");
-    assert.ok(Array.isArray(sessions));
+    const { stdout } = await promisify(execFile)("who");
+    const listed = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split(/\s+/).slice(0, 2).join(" "));
+    assert.deepEqual(sessions.map((s) => `${s.user} ${s.terminal}`).sort(), listed.sort());
   });
 });
 

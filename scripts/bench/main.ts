@@ -4,6 +4,7 @@
 //   3. vm.list (listHostVms) vs the three raw libvirt calls it needs: 1,000 VMs on the test driver,
 //      and the VMs of qemu:///system (a real stats payload, at small scale)
 //   4. a signed-in user's request while 60 clients sign in at once (the production build over HTTPS)
+//   5. the CPU the guest agent's virtio-serial transport spends waiting, with a quiet host and with none
 // Environment: KVMM_BENCH_URI (default qemu:///system), KVMM_BENCH_RUN (names the domains
 // kvmm-bench-<run>-*), KVMM_BENCH_SUMMARY (write the summary table there instead of printing it).
 import fs from "node:fs";
@@ -14,11 +15,16 @@ import { unwatchAllHosts } from "../../server/events/bus";
 import { benchListDomains } from "./list-domains";
 import { benchVmListTestDriver, measureVmList } from "./vm-list";
 import { benchSignInFlood } from "./sign-in-flood";
+import { benchAgentPort } from "./agent-port";
 import { count, heading, ms, ratio, table } from "./format";
 
 const uri = process.env.KVMM_BENCH_URI || "qemu:///system";
 const runId = process.env.KVMM_BENCH_RUN || randomUUID().slice(0, 8);
 const ITERATIONS = 100;
+
+// First, while this process does nothing else: its CPU time is the figure.
+heading("the guest agent's virtio-serial transport, waiting");
+const port = await benchAgentPort();
 
 heading(`list-all-domains and vm.list on ${uri}, with 50 inactive kvmm-bench-${runId}-* domains`);
 const conn = await Connection.open(uri);
@@ -77,6 +83,15 @@ rows.push(
     `max ${ms(flood.during.max)} over ${flood.during.samples} requests; flood answered in ${ms(flood.floodMs)}: ${answers}`,
   ],
 );
+if (port) {
+  const seconds = `${port.windowMs / 1000} s`;
+  rows.push(
+    ["agent port, host connected and quiet", ms(port.quietCpuMs), "", `CPU over ${seconds} (a FIFO stands in for the virtio-serial port)`],
+    ["agent port, no host (POLLHUP)", ms(port.absentCpuMs), "", `CPU over ${seconds}; ${port.absentProbes} probes (${port.expectedProbes} at one per 100 ms)`],
+  );
+} else {
+  rows.push(["agent port", "", "", "no pipe_wrap binding in this Node: the agent polls instead"]);
+}
 if (vmList.checks.startsWith("MISMATCH")) rows.push(["vm.list test driver check", "", "", vmList.checks]);
 const summary = table(rows);
 if (process.env.KVMM_BENCH_SUMMARY) fs.writeFileSync(process.env.KVMM_BENCH_SUMMARY, `${summary}\n`);

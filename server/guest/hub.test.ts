@@ -3,6 +3,8 @@
 // exercised by e2e/integration/guest-agent.itest.ts.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { ErrorCode, PROTOCOL_VERSION } from "@/agent/protocol";
 import { AGENT_CHANNEL, QGA_CHANNEL } from "../domains/xml";
@@ -40,6 +42,21 @@ function newHub(tuning = {}): GuestHub {
 const status = (): GuestStatus | null => hub?.status(HOST, uuid) ?? null;
 const connected = () => (status()?.agent.state === "connected" ? status() : null);
 
+/**
+ * exec_command arguments for a command the test holds: it writes its pid to `started` once the
+ * agent runs it, then waits until `release` exists. The test sees the call in flight instead of
+ * guessing how long that takes, and decides when it ends.
+ */
+function heldCommand(started: string, release: string) {
+  return { command: "sh", args: ["-c", 'echo $$ > "$0"; while [ ! -e "$1" ]; do sleep 0.05; done', started, release] };
+}
+
+/** The pid a held command wrote, once it is running. */
+function runningPid(started: string): number | null {
+  const pid = existsSync(started) ? Number(readFileSync(started, "utf8").trim()) : 0;
+  return pid > 0 ? pid : null;
+}
+
 before(async () => {
   ({ dir, cleanup } = await tempDir());
 });
@@ -73,7 +90,7 @@ describe("guest hub", () => {
     assert.deepEqual(s.qga, { channel: false, connected: false });
     assert.equal((await hub!.call(HOST, uuid, "ping")).pong, true);
     await until("a telemetry notification", () => status()?.agent.telemetryAt);
-    assert.ok(status()!.agent.telemetry!.memory.total_bytes > 0);
+    assert.equal(status()!.agent.telemetry!.memory.total_bytes, os.totalmem(), "the agent runs on this machine: its memory");
   });
 
   test("waits for agent.ready when no agent holds the port, then connects without polling for it", async () => {
@@ -92,11 +109,17 @@ describe("guest hub", () => {
     await agent.start();
     await newHub().start();
     const first = await until("the agent to connect", connected);
-    const slow = hub!.call(HOST, uuid, "exec_command", { command: "sleep", args: ["5"] });
-    await new Promise((r) => setTimeout(r, 200));
-    await agent.kill();
-    await agent.start();
-    await assert.rejects(slow, (err: Error & { code?: number }) => err.code === ErrorCode.InternalError, "the call in flight is failed, not left hanging");
+    const started = `${dir}/killed-started`;
+    const slow = hub!.call(HOST, uuid, "exec_command", heldCommand(started, `${dir}/killed-release`));
+    const orphan = await until("the agent to run the command", () => runningPid(started));
+    try {
+      await agent.kill();
+      await agent.start();
+      await assert.rejects(slow, (err: Error & { code?: number }) => err.code === ErrorCode.InternalError, "the call in flight is failed, not left hanging");
+    } finally {
+      // SIGKILL left the agent's child behind.
+      process.kill(orphan);
+    }
     const second = await until("the restarted agent to connect", () => {
       const s = connected();
       return s && s.agent.info?.pid !== first.agent.info?.pid ? s : null;
@@ -152,8 +175,19 @@ describe("guest hub", () => {
     await newHub().start();
     await until("the agent to connect", connected);
     const order: string[] = [];
-    const slow = hub!.call(HOST, uuid, "exec_command", { command: "sleep", args: ["1"] }).then(() => order.push("slow"));
-    const fast = hub!.call(HOST, uuid, "ping").then(() => order.push("fast"));
+    const [started, release] = [`${dir}/slow-started`, `${dir}/slow-release`];
+    const slow = hub!.call(HOST, uuid, "exec_command", heldCommand(started, release)).then(() => order.push("slow"));
+    await until("the agent to run the slow command", () => runningPid(started));
+    let pingFailed: unknown;
+    const fast = hub!.call(HOST, uuid, "ping").then(
+      () => order.push("fast"),
+      (error: unknown) => void (pingFailed = error ?? "rejected"),
+    );
+    await until("the ping to be answered while the slow call runs", () => {
+      if (pingFailed) throw pingFailed;
+      return order.includes("fast");
+    });
+    writeFileSync(release, "");
     await Promise.all([slow, fast]);
     assert.deepEqual(order, ["fast", "slow"]);
 
@@ -173,7 +207,7 @@ describe("guest hub", () => {
     await newHub().start();
     const first = await until("the agent to connect", connected);
     await hub!.stop();
-    await until("the channel to be released", () => channel.hostConnections === 1);
+    await until("the channel to be released", () => !channel.hostConnected);
     await newHub().start();
     const again = await until("the agent to connect to the new hub", connected);
     assert.equal(again.agent.info?.pid, first.agent.info?.pid, "same agent process");

@@ -87,6 +87,31 @@ test("routes events to subscribers of their kind and drops events of unknown cal
   await conn.close();
 });
 
+test("breaking out of a for-await loop over domainEvents() deregisters its callback", async () => {
+  const calls = serve({
+    [p.REMOTE_PROC_AUTH_LIST]: authList([p.REMOTE_AUTH_NONE]),
+    [p.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY]: () => (w) => p.encodeConnectDomainEventCallbackRegisterAnyRet(w, { callbackID: 4 }),
+  });
+  const conn = await Connection.open(uri(), { keepaliveIntervalMs: 0 });
+  const events = await conn.domainEvents(["lifecycle"]);
+  const dom = { name: "web", uuid: Buffer.alloc(16, 1), id: 3 };
+  server.send(
+    { program: p.REMOTE_PROGRAM, version: 1, procedure: p.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, type: p.VIR_NET_MESSAGE, serial: 0, status: 0 },
+    (w) => p.encodeDomainEventCallbackLifecycleMsg(w, { callbackID: 4, msg: { dom, event: 2, detail: 1 } }),
+  );
+  // The event is already on its way; if it were lost, the deadline ends the loop and the test fails below.
+  const deadline = setTimeout(() => void events.return?.(), 5000);
+  const seen: DomainEvent[] = [];
+  for await (const ev of events) {
+    seen.push(ev);
+    break;
+  }
+  clearTimeout(deadline);
+  assert.deepEqual(seen, [{ kind: "lifecycle", callbackID: 4, dom, event: 2, detail: 1 }]);
+  await waitFor("the deregistration", () => calls.includes(p.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY), 5000);
+  await conn.close();
+});
+
 test("network and storage pool events reach only their own subscribers, and unsubscribing deregisters them", async () => {
   const registered: string[] = [];
   const calls = serve({

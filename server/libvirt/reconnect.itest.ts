@@ -2,6 +2,11 @@
 // restarts the real libvirtd (and restarts it again afterwards even when the
 // test fails); the others cut or freeze a proxy in front of it, which is
 // faster and leaves the shared daemon alone.
+//
+// The restart breaks whatever else is talking to libvirtd, so scripts/test.sh
+// runs this file alone, in its own last phase, after the other integration
+// tests and Playwright, holding the libvirtd lock other runs on this machine
+// share. Do not run it by hand while anything else uses the machine's libvirtd.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";

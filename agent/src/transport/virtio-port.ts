@@ -7,11 +7,11 @@ import { NotConnectedError, type Transport, type TransportEvents } from "./trans
 /** qemu-ga waits 100 ms after an EOF before reading again; so do we while no host is there… */
 export const HOST_ABSENT_POLL_MS = 100;
 /** …for this long after the port opens or the host leaves (a restarting host is back within it), */
-const HOST_ABSENT_FAST_FOR_MS = 10_000;
+export const HOST_ABSENT_FAST_FOR_MS = 10_000;
 /** then once a second: each probe wakes Node (~2 ms of a TCG vCPU), and a host that stays away needs no 100 ms answer. */
-const HOST_ABSENT_SLOW_POLL_MS = 1_000;
+export const HOST_ABSENT_SLOW_POLL_MS = 1_000;
 const READ_BUFFER = 64 * 1024;
-const REOPEN_MIN_MS = 250;
+export const REOPEN_MIN_MS = 250;
 const REOPEN_MAX_MS = 5_000;
 
 /**
@@ -91,11 +91,21 @@ export type DirectWrite = (fd: number, data: Buffer) => number;
 
 export const directWrite: DirectWrite = (fd, data) => fs.writeSync(fd, data);
 
+/** Runs `action` after `ms`; returns what cancels it. Tests pass their own, to see and fire the transport's timers. */
+export type Schedule = (action: () => void, ms: number) => () => void;
+
+const scheduleTimer: Schedule = (action, ms) => {
+  const timer = setTimeout(action, ms);
+  return () => clearTimeout(timer);
+};
+
 export interface VirtioPortOptions {
   binding: PipeBinding;
   open?: OpenPortFd;
   probe?: ProbeRead;
   write?: DirectWrite;
+  schedule?: Schedule;
+  now?: () => number;
 }
 
 export class VirtioPortTransport extends EventEmitter<TransportEvents> implements Transport {
@@ -104,13 +114,16 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
   private readonly openFd: OpenPortFd;
   private readonly probeFd: ProbeRead;
   private readonly directWrite: DirectWrite;
+  private readonly scheduleTimer: Schedule;
+  private readonly now: () => number;
   /** For probes while no host is there and, through the socket's onread, for reads while one is. */
   private readonly buffer = Buffer.allocUnsafe(READ_BUFFER);
   /** The open port: its descriptor and, once wrapped, the libuv handle that owns it. */
   private port: { fd: number; handle: PipeHandle } | null = null;
   /** Non-null exactly while a host is connected. */
   private socket: net.Socket | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the one pending timer (probe or reopen), if any. */
+  private cancelTimer: (() => void) | null = null;
   /** When the current spell without a host began (port opened or host gone). */
   private absentSince = 0;
   private reopenMs = REOPEN_MIN_MS;
@@ -127,6 +140,8 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     this.openFd = options.open ?? openPortFd;
     this.probeFd = options.probe ?? probeRead;
     this.directWrite = options.write ?? directWrite;
+    this.scheduleTimer = options.schedule ?? scheduleTimer;
+    this.now = options.now ?? Date.now;
   }
 
   start(): void {
@@ -171,7 +186,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clearTimer();
     this.closePort();
   }
 
@@ -203,7 +218,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     this.openFailures = 0;
     this.log.info("port opened", { port: this.portPath });
     // If a host is already there, the probe finds it at once and we announce ourselves.
-    this.absentSince = Date.now();
+    this.absentSince = this.now();
     this.probe();
   }
 
@@ -216,8 +231,17 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
   }
 
   private schedule(action: () => void, ms: number): void {
-    clearTimeout(this.timer);
-    if (!this.stopped) this.timer = setTimeout(action, ms);
+    this.clearTimer();
+    if (this.stopped) return;
+    this.cancelTimer = this.scheduleTimer(() => {
+      this.cancelTimer = null;
+      action();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
   }
 
   /** No host seen on the open port: one non-blocking read tells whether one is there now. */
@@ -237,7 +261,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
   }
 
   private absentPollMs(): number {
-    return Date.now() - this.absentSince < HOST_ABSENT_FAST_FOR_MS ? HOST_ABSENT_POLL_MS : HOST_ABSENT_SLOW_POLL_MS;
+    return this.now() - this.absentSince < HOST_ABSENT_FAST_FOR_MS ? HOST_ABSENT_POLL_MS : HOST_ABSENT_SLOW_POLL_MS;
   }
 
   /** A host is there: read and write through a socket on the port's handle until it goes away. */
@@ -287,7 +311,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
     // Detach the handle so that destroying the ended socket does not close the port.
     (socket as unknown as { _handle: unknown })._handle = null;
     socket.destroy();
-    this.absentSince = Date.now();
+    this.absentSince = this.now();
     this.schedule(() => this.probe(), HOST_ABSENT_POLL_MS);
   }
 
@@ -299,7 +323,7 @@ export class VirtioPortTransport extends EventEmitter<TransportEvents> implement
   }
 
   private closePort(): void {
-    clearTimeout(this.timer);
+    this.clearTimer();
     const socket = this.socket;
     const port = this.port;
     this.socket = null;

@@ -53,6 +53,11 @@ export class FakeChannel {
     return this.guest !== null;
   }
 
+  /** Whether a host client holds the channel now (hostConnections counts every one there has been). */
+  get hostConnected(): boolean {
+    return this.host !== null;
+  }
+
   /** Drops the host connection, as QEMU does when it exits. */
   dropHost(): void {
     this.host?.destroy();
