@@ -31,6 +31,7 @@ const HOST = "local";
 const BOOT_MS = 180_000;
 
 let guest: TestDomain;
+let bootStartedAt = 0;
 let image: TestGuestImage;
 let hub: GuestHub;
 let db: Db;
@@ -78,6 +79,7 @@ before(async () => {
   byName = await addUser(db, "nora", "operator", [{ kind: "name", value: "kvmm-test-grant-a*" }]);
   byTag = await addUser(db, "tess", "operator", [{ kind: "tag", value: TAG }]);
   byHost = await addUser(db, "hank", "operator", [{ kind: "host", value: HOST }]);
+  bootStartedAt = Date.now();
   ({ guest, image } = await bootAgentGuest({ label: "agent", network: true }));
   hub = await startGuestHub({ hosts });
 });
@@ -123,7 +125,9 @@ test("system, network and disk facts are plausible and come from the agent", asy
   assert.equal(facts.system.cpu.value?.count, 1);
   const memory = facts.system.memory.value!;
   assert.ok(memory.totalBytes > 400 * 2 ** 20 && memory.totalBytes <= 512 * 2 ** 20, `memory ${memory.totalBytes}`);
-  assert.ok(facts.system.uptimeSeconds.value! > 0);
+  // Up since this test started booting it, no longer.
+  const uptime = facts.system.uptimeSeconds.value!;
+  assert.ok(uptime > 0 && uptime <= (Date.now() - bootStartedAt) / 1000 + 1, `uptime ${uptime} s`);
 
   const eth0 = facts.network.value!.find((i) => i.mac === mac)!;
   assert.equal(eth0.up, true);
@@ -137,7 +141,8 @@ test("system, network and disk facts are plausible and come from the agent", asy
   const tmp = facts.disks.value?.find((d) => d.mountpoint === "/tmp");
   assert.equal(facts.disks.source, "agent");
   assert.equal(tmp?.fstype, "tmpfs");
-  assert.ok(tmp!.totalBytes! > 0);
+  // The guest's /tmp is a tmpfs: at most the guest's memory.
+  assert.ok(tmp!.totalBytes! > 0 && tmp!.totalBytes! <= memory.totalBytes, `/tmp ${tmp!.totalBytes} bytes`);
 
   const metrics = await as(viewer).metrics(vm());
   assert.equal(metrics.memory.total_bytes, memory.totalBytes);

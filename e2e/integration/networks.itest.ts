@@ -3,21 +3,24 @@ import assert from "node:assert/strict";
 import { randomBytes, randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { TRPCError } from "@trpc/server";
-import { createCallerFactory } from "../../server/api/trpc";
-import { networksRouter } from "../../server/api/routers/networks";
-import { ensureLocalHost } from "../../server/hosts/service";
-import { resolveHost } from "../../server/hosts/connection";
-import { closeAllConnections } from "../../server/libvirt/registry";
-import { addUser, tempDatabase } from "../../server/testing/test-db";
-import { deleteNetwork } from "../../server/networks/service";
-import { intToIpv4, subnetsOverlap } from "../../server/networks/ipv4";
-import type { Db } from "../../server/db/client";
+import { createCallerFactory } from "@/server/api/trpc";
+import { networksRouter } from "@/server/api/routers/networks";
+import { ensureLocalHost } from "@/server/hosts/service";
+import { resolveHost } from "@/server/hosts/connection";
+import { closeAllConnections } from "@/server/libvirt/registry";
+import { addUser, tempDatabase } from "@/server/testing/test-db";
+import { deleteNetwork } from "@/server/networks/service";
+import { intToIpv4, subnetsOverlap } from "@/server/networks/ipv4";
+import type { Db } from "@/server/db/client";
+import { auditTargets } from "@/server/audit/targets";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
+import { assertAuditedSince, auditMark } from "../fixtures/audit";
 
 /**
  * Virtual networks against the real libvirtd: a NAT network with DHCP and an isolated one, each
  * on a free 10.213.x.0/24, created, started, stopped and deleted; conflicts and unknown names
- * are refused with errors that say why. Everything is named kvmm-test-* and removed in `after`.
+ * are refused with errors that say why; each change leaves exactly one audit row naming the
+ * network. Everything is named kvmm-test-* and removed in `after`.
  */
 
 const id = randomBytes(3).toString("hex");
@@ -88,6 +91,7 @@ async function trpcError(promise: Promise<unknown>): Promise<{ code: string; mes
 }
 
 test("an admin creates and starts a NAT network with DHCP; the list shows its bridge, mode and range", async () => {
+  const mark = auditMark(db);
   const ipv4 = { address: `10.213.${natSubnet}.1`, prefix: 24, dhcp: { start: `10.213.${natSubnet}.100`, end: `10.213.${natSubnet}.199` } };
   const created = await admin.create({ hostId: "local", spec: { mode: "nat", name: NAT, ipv4 }, start: true, autostart: false });
   assert.equal(created.active, true);
@@ -102,9 +106,11 @@ test("an admin creates and starts a NAT network with DHCP; the list shows its br
   // The bridge exists on the host with the gateway address, independent of our own reading.
   assert.match(await virsh(["net-info", NAT]), /Active:\s+yes/);
   assert.deepEqual(await viewer.dhcpLeases({ hostId: "local", network: NAT }), [], "no guest has asked for a lease");
+  assertAuditedSince(db, mark, [{ action: "create", target: auditTargets.network("local", NAT) }]);
 });
 
-test("an isolated network without DHCP is created stopped, then started", async () => {
+test("an isolated network without DHCP is created stopped, then started and deleted", async () => {
+  const mark = auditMark(db);
   const created = await admin.create({
     hostId: "local",
     spec: { mode: "isolated", name: ISOLATED, ipv4: { address: `10.213.${isoSubnet}.1`, prefix: 24 } },
@@ -119,6 +125,11 @@ test("an isolated network without DHCP is created stopped, then started", async 
   assert.equal(
     (await admin.list({ hostId: "local" })).some((n) => n.name === ISOLATED),
     false,
+  );
+  assertAuditedSince(
+    db,
+    mark,
+    ["create", "start", "delete"].map((action) => ({ action, target: auditTargets.network("local", ISOLATED) })),
   );
 });
 
@@ -142,6 +153,7 @@ test("a clashing subnet, a taken name or a taken bridge is a conflict that says 
 });
 
 test("stop, autostart, start and delete; the network is gone afterwards", async () => {
+  const mark = auditMark(db);
   await admin.stop({ hostId: "local", network: NAT });
   assert.equal((await admin.get({ hostId: "local", network: NAT })).active, false);
   await admin.setAutostart({ hostId: "local", network: NAT, autostart: true });
@@ -153,6 +165,11 @@ test("stop, autostart, start and delete; the network is gone afterwards", async 
   assert.equal(
     (await admin.list({ hostId: "local" })).some((n) => n.name === NAT),
     false,
+  );
+  assertAuditedSince(
+    db,
+    mark,
+    ["stop", "setAutostart", "setAutostart", "start", "delete"].map((action) => ({ action, target: auditTargets.network("local", NAT) })),
   );
 });
 

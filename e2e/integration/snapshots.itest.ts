@@ -3,30 +3,35 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { TRPCError } from "@trpc/server";
-import { createCallerFactory } from "../../server/api/trpc";
-import { snapshotsRouter } from "../../server/api/routers/snapshots";
-import { ensureLocalHost } from "../../server/hosts/service";
-import { resolveHost } from "../../server/hosts/connection";
-import { resolveVm } from "../../server/domains/lookup";
-import { closeAllConnections, getConnection } from "../../server/libvirt/registry";
-import { uuidFromString } from "../../server/libvirt";
-import { addUser, tempDatabase } from "../../server/testing/test-db";
-import { definePool, deletePool } from "../../server/storage/pools";
-import { createVolume, resizeVolume, resolveVolumePath } from "../../server/storage/volumes";
-import { ServiceError } from "../../server/errors";
-import { attachDisk, detachDisk, type DiskChange } from "../../server/storage/disks";
-import { buildDomainXml } from "../../server/domains/xml";
-import type { Db } from "../../server/db/client";
-import type { SessionUser } from "../../server/users/service";
+import { createCallerFactory } from "@/server/api/trpc";
+import { createCaller } from "@/server/api/root";
+import { auditTargets } from "@/server/audit/targets";
+import { snapshotsRouter } from "@/server/api/routers/snapshots";
+import { ensureLocalHost } from "@/server/hosts/service";
+import { resolveHost } from "@/server/hosts/connection";
+import { resolveVm } from "@/server/domains/lookup";
+import { closeAllConnections } from "@/server/libvirt/registry";
+import { addUser, tempDatabase } from "@/server/testing/test-db";
+import { definePool, deletePool } from "@/server/storage/pools";
+import { createVolume, resizeVolume, resolveVolumePath } from "@/server/storage/volumes";
+import { ServiceError } from "@/server/errors";
+import { attachDisk, detachDisk, type DiskChange } from "@/server/storage/disks";
+import { buildDomainXml } from "@/server/domains/xml";
+import type { Db } from "@/server/db/client";
+import type { SessionUser } from "@/server/users/service";
 import { createTestDomain, ensureLibvirtd, libvirtUri, virsh, type TestDomain } from "../fixtures/test-host";
 import { run } from "../fixtures/run";
 import { waitFor } from "../fixtures/wait";
+import { assertAuditedSince, auditMark } from "../fixtures/audit";
+import { readImageBytes, writeImageBytes } from "../fixtures/disk-bytes";
 
 /**
  * Snapshots against the real libvirtd and QEMU: disk-only snapshots of a stopped VM whose qcow2
- * disk lives in a throwaway pool (a tree made, reverted, pruned), and a disk+memory snapshot of a
- * running TCG test guest that, reverted after the guest was killed, resumes where it was instead
- * of booting. Everything is named kvmm-test-* and removed in `after`.
+ * disk lives in a throwaway pool (a tree made, reverted, pruned; a revert brings back the disk's
+ * data), and a disk+memory snapshot of a running TCG test guest that, reverted after the guest was
+ * forced off, resumes where it was instead of booting. Snapshots are made, reverted and deleted
+ * through the API, each call leaving one audit row that names the snapshot. Everything is named
+ * kvmm-test-* and removed in `after`.
  */
 
 const MiB = 1024 * 1024;
@@ -45,6 +50,8 @@ const asAdmin = (vm: { hostId: string; uuid: string }) => resolveVm(resolveHost(
 let admin: ReturnType<typeof caller>;
 let operator: ReturnType<typeof caller>;
 let viewer: ReturnType<typeof caller>;
+/** The whole API, for the power action the snapshot story needs. */
+let adminApi: ReturnType<typeof createCaller>;
 let stoppedUuid: string;
 let guest: TestDomain | undefined;
 let disk: DiskChange | undefined;
@@ -81,6 +88,7 @@ before(async () => {
   admin = caller({ db, user: adminUser, clientIp: "192.0.2.10" });
   operator = caller({ db, user: await addUser(db, "otto", "operator"), clientIp: "192.0.2.12" });
   viewer = caller({ db, user: await addUser(db, "vic", "viewer"), clientIp: "192.0.2.11" });
+  adminApi = createCaller({ db, user: adminUser, clientIp: "192.0.2.10" });
   await definePool(resolveHost(db, "local"), { type: "dir", name: POOL, path: POOL_DIR }, { build: true, start: true });
   for (const name of ["stopped.qcow2", "running.qcow2"]) await createVolume(resolveHost(db, "local"), POOL, { name, format: "qcow2", capacityBytes: 16 * MiB });
   await createVolume(resolveHost(db, "local"), POOL, { name: "plain.raw", format: "raw", capacityBytes: MiB });
@@ -110,9 +118,24 @@ async function trpcError(promise: Promise<unknown>): Promise<{ code: string; mes
   assert.fail("expected the call to fail");
 }
 
-test("disk-only snapshots of a stopped VM form a tree that can be reverted and pruned", async () => {
+/** libvirt 9.7.0, the first release that reverts to an external snapshot. */
+const EXTERNAL_REVERT_SINCE = 9_007_000n;
+
+/** The audit target of a snapshot of a VM, as the snapshot procedures write it. */
+const snapshotTarget = (vmName: string, snapshot: string) => auditTargets.inVm(auditTargets.vm("local", vmName), `snapshot "${snapshot}"`);
+
+test("disk-only snapshots of a stopped VM form a tree that can be pruned, and reverting brings back the disk's data", async () => {
   const vm = { hostId: "local", uuid: stoppedUuid };
+  const mark = auditMark(db);
+  const path = await resolveVolumePath(resolveHost(db, "local"), POOL, "stopped.qcow2");
+  // Random data on the disk when s1 is taken, and other data written over it afterwards.
+  const atS1 = randomBytes(64 * 1024);
+  const afterS1 = randomBytes(atS1.length);
+  await writeImageBytes(path, "qcow2", MiB, atS1);
+  // libvirt keeps whole seconds: the snapshot's time lies between the second the call began and its end.
+  const asked = Math.floor(Date.now() / 1000) * 1000;
   const s1 = await operator.create({ ...vm, name: "s1", description: HOSTILE_DESCRIPTION });
+  const answered = Date.now();
   assert.equal(s1.name, "s1");
   assert.equal(s1.description, HOSTILE_DESCRIPTION, "the description is kept as text, markup and all");
   assert.equal(s1.state, "shutoff");
@@ -120,12 +143,13 @@ test("disk-only snapshots of a stopped VM form a tree that can be reverted and p
   assert.equal(s1.location, "internal");
   assert.equal(s1.parent, null);
   assert.equal(s1.current, true);
-  assert.ok(s1.createdAt && Math.abs(Date.parse(s1.createdAt) - Date.now()) < 120_000, `creation time ${s1.createdAt}`);
+  const createdAt = Date.parse(s1.createdAt ?? "");
+  assert.ok(createdAt >= asked && createdAt <= answered, `creation time ${s1.createdAt}, asked at ${new Date(asked).toISOString()}`);
 
+  await writeImageBytes(path, "qcow2", MiB, afterS1);
   const s2 = await admin.create({ ...vm, name: "s2" });
   assert.equal(s2.parent, "s1");
   // The snapshots really are inside the qcow2 file, not only in libvirt's metadata.
-  const path = await resolveVolumePath(resolveHost(db, "local"), POOL, "stopped.qcow2");
   const { stdout } = await run("qemu-img", ["snapshot", "-l", "-U", path]);
   assert.match(stdout, /\ss1\s/);
   assert.match(stdout, /\ss2\s/);
@@ -133,6 +157,7 @@ test("disk-only snapshots of a stopped VM form a tree that can be reverted and p
   await admin.revert({ ...vm, snapshot: "s1" });
   const afterRevert = await viewer.list(vm);
   assert.equal(afterRevert.current, "s1");
+  assert.ok((await readImageBytes(path, "qcow2", MiB, atS1.length)).equals(atS1), "the data written after s1 is gone, s1's is back");
   await admin.create({ ...vm, name: "s3" });
   const tree = await viewer.list(vm);
   assert.deepEqual(
@@ -164,6 +189,22 @@ test("disk-only snapshots of a stopped VM form a tree that can be reverted and p
   );
   await admin.delete({ ...vm, snapshot: "s2" });
   assert.deepEqual(await viewer.list(vm), { current: null, snapshots: [] });
+  assertAuditedSince(
+    db,
+    mark,
+    (
+      [
+        ["create", "s1"],
+        ["create", "s2"],
+        ["revert", "s1"],
+        ["create", "s3"],
+        ["delete", "s1"],
+        ["create", "s4"],
+        ["delete", "s3"],
+        ["delete", "s2"],
+      ] as const
+    ).map(([action, snapshot]) => ({ action, target: snapshotTarget(STOPPED_VM, snapshot) })),
+  );
 });
 
 test("snapshot errors: memory of a stopped VM, a raw disk, a taken name, unknown names, hostile names, viewers", async () => {
@@ -212,10 +253,11 @@ function ticks(log: string): number[] {
   return [...log.matchAll(TICK)].map((m) => Number(m[1]));
 }
 
-test("a running guest's disk+memory snapshot: after the guest is killed, reverting resumes it where it was", { timeout: 300_000 }, async () => {
+test("a running guest's disk+memory snapshot: after the guest is forced off, reverting resumes it where it was", { timeout: 300_000 }, async () => {
   guest = await createTestDomain({ label: "snapmem", overlay: { initScripts: [{ name: "60-ticks", script: TICKS_HOOK }] } });
   await guest.waitForReady();
   const vm = { hostId: "local", uuid: guest.uuid };
+  const mark = auditMark(db);
 
   // Internal memory snapshots need a qcow2 disk to hold the memory: hot-plug one.
   disk = await attachDisk(await asAdmin(vm), adminUser, { pool: POOL, volume: "running.qcow2", bus: "virtio" });
@@ -240,10 +282,8 @@ test("a running guest's disk+memory snapshot: after the guest is killed, reverti
   await waitFor(async () => Math.max(...ticks(await guest!.serialLog())) >= taken + 3, { timeoutMs: 60_000, what: "the ticks to go on after the snapshot" });
   const later = Math.max(...ticks(await guest.serialLog()));
 
-  const conn = getConnection("local", libvirtUri());
-  const dom = await conn.domainLookupByUuid({ uuid: uuidFromString(guest.uuid) });
-  await conn.domainDestroy({ dom });
-  await guest.waitForState("shut off");
+  assert.deepEqual(await adminApi.vms.power({ ...vm, action: "forceOff" }), { state: "shutoff" });
+  assert.equal(await guest.state(), "shut off");
 
   const oldLength = (await guest.serialLog()).length;
   assert.deepEqual(await admin.revert({ ...vm, snapshot: "live-1" }), { state: "running" });
@@ -265,23 +305,39 @@ test("a running guest's disk+memory snapshot: after the guest is killed, reverti
 
   await admin.delete({ ...vm, snapshot: "live-1" });
   assert.deepEqual((await viewer.list(vm)).snapshots, []);
+  assertAuditedSince(db, mark, [
+    { action: "create", target: snapshotTarget(guest.name, "live-1") },
+    { action: "vms.power", target: auditTargets.vm("local", guest.name) },
+    { action: "revert", target: snapshotTarget(guest.name, "live-1") },
+    { action: "delete", target: snapshotTarget(guest.name, "live-1") },
+  ]);
 });
 
-test("a running guest's disk-only snapshot is an external overlay: deletable, not revertible on libvirt 9.0; then the disk is hot-unplugged", async () => {
+test("a running guest's disk-only snapshot is an external overlay: deletable, and refused for revert where libvirt cannot revert one; then the disk is hot-unplugged", async () => {
   assert.ok(guest && disk, "needs the running guest and its hot-plugged disk from the test before");
   const { target, path } = disk;
   const vm = { hostId: "local", uuid: guest.uuid };
+  const mark = auditMark(db);
   // libvirt deletes an external snapshot by committing the overlay back; reverting to one came in libvirt 9.7.
   const ext = await admin.create({ ...vm, name: "ext-1" });
   assert.equal(ext.location, "external");
   assert.equal(ext.state, "disk-snapshot");
   assert.equal(ext.disks[0]?.file, `${POOL_DIR}/running.ext-1`);
   assert.match(await virsh(["domblklist", guest.name]), /vda\s+\S+\/running\.ext-1/);
-  const revertExternal = await trpcError(admin.revert({ ...vm, snapshot: "ext-1" }));
-  assert.equal(revertExternal.code, "BAD_REQUEST");
-  assert.match(revertExternal.message, /^VM .*: snapshot "ext-1": libvirt: .*external snapshot/);
+  // What is asserted is our refusal's wording; where libvirt can revert (9.7 and later) there is nothing to refuse.
+  const canRevertExternal = (await resolveHost(db, "local").conn.connectGetLibVersion()) >= EXTERNAL_REVERT_SINCE;
+  if (!canRevertExternal) {
+    const revertExternal = await trpcError(admin.revert({ ...vm, snapshot: "ext-1" }));
+    assert.equal(revertExternal.code, "BAD_REQUEST");
+    assert.match(revertExternal.message, /^VM .*: snapshot "ext-1": libvirt: .*external snapshot/);
+  }
   assert.deepEqual(await admin.delete({ ...vm, snapshot: "ext-1" }), { deleted: ["ext-1"] });
   assert.match(await virsh(["domblklist", guest.name]), new RegExp(`vda\\s+${path}`), "the overlay was committed back");
+  assertAuditedSince(db, mark, [
+    { action: "create", target: snapshotTarget(guest.name, "ext-1") },
+    ...(canRevertExternal ? [] : [{ action: "revert", target: snapshotTarget(guest.name, "ext-1"), result: "invalid" as const }]),
+    { action: "delete", target: snapshotTarget(guest.name, "ext-1") },
+  ]);
 
   // Hot-unplug: the guest releases the disk (ACPI), and the saved definition loses it too.
   const detached = await detachDisk(await asAdmin(vm), target);

@@ -1,28 +1,29 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statfsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
-import { createCallerFactory } from "../../server/api/trpc";
-import { storageRouter } from "../../server/api/routers/storage";
-import { ensureLocalHost } from "../../server/hosts/service";
-import { resolveHost } from "../../server/hosts/connection";
-import { closeAllConnections } from "../../server/libvirt/registry";
-import { addUser, tempDatabase } from "../../server/testing/test-db";
-import { ServiceError } from "../../server/errors";
-import { deletePool } from "../../server/storage/pools";
-import { downloadVolume, resolveVolumePath, uploadVolume } from "../../server/storage/volumes";
-import { buildDomainXml } from "../../server/domains/xml";
-import type { Db } from "../../server/db/client";
-import { auditLog } from "../../server/db/schema";
-import { eq } from "drizzle-orm";
+import { createCallerFactory } from "@/server/api/trpc";
+import { storageRouter } from "@/server/api/routers/storage";
+import { ensureLocalHost } from "@/server/hosts/service";
+import { resolveHost } from "@/server/hosts/connection";
+import { closeAllConnections } from "@/server/libvirt/registry";
+import { addUser, tempDatabase } from "@/server/testing/test-db";
+import { ServiceError } from "@/server/errors";
+import { deletePool } from "@/server/storage/pools";
+import { downloadVolume, resolveVolumePath, uploadVolume } from "@/server/storage/volumes";
+import { buildDomainXml } from "@/server/domains/xml";
+import type { Db } from "@/server/db/client";
+import { auditTargets } from "@/server/audit/targets";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
+import { assertAuditedSince, auditMark } from "../fixtures/audit";
 
 /**
  * Storage against the real libvirtd: an admin makes a throwaway dir pool, fills it with volumes,
  * resizes, uploads and downloads them, attaches one to a stopped VM, and removes it all again.
+ * Each change through the API leaves exactly one audit row naming the pool, volume or disk.
  * Everything is named kvmm-test-* and removed in `after`, whatever happened.
  */
 
@@ -32,6 +33,8 @@ const POOL = `kvmm-test-pool-${id}`;
 // Made by the pool build (mode 0711, so QEMU's user can reach the images); /tmp itself is world-traversable.
 const POOL_DIR = `/tmp/${POOL}`;
 const VM = `kvmm-test-disk-${id}`;
+const poolTarget = auditTargets.pool("local", POOL);
+const volumeTarget = (volume: string) => auditTargets.volume("local", POOL, volume);
 
 const caller = createCallerFactory(storageRouter);
 let db: Db;
@@ -66,6 +69,7 @@ async function trpcCode(promise: Promise<unknown>): Promise<{ code: string; mess
 }
 
 test("an admin defines, builds and starts a dir pool; it is listed with its sizes", async () => {
+  const mark = auditMark(db);
   // build defaults to yes for a dir pool: libvirt makes the directory.
   const pool = await admin.definePool({ hostId: "local", spec: { type: "dir", name: POOL, path: POOL_DIR }, start: true, autostart: false });
   assert.equal(pool.name, POOL);
@@ -79,15 +83,14 @@ test("an admin defines, builds and starts a dir pool; it is listed with its size
 
   const listed = (await viewer.pools({ hostId: "local" })).find((p) => p.name === POOL);
   assert.ok(listed?.scope === "host", "a viewer without grants sees the whole pool in the list");
-  assert.ok(listed.capacityBytes > 0 && listed.availableBytes > 0 && listed.availableBytes <= listed.capacityBytes, JSON.stringify(listed));
+  // A dir pool's sizes are its filesystem's: the same total, and free space (libvirt counts the blocks
+  // reserved for root as free: f_bfree, not f_bavail) within what other tests may write meanwhile.
+  const fsNow = statfsSync(POOL_DIR);
+  assert.equal(listed.capacityBytes, fsNow.blocks * fsNow.bsize, "capacity is the filesystem's size");
+  assert.ok(Math.abs(listed.availableBytes - fsNow.bfree * fsNow.bsize) < 512 * MiB, `available ${listed.availableBytes} vs ${fsNow.bfree * fsNow.bsize}`);
   assert.match(await virsh(["pool-info", POOL]), /State:\s+running/);
 
-  const audit = db.select().from(auditLog).where(eq(auditLog.action, "definePool")).all();
-  assert.deepEqual(
-    audit.map((row) => [row.username, row.target, row.result]),
-    [["ada", `pool "${POOL}" on host "local"`, "ok"]],
-    "the mutation left one audit row naming the pool",
-  );
+  assertAuditedSince(db, mark, [{ action: "definePool", target: poolTarget }]);
 });
 
 test("defining it again, or over a system directory, is refused", async () => {
@@ -109,6 +112,7 @@ test("a pool that cannot start is not kept half-made", async () => {
 });
 
 test("a qcow2 volume is created, grown, and shrunk only when asked", async () => {
+  const mark = auditMark(db);
   const vol = await admin.createVolume({ hostId: "local", pool: POOL, name: "disk.qcow2", format: "qcow2", capacityBytes: 64 * MiB });
   assert.equal(vol.format, "qcow2");
   assert.equal(vol.capacityBytes, 64 * MiB);
@@ -128,10 +132,19 @@ test("a qcow2 volume is created, grown, and shrunk only when asked", async () =>
   const again = await trpcCode(admin.createVolume({ hostId: "local", pool: POOL, name: "disk.qcow2", capacityBytes: MiB }));
   assert.equal(again.code, "CONFLICT");
   assert.match(again.message, /volume "disk.qcow2" in pool ".*" on host "local": already exists/);
+  assertAuditedSince(db, mark, [
+    { action: "createVolume", target: volumeTarget("disk.qcow2") },
+    { action: "resizeVolume", target: volumeTarget("disk.qcow2") },
+    { action: "resizeVolume", target: volumeTarget("disk.qcow2"), result: "invalid" },
+    { action: "resizeVolume", target: volumeTarget("disk.qcow2") },
+    { action: "createVolume", target: volumeTarget("disk.qcow2"), result: "error" },
+  ]);
 });
 
 test("4 MiB of random data uploaded into a raw volume land in its file and download back equal", async () => {
+  const mark = auditMark(db);
   await admin.createVolume({ hostId: "local", pool: POOL, name: "blob.raw", format: "raw", capacityBytes: 4 * MiB });
+  assertAuditedSince(db, mark, [{ action: "createVolume", target: volumeTarget("blob.raw") }]);
   const data = randomBytes(4 * MiB);
   const upProgress: number[] = [];
   // Several chunks of odd sizes, as a browser or file stream would deliver them.
@@ -197,6 +210,7 @@ test("a volume attaches to a stopped VM's definition and detaches again", async 
     await rm(dir, { recursive: true, force: true });
   }
   const uuid = await virsh(["domuuid", VM]);
+  const mark = auditMark(db);
 
   const attached = await admin.attachDisk({ hostId: "local", uuid, pool: POOL, volume: "disk.qcow2" });
   assert.deepEqual(attached, { target: "vda", path, live: false, persistent: true });
@@ -213,6 +227,17 @@ test("a volume attaches to a stopped VM's definition and detaches again", async 
   assert.doesNotMatch(await virsh(["domblklist", VM]), /vda/);
   assert.equal((await trpcCode(admin.detachDisk({ hostId: "local", uuid, target: "vdq" }))).code, "NOT_FOUND");
   await admin.detachDisk({ hostId: "local", uuid, target: "sda" });
+
+  const vmTarget = auditTargets.vm("local", VM);
+  const attachTarget = (volume: string) => auditTargets.inVm(vmTarget, `volume "${volume}" of pool "${POOL}"`);
+  assertAuditedSince(db, mark, [
+    { action: "attachDisk", target: attachTarget("disk.qcow2") },
+    { action: "attachDisk", target: attachTarget("disk.qcow2"), result: "error" },
+    { action: "attachDisk", target: attachTarget("blob.raw") },
+    { action: "detachDisk", target: auditTargets.inVm(vmTarget, "disk vda") },
+    { action: "detachDisk", target: auditTargets.inVm(vmTarget, "disk vdq"), result: "error" },
+    { action: "detachDisk", target: auditTargets.inVm(vmTarget, "disk sda") },
+  ]);
 
   const viewerTry = await trpcCode(viewer.attachDisk({ hostId: "local", uuid, pool: POOL, volume: "disk.qcow2" }));
   assert.equal(viewerTry.code, "FORBIDDEN");
@@ -239,6 +264,7 @@ test("unknown pools and volumes are not-found errors naming them; hostile names 
 });
 
 test("stop, start, refresh and autostart act on the pool; deleting volumes and the pool leaves nothing behind", async () => {
+  const mark = auditMark(db);
   await admin.setPoolAutostart({ hostId: "local", pool: POOL, autostart: true });
   assert.equal((await admin.pool({ hostId: "local", pool: POOL })).autostart, true);
   await admin.setPoolAutostart({ hostId: "local", pool: POOL, autostart: false });
@@ -261,4 +287,14 @@ test("stop, start, refresh and autostart act on the pool; deleting volumes and t
     (await admin.pools({ hostId: "local" })).some((p) => p.name === POOL),
     false,
   );
+  assertAuditedSince(db, mark, [
+    { action: "setPoolAutostart", target: poolTarget },
+    { action: "setPoolAutostart", target: poolTarget },
+    { action: "stopPool", target: poolTarget },
+    { action: "startPool", target: poolTarget },
+    { action: "refreshPool", target: poolTarget },
+    { action: "deleteVolume", target: volumeTarget("blob.raw") },
+    { action: "deleteVolume", target: volumeTarget("disk.qcow2") },
+    { action: "deletePool", target: poolTarget },
+  ]);
 });

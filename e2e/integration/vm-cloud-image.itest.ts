@@ -1,15 +1,19 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createCaller } from "../../server/api/root";
-import { ensureLocalHost } from "../../server/hosts/service";
-import { closeAllConnections } from "../../server/libvirt/registry";
-import { addUser, tempDatabase } from "../../server/testing/test-db";
+import { createCaller } from "@/server/api/root";
+import { ensureLocalHost } from "@/server/hosts/service";
+import { closeAllConnections } from "@/server/libvirt/registry";
+import { addUser, tempDatabase } from "@/server/testing/test-db";
+import { auditTargets } from "@/server/audit/targets";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
+import { assertAuditedSince, auditMark } from "../fixtures/audit";
+import { readImageBytes, writeImageBytes } from "../fixtures/disk-bytes";
 
 /**
  * A VM from a cloud image: the base image is copied and grown as the system disk, and a NoCloud
@@ -24,6 +28,9 @@ const poolDir = join(tmpdir(), pool);
 const { db, cleanup } = tempDatabase();
 let api: ReturnType<typeof createCaller>;
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2VrZXlmb3J0ZXN0cw== ops@laptop";
+const MiB = 1024 * 1024;
+// Random bytes in the base image, so only a copy of its data (not a new empty disk) can hold them.
+const marker = randomBytes(64 * 1024);
 
 before(async () => {
   await ensureLibvirtd();
@@ -33,6 +40,7 @@ before(async () => {
   await virsh(["pool-create-as", pool, "dir", "--target", poolDir]);
   // Stands in for a distribution's cloud image: a small qcow2 with some data in it.
   await virsh(["vol-create-as", pool, "base-cloud.qcow2", "16M", "--format", "qcow2"]);
+  await writeImageBytes(join(poolDir, "base-cloud.qcow2"), "qcow2", MiB, marker);
 });
 
 after(async () => {
@@ -43,7 +51,8 @@ after(async () => {
   cleanup();
 });
 
-test("a cloud-image VM gets a grown copy of the image and a cloud-init seed with the user's key", async () => {
+test("a cloud-image VM gets a grown copy of the image's data and a cloud-init seed with the user's key; create and delete each leave one ok audit row", async () => {
+  const mark = auditMark(db);
   const created = await api.vms.create({
     hostId: "local",
     name: vmName,
@@ -66,6 +75,7 @@ test("a cloud-image VM gets a grown copy of the image and a cloud-init seed with
   assert.equal(system?.source, join(poolDir, `${vmName}-root.qcow2`));
   assert.equal(seed?.source, join(poolDir, `${vmName}-cidata.iso`));
   assert.match(await virsh(["vol-info", "--bytes", `${vmName}-root.qcow2`, "--pool", pool]), /Capacity:\s+1073741824 bytes/);
+  assert.ok((await readImageBytes(system!.source!, "qcow2", MiB, marker.length)).equals(marker), "the system disk holds the base image's data");
 
   const out = await mkdtemp(join(tmpdir(), "kvmm-seed-"));
   try {
@@ -87,4 +97,9 @@ test("a cloud-image VM gets a grown copy of the image and a cloud-init seed with
   assert.doesNotMatch(left, new RegExp(`${vmName}-root`), "the VM's own disk goes with it");
   assert.doesNotMatch(left, new RegExp(`${vmName}-cidata.iso`), "and so does the seed made for it");
   assert.match(left, /base-cloud.qcow2/, "the base image is untouched");
+  assert.ok((await readImageBytes(join(poolDir, "base-cloud.qcow2"), "qcow2", MiB, marker.length)).equals(marker), "and so is its data");
+  assertAuditedSince(db, mark, [
+    { action: "vms.create", target: auditTargets.vm("local", vmName) },
+    { action: "vms.delete", target: auditTargets.vm("local", vmName) },
+  ]);
 });
