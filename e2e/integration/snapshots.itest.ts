@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { TRPCError } from "@trpc/server";
 import { createCallerFactory } from "@/server/api/trpc";
 import { createCaller } from "@/server/api/root";
@@ -39,6 +39,9 @@ const id = randomBytes(4).toString("hex");
 const POOL = `kvmm-test-snappool-${id}`;
 const POOL_DIR = `/tmp/${POOL}`;
 const STOPPED_VM = `kvmm-test-snap-${id}`;
+/** A VM with an external snapshot made by virsh, and a linked clone whose disk is an overlay of that VM's disk. */
+const EXTERNAL_VM = `kvmm-test-snapext-${id}`;
+const CLONE_VM = `kvmm-test-snapclone-${id}`;
 const HOSTILE_DESCRIPTION = `before </description><memory snapshot='external'/> & "quotes" 'n' ]]> <![CDATA[`;
 
 const caller = createCallerFactory(snapshotsRouter);
@@ -56,9 +59,9 @@ let stoppedUuid: string;
 let guest: TestDomain | undefined;
 let disk: DiskChange | undefined;
 
-async function defineStoppedVm(diskPath: string): Promise<string> {
+async function defineStoppedVm(diskPath: string, name = STOPPED_VM): Promise<string> {
   const xml = buildDomainXml({
-    name: STOPPED_VM,
+    name,
     domainType: "qemu",
     vcpus: 1,
     memoryMiB: 64,
@@ -77,7 +80,7 @@ async function defineStoppedVm(diskPath: string): Promise<string> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return virsh(["domuuid", STOPPED_VM]);
+  return virsh(["domuuid", name]);
 }
 
 before(async () => {
@@ -97,7 +100,7 @@ before(async () => {
 
 after(async () => {
   // Snapshot metadata would block undefining; the qcow2 files holding the snapshots go with the pool.
-  for (const name of [STOPPED_VM, guest?.name].filter((n): n is string => Boolean(n))) {
+  for (const name of [STOPPED_VM, EXTERNAL_VM, CLONE_VM, guest?.name].filter((n): n is string => Boolean(n))) {
     await virsh(["destroy", name]).catch(() => undefined);
     await virsh(["undefine", "--snapshots-metadata", name]).catch(() => undefined);
   }
@@ -117,9 +120,6 @@ async function trpcError(promise: Promise<unknown>): Promise<{ code: string; mes
   }
   assert.fail("expected the call to fail");
 }
-
-/** libvirt 9.7.0, the first release that reverts to an external snapshot. */
-const EXTERNAL_REVERT_SINCE = 9_007_000n;
 
 /** The audit target of a snapshot of a VM, as the snapshot procedures write it. */
 const snapshotTarget = (vmName: string, snapshot: string) => auditTargets.inVm(auditTargets.vm("local", vmName), `snapshot "${snapshot}"`);
@@ -217,7 +217,7 @@ test("snapshot errors: memory of a stopped VM, a raw disk, a taken name, unknown
   try {
     const refused = await trpcError(admin.create({ ...vm, name: "with-raw" }));
     assert.equal(refused.code, "BAD_REQUEST");
-    assert.match(refused.message, new RegExp(`internal snapshots need qcow2 disks, and ${raw.target} \\(raw\\) is not`));
+    assert.match(refused.message, new RegExp(`snapshots are kept inside qcow2 disks, and ${raw.target} \\(raw\\) is not qcow2$`));
   } finally {
     await detachDisk(await asAdmin(vm), raw.target);
   }
@@ -313,31 +313,23 @@ test("a running guest's disk+memory snapshot: after the guest is forced off, rev
   ]);
 });
 
-test("a running guest's disk-only snapshot is an external overlay: deletable, and refused for revert where libvirt cannot revert one; then the disk is hot-unplugged", async () => {
+test("a running guest's disk-only snapshot is refused with what to do instead, and no overlay file is made; then the disk is hot-unplugged", async () => {
   assert.ok(guest && disk, "needs the running guest and its hot-plugged disk from the test before");
   const { target, path } = disk;
   const vm = { hostId: "local", uuid: guest.uuid };
   const mark = auditMark(db);
-  // libvirt deletes an external snapshot by committing the overlay back; reverting to one came in libvirt 9.7.
-  const ext = await admin.create({ ...vm, name: "ext-1" });
-  assert.equal(ext.location, "external");
-  assert.equal(ext.state, "disk-snapshot");
-  assert.equal(ext.disks[0]?.file, `${POOL_DIR}/running.ext-1`);
-  assert.match(await virsh(["domblklist", guest.name]), /vda\s+\S+\/running\.ext-1/);
-  // What is asserted is our refusal's wording; where libvirt can revert (9.7 and later) there is nothing to refuse.
-  const canRevertExternal = (await resolveHost(db, "local").conn.connectGetLibVersion()) >= EXTERNAL_REVERT_SINCE;
-  if (!canRevertExternal) {
-    const revertExternal = await trpcError(admin.revert({ ...vm, snapshot: "ext-1" }));
-    assert.equal(revertExternal.code, "BAD_REQUEST");
-    assert.match(revertExternal.message, /^VM .*: snapshot "ext-1": libvirt: .*external snapshot/);
-  }
-  assert.deepEqual(await admin.delete({ ...vm, snapshot: "ext-1" }), { deleted: ["ext-1"] });
-  assert.match(await virsh(["domblklist", guest.name]), new RegExp(`vda\\s+${path}`), "the overlay was committed back");
-  assertAuditedSince(db, mark, [
-    { action: "create", target: snapshotTarget(guest.name, "ext-1") },
-    ...(canRevertExternal ? [] : [{ action: "revert", target: snapshotTarget(guest.name, "ext-1"), result: "invalid" as const }]),
-    { action: "delete", target: snapshotTarget(guest.name, "ext-1") },
-  ]);
+  const filesBefore = (await readdir(POOL_DIR)).sort();
+  // It would be an external overlay, which libvirt 9.0 can neither revert nor delete.
+  const refused = await trpcError(admin.create({ ...vm, name: "ext-1" }));
+  assert.equal(refused.code, "BAD_REQUEST");
+  assert.equal(
+    refused.message,
+    `VM "${guest.name}" on host "local": snapshot "ext-1": a disk-only snapshot of a running VM would be an external overlay that cannot be reverted or deleted; shut the VM down for a disk-only snapshot, or take a disk+memory snapshot`,
+  );
+  assert.deepEqual((await readdir(POOL_DIR)).sort(), filesBefore, "no overlay file was made");
+  assert.match(await virsh(["domblklist", guest.name]), new RegExp(`${target}\\s+${path}`), "the disk still reads its own file");
+  assert.deepEqual((await viewer.list(vm)).snapshots, []);
+  assertAuditedSince(db, mark, [{ action: "create", target: snapshotTarget(guest.name, "ext-1"), result: "invalid" }]);
 
   // Hot-unplug: the guest releases the disk (ACPI), and the saved definition loses it too.
   const detached = await detachDisk(await asAdmin(vm), target);
@@ -348,4 +340,37 @@ test("a running guest's disk-only snapshot is an external overlay: deletable, an
   }
   assert.doesNotMatch(await virsh(["domblklist", guest.name]), /vda/);
   assert.doesNotMatch(await virsh(["domblklist", "--inactive", guest.name]), /vda/);
+});
+
+test("a VM with an external snapshot made by virsh, deleted with its storage, leaves no file behind; its disk stays while a linked clone reads it", async () => {
+  const host = resolveHost(db, "local");
+  await createVolume(host, POOL, { name: "ext-base.qcow2", format: "qcow2", capacityBytes: 16 * MiB });
+  const basePath = `${POOL_DIR}/ext-base.qcow2`;
+  const cloneDisk = `${POOL_DIR}/ext-clone.qcow2`;
+  const extUuid = await defineStoppedVm(basePath, EXTERNAL_VM);
+  // A linked clone: its disk is an overlay whose backing file is the first VM's disk.
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", basePath, "-F", "qcow2", cloneDisk]);
+  const cloneUuid = await defineStoppedVm(cloneDisk, CLONE_VM);
+  // Running in SeaBIOS (nothing to boot) is enough for QEMU to take an external snapshot.
+  await virsh(["start", EXTERNAL_VM]);
+  await virsh(["snapshot-create-as", EXTERNAL_VM, "outside", "--disk-only", "--atomic"]);
+  const overlay = `${POOL_DIR}/ext-base.outside`;
+  assert.match(await virsh(["domblklist", EXTERNAL_VM]), new RegExp(`vda\\s+${overlay}`));
+  const mine = ["ext-base.outside", "ext-base.qcow2", "ext-clone.qcow2"];
+  const present = async () => (await readdir(POOL_DIR)).filter((f) => mine.includes(f)).sort();
+  assert.deepEqual(await present(), mine);
+
+  const mark = auditMark(db);
+  const first = await adminApi.vms.delete({ hostId: "local", uuid: extUuid, confirmName: EXTERNAL_VM, deleteStorage: true });
+  assert.deepEqual(first, { deletedVolumes: [overlay], keptFiles: [] }, "the overlay goes; the disk below it is the clone's backing file");
+  assert.deepEqual(await present(), ["ext-base.qcow2", "ext-clone.qcow2"]);
+  await assert.rejects(virsh(["dominfo", EXTERNAL_VM]), /failed to get domain/, "the VM and its snapshot metadata are gone");
+
+  const second = await adminApi.vms.delete({ hostId: "local", uuid: cloneUuid, confirmName: CLONE_VM, deleteStorage: true });
+  assert.deepEqual(second, { deletedVolumes: [cloneDisk, basePath], keptFiles: [] }, "no other VM reads the base any more");
+  assert.deepEqual(await present(), []);
+  assertAuditedSince(db, mark, [
+    { action: "vms.delete", target: auditTargets.vm("local", EXTERNAL_VM) },
+    { action: "vms.delete", target: auditTargets.vm("local", CLONE_VM) },
+  ]);
 });

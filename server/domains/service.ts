@@ -1,6 +1,7 @@
 import {
   decodeTypedParams,
   flagsOf,
+  isNoStorageVol,
   uuidToString,
   VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
   VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
@@ -36,6 +37,7 @@ import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
 import { buildChannelDeviceXml } from "./import";
 import { seedVolumeName } from "./cloud-init";
+import { diskUsers, refreshActivePools, vmDiskFiles } from "../storage/users";
 
 export interface VmSummary {
   hostId: string;
@@ -178,25 +180,38 @@ export interface DeleteOptions {
 }
 
 /**
- * Volumes behind the VM's writable disks, plus the cloud-init seed made for it; other read-only
- * media (installer ISOs) may be shared with other VMs and are kept.
+ * The files the VM's storage consists of: each writable disk's file with every backing file below it
+ * (overlays of external snapshots, whoever made them), plus the cloud-init seed made for it; minus
+ * every file another VM of the host reads, as a disk or as a backing file (a linked clone's base).
+ * Other read-only media (installer ISOs) may be shared with other VMs and are kept.
  */
-async function ownedVolumes(vm: ResolvedVm, details: DomainDetails) {
+async function ownedFiles(vm: ResolvedVm): Promise<string[]> {
+  // Overlays made outside libvirt's storage API (virsh snapshot-create) become volumes once their pool is re-read.
+  await refreshActivePools(vm.conn);
+  const memo = new Map<string, string | null>();
+  const mine = await vmDiskFiles(vm.conn, vm.dom, memo);
+  if (!mine) return [];
   const ownSeed = `/${seedVolumeName(vm.name)}`;
-  const owned = details.disks.filter((d) => (d.device === "disk" && !d.readonly) || d.source?.endsWith(ownSeed));
-  const paths = owned.filter((d) => d.source?.startsWith("/")).map((d) => d.source!);
-  const vols = await Promise.all(paths.map((path) => vm.conn.storageVolLookupByPath({ path }).catch(() => null)));
-  return vols.filter((v): v is protocol.NonnullStorageVol => v !== null);
+  const owned = mine.disks.filter((d) => (d.device === "disk" && !d.readonly) || d.files[0]?.endsWith(ownSeed)).flatMap((d) => d.files);
+  const users = await diskUsers(vm.conn, memo);
+  return [...new Set(owned)].filter((path) => path.startsWith("/") && !(users.get(path) ?? []).some((u) => u.uuid !== uuidToString(vm.dom.uuid)));
 }
 
-export async function deleteVm(vm: ResolvedVm, options: DeleteOptions) {
+export interface DeleteVmResult {
+  /** Keys (paths) of the volumes deleted with the VM. */
+  deletedVolumes: string[];
+  /** Files of its storage that are in no pool of the host, so libvirt cannot delete them: they are left where they are. */
+  keptFiles: string[];
+}
+
+export async function deleteVm(vm: ResolvedVm, options: DeleteOptions): Promise<DeleteVmResult> {
   if (options.confirmName !== vm.name) {
     throw new ServiceError(`${vm.context}: type the VM's name to confirm deleting it`, "invalid");
   }
   return withLibvirtContext(vm.context, async () => {
-    const details = parseDomainXml(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
-    const volumes = options.deleteStorage ? await ownedVolumes(vm, details) : [];
+    const files = options.deleteStorage ? await ownedFiles(vm) : [];
     if ((await stateOf(vm)) !== "shutoff") await vm.conn.domainDestroyFlags({ dom: vm.dom, flags: 0 });
+    // Snapshot metadata goes with the definition; the snapshots' data is in the files deleted below.
     const flags = flagsOf(
       VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
       VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
@@ -204,8 +219,18 @@ export async function deleteVm(vm: ResolvedVm, options: DeleteOptions) {
       VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
     );
     await vm.conn.domainUndefineFlags({ dom: vm.dom, flags });
-    for (const vol of volumes) await vm.conn.storageVolDelete({ vol, flags: 0 });
-    return { deletedVolumes: volumes.map((v) => v.key) };
+    const deletedVolumes: string[] = [];
+    const keptFiles: string[] = [];
+    for (const path of files) {
+      const vol = await vm.conn.storageVolLookupByPath({ path }).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)));
+      if (!vol) {
+        keptFiles.push(path);
+        continue;
+      }
+      await vm.conn.storageVolDelete({ vol, flags: 0 });
+      deletedVolumes.push(vol.key);
+    }
+    return { deletedVolumes, keptFiles };
   });
 }
 

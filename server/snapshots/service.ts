@@ -1,10 +1,7 @@
 import type { protocol } from "../libvirt";
 import {
-  flagsOf,
   isNoDomainSnapshot,
   virDomainState,
-  VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
-  VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
   VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
   VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
@@ -15,13 +12,15 @@ import { vmStateName, type VmState } from "../domains/power";
 import { auditTargets } from "../audit/targets";
 import { parseDomainXml } from "../domains/xml";
 import { withLibvirtContext, ServiceError } from "../errors";
+import { refuseSnapshot } from "./choices";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
 
 /**
- * Snapshots of a VM. With memory (running VMs only): one internal disk+memory snapshot in the
- * qcow2 disks, revertible to the running state. Without: a stopped VM's disks get internal
- * snapshots (qcow2); a running VM's get external overlay files (any format), which libvirt 9.0
- * can delete but not revert.
+ * Snapshots of a VM, always internal (inside its qcow2 disks): a running VM's with its memory,
+ * revertible to the running state; a stopped VM's of its disks only. A disk-only snapshot of a
+ * running VM is refused: it would be an external overlay that libvirt 9.0 can neither revert nor
+ * delete (see `choices.ts`). External snapshots made outside the manager are still listed, and
+ * deleting the VM with its storage removes their overlay files (`domains/owned-files.ts`).
  */
 
 export type SnapshotInfo = SnapshotNode;
@@ -73,7 +72,7 @@ async function lookupSnapshot(vm: ResolvedVm, name: string): Promise<protocol.No
 export interface CreateSnapshotSpec {
   name: string;
   description?: string;
-  /** Save the running VM's memory too (internal snapshot; every writable disk must be qcow2). */
+  /** With the running VM's memory (a running VM must); without, of a stopped VM's disks. Every writable disk must be qcow2. */
   memory: boolean;
 }
 
@@ -87,28 +86,11 @@ export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec): 
     if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const { state } = await conn.domainGetState({ dom, flags: 0 });
     const active = state === virDomainState.RUNNING || state === virDomainState.PAUSED || state === virDomainState.BLOCKED;
-    if (spec.memory && !active) throw new ServiceError(`${context}: the VM is not running, so there is no memory state to save`, "invalid");
-    const external = active && !spec.memory;
     const details = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: active ? 0 : VIR_DOMAIN_XML_INACTIVE }));
-    const writable = details.disks.filter((d) => d.device === "disk" && !d.readonly);
-    if (writable.length === 0) throw new ServiceError(`${context}: the VM has no writable disk to snapshot`, "invalid");
-    if (!external) {
-      const notQcow2 = writable.filter((d) => d.format !== "qcow2");
-      if (notQcow2.length) {
-        const list = notQcow2.map((d) => `${d.target} (${d.format ?? "unknown format"})`).join(", ");
-        throw new ServiceError(`${context}: internal snapshots need qcow2 disks, and ${list} is not`, "invalid");
-      }
-    }
-    const xml = buildSnapshotXml({
-      name: spec.name,
-      description: spec.description,
-      memory: spec.memory ? "internal" : external ? undefined : "none",
-    });
-    await conn.domainSnapshotCreateXml({
-      dom,
-      xmlDesc: xml,
-      flags: external ? flagsOf(VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC) : 0,
-    });
+    const refusal = refuseSnapshot(active, details.disks, spec.memory ? "memory" : "disk");
+    if (refusal) throw new ServiceError(`${context}: ${refusal}`, "invalid");
+    const xml = buildSnapshotXml({ name: spec.name, description: spec.description, memory: spec.memory ? "internal" : "none" });
+    await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: 0 });
   });
   const created = (await withLibvirtContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
   if (!created) throw new ServiceError(`${context}: created, but libvirt no longer lists it`, "conflict");

@@ -234,3 +234,43 @@ export function findDisk(domainXml: string, target: string): DiskElement | null 
   if (!disk) return null;
   return { xml: buildXml({ disk }), source: attr(child(disk, "source"), "file") ?? attr(child(disk, "source"), "dev") ?? null };
 }
+
+export interface DiskChain {
+  target: string;
+  device: string;
+  readonly: boolean;
+  /** The disk's own file or device, then its backing files as the XML lists them (a running VM's live XML lists the whole chain). */
+  paths: string[];
+  /** A `<disk type='volume'>` names its pool's volume instead of a path. */
+  poolVolume: { pool: string; volume: string } | null;
+}
+
+function sourcePath(node: XmlNode | undefined): string | null {
+  const source = child(node, "source");
+  return attr(source, "file") ?? attr(source, "dev") ?? null;
+}
+
+/** Every disk of a domain XML with the files it reads: its source and the `<backingStore>` chain below it. */
+export function diskChains(domainXml: string): DiskChain[] {
+  return domainDisks(domainXml).map((d) => {
+    const paths: string[] = [];
+    const own = sourcePath(d);
+    if (own) paths.push(own);
+    // An empty <backingStore/> ends the chain; depth is bounded so a hostile document cannot loop us.
+    for (let bs = child(d, "backingStore"), depth = 0; bs && depth < 64; bs = child(bs, "backingStore"), depth++) {
+      const path = sourcePath(bs);
+      if (!path) break;
+      paths.push(path);
+    }
+    const source = child(d, "source");
+    const pool = attr(source, "pool");
+    const volume = attr(source, "volume");
+    return {
+      target: attr(child(d, "target"), "dev") ?? "",
+      device: attr(d, "device") ?? "disk",
+      readonly: "readonly" in d,
+      paths,
+      poolVolume: attr(d, "type") === "volume" && pool && volume ? { pool, volume } : null,
+    };
+  });
+}

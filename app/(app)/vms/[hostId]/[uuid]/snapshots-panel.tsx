@@ -8,8 +8,21 @@ import { TextField } from "@/app/_components/form-fields";
 import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useVmCache } from "@/app/_components/vm-cache";
+import { snapshotChoice, type SnapshotDiskFacts } from "@/server/snapshots/choices";
 
-export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: string; uuid: string; running: boolean; canManage: boolean }) {
+export function SnapshotsPanel({
+  hostId,
+  uuid,
+  running,
+  disks,
+  canManage,
+}: {
+  hostId: string;
+  uuid: string;
+  running: boolean;
+  disks: readonly SnapshotDiskFacts[];
+  canManage: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const vmCache = useVmCache();
@@ -30,6 +43,8 @@ export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: s
   );
   const remove = useMutation(trpc.snapshots.delete.mutationOptions({ onSuccess: refresh }));
   const busy = create.isPending || revert.isPending || remove.isPending;
+  // Only what can later be reverted and deleted is offered (see server/snapshots/choices.ts).
+  const choice = snapshotChoice(running, disks);
 
   function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,7 +55,7 @@ export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: s
         ...ref,
         name: String(form.get("snapshotName")),
         description: String(form.get("snapshotDescription") ?? "") || undefined,
-        memory: form.get("withMemory") === "on",
+        memory: choice.kind === "memory",
       },
       { onSuccess: () => formEl.reset() },
     );
@@ -94,12 +109,13 @@ export function SnapshotsPanel({ hostId, uuid, running, canManage }: { hostId: s
         <form onSubmit={onCreate} method="post" className="space-y-2 border-t border-slate-200 pt-3 dark:border-slate-800">
           <TextField id="snapshotName" label="Snapshot name" name="snapshotName" required autoComplete="off" />
           <TextField id="snapshotDescription" label="Description" name="snapshotDescription" autoComplete="off" />
-          {running && (
-            <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" name="withMemory" defaultChecked /> Include memory (resume exactly where it was)
-            </label>
-          )}
-          <button type="submit" className="btn btn-primary" disabled={!hydrated || busy}>
+          <p id="snapshot-kind" className="text-sm text-slate-600 dark:text-slate-400">
+            {choice.kind && (
+              <span className="font-medium text-slate-900 dark:text-slate-100">{choice.kind === "memory" ? "Disk and memory. " : "Disk only. "}</span>
+            )}
+            {choice.reason}
+          </p>
+          <button type="submit" className="btn btn-primary" aria-describedby="snapshot-kind" disabled={!hydrated || busy || choice.kind === null}>
             {create.isPending ? "Taking snapshot…" : "Take snapshot"}
           </button>
           <FormStatus success={create.isSuccess ? "Snapshot taken." : null} />

@@ -184,7 +184,13 @@ export function VmDetail({
           <AgentChannels vm={vm} canEdit={can.edit} />
         </Section>
         <Section title="Snapshots">
-          <SnapshotsPanel hostId={vm.hostId} uuid={vm.uuid} running={vm.state === "running" || vm.state === "paused"} canManage={can.snapshot} />
+          <SnapshotsPanel
+            hostId={vm.hostId}
+            uuid={vm.uuid}
+            running={vm.state === "running" || vm.state === "paused"}
+            disks={vm.disks}
+            canManage={can.snapshot}
+          />
         </Section>
         {can.delete && (
           <Section title="Delete">
