@@ -4,7 +4,7 @@ import { env } from "../config/env";
 import type { ResolvedHost } from "../hosts/connection";
 import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
-import { createVolume, deleteVolume, resizeVolume, resolveVolume } from "../storage/volumes";
+import { createVolume, deleteNewVolume, resizeVolume, resolveVolume } from "../storage/volumes";
 import { openPool } from "../storage/pools";
 import { buildVolumeXml } from "../storage/xml";
 import { children, child, parseXml, attr } from "../xml/codec";
@@ -213,7 +213,7 @@ export async function createVm(host: ResolvedHost, spec: CreateVmSpec) {
     });
     return { context, uuid: uuidToString(dom.uuid), name: dom.name };
   } catch (err) {
-    for (const v of created) await deleteVolume(host, v.pool, v.volume).catch(() => undefined);
+    for (const v of created) await deleteNewVolume(host, v.pool, v.volume).catch(() => undefined);
     throw err;
   }
 }

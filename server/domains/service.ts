@@ -37,7 +37,7 @@ import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
 import { buildChannelDeviceXml } from "./import";
 import { seedVolumeName } from "./cloud-init";
-import { diskUsers, refreshActivePools, vmDiskFiles } from "../storage/users";
+import { diskUsers, missingDiskFiles, refreshActivePools, vmDiskFiles, type MissingDiskFile } from "../storage/users";
 
 export interface VmSummary {
   hostId: string;
@@ -146,17 +146,21 @@ export interface VmDetails extends DomainDetails {
   state: VmState;
   autostart: boolean;
   persistent: boolean;
+  /** Files of its disks (own or backing) that are gone from the host (see `missingDiskFiles`). */
+  missingFiles: MissingDiskFile[];
 }
 
 export async function getVm(vm: ResolvedVm): Promise<VmDetails> {
   return withLibvirtContext(vm.context, async () => {
-    const [xml, state, autostart, persistent] = await Promise.all([
+    const [xml, state, autostart, persistent, files] = await Promise.all([
       vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: 0 }),
       stateOf(vm),
       vm.conn.domainGetAutostart({ dom: vm.dom }),
       vm.conn.domainIsPersistent({ dom: vm.dom }),
+      vmDiskFiles(vm.conn, vm.dom),
     ]);
-    return { ...parseDomainXml(xml), hostId: vm.hostId, state, autostart: autostart === 1, persistent: persistent === 1 };
+    const missingFiles = files ? await missingDiskFiles(vm.conn, files.disks) : [];
+    return { ...parseDomainXml(xml), hostId: vm.hostId, state, autostart: autostart === 1, persistent: persistent === 1, missingFiles };
   });
 }
 

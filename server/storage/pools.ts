@@ -1,11 +1,20 @@
 import type { SessionUser } from "../users/service";
 import type { Connection, protocol } from "../libvirt";
-import { isNoStoragePool, LibvirtError, uuidToString, virStoragePoolState, VIR_STORAGE_POOL_BUILD_NEW, VIR_STORAGE_POOL_DELETE_NORMAL } from "../libvirt";
+import {
+  isNoStoragePool,
+  LibvirtError,
+  uuidToString,
+  virStoragePoolState,
+  VIR_STORAGE_POOL_BUILD_NEW,
+  VIR_STORAGE_POOL_DELETE_NORMAL,
+  VIR_STORAGE_VOL_DELETE_NORMAL,
+} from "../libvirt";
 import type { ResolvedHost } from "../hosts/connection";
 import { auditTargets } from "../audit/targets";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { buildPoolXml, parsePoolXml, type PoolSpec, type PoolXmlInfo } from "./xml";
 import { notFound, poolVisible, storageView } from "./scope";
+import { diskUsers } from "./users";
 
 /** Storage pools of a host: define, build, start, stop, refresh, delete, autostart, list. */
 
@@ -179,21 +188,59 @@ export async function setPoolAutostart(host: ResolvedHost, name: string, autosta
 
 export interface DeletePoolOptions {
   /**
-   * Also remove what `build` made: a dir pool's directory (only when empty: delete the volumes
-   * first), an LVM volume group. Without it only libvirt's definition goes and the data stays.
+   * Also remove what `build` made: a dir pool's directory, an LVM volume group. Without it only
+   * libvirt's definition goes and the data stays.
    */
   deleteData?: boolean;
+  /** With `deleteData`: delete the pool's volumes first. A running pool holding volumes is not deleted with its data otherwise. */
+  deleteVolumes?: boolean;
 }
 
-/** Stops the pool if it runs, optionally deletes its backing, then forgets it. */
-export async function deletePool(host: ResolvedHost, name: string, options: DeletePoolOptions = {}): Promise<void> {
+/**
+ * Stops the pool if it runs, optionally deletes its volumes and backing, then forgets it. Checked
+ * before anything changes: deleting the data of a running pool that holds volumes needs
+ * `deleteVolumes`, and never deletes a volume a VM reads. If a step fails after the pool was
+ * stopped, it is started again and the error says which state it is left in.
+ */
+export async function deletePool(host: ResolvedHost, name: string, options: DeletePoolOptions = {}): Promise<{ deletedVolumes: string[] }> {
   const { conn, pool, context } = await openPool(host, name);
-  await withLibvirtContext(context, async () => {
-    if ((await conn.storagePoolIsActive({ pool })) === 1) await conn.storagePoolDestroy({ pool });
-    if (options.deleteData) await conn.storagePoolDelete({ pool, flags: VIR_STORAGE_POOL_DELETE_NORMAL });
+  return withLibvirtContext(context, async () => {
+    const wasActive = (await conn.storagePoolIsActive({ pool })) === 1;
+    const vols = options.deleteData && wasActive ? (await conn.storagePoolListAllVolumes({ pool, needResults: 1, flags: 0 })).vols : [];
+    if (vols.length && !options.deleteVolumes) {
+      const names = vols.map((v) => v.name).sort();
+      throw new ServiceError(
+        `${context}: it holds ${names.length} volume${names.length === 1 ? "" : "s"} (${names.join(", ")}); delete the volumes too, or delete them first, before deleting its data`,
+        "conflict",
+      );
+    }
+    if (vols.length) {
+      const users = await diskUsers(conn);
+      const paths = await Promise.all(vols.map((vol) => conn.storageVolGetPath({ vol })));
+      const inUse = vols.flatMap((v, i) => (users.get(paths[i]!) ?? []).map((u) => `${v.name} (VM "${u.name}")`));
+      if (inUse.length) throw new ServiceError(`${context}: VMs read some of its volumes: ${inUse.join(", ")}; detach them first`, "conflict");
+      for (const vol of vols) await conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL });
+    }
+    if (wasActive) await conn.storagePoolDestroy({ pool });
+    if (options.deleteData) {
+      try {
+        await conn.storagePoolDelete({ pool, flags: VIR_STORAGE_POOL_DELETE_NORMAL });
+      } catch (err) {
+        const restarted =
+          wasActive &&
+          (await conn.storagePoolCreate({ pool, flags: 0 }).then(
+            () => true,
+            () => false,
+          ));
+        const detail = err instanceof LibvirtError ? err.libvirtMessage : (err as Error).message;
+        const state = wasActive ? (restarted ? "it was started again" : "it is stopped now, and starting it again failed") : "it stays stopped";
+        throw new ServiceError(`${context}: deleting its data failed (libvirt: ${detail}); the pool is still defined and ${state}`, "conflict", { cause: err });
+      }
+    }
     // A transient pool is gone once stopped.
     if ((await conn.storagePoolIsPersistent({ pool }).catch((err: unknown) => (isNoStoragePool(err) ? 0 : Promise.reject(err)))) === 1) {
       await conn.storagePoolUndefine({ pool });
     }
+    return { deletedVolumes: vols.map((v) => v.name).sort() };
   });
 }

@@ -98,5 +98,7 @@ export const volumeCreateSchema = z.object({
   name: volumeNameSchema,
   format: volumeFormatSchema.default("qcow2"),
   capacityBytes: volumeSizeSchema,
+  /** Allocate the whole size now: it must fit in the pool's free space. */
+  preallocate: z.boolean().default(false),
 });
 export type VolumeCreateInput = z.input<typeof volumeCreateSchema>;

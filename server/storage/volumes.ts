@@ -5,6 +5,7 @@ import type { Connection, protocol } from "../libvirt";
 import {
   isNoDomain,
   isNoStorageVol,
+  uuidToString,
   VIR_CONNECT_LIST_DOMAINS_ACTIVE,
   VIR_DOMAIN_BLOCK_RESIZE_BYTES,
   VIR_STORAGE_VOL_DELETE_NORMAL,
@@ -17,6 +18,11 @@ import { withLibvirtContext, ServiceError } from "../errors";
 import { openPool } from "./pools";
 import { buildVolumeXml, diskTargetOfPath, parsePoolXml, parseVolumeXml, type VolumeFormat, type VolumeXmlInfo } from "./xml";
 import { notFound, poolVisible, storageView, volumeVisible } from "./scope";
+import { diskUsers, type DiskUse } from "./users";
+import { formatSize } from "./sizes";
+import { detachDisk, type DiskChange } from "./disks";
+import { resolveVm, vmsInScope } from "../domains/lookup";
+import { roleHas } from "../auth/permissions";
 
 /** Volumes of a pool: list, create, delete, resize, path resolution, and streamed upload/download. */
 
@@ -38,8 +44,14 @@ async function describeVolume(conn: Connection, hostId: string, vol: protocol.No
   return { hostId, pool: vol.pool, ...parsed, name: vol.name, key: vol.key };
 }
 
+/** A volume in the pool's list, with the VMs that read it (as a disk, or as a backing file under one). */
+export interface VolumeListItem extends VolumeInfo {
+  /** For a user narrowed to some VMs, only their VMs are named. */
+  usedBy: DiskUse[];
+}
+
 /** The pool's volumes, or for a user narrowed to some VMs those attached to their VMs (see `storageView`). */
-export async function listVolumes(host: ResolvedHost, user: SessionUser, poolName: string): Promise<VolumeInfo[]> {
+export async function listVolumes(host: ResolvedHost, user: SessionUser, poolName: string): Promise<VolumeListItem[]> {
   const { conn } = host;
   const context = auditTargets.pool(host.id, poolName);
   return withLibvirtContext(context, async () => {
@@ -52,7 +64,14 @@ export async function listVolumes(host: ResolvedHost, user: SessionUser, poolNam
         .filter((vol) => volumeVisible(view, poolName, vol.name))
         .map((vol) => describeVolume(conn, host.id, vol).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)))),
     );
-    return infos.filter((v): v is VolumeInfo => v !== null).sort((a, b) => a.name.localeCompare(b.name));
+    const [users, visibleVms] = await Promise.all([
+      diskUsers(conn),
+      view.whole ? null : vmsInScope(user, host.id, conn).then((doms) => new Set(doms.map((d) => uuidToString(d.uuid)))),
+    ]);
+    return infos
+      .filter((v): v is VolumeInfo => v !== null)
+      .map((v) => ({ ...v, usedBy: (v.path ? (users.get(v.path) ?? []) : []).filter((u) => !visibleVms || visibleVms.has(u.uuid)) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   });
 }
 
@@ -75,10 +94,14 @@ export interface CreateVolumeSpec {
   /** Ignored for logical pools, whose volumes are raw logical volumes. */
   format: VolumeFormat;
   capacityBytes: number;
+  /** Allocate the whole size now instead of as the guest writes (logical volumes always are). */
+  preallocate?: boolean;
 }
 
 /**
- * Creates an empty volume (thin: qcow2 or a sparse raw file). The VM wizard creates its disks
+ * Creates an empty volume: thin (qcow2, or a sparse raw file) unless preallocated. A thin volume
+ * may be larger than the pool's free space (overcommit: it fails only when the guest fills it); a
+ * preallocated one, which takes its whole size at once, must fit. The VM wizard creates its disks
  * with this and passes `resolveVolume(…).path` to the domain XML.
  */
 export async function createVolume(host: ResolvedHost, poolName: string, spec: CreateVolumeSpec): Promise<VolumeInfo> {
@@ -88,15 +111,92 @@ export async function createVolume(host: ResolvedHost, poolName: string, spec: C
     const existing = await conn.storageVolLookupByName({ pool, name: spec.name }).catch((err: unknown) => (isNoStorageVol(err) ? null : Promise.reject(err)));
     if (existing) throw new ServiceError(`${context}: already exists`, "conflict");
     const poolType = parsePoolXml(await conn.storagePoolGetXmlDesc({ pool, flags: 0 })).type;
-    const xml = buildVolumeXml({ name: spec.name, capacityBytes: spec.capacityBytes, format: poolType === "logical" ? undefined : spec.format });
+    const preallocate = spec.preallocate === true || poolType === "logical";
+    if (preallocate) {
+      const available = Number((await conn.storagePoolGetInfo({ pool })).available);
+      if (spec.capacityBytes > available) {
+        throw new ServiceError(
+          `${context}: ${formatSize(spec.capacityBytes)} does not fit: pool "${poolName}" has ${formatSize(available)} free, and a ${poolType === "logical" ? "logical volume" : "preallocated volume"} takes its whole size at once`,
+          "invalid",
+        );
+      }
+    }
+    const xml = buildVolumeXml({
+      name: spec.name,
+      capacityBytes: spec.capacityBytes,
+      allocationBytes: preallocate ? spec.capacityBytes : 0,
+      format: poolType === "logical" ? undefined : spec.format,
+    });
     const vol = await conn.storageVolCreateXml({ pool, xml, flags: 0 });
     return describeVolume(conn, host.id, vol);
   });
 }
 
-export async function deleteVolume(host: ResolvedHost, poolName: string, name: string): Promise<void> {
+/** Deletes a volume without asking which VMs read it: only for volumes no VM can use yet (those a failed VM creation made). */
+export async function deleteNewVolume(host: ResolvedHost, poolName: string, name: string): Promise<void> {
   const { conn, vol, context } = await openVolume(host, poolName, name);
   await withLibvirtContext(context, () => conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL }));
+}
+
+export interface DeleteVolumeOptions {
+  /**
+   * Names of the VMs that have the volume attached, typed by the user: each one's disk is detached
+   * (from its saved definition, and live when it runs) before the volume goes. Without a VM's
+   * name, a volume attached to it is not deleted.
+   */
+  detachFrom?: readonly string[];
+}
+
+function describeUse(u: DiskUse): string {
+  return `VM "${u.name}"${u.backing ? ` (backing file of its disk ${u.target})` : ` as ${u.target}`}`;
+}
+
+/**
+ * Deletes a volume that no VM reads. A volume some VM has attached is deleted only when the user
+ * typed that VM's name (`detachFrom`): the disk is detached first. A backing file of a VM's disk
+ * is never deleted (the disk would be lost with it).
+ */
+export async function deleteVolume(
+  host: ResolvedHost,
+  user: SessionUser,
+  poolName: string,
+  name: string,
+  options: DeleteVolumeOptions = {},
+): Promise<{ detached: DiskChange[] }> {
+  const { conn, vol, context } = await openVolume(host, poolName, name);
+  const uses = await withLibvirtContext(context, async () => {
+    const { path } = await describeVolume(conn, host.id, vol);
+    return path ? ((await diskUsers(conn)).get(path) ?? []) : [];
+  });
+  const backing = uses.filter((u) => u.backing);
+  if (backing.length) {
+    throw new ServiceError(`${context}: it is a backing file of ${backing.map(describeUse).join(", ")}; deleting it would break that disk`, "conflict");
+  }
+  const confirmed = new Set(options.detachFrom ?? []);
+  const unconfirmed = uses.filter((u) => !confirmed.has(u.name));
+  if (unconfirmed.length) {
+    throw new ServiceError(
+      `${context}: in use by ${unconfirmed.map(describeUse).join(", ")}; detach it first, or type the VM's name to detach it and delete the volume`,
+      "conflict",
+    );
+  }
+  if (uses.length && !roleHas(user.role, "vm.edit")) {
+    throw new ServiceError(`${context}: detaching it from ${uses.map(describeUse).join(", ")} needs the right to edit VMs`, "forbidden");
+  }
+  const detached: DiskChange[] = [];
+  for (const use of uses) {
+    const vm = await resolveVm(host, user, use.uuid);
+    const change = await detachDisk(vm, use.target);
+    if (change.pending) {
+      throw new ServiceError(
+        `${context}: the guest of VM "${use.name}" has not released disk ${use.target} yet (its saved definition no longer has it); delete the volume again once it has, or after stopping the VM`,
+        "conflict",
+      );
+    }
+    detached.push(change);
+  }
+  await withLibvirtContext(context, () => conn.storageVolDelete({ vol, flags: VIR_STORAGE_VOL_DELETE_NORMAL }));
+  return { detached };
 }
 
 export interface ResizeOptions {

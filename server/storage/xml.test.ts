@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   buildDiskDeviceXml,
   buildPoolXml,
+  diskChains,
   buildVolumeXml,
   bytesOf,
   diskSourcePaths,
@@ -196,4 +197,21 @@ test("injection: hostile names and paths stay text in every document we build", 
 
 test("malformed XML from libvirt is a typed invalid error, not a crash deeper in", () => {
   assert.throws(() => parseVolumeXml("<volume><name>x</volume>"), { name: "ServiceError" });
+});
+
+test("a disk's chain: its own file, then each <backingStore> below it, as a running VM's live XML lists them", () => {
+  const chains = diskChains(`<domain><devices>
+  <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/p/vm.snap2' index='3'/>
+    <backingStore type='file' index='2'><format type='qcow2'/><source file='/p/vm.snap1'/>
+      <backingStore type='file' index='1'><format type='qcow2'/><source file='/p/vm.qcow2'/><backingStore/></backingStore>
+    </backingStore>
+    <target dev='vda' bus='virtio'/></disk>
+  <disk type='volume' device='disk'><source pool='tank' volume='data.raw'/><target dev='vdb' bus='virtio'/></disk>
+  <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>
+</devices></domain>`);
+  assert.deepEqual(chains, [
+    { target: "vda", device: "disk", readonly: false, paths: ["/p/vm.snap2", "/p/vm.snap1", "/p/vm.qcow2"], poolVolume: null },
+    { target: "vdb", device: "disk", readonly: false, paths: [], poolVolume: { pool: "tank", volume: "data.raw" } },
+    { target: "sda", device: "cdrom", readonly: true, paths: [], poolVolume: null },
+  ]);
 });

@@ -3,7 +3,7 @@
 import { useId, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
@@ -64,27 +64,57 @@ function describeSource(pool: HostPool): string | null {
 }
 
 const DELETE_DATA_LABEL: Record<string, string> = {
-  dir: "Also delete its directory on the host (only when empty: delete the volumes first)",
-  netfs: "Also delete its mount directory on the host (only when empty)",
-  logical: "Also delete the volume group (destroys every logical volume in it)",
+  dir: "Also delete its directory on the host",
+  netfs: "Also delete its mount directory on the host",
+  logical: "Also delete the volume group",
 };
 
-function DeletePool({ pool, onCancel, onDeleted }: { pool: Pool; onCancel: () => void; onDeleted: () => void }) {
+/**
+ * Checks first, then acts: the volumes that would go are listed, and deleting the data of a pool
+ * that holds volumes needs "delete the volumes too" ticked (the server refuses otherwise, before
+ * stopping anything). Whatever the outcome, the pool is read again, so its state is the real one.
+ */
+function DeletePool({ pool, onCancel, onDeleted, onSettled }: { pool: Pool; onCancel: () => void; onDeleted: () => void; onSettled: () => void }) {
   const trpc = useTRPC();
   const id = useId();
   const [typed, setTyped] = useState("");
-  const remove = useMutation(trpc.storage.deletePool.mutationOptions({ onSuccess: onDeleted }));
+  const [deleteData, setDeleteData] = useState(false);
+  const [deleteVolumes, setDeleteVolumes] = useState(false);
+  const remove = useMutation(trpc.storage.deletePool.mutationOptions({ onSuccess: onDeleted, onError: onSettled }));
+  // Only a running pool can list its volumes.
+  const volumes = useQuery({ ...trpc.storage.volumes.queryOptions({ hostId: pool.hostId, pool: pool.name }), enabled: pool.active && pool.scope === "host" });
+  const names = volumes.data?.map((v) => v.name) ?? [];
+  const needsVolumes = deleteData && names.length > 0;
   return (
     <ConfirmDelete
       what={`pool ${pool.name}`}
       confirmLabel="Delete pool"
       mutation={remove}
       // Deleting cannot be undone: the name typed back proves this is the pool meant.
-      ready={typed === pool.name}
-      onConfirm={(form) => remove.mutate({ hostId: pool.hostId, pool: pool.name, deleteData: form.get("deleteData") === "on" })}
+      ready={typed === pool.name && (!needsVolumes || deleteVolumes) && !(deleteData && pool.active && !volumes.data)}
+      onConfirm={() => remove.mutate({ hostId: pool.hostId, pool: pool.name, deleteData, deleteVolumes: needsVolumes && deleteVolumes })}
       onCancel={onCancel}
     >
       <p className="text-sm">Deleting stops the pool and removes its definition. Volumes stay on disk unless you delete the data too.</p>
+      {pool.active && volumes.data && (
+        <div className="text-sm">
+          {names.length === 0 ? (
+            <p>The pool holds no volumes.</p>
+          ) : (
+            <>
+              <p id={`${id}-volumes`}>
+                It holds {names.length} volume{names.length === 1 ? "" : "s"}:
+              </p>
+              <ul aria-labelledby={`${id}-volumes`} className="ml-4 list-disc break-all font-mono text-xs">
+                {names.map((n) => (
+                  <li key={n}>{n}</li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+      {volumes.error && <p className="text-sm text-red-700 dark:text-red-300">Its volumes could not be listed: {volumes.error.message}</p>}
       <TextField
         id={`${id}-confirm`}
         label={
@@ -97,7 +127,34 @@ function DeletePool({ pool, onCancel, onDeleted }: { pool: Pool; onCancel: () =>
         value={typed}
         onChange={(e) => setTyped(e.target.value)}
       />
-      {DELETE_DATA_LABEL[pool.type] && <CheckboxField id={`${id}-data`} name="deleteData" label={DELETE_DATA_LABEL[pool.type]} />}
+      {DELETE_DATA_LABEL[pool.type] && (
+        <CheckboxField
+          id={`${id}-data`}
+          name="deleteData"
+          label={DELETE_DATA_LABEL[pool.type]}
+          checked={deleteData}
+          onChange={(e) => setDeleteData(e.target.checked)}
+        />
+      )}
+      {needsVolumes && (
+        <CheckboxField
+          id={`${id}-volumes-too`}
+          name="deleteVolumes"
+          checked={deleteVolumes}
+          onChange={(e) => setDeleteVolumes(e.target.checked)}
+          label={`Delete its ${names.length} volume${names.length === 1 ? "" : "s"} too (their data is lost; a volume a VM uses is never deleted)`}
+        />
+      )}
+      {needsVolumes && !deleteVolumes && (
+        <p className="text-sm text-amber-800 dark:text-amber-300">
+          The directory can only go once it is empty: tick “Delete its volumes too”, or delete them first.
+        </p>
+      )}
+      {!pool.active && deleteData && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          The pool is stopped, so its volumes cannot be listed: deleting its data fails if it still holds any.
+        </p>
+      )}
     </ConfirmDelete>
   );
 }
@@ -169,7 +226,7 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
         lifecycle={lifecycle}
         others={[refresh]}
         success={refresh.isSuccess ? "Refreshed." : null}
-        confirmDelete={(close) => <DeletePool pool={pool} onCancel={close} onDeleted={onDeleted} />}
+        confirmDelete={(close) => <DeletePool pool={pool} onCancel={close} onDeleted={onDeleted} onSettled={() => void invalidate()} />}
       >
         {canManage && pool.active && (
           <button type="button" className="btn btn-secondary" disabled={!hydrated || refresh.isPending} onClick={() => refresh.mutate(ref)}>

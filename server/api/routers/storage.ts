@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { hostProcedure, router, vmProcedure } from "../trpc";
 import type { Permission } from "@/server/auth/permissions";
+import { nameSchema } from "@/server/identifiers";
 import { auditTargets } from "@/server/audit/targets";
 import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "@/server/storage/pools";
 import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "@/server/storage/volumes";
@@ -76,8 +77,8 @@ export const storageRouter = router({
     .mutation(({ ctx, input }) => setPoolAutostart(ctx.host, input.pool, input.autostart)),
 
   deletePool: poolProcedure("storage.manage")
-    .input(z.object({ deleteData: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => deletePool(ctx.host, input.pool, { deleteData: input.deleteData })),
+    .input(z.object({ deleteData: z.boolean().default(false), deleteVolumes: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => deletePool(ctx.host, input.pool, { deleteData: input.deleteData, deleteVolumes: input.deleteVolumes })),
 
   volumes: poolProcedure("storage.read").query(({ ctx, input }) => listVolumes(ctx.host, ctx.user, input.pool)),
 
@@ -87,10 +88,12 @@ export const storageRouter = router({
     .input(volumeCreateSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.name);
-      return createVolume(ctx.host, input.pool, { name: input.name, format: input.format, capacityBytes: input.capacityBytes });
+      return createVolume(ctx.host, input.pool, { name: input.name, format: input.format, capacityBytes: input.capacityBytes, preallocate: input.preallocate });
     }),
 
-  deleteVolume: volumeProcedure("storage.manage").mutation(({ ctx, input }) => deleteVolume(ctx.host, input.pool, input.volume)),
+  deleteVolume: volumeProcedure("storage.manage")
+    .input(z.object({ detachFrom: z.array(nameSchema).max(16).default([]) }))
+    .mutation(({ ctx, input }) => deleteVolume(ctx.host, ctx.user, input.pool, input.volume, { detachFrom: input.detachFrom })),
 
   resizeVolume: volumeProcedure("storage.manage")
     .input(z.object({ capacityBytes: volumeSizeSchema, allowShrink: z.boolean().default(false) }))

@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { PoolCard, type Pool } from "@/app/(app)/storage/pool-card";
-import { CreateVolumeForm, VolumeCard, type Volume } from "./volumes";
+import { CreateVolumeForm, freeBytes, VolumeCard, type Volume } from "./volumes";
 
 export function PoolDetail({
   initialPool,
@@ -56,7 +56,7 @@ export function PoolDetail({
             {volumes.data && volumes.data.length === 0 && <p className="card text-sm">No volumes in this pool.</p>}
             <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
               {volumes.data?.map((v) => (
-                <VolumeCard key={v.key || v.name} volume={v} canManage={canManage} />
+                <VolumeCard key={v.key || v.name} volume={v} free={freeBytes(pool)} canManage={canManage} />
               ))}
             </ul>
           </>

@@ -1,6 +1,7 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
+import Link from "next/link";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -12,7 +13,7 @@ import { CheckboxField, Field, Options, SubmitRow, TextField } from "@/app/_comp
 import { formatBytes } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import type { Pool } from "@/app/(app)/storage/pool-card";
-import { bytesToGibText, gibToBytes, parseGib } from "@/app/(app)/storage/units";
+import { formatSize, parseSize, sizeFieldText } from "@/server/storage/sizes";
 
 export type Volume = inferRouterOutputs<AppRouter>["storage"]["volumes"][number];
 type VolumeFormat = NonNullable<inferRouterInputs<AppRouter>["storage"]["createVolume"]["format"]>;
@@ -28,30 +29,71 @@ function useInvalidateStorage() {
   return () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() });
 }
 
-/** Makes a volume in the pool; logical pools hold raw volumes only, so they are not asked the format. */
+const SIZE_EXAMPLES = "e.g. 20 GiB, 512 MiB, 1.5 TiB (a number alone is GiB)";
+
+/**
+ * What a size field says under itself: the examples, or why the size cannot work (a preallocated
+ * volume must fit in the pool's free space), or that a thin volume may outgrow the free space.
+ */
+function sizeHint(bytes: number | null, typed: string, free: number | null, preallocated: boolean, growth = bytes): ReactNode {
+  if (typed.trim() !== "" && bytes === null) return <span className="text-red-700 dark:text-red-300">Enter a size such as 20 GiB, 512 MiB or 1.5 TiB.</span>;
+  if (bytes === null || free === null || growth === null || growth <= free) return SIZE_EXAMPLES;
+  if (preallocated) {
+    return (
+      <span className="text-red-700 dark:text-red-300">
+        Size must be at most {formatSize(free)}, the pool&apos;s free space: a preallocated volume takes its whole size at once.
+      </span>
+    );
+  }
+  return (
+    <span className="text-amber-800 dark:text-amber-300">
+      This pool has {formatSize(free)} free; the volume can grow beyond that. It is thin, so this works until the guests fill the pool, and then their writes
+      fail (overcommit).
+    </span>
+  );
+}
+
+/** The pool's free space, where the user may see it and the pool runs. */
+export function freeBytes(pool: Pool): number | null {
+  return pool.scope === "host" && pool.active ? pool.availableBytes : null;
+}
+
+/** Makes a volume in the pool; logical pools hold raw logical volumes only, so they are not asked the format. */
 export function CreateVolumeForm({ pool }: { pool: Pool }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
-  const [sizeError, setSizeError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
+  const [sizeText, setSizeText] = useState("");
+  const [preallocate, setPreallocate] = useState(false);
   const create = useMutation(trpc.storage.createVolume.mutationOptions({ onSuccess: invalidate }));
-  // Logical pools hold raw logical volumes only.
+  // Logical pools hold raw logical volumes only, which take their whole size at once.
   const hasFormats = pool.type !== "logical";
+  const preallocated = preallocate || !hasFormats;
+  const bytes = parseSize(sizeText);
+  const free = freeBytes(pool);
+  const tooBig = preallocated && bytes !== null && free !== null && bytes > free;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
-    const gib = parseGib(String(form.get("size") ?? ""));
-    setSizeError(gib === null ? "Enter the size in GiB, e.g. 10 or 0.5." : null);
     setCreated(null);
-    if (gib === null) return;
+    if (bytes === null || tooBig) return;
     const name = String(form.get("name") ?? "").trim();
     create.mutate(
-      { hostId: pool.hostId, pool: pool.name, name, format: hasFormats ? (String(form.get("format")) as VolumeFormat) : "raw", capacityBytes: gibToBytes(gib) },
+      {
+        hostId: pool.hostId,
+        pool: pool.name,
+        name,
+        format: hasFormats ? (String(form.get("format")) as VolumeFormat) : "raw",
+        capacityBytes: bytes,
+        preallocate: preallocated,
+      },
       {
         onSuccess: (vol) => {
           setCreated(vol.name);
+          setSizeText("");
+          setPreallocate(false);
           formEl.reset();
         },
       },
@@ -68,42 +110,63 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
           </select>
         </Field>
       )}
-      <TextField id="create-volume-size" label="Size (GiB)" name="size" required type="number" inputMode="decimal" min="0.001" step="any" />
+      <TextField
+        id="create-volume-size"
+        label="Size"
+        name="size"
+        required
+        autoComplete="off"
+        placeholder="20 GiB"
+        aria-invalid={(sizeText.trim() !== "" && bytes === null) || tooBig}
+        value={sizeText}
+        onChange={(e) => setSizeText(e.target.value)}
+        hint={sizeHint(bytes, sizeText, free, preallocated)}
+      />
+      {hasFormats && (
+        <CheckboxField
+          id="create-volume-preallocate"
+          name="preallocate"
+          className="sm:col-span-3"
+          checked={preallocate}
+          onChange={(e) => setPreallocate(e.target.checked)}
+          label="Preallocate: take the whole size on disk now (must fit in the free space; faster first writes)"
+        />
+      )}
       <SubmitRow
         className="sm:col-span-3"
         label="Create volume"
         pendingLabel="Creating…"
         pending={create.isPending}
-        error={sizeError ?? create.error?.message ?? null}
+        error={create.error?.message ?? null}
         success={created ? `Volume ${created} created.` : null}
       />
     </form>
   );
 }
 
-function ResizeForm({ volume, onDone }: { volume: Volume; onDone: (message?: string) => void }) {
+function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | null; onDone: (message?: string) => void }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
   const hydrated = useHydrated();
   const id = useId();
   const [localError, setLocalError] = useState<string | null>(null);
+  const [sizeText, setSizeText] = useState(() => sizeFieldText(volume.capacityBytes));
   const resize = useMutation(trpc.storage.resizeVolume.mutationOptions({ onSuccess: invalidate }));
+  const bytes = parseSize(sizeText);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const gib = parseGib(String(form.get("size") ?? ""));
     const allowShrink = form.get("allowShrink") === "on";
-    if (gib === null) return setLocalError("Enter the new size in GiB, e.g. 20 or 1.5.");
-    const capacityBytes = gibToBytes(gib);
-    if (capacityBytes < volume.capacityBytes && !allowShrink) {
+    if (bytes === null) return setLocalError("Enter the new size, e.g. 20 GiB or 1.5 TiB.");
+    if (bytes < volume.capacityBytes && !allowShrink) {
       return setLocalError(
-        `${bytesToGibText(capacityBytes)} GiB is smaller than now (${formatBytes(volume.capacityBytes)}): tick “Allow shrinking” to confirm that data past the new end may be lost.`,
+        `${formatSize(bytes)} is smaller than now (${formatBytes(volume.capacityBytes)}): tick “Allow shrinking” to confirm that data past the new end may be lost.`,
       );
     }
     setLocalError(null);
     resize.mutate(
-      { hostId: volume.hostId, pool: volume.pool, volume: volume.name, capacityBytes, allowShrink },
+      { hostId: volume.hostId, pool: volume.pool, volume: volume.name, capacityBytes: bytes, allowShrink },
       { onSuccess: (vol) => onDone(`Resized to ${formatBytes(vol.capacityBytes)}.`) },
     );
   }
@@ -112,15 +175,20 @@ function ResizeForm({ volume, onDone }: { volume: Volume; onDone: (message?: str
     <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
       <TextField
         id={`${id}-size`}
-        label="New size (GiB)"
-        hint={`Now ${formatBytes(volume.capacityBytes)}. Growing a disk of a running VM goes through the VM, so the guest sees it.`}
+        label="New size"
         name="size"
-        type="number"
-        inputMode="decimal"
-        min="0.001"
-        step="any"
+        autoComplete="off"
         required
-        defaultValue={bytesToGibText(volume.capacityBytes)}
+        value={sizeText}
+        onChange={(e) => setSizeText(e.target.value)}
+        aria-invalid={sizeText.trim() !== "" && bytes === null}
+        hint={
+          <>
+            Now {formatBytes(volume.capacityBytes)}. Growing a disk of a running VM goes through the VM, so the guest sees it.{" "}
+            {/* Growing never allocates here: only the growth beyond the free space is overcommit. */}
+            {sizeHint(bytes, sizeText, free, false, bytes === null ? null : bytes - volume.capacityBytes)}
+          </>
+        }
       />
       <CheckboxField id={`${id}-shrink`} name="allowShrink" label="Allow shrinking (data past the new end is lost)" />
       <FormStatus error={localError ?? resize.error?.message ?? null} />
@@ -165,10 +233,98 @@ function PanelToggle({
   );
 }
 
-export function VolumeCard({ volume, canManage }: { volume: Volume; canManage: boolean }) {
+type DiskUse = Volume["usedBy"][number];
+
+function useLabel(u: DiskUse): string {
+  return u.backing ? `backing file of its disk ${u.target}` : `disk ${u.target}`;
+}
+
+/** The VMs that read the volume, each linked to its page. */
+function UsedBy({ volume }: { volume: Volume }) {
+  if (volume.usedBy.length === 0) return <>no VM</>;
+  return (
+    <ul className="space-y-0.5">
+      {volume.usedBy.map((u) => (
+        <li key={`${u.uuid}-${u.target}`}>
+          <Link
+            href={`/vms/${encodeURIComponent(volume.hostId)}/${encodeURIComponent(u.uuid)}`}
+            className="break-all text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+          >
+            {u.name}
+          </Link>{" "}
+          <span className="text-slate-600 dark:text-slate-400">
+            ({useLabel(u)}
+            {u.running ? ", running" : ""})
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * Deleting a volume: one no VM reads goes at once; one attached to VMs only once the user typed
+ * each VM's name (its disk is detached first); a backing file of a VM's disk not at all.
+ */
+function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => void }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
+  const id = useId();
   const remove = useMutation(trpc.storage.deleteVolume.mutationOptions({ onSuccess: invalidate }));
+  const backing = volume.usedBy.filter((u) => u.backing);
+  const attached = [...new Map(volume.usedBy.filter((u) => !u.backing).map((u) => [u.uuid, u])).values()];
+  const [typed, setTyped] = useState<Record<string, string>>({});
+  const ready = backing.length === 0 && attached.every((u) => typed[u.uuid] === u.name);
+  return (
+    <ConfirmDelete
+      what={`volume ${volume.name}`}
+      confirmLabel={attached.length ? "Detach and delete volume" : "Yes, delete volume"}
+      mutation={remove}
+      ready={ready}
+      onConfirm={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name, detachFrom: attached.map((u) => u.name) })}
+      onCancel={onCancel}
+    >
+      {backing.length > 0 ? (
+        <p className="text-sm">
+          <span className="break-all font-mono">{volume.name}</span> is the backing file of {backing.map((u) => `VM ${u.name}'s disk ${u.target}`).join(", ")}:
+          those disks are overlays on it and would be lost with it, so it cannot be deleted while they exist.
+        </p>
+      ) : (
+        <p className="text-sm">
+          Delete <span className="break-all font-mono">{volume.name}</span> and its data? This cannot be undone.
+        </p>
+      )}
+      {backing.length === 0 &&
+        attached.map((u) => (
+          <div key={u.uuid} className="space-y-2">
+            <p className="text-sm">
+              VM <span className="break-all font-semibold">{u.name}</span> has it attached as{" "}
+              {volume.usedBy
+                .filter((x) => x.uuid === u.uuid)
+                .map((x) => x.target)
+                .join(", ")}
+              {u.running ? " and is running" : ""}. Deleting detaches it from that VM first
+              {u.running ? " (from the running VM too: the guest must release it)" : ""}.
+            </p>
+            <TextField
+              id={`${id}-${u.uuid}`}
+              label={
+                <>
+                  Type the VM&apos;s name (<span className="break-all font-mono">{u.name}</span>) to detach the disk and delete the volume
+                </>
+              }
+              name={`confirm-${u.uuid}`}
+              autoComplete="off"
+              value={typed[u.uuid] ?? ""}
+              onChange={(e) => setTyped({ ...typed, [u.uuid]: e.target.value })}
+            />
+          </div>
+        ))}
+    </ConfirmDelete>
+  );
+}
+
+export function VolumeCard({ volume, free, canManage }: { volume: Volume; free: number | null; canManage: boolean }) {
   const [open, setOpen] = useState<"resize" | "delete" | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const panelId = useId();
@@ -183,6 +339,9 @@ export function VolumeCard({ volume, canManage }: { volume: Volume; canManage: b
         <Fact label="Format">{volume.format ?? volume.type}</Fact>
         <Fact label="Capacity">{formatBytes(volume.capacityBytes)}</Fact>
         <Fact label="Allocation">{formatBytes(volume.allocationBytes)}</Fact>
+        <Fact label="Used by" wide>
+          <UsedBy volume={volume} />
+        </Fact>
         <Fact label="Path" wide className="break-all font-mono text-xs">
           {volume.path ?? "—"}
         </Fact>
@@ -207,25 +366,14 @@ export function VolumeCard({ volume, canManage }: { volume: Volume; canManage: b
             {open === "resize" && (
               <ResizeForm
                 volume={volume}
+                free={free}
                 onDone={(message) => {
                   setOpen(null);
                   setNotice(message ?? null);
                 }}
               />
             )}
-            {open === "delete" && (
-              <ConfirmDelete
-                what={`volume ${volume.name}`}
-                confirmLabel="Yes, delete volume"
-                mutation={remove}
-                onConfirm={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name })}
-                onCancel={() => setOpen(null)}
-              >
-                <p className="text-sm">
-                  Delete <span className="break-all font-mono">{volume.name}</span> and its data? This cannot be undone.
-                </p>
-              </ConfirmDelete>
-            )}
+            {open === "delete" && <DeleteVolume volume={volume} onCancel={() => setOpen(null)} />}
           </div>
         </>
       )}

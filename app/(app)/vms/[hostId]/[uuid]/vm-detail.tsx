@@ -155,6 +155,15 @@ export function VmDetail({
                   <span className="font-mono">{d.target}</span> {d.device} on {d.bus}
                   {d.format && `, ${d.format}`} — {d.source ?? "empty"}
                   {d.readonly && " (read-only)"}
+                  {vm.missingFiles
+                    .filter((m) => m.target === d.target)
+                    .map((m) => (
+                      <p key={m.path} className="mt-1 text-red-700 dark:text-red-300">
+                        {m.backing ? "Its backing file " : "Its file "}
+                        <span className="font-mono">{m.path}</span> is missing on the host:{" "}
+                        {vm.state === "shutoff" ? "the VM will not start" : "the VM will not start again"} until this disk is detached or the file is restored.
+                      </p>
+                    ))}
                 </li>
               ))}
             </ul>
