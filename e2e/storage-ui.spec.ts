@@ -75,7 +75,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
   await expect(page.getByRole("heading", { name: `Pool ${pool}` })).toBeVisible();
   await page.getByLabel("Volume name", { exact: true }).fill(volume);
   await page.getByLabel("Format", { exact: true }).selectOption("qcow2");
-  await page.getByLabel("Size (GiB)", { exact: true }).fill("1");
+  await page.getByLabel("Size", { exact: true }).fill("1 GiB");
   await page.getByRole("button", { name: "Create volume" }).click();
   await expect(page.getByRole("status").filter({ hasText: `Volume ${volume} created.` })).toBeVisible();
   const vol = page.getByRole("listitem", { name: `Volume ${volume}` });
@@ -83,7 +83,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
   await expect(vol.getByText("1.0 GiB", { exact: true })).toBeVisible();
 
   await vol.getByRole("button", { name: "Resize" }).click();
-  await vol.getByLabel("New size (GiB)", { exact: true }).fill("2");
+  await vol.getByLabel("New size", { exact: true }).fill("2 GiB");
   await expectNoHorizontalScroll(page);
   await vol.getByRole("button", { name: "Apply new size" }).click();
   await expect(vol.getByText("Resized to 2.0 GiB.")).toBeVisible();
@@ -91,7 +91,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
 
   // Shrinking needs the explicit tick; without it nothing is sent.
   await vol.getByRole("button", { name: "Resize" }).click();
-  await vol.getByLabel("New size (GiB)", { exact: true }).fill("1");
+  await vol.getByLabel("New size", { exact: true }).fill("1024 MiB");
   await vol.getByRole("button", { name: "Apply new size" }).click();
   await expect(vol.getByRole("alert")).toContainText("Allow shrinking");
   expect(await virsh(["vol-info", "--pool", pool, volume, "--bytes"])).toMatch(/Capacity:\s+2147483648 bytes/);

@@ -206,6 +206,8 @@ export async function deletePool(host: ResolvedHost, name: string, options: Dele
   const { conn, pool, context } = await openPool(host, name);
   return withLibvirtContext(context, async () => {
     const wasActive = (await conn.storagePoolIsActive({ pool })) === 1;
+    // Re-read first: the check must see files added or removed outside libvirt since the last refresh.
+    if (options.deleteData && wasActive) await conn.storagePoolRefresh({ pool, flags: 0 });
     const vols = options.deleteData && wasActive ? (await conn.storagePoolListAllVolumes({ pool, needResults: 1, flags: 0 })).vols : [];
     if (vols.length && !options.deleteVolumes) {
       const names = vols.map((v) => v.name).sort();
