@@ -39,8 +39,9 @@ const id = randomBytes(4).toString("hex");
 const POOL = `kvmm-test-snappool-${id}`;
 const POOL_DIR = `/tmp/${POOL}`;
 const STOPPED_VM = `kvmm-test-snap-${id}`;
-/** A VM with an external snapshot made by virsh, and a linked clone whose disk is an overlay of that VM's disk. */
+/** A VM with an external snapshot made by virsh; a VM and its linked clone, whose disk is an overlay of that VM's disk. */
 const EXTERNAL_VM = `kvmm-test-snapext-${id}`;
+const LINKED_BASE_VM = `kvmm-test-snaplink-${id}`;
 const CLONE_VM = `kvmm-test-snapclone-${id}`;
 const HOSTILE_DESCRIPTION = `before </description><memory snapshot='external'/> & "quotes" 'n' ]]> <![CDATA[`;
 
@@ -100,7 +101,7 @@ before(async () => {
 
 after(async () => {
   // Snapshot metadata would block undefining; the qcow2 files holding the snapshots go with the pool.
-  for (const name of [STOPPED_VM, EXTERNAL_VM, CLONE_VM, guest?.name].filter((n): n is string => Boolean(n))) {
+  for (const name of [STOPPED_VM, EXTERNAL_VM, LINKED_BASE_VM, CLONE_VM, guest?.name].filter((n): n is string => Boolean(n))) {
     await virsh(["destroy", name]).catch(() => undefined);
     await virsh(["undefine", "--snapshots-metadata", name]).catch(() => undefined);
   }
@@ -342,35 +343,46 @@ test("a running guest's disk-only snapshot is refused with what to do instead, a
   assert.doesNotMatch(await virsh(["domblklist", "--inactive", guest.name]), /vda/);
 });
 
-test("a VM with an external snapshot made by virsh, deleted with its storage, leaves no file behind; its disk stays while a linked clone reads it", async () => {
+test("a VM with an external snapshot made by virsh, deleted with its storage, leaves no file behind; a disk another VM reads as its backing file stays", async () => {
   const host = resolveHost(db, "local");
+  const files = async (prefix: string) => (await readdir(POOL_DIR)).filter((f) => f.startsWith(prefix)).sort();
+
   await createVolume(host, POOL, { name: "ext-base.qcow2", format: "qcow2", capacityBytes: 16 * MiB });
   const basePath = `${POOL_DIR}/ext-base.qcow2`;
-  const cloneDisk = `${POOL_DIR}/ext-clone.qcow2`;
   const extUuid = await defineStoppedVm(basePath, EXTERNAL_VM);
-  // A linked clone: its disk is an overlay whose backing file is the first VM's disk.
-  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", basePath, "-F", "qcow2", cloneDisk]);
-  const cloneUuid = await defineStoppedVm(cloneDisk, CLONE_VM);
   // Running in SeaBIOS (nothing to boot) is enough for QEMU to take an external snapshot.
   await virsh(["start", EXTERNAL_VM]);
   await virsh(["snapshot-create-as", EXTERNAL_VM, "outside", "--disk-only", "--atomic"]);
   const overlay = `${POOL_DIR}/ext-base.outside`;
   assert.match(await virsh(["domblklist", EXTERNAL_VM]), new RegExp(`vda\\s+${overlay}`));
-  const mine = ["ext-base.outside", "ext-base.qcow2", "ext-clone.qcow2"];
-  const present = async () => (await readdir(POOL_DIR)).filter((f) => mine.includes(f)).sort();
-  assert.deepEqual(await present(), mine);
+  assert.deepEqual(await files("ext-"), ["ext-base.outside", "ext-base.qcow2"]);
 
   const mark = auditMark(db);
-  const first = await adminApi.vms.delete({ hostId: "local", uuid: extUuid, confirmName: EXTERNAL_VM, deleteStorage: true });
-  assert.deepEqual(first, { deletedVolumes: [overlay], keptFiles: [] }, "the overlay goes; the disk below it is the clone's backing file");
-  assert.deepEqual(await present(), ["ext-base.qcow2", "ext-clone.qcow2"]);
+  const deleted = await adminApi.vms.delete({ hostId: "local", uuid: extUuid, confirmName: EXTERNAL_VM, deleteStorage: true });
+  assert.deepEqual(deleted, { deletedVolumes: [overlay, basePath], keptFiles: [] });
+  assert.deepEqual(await files("ext-"), [], "the overlay and the disk under it are gone");
   await assert.rejects(virsh(["dominfo", EXTERNAL_VM]), /failed to get domain/, "the VM and its snapshot metadata are gone");
 
-  const second = await adminApi.vms.delete({ hostId: "local", uuid: cloneUuid, confirmName: CLONE_VM, deleteStorage: true });
-  assert.deepEqual(second, { deletedVolumes: [cloneDisk, basePath], keptFiles: [] }, "no other VM reads the base any more");
-  assert.deepEqual(await present(), []);
+  // A linked clone: its disk is an overlay whose backing file is the first VM's disk.
+  await createVolume(host, POOL, { name: "link-base.qcow2", format: "qcow2", capacityBytes: 16 * MiB });
+  const linkBase = `${POOL_DIR}/link-base.qcow2`;
+  const linkClone = `${POOL_DIR}/link-clone.qcow2`;
+  const baseUuid = await defineStoppedVm(linkBase, LINKED_BASE_VM);
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", linkBase, "-F", "qcow2", linkClone]);
+  const cloneUuid = await defineStoppedVm(linkClone, CLONE_VM);
+  assert.deepEqual(await adminApi.vms.delete({ hostId: "local", uuid: baseUuid, confirmName: LINKED_BASE_VM, deleteStorage: true }), {
+    deletedVolumes: [],
+    keptFiles: [],
+  });
+  assert.deepEqual(await files("link-"), ["link-base.qcow2", "link-clone.qcow2"], "the clone still reads the first VM's disk");
+  assert.deepEqual(await adminApi.vms.delete({ hostId: "local", uuid: cloneUuid, confirmName: CLONE_VM, deleteStorage: true }), {
+    deletedVolumes: [linkClone],
+    keptFiles: [],
+  });
+  assert.deepEqual(await files("link-"), ["link-base.qcow2"], "a base the clone's snapshots did not make is not the clone's to delete");
   assertAuditedSince(db, mark, [
     { action: "vms.delete", target: auditTargets.vm("local", EXTERNAL_VM) },
+    { action: "vms.delete", target: auditTargets.vm("local", LINKED_BASE_VM) },
     { action: "vms.delete", target: auditTargets.vm("local", CLONE_VM) },
   ]);
 });

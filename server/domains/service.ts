@@ -37,6 +37,7 @@ import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
 import { buildChannelDeviceXml } from "./import";
 import { seedVolumeName } from "./cloud-init";
+import { snapshotOwnFiles } from "../snapshots/xml";
 import { diskUsers, missingDiskFiles, refreshActivePools, vmDiskFiles, type MissingDiskFile } from "../storage/users";
 
 export interface VmSummary {
@@ -184,21 +185,29 @@ export interface DeleteOptions {
 }
 
 /**
- * The files the VM's storage consists of: each writable disk's file with every backing file below it
- * (overlays of external snapshots, whoever made them), plus the cloud-init seed made for it; minus
- * every file another VM of the host reads, as a disk or as a backing file (a linked clone's base).
- * Other read-only media (installer ISOs) may be shared with other VMs and are kept.
+ * The files the VM's storage consists of: each writable disk's own file, plus the cloud-init seed
+ * made for it, plus what its snapshots name as the VM's (external overlays, whoever made them, and
+ * the disks they sit on); of those only files its disks read, and none that another VM of the host
+ * reads, as a disk or as a backing file (a linked clone's base). A backing file no snapshot of this
+ * VM made (a shared base image) is not its own and is kept, as are other read-only media (ISOs).
  */
 async function ownedFiles(vm: ResolvedVm): Promise<string[]> {
+  const { conn, dom } = vm;
   // Overlays made outside libvirt's storage API (virsh snapshot-create) become volumes once their pool is re-read.
-  await refreshActivePools(vm.conn);
+  await refreshActivePools(conn);
   const memo = new Map<string, string | null>();
-  const mine = await vmDiskFiles(vm.conn, vm.dom, memo);
+  const mine = await vmDiskFiles(conn, dom, memo);
   if (!mine) return [];
+  const { snapshots } = await conn.domainListAllSnapshots({ dom, needResults: 1, flags: 0 });
+  const snapshotXmls = await Promise.all(snapshots.map((snap) => conn.domainSnapshotGetXmlDesc({ snap, flags: 0 })));
+  const named = new Set(snapshotXmls.flatMap(snapshotOwnFiles));
   const ownSeed = `/${seedVolumeName(vm.name)}`;
-  const owned = mine.disks.filter((d) => (d.device === "disk" && !d.readonly) || d.files[0]?.endsWith(ownSeed)).flatMap((d) => d.files);
-  const users = await diskUsers(vm.conn, memo);
-  return [...new Set(owned)].filter((path) => path.startsWith("/") && !(users.get(path) ?? []).some((u) => u.uuid !== uuidToString(vm.dom.uuid)));
+  const owned = mine.disks
+    .filter((d) => (d.device === "disk" && !d.readonly) || d.files[0]?.endsWith(ownSeed))
+    .flatMap((d) => d.files.filter((path, i) => i === 0 || named.has(path)));
+  const users = await diskUsers(conn, memo);
+  const uuid = uuidToString(dom.uuid);
+  return [...new Set(owned)].filter((path) => path.startsWith("/") && !(users.get(path) ?? []).some((u) => u.uuid !== uuid));
 }
 
 export interface DeleteVmResult {

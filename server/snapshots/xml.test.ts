@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotXmlInfo } from "./xml";
+import { buildSnapshotXml, parseSnapshotXml, snapshotOwnFiles, snapshotTree, subtree, type SnapshotXmlInfo } from "./xml";
 import { snapshotDescriptionSchema, snapshotNameSchema } from "./schemas";
 import { vmRefSchema } from "../identifiers";
 import { parseXml } from "../xml/codec";
@@ -94,4 +94,15 @@ test("injection: a hostile description stays text, and names are validated", () 
   assert.equal(snapshotDescriptionSchema.safeParse("bell \x07").success, false);
   assert.equal(snapshotDescriptionSchema.safeParse("x".repeat(1001)).success, false);
   assert.equal(vmRefSchema.safeParse({ hostId: "local", uuid: "not-a-uuid" }).success, false);
+});
+
+test("a snapshot names as the VM's own the overlays it made and the writable disks of the definition it saved", () => {
+  const xml = `<domainsnapshot><name>outside</name><state>disk-snapshot</state>
+  <disks><disk name='vda' snapshot='external' type='file'><source file='/p/vm.outside'/></disk><disk name='sda' snapshot='no'/></disks>
+  <domain type='qemu'><name>vm</name><devices>
+    <disk type='file' device='disk'><source file='/p/vm.qcow2'/><target dev='vda'/></disk>
+    <disk type='file' device='cdrom'><source file='/iso/install.iso'/><target dev='sda'/><readonly/></disk>
+  </devices></domain></domainsnapshot>`;
+  assert.deepEqual(snapshotOwnFiles(xml), ["/p/vm.outside", "/p/vm.qcow2"]);
+  assert.deepEqual(snapshotOwnFiles("<domainsnapshot><name>s</name></domainsnapshot>"), []);
 });

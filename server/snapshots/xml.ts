@@ -114,3 +114,18 @@ export function subtree(nodes: SnapshotNode[], name: string): string[] {
   if (byName.has(name)) visit(name);
   return out;
 }
+
+/**
+ * The files a snapshot names as the VM's: the overlays an external snapshot created, and the disks
+ * (writable, file or block) of the VM's definition saved with it, which that snapshot's overlays sit on.
+ */
+export function snapshotOwnFiles(xml: string): string[] {
+  const snap = child(parseXml(xml, "domain snapshot XML"), "domainsnapshot");
+  const overlays = children(child(snap, "disks"), "disk")
+    .filter((d) => attr(d, "snapshot") === "external")
+    .map((d) => attr(child(d, "source"), "file") ?? attr(child(d, "source"), "dev"));
+  const saved = children(child(child(snap, "domain"), "devices"), "disk")
+    .filter((d) => (attr(d, "device") ?? "disk") === "disk" && !("readonly" in d))
+    .map((d) => attr(child(d, "source"), "file") ?? attr(child(d, "source"), "dev"));
+  return [...new Set([...overlays, ...saved].filter((p): p is string => Boolean(p)))];
+}
