@@ -14,7 +14,8 @@ import { formatSize } from "@/server/storage/sizes";
 import { buildDomainXml } from "@/server/domains/xml";
 import type { Db } from "@/server/db/client";
 import { auditTargets } from "@/server/audit/targets";
-import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
+import { createTestDomain, ensureLibvirtd, libvirtUri, virsh, type TestDomain } from "../fixtures/test-host";
+import { waitFor } from "../fixtures/wait";
 import { run } from "../fixtures/run";
 import { assertAuditedSince, auditMark } from "../fixtures/audit";
 
@@ -38,6 +39,7 @@ const volumeTarget = (volume: string) => auditTargets.volume("local", POOL, volu
 let db: Db;
 let cleanupDb: () => void;
 let admin: ReturnType<typeof createCaller>;
+let guest: TestDomain | undefined;
 
 async function defineVm(name: string, diskPath: string): Promise<string> {
   const xml = buildDomainXml({
@@ -72,6 +74,7 @@ before(async () => {
 });
 
 after(async () => {
+  await guest?.destroy().catch(() => undefined);
   for (const name of [VM, CLONE]) await virsh(["undefine", name]).catch(() => undefined);
   await deletePool(resolveHost(db, "local"), POOL).catch(() => undefined);
   await rm(POOL_DIR, { recursive: true, force: true });
@@ -188,6 +191,49 @@ test("the volume list names the VMs that read each volume; an attached volume is
     "still missing once the pool no longer lists it",
   );
 });
+
+test(
+  "a volume attached to a running guest, deleted with the guest's name typed, leaves the running guest and its definition first",
+  { timeout: 180_000 },
+  async () => {
+    guest = await createTestDomain({ label: "inuse" });
+    await guest.waitForReady();
+    const vm = { hostId: "local", uuid: guest.uuid };
+    await admin.storage.createVolume({ hostId: "local", pool: POOL, name: "hot.qcow2", format: "qcow2", capacityBytes: 16 * MiB });
+    const hot = await admin.storage.attachDisk({ ...vm, pool: POOL, volume: "hot.qcow2" });
+    assert.equal(hot.live, true);
+    const listed = (await admin.storage.volumes({ hostId: "local", pool: POOL })).find((v) => v.name === "hot.qcow2")!;
+    assert.deepEqual(listed.usedBy, [{ uuid: guest.uuid, name: guest.name, target: hot.target, running: true, backing: false }]);
+
+    const mark = auditMark(db);
+    const remove = () => admin.storage.deleteVolume({ hostId: "local", pool: POOL, volume: "hot.qcow2", detachFrom: [guest!.name] });
+    // Hot-unplug needs the guest's cooperation: libvirt waits a few seconds for it, then the call says it is still pending.
+    const first = await remove().then(
+      (answer) => ({ answer, pending: false as const }),
+      (err: unknown) => {
+        assert.ok(err instanceof TRPCError && err.code === "CONFLICT" && /has not released disk/.test(err.message), `unexpected ${String(err)}`);
+        return { answer: null, pending: true as const };
+      },
+    );
+    if (first.pending) {
+      await waitFor(async () => !(await virsh(["domblklist", guest!.name])).includes(hot.target), { timeoutMs: 30_000, what: "the guest to release the disk" });
+      assert.deepEqual(await remove(), { detached: [] }, "once released, nothing is left to detach");
+    } else {
+      assert.deepEqual(first.answer, { detached: [{ target: hot.target, path: hot.path, live: true, persistent: true, pending: false }] });
+    }
+    assert.doesNotMatch(await virsh(["domblklist", guest.name]), new RegExp(hot.target), "gone from the running guest");
+    assert.doesNotMatch(await virsh(["domblklist", "--inactive", guest.name]), new RegExp(hot.target), "and from its definition");
+    assert.equal(existsSync(hot.path), false, "the volume's file is gone");
+    assert.equal(await guest.state(), "running");
+    const target = volumeTarget("hot.qcow2");
+    assertAuditedSince(db, mark, [
+      ...(first.pending ? [{ action: "storage.deleteVolume", target, result: "error" as const }] : []),
+      { action: "storage.deleteVolume", target },
+    ]);
+    await guest.destroy();
+    guest = undefined;
+  },
+);
 
 test("deleting a pool with its directory is checked before anything stops: its volumes are listed, and go only when asked", async () => {
   const poolState = async () => (await virsh(["pool-info", POOL])).match(/State:\s+(\S+)/)?.[1];
