@@ -273,3 +273,25 @@ test("deleting a pool with its directory is checked before anything stops: its v
     { action: "storage.deletePool", target: poolTarget },
   ]);
 });
+
+test("when deleting a pool's directory fails after all (something that is no volume is in it), the pool is started again and the error says so", async () => {
+  const name = `${POOL}-fifo`;
+  const dir = `/tmp/${name}`;
+  try {
+    await admin.storage.definePool({ hostId: "local", spec: { type: "dir", name, path: dir }, start: true, autostart: false });
+    // A named pipe is not a volume to libvirt, so the check finds the pool empty, but the directory is not.
+    await run("mkfifo", [`${dir}/pipe`]);
+    assert.deepEqual(await admin.storage.volumes({ hostId: "local", pool: name }), []);
+    const failed = await trpcError(admin.storage.deletePool({ hostId: "local", pool: name, deleteData: true }));
+    assert.equal(failed.code, "CONFLICT");
+    assert.match(
+      failed.message,
+      new RegExp(`^pool "${name}" on host "local": deleting its data failed \\(libvirt: .+\\); the pool is still defined and it was started again$`),
+    );
+    assert.match(await virsh(["pool-info", name]), /State:\s+running/);
+    assert.equal((await admin.storage.pool({ hostId: "local", pool: name })).state, "running");
+  } finally {
+    await deletePool(resolveHost(db, "local"), name).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
