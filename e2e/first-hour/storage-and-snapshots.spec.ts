@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { ensureLibvirtd, virsh } from "../fixtures/test-host";
+import { run } from "../fixtures/run";
 import { ADMIN, expectNoHorizontalScroll, signIn, unique } from "../support/session";
 
 /**
@@ -9,7 +10,8 @@ import { ADMIN, expectNoHorizontalScroll, signIn, unique } from "../support/sess
  * file that was deleted outside; the pool's volumes say which VM uses them, and an attached one is
  * deleted only with the VM's name typed (bug 3); the size field takes units and warns about
  * overcommit, refusing a preallocated size beyond the free space (bug 7); deleting the pool with
- * its directory lists its volumes and asks for them explicitly (bug 5). Everything is made with
+ * its directory lists its volumes and asks for them explicitly, and a failure leaves the pool running
+ * and says so (bug 5). Everything is made with
  * virsh, named kvmm-test-fh-*-<project>, and removed whatever happened.
  */
 
@@ -59,7 +61,7 @@ test.afterEach(async ({}, testInfo) => {
   await removeAll(namesFor(testInfo));
 });
 
-test("storage and snapshots in the first hour: only undoable snapshots, who uses a volume, sizes with units, a pool deleted after a check", async ({
+test("storage and snapshots in the first hour: only undoable snapshots, who uses a volume, sizes with units, a pool deleted after a check and its real state shown when that fails", async ({
   page,
 }, testInfo) => {
   const names = namesFor(testInfo);
@@ -146,6 +148,15 @@ test("storage and snapshots in the first hour: only undoable snapshots, who uses
   await expect(poolSection.getByText(/The directory can only go once it is empty/)).toBeVisible();
   await expectNoHorizontalScroll(page);
   await poolSection.getByLabel("Delete its 2 volumes too (their data is lost; a volume a VM uses is never deleted)").check();
+  // Something that is no volume (a named pipe) keeps the directory from going after all: the page reports the real state.
+  await run("mkfifo", [`${dir}/pipe`]);
+  await deletePool.click();
+  await expect(poolSection.getByRole("alert")).toContainText("deleting its data failed");
+  await expect(poolSection.getByRole("alert")).toContainText("the pool is still defined and it was started again");
+  await expect(poolSection.getByText("running", { exact: true })).toBeVisible();
+  expect(await virsh(["pool-info", pool])).toMatch(/State:\s+running/);
+  await expect(poolSection.getByText("The pool holds no volumes.")).toBeVisible();
+  await rm(`${dir}/pipe`);
   await deletePool.click();
   await expect(page).toHaveURL(/\/storage$/);
   await expect(page.getByRole("listitem", { name: `Pool ${pool}` })).toHaveCount(0);
