@@ -58,6 +58,11 @@ test("volume sizes are bounded: 1 MiB to 64 TiB, whole bytes", () => {
   for (const bad of [0, -1, 1024, 1.5 * 1024 ** 2 + 0.5, 65 * 1024 ** 4, Number.NaN, Infinity]) {
     assert.equal(volumeSizeSchema.safeParse(bad).success, false, String(bad));
   }
-  assert.deepEqual(volumeCreateSchema.parse({ name: "d", capacityBytes: 1024 ** 3 }), { name: "d", format: "qcow2", capacityBytes: 1024 ** 3, preallocate: false });
+  assert.deepEqual(volumeCreateSchema.parse({ name: "d", capacityBytes: 1024 ** 3 }), {
+    name: "d",
+    format: "qcow2",
+    capacityBytes: 1024 ** 3,
+    preallocate: false,
+  });
   assert.equal(volumeCreateSchema.safeParse({ name: "d", capacityBytes: 1024 ** 3, format: "vmdk" }).success, false);
 });
