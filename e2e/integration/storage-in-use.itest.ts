@@ -149,7 +149,7 @@ test("the volume list names the VMs that read each volume; an attached volume is
   const mark = auditMark(db);
   const backing = await trpcError(admin.storage.deleteVolume({ hostId: "local", pool: POOL, volume: "base.qcow2", detachFrom: [VM, CLONE] }));
   assert.equal(backing.code, "CONFLICT");
-  assert.match(backing.message, new RegExp(`it is a backing file of VM "${CLONE}" \\(backing file of its disk vda\\); deleting it would break that disk$`));
+  assert.match(backing.message, new RegExp(`: it is the backing file under VM "${CLONE}"'s disk vda; deleting it would break that disk$`));
   await virsh(["undefine", CLONE]);
 
   const refused = await trpcError(admin.storage.deleteVolume({ hostId: "local", pool: POOL, volume: "base.qcow2" }));

@@ -147,8 +147,9 @@ export interface DeleteVolumeOptions {
   detachFrom?: readonly string[];
 }
 
+/** `VM "web-1" as vda` for a disk's own file; backing files are named by the disk they sit under. */
 function describeUse(u: DiskUse): string {
-  return `VM "${u.name}"${u.backing ? ` (backing file of its disk ${u.target})` : ` as ${u.target}`}`;
+  return u.backing ? `VM "${u.name}"'s disk ${u.target}` : `VM "${u.name}" as ${u.target}`;
 }
 
 /**
@@ -170,7 +171,7 @@ export async function deleteVolume(
   });
   const backing = uses.filter((u) => u.backing);
   if (backing.length) {
-    throw new ServiceError(`${context}: it is a backing file of ${backing.map(describeUse).join(", ")}; deleting it would break that disk`, "conflict");
+    throw new ServiceError(`${context}: it is the backing file under ${backing.map(describeUse).join(", ")}; deleting it would break that disk`, "conflict");
   }
   const confirmed = new Set(options.detachFrom ?? []);
   const unconfirmed = uses.filter((u) => !confirmed.has(u.name));
