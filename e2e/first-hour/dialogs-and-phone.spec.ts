@@ -6,7 +6,7 @@ import { POWER_REQUEST_WAIT_MS } from "../../server/domains/power";
 import { ensureTestGuestImage } from "../fixtures/guest-image";
 import { defineIdleDomain, type IdleDomain } from "../fixtures/idle-domain";
 import { testRunRoot } from "../fixtures/paths";
-import { virsh } from "../fixtures/test-host";
+import { createTestDomain, READY_MARKER, virsh } from "../fixtures/test-host";
 import { ADMIN, expectNoHorizontalScroll, signIn, unique } from "../support/session";
 
 // Issue 16, items 11 and 13–16 walked as a new user would: one confirmation dialog for every
@@ -102,6 +102,29 @@ test("a guest that ignores the ACPI shutdown: the VM page shows it pending, says
   await expect(stuck).toHaveCount(0);
   await expect(page.getByText("Shutting down…")).toHaveCount(0);
   expect(await domain.state()).toBe("shut off");
+});
+
+test("a reboot the guest carries out ends its pending mark, and the page never says it was ignored", async ({ page }, testInfo) => {
+  // The test guest handles the ACPI button; an ACPI reboot brings libvirt's reboot event and no lifecycle event.
+  const guest = await createTestDomain({ label: `ux-reboot-${testInfo.project.name}` });
+  try {
+    await guest.waitForReady();
+    await page.clock.install();
+    await signIn(page, ADMIN.username, ADMIN.password);
+    await page.goto(`/vms/local/${guest.uuid}`);
+    const before = (await guest.serialLog()).length;
+    await page
+      .getByRole("group", { name: `Power actions for ${guest.name}` })
+      .getByRole("button", { name: "Reboot", exact: true })
+      .click();
+    await expect(page.getByRole("status").filter({ hasText: "Rebooting…" })).toBeVisible();
+    await guest.waitForSerial(READY_MARKER, { since: before, timeoutMs: 90_000 });
+    await expect(page.getByText("Rebooting…")).toHaveCount(0);
+    await page.clock.fastForward(POWER_REQUEST_WAIT_MS);
+    await expect(page.getByText(/has not restarted/)).toHaveCount(0);
+  } finally {
+    await guest.destroy();
+  }
 });
 
 test("an error notice stays past the time a success notice lasts, until it is dismissed", async ({ page }, testInfo) => {
