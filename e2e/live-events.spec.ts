@@ -44,6 +44,10 @@ test("a tab whose session ends elsewhere is sent to sign in, and comes back to i
 
   // A role change ends the user's sessions on the server; their open tab learns it from its event stream.
   await userCard.getByLabel(`Role of ${username}`).selectOption("operator");
+  await page
+    .getByRole("dialog", { name: `Make ${username} an operator?` })
+    .getByRole("button", { name: "Make operator" })
+    .click();
   await expect(theirs).toHaveURL(/\/login\?callbackUrl=%2Fvms$/, { timeout: 30_000 });
   await expect(theirs.getByRole("button", { name: "Sign in" })).toBeVisible();
 

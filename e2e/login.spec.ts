@@ -61,7 +61,7 @@ test("Settings lists where the user is signed in, and 'sign out everywhere' ends
   await expect(devices.getByText("this device")).toBeVisible();
   expect(await devices.getByRole("listitem").count()).toBeGreaterThanOrEqual(2);
   await page.getByRole("button", { name: "Sign out everywhere…" }).click();
-  await page.getByRole("group", { name: "Confirm signing out everywhere" }).getByRole("button", { name: "Sign out everywhere" }).click();
+  await page.getByRole("dialog", { name: "Sign out everywhere?" }).getByRole("button", { name: "Sign out everywhere" }).click();
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   await otherPage.goto("/");
   await expect(otherPage).toHaveURL(/\/login/);

@@ -123,6 +123,7 @@ test("an admin creates a NAT network with DHCP, stops and starts it, and deletes
   await card.getByRole("button", { name: "Delete", exact: true }).click();
   await card.getByRole("button", { name: "Yes, delete network" }).click();
   await expect(card).toHaveCount(0);
+  await expect(page.getByRole("status").filter({ hasText: `Network ${network} deleted.` })).toBeVisible();
   await expect(virsh(["net-info", network])).rejects.toThrow();
 });
 

@@ -12,7 +12,7 @@ test("an admin deletes a user after typing its name, and finds what happened by 
   await expect(card).toBeVisible();
 
   await card.getByRole("button", { name: "Delete…" }).click();
-  const confirm = card.getByRole("form", { name: `Confirm deleting user ${username}` });
+  const confirm = page.getByRole("dialog", { name: `Delete user ${username}?` });
   const yes = confirm.getByRole("button", { name: "Yes, delete this user" });
   await expect(yes).toBeDisabled();
   await confirm.getByLabel(`Type ${username} to confirm`).fill(username);

@@ -24,8 +24,11 @@ test("the VM list shows a real guest and follows its power state live as the use
   await card.getByRole("button", { name: "Resume" }).click();
   await expect(card.getByText("running", { exact: true })).toBeVisible();
 
-  page.once("dialog", (dialog) => void dialog.accept());
-  await card.getByRole("button", { name: "Force off" }).click();
+  await card.getByRole("button", { name: "Force off…" }).click();
+  await page
+    .getByRole("dialog", { name: `Force off ${guest.name}?` })
+    .getByRole("button", { name: "Force off", exact: true })
+    .click();
   await expect(card.getByText("shut off", { exact: true })).toBeVisible();
   await expect(card.getByRole("button", { name: "Start" })).toBeVisible();
 });
@@ -41,13 +44,13 @@ test("a VM changed outside the manager updates on an open page without reload", 
   guest = undefined;
 });
 
-test("the VM page shows the guest's hardware and its agent channel", async ({ page }, testInfo) => {
+test("the VM page shows the guest's hardware and its agent connection", async ({ page }, testInfo) => {
   guest = await createTestDomain({ label: `e2e-detail-${testInfo.project.name}`, memoryMiB: 256 });
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto(`/vms/local/${guest.uuid}`);
   await expect(page.getByRole("heading", { name: guest.name })).toBeVisible();
   await expect(page.getByRole("region", { name: "Overview" }).getByText("256 MiB")).toBeVisible();
-  await expect(page.getByRole("region", { name: "Guest agent channels" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Guest agents" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
   await expect(page.getByRole("region", { name: "Snapshots" }).getByText("No snapshots yet.")).toBeVisible();
   await expect(page.getByRole("region", { name: "Delete" })).toBeVisible();
 });
@@ -69,8 +72,10 @@ test("an admin creates a VM with the form, lands on its page, and deletes it wit
   await expect(page.getByText("shut off", { exact: true })).toBeVisible();
   await expect(page.getByRole("region", { name: "Overview" }).getByText("e2e, form")).toBeVisible();
 
-  await page.getByLabel(/Type the VM's name/).fill(name);
-  await page.getByRole("button", { name: "Delete VM" }).click();
+  await page.getByRole("button", { name: "Delete VM…" }).click();
+  const confirm = page.getByRole("dialog", { name: `Delete VM ${name}?` });
+  await confirm.getByLabel("VM name").fill(name);
+  await confirm.getByRole("button", { name: "Delete VM", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Virtual machines" })).toBeVisible();
   await expect(page.getByRole("listitem", { name: `VM ${name}` })).toHaveCount(0);
 });

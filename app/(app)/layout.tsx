@@ -4,6 +4,8 @@ import { roleHas } from "@/server/auth/permissions";
 import { AppShell, type NavItem } from "../_components/app-shell";
 import { TrpcProvider } from "../_components/trpc";
 import { LiveEventsProvider } from "../_components/live-events";
+import { ToastProvider } from "../_components/toasts";
+import { PowerPendingProvider } from "../_components/power-pending";
 
 export const dynamic = "force-dynamic";
 
@@ -22,9 +24,13 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   return (
     <TrpcProvider>
       <LiveEventsProvider>
-        <AppShell nav={nav} username={user.username} role={user.role}>
-          {children}
-        </AppShell>
+        <ToastProvider>
+          <PowerPendingProvider>
+            <AppShell nav={nav} username={user.username} role={user.role}>
+              {children}
+            </AppShell>
+          </PowerPendingProvider>
+        </ToastProvider>
       </LiveEventsProvider>
     </TrpcProvider>
   );

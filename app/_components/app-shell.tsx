@@ -24,7 +24,9 @@ function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom"
       {nav.map((item) => {
         const active = isActive(pathname, item.href);
         const base =
-          variant === "side" ? "flex items-center gap-3 rounded-md px-3 py-2 text-sm" : "flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
+          variant === "side"
+            ? "flex min-h-11 items-center gap-3 rounded-md px-3 py-2 text-sm"
+            : "flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
         const tone = active
           ? "bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900/50 dark:text-sky-100"
           : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
@@ -87,10 +89,15 @@ export function AppShell({ nav, username, role, children }: { nav: NavItem[]; us
       </aside>
       <div className="flex min-w-0 flex-1 flex-col pb-20 md:pb-0">
         <header className="flex items-center justify-between gap-2 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900">
-          <span className="font-semibold md:hidden">KVM Manager</span>
-          <div className="ml-auto flex items-center gap-2">
-            <span className="hidden text-sm text-slate-600 sm:inline dark:text-slate-400">
-              {username} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{role}</span>
+          <span className="shrink-0 font-semibold md:hidden">
+            KVM<span className="hidden min-[400px]:inline"> Manager</span>
+          </span>
+          <div className="ml-auto flex min-w-0 items-center gap-2">
+            {/* On a phone too: who is signed in decides what may be done here. */}
+            <span className="flex min-w-0 items-center gap-1 text-sm text-slate-600 dark:text-slate-400" data-testid="signed-in-user">
+              <span className="sr-only">Signed in as </span>
+              <span className="truncate">{username}</span>
+              <span className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{role}</span>
             </span>
             <ThemeToggle />
             <button type="button" className="btn btn-secondary px-3" disabled={!hydrated} onClick={() => void signOut({ callbackUrl: "/login" })}>

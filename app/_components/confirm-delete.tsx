@@ -1,12 +1,12 @@
 "use client";
 
-import type { FormEvent, ReactNode } from "react";
-import { FormStatus } from "./form-status";
-import { useHydrated } from "./use-hydrated";
+import type { ReactNode } from "react";
+import { ConfirmDialog } from "./confirm-dialog";
 
 /**
- * Asks before deleting: the explanation (and any fields, such as the name typed back) as
- * children, then the red button and Cancel. While `ready` is false the button stays off.
+ * The confirmation dialog worded for a delete: "Delete network web-net?", the red button, and
+ * "Deleting…" while it runs. The explanation (and any fields, such as the name typed back) are
+ * the children; while `ready` is false the button stays off.
  */
 export function ConfirmDelete({
   what,
@@ -17,7 +17,7 @@ export function ConfirmDelete({
   onCancel,
   children,
 }: {
-  /** "network web-net": names the form for screen readers. */
+  /** "network web-net": the dialog's title asks "Delete network web-net?". */
   what: string;
   confirmLabel: string;
   /** The delete mutation: while it runs the button waits, and its error is shown. */
@@ -27,28 +27,17 @@ export function ConfirmDelete({
   onCancel: () => void;
   children: ReactNode;
 }) {
-  const hydrated = useHydrated();
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (ready) onConfirm(new FormData(event.currentTarget));
-  }
   return (
-    <form
-      onSubmit={onSubmit}
-      method="post"
-      aria-label={`Confirm deleting ${what}`}
-      className="space-y-3 rounded-md border border-red-200 p-3 dark:border-red-900"
+    <ConfirmDialog
+      title={<span className="break-all">Delete {what}?</span>}
+      confirmLabel={confirmLabel}
+      pendingLabel="Deleting…"
+      mutation={mutation}
+      ready={ready}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
     >
       {children}
-      <FormStatus error={mutation.error?.message ?? null} />
-      <div className="flex flex-wrap gap-2">
-        <button type="submit" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated || mutation.isPending || !ready}>
-          {mutation.isPending ? "Deleting…" : confirmLabel}
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </ConfirmDialog>
   );
 }

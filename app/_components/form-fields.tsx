@@ -58,7 +58,7 @@ export function TextField({
   );
 }
 
-/** A checkbox with its label beside it, the whole row tall enough to tap. */
+/** A checkbox with its label beside it; the whole row is the label, so all of it (44 px high at least) is the tap target. */
 export function CheckboxField({
   id,
   label,
@@ -66,10 +66,10 @@ export function CheckboxField({
   ...input
 }: { id: string; label: ReactNode; className?: string } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type">) {
   return (
-    <div className={`flex items-start gap-2 text-sm ${className}`}>
-      <input id={id} type="checkbox" className="mt-1" {...input} />
-      <label htmlFor={id}>{label}</label>
-    </div>
+    <label htmlFor={id} className={`flex min-h-11 items-start gap-3 py-2.5 text-sm ${className}`}>
+      <input id={id} type="checkbox" className="size-5 shrink-0" {...input} />
+      <span>{label}</span>
+    </label>
   );
 }
 

@@ -75,6 +75,13 @@ export function stateAfterEvent(event: string): VmState | null {
   return EVENT_STATE[event] ?? null;
 }
 
+/**
+ * How long a guest gets to act on an ACPI shutdown or reboot before the VM page says it has not
+ * and offers the forced action. Most Linux guests stop in seconds; one with nothing that handles
+ * the power button never does. Tests move the browser's clock past it instead of waiting.
+ */
+export const POWER_REQUEST_WAIT_MS = 60_000;
+
 export function canDo(action: PowerAction, state: VmState): boolean {
   return ALLOWED_FROM[action].includes(state);
 }

@@ -84,6 +84,8 @@ test("direct kernel boot writes kernel, initrd and command line instead of a boo
   assert.match(xml, /<kernel>\/k<\/kernel>/);
   assert.match(xml, /<cmdline>console=ttyS0 a=b&amp;c<\/cmdline>/);
   assert.ok(!xml.includes("<boot "));
+  assert.deepEqual(parseDomainXml(xml).directKernel, { kernel: "/k", initrd: "/i" });
+  assert.equal(parseDomainXml(buildDomainXml(base)).directKernel, null);
 });
 
 test("malformed XML is refused with a clear message", () => {

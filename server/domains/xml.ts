@@ -202,6 +202,8 @@ export interface DomainDetails {
   currentMemoryKiB: number;
   firmware: "bios" | "uefi";
   machine: string | null;
+  /** The kernel libvirt boots directly (`<os><kernel>`), with no boot loader on a disk; null when it boots from firmware. */
+  directKernel: { kernel: string; initrd: string | null } | null;
   disks: DiskInfo[];
   nics: NicInfo[];
   graphics: { type: string; port: number | null; listen: string | null }[];
@@ -234,6 +236,11 @@ function tagsOf(domain: XmlNode): string[] {
     .filter(Boolean);
 }
 
+function directKernelOf(os: XmlNode | undefined): DomainDetails["directKernel"] {
+  const kernel = textOf(os?.kernel);
+  return kernel ? { kernel, initrd: textOf(os?.initrd) ?? null } : null;
+}
+
 /** Reads libvirt's domain XML (live or inactive) into the facts the UI and services use. */
 export function parseDomainXml(xml: string): DomainDetails {
   const domain = child(parseXml(xml, "domain XML"), "domain");
@@ -253,6 +260,7 @@ export function parseDomainXml(xml: string): DomainDetails {
     currentMemoryKiB: kib(domain.currentMemory ?? domain.memory),
     firmware: uefi ? "uefi" : "bios",
     machine: attr(child(os, "type"), "machine") ?? null,
+    directKernel: directKernelOf(os),
     disks: children(devices, "disk").map((d) => ({
       device: attr(d, "device") ?? "disk",
       bus: attr(child(d, "target"), "bus") ?? "",

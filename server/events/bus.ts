@@ -19,6 +19,8 @@ export type ManagerEvent =
   /** `state`: what the event leaves the VM in, when it says (see stateAfterEvent); null when it does not. */
   | { type: "domain.lifecycle"; hostId: string; uuid: string; name: string; event: LifecycleEventName; detail: number; state: VmState | null }
   | { type: "domain.agent"; hostId: string; uuid: string; name: string; connected: boolean }
+  /** The guest restarted (its own reboot, or libvirt's ACPI reboot): no lifecycle event says so, the run state does not change. */
+  | { type: "domain.reboot"; hostId: string; uuid: string; name: string }
   | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
   | { type: "host.connection"; hostId: string; state: string; error: string | null }
   /** Whether the VM runs and each guest agent is connected: sent when one of them changes. */
@@ -72,6 +74,8 @@ export function toManagerEvent(hostId: string, ev: DomainEvent): ManagerEvent | 
       return { type: "domain.agent", ...about(hostId, ev.dom), connected: ev.state === VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED };
     case "metadataChange":
       return { type: "domain.metadata", ...about(hostId, ev.dom) };
+    case "reboot":
+      return { type: "domain.reboot", ...about(hostId, ev.dom) };
     default:
       return null;
   }
@@ -103,7 +107,7 @@ export function watchHost(hostId: string, conn: Connection): Promise<() => void>
           const event = toManagerEvent(hostId, ev);
           if (event) publish(event);
         },
-        ["lifecycle", "agentLifecycle", "metadataChange"],
+        ["lifecycle", "agentLifecycle", "metadataChange", "reboot"],
       ),
       conn.subscribeNetworkEvents((ev) => publish(networkEvent(hostId, ev))),
       conn.subscribeStoragePoolEvents((ev) => publish(poolEvent(hostId, ev))),

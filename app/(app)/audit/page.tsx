@@ -5,6 +5,7 @@ import { AUDIT_RESULTS } from "@/server/db/schema";
 import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { formatDateTime } from "@/app/_components/format";
 import { Options } from "@/app/_components/form-fields";
+import { CollapsibleFilters } from "@/app/_components/collapsible-filters";
 
 export const metadata: Metadata = { title: "Audit log" };
 export const dynamic = "force-dynamic";
@@ -61,40 +62,44 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     Object.entries({ ...raw, beforeId: nextBeforeId ? String(nextBeforeId) : undefined }).filter((e): e is [string, string] => !!e[1]),
   );
 
+  const filtersSet = Object.entries(filters).filter(([name, value]) => name !== "beforeId" && value !== undefined).length;
+
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>
-      <form method="get" className="card grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-7 lg:items-end" aria-label="Filter the audit log">
-        <label className="text-sm">
-          VM, pool, network or user
-          <input name="target" defaultValue={raw.target ?? ""} placeholder="web-1" className="input mt-1" />
-        </label>
-        <label className="text-sm">
-          By user
-          <input name="username" defaultValue={raw.username ?? ""} className="input mt-1" />
-        </label>
-        <label className="text-sm">
-          Action starts with
-          <input name="action" defaultValue={raw.action ?? ""} placeholder="users." className="input mt-1" />
-        </label>
-        <label className="text-sm">
-          Result
-          <select name="result" defaultValue={raw.result ?? ""} className="input mt-1">
-            <Options choices={[{ value: "", label: "Any" }, ...AUDIT_RESULTS]} />
-          </select>
-        </label>
-        <label className="text-sm">
-          From
-          <input type="date" name="since" defaultValue={raw.since ?? ""} className="input mt-1" />
-        </label>
-        <label className="text-sm">
-          To
-          <input type="date" name="until" defaultValue={raw.until ?? ""} className="input mt-1" />
-        </label>
-        <button type="submit" className="btn btn-primary">
-          Filter
-        </button>
-      </form>
+      <CollapsibleFilters label="Filters" active={filtersSet}>
+        <form method="get" className="card grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-7 lg:items-end" aria-label="Filter the audit log">
+          <label className="text-sm">
+            VM, pool, network or user
+            <input name="target" defaultValue={raw.target ?? ""} placeholder="web-1" className="input mt-1" />
+          </label>
+          <label className="text-sm">
+            By user
+            <input name="username" defaultValue={raw.username ?? ""} className="input mt-1" />
+          </label>
+          <label className="text-sm">
+            Action starts with
+            <input name="action" defaultValue={raw.action ?? ""} placeholder="users." className="input mt-1" />
+          </label>
+          <label className="text-sm">
+            Result
+            <select name="result" defaultValue={raw.result ?? ""} className="input mt-1">
+              <Options choices={[{ value: "", label: "Any" }, ...AUDIT_RESULTS]} />
+            </select>
+          </label>
+          <label className="text-sm">
+            From
+            <input type="date" name="since" defaultValue={raw.since ?? ""} className="input mt-1" />
+          </label>
+          <label className="text-sm">
+            To
+            <input type="date" name="until" defaultValue={raw.until ?? ""} className="input mt-1" />
+          </label>
+          <button type="submit" className="btn btn-primary">
+            Filter
+          </button>
+        </form>
+      </CollapsibleFilters>
 
       {rows.length === 0 ? (
         <p className="card text-sm">No entries match.</p>

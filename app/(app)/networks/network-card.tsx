@@ -7,6 +7,7 @@ import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { useToasts } from "@/app/_components/toasts";
 import { Fact } from "@/app/_components/fact";
 import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
@@ -69,7 +70,15 @@ export function NetworkCard({ network, canManage }: { network: Network; canManag
     trpc.networks.stop.mutationOptions(),
     trpc.networks.setAutostart.mutationOptions(),
   );
-  const remove = useMutation(trpc.networks.delete.mutationOptions({ onSuccess: invalidate }));
+  const toasts = useToasts();
+  const remove = useMutation(
+    trpc.networks.delete.mutationOptions({
+      onSuccess: () => {
+        void invalidate();
+        toasts.success(`network ${network.hostId}/${network.name}`, `Network ${network.name} deleted.`);
+      },
+    }),
+  );
   const ipv4 = network.ips.filter((ip) => ip.family === "ipv4");
   const ipv6 = network.ips.filter((ip) => ip.family === "ipv6");
   const ranges = network.ips.flatMap((ip) => ip.dhcpRanges);

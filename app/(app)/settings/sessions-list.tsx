@@ -7,6 +7,7 @@ import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { deviceName } from "./device-name";
 
 /** The user's signed-in browsers and devices, each of which can be signed out from here. */
@@ -46,27 +47,22 @@ export function SessionsList() {
           ))}
         </ul>
       )}
-      <FormStatus error={sessions.error?.message ?? end.error?.message ?? everywhere.error?.message ?? null} />
-      {confirming ? (
-        <div
-          role="group"
-          aria-label="Confirm signing out everywhere"
-          className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950"
+      <FormStatus error={sessions.error?.message ?? end.error?.message ?? null} />
+      <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={() => setConfirming(true)}>
+        Sign out everywhere…
+      </button>
+      {confirming && (
+        <ConfirmDialog
+          title="Sign out everywhere?"
+          confirmLabel="Sign out everywhere"
+          pendingLabel="Signing out…"
+          danger={false}
+          mutation={everywhere}
+          onConfirm={() => everywhere.mutate()}
+          onCancel={() => setConfirming(false)}
         >
           <p>This signs you out on every device, this one included. Anyone using your account elsewhere loses access at once.</p>
-          <div className="flex flex-wrap gap-2">
-            <button type="button" className="btn btn-primary" disabled={everywhere.isPending} onClick={() => everywhere.mutate()}>
-              {everywhere.isPending ? "Signing out…" : "Sign out everywhere"}
-            </button>
-            <button type="button" className="btn btn-secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={() => setConfirming(true)}>
-          Sign out everywhere…
-        </button>
+        </ConfirmDialog>
       )}
     </div>
   );

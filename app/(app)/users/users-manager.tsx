@@ -11,20 +11,36 @@ import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { Field, hintId, Options, TextField } from "@/app/_components/form-fields";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { useToasts } from "@/app/_components/toasts";
 import { formatGrants, parseGrants } from "./grants-text";
 
-function OneTimePassword({ username, password }: { username: string; password: string }) {
+/** Shown once, until the admin has handed it over and dismisses it: it is never shown again. */
+function OneTimePassword({ username, password, onDismiss }: { username: string; password: string; onDismiss: () => void }) {
   return (
-    <div role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
-      <p>
-        Password for <strong>{username}</strong> (shown once — hand it over now):
-      </p>
-      <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password">
-        {password}
-      </p>
+    <div role="status" className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
+      <div className="min-w-0 flex-1">
+        <p>
+          Password for <strong>{username}</strong> (shown once — hand it over now):
+        </p>
+        <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password">
+          {password}
+        </p>
+      </div>
+      <button type="button" className="btn btn-secondary shrink-0" onClick={onDismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }
+
+const withArticle = (role: Role) => `${/^[aeiou]/.test(role) ? "an" : "a"} ${role}`;
+
+const ROLE_MEANS: Record<Role, string> = {
+  admin: "everything, including users and hosts",
+  operator: "power, consoles, snapshots and guest commands on the VMs their grants cover; no users or hosts",
+  viewer: "read only",
+};
 
 function useInvalidateUsers() {
   const trpc = useTRPC();
@@ -81,7 +97,7 @@ function CreateUserForm() {
             error={grantsError ?? create.error?.message ?? null}
             success={created && !created.password ? `User ${created.username} created.` : null}
           />
-          {created?.password && <OneTimePassword username={created.username} password={created.password} />}
+          {created?.password && <OneTimePassword username={created.username} password={created.password} onDismiss={() => setCreated(null)} />}
           <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
             {create.isPending ? "Creating…" : "Create user"}
           </button>
@@ -96,20 +112,48 @@ type UserRow = inferRouterOutputs<AppRouter>["users"]["list"][number];
 function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
-  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: invalidate }));
-  const toggle = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate }));
-  const reset = useMutation(trpc.users.resetPassword.mutationOptions());
-  const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: invalidate }));
-  const [confirming, setConfirming] = useState(false);
+  const toasts = useToasts();
+  const hydrated = useHydrated();
+  const toastKey = `user ${user.id}`;
+  const failed = (what: string) => (error: { message: string }) => toasts.error(toastKey, `${what} ${user.username}: ${error.message}`);
+  const [asking, setAsking] = useState<{ kind: "role"; role: Role } | { kind: "reset" } | { kind: "delete" } | null>(null);
   const [typedName, setTypedName] = useState("");
+  const [newPassword, setNewPassword] = useState<string | null>(null);
+  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: invalidate }));
+  const changeRole = useMutation(
+    trpc.users.update.mutationOptions({
+      onSuccess: (_, { role }) => {
+        void invalidate();
+        setAsking(null);
+        toasts.success(toastKey, `${user.username} is now ${role}.`);
+      },
+    }),
+  );
+  const toggle = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate, onError: failed("Changing") }));
+  const reset = useMutation(
+    trpc.users.resetPassword.mutationOptions({
+      onSuccess: ({ generatedPassword }) => {
+        setAsking(null);
+        setNewPassword(generatedPassword);
+      },
+    }),
+  );
+  const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: invalidate }));
   const [grantsText, setGrantsText] = useState(formatGrants(user.grants));
   const [grantsError, setGrantsError] = useState<string | null>(null);
-  const error = update.error?.message ?? toggle.error?.message ?? reset.error?.message ?? grantsError;
+  const close = () => {
+    setAsking(null);
+    setTypedName("");
+  };
 
   function saveGrants() {
     const { grants, error: parseError } = parseGrants(grantsText);
     setGrantsError(parseError);
-    if (!parseError) update.mutate({ userId: user.id, grants });
+    if (!parseError)
+      update.mutate(
+        { userId: user.id, grants },
+        { onSuccess: () => toasts.success(toastKey, `Grants of ${user.username} saved.`), onError: failed("Saving grants of") },
+      );
   }
 
   return (
@@ -125,9 +169,10 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
           <select
             id={`role-${user.id}`}
             className="input mt-1"
-            value={user.role}
-            onChange={(e) => update.mutate({ userId: user.id, role: e.target.value as Role })}
-            disabled={update.isPending}
+            // While the change is being asked about, the select shows the role chosen.
+            value={asking?.kind === "role" ? asking.role : user.role}
+            onChange={(e) => setAsking({ kind: "role", role: e.target.value as Role })}
+            disabled={!hydrated || changeRole.isPending}
           >
             <Options choices={ROLES} />
           </select>
@@ -136,47 +181,69 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
           <textarea id={`grants-${user.id}`} rows={2} className="input mt-1 font-mono" value={grantsText} onChange={(e) => setGrantsText(e.target.value)} />
         </Field>
       </div>
-      <FormStatus error={error} />
-      {reset.data && <OneTimePassword username={user.username} password={reset.data.generatedPassword} />}
+      <FormStatus error={grantsError} />
+      {newPassword && <OneTimePassword username={user.username} password={newPassword} onDismiss={() => setNewPassword(null)} />}
       <div className="flex flex-wrap gap-2">
-        <button type="button" className="btn btn-secondary" onClick={saveGrants} disabled={update.isPending}>
+        <button type="button" className="btn btn-secondary" onClick={saveGrants} disabled={!hydrated || update.isPending}>
           Save grants
         </button>
-        <button type="button" className="btn btn-secondary" onClick={() => reset.mutate({ userId: user.id })} disabled={reset.isPending}>
-          Reset password
+        <button type="button" className="btn btn-secondary" onClick={() => setAsking({ kind: "reset" })} disabled={!hydrated || reset.isPending}>
+          Reset password…
         </button>
         {!isSelf && (
           <button
             type="button"
             className="btn btn-secondary"
             onClick={() => toggle.mutate({ userId: user.id, disabled: !user.disabled })}
-            disabled={toggle.isPending}
+            disabled={!hydrated || toggle.isPending}
           >
             {user.disabled ? "Enable" : "Disable"}
           </button>
         )}
-        {!isSelf && !confirming && (
-          <button type="button" className="btn btn-secondary" onClick={() => setConfirming(true)}>
+        {!isSelf && (
+          <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={() => setAsking({ kind: "delete" })}>
             Delete…
           </button>
         )}
       </div>
-      {confirming && (
+      {asking?.kind === "role" && (
+        <ConfirmDialog
+          title={`Make ${user.username} ${withArticle(asking.role)}?`}
+          confirmLabel={`Make ${asking.role}`}
+          pendingLabel="Changing…"
+          danger={false}
+          mutation={changeRole}
+          onConfirm={() => changeRole.mutate({ userId: user.id, role: asking.role })}
+          onCancel={close}
+        >
+          <p>
+            {user.username} is {withArticle(user.role)} now. {asking.role[0]!.toUpperCase() + asking.role.slice(1)}s may do {ROLE_MEANS[asking.role]}.
+          </p>
+          <p>Their open sessions end, so they sign in again.</p>
+        </ConfirmDialog>
+      )}
+      {asking?.kind === "reset" && (
+        <ConfirmDialog
+          title={`Reset the password of ${user.username}?`}
+          confirmLabel="Reset password"
+          pendingLabel="Resetting…"
+          mutation={reset}
+          onConfirm={() => reset.mutate({ userId: user.id })}
+          onCancel={close}
+        >
+          <p>A new password is generated and shown to you once. The current one stops working and their open sessions end.</p>
+        </ConfirmDialog>
+      )}
+      {asking?.kind === "delete" && (
         <ConfirmDelete
           what={`user ${user.username}`}
           confirmLabel="Yes, delete this user"
           mutation={remove}
           ready={typedName === user.username}
           onConfirm={() => remove.mutate({ userId: user.id, confirmUsername: typedName })}
-          onCancel={() => {
-            setConfirming(false);
-            setTypedName("");
-          }}
+          onCancel={close}
         >
-          <p className="text-sm">
-            Delete the account <span className="break-all font-mono">{user.username}</span>? Its sessions end at once. What it did stays in the audit log under
-            this name.
-          </p>
+          <p>Its sessions end at once. What it did stays in the audit log under this name.</p>
           <TextField
             id={`confirm-delete-${user.id}`}
             label={`Type ${user.username} to confirm`}

@@ -50,7 +50,7 @@ export function VmList({ initial, canPower }: { initial: HostLists; canPower: bo
                 <div className="flex flex-wrap items-center gap-2">
                   <Link
                     href={`/vms/${vm.hostId}/${vm.uuid}`}
-                    className="min-w-0 truncate text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+                    className="block min-h-11 min-w-0 truncate text-base leading-[2.75rem] font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
                   >
                     {vm.name}
                   </Link>
@@ -72,7 +72,7 @@ export function VmList({ initial, canPower }: { initial: HostLists; canPower: bo
                     ))}
                   </ul>
                 )}
-                {canPower && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} />}
+                {canPower && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />}
               </li>
             ))}
           </ul>

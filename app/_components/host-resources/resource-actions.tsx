@@ -52,7 +52,7 @@ interface Resource {
 
 /**
  * The actions of a pool or network card. For managers: start or stop, then the resource's own
- * buttons (`children`), delete (which opens `confirmDelete` under the row), and start at boot.
+ * buttons (`children`), delete (which opens `confirmDelete`, a dialog), and start at boot.
  * Others see only `children` (what a viewer may do), or nothing. `others` are the children's
  * mutations: while any mutation runs the buttons wait, and the first error is shown under the row.
  */
@@ -104,22 +104,23 @@ export function ResourceActions({
             </button>
           ))}
         {children}
-        {canManage && !confirming && (
+        {canManage && (
           <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated} onClick={() => setConfirming(true)}>
             Delete
           </button>
         )}
         {canManage && (
-          <div className="flex min-h-10 items-center gap-2 text-sm">
+          <label htmlFor={autostartId} className="flex min-h-11 items-center gap-2 px-1 text-sm">
             <input
               id={autostartId}
               type="checkbox"
+              className="size-5"
               checked={wantAutostart ?? item.autostart}
               disabled={busy || !item.persistent}
               onChange={(e) => setAutostart(e.target.checked)}
             />
-            <label htmlFor={autostartId}>Start at boot</label>
-          </div>
+            Start at boot
+          </label>
         )}
       </div>
       <FormStatus error={error} success={success} />

@@ -13,23 +13,59 @@ import { useHydrated } from "@/app/_components/use-hydrated";
 type Facts = inferRouterOutputs<AppRouter>["guest"]["facts"];
 type Fact<T> = { value: T | null; source: string | null };
 
-const SOURCE_LABEL: Record<string, string> = { agent: "our agent", qga: "qemu-guest-agent", lease: "DHCP lease", arp: "ARP table" };
+/** Where a fact came from: a short mark beside it, spelled out once in the legend under the facts. */
+const SOURCES: Record<string, { mark: string; name: string }> = {
+  agent: { mark: "K", name: "KVM Manager agent" },
+  qga: { mark: "Q", name: "qemu-guest-agent" },
+  lease: { mark: "D", name: "the network's DHCP leases" },
+  arp: { mark: "A", name: "the host's ARP table" },
+};
 
-function Source({ source }: { source: string | null }) {
-  if (!source) return null;
+function sourceOf(source: string): { mark: string; name: string } {
+  return SOURCES[source] ?? { mark: "?", name: source };
+}
+
+/** The mark is for the eye; screen readers hear the source's name instead. */
+function Source({ source, marked }: { source: string | null; marked: boolean }) {
+  if (!source || !marked) return null;
+  const { mark, name } = sourceOf(source);
   return (
-    <span className="ml-1 rounded bg-slate-100 px-1 text-[10px] uppercase tracking-wide text-slate-600 dark:bg-slate-800 dark:text-slate-300">
-      {SOURCE_LABEL[source] ?? source}
-    </span>
+    <>
+      <sup aria-hidden="true" className="ml-0.5 font-mono text-[10px] text-slate-400" title={`from ${name}`}>
+        {mark}
+      </sup>
+      <span className="sr-only"> (from {name})</span>
+    </>
   );
 }
 
-function Row<T>({ label, fact, render }: { label: string; fact: Fact<T>; render: (v: T) => string }) {
+/**
+ * Says once where the facts came from: one sentence when they share a source (and no marks), a
+ * legend of the marks when they do not.
+ */
+function SourceLegend({ sources }: { sources: string[] }) {
+  if (sources.length === 0) return null;
+  if (sources.length === 1) return <p className="text-xs text-slate-500">Read from {sourceOf(sources[0]!).name}.</p>;
+  return (
+    <p className="text-xs text-slate-500">
+      Where each fact came from:{" "}
+      {sources.map((source, i) => (
+        <span key={source}>
+          {i > 0 && ", "}
+          <span className="font-mono">{sourceOf(source).mark}</span> {sourceOf(source).name}
+        </span>
+      ))}
+      .
+    </p>
+  );
+}
+
+function Row<T>({ label, fact, marked, render }: { label: string; fact: Fact<T>; marked: boolean; render: (v: T) => string }) {
   return (
     <div className="min-w-0">
       <dt className="text-xs text-slate-500">
         {label}
-        <Source source={fact.source} />
+        <Source source={fact.source} marked={marked} />
       </dt>
       <dd className="break-words">{fact.value === null ? "—" : render(fact.value)}</dd>
     </div>
@@ -38,20 +74,23 @@ function Row<T>({ label, fact, render }: { label: string; fact: Fact<T>; render:
 
 function FactsView({ facts }: { facts: Facts }) {
   const s = facts.system;
+  const all = [s.hostname, s.os, s.kernel, s.memory, s.uptimeSeconds, s.timezone, facts.network, facts.disks];
+  const sources = [...new Set(all.flatMap((f) => (f.source ? [f.source] : [])))];
+  const marked = sources.length > 1;
   return (
     <div className="space-y-3 text-sm">
       <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <Row label="Hostname" fact={s.hostname} render={(v) => v} />
-        <Row label="Operating system" fact={s.os} render={(v) => v.prettyName ?? v.name ?? "unknown"} />
-        <Row label="Kernel" fact={s.kernel} render={(v) => [v.name, v.release].filter(Boolean).join(" ")} />
-        <Row label="Memory" fact={s.memory} render={(v) => `${formatBytes(v.availableBytes)} free of ${formatBytes(v.totalBytes)}`} />
-        <Row label="Uptime" fact={s.uptimeSeconds} render={(v) => `${Math.floor(v / 3600)} h ${Math.floor((v % 3600) / 60)} min`} />
-        <Row label="Time zone" fact={s.timezone} render={(v) => v} />
+        <Row label="Hostname" fact={s.hostname} marked={marked} render={(v) => v} />
+        <Row label="Operating system" fact={s.os} marked={marked} render={(v) => v.prettyName ?? v.name ?? "unknown"} />
+        <Row label="Kernel" fact={s.kernel} marked={marked} render={(v) => [v.name, v.release].filter(Boolean).join(" ")} />
+        <Row label="Memory" fact={s.memory} marked={marked} render={(v) => `${formatBytes(v.availableBytes)} free of ${formatBytes(v.totalBytes)}`} />
+        <Row label="Uptime" fact={s.uptimeSeconds} marked={marked} render={(v) => `${Math.floor(v / 3600)} h ${Math.floor((v % 3600) / 60)} min`} />
+        <Row label="Time zone" fact={s.timezone} marked={marked} render={(v) => v} />
       </dl>
       <div>
         <h3 className="text-xs text-slate-500">
           Addresses
-          <Source source={facts.network.source} />
+          <Source source={facts.network.source} marked={marked} />
         </h3>
         <ul>
           {(facts.network.value ?? [])
@@ -66,7 +105,7 @@ function FactsView({ facts }: { facts: Facts }) {
       <div>
         <h3 className="text-xs text-slate-500">
           File systems
-          <Source source={facts.disks.source} />
+          <Source source={facts.disks.source} marked={marked} />
         </h3>
         <ul>
           {(facts.disks.value ?? []).map((d) => (
@@ -77,6 +116,7 @@ function FactsView({ facts }: { facts: Facts }) {
           ))}
         </ul>
       </div>
+      <SourceLegend sources={sources} />
     </div>
   );
 }
@@ -155,7 +195,7 @@ export function GuestPanel({ hostId, uuid, running, canExec }: { hostId: string;
   return (
     <div className="space-y-4">
       <p className="text-sm" aria-live="polite">
-        Our agent: <strong>{agent ? agent.state : "…"}</strong>
+        KVM Manager agent: <strong>{agent ? agent.state : "…"}</strong>
         {agent?.info && ` (version ${agent.info.version}, ${agent.info.platform.os})`} · qemu-guest-agent:{" "}
         <strong>{status.data ? (status.data.qga.connected ? "connected" : status.data.qga.channel ? "not answering" : "no channel") : "…"}</strong>
       </p>

@@ -1,6 +1,6 @@
 "use client";
 
-import { type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
@@ -9,6 +9,9 @@ import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useVmCache } from "@/app/_components/vm-cache";
 import { snapshotChoice, type SnapshotDiskFacts } from "@/server/snapshots/choices";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { useToasts } from "@/app/_components/toasts";
 
 export function SnapshotsPanel({
   hostId,
@@ -27,21 +30,33 @@ export function SnapshotsPanel({
   const queryClient = useQueryClient();
   const vmCache = useVmCache();
   const hydrated = useHydrated();
+  const toasts = useToasts();
   const ref = { hostId, uuid };
+  const [asking, setAsking] = useState<{ action: "revert" | "delete"; snapshot: string } | null>(null);
   const list = useQuery(trpc.snapshots.list.queryOptions(ref));
   // Each answer names one snapshot, not where the tree puts it or which is current: this VM's list is read again.
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.snapshots.list.queryKey(ref) });
   const create = useMutation(trpc.snapshots.create.mutationOptions({ onSuccess: refresh }));
   const revert = useMutation(
     trpc.snapshots.revert.mutationOptions({
-      onSuccess: ({ state }) => {
+      onSuccess: ({ state }, { snapshot }) => {
         void refresh();
         // The VM's state after the revert is in the answer; a changed definition comes as a live event.
         vmCache.setState(ref, state);
+        setAsking(null);
+        toasts.success(`snapshot ${hostId}/${uuid}`, `Reverted to snapshot ${snapshot}.`);
       },
     }),
   );
-  const remove = useMutation(trpc.snapshots.delete.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(
+    trpc.snapshots.delete.mutationOptions({
+      onSuccess: (_, { snapshot }) => {
+        void refresh();
+        setAsking(null);
+        toasts.success(`snapshot ${hostId}/${uuid}`, `Snapshot ${snapshot} deleted.`);
+      },
+    }),
+  );
   const busy = create.isPending || revert.isPending || remove.isPending;
   // Only what can later be reverted and deleted is offered (see server/snapshots/choices.ts).
   const choice = snapshotChoice(running, disks);
@@ -61,7 +76,7 @@ export function SnapshotsPanel({
     );
   }
 
-  const error = list.error?.message ?? create.error?.message ?? revert.error?.message ?? remove.error?.message ?? null;
+  const error = list.error?.message ?? create.error?.message ?? null;
   return (
     <div className="space-y-3">
       <FormStatus error={error} />
@@ -88,23 +103,46 @@ export function SnapshotsPanel({
                   type="button"
                   className="btn btn-secondary"
                   disabled={!hydrated || busy}
-                  onClick={() => window.confirm(`Revert to "${s.name}"? Changes since then are lost.`) && revert.mutate({ ...ref, snapshot: s.name })}
+                  onClick={() => setAsking({ action: "revert", snapshot: s.name })}
                 >
-                  Revert
+                  Revert…
                 </button>
                 <button
                   type="button"
                   className="btn btn-secondary"
                   disabled={!hydrated || busy}
-                  onClick={() => window.confirm(`Delete snapshot "${s.name}"?`) && remove.mutate({ ...ref, snapshot: s.name })}
+                  onClick={() => setAsking({ action: "delete", snapshot: s.name })}
                 >
-                  Delete
+                  Delete…
                 </button>
               </div>
             )}
           </li>
         ))}
       </ul>
+      {asking?.action === "revert" && (
+        <ConfirmDialog
+          title={<span className="break-all">Revert to snapshot {asking.snapshot}?</span>}
+          confirmLabel="Revert"
+          pendingLabel="Reverting…"
+          mutation={revert}
+          onConfirm={() => revert.mutate({ ...ref, snapshot: asking.snapshot })}
+          onCancel={() => setAsking(null)}
+        >
+          <p>The VM&apos;s disks (and memory, if the snapshot holds it) go back to that moment: everything changed since then is lost.</p>
+        </ConfirmDialog>
+      )}
+      {asking?.action === "delete" && (
+        <ConfirmDelete
+          what={`snapshot ${asking.snapshot}`}
+          confirmLabel="Delete snapshot"
+          mutation={remove}
+          onConfirm={() => remove.mutate({ ...ref, snapshot: asking.snapshot })}
+          onCancel={() => setAsking(null)}
+        >
+          <p>The VM stays as it is now; only the way back to that moment goes.</p>
+        </ConfirmDelete>
+      )}
       {canManage && (
         <form onSubmit={onCreate} method="post" className="space-y-2 border-t border-slate-200 pt-3 dark:border-slate-800">
           <TextField id="snapshotName" label="Snapshot name" name="snapshotName" required autoComplete="off" />

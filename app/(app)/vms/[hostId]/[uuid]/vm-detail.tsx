@@ -1,6 +1,6 @@
 "use client";
 
-import type { FormEvent } from "react";
+import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -11,7 +11,9 @@ import { useTRPC } from "@/app/_components/trpc";
 import { useLiveEvent, useLiveRefetch } from "@/app/_components/live-events";
 import { VmStateBadge } from "@/app/_components/vm-state-badge";
 import { PowerButtons } from "@/app/_components/power-buttons";
-import { FormStatus } from "@/app/_components/form-status";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
+import { CheckboxField, TextField } from "@/app/_components/form-fields";
+import { useToasts } from "@/app/_components/toasts";
 import { formatBytes } from "@/app/_components/format";
 import { Fact } from "@/app/_components/fact";
 import { useHydrated } from "@/app/_components/use-hydrated";
@@ -33,30 +35,61 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
+/** What each channel lets the manager do, in the words of someone who has not read libvirt's docs. */
+const CHANNEL_PURPOSE: Record<string, { name: string; gives: string }> = {
+  [AGENT_CHANNEL]: { name: "KVM Manager agent", gives: "system facts, running commands, files" },
+  [QGA_CHANNEL]: { name: "qemu-guest-agent", gives: "addresses, OS, file systems" },
+};
+
+function channelStatus(state: string | null): string {
+  if (state === "connected") return "connected";
+  if (state === "disconnected") return "not answering: install or start the agent in the guest";
+  return "set up; connects while the VM runs";
+}
+
 function AgentChannels({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const trpc = useTRPC();
   const vmCache = useVmCache();
+  const toasts = useToasts();
+  const hydrated = useHydrated();
   // The answer names the channels added, not their paths and states: this VM is read again.
-  const add = useMutation(trpc.vms.addAgentChannels.mutationOptions({ onSuccess: () => vmCache.reread(vm) }));
-  const names = new Set(vm.channels.map((c) => c.name));
-  const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((n) => !names.has(n));
+  const add = useMutation(
+    trpc.vms.addAgentChannels.mutationOptions({
+      onSuccess: () => {
+        vmCache.reread(vm);
+        toasts.success(`channels ${vm.hostId}/${vm.uuid}`, `Agent connections added to ${vm.name}; they work from its next start.`);
+      },
+      onError: (error) => toasts.error(`channels ${vm.hostId}/${vm.uuid}`, `Adding agent connections to ${vm.name}: ${error.message}`),
+    }),
+  );
+  const byName = new Map(vm.channels.map((c) => [c.name, c]));
+  const missing = [AGENT_CHANNEL, QGA_CHANNEL].filter((n) => !byName.has(n));
   return (
     <>
-      <ul className="space-y-1 text-sm">
-        {vm.channels.map((c) => (
-          <li key={`${c.name}-${c.path}`} className="break-all">
-            <span className="font-mono">{c.name ?? c.type}</span> {c.state && <span className="text-slate-500">({c.state})</span>}
-          </li>
-        ))}
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        A program inside the guest, reached over a private virtual serial port, lets KVM Manager read facts from inside the VM and act in it. Without one,
+        &ldquo;Inside the guest&rdquo; stays empty.
+      </p>
+      <ul className="space-y-2 text-sm">
+        {[AGENT_CHANNEL, QGA_CHANNEL].map((channel) => {
+          const present = byName.get(channel);
+          return (
+            <li key={channel} className="break-words">
+              <strong>{CHANNEL_PURPOSE[channel]?.name}</strong> ({CHANNEL_PURPOSE[channel]?.gives}): {present ? channelStatus(present.state) : "not set up"}
+              <span className="block break-all font-mono text-xs text-slate-500">{channel}</span>
+            </li>
+          );
+        })}
       </ul>
       {missing.length > 0 && canEdit && (
-        <div className="space-y-2">
-          <p className="text-sm">This VM lacks {missing.join(" and ")}; guest facts and actions need them.</p>
-          <button type="button" className="btn btn-secondary" onClick={() => add.mutate({ hostId: vm.hostId, uuid: vm.uuid })} disabled={add.isPending}>
-            Add agent channels
-          </button>
-          <FormStatus error={add.error?.message ?? null} success={add.isSuccess ? "Channels added." : null} />
-        </div>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          onClick={() => add.mutate({ hostId: vm.hostId, uuid: vm.uuid })}
+          disabled={!hydrated || add.isPending}
+        >
+          {add.isPending ? "Adding…" : "Add agent connections"}
+        </button>
       )}
     </>
   );
@@ -66,36 +99,47 @@ function DeleteVm({ vm }: { vm: Vm }) {
   const trpc = useTRPC();
   const router = useRouter();
   const vmCache = useVmCache();
+  const toasts = useToasts();
   const hydrated = useHydrated();
+  const [asking, setAsking] = useState(false);
+  const [typed, setTyped] = useState("");
   const remove = useMutation(
     trpc.vms.delete.mutationOptions({
       onSuccess: () => {
         // The list page shows its cached list when it has one: without this the VM would linger there.
         vmCache.remove(vm);
+        toasts.success(`vm ${vm.hostId}/${vm.uuid}`, `VM ${vm.name} deleted.`);
         router.push("/vms");
       },
     }),
   );
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    remove.mutate({ hostId: vm.hostId, uuid: vm.uuid, confirmName: String(form.get("confirmName")), deleteStorage: form.get("deleteStorage") === "on" });
-  }
   return (
-    <form onSubmit={onSubmit} method="post" className="space-y-3">
+    <>
       <p className="text-sm">Deleting stops the VM if it runs and removes its definition. This cannot be undone.</p>
-      <div className="text-sm">
-        <label htmlFor="confirmName">Type the VM&apos;s name ({vm.name}) to confirm</label>
-        <input id="confirmName" name="confirmName" autoComplete="off" className="input mt-1" />
-      </div>
-      <label className="flex items-center gap-2 text-sm">
-        <input type="checkbox" name="deleteStorage" /> Also delete its disk volumes
-      </label>
-      <FormStatus error={remove.error?.message ?? null} />
-      <button type="submit" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated || remove.isPending}>
-        Delete VM
+      <button type="button" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated} onClick={() => setAsking(true)}>
+        Delete VM…
       </button>
-    </form>
+      {asking && (
+        <ConfirmDelete
+          what={`VM ${vm.name}`}
+          confirmLabel="Delete VM"
+          mutation={remove}
+          // Deleting cannot be undone: the name typed back proves this is the VM meant.
+          ready={typed === vm.name}
+          onConfirm={(form) => remove.mutate({ hostId: vm.hostId, uuid: vm.uuid, confirmName: typed, deleteStorage: form.get("deleteStorage") === "on" })}
+          onCancel={() => {
+            setAsking(false);
+            setTyped("");
+          }}
+        >
+          <p>
+            It stops if it runs, and its definition and snapshots go. Type <span className="break-all font-mono">{vm.name}</span> to confirm.
+          </p>
+          <TextField id="confirmName" label="VM name" name="confirmName" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
+          <CheckboxField id="deleteStorage" name="deleteStorage" label="Also delete its disk volumes" />
+        </ConfirmDelete>
+      )}
+    </>
   );
 }
 
@@ -130,7 +174,7 @@ export function VmDetail({
         <VmStateBadge state={vm.state} />
       </div>
       {vm.title && <p className="text-slate-600 dark:text-slate-400">{vm.title}</p>}
-      {can.power && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} />}
+      {can.power && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="page" />}
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Section title="Overview">
           <dl className="grid grid-cols-2 gap-3 text-sm">
@@ -147,7 +191,23 @@ export function VmDetail({
         </Section>
         <Section title="Disks">
           {vm.disks.length === 0 ? (
-            <p className="text-sm">No disks.</p>
+            <p className="text-sm">
+              {vm.directKernel ? (
+                <>
+                  No disks: this VM needs none to start, because libvirt boots a kernel directly (direct kernel boot) from{" "}
+                  <span className="break-all font-mono">{vm.directKernel.kernel}</span>
+                  {vm.directKernel.initrd && (
+                    <>
+                      {" "}
+                      with the initial RAM disk <span className="break-all font-mono">{vm.directKernel.initrd}</span>
+                    </>
+                  )}
+                  .
+                </>
+              ) : (
+                "No disks."
+              )}
+            </p>
           ) : (
             <ul className="space-y-2 text-sm">
               {vm.disks.map((d) => (
@@ -189,7 +249,7 @@ export function VmDetail({
             <GuestPanel hostId={vm.hostId} uuid={vm.uuid} running={vm.state === "running"} canExec={can.guestExec} />
           </Section>
         )}
-        <Section title="Guest agent channels">
+        <Section title="Guest agents">
           <AgentChannels vm={vm} canEdit={can.edit} />
         </Section>
         <Section title="Snapshots">

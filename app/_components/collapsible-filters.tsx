@@ -1,0 +1,33 @@
+"use client";
+
+import { useId, useState, type ReactNode } from "react";
+import { useHydrated } from "./use-hydrated";
+
+/**
+ * A page's filter form, shown in full from the `md` width up and folded behind one "Filters"
+ * button on a phone, where it would otherwise push the results below the fold. The button says
+ * how many filters are set, so a filtered list is never mistaken for the whole one.
+ */
+export function CollapsibleFilters({ label, active, children }: { label: string; active: number; children: ReactNode }) {
+  const hydrated = useHydrated();
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="space-y-2">
+      <button
+        type="button"
+        className="btn btn-secondary w-full md:hidden"
+        aria-expanded={open}
+        aria-controls={id}
+        disabled={!hydrated}
+        onClick={() => setOpen((v) => !v)}
+      >
+        {label}
+        {active > 0 && ` (${active} set)`}
+      </button>
+      <div id={id} className={open ? "block" : "hidden md:block"}>
+        {children}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+"use client";
+
+import { createContext, useContext, useEffect, useRef, useState } from "react";
+
+/** How long a success notice stays: long enough to read a sentence, short enough not to pile up. */
+export const SUCCESS_TOAST_MS = 6_000;
+
+interface Toast {
+  id: number;
+  /** What the notice is about ("power local/<uuid>"): a newer notice about it replaces the older one. */
+  key: string;
+  tone: "success" | "error";
+  message: string;
+}
+
+export interface Toasts {
+  /** Announced politely and gone after SUCCESS_TOAST_MS. */
+  success(key: string, message: string): void;
+  /** Announced at once; stays until dismissed or replaced by a newer notice with the same key. */
+  error(key: string, message: string): void;
+}
+
+const ToastContext = createContext<Toasts | null>(null);
+
+/**
+ * Notices about what an action did, each tied to the thing it acted on (its key), in two live
+ * regions that exist from the first paint so screen readers announce what is added: successes
+ * (role=status) go away by themselves, errors (role=alert) stay until dismissed or superseded.
+ * Mounted once in the signed-in layout, above the phone's bottom bar.
+ */
+export function ToastProvider({ children }: { children: React.ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const nextId = useRef(1);
+  const timers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const pending = timers.current;
+    return () => pending.forEach((timer) => clearTimeout(timer));
+  }, []);
+
+  const [{ api, dismiss }] = useState(() => {
+    const dismiss = (id: number) => {
+      clearTimeout(timers.current.get(id));
+      timers.current.delete(id);
+      setToasts((list) => list.filter((t) => t.id !== id));
+    };
+    const show = (key: string, tone: Toast["tone"], message: string) => {
+      const id = nextId.current++;
+      setToasts((list) => {
+        for (const old of list) if (old.key === key) clearTimeout(timers.current.get(old.id));
+        return [...list.filter((t) => t.key !== key), { id, key, tone, message }];
+      });
+      if (tone === "success")
+        timers.current.set(
+          id,
+          setTimeout(() => dismiss(id), SUCCESS_TOAST_MS),
+        );
+    };
+    const api: Toasts = { success: (key, message) => show(key, "success", message), error: (key, message) => show(key, "error", message) };
+    return { api, dismiss };
+  });
+
+  const errors = toasts.filter((t) => t.tone === "error");
+  const successes = toasts.filter((t) => t.tone === "success");
+  return (
+    <ToastContext value={api}>
+      {children}
+      <div className="pointer-events-none fixed inset-x-4 bottom-24 z-50 flex flex-col items-end gap-2 md:inset-x-auto md:bottom-4 md:right-4 md:w-96">
+        <div role="alert" aria-label="Errors" className="flex w-full flex-col gap-2">
+          {errors.map((t) => (
+            <div
+              key={t.id}
+              className="pointer-events-auto flex items-start gap-2 rounded-md border border-red-300 bg-red-50 py-1 pl-3 pr-1 text-sm text-red-900 shadow-lg dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+            >
+              <p className="min-w-0 flex-1 break-words py-2">{t.message}</p>
+              <button
+                type="button"
+                className="inline-flex size-11 shrink-0 items-center justify-center rounded-md text-lg hover:bg-red-100 dark:hover:bg-red-900"
+                aria-label="Dismiss"
+                onClick={() => dismiss(t.id)}
+              >
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+        <div role="status" aria-label="Notices" className="flex w-full flex-col gap-2">
+          {successes.map((t) => (
+            <p
+              key={t.id}
+              className="pointer-events-auto break-words rounded-md border border-emerald-300 bg-emerald-50 px-3 py-3 text-sm text-emerald-950 shadow-lg dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+            >
+              {t.message}
+            </p>
+          ))}
+        </div>
+      </div>
+    </ToastContext>
+  );
+}
+
+/** The tab's notices; components below the signed-in layout call it. */
+export function useToasts(): Toasts {
+  const toasts = useContext(ToastContext);
+  if (!toasts) throw new Error("useToasts needs a ToastProvider above it; the signed-in layout (app/(app)/layout.tsx) has one.");
+  return toasts;
+}
