@@ -4,7 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { canDo, type PowerAction, type VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import { useHydrated } from "./use-hydrated";
-import { FormStatus } from "./form-status";
+import { ErrorExplained } from "./error-explained";
 import { useVmCache } from "./vm-cache";
 
 const LABEL: Record<PowerAction, string> = {
@@ -56,7 +56,7 @@ export function PowerButtons({ hostId, uuid, name, state }: { hostId: string; uu
           </button>
         ))}
       </div>
-      <FormStatus error={power.error?.message ?? null} />
+      <ErrorExplained error={power.error} />
     </div>
   );
 }
