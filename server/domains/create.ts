@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { uuidToString } from "../libvirt";
+import { LibvirtError, uuidToString, VIR_ERR_NO_SUPPORT, type Connection } from "../libvirt";
 import { env } from "../config/env";
 import type { ResolvedHost } from "../hosts/connection";
 import { auditTargets } from "../audit/targets";
@@ -20,7 +20,9 @@ import {
   defaultAccelerator,
   defaultCpu,
   parseDomainCapabilitiesCpus,
+  PORTABLE_CPU_MODEL,
   type Accelerator,
+  type AcceleratorCpus,
   type ProcessorOptions,
 } from "./processor";
 
@@ -119,14 +121,28 @@ export async function readProcessorOptions(host: ResolvedHost): Promise<Processo
     const offered: Accelerator[] = kvm ? ["kvm", "qemu"] : ["qemu"];
     const accelerators = await Promise.all(
       offered.map(async (accelerator) => {
-        const xml = await conn.connectGetDomainCapabilities({ emulatorbin: null, arch: "x86_64", machine: "q35", virttype: accelerator, flags: 0 });
-        const cpus = parseDomainCapabilitiesCpus(xml);
+        const cpus = await acceleratorCpus(conn, accelerator);
         return { accelerator, cpus, defaultCpu: defaultCpu(cpus) };
       }),
     );
     const wanted = defaultAccelerator(env().KVMM_DOMAIN_TYPE, kvm);
     return { accelerators, defaultAccelerator: offered.includes(wanted) ? wanted : "qemu" };
   });
+}
+
+/**
+ * The CPUs the host offers an accelerator. A driver without domain capabilities (libvirt's test
+ * driver) is offered the one model every QEMU can emulate.
+ */
+async function acceleratorCpus(conn: Connection, accelerator: Accelerator): Promise<AcceleratorCpus> {
+  try {
+    return parseDomainCapabilitiesCpus(
+      await conn.connectGetDomainCapabilities({ emulatorbin: null, arch: "x86_64", machine: "q35", virttype: accelerator, flags: 0 }),
+    );
+  } catch (err) {
+    if (err instanceof LibvirtError && err.code === VIR_ERR_NO_SUPPORT) return { hostPassthrough: false, hostModel: false, models: [PORTABLE_CPU_MODEL] };
+    throw err;
+  }
 }
 
 /** The accelerator and CPU the VM gets: the user's choice checked against the host, or the host's defaults. */
