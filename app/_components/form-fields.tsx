@@ -3,16 +3,9 @@
 import { createContext, useContext, type InputHTMLAttributes, type ReactNode } from "react";
 import { FormStatus } from "./form-status";
 import { useHydrated } from "./use-hydrated";
+import { describedBy, errorId, hintId } from "./field-ids";
 
-/** The id of a field's hint, for the control's `aria-describedby`. */
-export function hintId(id: string): string {
-  return `${id}-hint`;
-}
-
-/** The id of a field's error message, for the control's `aria-describedby`. */
-export function errorId(id: string): string {
-  return `${id}-error`;
-}
+export { describedBy, errorId, hintId };
 
 /**
  * The messages of a form's fields by control id (see `useFieldErrors`): a form provides them once
@@ -24,12 +17,6 @@ export const FieldErrorsContext = createContext<Readonly<Record<string, string>>
 export function useFieldError(id: string, error: string | null | undefined): string | null {
   const fromForm = useContext(FieldErrorsContext)[id];
   return error ?? fromForm ?? null;
-}
-
-/** What a control inside a Field sets: invalid while there is an error, described by its hint and error. */
-export function describedBy(id: string, hint: boolean, error: string | null): { "aria-invalid"?: true; "aria-describedby"?: string } {
-  const ids = [hint ? hintId(id) : null, error ? errorId(id) : null].filter(Boolean).join(" ");
-  return { ...(error ? { "aria-invalid": true as const } : {}), ...(ids ? { "aria-describedby": ids } : {}) };
 }
 
 /**

@@ -129,7 +129,7 @@ function pathWords(path: string): string {
   const words = path
     .split(".")
     .filter((p) => p !== "*" && p !== "spec")
-    .map((p) => p.replace(/([a-z])([A-Z])/g, "$1 $2"))
+    .map((p) => p.replace(/([a-z])([A-Z][a-z])/g, "$1 $2"))
     .join(" ");
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : "The input";
 }

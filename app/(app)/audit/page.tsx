@@ -5,7 +5,8 @@ import { ACTION_AREAS, actionLabel } from "@/server/audit/actions";
 import { auditTargets } from "@/server/audit/targets";
 import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { formatDateTime } from "@/app/_components/format";
-import { describedBy, Field, Options, TextField } from "@/app/_components/form-fields";
+import { Field, Options, TextField } from "@/app/_components/form-fields";
+import { describedBy } from "@/app/_components/field-ids";
 import { parseAuditFilters } from "./filters";
 
 export const metadata: Metadata = { title: "Audit log" };

@@ -102,6 +102,9 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
     const found: Record<string, string> = {};
     if (!memory.ok) found.memory = `Memory ${memory.problem}.`;
     if (!disk.ok) found.diskSize = `Disk size ${disk.problem}.`;
+    if (install !== "cloudImage" && disk.ok && disk.bytes > 0 && !text("diskPool")) {
+      found.diskPool = "Choose a pool for the new disk, or make its size 0: this host has no active pool.";
+    }
     if (!errors.check(found) || !memory.ok || !disk.ok) return;
     const diskGiB = disk.bytes / GiB;
     const network = text("network");
