@@ -8,7 +8,7 @@ test("KVM failing inside a nested host is explained as a KVM problem with emulat
   const msr =
     "internal error: qemu unexpectedly closed the monitor: 2026-11-20T10:00:00.000000Z qemu-system-x86_64: error: failed to set MSR 0x10a to 0x2000000ed\n" +
     "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:2893: kvm_buf_set_msrs: Assertion `ret == cpu->kvm_msr_buf->nmsrs' failed.";
-  assert.match(explainFailure(vm + msr) ?? "", /^The host could not run this VM with KVM acceleration.*Use emulation \(TCG\)/);
+  assert.match(explainFailure(vm + msr) ?? "", /^The host could not run this VM with KVM acceleration.*with Emulation \(TCG\) as its accelerator/);
 });
 
 test("the CPU failures seen on this machine's emulation are explained with what to choose instead", () => {

@@ -2,8 +2,10 @@
  * What a failure from libvirt or QEMU means for the person who asked, in their words: the one table
  * from known failure texts to explanations. The API adds the explanation to the error it answers
  * (server/api/trpc.ts), and the page shows it with libvirt's own words folded underneath. Client-safe
- * (no imports). Each text here was seen from libvirt 9.0 / QEMU 7.2, or is quoted in the issue that
- * asked for this table.
+ * (no imports). A VM's accelerator and CPU are chosen in the New VM form (changing them on an
+ * existing VM belongs with editing its hardware, not done yet), so that is where the words send
+ * people. Each text here was seen from libvirt 9.0 / QEMU 7.2, or is quoted in the issue that asked
+ * for this table.
  */
 interface Known {
   pattern: RegExp;
@@ -16,7 +18,7 @@ const KNOWN: readonly Known[] = [
     pattern: /failed to (set|get) MSR|kvm run failed|KVM_[A-Z_]+ failed|kvm_[a-z_]+: Assertion|Assertion `ret == cpu->kvm_msr_buf/i,
     explanation:
       "The host could not run this VM with KVM acceleration; this happens when the host is itself a VM without full nested virtualisation. " +
-      "Use emulation (TCG) for this VM, which is slower but always works, or enable nested virtualisation on the host's own hypervisor.",
+      "Create the VM again with Emulation (TCG) as its accelerator in the New VM form (slower, but it always starts), or enable nested virtualisation on the host's own hypervisor.",
   },
   {
     pattern: /Could not access KVM kernel module|failed to initialize kvm|does not support virt type 'kvm'|domaintype=kvm|\/dev\/kvm/i,
@@ -26,13 +28,13 @@ const KNOWN: readonly Known[] = [
   {
     pattern: /CPU mode 'host-passthrough' for \S+ qemu domain .* is not supported by hypervisor/i,
     explanation:
-      "Emulation (TCG) cannot pass the host's own CPU through to a VM. Give this VM a named CPU model (qemu64 works everywhere) or host-model, or run it with KVM.",
+      "Emulation (TCG) cannot pass the host's own CPU through to a VM. Create the VM again in the New VM form with a named CPU model (qemu64 works everywhere) or a copy of the host's CPU model, or with KVM.",
   },
   {
     pattern:
       /guest CPU doesn't match specification|the CPU is incompatible with host CPU|doesn't support requested feature|host CPU does not provide required features/i,
     explanation:
-      "The host cannot provide every feature of this VM's CPU model. Choose a model the host lists for this accelerator (qemu64 works everywhere), or host-model.",
+      "The host cannot provide every feature of this VM's CPU model. The New VM form offers only the models this host can provide (qemu64 works everywhere); create the VM again with one of them.",
   },
   {
     pattern: /cannot set up guest memory|Cannot allocate memory|Out of memory/i,

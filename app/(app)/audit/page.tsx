@@ -123,9 +123,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <li key={row.id} className="card text-sm">
               <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
                 <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${RESULT_TONE[row.result]}`}>{row.result}</span>
-                <span className="font-medium" title={row.action}>
-                  {actionLabel(row.action)}
-                </span>
+                <span className="font-medium">{actionLabel(row.action)}</span>
+                <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{row.action}</span>
                 {row.target && <span className="break-all">{row.target}</span>}
                 <span className="ml-auto text-xs text-slate-500 dark:text-slate-400">
                   <time dateTime={row.at.toISOString()}>{formatDateTime(row.at)}</time>
