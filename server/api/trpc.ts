@@ -6,6 +6,7 @@ import { roleHas, type Permission } from "../auth/permissions";
 import { writeAudit } from "../audit/log";
 import { signedOutRefusals } from "../audit/signed-out";
 import { ServiceError, type ServiceErrorKind } from "../errors";
+import { LibvirtError } from "../libvirt";
 import { hostIdSchema, vmRefSchema } from "../identifiers";
 import { resolveHost } from "../hosts/connection";
 import { assertCoversHost } from "../hosts/scope";
@@ -46,7 +47,8 @@ const t = initTRPC
           stack: undefined,
           zodIssues: zodError?.issues ?? null,
           field: error.cause instanceof ServiceError ? (error.cause.field ?? null) : null,
-          explanation: zodError ? null : explainFailure(shape.message),
+          // Only libvirt's and QEMU's own words are explained: a guest's "No such file" is about the guest.
+          explanation: error.cause instanceof ServiceError && error.cause.cause instanceof LibvirtError ? explainFailure(shape.message) : null,
         },
       };
     },

@@ -49,11 +49,11 @@ const KNOWN: readonly Known[] = [
     explanation: "No UEFI firmware (OVMF) matching this VM's settings is installed on the host. Install the ovmf package, or use BIOS firmware.",
   },
   {
-    pattern: /Cannot access storage file|Could not open '[^']+': No such file or directory|No such file or directory/i,
+    pattern: /Cannot access storage file|Could not open '[^']+': No such file or directory/i,
     explanation: "A disk, image or file this VM uses is missing on the host. Check its disks: a volume may have been deleted or moved.",
   },
   {
-    pattern: /Could not open '[^']+': Permission denied|Permission denied/i,
+    pattern: /Could not open '[^']+': Permission denied/i,
     explanation: "QEMU was not allowed to open one of this VM's files. The file's owner or permissions (or AppArmor/SELinux) keep libvirt's qemu user out.",
   },
 ];
