@@ -157,7 +157,18 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
     <FieldErrorsContext value={errors.byField}>
       <form ref={errors.formRef} onSubmit={onSubmit} method="post" noValidate className="card grid grid-cols-1 gap-4 sm:grid-cols-2">
         <Field id="host" label="Host">
-          <select id="host" className="input mt-1" value={hostId} onChange={(e) => setHostId(e.target.value)}>
+          <select
+            id="host"
+            className="input mt-1"
+            value={hostId}
+            onChange={(e) => {
+              setHostId(e.target.value);
+              // Another host offers its own accelerators and CPUs: start again from its defaults.
+              setAccelerator(null);
+              setCpuMode(null);
+              setCpuModel(null);
+            }}
+          >
             <Options choices={hostChoices(hosts)} />
           </select>
         </Field>
