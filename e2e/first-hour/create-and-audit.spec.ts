@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { virsh } from "../fixtures/test-host";
-import { ADMIN, navigate, signIn, unique } from "../support/session";
+import { ADMIN, expectNoHorizontalScroll, navigate, signIn, unique } from "../support/session";
 
 /**
  * Issue 16, the first hour of a new user — the create form, readable errors, start failures and
@@ -56,6 +56,7 @@ test("the create form offers KVM or emulation and the CPUs the host can provide,
   await expect(model.locator("option", { hasText: /^qemu64$/ })).toHaveCount(1);
   const chosen = (await model.locator("option").allTextContents()).find((m) => m !== "qemu64") ?? "qemu64";
   await model.selectOption(chosen);
+  await expectNoHorizontalScroll(page);
 
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("vCPUs").fill("1");
@@ -194,6 +195,7 @@ test("the audit log is searched by user, action and time, in the URL; a failed s
   await expect(entries.nth(1)).toContainText("by someone not signed in");
   await expect(entries.nth(1)).toContainText("wrong password");
   await expect(entries.nth(0)).toContainText(`by ${username}`);
+  await expectNoHorizontalScroll(page);
 
   // The same search as a link, with the range closed before the sign-ins: nothing.
   await page.goto(`/audit?username=${username}&action=auth.login&until=2000-01-01`);
