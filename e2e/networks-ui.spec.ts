@@ -102,11 +102,12 @@ test("an admin creates a NAT network with DHCP, stops and starts it, and deletes
   await card.getByRole("button", { name: "DHCP leases" }).click();
   await expect(card.getByText("No DHCP leases on this network.")).toBeVisible();
 
-  // A second network on the same subnet is refused, with the reason.
+  // A second network on the same subnet is refused, with the reason next to the address.
   await page.getByLabel("Network name", { exact: true }).fill(clash);
   await page.getByLabel("Host address", { exact: true }).fill(`10.213.${x}.1`);
   await page.getByRole("button", { name: "Create network" }).click();
-  await expect(page.getByRole("region", { name: "Add a network" }).getByRole("alert")).toContainText("overlaps");
+  await expect(page.getByLabel("Host address", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#add-net-address-error")).toContainText(`overlaps 10.213.${x}.1/24 of network "${network}"`);
   await expect(page.getByRole("listitem", { name: `Network ${clash}` })).toHaveCount(0);
 
   await card.getByRole("button", { name: "Stop" }).click();

@@ -62,7 +62,7 @@ test("an admin creates a VM with the form, lands on its page, and deletes it wit
   await page.getByRole("link", { name: "New VM" }).click();
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("vCPUs").fill("1");
-  await page.getByLabel("Memory (MiB)").fill("128");
+  await page.getByLabel("Memory").fill("128");
   await page.getByLabel(/New disk size/).fill("0");
   await page.getByLabel("Network").selectOption({ label: "None" });
   await page.getByLabel("Start now").uncheck();

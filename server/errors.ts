@@ -27,9 +27,13 @@ export type ServiceErrorKind = "not_found" | "conflict" | "forbidden" | "invalid
 
 const SERVICE_ERROR = brandSymbol("ServiceError");
 
-/** An expected failure of a service, with a message fit to show the user as it is. */
+/**
+ * An expected failure of a service, with a message fit to show the user as it is. `field` names the
+ * input it is about (a key of the procedure's input, e.g. `vcpus`), so a form shows it next to that field.
+ */
 export class ServiceError extends Error {
   readonly [SERVICE_ERROR] = true;
+  readonly field: string | undefined;
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, SERVICE_ERROR);
@@ -38,10 +42,11 @@ export class ServiceError extends Error {
   constructor(
     message: string,
     readonly kind: ServiceErrorKind,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string },
   ) {
     super(message, options);
     this.name = "ServiceError";
+    this.field = options?.field;
   }
 }
 

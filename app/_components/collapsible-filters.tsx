@@ -8,10 +8,20 @@ import { useHydrated } from "./use-hydrated";
  * button on a phone, where it would otherwise push the results below the fold. The button says
  * how many filters are set, so a filtered list is never mistaken for the whole one.
  */
-export function CollapsibleFilters({ label, active, children }: { label: string; active: number; children: ReactNode }) {
+export function CollapsibleFilters({
+  label,
+  active,
+  startOpen = false,
+  children,
+}: {
+  label: string;
+  active: number;
+  startOpen?: boolean;
+  children: ReactNode;
+}) {
   const hydrated = useHydrated();
   const id = useId();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(startOpen);
   return (
     <div className="space-y-2">
       <button

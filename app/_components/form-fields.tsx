@@ -1,38 +1,58 @@
 "use client";
 
-import type { InputHTMLAttributes, ReactNode } from "react";
+import { createContext, useContext, type InputHTMLAttributes, type ReactNode } from "react";
 import { FormStatus } from "./form-status";
 import { useHydrated } from "./use-hydrated";
+import { describedBy, errorId, hintId } from "./field-ids";
 
-/** The id of a field's hint, for the control's `aria-describedby`. */
-export function hintId(id: string): string {
-  return `${id}-hint`;
+export { describedBy, errorId, hintId };
+
+/**
+ * The messages of a form's fields by control id (see `useFieldErrors`): a form provides them once
+ * and every `Field`/`TextField` inside shows its own.
+ */
+export const FieldErrorsContext = createContext<Readonly<Record<string, string>>>({});
+
+/** The error a field shows: its `error` prop, else what the form's FieldErrorsContext holds for its id. */
+export function useFieldError(id: string, error: string | null | undefined): string | null {
+  const fromForm = useContext(FieldErrorsContext)[id];
+  return error ?? fromForm ?? null;
 }
 
 /**
- * A labelled control with an optional hint under it. The control is the child and carries `id`
- * (and `aria-describedby={hintId(id)}` when there is a hint), so a screen reader reads both.
+ * A labelled control with an optional hint and error under it. The control is the child and
+ * carries `id` and `describedBy(id, …)` (which `TextField` does itself), so a screen reader
+ * reads the hint and the error with it.
  */
 export function Field({
   id,
   label,
   hint,
+  error,
   className = "",
   children,
 }: {
   id: string;
   label: ReactNode;
   hint?: ReactNode;
+  /** What is wrong with the value, in words; else the form's FieldErrorsContext is asked. */
+  error?: string | null;
   className?: string;
   children: ReactNode;
 }) {
+  const message = useFieldError(id, error);
   return (
-    <div className={`text-sm ${className}`}>
+    <div className={`text-sm ${className}`} data-field-error={message ? "" : undefined}>
       <label htmlFor={id}>{label}</label>
       {children}
       {hint && (
         <span id={hintId(id)} className="mt-1 block text-xs text-slate-500">
           {hint}
+        </span>
+      )}
+      {message && (
+        <span id={errorId(id)} className="mt-1 block text-xs font-medium text-red-700 dark:text-red-300">
+          {message}
         </span>
       )}
     </div>
@@ -47,13 +67,18 @@ export function TextField({
   id,
   label,
   hint,
+  error,
   className,
   mono = false,
   ...input
-}: { id: string; label: ReactNode; hint?: ReactNode; className?: string; mono?: boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className">) {
+}: { id: string; label: ReactNode; hint?: ReactNode; error?: string | null; className?: string; mono?: boolean } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  "id" | "className"
+>) {
+  const message = useFieldError(id, error);
   return (
-    <Field id={id} label={label} hint={hint} className={className}>
-      <input id={id} className={mono ? "input mt-1 font-mono" : "input mt-1"} aria-describedby={hint ? hintId(id) : undefined} {...input} />
+    <Field id={id} label={label} hint={hint} error={message} className={className}>
+      <input id={id} className={mono ? "input mt-1 font-mono" : "input mt-1"} {...describedBy(id, !!hint, message)} {...input} />
     </Field>
   );
 }

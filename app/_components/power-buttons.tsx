@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { canDo, POWER_REQUEST_WAIT_MS, type PowerAction, type VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import { useHydrated } from "./use-hydrated";
+import { ErrorExplained } from "./error-explained";
 import { useVmCache } from "./vm-cache";
 import { ConfirmDialog } from "./confirm-dialog";
 import { useToasts } from "./toasts";
@@ -92,7 +93,8 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
       onError: (error, { action }) => {
         vmCache.reread(ref);
         setAsking(null);
-        toasts.error(toastKey, `${LABEL[action]} ${name}: ${error.message}`);
+        // An explained failure is shown beside the buttons instead (below), with the raw text folded.
+        if (!error.data?.explanation) toasts.error(toastKey, `${LABEL[action]} ${name}: ${error.message}`);
       },
     }),
   );
@@ -149,6 +151,8 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
           <p>{question.body}</p>
         </ConfirmDialog>
       )}
+      {/* A failure the server could explain (a VM the host cannot run) stays beside the buttons, its raw text folded. */}
+      {power.error?.data?.explanation && <ErrorExplained error={power.error} />}
     </div>
   );
 }

@@ -6,11 +6,14 @@ import { roleHas, type Permission } from "../auth/permissions";
 import { writeAudit } from "../audit/log";
 import { signedOutRefusals } from "../audit/signed-out";
 import { ServiceError, type ServiceErrorKind } from "../errors";
+import { LibvirtError } from "../libvirt";
 import { hostIdSchema, vmRefSchema } from "../identifiers";
 import { resolveHost } from "../hosts/connection";
 import { assertCoversHost } from "../hosts/scope";
 import { resolveVm } from "../domains/lookup";
 import { auditTargets } from "../audit/targets";
+import { explainFailure } from "../domains/failure-explanations";
+import { fieldErrors } from "./error-words";
 
 export interface Context {
   db: Db;
@@ -27,12 +30,26 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
+    /**
+     * A refused input answers its issues (`zodIssues`) for forms to put next to their fields
+     * (server/api/error-words.ts), and a message in words for everything else; a ServiceError
+     * about one input names it (`field`); a failure libvirt or QEMU worded that we know gets an
+     * `explanation` for people (server/domains/failure-explanations.ts).
+     */
     errorFormatter({ shape, error }) {
       const zodError = error.cause instanceof ZodError ? error.cause : null;
+      const message = zodError ? (fieldErrors({ message: "", data: { zodIssues: zodError.issues } }, {}).form ?? shape.message) : shape.message;
       return {
         ...shape,
-        message: zodError ? z.prettifyError(zodError) : shape.message,
-        data: { ...shape.data, stack: undefined, zodIssues: zodError?.issues ?? null },
+        message,
+        data: {
+          ...shape.data,
+          stack: undefined,
+          zodIssues: zodError?.issues ?? null,
+          field: error.cause instanceof ServiceError ? (error.cause.field ?? null) : null,
+          // Only libvirt's and QEMU's own words are explained: a guest's "No such file" is about the guest.
+          explanation: error.cause instanceof ServiceError && error.cause.cause instanceof LibvirtError ? explainFailure(shape.message) : null,
+        },
       };
     },
   });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { eq } from "drizzle-orm";
 import { tempDatabase } from "../testing/test-db";
 import { auditLog } from "../db/schema";
-import { listAudit, summarizeInput, writeAudit } from "./log";
+import { auditActions, listAudit, summarizeInput, writeAudit } from "./log";
 
 test("input summaries redact secrets at any depth and bound their size", () => {
   const s = summarizeInput({ username: "a", password: "p1", nested: { apiToken: "t", keep: 1 }, blob: "x".repeat(5000) });
@@ -41,15 +41,19 @@ test("the audit log is append-only: the database refuses updates and deletes", (
   }
 });
 
-test("listing filters by user, action prefix and result, newest first, with stable paging", () => {
+test("listing filters by user, action or area and result, newest first, with stable paging", () => {
   const { db, cleanup } = tempDatabase();
   try {
     for (let i = 0; i < 5; i++) writeAudit(db, { userId: 1, username: "ann", action: `users.create`, result: "ok" });
     writeAudit(db, { userId: 2, username: "ben", action: "users_x.create", result: "denied" });
     writeAudit(db, { userId: 2, username: "ben", action: "auth.login", result: "denied" });
     assert.equal(listAudit(db, { username: "ben", limit: 10 }).rows.length, 2);
-    // `_` in the prefix is literal, not a LIKE wildcard.
-    assert.equal(listAudit(db, { action: "users_", limit: 10 }).rows.length, 1);
+    // An area ends with a dot; `_` in it is literal, not a LIKE wildcard.
+    assert.equal(listAudit(db, { action: "users_x.", limit: 10 }).rows.length, 1);
+    assert.equal(listAudit(db, { action: "users.", limit: 10 }).rows.length, 5);
+    assert.equal(listAudit(db, { action: "auth.login", limit: 10 }).rows.length, 1);
+    assert.equal(listAudit(db, { action: "auth.log", limit: 10 }).rows.length, 0, "an action is matched whole");
+    assert.deepEqual(auditActions(db), ["auth.login", "users.create", "users_x.create"]);
     assert.equal(listAudit(db, { result: "denied", limit: 10 }).rows.length, 2);
     const first = listAudit(db, { username: "ann", limit: 3 });
     assert.equal(first.rows.length, 3);

@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { auditLog, type AuditResult } from "../db/schema";
+import { auditTargets } from "./targets";
 
 export interface AuditEntry {
   userId: number | null;
@@ -63,7 +64,13 @@ export function writeAudit(db: Db, entry: AuditEntry): void {
 }
 
 export interface AuditQuery {
+  /**
+   * What a user did, and the sign-ins attempted with their name by someone not signed in (a failed
+   * sign-in is never recorded as done by anyone); `unknown user` finds sign-ins with names that
+   * match no account.
+   */
   username?: string;
+  /** One action (`vms.power`), or every action of an area when it ends with a dot (`vms.`). */
   action?: string;
   /** Part of the target, any case: a VM's or pool's name finds every row about it (targets name them: server/audit/targets.ts). */
   target?: string;
@@ -77,10 +84,17 @@ export interface AuditQuery {
 
 export function listAudit(db: Db, q: AuditQuery) {
   const where: SQL[] = [];
-  if (q.username) where.push(eq(auditLog.username, q.username));
-  if (q.action) {
+  if (q.username === auditTargets.unknownUser) {
+    where.push(eq(auditLog.target, auditTargets.unknownUser));
+  } else if (q.username) {
+    const attempted = and(eq(auditLog.action, "auth.login"), isNull(auditLog.username), eq(auditLog.target, auditTargets.user(q.username)));
+    where.push(or(eq(auditLog.username, q.username), attempted)!);
+  }
+  if (q.action?.endsWith(".")) {
     const prefix = `${q.action.replace(/[%_\\]/g, "\\$&")}%`;
     where.push(sql`${auditLog.action} LIKE ${prefix} ESCAPE '\\'`);
+  } else if (q.action) {
+    where.push(eq(auditLog.action, q.action));
   }
   if (q.target) {
     const part = `%${q.target.replace(/[%_\\]/g, "\\$&")}%`;
@@ -100,4 +114,14 @@ export function listAudit(db: Db, q: AuditQuery) {
   const hasMore = rows.length > q.limit;
   const page = hasMore ? rows.slice(0, q.limit) : rows;
   return { rows: page, nextBeforeId: hasMore ? page[page.length - 1]!.id : null };
+}
+
+/** The actions the log holds, for the audit page's choice of action. */
+export function auditActions(db: Db): string[] {
+  return db
+    .selectDistinct({ action: auditLog.action })
+    .from(auditLog)
+    .orderBy(asc(auditLog.action))
+    .all()
+    .map((r) => r.action);
 }

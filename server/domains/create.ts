@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { uuidToString, type Connection } from "../libvirt";
+import { LibvirtError, uuidToString, VIR_ERR_NO_SUPPORT, type Connection } from "../libvirt";
 import { env } from "../config/env";
 import type { ResolvedHost } from "../hosts/connection";
 import { auditTargets } from "../audit/targets";
@@ -7,12 +7,24 @@ import { withLibvirtContext, ServiceError } from "../errors";
 import { createVolume, deleteNewVolume, resizeVolume, resolveVolume } from "../storage/volumes";
 import { openPool } from "../storage/pools";
 import { buildVolumeXml } from "../storage/xml";
-import { children, child, parseXml, attr } from "../xml/codec";
 import { hostIdSchema, nameSchema } from "../identifiers";
 import { poolNameSchema, volumeNameSchema } from "../storage/schemas";
 import { MAX_TAGS, TAG_PATTERN } from "./tags";
 import { cloudInitSchema, createSeedVolume } from "./cloud-init";
 import { buildDomainXml, type DiskSpec, type NicSpec } from "./xml";
+import {
+  ACCELERATORS,
+  capabilitiesOfferKvm,
+  cpuRefusal,
+  cpuSchema,
+  defaultAccelerator,
+  defaultCpu,
+  parseDomainCapabilitiesCpus,
+  PORTABLE_CPU_MODEL,
+  type Accelerator,
+  type AcceleratorCpus,
+  type ProcessorOptions,
+} from "./processor";
 
 const absolutePath = z
   .string()
@@ -33,6 +45,10 @@ export const createVmSchema = z.object({
     .int()
     .min(64)
     .max(1024 * 1024),
+  /** KVM or emulation (TCG); absent: KVMM_DOMAIN_TYPE, else KVM when the host offers it. */
+  accelerator: z.enum(ACCELERATORS).optional(),
+  /** The CPU the guest sees; absent: the host's own with KVM, qemu64 with emulation. */
+  cpu: cpuSchema.optional(),
   firmware: z.enum(["bios", "uefi"]).default("bios"),
   secureBoot: z.boolean().default(false),
   tpm: z.boolean().default(false),
@@ -94,14 +110,52 @@ export const createVmSchema = z.object({
 });
 export type CreateVmSpec = z.infer<typeof createVmSchema>;
 
-/** KVM when the host offers it (and KVMM_DOMAIN_TYPE does not say otherwise), else TCG emulation. */
-async function domainType(conn: Connection): Promise<"kvm" | "qemu"> {
-  const wanted = env().KVMM_DOMAIN_TYPE;
-  if (wanted !== "auto") return wanted;
-  const caps = parseXml(await conn.connectGetCapabilities(), "host capabilities");
-  const guests = children(child(caps, "capabilities"), "guest");
-  const kvm = guests.some((g) => children(child(g, "arch"), "domain").some((d) => attr(d, "type") === "kvm"));
-  return kvm ? "kvm" : "qemu";
+/**
+ * What the host offers a new VM's processor: each accelerator it can run (emulation always; KVM
+ * when its capabilities list it), the CPUs each can provide, and the defaults the form preselects.
+ */
+export async function readProcessorOptions(host: ResolvedHost): Promise<ProcessorOptions> {
+  const { conn } = host;
+  return withLibvirtContext(host.context, async () => {
+    const kvm = capabilitiesOfferKvm(await conn.connectGetCapabilities());
+    const offered: Accelerator[] = kvm ? ["kvm", "qemu"] : ["qemu"];
+    const accelerators = await Promise.all(
+      offered.map(async (accelerator) => {
+        const cpus = await acceleratorCpus(conn, accelerator);
+        return { accelerator, cpus, defaultCpu: defaultCpu(cpus) };
+      }),
+    );
+    const wanted = defaultAccelerator(env().KVMM_DOMAIN_TYPE, kvm);
+    return { accelerators, defaultAccelerator: offered.includes(wanted) ? wanted : "qemu" };
+  });
+}
+
+/**
+ * The CPUs the host offers an accelerator. A driver without domain capabilities (libvirt's test
+ * driver) is offered the one model every QEMU can emulate.
+ */
+async function acceleratorCpus(conn: Connection, accelerator: Accelerator): Promise<AcceleratorCpus> {
+  try {
+    return parseDomainCapabilitiesCpus(
+      await conn.connectGetDomainCapabilities({ emulatorbin: null, arch: "x86_64", machine: "q35", virttype: accelerator, flags: 0 }),
+    );
+  } catch (err) {
+    if (err instanceof LibvirtError && err.code === VIR_ERR_NO_SUPPORT) return { hostPassthrough: false, hostModel: false, models: [PORTABLE_CPU_MODEL] };
+    throw err;
+  }
+}
+
+/** The accelerator and CPU the VM gets: the user's choice checked against the host, or the host's defaults. */
+function chooseProcessor(spec: CreateVmSpec, options: ProcessorOptions, context: string) {
+  const accelerator = spec.accelerator ?? options.defaultAccelerator;
+  const offer = options.accelerators.find((a) => a.accelerator === accelerator);
+  if (!offer) {
+    throw new ServiceError(`${context}: this host does not offer KVM acceleration; choose emulation (TCG)`, "invalid", { field: "accelerator" });
+  }
+  const cpu = spec.cpu ?? offer.defaultCpu;
+  const refusal = cpuRefusal(accelerator, cpu, offer.cpus);
+  if (refusal) throw new ServiceError(`${context}: ${refusal}`, "invalid", { field: cpu.mode === "custom" ? "cpuModel" : "cpuMode" });
+  return { accelerator, cpu };
 }
 
 interface Created {
@@ -170,11 +224,11 @@ function nics(spec: CreateVmSpec): NicSpec[] {
 async function assertHostCanRun(host: ResolvedHost, spec: CreateVmSpec, context: string): Promise<void> {
   const node = await withLibvirtContext(context, () => host.conn.nodeGetInfo());
   if (spec.vcpus > node.cpus) {
-    throw new ServiceError(`${context}: ${spec.vcpus} vCPUs is more than this host has; it has ${node.cpus} CPUs`, "invalid");
+    throw new ServiceError(`${context}: ${spec.vcpus} vCPUs is more than this host has; it has ${node.cpus} CPUs`, "invalid", { field: "vcpus" });
   }
   const hostMiB = Math.floor(Number(node.memory) / 1024);
   if (spec.memoryMiB > hostMiB) {
-    throw new ServiceError(`${context}: ${spec.memoryMiB} MiB of memory is more than this host has; it has ${hostMiB} MiB`, "invalid");
+    throw new ServiceError(`${context}: ${spec.memoryMiB} MiB of memory is more than this host has; it has ${hostMiB} MiB`, "invalid", { field: "memoryMiB" });
   }
 }
 
@@ -183,8 +237,9 @@ export async function createVm(host: ResolvedHost, spec: CreateVmSpec) {
   const context = auditTargets.vm(host.id, spec.name);
   if (spec.secureBoot && spec.firmware !== "uefi") throw new ServiceError(`${context}: secure boot needs UEFI firmware`, "invalid");
   await assertHostCanRun(host, spec, context);
+  const processor = chooseProcessor(spec, await readProcessorOptions(host), context);
   const clash = await conn.domainLookupByName({ name: spec.name }).catch(() => null);
-  if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict");
+  if (clash) throw new ServiceError(`${context}: a VM with this name already exists`, "conflict", { field: "name" });
   const created: Created[] = [];
   try {
     const disks = await prepareDisks(host, spec, created);
@@ -192,7 +247,8 @@ export async function createVm(host: ResolvedHost, spec: CreateVmSpec) {
       name: spec.name,
       title: spec.title,
       description: spec.description,
-      domainType: await withLibvirtContext(context, () => domainType(conn)),
+      domainType: processor.accelerator,
+      cpu: processor.cpu,
       vcpus: spec.vcpus,
       memoryMiB: spec.memoryMiB,
       firmware: spec.firmware,

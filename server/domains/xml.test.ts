@@ -99,3 +99,14 @@ test("memory in other units is converted to KiB", () => {
   assert.equal(d.memoryKiB, 2 * 1024 * 1024);
   assert.equal(d.currentMemoryKiB, 1024);
 });
+
+test("the CPU choice lands in the XML: the host's CPU, a copy of its model, or a named model asked for exactly", () => {
+  assert.deepEqual(parseDomainXml(buildDomainXml({ ...base, domainType: "kvm", cpu: { mode: "host-passthrough" } })).cpu, {
+    mode: "host-passthrough",
+    model: null,
+  });
+  assert.deepEqual(parseDomainXml(buildDomainXml({ ...base, cpu: { mode: "host-model" } })).cpu, { mode: "host-model", model: null });
+  const named = buildDomainXml({ ...base, cpu: { mode: "custom", model: "Westmere" } });
+  assert.match(named, /<cpu mode="custom" match="exact">\s*<model fallback="forbid">Westmere<\/model>/);
+  assert.deepEqual(parseDomainXml(buildDomainXml(base)).cpu, { mode: "custom", model: "qemu64" }, "emulation without a choice gets qemu64");
+});

@@ -1,5 +1,6 @@
 import { scaledBytes } from "../xml/units";
 import { ATTR, attr, buildXml, child, children, parseXml, textOf, type XmlNode } from "../xml/codec";
+import { PORTABLE_CPU_MODEL, type CpuSpec } from "./processor";
 
 /** Our namespace in `<metadata>`: libvirt keeps it verbatim, so tags travel with the VM, not in our database. */
 export const KVMM_XMLNS = "https://kvm-manager.dev/xmlns/vm/1";
@@ -29,6 +30,8 @@ export interface DomainBuildSpec {
   title?: string;
   description?: string;
   domainType: "kvm" | "qemu";
+  /** Absent: the host's CPU with KVM, qemu64 with emulation. */
+  cpu?: CpuSpec;
   vcpus: number;
   memoryMiB: number;
   firmware: "bios" | "uefi";
@@ -113,6 +116,12 @@ function serialNode(logFile: string | undefined): XmlNode {
   };
 }
 
+/** A named model is asked for exactly: a silent fallback to another model would hide what the user chose. */
+function cpuNode(cpu: CpuSpec): XmlNode {
+  if (cpu.mode !== "custom") return { [`${ATTR}mode`]: cpu.mode };
+  return { [`${ATTR}mode`]: "custom", [`${ATTR}match`]: "exact", model: { [`${ATTR}fallback`]: "forbid", "#text": cpu.model } };
+}
+
 function metadataNode(tags: string[]): XmlNode {
   return {
     "kvmm:vm": {
@@ -153,10 +162,7 @@ export function buildDomainXml(spec: DomainBuildSpec): string {
     vcpu: { [`${ATTR}placement`]: "static", "#text": spec.vcpus },
     os: osNode(spec),
     features: { acpi: "", apic: "", ...(spec.secureBoot ? { smm: { [`${ATTR}state`]: "on" } } : {}) },
-    cpu:
-      spec.domainType === "kvm"
-        ? { [`${ATTR}mode`]: "host-passthrough" }
-        : { [`${ATTR}mode`]: "custom", model: { [`${ATTR}fallback`]: "allow", "#text": "qemu64" } },
+    cpu: cpuNode(spec.cpu ?? (spec.domainType === "kvm" ? { mode: "host-passthrough" } : { mode: "custom", model: PORTABLE_CPU_MODEL })),
     clock: { [`${ATTR}offset`]: "utc" },
     on_poweroff: "destroy",
     on_reboot: "restart",
@@ -197,6 +203,8 @@ export interface DomainDetails {
   title: string | null;
   description: string | null;
   domainType: string;
+  /** `<cpu mode>` (libvirt's default is custom) and the named model, if any. */
+  cpu: { mode: string; model: string | null };
   vcpus: number;
   memoryKiB: number;
   currentMemoryKiB: number;
@@ -255,6 +263,7 @@ export function parseDomainXml(xml: string): DomainDetails {
     title: textOf(domain.title) ?? null,
     description: textOf(domain.description) ?? null,
     domainType: attr(domain, "type") ?? "",
+    cpu: { mode: attr(child(domain, "cpu"), "mode") ?? "custom", model: textOf(child(domain, "cpu")?.model) ?? null },
     vcpus: Number(textOf(domain.vcpu) ?? "0"),
     memoryKiB: kib(domain.memory),
     currentMemoryKiB: kib(domain.currentMemory ?? domain.memory),

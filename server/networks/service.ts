@@ -98,13 +98,13 @@ export async function createNetwork(host: ResolvedHost, spec: NetworkSpec, optio
   const context = auditTargets.network(host.id, spec.name);
   if (spec.mode !== "bridge") {
     const problems = ipv4Problems(spec.ipv4);
-    if (problems.length) throw new ServiceError(`${context}: ${problems.join("; ")}`, "invalid");
+    if (problems.length) throw new ServiceError(`${context}: ${problems.join("; ")}`, "invalid", { field: "spec.ipv4" });
   }
   const net = await withLibvirtContext(context, async () => {
     const others = await listAllNetworks(host);
-    if (others.some((n) => n.name === spec.name)) throw new ServiceError(`${context}: already exists`, "conflict");
+    if (others.some((n) => n.name === spec.name)) throw new ServiceError(`${context}: already exists`, "conflict", { field: "spec.name" });
     const bridgeUser = spec.bridge ? others.find((n) => n.bridge === spec.bridge && n.forwardMode !== "bridge") : undefined;
-    if (bridgeUser) throw new ServiceError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict");
+    if (bridgeUser) throw new ServiceError(`${context}: bridge ${spec.bridge} belongs to network "${bridgeUser.name}"`, "conflict", { field: "spec.bridge" });
     if (spec.mode !== "bridge") {
       for (const other of others) {
         const clash = other.ips.find(
@@ -114,6 +114,7 @@ export async function createNetwork(host: ResolvedHost, spec: NetworkSpec, optio
           throw new ServiceError(
             `${context}: ${spec.ipv4.address}/${spec.ipv4.prefix} overlaps ${clash.address}/${clash.prefix} of network "${other.name}"`,
             "conflict",
+            { field: "spec.ipv4.address" },
           );
         }
       }

@@ -76,7 +76,7 @@ export interface NewUser {
 
 /** Creates a user; without a password one is generated and returned so the admin can hand it over once. */
 export async function createUser(db: Db, input: NewUser): Promise<{ id: number; password: string | null }> {
-  if (findUserByName(db, input.username)) throw new UserError(`user "${input.username}" already exists`, "conflict");
+  if (findUserByName(db, input.username)) throw new UserError(`user "${input.username}" already exists`, "conflict", { field: "username" });
   const password = input.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
   const id = db.transaction((tx) => {

@@ -1,49 +1,17 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { z } from "zod";
 import { AUDIT_RESULTS } from "@/server/db/schema";
+import { ACTION_AREAS, actionLabel } from "@/server/audit/actions";
+import { auditTargets } from "@/server/audit/targets";
 import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { formatDateTime } from "@/app/_components/format";
-import { Options } from "@/app/_components/form-fields";
+import { Field, Options, TextField } from "@/app/_components/form-fields";
+import { describedBy } from "@/app/_components/field-ids";
 import { CollapsibleFilters } from "@/app/_components/collapsible-filters";
+import { parseAuditFilters } from "./filters";
 
 export const metadata: Metadata = { title: "Audit log" };
 export const dynamic = "force-dynamic";
-
-const filterSchema = z.object({
-  username: z
-    .string()
-    .trim()
-    .max(64)
-    .optional()
-    .transform((v) => v || undefined),
-  action: z
-    .string()
-    .trim()
-    .max(128)
-    .optional()
-    .transform((v) => v || undefined),
-  target: z
-    .string()
-    .trim()
-    .max(128)
-    .optional()
-    .transform((v) => v || undefined),
-  result: z.enum(AUDIT_RESULTS).optional().catch(undefined),
-  since: z
-    .string()
-    .optional()
-    .transform((v) => (v ? new Date(v) : undefined))
-    .pipe(z.date().optional())
-    .catch(undefined),
-  until: z
-    .string()
-    .optional()
-    .transform((v) => (v ? new Date(`${v}T23:59:59.999Z`) : undefined))
-    .pipe(z.date().optional())
-    .catch(undefined),
-  beforeId: z.coerce.number().int().positive().optional().catch(undefined),
-});
 
 const RESULT_TONE: Record<(typeof AUDIT_RESULTS)[number], string> = {
   ok: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-100",
@@ -52,56 +20,109 @@ const RESULT_TONE: Record<(typeof AUDIT_RESULTS)[number], string> = {
   invalid: "bg-slate-200 text-slate-900 dark:bg-slate-800 dark:text-slate-100",
 };
 
+/** The action choices: every action of an area, then each action the log holds, in words, grouped by area. */
+function actionChoices(actions: readonly string[]) {
+  const areas = Object.entries(ACTION_AREAS);
+  return areas
+    .map(([area, words]) => ({
+      area,
+      words,
+      actions: actions.filter((a) => a.startsWith(`${area}.`)).map((a) => ({ value: a, label: actionLabel(a) })),
+    }))
+    .concat([
+      {
+        area: "",
+        words: "Other",
+        actions: actions.filter((a) => !areas.some(([area]) => a.startsWith(`${area}.`))).map((a) => ({ value: a, label: actionLabel(a) })),
+      },
+    ])
+    .filter((g) => g.actions.length > 0);
+}
+
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePermission("audit.read");
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
-  const filters = filterSchema.parse(raw);
+  const { filters, errors } = parseAuditFilters(raw);
+  const valid = Object.keys(errors).length === 0;
   const api = await serverApi();
-  const { rows, nextBeforeId } = await api.audit.list({ ...filters, limit: 50 });
+  const [{ rows, nextBeforeId }, actions] = await Promise.all([
+    valid ? api.audit.list({ ...filters, limit: 50 }) : { rows: [], nextBeforeId: null },
+    api.audit.actions(),
+  ]);
   const olderParams = new URLSearchParams(
     Object.entries({ ...raw, beforeId: nextBeforeId ? String(nextBeforeId) : undefined }).filter((e): e is [string, string] => !!e[1]),
   );
+  const choices = actionChoices(actions);
 
-  const filtersSet = Object.entries(filters).filter(([name, value]) => name !== "beforeId" && value !== undefined).length;
+  // What the user typed counts, valid or not: the button must not say "none set" over a rejected filter.
+  const filtersSet = Object.entries(raw).filter(([name, value]) => name !== "beforeId" && !!value).length;
 
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>
-      <CollapsibleFilters label="Filters" active={filtersSet}>
-        <form method="get" className="card grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-7 lg:items-end" aria-label="Filter the audit log">
-          <label className="text-sm">
-            VM, pool, network or user
-            <input name="target" defaultValue={raw.target ?? ""} placeholder="web-1" className="input mt-1" />
-          </label>
-          <label className="text-sm">
-            By user
-            <input name="username" defaultValue={raw.username ?? ""} className="input mt-1" />
-          </label>
-          <label className="text-sm">
-            Action starts with
-            <input name="action" defaultValue={raw.action ?? ""} placeholder="users." className="input mt-1" />
-          </label>
-          <label className="text-sm">
-            Result
-            <select name="result" defaultValue={raw.result ?? ""} className="input mt-1">
+      {/* Open on a phone too when a filter is wrong: its message is what the page is about then. */}
+      <CollapsibleFilters label="Filters" active={filtersSet} startOpen={!valid}>
+        <form method="get" noValidate className="card grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4 lg:items-start" aria-label="Filter the audit log">
+          <TextField
+            id="audit-target"
+            label="VM, pool, network or user named"
+            name="target"
+            defaultValue={raw.target ?? ""}
+            placeholder="web-1"
+            error={errors.target}
+          />
+          <TextField
+            id="audit-user"
+            label="User"
+            hint={`What they did, and sign-ins tried with their name. "${auditTargets.unknownUser}": names that match no account.`}
+            name="username"
+            defaultValue={raw.username ?? ""}
+            autoComplete="off"
+            error={errors.username}
+          />
+          <Field id="audit-action" label="Action" error={errors.action}>
+            <select
+              id="audit-action"
+              name="action"
+              defaultValue={raw.action ?? ""}
+              className="input mt-1"
+              {...describedBy("audit-action", false, errors.action ?? null)}
+            >
+              <option value="">Any action</option>
+              {choices.map((group) => (
+                <optgroup key={group.area || "other"} label={group.words}>
+                  {group.area && <option value={`${group.area}.`}>Any: {group.words}</option>}
+                  <Options choices={group.actions} />
+                </optgroup>
+              ))}
+            </select>
+          </Field>
+          <Field id="audit-result" label="Result" error={errors.result}>
+            <select
+              id="audit-result"
+              name="result"
+              defaultValue={raw.result ?? ""}
+              className="input mt-1"
+              {...describedBy("audit-result", false, errors.result ?? null)}
+            >
               <Options choices={[{ value: "", label: "Any" }, ...AUDIT_RESULTS]} />
             </select>
-          </label>
-          <label className="text-sm">
-            From
-            <input type="date" name="since" defaultValue={raw.since ?? ""} className="input mt-1" />
-          </label>
-          <label className="text-sm">
-            To
-            <input type="date" name="until" defaultValue={raw.until ?? ""} className="input mt-1" />
-          </label>
-          <button type="submit" className="btn btn-primary">
-            Filter
-          </button>
+          </Field>
+          <TextField id="audit-since" label="From (UTC)" type="datetime-local" name="since" defaultValue={raw.since ?? ""} error={errors.since} />
+          <TextField id="audit-until" label="To (UTC)" type="datetime-local" name="until" defaultValue={raw.until ?? ""} error={errors.until} />
+          <div className="flex flex-wrap items-end gap-2 lg:col-span-2 lg:mt-6">
+            <button type="submit" className="btn btn-primary">
+              Filter
+            </button>
+            <Link href="/audit" className="btn btn-secondary">
+              Clear
+            </Link>
+          </div>
         </form>
       </CollapsibleFilters>
 
-      {rows.length === 0 ? (
+      {!valid && <p className="card text-sm">Fix the filters above to see entries.</p>}
+      {!valid ? null : rows.length === 0 ? (
         <p className="card text-sm">No entries match.</p>
       ) : (
         <ol className="space-y-2" aria-label="Audit entries, newest first">
@@ -109,14 +130,15 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <li key={row.id} className="card text-sm">
               <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
                 <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${RESULT_TONE[row.result]}`}>{row.result}</span>
-                <span className="font-mono font-medium">{row.action}</span>
+                <span className="font-medium">{actionLabel(row.action)}</span>
+                <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{row.action}</span>
                 {row.target && <span className="break-all">{row.target}</span>}
                 <span className="ml-auto text-xs text-slate-500 dark:text-slate-400">
                   <time dateTime={row.at.toISOString()}>{formatDateTime(row.at)}</time>
                 </span>
               </div>
               <div className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-600 dark:text-slate-400">
-                <span>by {row.username ?? "anonymous"}</span>
+                <span>{row.username ? `by ${row.username}` : "by someone not signed in"}</span>
                 {row.clientIp && <span>from {row.clientIp}</span>}
                 {row.error && <span className="text-red-700 dark:text-red-300">{row.error}</span>}
               </div>

@@ -9,6 +9,7 @@ import { CheckboxField, Field, Options, TextField } from "@/app/_components/form
 import { AddResourceForm, type AddCommon } from "@/app/_components/host-resources/add-resource-form";
 import type { HostOption } from "@/app/_components/host-resources/host-resource-manager";
 import { suggestDhcpRange } from "@/server/networks/ipv4";
+import type { FieldMap } from "@/server/api/error-words";
 
 type NetworkSpec = inferRouterInputs<AppRouter>["networks"]["create"]["spec"];
 type Mode = NetworkSpec["mode"];
@@ -18,6 +19,19 @@ const MODES: { value: Mode; label: string }[] = [
   { value: "isolated", label: "Isolated: guests and host only" },
   { value: "bridge", label: "Bridge: join an existing host bridge" },
 ];
+
+/** Where the server's refusals of a new network go. */
+const FIELDS: FieldMap = {
+  "spec.name": { id: "add-net-name", label: "Network name" },
+  "spec.mode": { id: "add-net-mode", label: "Mode" },
+  "spec.bridge": { id: "add-net-bridge", label: "Bridge" },
+  "spec.ipv4.address": { id: "add-net-address", label: "Host address" },
+  "spec.ipv4.prefix": { id: "add-net-prefix", label: "Prefix length" },
+  "spec.ipv4.dhcp.start": { id: "add-net-dhcp-start", label: "DHCP range start" },
+  "spec.ipv4.dhcp.end": { id: "add-net-dhcp-end", label: "DHCP range end" },
+  "spec.ipv4.dhcp": { id: "add-net-dhcp-start", label: "DHCP range" },
+  "spec.ipv4": { id: "add-net-address", label: "Addressing" },
+};
 
 function prefixHint(prefix: number): string {
   if (!Number.isInteger(prefix) || prefix < 8 || prefix > 30) return "8 to 30; 24 is the usual 255.255.255.0.";
@@ -141,7 +155,7 @@ export function AddNetworkForm({ hosts }: { hosts: HostOption[] }) {
   }
 
   return (
-    <AddResourceForm noun="network" idPrefix="add-net" hosts={hosts} mutation={create} input={input} onCreated={reset}>
+    <AddResourceForm noun="network" idPrefix="add-net" hosts={hosts} mutation={create} input={input} onCreated={reset} fields={FIELDS}>
       <TextField id="add-net-name" label="Network name" hint="Letters, digits, dots, dashes and underscores." name="name" required autoComplete="off" />
       <Field id="add-net-mode" label="Mode">
         <select id="add-net-mode" name="mode" className="input mt-1" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>

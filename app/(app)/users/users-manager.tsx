@@ -9,7 +9,9 @@ import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { formatDateTime } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
-import { Field, hintId, Options, TextField } from "@/app/_components/form-fields";
+import { describedBy, Field, FieldErrorsContext, Options, TextField } from "@/app/_components/form-fields";
+import { useFieldErrors } from "@/app/_components/use-field-errors";
+import type { FieldMap } from "@/server/api/error-words";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { useToasts } from "@/app/_components/toasts";
@@ -48,11 +50,19 @@ function useInvalidateUsers() {
   return () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
 }
 
+/** Where the server's refusals of a new user go. */
+const CREATE_USER_FIELDS: FieldMap = {
+  username: { id: "new-username", label: "Username" },
+  role: { id: "new-role", label: "Role" },
+  password: { id: "new-password", label: "Initial password" },
+  grants: { id: "new-grants", label: "VM grants" },
+};
+
 function CreateUserForm() {
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
-  const [grantsError, setGrantsError] = useState<string | null>(null);
+  const errors = useFieldErrors(create.error, CREATE_USER_FIELDS);
   const [created, setCreated] = useState<{ username: string; password: string | null } | null>(null);
   const hydrated = useHydrated();
 
@@ -61,8 +71,7 @@ function CreateUserForm() {
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     const { grants, error } = parseGrants(String(form.get("grants") ?? ""));
-    setGrantsError(error);
-    if (error) return;
+    if (!errors.check(error ? { "new-grants": error } : {})) return;
     const username = String(form.get("username"));
     const password = String(form.get("password") ?? "");
     create.mutate(
@@ -81,28 +90,41 @@ function CreateUserForm() {
       <h2 id="create-user-heading" className="mb-4 text-lg font-semibold">
         Add a user
       </h2>
-      <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <TextField id="new-username" label="New username" name="username" required autoComplete="off" />
-        <Field id="new-role" label="Role">
-          <select id="new-role" name="role" defaultValue="viewer" className="input mt-1">
-            <Options choices={ROLES} />
-          </select>
-        </Field>
-        <TextField id="new-password" label="Initial password" hint="Leave empty to generate one." name="password" type="password" autoComplete="new-password" />
-        <Field id="new-grants" label="VM grants" hint="One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.">
-          <textarea id="new-grants" name="grants" rows={2} className="input mt-1 font-mono" placeholder="name:web-*" aria-describedby={hintId("new-grants")} />
-        </Field>
-        <div className="space-y-3 sm:col-span-2">
-          <FormStatus
-            error={grantsError ?? create.error?.message ?? null}
-            success={created && !created.password ? `User ${created.username} created.` : null}
+      <FieldErrorsContext value={errors.byField}>
+        <form ref={errors.formRef} onSubmit={onSubmit} method="post" noValidate className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+          <TextField id="new-username" label="New username" name="username" required autoComplete="off" />
+          <Field id="new-role" label="Role">
+            <select id="new-role" name="role" defaultValue="viewer" className="input mt-1">
+              <Options choices={ROLES} />
+            </select>
+          </Field>
+          <TextField
+            id="new-password"
+            label="Initial password"
+            hint="Leave empty to generate one."
+            name="password"
+            type="password"
+            autoComplete="new-password"
           />
-          {created?.password && <OneTimePassword username={created.username} password={created.password} onDismiss={() => setCreated(null)} />}
-          <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
-            {create.isPending ? "Creating…" : "Create user"}
-          </button>
-        </div>
-      </form>
+          <Field id="new-grants" label="VM grants" hint="One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.">
+            <textarea
+              id="new-grants"
+              name="grants"
+              rows={2}
+              className="input mt-1 font-mono"
+              placeholder="name:web-*"
+              {...describedBy("new-grants", true, errors.byField["new-grants"] ?? null)}
+            />
+          </Field>
+          <div className="space-y-3 sm:col-span-2">
+            <FormStatus error={errors.form} success={created && !created.password ? `User ${created.username} created.` : null} />
+            {created?.password && <OneTimePassword username={created.username} password={created.password} onDismiss={() => setCreated(null)} />}
+            <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
+              {create.isPending ? "Creating…" : "Create user"}
+            </button>
+          </div>
+        </form>
+      </FieldErrorsContext>
     </section>
   );
 }

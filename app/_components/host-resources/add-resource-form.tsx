@@ -2,7 +2,9 @@
 
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { UseMutationResult } from "@tanstack/react-query";
-import { CheckboxField, Field, Options, SubmitRow } from "../form-fields";
+import { CheckboxField, Field, FieldErrorsContext, Options, SubmitRow } from "../form-fields";
+import { useFieldErrors } from "../use-field-errors";
+import type { ErrorLike, FieldMap } from "@/server/api/error-words";
 import type { HostOption } from "./host-resource-manager";
 
 /** Hosts as select choices, named as people know them with the id beside. */
@@ -27,13 +29,14 @@ export interface AddCommon {
  * the resource's own fields, start now and at boot (both ticked: most are wanted running), and
  * the submit row with the server's answer. A success names what was made and clears the form.
  */
-export function AddResourceForm<I, R extends { name: string }, E extends { message: string }, C>({
+export function AddResourceForm<I, R extends { name: string }, E extends ErrorLike, C>({
   noun,
   idPrefix,
   hosts,
   mutation,
   input,
   onCreated,
+  fields,
   children,
 }: {
   noun: string;
@@ -44,9 +47,15 @@ export function AddResourceForm<I, R extends { name: string }, E extends { messa
   input: (form: FormData, common: AddCommon) => I;
   /** Resets what the form holds outside its fields. */
   onCreated?: () => void;
+  /**
+   * Where the server's refusals go (input path → control): each shows next to its field, in words,
+   * and the form leaves checking to the server. Without it the server's message shows in the submit row.
+   */
+  fields?: FieldMap;
   children: ReactNode;
 }) {
   const [created, setCreated] = useState<string | null>(null);
+  const errors = useFieldErrors(mutation.error, fields ?? {});
   const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -55,6 +64,7 @@ export function AddResourceForm<I, R extends { name: string }, E extends { messa
     const form = new FormData(formEl);
     const common = { hostId: chosenHostId(form, hosts), start: form.get("start") === "on", autostart: form.get("autostart") === "on" };
     setCreated(null);
+    errors.check({});
     mutation.mutate(input(form, common), {
       onSuccess: (made) => {
         setCreated(made.name);
@@ -65,27 +75,29 @@ export function AddResourceForm<I, R extends { name: string }, E extends { messa
   }
 
   return (
-    <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-      {hosts.length > 1 && (
-        <Field id={`${idPrefix}-host`} label="Host">
-          <select id={`${idPrefix}-host`} name="hostId" className="input mt-1" defaultValue={hosts[0]?.id}>
-            <Options choices={hostChoices(hosts)} />
-          </select>
-        </Field>
-      )}
-      {children}
-      <div className="flex flex-wrap gap-x-6 gap-y-2 sm:col-span-2">
-        <CheckboxField id={`${idPrefix}-start`} name="start" label="Start now" defaultChecked />
-        <CheckboxField id={`${idPrefix}-autostart`} name="autostart" label="Start at boot" defaultChecked />
-      </div>
-      <SubmitRow
-        className="sm:col-span-2"
-        label={`Create ${noun}`}
-        pendingLabel="Creating…"
-        pending={mutation.isPending}
-        error={mutation.error?.message ?? null}
-        success={created ? `${Noun} ${created} created.` : null}
-      />
-    </form>
+    <FieldErrorsContext value={fields ? errors.byField : {}}>
+      <form ref={errors.formRef} onSubmit={onSubmit} method="post" noValidate={!!fields} className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        {hosts.length > 1 && (
+          <Field id={`${idPrefix}-host`} label="Host">
+            <select id={`${idPrefix}-host`} name="hostId" className="input mt-1" defaultValue={hosts[0]?.id}>
+              <Options choices={hostChoices(hosts)} />
+            </select>
+          </Field>
+        )}
+        {children}
+        <div className="flex flex-wrap gap-x-6 gap-y-2 sm:col-span-2">
+          <CheckboxField id={`${idPrefix}-start`} name="start" label="Start now" defaultChecked />
+          <CheckboxField id={`${idPrefix}-autostart`} name="autostart" label="Start at boot" defaultChecked />
+        </div>
+        <SubmitRow
+          className="sm:col-span-2"
+          label={`Create ${noun}`}
+          pendingLabel="Creating…"
+          pending={mutation.isPending}
+          error={fields ? errors.form : (mutation.error?.message ?? null)}
+          success={created ? `${Noun} ${created} created.` : null}
+        />
+      </form>
+    </FieldErrorsContext>
   );
 }

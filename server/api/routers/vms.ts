@@ -5,7 +5,7 @@ import { auditTargets } from "@/server/audit/targets";
 import { POWER_ACTIONS } from "@/server/domains/power";
 import { MAX_TAGS, TAG_PATTERN } from "@/server/domains/tags";
 import { MAX_IMPORT_XML_BYTES } from "@/server/domains/import";
-import { createVm, createVmSchema } from "@/server/domains/create";
+import { createVm, createVmSchema, readProcessorOptions } from "@/server/domains/create";
 import { cloneVm } from "@/server/domains/clone";
 import { importXml } from "@/server/domains/importer";
 import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setResources, setTags } from "@/server/domains/service";
@@ -67,6 +67,9 @@ export const vmsRouter = router({
     }),
 
   exportXml: vmProcedure("vm.read").query(({ ctx }) => exportXml(ctx.vm)),
+
+  /** The accelerators and CPUs the host offers a new VM, with the defaults the create form preselects. */
+  processorOptions: hostProcedure("vm.create").query(({ ctx }) => readProcessorOptions(ctx.host)),
 
   /** A new VM takes volumes from the host's pools and joins its networks: a host-level change. */
   create: hostProcedure("vm.create")

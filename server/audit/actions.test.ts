@@ -1,0 +1,15 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { allProcedures } from "../api/testing/procedures";
+import { actionLabel } from "./actions";
+
+test("every audited mutation of the router reads as words, never as its path", () => {
+  for (const p of allProcedures().filter((p) => p.type === "mutation")) {
+    const label = actionLabel(p.path);
+    const name = p.path.split(".")[1]!;
+    assert.ok(!label.includes(p.path), `${p.path} → ${label}`);
+    if (name !== name.toLowerCase()) assert.ok(!label.includes(name), `${p.path} → ${label}: camelCase is not a word`);
+  }
+  assert.equal(actionLabel("auth.login"), "Sign in");
+  assert.equal(actionLabel("storage.uploadVolume"), "Storage: upload volume", "an action added later still reads as words");
+});

@@ -1,0 +1,81 @@
+/**
+ * What each audited action is called in the audit page, in a sysadmin's words: the tRPC path
+ * (`vms.power`) is what the log stores; this is what people read and choose from. An action
+ * missing here (added after this table) still reads as words, from its path. Client-safe: no imports.
+ */
+const LABELS: Readonly<Record<string, string>> = {
+  "auth.login": "Sign in",
+  "auth.logout": "Sign out",
+  "auth.changePassword": "Change own password",
+  "auth.endSession": "End a session",
+  "auth.signOutEverywhere": "Sign out everywhere",
+  "refused.signedOut": "Refused: not signed in",
+  "setup.createAdmin": "Create the first admin",
+  "users.create": "Add a user",
+  "users.update": "Change a user's role or grants",
+  "users.setDisabled": "Disable or enable a user",
+  "users.delete": "Delete a user",
+  "users.resetPassword": "Reset a user's password",
+  "vms.power": "VM power (start, shut down, reboot, force off…)",
+  "vms.delete": "Delete a VM",
+  "vms.setAutostart": "VM start with host",
+  "vms.rename": "Rename a VM",
+  "vms.setResources": "Change a VM's vCPUs or memory",
+  "vms.setTags": "Change a VM's tags",
+  "vms.create": "Create a VM",
+  "vms.clone": "Clone a VM",
+  "vms.importXml": "Import a VM from XML",
+  "vms.addAgentChannels": "Add guest agent channels",
+  "storage.definePool": "Add a storage pool",
+  "storage.buildPool": "Build a storage pool",
+  "storage.startPool": "Start a storage pool",
+  "storage.stopPool": "Stop a storage pool",
+  "storage.refreshPool": "Refresh a storage pool",
+  "storage.setPoolAutostart": "Storage pool start at boot",
+  "storage.deletePool": "Delete a storage pool",
+  "storage.createVolume": "Create a volume",
+  "storage.deleteVolume": "Delete a volume",
+  "storage.resizeVolume": "Resize a volume",
+  "storage.attachDisk": "Attach a disk to a VM",
+  "storage.detachDisk": "Detach a disk from a VM",
+  "networks.create": "Add a network",
+  "networks.start": "Start a network",
+  "networks.stop": "Stop a network",
+  "networks.setAutostart": "Network start at boot",
+  "networks.delete": "Delete a network",
+  "snapshots.create": "Take a snapshot",
+  "snapshots.revert": "Revert to a snapshot",
+  "snapshots.delete": "Delete a snapshot",
+  "guest.exec": "Run a command in a guest",
+  "guest.fileRead": "Read a file in a guest",
+  "guest.fileWrite": "Write a file in a guest",
+  "guest.shutdown": "Shut down through the guest agent",
+  "guest.reboot": "Reboot through the guest agent",
+};
+
+/** The areas an action path starts with, for "any action on …" choices. */
+export const ACTION_AREAS: Readonly<Record<string, string>> = {
+  auth: "Sign-in and sessions",
+  users: "Users",
+  vms: "VMs",
+  storage: "Storage",
+  networks: "Networks",
+  snapshots: "Snapshots",
+  guest: "Inside guests",
+};
+
+/** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */
+export function actionLabel(action: string): string {
+  const known = LABELS[action];
+  if (known) return known;
+  const [area = "", ...rest] = action.split(".");
+  const verb = rest
+    .join(" ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+  const areaWords = ACTION_AREAS[area] ?? area;
+  return verb ? `${areaWords}: ${verb}` : areaWords || action;
+}
+
+/** An action filter the audit page accepts: an action path, or an area followed by a dot (every action in it). */
+export const ACTION_FILTER_PATTERN = /^[a-z]+(\.[A-Za-z]+)?\.?$/;
