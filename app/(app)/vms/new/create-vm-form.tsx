@@ -8,6 +8,7 @@ import { FormStatus } from "@/app/_components/form-status";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { Field, hintId, Options, TextField } from "@/app/_components/form-fields";
 import { hostChoices } from "@/app/_components/host-resources/add-resource-form";
+import { NoIsoHint } from "@/app/(app)/storage/no-iso-hint";
 
 type Install = "none" | "iso" | "cloudImage";
 
@@ -105,6 +106,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
               <Options choices={(media.data ?? []).map((v) => v.name)} />
             </select>
           </Field>
+          {install === "iso" && <NoIsoHint hostId={hostId} pool={mediaPool} volumes={media.data} />}
         </>
       )}
       {install === "cloudImage" && (
