@@ -192,6 +192,15 @@ async function* tallied(t: Transfer, source: AsyncIterable<Uint8Array>, limit: n
   const context = auditTargets.volume(t.hostId, t.pool, t.volume);
   const base = t.bytes;
   let lastReport = Date.now();
+  // A report skipped for being too soon is sent when its time comes, so a stalled source still shows where it stands.
+  let trailing: NodeJS.Timeout | null = null;
+  const report = () => {
+    if (trailing) clearTimeout(trailing);
+    trailing = null;
+    lastReport = Date.now();
+    t.bytes = base + counter.bytes;
+    announce(t);
+  };
   try {
     for await (const raw of source) {
       if (cut.aborted) throw new ServiceError(`${context}: cancelled`, "conflict");
@@ -199,16 +208,15 @@ async function* tallied(t: Transfer, source: AsyncIterable<Uint8Array>, limit: n
       if (counter.bytes + chunk.length > limit) throw new ServiceError(`${context}: more than the ${limit} bytes declared`, "invalid");
       counter.bytes += chunk.length;
       t.hash.update(chunk);
-      if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
-        lastReport = Date.now();
-        t.bytes = base + counter.bytes;
-        announce(t);
-      }
+      const wait = PROGRESS_EVERY_MS - (Date.now() - lastReport);
+      if (wait <= 0) report();
+      else trailing ??= setTimeout(report, wait);
       yield chunk;
     }
   } catch (err) {
     if (err instanceof ServiceError || cut.aborted) throw err;
   } finally {
+    if (trailing) clearTimeout(trailing);
     t.bytes = base;
   }
 }

@@ -118,12 +118,13 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
 
   useLiveEvent("storage.transfer", (event) => {
     if (event.hostId !== hostId || event.pool !== pool) return;
-    queryClient.setQueryData(transfersKey, (old: Transfer[] | undefined) => {
-      const others = (old ?? []).filter((t) => t.id !== event.transfer.id);
-      return [...others, event.transfer];
-    });
+    upsert(event.transfer);
     if (event.transfer.endedAt) void queryClient.invalidateQueries({ queryKey: trpc.storage.volumes.queryKey(ref) });
   });
+
+  /** Puts a transfer the server answered with into the list (its event may come before or after). */
+  const upsert = (transfer: Transfer) =>
+    queryClient.setQueryData(transfersKey, (old: Transfer[] | undefined) => [...(old ?? []).filter((t) => t.id !== transfer.id), transfer]);
 
   const update = (id: string, change: Partial<Sending>) => setSending((all) => (all[id] ? { ...all, [id]: { ...all[id], ...change } } : all));
 
@@ -140,7 +141,7 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
     );
     if (result.ok) {
       setSending(({ [transfer.id]: _done, ...rest }) => rest);
-      queryClient.setQueryData(transfersKey, (old: Transfer[] | undefined) => [...(old ?? []).filter((t) => t.id !== transfer.id), result.transfer]);
+      upsert(result.transfer);
       void queryClient.invalidateQueries({ queryKey: trpc.storage.volumes.queryKey(ref) });
     } else {
       update(transfer.id, { xhr: null, speed: null, error: result.aborted ? null : result.message });
@@ -158,8 +159,15 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
       </h3>
       {canManage && (
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
-          <UploadForm hostId={hostId} pool={pool} onStarted={(t, file) => void send(t, file)} />
-          <UrlForm hostId={hostId} pool={pool} />
+          <UploadForm
+            hostId={hostId}
+            pool={pool}
+            onStarted={(t, file) => {
+              upsert(t);
+              void send(t, file);
+            }}
+          />
+          <UrlForm hostId={hostId} pool={pool} onStarted={upsert} />
         </div>
       )}
       <FormStatus error={transfers.error?.message ?? null} />
@@ -231,7 +239,7 @@ function UploadForm({ hostId, pool, onStarted }: { hostId: string; pool: string;
   );
 }
 
-function UrlForm({ hostId, pool }: { hostId: string; pool: string }) {
+function UrlForm({ hostId, pool, onStarted }: { hostId: string; pool: string; onStarted: (transfer: Transfer) => void }) {
   const trpc = useTRPC();
   const id = useId();
   const [localError, setLocalError] = useState<string | null>(null);
@@ -255,6 +263,7 @@ function UrlForm({ hostId, pool }: { hostId: string; pool: string }) {
       { hostId, pool, name, url, sha256: sha.value },
       {
         onSuccess: (t) => {
+          onStarted(t);
           setStarted(`Downloading into ${t.volume}.`);
           formEl.reset();
         },
