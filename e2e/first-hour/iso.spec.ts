@@ -151,7 +151,7 @@ test("an ISO of a few hundred MiB uploads byte-equal with a moving progress bar,
   expect(marker[1], "the guest that booted is the one on the uploaded ISO").toBe(hostname);
 });
 
-test("an upload paused mid-way resumes where it stopped and arrives byte-equal; a wrong SHA-256 deletes the volume, said in words", async ({
+test("an upload paused mid-way resumes where it stopped and arrives byte-equal; one given up is deleted once confirmed; a wrong SHA-256 deletes the volume, said in words", async ({
   page,
 }, testInfo) => {
   test.setTimeout(180_000);
@@ -182,6 +182,19 @@ test("an upload paused mid-way resumes where it stopped and arrives byte-equal; 
   await expect(item.getByText("done, SHA-256 verified")).toBeVisible({ timeout: 60_000 });
   expect(await volumeFileSha256(testInfo, "paused.iso"), "the resumed volume has the file's SHA-256").toBe(sha256);
   await expect(page.getByRole("listitem", { name: "Volume paused.iso" })).toBeVisible();
+
+  // Given up half-way: after a confirmation, the upload stops and its volume goes.
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MiB });
+  await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(source);
+  await uploadForm(page).getByLabel("Volume name", { exact: true }).fill("given-up.iso");
+  await uploadForm(page).getByRole("button", { name: "Upload" }).click();
+  await expect.poll(() => progressOf(page, "given-up.iso"), { timeout: 60_000 }).toBeGreaterThan(4 * MiB);
+  const givenUp = row(page, "given-up.iso");
+  await givenUp.getByRole("button", { name: "Cancel and delete" }).click();
+  await givenUp.getByRole("button", { name: "Yes, stop and delete" }).click();
+  await expect(row(page, "given-up.iso")).toHaveCount(0);
+  await expect.poll(() => virsh(["vol-list", namesFor(testInfo).pool])).not.toContain("given-up.iso");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
   // The same bytes with a SHA-256 that does not match: the volume goes, and the page says why.
   await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(source);

@@ -39,8 +39,11 @@ import { createVolume, deleteVolume, uploadVolume } from "./volumes";
  */
 
 export type TransferKind = "upload" | "url";
-/** receiving: bytes are flowing; paused: an upload waiting for its next PUT; done and failed are final. */
-export type TransferState = "receiving" | "paused" | "done" | "failed";
+/**
+ * receiving: bytes are flowing; paused: an upload waiting for its next PUT; done and failed are
+ * final; cancelled: stopped by a user and taken off the list (its volume deleted).
+ */
+export type TransferState = "receiving" | "paused" | "done" | "failed" | "cancelled";
 
 /** What a page shows of a transfer. */
 export interface TransferView {
@@ -333,7 +336,9 @@ export async function cancelTransfer(host: ResolvedHost, user: SessionUser, pool
   t.abort?.abort();
   while (t.active) await t.active.catch(() => undefined);
   transfers.delete(id);
-  fail(t, `Cancelled by ${user.username}; the volume ${t.volume} was deleted.`);
+  t.state = "cancelled";
+  t.endedAt = new Date().toISOString();
+  announce(t);
   await deleteVolume(host, t.pool, t.volume).catch((err: unknown) => (isNoStorageVol(err) ? undefined : Promise.reject(err)));
 }
 

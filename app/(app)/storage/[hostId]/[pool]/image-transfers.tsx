@@ -8,6 +8,7 @@ import { NAME_PATTERN } from "@/server/identifiers";
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveEvent } from "@/app/_components/live-events";
 import { FormStatus } from "@/app/_components/form-status";
+import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { SubmitRow, TextField } from "@/app/_components/form-fields";
 import { formatBytes } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
@@ -118,7 +119,9 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
 
   useLiveEvent("storage.transfer", (event) => {
     if (event.hostId !== hostId || event.pool !== pool) return;
-    upsert(event.transfer);
+    if (event.transfer.state === "cancelled")
+      queryClient.setQueryData(transfersKey, (old: Transfer[] | undefined) => old?.filter((t) => t.id !== event.transfer.id));
+    else upsert(event.transfer);
     if (event.transfer.endedAt) void queryClient.invalidateQueries({ queryKey: trpc.storage.volumes.queryKey(ref) });
   });
 
@@ -306,6 +309,7 @@ function TransferRow({
   const hydrated = useHydrated();
   const id = useId();
   const [resumeError, setResumeError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const cancel = useMutation(
     trpc.storage.cancelTransfer.mutationOptions({
       onSuccess: () => {
@@ -337,6 +341,12 @@ function TransferRow({
             : "stopped";
   const mine = t.kind === "upload" && !ended;
 
+  /** Stops what this tab sends, then has the server stop the transfer (deleting the volume unless it has ended). */
+  function discard() {
+    sending?.xhr?.abort();
+    cancel.mutate({ hostId: t.hostId, pool: t.pool, id: t.id });
+  }
+
   function resumeWith(file: File | undefined) {
     if (!file) return;
     if (file.size !== t.totalBytes)
@@ -358,7 +368,10 @@ function TransferRow({
         {inFlight && sending.speed !== null && <> · {formatSpeed(sending.speed)}</>}
       </p>
       {t.state === "done" && t.sha256 && <p className="break-all font-mono text-xs">SHA-256 {t.sha256}</p>}
-      <FormStatus error={t.error ?? sending?.error ?? resumeError ?? cancel.error?.message ?? null} />
+      {/* A SHA-256 or URL in a message is one long word: it wraps anywhere rather than widen a phone's page. */}
+      <div className="[overflow-wrap:anywhere]">
+        <FormStatus error={t.error ?? sending?.error ?? resumeError ?? (confirming ? null : cancel.error?.message) ?? null} />
+      </div>
       {canManage && (
         <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Actions for ${t.volume}`}>
           {inFlight && (
@@ -377,18 +390,29 @@ function TransferRow({
               <input id={`${id}-resume`} type="file" className="input mt-1" onChange={(e) => resumeWith(e.target.files?.[0])} />
             </div>
           )}
-          <button
-            type="button"
-            className="btn btn-secondary"
-            disabled={!hydrated || cancel.isPending}
-            onClick={() => {
-              sending?.xhr?.abort();
-              cancel.mutate({ hostId: t.hostId, pool: t.pool, id: t.id });
-            }}
-          >
-            {ended ? "Dismiss" : "Cancel and delete"}
-          </button>
+          {ended ? (
+            <button type="button" className="btn btn-secondary" disabled={!hydrated || cancel.isPending} onClick={() => discard()}>
+              Dismiss
+            </button>
+          ) : (
+            <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated} onClick={() => setConfirming(true)}>
+              Cancel and delete
+            </button>
+          )}
         </div>
+      )}
+      {confirming && !ended && (
+        <ConfirmDelete
+          what={`volume ${t.volume}`}
+          confirmLabel="Yes, stop and delete"
+          mutation={cancel}
+          onConfirm={() => discard()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p className="text-sm">
+            Stop filling <span className="break-all font-mono">{t.volume}</span> and delete it with the {formatBytes(bytes)} stored so far?
+          </p>
+        </ConfirmDelete>
       )}
     </li>
   );
