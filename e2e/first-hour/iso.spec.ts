@@ -87,7 +87,7 @@ test("an ISO of a few hundred MiB uploads byte-equal with a moving progress bar,
 
   const volume = "boot.iso";
   await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(iso.path);
-  await expect(uploadForm(page).getByLabel("Volume name", { exact: true })).toHaveValue(volume);
+  await expect(uploadForm(page).getByLabel("Save as volume", { exact: true })).toHaveValue(volume);
   await uploadForm(page).getByLabel("SHA-256 (optional)", { exact: true }).fill(iso.sha256);
   await expectNoHorizontalScroll(page);
 
@@ -186,7 +186,7 @@ test("an upload paused mid-way resumes where it stopped and arrives byte-equal; 
   // Given up half-way: after a confirmation, the upload stops and its volume goes.
   await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MiB });
   await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(source);
-  await uploadForm(page).getByLabel("Volume name", { exact: true }).fill("given-up.iso");
+  await uploadForm(page).getByLabel("Save as volume", { exact: true }).fill("given-up.iso");
   await uploadForm(page).getByRole("button", { name: "Upload" }).click();
   await expect.poll(() => progressOf(page, "given-up.iso"), { timeout: 60_000 }).toBeGreaterThan(4 * MiB);
   const givenUp = row(page, "given-up.iso");
@@ -198,7 +198,7 @@ test("an upload paused mid-way resumes where it stopped and arrives byte-equal; 
 
   // The same bytes with a SHA-256 that does not match: the volume goes, and the page says why.
   await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(source);
-  await uploadForm(page).getByLabel("Volume name", { exact: true }).fill("mismatch.iso");
+  await uploadForm(page).getByLabel("Save as volume", { exact: true }).fill("mismatch.iso");
   await uploadForm(page).getByLabel("SHA-256 (optional)", { exact: true }).fill("0".repeat(64));
   await uploadForm(page).getByRole("button", { name: "Upload" }).click();
   await expect(row(page, "mismatch.iso").getByRole("alert")).toHaveText(

@@ -34,7 +34,8 @@ import { createVolume, deleteVolume, uploadVolume } from "./volumes";
  * pass; a PUT that fails in libvirt puts the hash back to where it started (Hash.copy()).
  *
  * Transfers live in this process (a restart forgets them: a half-filled volume then stays as an
- * ordinary volume, which the user deletes and uploads again). Progress is published on the event
+ * ordinary volume, which the user deletes and uploads again). An unfinished transfer keeps the rest
+ * of its size reserved in the pool's free space until it completes or is cancelled. Progress is published on the event
  * bus (`storage.transfer`) at most every PROGRESS_EVERY_MS, to users whose grants cover the host.
  */
 

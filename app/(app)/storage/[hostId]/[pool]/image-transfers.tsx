@@ -235,7 +235,7 @@ function UploadForm({ hostId, pool, onStarted }: { hostId: string; pool: string;
           }}
         />
       </div>
-      <TextField id={`${id}-name`} label="Volume name" name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" required />
+      <TextField id={`${id}-name`} label="Save as volume" name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" required />
       <TextField id={`${id}-sha`} label="SHA-256 (optional)" hint={SHA256_HINT} name="sha256" mono autoComplete="off" spellCheck={false} />
       <SubmitRow label="Upload" pendingLabel="Starting…" pending={start.isPending} error={localError ?? start.error?.message ?? null} />
     </form>
@@ -280,7 +280,7 @@ function UrlForm({ hostId, pool, onStarted }: { hostId: string; pool: string; on
         Download from a URL (by the host)
       </h4>
       <TextField id={`${id}-url`} label="Address (http or https)" name="url" type="url" mono autoComplete="off" required placeholder="https://…/image.iso" />
-      <TextField id={`${id}-name`} label="Volume name" hint="Default: the file name in the address." name="name" autoComplete="off" />
+      <TextField id={`${id}-name`} label="Save as volume" hint="Default: the file name in the address." name="name" autoComplete="off" />
       <TextField id={`${id}-sha`} label="SHA-256 (optional)" hint={SHA256_HINT} name="sha256" mono autoComplete="off" spellCheck={false} />
       <SubmitRow
         label="Download"
