@@ -339,7 +339,9 @@ function TransferRow({
           : t.state === "receiving"
             ? "uploading (another tab)"
             : "stopped";
-  const mine = t.kind === "upload" && !ended;
+  // Only the user who started an upload holds its file; others can only cancel it.
+  const me = useQuery(trpc.auth.me.queryOptions());
+  const mine = t.kind === "upload" && !ended && me.data?.id === t.startedByUserId;
 
   /** Stops what this tab sends, then has the server stop the transfer (deleting the volume unless it has ended). */
   function discard() {
