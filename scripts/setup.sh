@@ -15,8 +15,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base xorriso openssl)
 # With all of these no test skips (README, Tests): rpm (rpmbuild) and systemd (systemd-analyze) for
 # the agent's packages, gcc and libc6-dev for the LD_PRELOAD library the exec test plants,
-# openssh-server and netcat-openbsd for qemu+ssh://.
-TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd)
+# openssh-server and netcat-openbsd for qemu+ssh://, isolinux and syslinux-common for the bootable
+# ISO the upload test builds with xorriso (e2e/fixtures/bootable-iso.ts).
+TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common)
 
 ensure_packages() {
   local missing=()

@@ -61,6 +61,10 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "storage.createVolume": { hostId: HOST, pool: "kvmm-audit-pool", name: "v.qcow2", capacityBytes: 1024 ** 3 },
     "storage.deleteVolume": { hostId: HOST, pool: "kvmm-audit-pool", volume: "v.qcow2" },
     "storage.resizeVolume": { hostId: HOST, pool: "kvmm-audit-pool", volume: "v.qcow2", capacityBytes: 2 * 1024 ** 3 },
+    "storage.startUpload": { hostId: HOST, pool: "kvmm-audit-pool", name: "up.iso", sizeBytes: 1024 ** 2, fileName: "up.iso" },
+    // Refused before any connection is made (not http or https).
+    "storage.downloadFromUrl": { hostId: HOST, pool: "kvmm-audit-pool", name: "dl.iso", url: "ftp://example.invalid/dl.iso" },
+    "storage.cancelTransfer": { hostId: HOST, pool: "kvmm-audit-pool", id: "0".repeat(32) },
     "storage.attachDisk": { ...vm, pool: "kvmm-audit-pool", volume: "v.qcow2" },
     "storage.detachDisk": { ...vm, target: "vdb" },
     "networks.create": { hostId: HOST, spec: { mode: "isolated", name: "kvmm-audit-net", ipv4: { address: "10.213.250.1", prefix: 24 } } },

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { TransferView } from "../storage/transfers";
 import { processSingleton } from "../process-shared";
 import { stateAfterEvent, type VmState } from "../domains/power";
 import {
@@ -28,7 +29,9 @@ export type ManagerEvent =
   | { type: "guest.telemetry"; hostId: string; uuid: string; name: string; at: string; metrics: unknown }
   /** A host-wide resource changed: only users whose grants cover the host hear of it. */
   | { type: "network.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virNetworkEventLifecycleType> }
-  | { type: "pool.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virStoragePoolEventLifecycleType> | "refreshed" };
+  | { type: "pool.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virStoragePoolEventLifecycleType> | "refreshed" }
+  /** An upload or URL download into a pool moved on (progress at most twice a second, and each change of state). */
+  | { type: "storage.transfer"; hostId: string; pool: string; transfer: TransferView };
 
 type LowercaseName<T> = Lowercase<keyof T & string> | "unknown";
 

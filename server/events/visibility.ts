@@ -11,7 +11,8 @@ import type { ManagerEvent } from "./bus";
  * as on their pages.
  */
 export async function visibleTo(user: SessionUser, event: ManagerEvent, hostUri: (hostId: string) => string | undefined): Promise<boolean> {
-  if (event.type === "network.lifecycle" || event.type === "pool.lifecycle") return coversHost(user.role, user.grants, event.hostId);
+  if (event.type === "network.lifecycle" || event.type === "pool.lifecycle" || event.type === "storage.transfer")
+    return coversHost(user.role, user.grants, event.hostId);
   if (!("uuid" in event)) return true;
   if (user.role === "admin" || user.grants.length === 0) return true;
   const needsTags = user.grants.some((g) => g.kind === "tag");

@@ -8,6 +8,15 @@ export const BODY_LIMIT_SIGNED_OUT = 64 * 1024;
 /** Room for the largest tRPC input: a 1 MiB guest file chunk as base64 (1.33 MiB) plus its JSON envelope. */
 export const BODY_LIMIT_SIGNED_IN = 2 * 1024 * 1024;
 
+/**
+ * The one route whose body may be larger: an upload's bytes, PUT to /api/storage/uploads/<id>,
+ * streamed into its volume and bounded by the size declared when the upload was started
+ * (server/storage/transfers.ts). It reads no body before it has checked the session.
+ */
+export function isStreamingUpload(method: string | undefined, url: string | undefined): boolean {
+  return method === "PUT" && /^\/api\/storage\/uploads\/[0-9a-f]{32}(\?|$)/.test(url ?? "");
+}
+
 /** Content-Length, when the client sent a valid one. */
 export function declaredLength(headers: Headers | Record<string, string | string[] | undefined>): number | null {
   const raw = headers instanceof Headers ? headers.get("content-length") : headers["content-length"];

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import net from "node:net";
 import { CLIENT_IP_HEADER } from "../auth/client-ip";
-import { BODY_LIMIT_SIGNED_IN, declaredLength } from "./body-limit";
+import { BODY_LIMIT_SIGNED_IN, declaredLength, isStreamingUpload } from "./body-limit";
 
 /**
  * What every request passes before Next.js sees it: the headers a client may not choose are set
@@ -63,7 +63,7 @@ export function admit(req: IncomingMessage, res: ServerResponse, options: FrontD
   if (fromProxy && forwardedHost) req.headers["x-forwarded-host"] = forwardedHost;
 
   const declared = declaredLength(req.headers);
-  if (declared !== null && declared > BODY_LIMIT_SIGNED_IN) {
+  if (declared !== null && declared > BODY_LIMIT_SIGNED_IN && !isStreamingUpload(req.method, req.url)) {
     res.writeHead(413, { "content-type": "application/json", connection: "close" });
     // "connection: close" makes Node drop the socket after answering, instead of reading the body to discard it.
     res.end(JSON.stringify({ error: `The request is too large: at most ${BODY_LIMIT_SIGNED_IN / 1024} KiB is accepted here.` }));

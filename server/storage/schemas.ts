@@ -102,3 +102,31 @@ export const volumeCreateSchema = z.object({
   preallocate: z.boolean().default(false),
 });
 export type VolumeCreateInput = z.input<typeof volumeCreateSchema>;
+
+/** A SHA-256 as `sha256sum` prints it (either case); empty means "do not check". */
+export const sha256Schema = z
+  .string()
+  .trim()
+  .regex(/^([0-9a-fA-F]{64})?$/, "a SHA-256: 64 hexadecimal digits, as sha256sum prints it")
+  .transform((v) => (v === "" ? undefined : v.toLowerCase()));
+
+/** A browser upload, declared before its bytes: the size is checked against the pool's free space. */
+export const uploadStartSchema = z.object({
+  name: volumeNameSchema,
+  sizeBytes: z
+    .number()
+    .int()
+    .min(1, "the file is empty")
+    .max(64 * TiB, "at most 64 TiB"),
+  /** The file's name on the user's computer, shown while it uploads. */
+  fileName: z.string().min(1).max(255),
+  sha256: sha256Schema.optional(),
+});
+
+export const urlDownloadSchema = z.object({
+  name: volumeNameSchema,
+  url: z.string().trim().min(1).max(2048, "at most 2048 characters"),
+  sha256: sha256Schema.optional(),
+});
+
+export const transferIdSchema = z.string().regex(/^[0-9a-f]{32}$/, "a transfer id");

@@ -6,6 +6,7 @@ import { auditTargets } from "@/server/audit/targets";
 import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "@/server/storage/pools";
 import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "@/server/storage/volumes";
 import { attachDisk, detachDisk } from "@/server/storage/disks";
+import { cancelTransfer, listTransfers, startUpload, startUrlDownload } from "@/server/storage/transfers";
 import {
   diskBusSchema,
   diskTargetSchema,
@@ -16,6 +17,9 @@ import {
   volumeNameSchema,
   volumeRefSchema,
   volumeSizeSchema,
+  transferIdSchema,
+  uploadStartSchema,
+  urlDownloadSchema,
 } from "@/server/storage/schemas";
 
 /** A procedure on one pool of the host: the audit row names the pool. */
@@ -41,7 +45,8 @@ function volumeProcedure(permission: Permission) {
 /**
  * Storage pools and volumes of a host, and volumes attached to VMs as disks. Reads are narrowed by
  * the user's grants in the services; changing pools and volumes needs grants covering the host
- * (hostProcedure). Upload/download are service-only for now.
+ * (hostProcedure). Uploads are declared here (`startUpload`) and their bytes PUT to a streaming route
+ * (app/api/storage/uploads/[id]/route.ts); see server/storage/transfers.ts.
  */
 export const storageRouter = router({
   pools: hostProcedure("storage.read").query(({ ctx }) => listPools(ctx.host, ctx.user)),
@@ -98,6 +103,28 @@ export const storageRouter = router({
   resizeVolume: volumeProcedure("storage.manage")
     .input(z.object({ capacityBytes: volumeSizeSchema, allowShrink: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => resizeVolume(ctx.host, input.pool, input.volume, input.capacityBytes, { allowShrink: input.allowShrink })),
+
+  /** Uploads and URL downloads into the pool, under way or ended within the hour. */
+  transfers: poolProcedure("storage.read").query(({ ctx, input }) => listTransfers(ctx.user, ctx.host.id, input.pool)),
+
+  startUpload: poolProcedure("storage.manage")
+    .input(uploadStartSchema)
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.name);
+      return startUpload(ctx.host, ctx.user, input.pool, input);
+    }),
+
+  downloadFromUrl: poolProcedure("storage.manage")
+    .input(urlDownloadSchema)
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.name);
+      return startUrlDownload(ctx.db, ctx.host, ctx.user, input.pool, input);
+    }),
+
+  /** Stops a transfer and deletes its volume; one that has ended is only taken off the list. */
+  cancelTransfer: poolProcedure("storage.manage")
+    .input(z.object({ id: transferIdSchema }))
+    .mutation(({ ctx, input }) => cancelTransfer(ctx.host, ctx.user, input.pool, input.id)),
 
   attachDisk: vmProcedure("vm.edit")
     .input(

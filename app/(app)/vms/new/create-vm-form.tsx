@@ -12,6 +12,7 @@ import { hostChoices } from "@/app/_components/host-resources/add-resource-form"
 import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { GiB, memoryMiB, parseSize } from "@/app/_components/sizes";
 import type { FieldMap } from "@/server/api/error-words";
+import { NoIsoHint } from "@/app/(app)/storage/no-iso-hint";
 
 type Install = "none" | "iso" | "cloudImage";
 type Accelerator = "kvm" | "qemu";
@@ -248,6 +249,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
                 <Options choices={(media.data ?? []).map((v) => v.name)} />
               </select>
             </Field>
+            {install === "iso" && <NoIsoHint hostId={hostId} pool={mediaPool} volumes={media.data} />}
           </>
         )}
         {install === "cloudImage" && (

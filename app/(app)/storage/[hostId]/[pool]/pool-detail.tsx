@@ -6,6 +6,7 @@ import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { PoolCard, type Pool } from "@/app/(app)/storage/pool-card";
 import { CreateVolumeForm, freeBytes, VolumeCard, type Volume } from "./volumes";
+import { ImageTransfers } from "./image-transfers";
 
 export function PoolDetail({
   initialPool,
@@ -52,6 +53,7 @@ export function PoolDetail({
                 <CreateVolumeForm pool={pool} />
               </section>
             )}
+            <ImageTransfers hostId={pool.hostId} pool={pool.name} canManage={canManage} />
             <FormStatus error={error} />
             {volumes.data && volumes.data.length === 0 && <p className="card text-sm">No volumes in this pool.</p>}
             <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
