@@ -6,6 +6,9 @@ export interface ExplainableError {
   data?: { explanation?: string | null } | null;
 }
 
+/** The label over libvirt's and QEMU's own text, wherever an explanation folds it. */
+export const EXPLAINED_DETAIL = "What libvirt and QEMU said";
+
 /**
  * A failure in words a person can act on, with libvirt's and QEMU's own text folded underneath for
  * whoever needs it; a failure without an explanation shows its message as it is.
@@ -18,7 +21,7 @@ export function ErrorExplained({ error }: { error: ExplainableError | null | und
     <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
       <p>{explanation}</p>
       <details className="mt-1">
-        <summary className="cursor-pointer py-1 text-xs font-medium">What libvirt and QEMU said</summary>
+        <summary className="cursor-pointer py-1 text-xs font-medium">{EXPLAINED_DETAIL}</summary>
         <pre className="mt-1 whitespace-pre-wrap break-all font-mono text-xs">{error.message}</pre>
       </details>
     </div>

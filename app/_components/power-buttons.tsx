@@ -5,8 +5,8 @@ import { useMutation } from "@tanstack/react-query";
 import { canDo, POWER_REQUEST_WAIT_MS, type PowerAction, type VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import { useHydrated } from "./use-hydrated";
-import { ErrorExplained } from "./error-explained";
 import { useVmCache } from "./vm-cache";
+import { EXPLAINED_DETAIL } from "./error-explained";
 import { ConfirmDialog } from "./confirm-dialog";
 import { useToasts } from "./toasts";
 import { usePowerPending, type GuestRequest } from "./power-pending";
@@ -93,8 +93,13 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
       onError: (error, { action }) => {
         vmCache.reread(ref);
         setAsking(null);
-        // An explained failure is shown beside the buttons instead (below), with the raw text folded.
-        if (!error.data?.explanation) toasts.error(toastKey, `${LABEL[action]} ${name}: ${error.message}`);
+        // A failure the server could explain (a VM the host cannot run) says so in words, libvirt's text folded under it.
+        const explanation = error.data?.explanation;
+        toasts.error(
+          toastKey,
+          `${LABEL[action]} ${name}: ${explanation ?? error.message}`,
+          explanation ? { label: EXPLAINED_DETAIL, text: error.message } : undefined,
+        );
       },
     }),
   );
@@ -151,8 +156,6 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
           <p>{question.body}</p>
         </ConfirmDialog>
       )}
-      {/* A failure the server could explain (a VM the host cannot run) stays beside the buttons, its raw text folded. */}
-      {power.error?.data?.explanation && <ErrorExplained error={power.error} />}
     </div>
   );
 }

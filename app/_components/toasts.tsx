@@ -11,13 +11,20 @@ interface Toast {
   key: string;
   tone: "success" | "error";
   message: string;
+  detail?: ToastDetail;
+}
+
+/** Text for whoever needs it (libvirt's own words under an explanation), folded under its label. */
+export interface ToastDetail {
+  label: string;
+  text: string;
 }
 
 export interface Toasts {
   /** Announced politely and gone after SUCCESS_TOAST_MS. */
   success(key: string, message: string): void;
   /** Announced at once; stays until dismissed or replaced by a newer notice with the same key. */
-  error(key: string, message: string): void;
+  error(key: string, message: string, detail?: ToastDetail): void;
 }
 
 const ToastContext = createContext<Toasts | null>(null);
@@ -43,11 +50,11 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
       timers.current.delete(id);
       setToasts((list) => list.filter((t) => t.id !== id));
     };
-    const show = (key: string, tone: Toast["tone"], message: string) => {
+    const show = (key: string, tone: Toast["tone"], message: string, detail?: ToastDetail) => {
       const id = nextId.current++;
       setToasts((list) => {
         for (const old of list) if (old.key === key) clearTimeout(timers.current.get(old.id));
-        return [...list.filter((t) => t.key !== key), { id, key, tone, message }];
+        return [...list.filter((t) => t.key !== key), { id, key, tone, message, detail }];
       });
       if (tone === "success")
         timers.current.set(
@@ -55,7 +62,7 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
           setTimeout(() => dismiss(id), SUCCESS_TOAST_MS),
         );
     };
-    const api: Toasts = { success: (key, message) => show(key, "success", message), error: (key, message) => show(key, "error", message) };
+    const api: Toasts = { success: (key, message) => show(key, "success", message), error: (key, message, detail) => show(key, "error", message, detail) };
     return { api, dismiss };
   });
 
@@ -71,7 +78,15 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
               key={t.id}
               className="pointer-events-auto flex items-start gap-2 rounded-md border border-red-300 bg-red-50 py-1 pl-3 pr-1 text-sm text-red-900 shadow-lg dark:border-red-800 dark:bg-red-950 dark:text-red-100"
             >
-              <p className="min-w-0 flex-1 break-words py-2">{t.message}</p>
+              <div className="min-w-0 flex-1 py-2">
+                <p className="[overflow-wrap:anywhere]">{t.message}</p>
+                {t.detail && (
+                  <details className="mt-1">
+                    <summary className="cursor-pointer py-1 text-xs font-medium">{t.detail.label}</summary>
+                    <pre className="mt-1 max-h-48 overflow-y-auto whitespace-pre-wrap break-all font-mono text-xs">{t.detail.text}</pre>
+                  </details>
+                )}
+              </div>
               <button
                 type="button"
                 className="inline-flex size-11 shrink-0 items-center justify-center rounded-md text-lg hover:bg-red-100 dark:hover:bg-red-900"

@@ -144,10 +144,16 @@ test("a VM that cannot start says why in words, with libvirt's text folded under
   await alert.getByText("What libvirt and QEMU said").click();
   await expect(raw).toBeVisible();
 
+  // The notice stays until dismissed; the list's Start must bring its own.
+  await alert.getByRole("button", { name: "Dismiss" }).click();
+  await expect(alert).toHaveCount(0);
   await navigate(page, "VMs");
   const card = page.getByRole("listitem", { name: `VM ${name}` });
   await card.getByRole("button", { name: "Start", exact: true }).click();
-  const inList = card.getByRole("alert").filter({ hasText: "cannot pass the host's own CPU through" });
+  const inList = page
+    .getByRole("alert")
+    .filter({ hasText: `Start ${name}: ` })
+    .filter({ hasText: "cannot pass the host's own CPU through" });
   await expect(inList).toBeVisible();
   await expect(inList.getByText(/is not supported by hypervisor/)).toBeHidden();
   expect(await virsh(["domstate", name])).toBe("shut off");
@@ -182,11 +188,14 @@ test("the audit log is searched by user, action and time, in the URL; a failed s
   }
 
   await navigate(page, "Audit log");
+  // On a phone the filters are folded behind one button.
+  const toggle = page.getByRole("button", { name: /^Filters/ });
+  if (await toggle.isVisible()) await toggle.click();
   const from = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
   await page.getByLabel("User", { exact: true }).fill(username);
   await page.getByLabel("Action").selectOption({ label: "Sign in" });
   await page.getByLabel("From (UTC)").fill(from);
-  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`username=${username}.*action=auth\\.login.*since=`));
   const entries = page.getByRole("list", { name: "Audit entries, newest first" }).getByRole("listitem");
   await expect(entries).toHaveCount(2);
@@ -204,4 +213,6 @@ test("the audit log is searched by user, action and time, in the URL; a failed s
   await page.goto(`/audit?username=${username}&since=yesterday&action=vms.power`);
   expect(await messageOf(page, "audit-since")).toBe("From must be a date, or a date and time, such as 2026-11-27 14:05.");
   await expect(page.getByText("Fix the filters above to see entries.")).toBeVisible();
+  // ...and the filters are open, on a phone too, to show it.
+  await expect(page.getByRole("form", { name: "Filter the audit log" })).toBeVisible();
 });

@@ -17,7 +17,7 @@ after(async () => {
   await server?.stop();
 });
 
-test("malformed tRPC input is answered 400 with the zod message", async () => {
+test("malformed tRPC input is answered 400 naming each bad field in words, with the issues for the form", async () => {
   const client = new HttpClient(server);
   const res = await client.signIn("admin", server.adminPassword);
   assert.equal(res.status, 200);
@@ -27,10 +27,13 @@ test("malformed tRPC input is answered 400 with the zod message", async () => {
     body: JSON.stringify({ username: "x<y", role: "superuser" }),
   });
   assert.equal(bad.status, 400);
-  const body = (await bad.json()) as { error: { message: string; data: { code: string } } };
+  const body = (await bad.json()) as { error: { message: string; data: { code: string; zodIssues: { path: string[] }[] } } };
   assert.equal(body.error.data.code, "BAD_REQUEST");
-  assert.match(body.error.message, /username/);
-  assert.match(body.error.message, /role/);
+  assert.match(body.error.message, /^Username must be .*\. Role: choose one of the offered values\.$/);
+  assert.deepEqual(
+    body.error.data.zodIssues.map((i) => i.path.join(".")),
+    ["username", "role"],
+  );
 });
 
 test("a signed-out caller gets 401 and a cross-site POST is refused", async () => {

@@ -140,7 +140,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               <div className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-600 dark:text-slate-400">
                 <span>{row.username ? `by ${row.username}` : "by someone not signed in"}</span>
                 {row.clientIp && <span>from {row.clientIp}</span>}
-                {row.error && <span className="text-red-700 dark:text-red-300">{row.error}</span>}
+                {/* An error may hold a long unbroken token (a checksum, an address): it wraps anywhere rather than widen a phone's page. */}
+                {row.error && <span className="min-w-0 text-red-700 [overflow-wrap:anywhere] dark:text-red-300">{row.error}</span>}
               </div>
               {row.input && <pre className="mt-1 overflow-x-auto whitespace-pre-wrap break-all font-mono text-xs text-slate-500">{row.input}</pre>}
             </li>

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, signOut, unique } from "./support/session";
+import { ADMIN, signIn, signOut, unique } from "../support/session";
 
 /**
  * A page a role may not open answers 403 with the app's shell around a plain explanation — the

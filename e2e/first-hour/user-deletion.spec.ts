@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, unique } from "./support/session";
+import { ADMIN, signIn, unique } from "../support/session";
 
 test("an admin deletes a user after typing its name, and finds what happened by searching the audit log for it", async ({ page }, testInfo) => {
   const username = unique(testInfo, "kvmm-test-gone");
