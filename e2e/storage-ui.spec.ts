@@ -65,7 +65,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
   await card.getByRole("button", { name: "Start" }).click();
   await expect(card.getByText("running", { exact: true })).toBeVisible();
   await card.getByRole("button", { name: "Refresh" }).click();
-  await expect(card.getByText("Refreshed.")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `Pool ${pool} refreshed.` })).toBeVisible();
   await card.getByLabel("Start at boot", { exact: true }).uncheck();
   await expect(card.getByLabel("Start at boot", { exact: true })).not.toBeChecked();
   await expect.poll(() => virsh(["pool-info", pool])).toMatch(/Autostart:\s+no/);
@@ -86,7 +86,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
   await vol.getByLabel("New size", { exact: true }).fill("2 GiB");
   await expectNoHorizontalScroll(page);
   await vol.getByRole("button", { name: "Apply new size" }).click();
-  await expect(vol.getByText("Resized to 2.0 GiB.")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `Volume ${volume} resized to 2.0 GiB.` })).toBeVisible();
   expect(await virsh(["vol-info", "--pool", pool, volume, "--bytes"])).toMatch(/Capacity:\s+2147483648 bytes/);
 
   // Shrinking needs the explicit tick; without it nothing is sent.
@@ -97,7 +97,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
   expect(await virsh(["vol-info", "--pool", pool, volume, "--bytes"])).toMatch(/Capacity:\s+2147483648 bytes/);
   await vol.getByLabel(/Allow shrinking/).check();
   await vol.getByRole("button", { name: "Apply new size" }).click();
-  await expect(vol.getByText("Resized to 1.0 GiB.")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `Volume ${volume} resized to 1.0 GiB.` })).toBeVisible();
   expect(await virsh(["vol-info", "--pool", pool, volume, "--bytes"])).toMatch(/Capacity:\s+1073741824 bytes/);
 
   await vol.getByRole("button", { name: "Delete", exact: true }).click();

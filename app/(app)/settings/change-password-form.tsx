@@ -5,9 +5,11 @@ import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { useHydrated } from "@/app/_components/use-hydrated";
+import { useToasts } from "@/app/_components/toasts";
 
 export function ChangePasswordForm() {
   const trpc = useTRPC();
+  const toasts = useToasts();
   const change = useMutation(trpc.auth.changePassword.mutationOptions());
   const [mismatch, setMismatch] = useState(false);
   const hydrated = useHydrated();
@@ -19,7 +21,15 @@ export function ChangePasswordForm() {
     const newPassword = String(form.get("newPassword"));
     setMismatch(newPassword !== String(form.get("confirmPassword")));
     if (newPassword !== String(form.get("confirmPassword"))) return;
-    change.mutate({ currentPassword: String(form.get("currentPassword")), newPassword }, { onSuccess: () => formEl.reset() });
+    change.mutate(
+      { currentPassword: String(form.get("currentPassword")), newPassword },
+      {
+        onSuccess: () => {
+          toasts.success("password", "Password changed. Your other devices were signed out; this one stays signed in.");
+          formEl.reset();
+        },
+      },
+    );
   }
 
   return (
@@ -54,10 +64,7 @@ export function ChangePasswordForm() {
         </label>
         <input id="confirmPassword" name="confirmPassword" type="password" autoComplete="new-password" required className="input" />
       </div>
-      <FormStatus
-        error={mismatch ? "The new passwords do not match." : (change.error?.message ?? null)}
-        success={change.isSuccess ? "Password changed. Your other devices were signed out; this one stays signed in." : null}
-      />
+      <FormStatus error={mismatch ? "The new passwords do not match." : (change.error?.message ?? null)} />
       <button type="submit" className="btn btn-primary" disabled={change.isPending || !hydrated}>
         {change.isPending ? "Saving…" : "Change password"}
       </button>

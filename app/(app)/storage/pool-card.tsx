@@ -12,6 +12,7 @@ import { Fact } from "@/app/_components/fact";
 import { CheckboxField, TextField } from "@/app/_components/form-fields";
 import { formatBytes } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
+import { useToasts } from "@/app/_components/toasts";
 import { ResourceActions, useLifecycle } from "@/app/_components/host-resources/resource-actions";
 
 export type Pool = inferRouterOutputs<AppRouter>["storage"]["pools"][number];
@@ -177,7 +178,13 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
     trpc.storage.stopPool.mutationOptions(),
     trpc.storage.setPoolAutostart.mutationOptions(),
   );
-  const refresh = useMutation(trpc.storage.refreshPool.mutationOptions({ onSettled: invalidate }));
+  const toasts = useToasts();
+  const refresh = useMutation(
+    trpc.storage.refreshPool.mutationOptions({
+      onSuccess: () => toasts.success(`pool ${pool.hostId}/${pool.name}`, `Pool ${pool.name} refreshed.`),
+      onSettled: invalidate,
+    }),
+  );
   const source = pool.scope === "host" ? describeSource(pool) : null;
   const sizes = pool.scope === "host" && pool.active ? pool : null;
 
@@ -225,7 +232,6 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
         canManage={canManage}
         lifecycle={lifecycle}
         others={[refresh]}
-        success={refresh.isSuccess ? "Refreshed." : null}
         confirmDelete={(close) => <DeletePool pool={pool} onCancel={close} onDeleted={onDeleted} onSettled={() => void invalidate()} />}
       >
         {canManage && pool.active && (

@@ -62,6 +62,7 @@ function CreateUserForm() {
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
+  const toasts = useToasts();
   const errors = useFieldErrors(create.error, CREATE_USER_FIELDS);
   const [created, setCreated] = useState<{ username: string; password: string | null } | null>(null);
   const hydrated = useHydrated();
@@ -78,7 +79,9 @@ function CreateUserForm() {
       { username, role: String(form.get("role")) as Role, password: password || undefined, grants },
       {
         onSuccess: (res) => {
-          setCreated({ username, password: res.generatedPassword });
+          // A generated password is shown once, in a banner that stays until dismissed; otherwise a notice says it is done.
+          setCreated(res.generatedPassword ? { username, password: res.generatedPassword } : null);
+          if (!res.generatedPassword) toasts.success(`create user`, `User ${username} created.`);
           formEl.reset();
         },
       },
@@ -117,7 +120,7 @@ function CreateUserForm() {
             />
           </Field>
           <div className="space-y-3 sm:col-span-2">
-            <FormStatus error={errors.form} success={created && !created.password ? `User ${created.username} created.` : null} />
+            <FormStatus error={errors.form} />
             {created?.password && <OneTimePassword username={created.username} password={created.password} onDismiss={() => setCreated(null)} />}
             <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
               {create.isPending ? "Creating…" : "Create user"}

@@ -1,9 +1,10 @@
 "use client";
 
-import { useState, type FormEvent, type ReactNode } from "react";
+import type { FormEvent, ReactNode } from "react";
 import type { UseMutationResult } from "@tanstack/react-query";
 import { CheckboxField, Field, FieldErrorsContext, Options, SubmitRow } from "../form-fields";
 import { useFieldErrors } from "../use-field-errors";
+import { useToasts } from "../toasts";
 import type { ErrorLike, FieldMap } from "@/server/api/error-words";
 import type { HostOption } from "./host-resource-manager";
 
@@ -27,7 +28,7 @@ export interface AddCommon {
 /**
  * The frame of every "add a pool / network" form: the host (asked only when there are several),
  * the resource's own fields, start now and at boot (both ticked: most are wanted running), and
- * the submit row with the server's answer. A success names what was made and clears the form.
+ * the submit row with the server's refusal. A success is a notice naming what was made, and clears the form.
  */
 export function AddResourceForm<I, R extends { name: string }, E extends ErrorLike, C>({
   noun,
@@ -54,7 +55,7 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
   fields?: FieldMap;
   children: ReactNode;
 }) {
-  const [created, setCreated] = useState<string | null>(null);
+  const toasts = useToasts();
   const errors = useFieldErrors(mutation.error, fields ?? {});
   const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
 
@@ -63,11 +64,10 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     const common = { hostId: chosenHostId(form, hosts), start: form.get("start") === "on", autostart: form.get("autostart") === "on" };
-    setCreated(null);
     errors.check({});
     mutation.mutate(input(form, common), {
       onSuccess: (made) => {
-        setCreated(made.name);
+        toasts.success(`create ${noun}`, `${Noun} ${made.name} created.`);
         formEl.reset();
         onCreated?.();
       },
@@ -95,7 +95,6 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
           pendingLabel="Creating…"
           pending={mutation.isPending}
           error={fields ? errors.form : (mutation.error?.message ?? null)}
-          success={created ? `${Noun} ${created} created.` : null}
         />
       </form>
     </FieldErrorsContext>

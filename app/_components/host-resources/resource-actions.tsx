@@ -62,7 +62,6 @@ export function ResourceActions({
   canManage,
   lifecycle,
   others = [],
-  success,
   confirmDelete,
   children,
 }: {
@@ -71,7 +70,6 @@ export function ResourceActions({
   canManage: boolean;
   lifecycle: Lifecycle;
   others?: readonly MutationState[];
-  success?: string | null;
   confirmDelete: (close: () => void) => ReactNode;
   children?: ReactNode;
 }) {
@@ -123,7 +121,7 @@ export function ResourceActions({
           </label>
         )}
       </div>
-      <FormStatus error={error} success={success} />
+      <FormStatus error={error} />
       {confirming && confirmDelete(() => setConfirming(false))}
     </>
   );

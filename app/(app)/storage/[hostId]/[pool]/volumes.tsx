@@ -12,6 +12,7 @@ import { Fact } from "@/app/_components/fact";
 import { CheckboxField, Field, Options, SubmitRow, TextField } from "@/app/_components/form-fields";
 import { formatBytes } from "@/app/_components/format";
 import { useHydrated } from "@/app/_components/use-hydrated";
+import { useToasts } from "@/app/_components/toasts";
 import type { Pool } from "@/app/(app)/storage/pool-card";
 import { formatSize, parseSize, sizeFieldText } from "@/server/storage/sizes";
 
@@ -62,7 +63,7 @@ export function freeBytes(pool: Pool): number | null {
 export function CreateVolumeForm({ pool }: { pool: Pool }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
-  const [created, setCreated] = useState<string | null>(null);
+  const toasts = useToasts();
   const [sizeText, setSizeText] = useState("");
   const [preallocate, setPreallocate] = useState(false);
   const create = useMutation(trpc.storage.createVolume.mutationOptions({ onSuccess: invalidate }));
@@ -77,7 +78,6 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
     event.preventDefault();
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
-    setCreated(null);
     if (bytes === null || tooBig) return;
     const name = String(form.get("name") ?? "").trim();
     create.mutate(
@@ -91,7 +91,7 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
       },
       {
         onSuccess: (vol) => {
-          setCreated(vol.name);
+          toasts.success(`create volume ${pool.hostId}/${pool.name}`, `Volume ${vol.name} created.`);
           setSizeText("");
           setPreallocate(false);
           formEl.reset();
@@ -132,25 +132,19 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
           label="Preallocate: take the whole size on disk now (must fit in the free space; faster first writes)"
         />
       )}
-      <SubmitRow
-        className="sm:col-span-3"
-        label="Create volume"
-        pendingLabel="Creating…"
-        pending={create.isPending}
-        error={create.error?.message ?? null}
-        success={created ? `Volume ${created} created.` : null}
-      />
+      <SubmitRow className="sm:col-span-3" label="Create volume" pendingLabel="Creating…" pending={create.isPending} error={create.error?.message ?? null} />
     </form>
   );
 }
 
-function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | null; onDone: (message?: string) => void }) {
+function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | null; onDone: () => void }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
   const hydrated = useHydrated();
   const id = useId();
   const [localError, setLocalError] = useState<string | null>(null);
   const [sizeText, setSizeText] = useState(() => sizeFieldText(volume.capacityBytes));
+  const toasts = useToasts();
   const resize = useMutation(trpc.storage.resizeVolume.mutationOptions({ onSuccess: invalidate }));
   const bytes = parseSize(sizeText);
 
@@ -167,7 +161,12 @@ function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | n
     setLocalError(null);
     resize.mutate(
       { hostId: volume.hostId, pool: volume.pool, volume: volume.name, capacityBytes: bytes, allowShrink },
-      { onSuccess: (vol) => onDone(`Resized to ${formatBytes(vol.capacityBytes)}.`) },
+      {
+        onSuccess: (vol) => {
+          toasts.success(`volume ${volume.hostId}/${volume.pool}/${volume.name}`, `Volume ${volume.name} resized to ${formatBytes(vol.capacityBytes)}.`);
+          onDone();
+        },
+      },
     );
   }
 
@@ -326,12 +325,8 @@ function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => vo
 
 export function VolumeCard({ volume, free, canManage }: { volume: Volume; free: number | null; canManage: boolean }) {
   const [open, setOpen] = useState<"resize" | "delete" | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const panelId = useId();
-  const toggle = (panel: "resize" | "delete") => {
-    setNotice(null);
-    setOpen(open === panel ? null : panel);
-  };
+  const toggle = (panel: "resize" | "delete") => setOpen(open === panel ? null : panel);
   return (
     <li className="card min-w-0 space-y-3" aria-label={`Volume ${volume.name}`}>
       <div className="min-w-0 break-all text-base font-semibold">{volume.name}</div>
@@ -361,18 +356,8 @@ export function VolumeCard({ volume, free, canManage }: { volume: Volume; free: 
               Delete
             </PanelToggle>
           </div>
-          <FormStatus success={notice} />
           <div id={panelId}>
-            {open === "resize" && (
-              <ResizeForm
-                volume={volume}
-                free={free}
-                onDone={(message) => {
-                  setOpen(null);
-                  setNotice(message ?? null);
-                }}
-              />
-            )}
+            {open === "resize" && <ResizeForm volume={volume} free={free} onDone={() => setOpen(null)} />}
             {open === "delete" && <DeleteVolume volume={volume} onCancel={() => setOpen(null)} />}
           </div>
         </>

@@ -36,7 +36,14 @@ export function SnapshotsPanel({
   const list = useQuery(trpc.snapshots.list.queryOptions(ref));
   // Each answer names one snapshot, not where the tree puts it or which is current: this VM's list is read again.
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.snapshots.list.queryKey(ref) });
-  const create = useMutation(trpc.snapshots.create.mutationOptions({ onSuccess: refresh }));
+  const create = useMutation(
+    trpc.snapshots.create.mutationOptions({
+      onSuccess: (_made, { name }) => {
+        toasts.success(`snapshot ${hostId}/${uuid}`, `Snapshot ${name} taken.`);
+        return refresh();
+      },
+    }),
+  );
   const revert = useMutation(
     trpc.snapshots.revert.mutationOptions({
       onSuccess: ({ state }, { snapshot }) => {
@@ -156,7 +163,6 @@ export function SnapshotsPanel({
           <button type="submit" className="btn btn-primary" aria-describedby="snapshot-kind" disabled={!hydrated || busy || choice.kind === null}>
             {create.isPending ? "Taking snapshot…" : "Take snapshot"}
           </button>
-          <FormStatus success={create.isSuccess ? "Snapshot taken." : null} />
         </form>
       )}
     </div>
