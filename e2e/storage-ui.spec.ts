@@ -119,7 +119,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
   await expect(virsh(["pool-info", pool])).rejects.toThrow();
 });
 
-test("a bad pool path is refused with a reason, and the storage pages fit the screen", async ({ page }, testInfo) => {
+test("a bad pool path is refused with a reason beside the path field, and the storage pages fit the screen", async ({ page }, testInfo) => {
   const { pool } = namesFor(testInfo);
   await narrowOnPhone(page, testInfo);
   await signIn(page, ADMIN.username, ADMIN.password);
@@ -129,7 +129,10 @@ test("a bad pool path is refused with a reason, and the storage pages fit the sc
   await page.getByLabel("Pool name", { exact: true }).fill(pool);
   await page.getByLabel("Directory on the host", { exact: true }).fill("/etc/kvmm-test");
   await page.getByRole("button", { name: "Create pool" }).click();
-  await expect(page.getByRole("region", { name: "Add a pool" }).getByRole("alert")).toContainText("not a system directory");
+  // The reason is tied to the field it is about, the way a screen reader finds it.
+  const path = page.getByLabel("Directory on the host", { exact: true });
+  await expect(path).toHaveAttribute("aria-invalid", "true");
+  await expect(path).toHaveAccessibleDescription(/not a system directory/);
   await expect(page.getByRole("listitem", { name: `Pool ${pool}` })).toHaveCount(0);
 
   // The other pool types ask for their own fields.

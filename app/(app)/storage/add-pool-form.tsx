@@ -8,6 +8,7 @@ import { useTRPC } from "@/app/_components/trpc";
 import { CheckboxField, Field, hintId, Options, TextField } from "@/app/_components/form-fields";
 import { AddResourceForm, type AddCommon } from "@/app/_components/host-resources/add-resource-form";
 import type { HostOption } from "@/app/_components/host-resources/host-resource-manager";
+import type { FieldMap } from "@/server/api/error-words";
 
 type PoolSpec = inferRouterInputs<AppRouter>["storage"]["definePool"]["spec"];
 type PoolType = PoolSpec["type"];
@@ -19,6 +20,20 @@ const TYPES: { value: PoolType; label: string }[] = [
   { value: "logical", label: "LVM volume group" },
 ];
 const NETFS_FORMATS: readonly NetfsFormat[] = ["auto", "nfs", "cifs", "glusterfs"];
+
+/** Where the server's refusals of a new pool go; the path's label is the one the chosen type shows. */
+function fieldsFor(type: PoolType): FieldMap {
+  return {
+    "spec.type": { id: "add-pool-type", label: "Pool type" },
+    "spec.name": { id: "add-pool-name", label: "Pool name" },
+    "spec.path": { id: "add-pool-path", label: type === "netfs" ? "Mount point on the host" : "Directory on the host" },
+    "spec.host": { id: "add-pool-source-host", label: "Server" },
+    "spec.sourcePath": { id: "add-pool-source-path", label: "Path on the server" },
+    "spec.format": { id: "add-pool-format", label: "Share format" },
+    "spec.vgName": { id: "add-pool-vg", label: "Volume group" },
+    "spec.devices": { id: "add-pool-devices", label: "Source devices" },
+  };
+}
 
 function field(form: FormData, name: string): string {
   return String(form.get(name) ?? "").trim();
@@ -97,7 +112,7 @@ export function AddPoolForm({ hosts }: { hosts: HostOption[] }) {
   });
 
   return (
-    <AddResourceForm noun="pool" idPrefix="add-pool" hosts={hosts} mutation={define} input={input} onCreated={() => setType("dir")}>
+    <AddResourceForm noun="pool" idPrefix="add-pool" hosts={hosts} mutation={define} input={input} onCreated={() => setType("dir")} fields={fieldsFor(type)}>
       <Field id="add-pool-type" label="Pool type">
         <select id="add-pool-type" name="type" className="input mt-1" value={type} onChange={(e) => setType(e.target.value as PoolType)}>
           <Options choices={TYPES} />
