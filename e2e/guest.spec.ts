@@ -18,7 +18,7 @@ test("the VM page shows what the agent inside reports, and runs a command in the
   await guest.waitForReady(120_000);
 
   await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${guest.uuid}`);
+  await page.goto(`/vms/local/${guest.uuid}/guest`);
   const inside = page.getByRole("region", { name: "Inside the guest" });
   await expect(inside.getByText("connected", { exact: true }).first()).toBeVisible({ timeout: 120_000 });
   await expect(inside.getByText(hostname, { exact: true })).toBeVisible({ timeout: 60_000 });

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { createTestDomain, virsh, type TestDomain } from "./fixtures/test-host";
-import { ADMIN, signIn } from "./support/session";
+import { ADMIN, signIn, vmTab } from "./support/session";
 
 let guest: TestDomain | undefined;
 
@@ -50,8 +50,10 @@ test("the VM page shows the guest's hardware and its agent connection", async ({
   await page.goto(`/vms/local/${guest.uuid}`);
   await expect(page.getByRole("heading", { name: guest.name })).toBeVisible();
   await expect(page.getByRole("region", { name: "Overview" }).getByText("256 MiB")).toBeVisible();
-  await expect(page.getByRole("region", { name: "Guest agents" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
+  await vmTab(page, "Snapshots");
   await expect(page.getByRole("region", { name: "Snapshots" }).getByText("No snapshots yet.")).toBeVisible();
+  await vmTab(page, "Settings");
+  await expect(page.getByRole("region", { name: "Guest agents" }).getByText("org.kvmmanager.agent.0")).toBeVisible();
   await expect(page.getByRole("region", { name: "Delete" })).toBeVisible();
 });
 
@@ -72,6 +74,7 @@ test("an admin creates a VM with the form, lands on its page, and deletes it wit
   await expect(page.getByText("shut off", { exact: true })).toBeVisible();
   await expect(page.getByRole("region", { name: "Overview" }).getByText("e2e, form")).toBeVisible();
 
+  await vmTab(page, "Settings");
   await page.getByRole("button", { name: "Delete VM…" }).click();
   const confirm = page.getByRole("dialog", { name: `Delete VM ${name}?` });
   await confirm.getByLabel("VM name").fill(name);

@@ -7,7 +7,7 @@ import { ensureTestGuestImage } from "../fixtures/guest-image";
 import { defineIdleDomain, type IdleDomain } from "../fixtures/idle-domain";
 import { testRunRoot } from "../fixtures/paths";
 import { createTestDomain, READY_MARKER, virsh } from "../fixtures/test-host";
-import { ADMIN, expectNoHorizontalScroll, signIn, unique } from "../support/session";
+import { ADMIN, expectNoHorizontalScroll, signIn, unique, vmTab } from "../support/session";
 
 // Issue 16, items 11 and 13–16 walked as a new user would: one confirmation dialog for every
 // destructive action, notices that go away, a shutdown the guest ignores, plain words, a phone.
@@ -148,7 +148,7 @@ test("deleting a VM: the dialog's Delete stays off until the name typed matches,
   vm = await defineIdleDomain(`kvmm-test-ux-del-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await page.clock.install();
   await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}`);
+  await page.goto(`/vms/local/${vm.uuid}/settings`);
   await page.getByRole("button", { name: "Delete VM…" }).click();
   const ask = dialog(page, `Delete VM ${vm.name}?`);
   const name = ask.getByLabel("VM name");
@@ -229,12 +229,13 @@ test("the VM page says in plain words what the agents are for and why a VM witho
     directKernel: { kernel: image.kernel, initrd: image.baseInitrd },
   });
   await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}`);
+  await page.goto(`/vms/local/${vm.uuid}/settings`);
   const agents = page.getByRole("region", { name: "Guest agents" });
   await expect(agents).toContainText("lets KVM Manager read facts from inside the VM");
   await expect(agents).toContainText("KVM Manager agent");
   await expect(agents.getByText("org.kvmmanager.agent.0")).toBeVisible();
   await expect(page.getByText("Guest agent channels")).toHaveCount(0);
+  await vmTab(page, "Overview");
   const disks = page.getByRole("region", { name: "Disks" });
   await expect(disks).toContainText("No disks: this VM needs none to start, because libvirt boots a kernel directly");
   await expect(disks).toContainText(image.kernel);

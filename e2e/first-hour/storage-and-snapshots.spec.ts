@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { ensureLibvirtd, virsh } from "../fixtures/test-host";
 import { run } from "../fixtures/run";
-import { ADMIN, expectNoHorizontalScroll, signIn, unique } from "../support/session";
+import { ADMIN, expectNoHorizontalScroll, signIn, unique, vmTab } from "../support/session";
 
 /**
  * Issue 16, walked as a new admin would, at desktop and phone size: the snapshot form of a stopped
@@ -77,7 +77,7 @@ test("storage and snapshots in the first hour: only undoable snapshots, who uses
   await signIn(page, ADMIN.username, ADMIN.password);
 
   // Bug 2: a stopped VM is offered a disk-only snapshot; running, disk and memory, with why.
-  await page.goto(`/vms/local/${uuid}`);
+  await page.goto(`/vms/local/${uuid}/snapshots`);
   const snapshots = page.getByRole("region", { name: "Snapshots" });
   await expect(snapshots.getByText(/Disk only\. The VM is shut off/)).toBeVisible();
   await expect(snapshots.getByRole("button", { name: "Take snapshot" })).toBeEnabled();
@@ -91,7 +91,7 @@ test("storage and snapshots in the first hour: only undoable snapshots, who uses
   // Bug 3: a disk whose file was deleted outside the manager is an error on its row.
   await virsh(["attach-disk", vm, `${dir}/gone.qcow2`, "vdb", "--subdriver", "qcow2", "--config"]);
   await rm(`${dir}/gone.qcow2`);
-  await page.reload();
+  await vmTab(page, "Overview");
   const disks = page.getByRole("region", { name: "Disks" });
   await expect(disks.getByRole("listitem").filter({ hasText: "vdb" })).toContainText(
     `Its file ${dir}/gone.qcow2 is missing on the host: the VM will not start`,

@@ -47,6 +47,8 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "vms.rename": { ...vm, newName: "kvmm-test-renamed" },
     "vms.setResources": { ...vm, vcpus: 1, memoryMiB: 256 },
     "vms.setTags": { ...vm, tags: ["audit"] },
+    "vms.setCpu": { ...vm, cpu: { mode: "custom", model: "qemu64" } },
+    "vms.setDescription": { ...vm, title: "audit", description: "" },
     "vms.create": { hostId: HOST, name: "kvmm-test-created", vcpus: 1, memoryMiB: 128, install: { kind: "none" }, network: { kind: "none" } },
     "vms.clone": { ...vm, newName: "kvmm-test-clone" },
     "vms.importXml": { hostId: HOST, xml: "<domain type='kvm'><name>kvmm-test-imported</name><memory>131072</memory><os><type>hvm</type></os></domain>" },

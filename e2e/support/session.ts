@@ -35,3 +35,12 @@ export async function navigate(page: Page, label: string) {
   // The next click must not race the client-side navigation that this one started.
   await page.waitForURL((url) => url.pathname === href);
 }
+
+/** Opens one of the VM page's tabs by its link in the tab bar (which scrolls sideways on a phone), and waits for its address. */
+export async function vmTab(page: Page, label: string) {
+  const link = page.getByRole("navigation", { name: "VM sections" }).getByRole("link", { name: label, exact: true });
+  const href = await link.getAttribute("href");
+  await link.click();
+  await page.waitForURL((url) => url.pathname === href);
+  await expect(link).toHaveAttribute("aria-current", "page");
+}

@@ -21,6 +21,8 @@ const LABELS: Readonly<Record<string, string>> = {
   "vms.setAutostart": "VM start with host",
   "vms.rename": "Rename a VM",
   "vms.setResources": "Change a VM's vCPUs or memory",
+  "vms.setCpu": "Change a VM's processor model",
+  "vms.setDescription": "Change a VM's title or description",
   "vms.setTags": "Change a VM's tags",
   "vms.create": "Create a VM",
   "vms.clone": "Clone a VM",

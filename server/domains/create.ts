@@ -134,7 +134,7 @@ export async function readProcessorOptions(host: ResolvedHost): Promise<Processo
  * The CPUs the host offers an accelerator. A driver without domain capabilities (libvirt's test
  * driver) is offered the one model every QEMU can emulate.
  */
-async function acceleratorCpus(conn: Connection, accelerator: Accelerator): Promise<AcceleratorCpus> {
+export async function acceleratorCpus(conn: Connection, accelerator: Accelerator): Promise<AcceleratorCpus> {
   try {
     return parseDomainCapabilitiesCpus(
       await conn.connectGetDomainCapabilities({ emulatorbin: null, arch: "x86_64", machine: "q35", virttype: accelerator, flags: 0 }),

@@ -18,8 +18,8 @@ import {
   VIR_DOMAIN_UNDEFINE_NVRAM,
   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
   VIR_DOMAIN_XML_INACTIVE,
-  VIR_DOMAIN_VCPU_MAXIMUM,
-  VIR_DOMAIN_MEM_MAXIMUM,
+  VIR_DOMAIN_METADATA_DESCRIPTION,
+  VIR_DOMAIN_METADATA_TITLE,
   type Connection,
   type protocol,
 } from "../libvirt";
@@ -259,20 +259,18 @@ export async function renameVm(vm: ResolvedVm, newName: string): Promise<void> {
 }
 
 /**
- * New vCPU count and memory go into the persistent definition and take effect at the next boot.
- * The maximum and the current value are set in the order that never has current > maximum.
+ * The VM's title (one line, shown under its name) and description (free text for whoever looks
+ * after it). Both are libvirt's own metadata, so `virsh desc` and other tools see them too; an
+ * empty text removes it. Saved in the definition and, when the VM runs, in the live one.
  */
-export async function setResources(vm: ResolvedVm, change: { vcpus: number; memoryMiB: number }): Promise<void> {
-  const { dom, conn } = vm;
+export async function setDescription(vm: ResolvedVm, text: { title: string; description: string }): Promise<void> {
   await withLibvirtContext(vm.context, async () => {
-    const now = parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }));
-    const setMaxVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: flagsOf(VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_VCPU_MAXIMUM) });
-    const setVcpus = () => conn.domainSetVcpusFlags({ dom, nvcpus: change.vcpus, flags: VIR_DOMAIN_AFFECT_CONFIG });
-    const kib = BigInt(change.memoryMiB) * 1024n;
-    const setMaxMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: flagsOf(VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_MEM_MAXIMUM) });
-    const setMem = () => conn.domainSetMemoryFlags({ dom, memory: kib, flags: VIR_DOMAIN_AFFECT_CONFIG });
-    for (const step of change.vcpus > now.vcpus ? [setMaxVcpus, setVcpus] : [setVcpus, setMaxVcpus]) await step();
-    for (const step of kib > BigInt(now.memoryKiB) ? [setMaxMem, setMem] : [setMem, setMaxMem]) await step();
+    const running = (await stateOf(vm)) !== "shutoff";
+    const flags = flagsOf(VIR_DOMAIN_AFFECT_CONFIG, running ? VIR_DOMAIN_AFFECT_LIVE : 0);
+    const set = (type: number, value: string) =>
+      vm.conn.domainSetMetadata({ dom: vm.dom, type, metadata: value === "" ? null : value, key: null, uri: null, flags });
+    await set(VIR_DOMAIN_METADATA_TITLE, text.title);
+    await set(VIR_DOMAIN_METADATA_DESCRIPTION, text.description);
   });
 }
 

@@ -205,7 +205,10 @@ export interface DomainDetails {
   domainType: string;
   /** `<cpu mode>` (libvirt's default is custom) and the named model, if any. */
   cpu: { mode: string; model: string | null };
+  /** The most vCPUs the VM can have (`<vcpu>`); `currentVcpus` of them are plugged in (`current=`). */
   vcpus: number;
+  currentVcpus: number;
+  /** The most memory the VM can have (`<memory>`); `currentMemoryKiB` is the balloon's target. */
   memoryKiB: number;
   currentMemoryKiB: number;
   firmware: "bios" | "uefi";
@@ -265,6 +268,7 @@ export function parseDomainXml(xml: string): DomainDetails {
     domainType: attr(domain, "type") ?? "",
     cpu: { mode: attr(child(domain, "cpu"), "mode") ?? "custom", model: textOf(child(domain, "cpu")?.model) ?? null },
     vcpus: Number(textOf(domain.vcpu) ?? "0"),
+    currentVcpus: Number(attr(domain.vcpu, "current") ?? textOf(domain.vcpu) ?? "0"),
     memoryKiB: kib(domain.memory),
     currentMemoryKiB: kib(domain.currentMemory ?? domain.memory),
     firmware: uefi ? "uefi" : "bios",

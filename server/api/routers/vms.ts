@@ -8,7 +8,14 @@ import { MAX_IMPORT_XML_BYTES } from "@/server/domains/import";
 import { createVm, createVmSchema, readProcessorOptions } from "@/server/domains/create";
 import { cloneVm } from "@/server/domains/clone";
 import { importXml } from "@/server/domains/importer";
-import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setResources, setTags } from "@/server/domains/service";
+import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setDescription, setTags } from "@/server/domains/service";
+import { changeResources } from "@/server/domains/resources";
+import { changeCpu } from "@/server/domains/cpu-change";
+import { vmThumbnail } from "@/server/domains/screenshot";
+import { cpuSchema } from "@/server/domains/processor";
+
+const MAX_VCPUS = 256;
+const MAX_MEMORY_MIB = 4 * 1024 * 1024;
 
 const tagsSchema = z.array(z.string().regex(TAG_PATTERN, "tags are 1–32 letters, digits, . _ -")).max(MAX_TAGS);
 
@@ -20,6 +27,9 @@ export const vmsRouter = router({
     .query(({ ctx, input }) => listVms(ctx.db, ctx.user, input.hostId)),
 
   get: vmProcedure("vm.read").query(({ ctx }) => getVm(ctx.vm)),
+
+  /** The running VM's screen, at most THUMBNAIL_MAX_AGE_MS old; seeing the screen is the console's permission. */
+  thumbnail: vmProcedure("vm.console").query(({ ctx }) => vmThumbnail(ctx.vm)),
 
   power: vmProcedure("vm.power")
     .input(z.object({ action: z.enum(POWER_ACTIONS) }))
@@ -43,26 +53,57 @@ export const vmsRouter = router({
       return { ok: true as const };
     }),
 
+  /**
+   * vCPUs and memory, current and maximum; a maximum left out is the current value (the VM's old
+   * behaviour: all of it in use). The answer says, per figure, whether it applied now or at next boot.
+   */
   setResources: vmProcedure("vm.edit")
     .input(
-      z.object({
-        vcpus: z.number().int().min(1).max(256),
-        memoryMiB: z
-          .number()
-          .int()
-          .min(64)
-          .max(4 * 1024 * 1024),
-      }),
+      z
+        .object({
+          vcpus: z.number().int().min(1).max(MAX_VCPUS),
+          maxVcpus: z.number().int().min(1).max(MAX_VCPUS).optional(),
+          memoryMiB: z.number().int().min(64).max(MAX_MEMORY_MIB),
+          maxMemoryMiB: z.number().int().min(64).max(MAX_MEMORY_MIB).optional(),
+        })
+        .refine((r) => r.vcpus <= (r.maxVcpus ?? r.vcpus), { path: ["vcpus"], message: "no more vCPUs than the maximum" })
+        .refine((r) => r.memoryMiB <= (r.maxMemoryMiB ?? r.memoryMiB), { path: ["memoryMiB"], message: "no more memory than the maximum" }),
     )
-    .mutation(async ({ ctx, input }) => {
-      await setResources(ctx.vm, input);
-      return { ok: true as const };
-    }),
+    .mutation(({ ctx, input }) =>
+      changeResources(ctx.vm, {
+        vcpus: input.vcpus,
+        maxVcpus: input.maxVcpus ?? input.vcpus,
+        memoryKiB: input.memoryMiB * 1024,
+        maxMemoryKiB: (input.maxMemoryMiB ?? input.memoryMiB) * 1024,
+      }),
+    ),
 
   setTags: vmProcedure("vm.edit")
     .input(z.object({ tags: tagsSchema }))
     .mutation(async ({ ctx, input }) => {
       await setTags(ctx.vm, [...new Set(input.tags)]);
+      return { ok: true as const };
+    }),
+
+  /** The processor model or mode; QEMU cannot change a running CPU, so it applies at the next boot. */
+  setCpu: vmProcedure("vm.edit")
+    .input(z.object({ cpu: cpuSchema }))
+    .mutation(({ ctx, input }) => changeCpu(ctx.vm, input.cpu)),
+
+  setDescription: vmProcedure("vm.edit")
+    .input(
+      z.object({
+        // libvirt refuses a title with a line break; the description may have many lines.
+        title: z
+          .string()
+          .trim()
+          .max(200)
+          .regex(/^[^\r\n]*$/, "the title is one line"),
+        description: z.string().max(4000),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await setDescription(ctx.vm, input);
       return { ok: true as const };
     }),
 

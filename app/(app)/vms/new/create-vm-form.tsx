@@ -13,20 +13,14 @@ import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { GiB, memoryMiB, parseSize } from "@/app/_components/sizes";
 import type { FieldMap } from "@/server/api/error-words";
 import { NoIsoHint } from "@/app/(app)/storage/no-iso-hint";
+import { CPU_MODE_LABEL, type CpuMode } from "@/app/_components/cpu-words";
 
 type Install = "none" | "iso" | "cloudImage";
 type Accelerator = "kvm" | "qemu";
-type CpuMode = "host-passthrough" | "host-model" | "custom";
 
 const ACCELERATOR_LABEL: Record<Accelerator, string> = {
   kvm: "KVM (hardware virtualisation, fast)",
   qemu: "Emulation (TCG): slower, runs on any host",
-};
-
-const CPU_MODE_LABEL: Record<CpuMode, string> = {
-  "host-passthrough": "This host's CPU, passed through (fastest)",
-  "host-model": "A copy of this host's CPU model",
-  custom: "A named CPU model",
 };
 
 /** Where the server's refusals go: the input's path → the control showing it. */

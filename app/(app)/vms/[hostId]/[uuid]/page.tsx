@@ -1,12 +1,7 @@
-import type { Metadata } from "next";
-import { loadVm, vmPermissions } from "./load-vm";
-import { VmDetail } from "./vm-detail";
+import { redirect } from "next/navigation";
 
-export const metadata: Metadata = { title: "Virtual machine" };
-export const dynamic = "force-dynamic";
-
+/** A VM's address without a tab opens its overview, so links from before the tabs keep working. */
 export default async function VmPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {
   const { hostId, uuid } = await params;
-  const [vm, can] = await Promise.all([loadVm(hostId, uuid), vmPermissions()]);
-  return <VmDetail initial={vm} can={can} />;
+  redirect(`/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}/overview`);
 }
