@@ -74,7 +74,7 @@ test("settings: vCPUs and memory say they apply at next boot, a refused figure i
   expect(await virsh(["desc", vm.name, "--config", "--title"])).toBe("Build server");
 
   const processor = page.getByRole("region", { name: "Processor and firmware" });
-  await processor.getByLabel("CPU mode").selectOption({ label: "A named CPU model" });
+  await processor.getByLabel("CPU mode", { exact: true }).selectOption({ label: "A named CPU model" });
   const model = processor.getByLabel("CPU model");
   const offered = await model.locator("option").allTextContents();
   const other = offered.find((m) => m !== "qemu64");
