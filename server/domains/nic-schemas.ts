@@ -30,3 +30,10 @@ export const macSchema = z
 
 /** A Linux interface name, as the kernel allows it (15 characters at most). */
 export const bridgeNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "a bridge name such as br0 (at most 15 letters, digits, . _ -)");
+
+/** When a change to a card takes effect, from where libvirt made it: the running VM, the saved definition, or both. */
+export function appliesWhen(change: { live: boolean; persistent: boolean }, running: boolean): string {
+  if (change.live && change.persistent) return "applies now and at every boot";
+  if (change.live) return "applies now, until the VM stops (it has no saved definition)";
+  return running ? "applies at the next boot" : "applies when the VM next starts";
+}
