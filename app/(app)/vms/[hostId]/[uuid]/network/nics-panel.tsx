@@ -9,6 +9,7 @@ import { appliesWhen, macProblem, NIC_MODELS } from "@/server/domains/nic-schema
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveRefetch } from "@/app/_components/live-events";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { ErrorExplained, EXPLAINED_DETAIL, type ExplainableError } from "@/app/_components/error-explained";
 import { Fact } from "@/app/_components/fact";
 import { Field, FieldErrorsContext, Options, SubmitRow, TextField } from "@/app/_components/form-fields";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
@@ -208,11 +209,12 @@ function AddNic({
 }: {
   sources: Sources;
   pending: boolean;
-  error: Parameters<typeof useFieldErrors>[0];
+  error: (ExplainableError & Parameters<typeof useFieldErrors>[0]) | null;
   onAdd: (input: { source: Source; model: (typeof NIC_MODELS)[number]; mac?: string }) => void;
 }) {
   const { formRef, byField, form, check } = useFieldErrors(error, ADD_FIELDS);
   const none = sources.networks.length === 0 && sources.bridges.length === 0;
+  const explained = !!error?.data?.explanation;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -258,7 +260,12 @@ function AddNic({
               autoComplete="off"
               placeholder="52:54:00:12:34:56"
             />
-            <SubmitRow className="sm:col-span-3" label="Add card" pendingLabel="Adding…" pending={pending} error={form} />
+            {explained && (
+              <div className="sm:col-span-3">
+                <ErrorExplained error={error} />
+              </div>
+            )}
+            <SubmitRow className="sm:col-span-3" label="Add card" pendingLabel="Adding…" pending={pending} error={explained ? null : form} />
           </form>
         </FieldErrorsContext.Provider>
       )}
@@ -309,7 +316,11 @@ export function NicsPanel({
     vmCache.reread(ref);
     return queryClient.invalidateQueries({ queryKey: trpc.nics.list.queryKey(ref) });
   };
-  const failed = (what: string) => (error: { message: string }) => toasts.error(key, `${what} on ${vmName}: ${error.message}`);
+  // A failure the server could explain says so in words, libvirt's text folded under it.
+  const failed = (what: string) => (error: ExplainableError) => {
+    const explanation = error.data?.explanation;
+    toasts.error(key, `${what} on ${vmName}: ${explanation ?? error.message}`, explanation ? { label: EXPLAINED_DETAIL, text: error.message } : undefined);
+  };
 
   const add = useMutation(
     trpc.nics.add.mutationOptions({
