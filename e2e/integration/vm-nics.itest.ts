@@ -200,7 +200,6 @@ test("a shut-off VM's cards change in its definition only", async () => {
 });
 
 test("a viewer may list cards but not change them", async () => {
-  await assert.rejects(as(viewer).nics.setLink({ ...vm(), mac: MAC, state: "down" }), (err: Error) =>
-    /FORBIDDEN|may not/.test(`${(err as { code?: string }).code} ${err.message}`),
-  );
+  assert.ok((await as(viewer).nics.list(vm())).nics.length > 0);
+  await assert.rejects(as(viewer).nics.setLink({ ...vm(), mac: MAC, state: "down" }), { code: "FORBIDDEN" });
 });

@@ -137,7 +137,7 @@ function NicCard({
       <h3 id={`${id}-title`} className="break-all font-mono text-base font-semibold">
         {nic.mac}
       </h3>
-      <dl className="grid grid-cols-1 gap-3 text-sm sm:grid-cols-2 lg:grid-cols-4">
+      <dl className="grid grid-cols-2 gap-3 break-words text-sm lg:grid-cols-4">
         <Fact label="Connected to">{sourceWords(nic.kind, nic.source)}</Fact>
         <Fact label="Model">{nic.model ?? "libvirt's default"}</Fact>
         <Fact label="Link">
