@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "../../server/db/client";
 import { createCallerFactory, router } from "../../server/api/trpc";
 import { guestRouter } from "../../server/api/routers/guest";
+import { nicsRouter } from "../../server/api/routers/nics";
 import { parseDomainXml } from "../../server/domains/xml";
 import { ensureLocalHost } from "../../server/hosts/service";
 import { uuidFromString, type Connection, type protocol } from "../../server/libvirt";
@@ -35,6 +36,7 @@ let cleanupDb: () => void;
 let operator: SessionUser;
 
 const api = () => createCallerFactory(router({ guest: guestRouter }))({ db, user: operator, clientIp: "192.0.2.11" }).guest;
+const nics = () => createCallerFactory(router({ nics: nicsRouter }))({ db, user: operator, clientIp: "192.0.2.11" }).nics;
 const vm = () => ({ hostId: HOST, uuid: guest.uuid });
 
 before(async () => {
@@ -108,6 +110,16 @@ test("without our agent, the facts view says every fact came from qemu-ga", asyn
   assert.ok(facts.network.value?.some((i) => i.name === "eth0"));
   assert.deepEqual(facts.system.memory, { value: null, source: null }, "qemu-ga has no memory facts");
   assert.deepEqual(facts.errors.qga, []);
+});
+
+test("the Network tab's card shows the addresses qemu-ga reports for its MAC, and says they came from qemu-ga", async () => {
+  const card = (await nics().list(vm())).nics[0]!;
+  assert.equal(card.guest?.source, "qga");
+  assert.equal(card.guest?.guestName, "eth0");
+  assert.ok(
+    card.guest?.addresses.some((a) => a.family === "ipv4" && a.address.startsWith("10.0.2.")),
+    JSON.stringify(card.guest),
+  );
 });
 
 test("shutdown falls back to qemu-ga when our agent is absent", async () => {

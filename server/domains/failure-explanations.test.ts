@@ -30,6 +30,11 @@ test("a missing KVM module, memory, a stopped network, firmware and files each g
   assert.match(explainFailure("Cannot access storage file '/var/lib/libvirt/images/a.qcow2': No such file or directory") ?? "", /is missing on the host/);
 });
 
+test("a hot-plug into a VM without a free PCI slot says to add the device while the VM is off", () => {
+  // As libvirt 9.0 answered an interface attached live to a running q35 VM whose root ports were all taken.
+  assert.match(explainFailure(`${vm}internal error: No more available PCI slots`) ?? "", /no free slot for another device. Shut the VM down/);
+});
+
 test("a text the table does not know gets no explanation", () => {
   assert.equal(explainFailure(`${vm}Requested operation is not valid: domain is already running`), null);
 });

@@ -56,6 +56,12 @@ const KNOWN: readonly Known[] = [
     pattern: /Could not open '[^']+': Permission denied/i,
     explanation: "QEMU was not allowed to open one of this VM's files. The file's owner or permissions (or AppArmor/SELinux) keep libvirt's qemu user out.",
   },
+  {
+    // A q35 VM has a PCIe root port per device and few spare; hot-plugging into a full one fails so.
+    pattern: /No more available PCI slots/i,
+    explanation:
+      "The running VM has no free slot for another device. Shut the VM down and add it then (libvirt gives a VM that is off a new slot), or remove a device it does not need first.",
+  },
 ];
 
 /** The explanation of a failure's text, or null when it is not one this table knows. */

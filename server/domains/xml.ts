@@ -67,7 +67,8 @@ function diskNodes(disks: DiskSpec[]): XmlNode[] {
   });
 }
 
-function nicNode(nic: NicSpec): XmlNode {
+/** One `<interface>` element of a NIC spec: the domain builder's and the NIC editor's (server/domains/nic-xml.ts). */
+export function nicNode(nic: NicSpec): XmlNode {
   const source = nic.kind === "network" ? { [`${ATTR}network`]: nic.network } : nic.kind === "bridge" ? { [`${ATTR}bridge`]: nic.bridge } : undefined;
   return {
     [`${ATTR}type`]: nic.kind,
@@ -187,7 +188,10 @@ export interface NicInfo {
   mac: string | null;
   source: string | null;
   model: string | null;
+  /** The host-side device (vnet3) of a running VM; null in a saved definition. */
   target: string | null;
+  /** `<link state>`: libvirt's default, when absent, is up. */
+  link: "up" | "down";
 }
 
 export interface ChannelInfo {
@@ -289,6 +293,7 @@ export function parseDomainXml(xml: string): DomainDetails {
       source: nicSource(n),
       model: attr(child(n, "model"), "type") ?? null,
       target: attr(child(n, "target"), "dev") ?? null,
+      link: attr(child(n, "link"), "state") === "down" ? ("down" as const) : ("up" as const),
     })),
     graphics: children(devices, "graphics").map((g) => {
       const port = Number(attr(g, "port") ?? "-1");

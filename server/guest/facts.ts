@@ -130,6 +130,23 @@ function qgaInterfaces(qga: QgaFacts | null): { value: InterfaceFact[]; source: 
   return { value, source: fromAddresses ? fromAddresses.source : "qga" };
 }
 
+/** The guest's interfaces: from our agent when it answered, else from qemu-ga or libvirt's leases or ARP table. */
+export function networkFact(agent: NetworkInfo | null, qga: QgaFacts | null): Fact<InterfaceFact[]> {
+  if (!agent) return qgaInterfaces(qga) ?? none();
+  return {
+    source: "agent",
+    value: agent.interfaces.map((i) => ({
+      name: i.name,
+      mac: i.mac,
+      up: i.up,
+      mtu: i.mtu,
+      addresses: i.addresses,
+      rxBytes: i.rx_bytes,
+      txBytes: i.tx_bytes,
+    })),
+  };
+}
+
 /** Which facts our agent left open, so the caller knows whether asking qemu-ga is worth it. */
 export function agentFactsComplete(agent: AgentFacts | null): boolean {
   return !!agent && agent.system !== null && agent.network !== null && agent.disks !== null && agent.users !== null && present(agent.system.os);
@@ -145,7 +162,6 @@ export function mergeFacts(
   const info = qga?.info ?? null;
   const qgaOs = info?.os ?? null;
   const tz = info?.timezone;
-  const qgaNet = qgaInterfaces(qga);
   return {
     sources,
     system: {
@@ -165,20 +181,7 @@ export function mergeFacts(
       cpu: pick(sys?.cpu, null),
       memory: pick(sys ? { totalBytes: sys.memory.total_bytes, availableBytes: sys.memory.available_bytes } : null, null),
     },
-    network: agent?.network
-      ? {
-          source: "agent",
-          value: agent.network.interfaces.map((i) => ({
-            name: i.name,
-            mac: i.mac,
-            up: i.up,
-            mtu: i.mtu,
-            addresses: i.addresses,
-            rxBytes: i.rx_bytes,
-            txBytes: i.tx_bytes,
-          })),
-        }
-      : (qgaNet ?? none()),
+    network: networkFact(agent?.network ?? null, qga),
     disks: agent?.disks
       ? {
           source: "agent",

@@ -4,7 +4,7 @@
 import type { ExecResult, MethodName, MethodParams, MethodResult, Metrics, ProcessList } from "@/agent/protocol";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError } from "../errors";
-import { agentFactsComplete, mergeFacts, type AgentFacts, type GuestFacts, type QgaFacts } from "./facts";
+import { agentFactsComplete, mergeFacts, networkFact, type AgentFacts, type Fact, type GuestFacts, type InterfaceFact, type QgaFacts } from "./facts";
 import { errorText, isGuestError, toServiceError } from "./errors";
 import type { GuestHub, GuestStatus } from "./hub";
 import { guestHub } from "./index";
@@ -78,6 +78,21 @@ export async function guestFacts(vm: GuestVm, hub: GuestHub = guestHub()): Promi
     qga = { info, addresses };
   }
   return mergeFacts(agent, qga, sources, errors);
+}
+
+/**
+ * Only the guest's interfaces and addresses, from the same sources in the same order as
+ * guestFacts (our agent, else qemu-ga, else the DHCP leases, else the ARP table), for pages that
+ * need nothing else: one agent call instead of four.
+ */
+export async function guestNetworkFact(vm: GuestVm, hub: GuestHub = guestHub()): Promise<Fact<InterfaceFact[]>> {
+  const status = await track(vm, hub);
+  if (!status.running) return { value: null, source: null };
+  const agent =
+    status.agent.state === "connected" ? await hub.call(vm.hostId, status.uuid, "get_network_info", undefined, { timeoutMs: 15_000 }).catch(() => null) : null;
+  if (agent) return networkFact(agent, null);
+  const addresses = await interfaceAddresses(vm.conn, vm.dom, { useAgent: status.qga.connected }).catch(() => null);
+  return networkFact(null, { info: null, addresses });
 }
 
 export function guestMetrics(vm: GuestVm, hub?: GuestHub): Promise<Metrics> {
