@@ -393,11 +393,15 @@ function AttachDisk({ vm, running }: { vm: Vm; running: boolean }) {
     enabled: mode === "existing" && chosenPool !== "",
   });
   const free = (volumes.data ?? []).filter((v) => v.usedBy.length === 0 && !isIso(v) && (v.type === "file" || v.type === "block"));
-  const onSuccess = (result: { target: string; live: boolean; persistent: boolean }, what: string) =>
+  const onSuccess = (result: { target: string; live: boolean; persistent: boolean }, what: string) => {
     toasts.success(
       `disk ${vm.hostId}/${vm.uuid}/${result.target}`,
       `${what} attached to ${vm.name} as ${result.target} ${whereApplied(result.live, result.persistent)}.`,
     );
+    // The name just used is taken now: the next attach starts from the defaults again.
+    formRef.current?.reset();
+    setSizeText("10 GiB");
+  };
   const attachNew = useMutation(trpc.storage.attachNewDisk.mutationOptions({ onSettled: reread }));
   const attachExisting = useMutation(trpc.storage.attachDisk.mutationOptions({ onSettled: reread }));
   const pending = attachNew.isPending || attachExisting.isPending;
@@ -551,7 +555,7 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
         {vm.directKernel && " This VM boots a kernel directly, which comes before any of them."}
         {disks.boot.style === "os" &&
           editable &&
-          " Its definition now names kinds of device (hard disk, CD-ROM); saving replaces that with this list of devices, which libvirt does not allow beside it."}
+          " Its definition now names kinds of device (“hard disk”, “CD-ROM”), shown here as the first of each; saving replaces that with this list, because libvirt does not allow both."}
       </p>
       {order.length === 0 ? (
         <p className="text-sm">No boot devices chosen.</p>
