@@ -16,6 +16,7 @@ import { bootAgentGuest } from "@/server/guest/testing/agent-guest";
 import type { Db } from "@/server/db/client";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh, type TestDomain } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
+import { defineIdleDomain, type IdleDomain } from "../fixtures/idle-domain";
 import { assertAuditedSince, auditMark } from "../fixtures/audit";
 
 /**
@@ -40,6 +41,7 @@ let admin: ReturnType<typeof createCaller>;
 let operator: ReturnType<typeof createCaller>;
 let guest: TestDomain;
 let hub: GuestHub;
+let idle: IdleDomain | undefined;
 
 const vm = () => ({ hostId: HOST, uuid: guest.uuid });
 const vmTarget = () => auditTargets.vm(HOST, guest.name);
@@ -55,6 +57,8 @@ async function inGuest(command: string, args: string[]): Promise<string> {
 async function guestBlockDevices(): Promise<string[]> {
   return (await inGuest("ls", ["/sys/block"])).split(/\s+/).filter(Boolean);
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function trpcError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -77,19 +81,20 @@ before(async () => {
   ({ guest } = await bootAgentGuest({ label: "disks", cdrom: true }));
   hub = await startGuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] });
   await guest.waitForReady(120_000);
-  await waitFor(
-    () =>
-      inGuest("true", []).then(
-        () => true,
-        () => null,
-      ),
-    { timeoutMs: 120_000, intervalMs: 500, what: "the agent in the guest to answer" },
-  );
+  // A probe that throws counts as "not yet"; its last error is reported if the agent never answers.
+  await waitFor(() => inGuest("true", []).then(() => true), {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+    what: "the agent in the guest to answer",
+    describe: async () =>
+      `hub status: ${JSON.stringify(hub.status(HOST, guest.uuid)?.agent ?? null)}\n${(await guest.serialLog()).split("\n").slice(-15).join("\n")}`,
+  });
 });
 
 after(async () => {
   await stopGuestHub();
   await guest?.destroy().catch(() => undefined);
+  await idle?.remove();
   await deletePool(resolveHost(db, HOST), POOL, { deleteData: true, deleteVolumes: true }).catch(() => undefined);
   await rm(POOL_DIR, { recursive: true, force: true });
   await closeAllConnections();
@@ -162,7 +167,7 @@ test("a new 1 GiB volume attached to the running guest appears in its /sys/block
 test("when attaching the new volume fails, the volume is removed again and an operator may not attach at all", async () => {
   // QEMU cannot hot-plug a SATA disk, so libvirt refuses it for the running guest after the volume exists.
   const refused = await trpcError(admin.storage.attachNewDisk({ ...vm(), pool: POOL, name: "sata.qcow2", format: "qcow2", capacityBytes: GiB, bus: "sata" }));
-  assert.match(refused.message, new RegExp(`^${vmTarget().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*sata`, "i"));
+  assert.match(refused.message, new RegExp(`^${escapeRegExp(vmTarget())}: .*sata`, "i"));
   const volumes = (await admin.storage.volumes({ hostId: HOST, pool: POOL })).map((v) => v.name);
   assert.ok(!volumes.includes("sata.qcow2"), `no sata.qcow2 left behind in ${volumes.join(", ")}`);
 
@@ -203,5 +208,48 @@ test("the boot order is written to the saved definition as per-device boot eleme
   assertAuditedSince(db, mark, [
     { action: "storage.setBootOrder", target: vmTarget() },
     { action: "storage.setBootOrder", target: vmTarget(), result: "invalid" },
+  ]);
+});
+
+test("a stopped VM's disks have sizes; a pool volume attached to it grows in its pool, from the next start; a file outside the pools grows only while it runs", async () => {
+  idle = await defineIdleDomain(`kvmm-test-disks-idle-${id}`);
+  const stopped = { hostId: HOST, uuid: idle.uuid };
+  const stoppedTarget = auditTargets.vm(HOST, idle.name);
+  await admin.storage.createVolume({ hostId: HOST, pool: POOL, name: "stopped.qcow2", format: "qcow2", capacityBytes: 64 * MiB });
+  const attached = await admin.storage.attachDisk({ ...stopped, pool: POOL, volume: "stopped.qcow2" });
+  assert.deepEqual(attached, { target: "vdb", path: `${POOL_DIR}/stopped.qcow2`, live: false, persistent: true });
+
+  const listed = await admin.storage.vmDisks(stopped);
+  assert.equal(listed.running, false);
+  assert.deepEqual(
+    listed.disks.map((d) => ({ target: d.target, volume: d.volume, capacityBytes: d.capacityBytes })),
+    [
+      { target: "vda", volume: null, capacityBytes: 16 * MiB },
+      { target: "vdb", volume: { pool: POOL, volume: "stopped.qcow2" }, capacityBytes: 64 * MiB },
+    ],
+  );
+
+  const grown = await admin.storage.growDisk({ ...stopped, target: "vdb", capacityBytes: 128 * MiB });
+  assert.deepEqual(grown, { target: "vdb", previousBytes: 64 * MiB, capacityBytes: 128 * MiB, live: false });
+  assert.equal((await admin.storage.volume({ hostId: HOST, pool: POOL, volume: "stopped.qcow2" })).capacityBytes, 128 * MiB);
+
+  const outside = await trpcError(admin.storage.growDisk({ ...stopped, target: "vda", capacityBytes: 32 * MiB }));
+  assert.equal(outside.code, "BAD_REQUEST");
+  assert.match(
+    outside.message,
+    new RegExp(`^${escapeRegExp(stoppedTarget)}: disk vda \\(.+disk\\.qcow2\\) is in no storage pool, so it can grow only while the VM runs$`),
+  );
+
+  const boot = await admin.storage.setBootOrder({
+    ...stopped,
+    order: [
+      { kind: "disk", target: "vdb" },
+      { kind: "disk", target: "vda" },
+    ],
+  });
+  assert.equal(boot.nextStart, false, "a stopped VM boots this way at its next start anyway");
+  assert.deepEqual((await admin.storage.vmDisks(stopped)).boot.order, [
+    { kind: "disk", target: "vdb" },
+    { kind: "disk", target: "vda" },
   ]);
 });
