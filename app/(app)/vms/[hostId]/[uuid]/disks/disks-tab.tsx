@@ -31,7 +31,8 @@ function whereApplied(live: boolean, persistent: boolean): string {
 
 function sourceText(disk: Disk): string {
   if (disk.volume) return `${disk.volume.pool} / ${disk.volume.volume}`;
-  return disk.path ?? "empty";
+  if (disk.path) return disk.path;
+  return disk.type === "network" ? "network storage" : "empty";
 }
 
 const DEVICE_WORDS: Record<string, string> = { disk: "disk", cdrom: "CD-ROM", floppy: "floppy", lun: "LUN" };
