@@ -32,14 +32,15 @@ export interface DiskChange {
   persistent: boolean;
 }
 
-interface VmXml {
+export interface VmXml {
   active: boolean;
   persistent: boolean;
   live: string | null;
   config: string | null;
 }
 
-async function vmXml(vm: ResolvedVm): Promise<VmXml> {
+/** Whether the VM runs and has a saved definition, and both of its documents (null where it has none). */
+export async function vmXml(vm: ResolvedVm): Promise<VmXml> {
   const { conn, dom } = vm;
   const [active, persistent] = await Promise.all([conn.domainIsActive({ dom }), conn.domainIsPersistent({ dom })]);
   const [live, config] = await Promise.all([
@@ -49,7 +50,8 @@ async function vmXml(vm: ResolvedVm): Promise<VmXml> {
   return { active: active === 1, persistent: persistent === 1, live, config };
 }
 
-function flagsFor(live: boolean, persistent: boolean): VirDomainModificationImpact {
+/** The flags that change the running VM (`live`) and the saved definition (`persistent`). */
+export function flagsFor(live: boolean, persistent: boolean): VirDomainModificationImpact {
   return flagsOf(live ? VIR_DOMAIN_AFFECT_LIVE : 0, persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0);
 }
 

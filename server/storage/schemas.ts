@@ -89,6 +89,13 @@ export type PoolSpecInput = z.input<typeof poolSpecSchema>;
 export const volumeFormatSchema = z.enum(VOLUME_FORMATS);
 export const diskBusSchema = z.enum(DISK_BUSES);
 export const diskTargetSchema = z.string().regex(/^(vd|sd)[a-z]$/, "a disk target such as vdb or sdc");
+/** Any drive of a VM, the CD-ROMs and floppies of older definitions included (hdc, fda). */
+export const driveTargetSchema = z.string().regex(/^(vd|sd|hd|fd)[a-z]{1,2}$/, "a drive such as vda, sdb or hdc");
+const macSchema = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "a MAC address such as 52:54:00:12:34:56");
+export const bootDeviceSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("disk"), target: driveTargetSchema }),
+  z.object({ kind: z.literal("nic"), mac: macSchema }),
+]);
 
 /** A pool or volume of the host a hostProcedure resolved. */
 export const poolRefSchema = z.object({ pool: poolNameSchema });

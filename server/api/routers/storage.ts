@@ -6,14 +6,18 @@ import { auditTargets } from "@/server/audit/targets";
 import { buildPool, definePool, deletePool, getPool, listPools, refreshPool, setPoolAutostart, startPool, stopPool } from "@/server/storage/pools";
 import { createVolume, deleteVolume, getVolume, listVolumes, resizeVolume } from "@/server/storage/volumes";
 import { attachDisk, detachDisk } from "@/server/storage/disks";
+import { attachNewDisk, changeMedia, growDisk, listVmDisks, setBootOrder } from "@/server/storage/vm-disks";
 import { cancelTransfer, listTransfers, startUpload, startUrlDownload } from "@/server/storage/transfers";
 import {
+  bootDeviceSchema,
   diskBusSchema,
   diskTargetSchema,
+  driveTargetSchema,
   poolNameSchema,
   poolRefSchema,
   poolSpecSchema,
   volumeCreateSchema,
+  volumeFormatSchema,
   volumeNameSchema,
   volumeRefSchema,
   volumeSizeSchema,
@@ -147,4 +151,42 @@ export const storageRouter = router({
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `disk ${input.target}`);
       return detachDisk(ctx.vm, input.target);
     }),
+
+  /** The VM's Disks tab: every drive with its size and pool volume, and the boot order. */
+  vmDisks: vmProcedure("vm.read").query(({ ctx }) => listVmDisks(ctx.vm)),
+
+  /** A new volume made in a pool and attached; removed again if the attach fails. */
+  attachNewDisk: vmProcedure("vm.edit")
+    .input(
+      z.object({
+        pool: poolNameSchema,
+        name: volumeNameSchema,
+        format: volumeFormatSchema.default("qcow2"),
+        capacityBytes: volumeSizeSchema,
+        bus: diskBusSchema.default("virtio"),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `new volume "${input.name}" of pool "${input.pool}"`);
+      return attachNewDisk(ctx.vm, ctx.user, input);
+    }),
+
+  growDisk: vmProcedure("vm.edit")
+    .input(z.object({ target: diskTargetSchema, capacityBytes: volumeSizeSchema }))
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `disk ${input.target}`);
+      return growDisk(ctx.vm, input.target, input.capacityBytes);
+    }),
+
+  /** Inserts a pool's volume (an ISO) into a CD-ROM drive, or ejects it (`media` null). */
+  changeMedia: vmProcedure("vm.edit")
+    .input(z.object({ target: driveTargetSchema, media: z.object({ pool: poolNameSchema, volume: volumeNameSchema }).nullable() }))
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `drive ${input.target}`);
+      return changeMedia(ctx.vm, ctx.user, input.target, input.media);
+    }),
+
+  setBootOrder: vmProcedure("vm.edit")
+    .input(z.object({ order: z.array(bootDeviceSchema).min(1, "at least one device").max(64) }))
+    .mutation(({ ctx, input }) => setBootOrder(ctx.vm, input.order)),
 });

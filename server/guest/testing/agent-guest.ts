@@ -38,6 +38,8 @@ export interface AgentGuestOptions {
   /** Run stock qemu-ga on org.qemu.guest_agent.0 (default false). */
   qemuGuestAgent?: boolean;
   network?: boolean;
+  /** An empty CD-ROM drive (see TestDomainOptions.cdrom). */
+  cdrom?: boolean;
   memoryMiB?: number;
   /** Merged over TEST_AGENT_CONFIG. */
   agentConfig?: Record<string, unknown>;
@@ -52,6 +54,7 @@ export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ gues
     hostname: options.hostname,
     memoryMiB: options.memoryMiB,
     network: options.network ?? false,
+    cdrom: options.cdrom ?? false,
     channels: [...(withAgent ? [AGENT_CHANNEL] : []), ...(options.qemuGuestAgent ? [QGA_CHANNEL] : [])],
     qemuGuestAgent: options.qemuGuestAgent ?? false,
     overlay: withAgent
