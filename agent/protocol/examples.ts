@@ -14,6 +14,7 @@ export const exampleAgentInfo: AgentInfo = {
     exec_output_max_bytes: 1048576,
     exec_max_timeout_ms: 600000,
   },
+  allowed_paths: ["/tmp", "/var/tmp", "/var/log", "/home", "/srv"],
   pid: 412,
   started_at: "2025-01-01T11:00:07.000Z",
 };
