@@ -48,6 +48,8 @@ export const capabilities = [
   "exec",
   "file.read",
   "file.write",
+  /** file_rename and file_remove; switched with file.write (file_write_enabled). */
+  "file.manage",
   "power",
   "telemetry",
 ] as const;
@@ -292,7 +294,7 @@ export const methods = {
   file_rename: method({
     params: fileRenameParams,
     result: fileRenameResult,
-    capability: "file.write",
+    capability: "file.manage",
     summary:
       "Renames within the allowed paths, replacing an existing file at `to` atomically: an upload written to a temporary name beside its target appears complete or not at all.",
     example: {
@@ -303,7 +305,7 @@ export const methods = {
   file_remove: method({
     params: fileRemoveParams,
     result: fileRemoveResult,
-    capability: "file.write",
+    capability: "file.manage",
     summary: "Removes a file or a symlink (not what it points to); refuses directories.",
     example: { params: { path: "/tmp/.report.txt.kvmm-upload-3f9a1c" }, result: { path: "/tmp/.report.txt.kvmm-upload-3f9a1c" } },
   }),

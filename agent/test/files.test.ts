@@ -158,6 +158,7 @@ describe("file operations switched off", () => {
     const info = await client.call("get_agent_info");
     assert.equal(info.capabilities.includes("file.write"), false);
     assert.equal(info.capabilities.includes("file.read"), false);
+    assert.equal(info.capabilities.includes("file.manage"), false);
     await assert.rejects(
       client.call("file_write", { path: path.join(host.allowed, "x"), content_base64: "" }),
       (error: unknown) => error instanceof RpcError && error.code === ErrorCode.PermissionDenied && /file_write_enabled/.test(error.message),

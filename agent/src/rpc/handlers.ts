@@ -24,6 +24,7 @@ const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   exec: "exec_enabled",
   "file.read": "file_read_enabled",
   "file.write": "file_write_enabled",
+  "file.manage": "file_write_enabled",
   power: "power_enabled",
 };
 
