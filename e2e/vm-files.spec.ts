@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { and, asc, gt, like } from "drizzle-orm";
 import { auditTargets } from "../server/audit/targets";
 import { openDatabase, type Db } from "../server/db/client";
@@ -20,6 +20,21 @@ let db: Db | undefined;
 function database(): Db {
   db ??= openDatabase(path.join(process.env.KVMM_E2E_DATA_DIR!, "kvm-manager.sqlite"));
   return db;
+}
+
+/** A full-page screenshot kept as the test's artifact (a file in its output folder, attached to the report). */
+async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+/** MiB/s of `bytes` since `startedAt` (performance.now()), as an annotation on the report. */
+function rate(testInfo: TestInfo, what: string, bytes: number, startedAt: number) {
+  const seconds = (performance.now() - startedAt) / 1000;
+  const description = `${what}: ${(bytes / MiB / seconds).toFixed(2)} MiB/s (${seconds.toFixed(1)} s)`;
+  testInfo.annotations.push({ type: "measured", description });
+  console.log(`measured: ${description}`);
 }
 
 test.afterEach(async () => {
@@ -60,9 +75,11 @@ test("through our agent: a 20 MiB upload arrives whole and checked, downloads ba
   // Upload: every chunk to one temporary, then one rename onto the target.
   const uploadMark = auditMark(database());
   await page.getByLabel("File on this computer").setInputFiles({ name, mimeType: "application/octet-stream", buffer: content });
+  const uploadStarted = performance.now();
   await page.getByRole("button", { name: "Upload", exact: true }).click();
   const upload = page.getByRole("listitem", { name: `Upload of ${target}` });
   await expect(upload).toContainText("done", { timeout: 180_000 });
+  rate(testInfo, "upload of 20 MiB through our agent, SHA-256 and rename included", content.length, uploadStarted);
   await expect(upload).toContainText("matches");
   await expect(listing.getByRole("row").filter({ hasText: name })).toContainText("20 MiB");
   const writes = database()
@@ -81,8 +98,10 @@ test("through our agent: a 20 MiB upload arrives whole and checked, downloads ba
   // Download it back through the browser's download.
   const downloadMark = auditMark(database());
   const downloading = page.waitForEvent("download");
+  const downloadStarted = performance.now();
   await page.getByRole("button", { name: `Download ${name}` }).click();
   const saved = await downloading;
+  rate(testInfo, "download of 20 MiB through our agent, SHA-256 included", content.length, downloadStarted);
   expect(saved.suggestedFilename()).toBe(name);
   const back = await readFile((await saved.path())!);
   expect(back.length).toBe(content.length);
@@ -94,7 +113,7 @@ test("through our agent: a 20 MiB upload arrives whole and checked, downloads ba
     Array.from({ length: 20 }, () => ({ action: "guest.fileRead", target: auditTargets.inVm(vmTarget, target) })),
   );
 
-  await testInfo.attach("files-tab-desktop", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+  await screenshot(page, testInfo, "files-tab-desktop");
 
   // Cancel halfway: the 11th chunk is held until Cancel is pressed, so exactly half is in the guest then.
   const cancelName = `cancelled-${randomBytes(4).toString("hex")}.bin`;
@@ -144,7 +163,7 @@ test("through our agent: a 20 MiB upload arrives whole and checked, downloads ba
   await page.setViewportSize({ width: 360, height: 780 });
   await expect(listing).toBeVisible();
   await expectNoHorizontalScroll(page);
-  await testInfo.attach("files-tab-phone", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+  await screenshot(page, testInfo, "files-tab-phone");
 });
 
 test("with only stock qemu-guest-agent: a file goes up and comes back by path, labelled as the slower path", async ({ page }, testInfo) => {
@@ -165,18 +184,22 @@ test("with only stock qemu-guest-agent: a file goes up and comes back by path, l
 
   await page.getByLabel("File on this computer").setInputFiles({ name: "qga.bin", mimeType: "application/octet-stream", buffer: content });
   await page.getByLabel("Save as (path in the guest)").fill(target);
+  const uploadStarted = performance.now();
   await page.getByRole("button", { name: "Upload", exact: true }).click();
   const upload = page.getByRole("listitem", { name: `Upload of ${target}` });
   await expect(upload).toContainText("done", { timeout: 120_000 });
+  rate(testInfo, "upload through qemu-ga", content.length, uploadStarted);
   await expect(upload).toContainText("slower path");
 
   await page.getByLabel("File in the guest").fill(target);
   const downloading = page.waitForEvent("download");
+  const downloadStarted = performance.now();
   await page.getByRole("button", { name: "Download", exact: true }).click();
   const saved = await downloading;
+  rate(testInfo, "download through qemu-ga", content.length, downloadStarted);
   const back = await readFile((await saved.path())!);
   expect(back.equals(content)).toBe(true);
-  await testInfo.attach("files-tab-qga-desktop", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+  await screenshot(page, testInfo, "files-tab-qga-desktop");
 });
 
 test("a VM that is off: the tab says so instead of offering files", async ({ page }, testInfo) => {
