@@ -39,6 +39,8 @@ interface SavePickerWindow {
   }>;
 }
 
+const NO_AGENT_RECHECK_MS = 3_000;
+
 function randomHex(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -219,7 +221,13 @@ function saveBlob(blob: Blob, name: string) {
 export function FilesTab({ hostId, uuid, vmName }: { hostId: string; uuid: string; vmName: string }) {
   const trpc = useTRPC();
   const ref = { hostId, uuid };
-  const access = useQuery(trpc.guest.fileAccess.queryOptions(ref));
+  // While the VM runs but no agent answers, ask again every few seconds: an agent that connected
+  // before this page's event stream opened sends no further event, and the hub's answer is in memory.
+  const access = useQuery(
+    trpc.guest.fileAccess.queryOptions(ref, {
+      refetchInterval: (query) => (query.state.data?.running && query.state.data.via === null ? NO_AGENT_RECHECK_MS : false),
+    }),
+  );
   const mine = (event: { hostId: string; uuid: string }) => event.hostId === hostId && event.uuid === uuid;
   useLiveRefetch(["guest.status", "domain.lifecycle"], (event) => (mine(event) ? [trpc.guest.fileAccess.queryKey(ref)] : []));
 
