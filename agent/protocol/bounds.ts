@@ -39,6 +39,8 @@ export const LIST_MAX = {
   sessions: 1_000,
   /** file_list: its own `limit` param goes no higher. */
   fileEntries: 100_000,
+  /** get_agent_info's allowed_paths. */
+  allowedPaths: 64,
 } as const;
 
 const MiB = 1024 * 1024;

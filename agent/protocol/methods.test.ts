@@ -18,6 +18,8 @@ const contractMethods = [
   "file_write",
   "file_stat",
   "file_list",
+  "file_rename",
+  "file_remove",
   "shutdown",
   "reboot",
 ];

@@ -6,6 +6,10 @@ import {
   fileListResult,
   fileReadParams,
   fileReadResult,
+  fileRemoveParams,
+  fileRemoveResult,
+  fileRenameParams,
+  fileRenameResult,
   fileStatParams,
   fileStatResult,
   fileWriteParams,
@@ -44,6 +48,8 @@ export const capabilities = [
   "exec",
   "file.read",
   "file.write",
+  /** file_rename and file_remove; switched with file.write (file_write_enabled). */
+  "file.manage",
   "power",
   "telemetry",
 ] as const;
@@ -284,6 +290,24 @@ export const methods = {
       params: { path: "/tmp/report.txt", content_base64: "aGVsbG8=", mode: 420 },
       result: { path: "/tmp/report.txt", bytes_written: 5, size: 5 },
     },
+  }),
+  file_rename: method({
+    params: fileRenameParams,
+    result: fileRenameResult,
+    capability: "file.manage",
+    summary:
+      "Renames within the allowed paths, replacing an existing file at `to` atomically: an upload written to a temporary name beside its target appears complete or not at all.",
+    example: {
+      params: { from: "/tmp/.report.txt.kvmm-upload-3f9a1c", to: "/tmp/report.txt" },
+      result: { from: "/tmp/.report.txt.kvmm-upload-3f9a1c", to: "/tmp/report.txt" },
+    },
+  }),
+  file_remove: method({
+    params: fileRemoveParams,
+    result: fileRemoveResult,
+    capability: "file.manage",
+    summary: "Removes a file or a symlink (not what it points to); refuses directories.",
+    example: { params: { path: "/tmp/.report.txt.kvmm-upload-3f9a1c" }, result: { path: "/tmp/.report.txt.kvmm-upload-3f9a1c" } },
   }),
   shutdown: method({
     params: powerParams,

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { clip, TEXT_MAX } from "../protocol/bounds";
+import { clip, LIST_MAX, TEXT_MAX } from "../protocol/bounds";
 import { MAX_LINE_BYTES } from "../protocol/framing";
 import type { AgentInfo } from "../protocol/index";
 import { makeNotification } from "../protocol/jsonrpc";
@@ -92,6 +92,7 @@ export class Agent {
         exec_output_max_bytes: config.exec_output_max_bytes,
         exec_max_timeout_ms: config.exec_max_timeout_ms,
       },
+      allowed_paths: config.allowed_paths.slice(0, LIST_MAX.allowedPaths).map((root) => clip(root, TEXT_MAX.path)),
       pid: process.pid,
       started_at: this.startedAt,
     };

@@ -82,6 +82,41 @@ describe("file operations", () => {
     );
   });
 
+  it("renames a file over an existing one, reports allowed_paths, and keeps both ends inside them", async () => {
+    const temp = path.join(host.allowed, ".target.txt.kvmm-upload-abc");
+    const target = path.join(host.allowed, "target.txt");
+    await writeFile(target, "old");
+    await writeFile(temp, "new");
+    assert.deepEqual(await client.call("file_rename", { from: temp, to: target }), { from: temp, to: target });
+    assert.equal(await readFile(target, "utf8"), "new");
+    await assert.rejects(stat(temp));
+    assert.deepEqual((await client.call("get_agent_info")).allowed_paths, [host.allowed]);
+    await assert.rejects(client.call("file_rename", { from: temp, to: target }), refusedWith(ErrorCode.NotFound));
+    await assert.rejects(client.call("file_rename", { from: target, to: path.join(outside, "stolen") }), refusedWith(ErrorCode.PathNotAllowed));
+    await assert.rejects(client.call("file_rename", { from: path.join(outside, "secret"), to: target }), refusedWith(ErrorCode.PathNotAllowed));
+    await mkdir(path.join(host.allowed, "a-dir"));
+    await assert.rejects(client.call("file_rename", { from: target, to: path.join(host.allowed, "a-dir") }), refusedWith(ErrorCode.IoError));
+    assert.equal(await readFile(target, "utf8"), "new");
+    assert.equal(await readFile(path.join(outside, "secret"), "utf8"), "top secret");
+  });
+
+  it("removes a file and a symlink (not its target), refuses directories and paths outside", async () => {
+    const file = path.join(host.allowed, "doomed.txt");
+    await writeFile(file, "x");
+    assert.deepEqual(await client.call("file_remove", { path: file }), { path: file });
+    await assert.rejects(stat(file));
+    await assert.rejects(client.call("file_remove", { path: file }), refusedWith(ErrorCode.NotFound));
+    const link = path.join(host.allowed, "link-to-outside-secret");
+    await symlink(path.join(outside, "secret"), link);
+    await client.call("file_remove", { path: link });
+    assert.equal(await readFile(path.join(outside, "secret"), "utf8"), "top secret");
+    await mkdir(path.join(host.allowed, "kept-dir"));
+    await assert.rejects(client.call("file_remove", { path: path.join(host.allowed, "kept-dir") }), refusedWith(ErrorCode.IoError));
+    await assert.rejects(client.call("file_remove", { path: host.allowed }), refusedWith(ErrorCode.IoError));
+    await assert.rejects(client.call("file_remove", { path: path.join(outside, "secret") }), refusedWith(ErrorCode.PathNotAllowed));
+    await stat(path.join(host.allowed, "kept-dir"));
+  });
+
   it("moves a 50 MiB file up and back down in chunks with an equal SHA-256", async () => {
     const content = randomBytes(50 * MiB);
     const expected = createHash("sha256").update(content).digest("hex");
@@ -123,10 +158,16 @@ describe("file operations switched off", () => {
     const info = await client.call("get_agent_info");
     assert.equal(info.capabilities.includes("file.write"), false);
     assert.equal(info.capabilities.includes("file.read"), false);
+    assert.equal(info.capabilities.includes("file.manage"), false);
     await assert.rejects(
       client.call("file_write", { path: path.join(host.allowed, "x"), content_base64: "" }),
       (error: unknown) => error instanceof RpcError && error.code === ErrorCode.PermissionDenied && /file_write_enabled/.test(error.message),
     );
     await assert.rejects(client.call("file_read", { path: path.join(host.allowed, "x") }), refusedWith(ErrorCode.PermissionDenied));
+    await assert.rejects(client.call("file_remove", { path: path.join(host.allowed, "x") }), refusedWith(ErrorCode.PermissionDenied));
+    await assert.rejects(
+      client.call("file_rename", { from: path.join(host.allowed, "x"), to: path.join(host.allowed, "y") }),
+      refusedWith(ErrorCode.PermissionDenied),
+    );
   });
 });

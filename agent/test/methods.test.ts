@@ -75,6 +75,7 @@ describe("information methods", () => {
       "core",
       "disk.usage",
       "exec",
+      "file.manage",
       "file.read",
       "file.write",
       "metrics",

@@ -59,6 +59,10 @@ const LABELS: Readonly<Record<string, string>> = {
   "guest.exec": "Run a command in a guest",
   "guest.fileRead": "Read a file in a guest",
   "guest.fileWrite": "Write a file in a guest",
+  "guest.fileRename": "Rename a file in a guest (an upload put in place)",
+  "guest.fileRemove": "Remove a file in a guest",
+  "guest.qgaFileRead": "Read a file in a guest through qemu-guest-agent",
+  "guest.qgaFileWrite": "Write a file in a guest through qemu-guest-agent",
   "guest.shutdown": "Shut down through the guest agent",
   "guest.reboot": "Reboot through the guest agent",
 };

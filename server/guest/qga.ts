@@ -396,3 +396,44 @@ export async function qgaReadFile(conn: QgaConnection, dom: Dom, path: string, c
   }
   return Buffer.concat(parts);
 }
+
+const seeked = z.object({ position: z.number().int().nonnegative(), eof: z.boolean() });
+
+/** Opens `path`, runs `use` on the handle, and closes it whatever happens: each chunk call stands alone, so no handle outlives a request. */
+async function withQgaFile<T>(conn: QgaConnection, dom: Dom, path: string, mode: "r" | "w" | "r+", use: (handle: number) => Promise<T>): Promise<T> {
+  const handle = await qgaCommand(conn, dom, "guest-file-open", { path, mode }, { result: fileHandle });
+  try {
+    return await use(handle);
+  } finally {
+    await qgaCommand(conn, dom, "guest-file-close", { handle });
+  }
+}
+
+/**
+ * One chunk of `path` at `offset` through qemu-ga, with the file's size (qemu-ga has no stat:
+ * a seek to the end tells it). Stateless, so a browser that goes away leaves no handle open.
+ */
+export async function qgaReadChunk(
+  conn: QgaConnection,
+  dom: Dom,
+  path: string,
+  offset: number,
+  length = QGA_CHUNK_BYTES,
+): Promise<{ data: Buffer; size: number; eof: boolean }> {
+  return withQgaFile(conn, dom, path, "r", async (handle) => {
+    const { position: size } = await qgaCommand(conn, dom, "guest-file-seek", { handle, offset: 0, whence: "end" }, { result: seeked });
+    await qgaCommand(conn, dom, "guest-file-seek", { handle, offset, whence: "set" }, { result: seeked });
+    const chunk = await qgaCommand(conn, dom, "guest-file-read", { handle, count: length }, { result: readChunk(length) });
+    return { data: Buffer.from(chunk["buf-b64"], "base64"), size, eof: offset + chunk.count >= size };
+  });
+}
+
+/** Writes one chunk at `offset` through qemu-ga: offset 0 creates or truncates the file, later offsets write in place. */
+export async function qgaWriteChunk(conn: QgaConnection, dom: Dom, path: string, offset: number, data: Buffer): Promise<{ bytesWritten: number }> {
+  return withQgaFile(conn, dom, path, offset === 0 ? "w" : "r+", async (handle) => {
+    if (offset > 0) await qgaCommand(conn, dom, "guest-file-seek", { handle, offset, whence: "set" }, { result: seeked });
+    const { count } = await qgaCommand(conn, dom, "guest-file-write", { handle, "buf-b64": data.toString("base64") }, { result: written });
+    if (count !== data.length) throw new QgaReplyError(`guest-file-write wrote ${count} of ${data.length} bytes at ${offset} of ${path}`);
+    return { bytesWritten: count };
+  });
+}

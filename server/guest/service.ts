@@ -8,7 +8,7 @@ import { agentFactsComplete, mergeFacts, networkFact, type AgentFacts, type Fact
 import { errorText, isGuestError, toServiceError } from "./errors";
 import type { GuestHub, GuestStatus } from "./hub";
 import { guestHub } from "./index";
-import { interfaceAddresses, qgaGuestInfo, qgaReboot, qgaShutdown } from "./qga";
+import { QGA_CHUNK_BYTES, interfaceAddresses, qgaGuestInfo, qgaReadChunk, qgaReboot, qgaShutdown, qgaWriteChunk } from "./qga";
 import type { AgentCallOptions } from "./session";
 
 /** What the guest services use of a resolved VM (vmProcedure's `ctx.vm`). */
@@ -163,6 +163,83 @@ export function guestFileWrite(
     { timeoutMs: FILE_CALL_TIMEOUT_MS },
     hub,
   );
+}
+
+/** Renames `from` to `to`, replacing a file at `to` in one step: how an upload written under a temporary name appears. */
+export function guestFileRename(vm: GuestVm, input: { from: string; to: string }, hub?: GuestHub) {
+  return agentCall(vm, "file_rename", { from: input.from, to: input.to }, { timeoutMs: FILE_CALL_TIMEOUT_MS }, hub);
+}
+
+/** Removes a file or symlink: a cancelled or failed upload's temporary. */
+export function guestFileRemove(vm: GuestVm, input: { path: string }, hub?: GuestHub) {
+  return agentCall(vm, "file_remove", { path: input.path }, { timeoutMs: FILE_CALL_TIMEOUT_MS }, hub);
+}
+
+/** How the Files tab can reach the guest's files right now, and why not when it cannot. */
+export interface FileAccess {
+  running: boolean;
+  /**
+   * "agent": browse, transfer and check with SHA-256 through our agent; "qga": transfer by path
+   * through qemu-guest-agent's guest-file-* in 64 KiB chunks (no listing, no hash); null: neither.
+   */
+  via: "agent" | "qga" | null;
+  /** Where browsing may start (the agent's allowed_paths); empty when the agent does not say. */
+  roots: string[];
+  /** Raw bytes per chunk the browser should send or ask for. */
+  chunkBytes: number;
+  /** The agent can rename and remove, so an upload goes through a temporary name. */
+  atomicUpload: boolean;
+  agent: { channel: boolean; state: string; read: boolean; write: boolean; lastError: string | null };
+  qga: { channel: boolean; connected: boolean };
+}
+
+/** Our agent's chunks through tRPC: its own limit, and never above what one tRPC body may carry. */
+export const FILE_CHUNK_MAX_BYTES = 1024 * 1024;
+
+export async function guestFileAccess(vm: GuestVm, hub: GuestHub = guestHub()): Promise<FileAccess> {
+  const status = await track(vm, hub);
+  const info = status.agent.state === "connected" ? status.agent.info : null;
+  const caps = info?.capabilities ?? [];
+  const read = caps.includes("file.read");
+  const write = caps.includes("file.write");
+  const agentUsable = status.running && (read || write);
+  const qgaUsable = status.running && status.qga.connected;
+  return {
+    running: status.running,
+    via: agentUsable ? "agent" : qgaUsable ? "qga" : null,
+    roots: info?.allowed_paths ?? [],
+    chunkBytes: agentUsable ? Math.min(info!.limits.max_file_chunk_bytes, FILE_CHUNK_MAX_BYTES) : QGA_CHUNK_BYTES,
+    atomicUpload: agentUsable && write && caps.includes("file.manage"),
+    agent: { channel: status.agent.channel, state: status.agent.state, read, write, lastError: status.agent.lastError },
+    qga: { channel: status.qga.channel, connected: status.qga.connected },
+  };
+}
+
+async function runningWithQga(vm: GuestVm, hub: GuestHub): Promise<void> {
+  const status = await track(vm, hub);
+  if (!status.running) throw new ServiceError(`${vm.context}: the VM is not running`, "conflict");
+  if (!status.qga.connected) throw new ServiceError(`${vm.context}: qemu-guest-agent is not connected`, "conflict");
+}
+
+/** One chunk of a guest file through qemu-guest-agent (the slower path, for guests without our agent). */
+export async function guestQgaFileRead(vm: GuestVm, input: { path: string; offset: number; length: number }, hub: GuestHub = guestHub()) {
+  await runningWithQga(vm, hub);
+  try {
+    const chunk = await qgaReadChunk(vm.conn, vm.dom, input.path, input.offset, Math.min(input.length, QGA_CHUNK_BYTES));
+    return { contentBase64: chunk.data.toString("base64"), length: chunk.data.length, size: chunk.size, eof: chunk.eof };
+  } catch (err) {
+    throw toServiceError(`${vm.context}: qemu-guest-agent: ${input.path}`, err);
+  }
+}
+
+/** One chunk of an upload through qemu-guest-agent: offset 0 creates or truncates the file. */
+export async function guestQgaFileWrite(vm: GuestVm, input: { path: string; offset: number; contentBase64: string }, hub: GuestHub = guestHub()) {
+  await runningWithQga(vm, hub);
+  try {
+    return await qgaWriteChunk(vm.conn, vm.dom, input.path, input.offset, Buffer.from(input.contentBase64, "base64"));
+  } catch (err) {
+    throw toServiceError(`${vm.context}: qemu-guest-agent: ${input.path}`, err);
+  }
 }
 
 export type PowerAction = "shutdown" | "reboot";

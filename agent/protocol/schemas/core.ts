@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LIST_MAX } from "../bounds";
-import { count, hostname, noParams, timestamp, token } from "./common";
+import { count, hostname, noParams, resultPath, timestamp, token } from "./common";
 
 export const pingParams = noParams;
 export const pingResult = z.object({
@@ -31,6 +31,11 @@ export const agentInfoResult = z.object({
     exec_output_max_bytes: count.describe("per stream"),
     exec_max_timeout_ms: count,
   }),
+  allowed_paths: z
+    .array(resultPath)
+    .max(LIST_MAX.allowedPaths)
+    .optional()
+    .describe("the roots the file methods and exec's cwd are confined to, as configured; older agents leave it out"),
   pid: count,
   started_at: timestamp,
 });

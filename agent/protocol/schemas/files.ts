@@ -59,3 +59,19 @@ export const fileWriteResult = z.object({
   bytes_written: bytes,
   size: bytes.describe("size of the file after the write"),
 });
+
+export const fileRenameParams = z.strictObject({
+  from: absolutePath.describe("an existing file, symlink or directory"),
+  to: absolutePath.describe("its new path; an existing file there is replaced atomically (rename(2)), an existing directory is refused"),
+});
+export const fileRenameResult = z.object({
+  from: resultPath,
+  to: resultPath,
+});
+
+export const fileRemoveParams = z.strictObject({
+  path: absolutePath.describe("a file or symlink (the link itself); directories are refused"),
+});
+export const fileRemoveResult = z.object({
+  path: resultPath,
+});

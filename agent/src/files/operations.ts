@@ -108,6 +108,47 @@ export async function fileWrite(params: Params<"file_write">, limits: FileLimits
   );
 }
 
+/**
+ * rename(2) between two walked directories: neither final component is followed, so a symlink is
+ * moved as a link, and whatever sat at `to` is replaced in one step (a directory there is refused).
+ */
+export async function fileRename(params: Params<"file_rename">, limits: FileLimits): Promise<Result<"file_rename">> {
+  return confined(
+    params.from,
+    () => Walk.toEntry(params.from, limits.roots),
+    async (from) => {
+      if (from.name === null) throw new RpcError(ErrorCode.InvalidParams, `file_rename: ${params.from} names a directory by itself (a root or ..)`);
+      // Named after `from` when it is missing; after `to` for everything about the destination.
+      await lstat(from.inDir(from.name));
+      return confined(
+        params.to,
+        () => Walk.toEntry(params.to, limits.roots),
+        async (to) => {
+          const target = to.name === null ? null : await lstat(to.inDir(to.name)).catch(() => null);
+          if (to.name === null || target?.isDirectory()) throw new RpcError(ErrorCode.IoError, `file_rename: ${params.to} is a directory`, { errno: "EISDIR" });
+          await rename(from.inDir(from.name!), to.inDir(to.name));
+          return { from: from.real, to: to.real };
+        },
+      );
+    },
+  );
+}
+
+/** unlink(2) inside the walked directory: a symlink goes, its target stays; a directory is refused. */
+export async function fileRemove(params: Params<"file_remove">, limits: FileLimits): Promise<Result<"file_remove">> {
+  return confined(
+    params.path,
+    () => Walk.toEntry(params.path, limits.roots),
+    async (walk) => {
+      if (walk.name === null) throw new RpcError(ErrorCode.IoError, `file_remove: ${params.path} is a directory`, { errno: "EISDIR" });
+      const info = await lstat(walk.inDir(walk.name));
+      if (info.isDirectory()) throw new RpcError(ErrorCode.IoError, `file_remove: ${params.path} is a directory`, { errno: "EISDIR" });
+      await unlink(walk.inDir(walk.name));
+      return { path: walk.real };
+    },
+  );
+}
+
 /** Writes a temporary file beside the target and renames it over the target, both inside the verified directory. */
 async function replaceAtomically(walk: Walk, content: Buffer, params: Params<"file_write">) {
   const previous = await walk.stat().catch((error: unknown) => {

@@ -6,7 +6,7 @@ import type { AgentConfig } from "../config";
 import { envAllowList } from "../exec/env";
 import { resolveCommand } from "../exec/resolve";
 import { runCommand } from "../exec/run";
-import { fileList, fileRead, fileStat, fileWrite, type FileLimits } from "../files/operations";
+import { fileList, fileRead, fileRemove, fileRename, fileStat, fileWrite, type FileLimits } from "../files/operations";
 import type { Logger, LogFields } from "../log";
 import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "../platform/fit";
 import type { Platform, PowerAction } from "../platform/platform";
@@ -24,6 +24,7 @@ const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   exec: "exec_enabled",
   "file.read": "file_read_enabled",
   "file.write": "file_write_enabled",
+  "file.manage": "file_write_enabled",
   power: "power_enabled",
 };
 
@@ -80,6 +81,8 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
         const result = await fileWrite(params, files);
         return Object.assign(result, { [auditDetail]: { bytes: result.bytes_written } });
       }),
+    file_rename: (params, context) => audited(context, { from: params.from, to: params.to }, () => fileRename(params, files)),
+    file_remove: (params, context) => audited(context, { path: params.path }, () => fileRemove(params, files)),
     shutdown: power("shutdown"),
     reboot: power("reboot"),
   };

@@ -4,15 +4,21 @@ import { auditTargets } from "@/server/audit/targets";
 import {
   guestExec,
   guestFacts,
+  guestFileAccess,
   guestFileList,
   guestFileRead,
+  guestFileRemove,
+  guestFileRename,
   guestFileStat,
   guestFileWrite,
   guestMetrics,
   guestPower,
   guestProcesses,
+  guestQgaFileRead,
+  guestQgaFileWrite,
   guestStatus,
 } from "@/server/guest/service";
+import { QGA_CHUNK_BYTES } from "@/server/guest/qga";
 
 /**
  * Inside the VM, through our guest agent (and stock qemu-guest-agent where it helps). Like every
@@ -121,6 +127,53 @@ export const guestRouter = router({
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.path);
       return guestFileWrite(ctx.vm, input);
+    }),
+
+  /** Which way the Files tab reaches the guest's files (our agent, qemu-ga by path, or neither) and where browsing starts. */
+  fileAccess: vmProcedure("guest.files").query(({ ctx }) => guestFileAccess(ctx.vm)),
+
+  /** Renames within the agent's allowed paths, replacing a file at `to` in one step (an upload's temporary into place). */
+  fileRename: vmProcedure("guest.files")
+    .input(z.object({ from: guestPath, to: guestPath }))
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.to);
+      return guestFileRename(ctx.vm, input);
+    }),
+
+  /** Removes a file or symlink (not directories): a cancelled or failed upload's temporary. */
+  fileRemove: vmProcedure("guest.files")
+    .input(z.object({ path: guestPath }))
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.path);
+      return guestFileRemove(ctx.vm, input);
+    }),
+
+  /** One chunk (at most 64 KiB) through stock qemu-guest-agent's guest-file-*, for guests without our agent. */
+  qgaFileRead: vmProcedure("guest.files")
+    .input(
+      z.object({
+        path: guestPath,
+        offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+        length: z.number().int().min(1).max(QGA_CHUNK_BYTES).default(QGA_CHUNK_BYTES),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.path);
+      return guestQgaFileRead(ctx.vm, input);
+    }),
+
+  /** One upload chunk (at most 64 KiB) through qemu-guest-agent: offset 0 creates or truncates the file. */
+  qgaFileWrite: vmProcedure("guest.files")
+    .input(
+      z.object({
+        path: guestPath,
+        offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        contentBase64: z.base64().max(Math.ceil(QGA_CHUNK_BYTES / 3) * 4),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, input.path);
+      return guestQgaFileWrite(ctx.vm, input);
     }),
 
   /** Orderly shutdown from inside the guest: our agent, else qemu-guest-agent. */
