@@ -6,6 +6,7 @@ export type VmTab = { slug: string; label: string };
 const TABS: readonly (VmTab & { shown: (can: VmPermissions) => boolean })[] = [
   { slug: "overview", label: "Overview", shown: () => true },
   { slug: "guest", label: "Guest", shown: (can) => can.guestRead },
+  { slug: "files", label: "Files", shown: (can) => can.guestFiles },
   { slug: "disks", label: "Disks", shown: () => true },
   { slug: "network", label: "Network", shown: () => true },
   { slug: "snapshots", label: "Snapshots", shown: () => true },
