@@ -86,8 +86,8 @@ export function VmFilters({ view, onChange, hosts, tags }: { view: ListView; onC
         </Field>
         <Field id="vm-sort-dir" label="Order">
           <select id="vm-sort-dir" className="input mt-1" value={view.dir} onChange={(e) => set({ dir: e.target.value === "desc" ? "desc" : "asc" })}>
-            <option value="asc">Ascending (A–Z, smallest first)</option>
-            <option value="desc">Descending (Z–A, largest first)</option>
+            <option value="asc">Ascending (A–Z, 0–9)</option>
+            <option value="desc">Descending (Z–A, 9–0)</option>
           </select>
         </Field>
         <div className="flex items-end">

@@ -163,7 +163,7 @@ export function VmTable({
                   </label>
                 )}
               </td>
-              <td role="cell" className="min-w-0 flex-1 lg:px-1 lg:align-middle">
+              <td role="cell" className="min-w-0 flex-1 basis-[calc(100%-4rem)] lg:px-1 lg:align-middle">
                 <Link
                   href={`/vms/${vm.hostId}/${vm.uuid}`}
                   className="block min-h-11 min-w-0 truncate text-base leading-[2.75rem] font-semibold text-sky-800 underline-offset-2 hover:underline lg:py-3 lg:text-sm lg:leading-5 lg:whitespace-normal lg:[overflow-wrap:anywhere] dark:text-sky-300"
@@ -225,7 +225,7 @@ export function VmTable({
                 <span className="text-xs">{AGENT_WORDS(vm.guest)}</span>
               </td>
               {canPower && (
-                <td role="cell" className="basis-full py-1 lg:w-[17rem] lg:px-1 lg:py-2 lg:align-middle">
+                <td role="cell" className="basis-full py-1 lg:w-[24rem] lg:px-1 lg:py-2 lg:align-middle">
                   <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />
                 </td>
               )}
