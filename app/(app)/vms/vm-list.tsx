@@ -1,6 +1,6 @@
 "use client";
 
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -63,13 +63,17 @@ export function VmList({
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const selectedRows = useMemo(() => rows.filter((vm) => picked.has(rowKey(vm))), [rows, picked]);
   const selected = useMemo(() => new Set(selectedRows.map(rowKey)), [selectedRows]);
-  const onSelect = (key: string, on: boolean) =>
-    setPicked((old) => {
-      const next = new Set(old);
-      if (on) next.add(key);
-      else next.delete(key);
-      return next;
-    });
+  // Stable, so the memoised rows that stay on screen are not rendered again when one is ticked.
+  const onSelect = useCallback(
+    (key: string, on: boolean) =>
+      setPicked((old) => {
+        const next = new Set(old);
+        if (on) next.add(key);
+        else next.delete(key);
+        return next;
+      }),
+    [],
+  );
   const canSelect = canPower || canSnapshot;
 
   return (

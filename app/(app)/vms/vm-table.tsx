@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useLayoutEffect, useRef, useState } from "react";
+import { memo, useLayoutEffect, useRef, useState } from "react";
 import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -136,100 +136,18 @@ export function VmTable({
         )}
         {items.map((item) => {
           const vm = rows[item.index]!;
-          const key = rowKey(vm);
-          const checkboxId = `vm-select-${vm.hostId}-${vm.uuid}`;
           return (
-            <tr
+            <VmTableRow
               key={item.key}
-              ref={virtualizer.measureElement}
-              data-index={item.index}
-              role="row"
-              aria-rowindex={item.index + 2}
-              aria-label={`VM ${vm.name}`}
-              aria-selected={canSelect ? selected.has(key) : undefined}
-              className="card mb-3 flex flex-wrap items-center gap-x-4 gap-y-1 lg:mb-0 lg:table-row lg:rounded-none lg:border-0 lg:border-b lg:p-0 lg:shadow-none"
-            >
-              <td role="cell" className="shrink-0 lg:px-1 lg:align-middle">
-                {canSelect && (
-                  <label htmlFor={checkboxId} className="inline-flex min-h-11 min-w-11 items-center gap-2">
-                    <input
-                      id={checkboxId}
-                      type="checkbox"
-                      className="size-5"
-                      checked={selected.has(key)}
-                      onChange={(event) => onSelect(key, event.target.checked)}
-                    />
-                    <span className="sr-only">Select {vm.name}</span>
-                  </label>
-                )}
-              </td>
-              <td role="cell" className="min-w-0 flex-1 basis-[calc(100%-4rem)] lg:px-1 lg:align-middle">
-                <Link
-                  href={`/vms/${vm.hostId}/${vm.uuid}`}
-                  className="block min-h-11 min-w-0 truncate text-base leading-[2.75rem] font-semibold text-sky-800 underline-offset-2 hover:underline lg:py-3 lg:text-sm lg:leading-5 lg:whitespace-normal lg:[overflow-wrap:anywhere] dark:text-sky-300"
-                >
-                  {vm.name}
-                </Link>
-                {vm.autostart && <span className="text-xs text-slate-500">autostart</span>}
-                {vm.tags.length > 0 && (
-                  <ul className="hidden flex-wrap gap-1 pb-1 lg:flex" aria-label="Tags">
-                    {vm.tags.map((t) => (
-                      <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
-                        {t}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </td>
-              <td role="cell" className="lg:px-1 lg:align-middle">
-                <CardLabel>State</CardLabel>
-                <VmStateBadge state={vm.state} />
-                <span className="hidden text-xs whitespace-nowrap text-slate-500 lg:block">agent: {AGENT_WORDS(vm.guest)}</span>
-              </td>
-              <td role="cell" className={`truncate lg:px-1 lg:align-middle ${showHost ? "" : "lg:hidden"}`}>
-                <CardLabel>Host</CardLabel>
-                {vm.hostId}
-              </td>
-              <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
-                <CardLabel>vCPUs</CardLabel>
-                {vm.vcpus}
-              </td>
-              <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
-                <CardLabel>Memory</CardLabel>
-                {formatBytes(vm.memoryKiB * 1024)}
-              </td>
-              <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
-                <CardLabel>CPU</CardLabel>
-                {vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}
-              </td>
-              <td role="cell" className="min-w-0 basis-full break-words lg:max-w-40 lg:px-1 lg:align-middle">
-                <CardLabel>IP</CardLabel>
-                {vm.ips.length === 0 ? <span className="text-slate-500">—</span> : <span className="font-mono text-xs">{vm.ips.join(", ")}</span>}
-              </td>
-              <td role="cell" className="min-w-0 basis-full lg:hidden">
-                <CardLabel>Tags</CardLabel>
-                {vm.tags.length === 0 ? (
-                  <span className="text-slate-500">—</span>
-                ) : (
-                  <ul className="inline-flex flex-wrap gap-1" aria-label="Tags">
-                    {vm.tags.map((t) => (
-                      <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
-                        {t}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </td>
-              <td role="cell" className="basis-full lg:hidden">
-                <CardLabel>Agent</CardLabel>
-                <span className="text-xs">{AGENT_WORDS(vm.guest)}</span>
-              </td>
-              {canPower && (
-                <td role="cell" className="basis-full py-1 lg:w-[24rem] lg:px-1 lg:py-2 lg:align-middle">
-                  <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />
-                </td>
-              )}
-            </tr>
+              vm={vm}
+              index={item.index}
+              measure={virtualizer.measureElement}
+              selected={selected.has(rowKey(vm))}
+              onSelect={onSelect}
+              canSelect={canSelect}
+              canPower={canPower}
+              showHost={showHost}
+            />
           );
         })}
         {after > 0 && (
@@ -241,3 +159,115 @@ export function VmTable({
     </table>
   );
 }
+
+/**
+ * One VM's row. Memoised: a scroll re-renders the table for the rows that come and go, and the rows
+ * that stay (with their power buttons) are not rendered again unless their VM or selection changed.
+ */
+const VmTableRow = memo(function VmTableRow({
+  vm,
+  index,
+  measure,
+  selected,
+  onSelect,
+  canSelect,
+  canPower,
+  showHost,
+}: {
+  vm: VmRow;
+  index: number;
+  measure: (element: Element | null) => void;
+  selected: boolean;
+  onSelect: (key: string, on: boolean) => void;
+  canSelect: boolean;
+  canPower: boolean;
+  showHost: boolean;
+}) {
+  const checkboxId = `vm-select-${vm.hostId}-${vm.uuid}`;
+  return (
+    <tr
+      ref={measure}
+      data-index={index}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-label={`VM ${vm.name}`}
+      aria-selected={canSelect ? selected : undefined}
+      className="card mb-3 flex flex-wrap items-center gap-x-4 gap-y-1 lg:mb-0 lg:table-row lg:rounded-none lg:border-0 lg:border-b lg:p-0 lg:shadow-none"
+    >
+      <td role="cell" className="shrink-0 lg:px-1 lg:align-middle">
+        {canSelect && (
+          <label htmlFor={checkboxId} className="inline-flex min-h-11 min-w-11 items-center gap-2">
+            <input id={checkboxId} type="checkbox" className="size-5" checked={selected} onChange={(event) => onSelect(rowKey(vm), event.target.checked)} />
+            <span className="sr-only">Select {vm.name}</span>
+          </label>
+        )}
+      </td>
+      <td role="cell" className="min-w-0 flex-1 basis-[calc(100%-4rem)] lg:px-1 lg:align-middle">
+        <Link
+          href={`/vms/${vm.hostId}/${vm.uuid}`}
+          className="block min-h-11 min-w-0 truncate text-base leading-[2.75rem] font-semibold text-sky-800 underline-offset-2 hover:underline lg:py-3 lg:text-sm lg:leading-5 lg:whitespace-normal lg:[overflow-wrap:anywhere] dark:text-sky-300"
+        >
+          {vm.name}
+        </Link>
+        {vm.autostart && <span className="text-xs text-slate-500">autostart</span>}
+        {vm.tags.length > 0 && (
+          <ul className="hidden flex-wrap gap-1 pb-1 lg:flex" aria-label="Tags">
+            {vm.tags.map((t) => (
+              <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
+                {t}
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td role="cell" className="lg:px-1 lg:align-middle">
+        <CardLabel>State</CardLabel>
+        <VmStateBadge state={vm.state} />
+        <span className="hidden text-xs whitespace-nowrap text-slate-500 lg:block">agent: {AGENT_WORDS(vm.guest)}</span>
+      </td>
+      <td role="cell" className={`truncate lg:px-1 lg:align-middle ${showHost ? "" : "lg:hidden"}`}>
+        <CardLabel>Host</CardLabel>
+        {vm.hostId}
+      </td>
+      <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
+        <CardLabel>vCPUs</CardLabel>
+        {vm.vcpus}
+      </td>
+      <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
+        <CardLabel>Memory</CardLabel>
+        {formatBytes(vm.memoryKiB * 1024)}
+      </td>
+      <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
+        <CardLabel>CPU</CardLabel>
+        {vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}
+      </td>
+      <td role="cell" className="min-w-0 basis-full break-words lg:max-w-40 lg:px-1 lg:align-middle">
+        <CardLabel>IP</CardLabel>
+        {vm.ips.length === 0 ? <span className="text-slate-500">—</span> : <span className="font-mono text-xs">{vm.ips.join(", ")}</span>}
+      </td>
+      <td role="cell" className="min-w-0 basis-full lg:hidden">
+        <CardLabel>Tags</CardLabel>
+        {vm.tags.length === 0 ? (
+          <span className="text-slate-500">—</span>
+        ) : (
+          <ul className="inline-flex flex-wrap gap-1" aria-label="Tags">
+            {vm.tags.map((t) => (
+              <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
+                {t}
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td role="cell" className="basis-full lg:hidden">
+        <CardLabel>Agent</CardLabel>
+        <span className="text-xs">{AGENT_WORDS(vm.guest)}</span>
+      </td>
+      {canPower && (
+        <td role="cell" className="basis-full py-1 lg:w-[24rem] lg:px-1 lg:py-2 lg:align-middle">
+          <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />
+        </td>
+      )}
+    </tr>
+  );
+});
