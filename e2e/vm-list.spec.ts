@@ -103,3 +103,27 @@ test("force off of the selected VMs asks once, naming how many, and the rows fol
   for (const d of domains) await expect(page.getByRole("row", { name: `VM ${d.name}` }).getByText("shut off", { exact: true })).toBeVisible();
   for (const d of domains) expect(await d.state()).toBe("shut off");
 });
+
+test("a batch snapshot asks for a name, words a bad one beside its field, and takes the snapshot on each VM", async ({ page }, testInfo) => {
+  const prefix = `kvmm-test-list-snap-${testInfo.project.name}-${randomBytes(3).toString("hex")}`;
+  domains = [await defineIdleDomain(`${prefix}-a`), await defineIdleDomain(`${prefix}-b`)];
+
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/vms?q=${prefix}`);
+  await expect.poll(() => rowNames(page, prefix)).toEqual(domains.map((d) => d.name));
+  await page.getByLabel("Select all shown").check();
+  await page.getByRole("group", { name: "Act on the selected VMs" }).getByRole("button", { name: "Snapshot…" }).click();
+  const ask = page.getByRole("dialog", { name: "Take a snapshot of 2 VMs?" });
+  const name = ask.getByLabel("Snapshot name");
+  await expect(name).toBeFocused();
+  await name.fill("not a name!");
+  await ask.getByRole("button", { name: "Snapshot", exact: true }).click();
+  await expect(name).toHaveAccessibleDescription(/A snapshot name is 1–64 letters/);
+  await name.fill("before-upgrade");
+  await ask.getByRole("button", { name: "Snapshot", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Snapshot: 2 of 2 VMs done" })).toBeVisible();
+  for (const d of domains) {
+    await expect(page.getByRole("list", { name: "Result for each VM" })).toContainText(`OK ${d.name}: snapshot "before-upgrade" taken`);
+    expect(await d.snapshots()).toEqual(["before-upgrade"]);
+  }
+});
