@@ -16,7 +16,7 @@ test("the VM list shows a real guest and follows its power state live as the use
   guest = await createTestDomain({ label: `e2e-${testInfo.project.name}`, memoryMiB: 256 });
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByRole("link", { name: "VMs" }).click();
-  const card = page.getByRole("listitem", { name: `VM ${guest.name}` });
+  const card = page.getByRole("row", { name: `VM ${guest.name}` });
   await expect(card.getByText("running", { exact: true })).toBeVisible();
 
   await card.getByRole("button", { name: "Pause" }).click();
@@ -37,7 +37,7 @@ test("a VM changed outside the manager updates on an open page without reload", 
   guest = await createTestDomain({ label: `e2e-live-${testInfo.project.name}`, memoryMiB: 256 });
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto("/vms");
-  const card = page.getByRole("listitem", { name: `VM ${guest.name}` });
+  const card = page.getByRole("row", { name: `VM ${guest.name}` });
   await expect(card.getByText("running", { exact: true })).toBeVisible();
   await guest.destroy();
   await expect(card).toHaveCount(0);
@@ -80,5 +80,5 @@ test("an admin creates a VM with the form, lands on its page, and deletes it wit
   await confirm.getByLabel("VM name").fill(name);
   await confirm.getByRole("button", { name: "Delete VM", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Virtual machines" })).toBeVisible();
-  await expect(page.getByRole("listitem", { name: `VM ${name}` })).toHaveCount(0);
+  await expect(page.getByRole("row", { name: `VM ${name}` })).toHaveCount(0);
 });

@@ -6,7 +6,7 @@ import type { AppRouter } from "@/server/api/root";
 import type { VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import type { VmRef } from "@/server/identifiers";
-import { withoutVm, withVmState } from "./vm-lists";
+import { withoutVm, withVmGuest, withVmState } from "./vm-lists";
 
 /**
  * The browser's cached VMs (`vms.get` of each open VM page, `vms.list` of the list), kept current
@@ -33,6 +33,10 @@ export function useVmCache() {
     /** A channel connected or disconnected (libvirt's agent event names qemu-guest-agent's channel): shown as it is. */
     setChannelState(ref: VmRef, channel: string, state: "connected" | "disconnected") {
       queryClient.setQueryData(getKey(ref), (vm) => vm && { ...vm, channels: vm.channels.map((c) => (c.name === channel ? { ...c, state } : c)) });
+    },
+    /** Our agent or qemu-guest-agent connected or went away (a `guest.status` event): the list's agent column, in place. */
+    setGuest(ref: VmRef, guest: { agent: boolean; qga: boolean }) {
+      queryClient.setQueriesData<Lists>(lists, (data) => data && withVmGuest(data, ref, guest));
     },
     /** A deleted VM leaves the lists; its own page is being left. */
     remove(ref: VmRef) {

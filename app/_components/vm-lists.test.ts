@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withoutVm, withVmState } from "./vm-lists";
+import { withoutVm, withVmGuest, withVmState } from "./vm-lists";
 
 const lists = [
   {
@@ -34,4 +34,14 @@ test("a deleted VM leaves its host's list", () => {
 
 test("a VM the lists do not hold changes nothing", () => {
   assert.deepEqual(withVmState(lists, { hostId: "nowhere", uuid: "a" }, "paused"), lists);
+});
+
+test("a guest agent that connects changes that one VM's agent state, nothing else", () => {
+  const guest = { agent: false, qga: false };
+  const withAgents = lists.map((h) => ({ ...h, vms: h.vms.map((vm) => ({ ...vm, guest })) }));
+  const after = withVmGuest(withAgents, { hostId: "local", uuid: "b" }, { agent: true, qga: false });
+  assert.deepEqual(
+    after.flatMap((h) => h.vms.map((vm) => `${vm.name}:${vm.guest.agent}`)),
+    ["web-1:false", "db-1:true", "same-uuid-other-host:false"],
+  );
 });

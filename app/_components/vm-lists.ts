@@ -16,6 +16,15 @@ export function withVmState<V extends VmRef & { state: VmState }, H extends Host
   return mapHost(lists, ref.hostId, (vms) => vms.map((vm) => (vm.uuid === ref.uuid ? { ...vm, state } : vm)));
 }
 
+/** The lists with one VM's guest agents' connection states replaced (a `guest.status` event). */
+export function withVmGuest<V extends VmRef & { guest: { agent: boolean; qga: boolean } }, H extends HostVms<V>>(
+  lists: H[],
+  ref: VmRef,
+  guest: { agent: boolean; qga: boolean },
+): H[] {
+  return mapHost(lists, ref.hostId, (vms) => vms.map((vm) => (vm.uuid === ref.uuid ? { ...vm, guest } : vm)));
+}
+
 /** The lists without one VM. */
 export function withoutVm<V extends VmRef, H extends HostVms<V>>(lists: H[], ref: VmRef): H[] {
   return mapHost(lists, ref.hostId, (vms) => vms.filter((vm) => vm.uuid !== ref.uuid));

@@ -148,7 +148,7 @@ test("a VM that cannot start says why in words, with libvirt's text folded under
   await alert.getByRole("button", { name: "Dismiss" }).click();
   await expect(alert).toHaveCount(0);
   await navigate(page, "VMs");
-  const card = page.getByRole("listitem", { name: `VM ${name}` });
+  const card = page.getByRole("row", { name: `VM ${name}` });
   await card.getByRole("button", { name: "Start", exact: true }).click();
   const inList = page
     .getByRole("alert")

@@ -40,7 +40,7 @@ test("force off from the list asks in a dialog that takes focus, Escape cancels 
   const domain = await runningIdleVm(`list-${testInfo.project.name}`);
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto("/vms");
-  const card = page.getByRole("listitem", { name: `VM ${domain.name}` });
+  const card = page.getByRole("row", { name: `VM ${domain.name}` });
   const forceOff = card.getByRole("button", { name: "Force off…" });
   await forceOff.click();
 
@@ -64,7 +64,7 @@ test("a shutdown from the list is confirmed, shows as pending, and the pending m
   const domain = await runningIdleVm(`pending-${testInfo.project.name}`);
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto("/vms");
-  const card = page.getByRole("listitem", { name: `VM ${domain.name}` });
+  const card = page.getByRole("row", { name: `VM ${domain.name}` });
   await card.getByRole("button", { name: "Shut down…" }).click();
   await dialog(page, `Shut down ${domain.name}?`).getByRole("button", { name: "Shut down", exact: true }).click();
   await expect(card.getByRole("status").filter({ hasText: "Shutting down…" })).toBeVisible();

@@ -42,6 +42,8 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "users.delete": { userId: otherUserId, confirmUsername: "not-bob" },
     "users.resetPassword": { userId: otherUserId },
     "vms.power": { ...vm, action: "pause" },
+    // One VM: one row, with the VM as its target (the batch writes a row per VM).
+    "vms.batch": { vms: [vm], action: "start" },
     "vms.delete": { ...vm, confirmName: "not-its-name" },
     "vms.setAutostart": { ...vm, enabled: true },
     "vms.rename": { ...vm, newName: "kvmm-test-renamed" },

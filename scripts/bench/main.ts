@@ -3,8 +3,10 @@
 //   2. 1,000 calls in flight on one connection, with the count of failed calls
 //   3. vm.list (listHostVms) vs the three raw libvirt calls it needs: 1,000 VMs on the test driver,
 //      and the VMs of qemu:///system (a real stats payload, at small scale)
-//   4. a signed-in user's request while 60 clients sign in at once (the production build over HTTPS)
-//   5. the CPU the guest agent's virtio-serial transport spends waiting, with a quiet host and with none
+//   4. the /vms page at 1,000 VMs (test driver, the production build): server render, time to interactive
+//      in chromium, a scroll through every row, and lifecycle event → changed row on screen
+//   5. a signed-in user's request while 60 clients sign in at once (the production build over HTTPS)
+//   6. the CPU the guest agent's virtio-serial transport spends waiting, with a quiet host and with none
 // Environment: KVMM_BENCH_URI (default qemu:///system), KVMM_BENCH_RUN (names the domains
 // kvmm-bench-<run>-*), KVMM_BENCH_SUMMARY (write the summary table there instead of printing it).
 import fs from "node:fs";
@@ -15,6 +17,7 @@ import { unwatchAllHosts } from "../../server/events/bus";
 import { benchListDomains } from "./list-domains";
 import { benchVmListTestDriver, measureVmList } from "./vm-list";
 import { benchSignInFlood } from "./sign-in-flood";
+import { benchVmListPage } from "./vm-list-page";
 import { benchAgentPort } from "./agent-port";
 import { count, heading, ms, ratio, table } from "./format";
 
@@ -39,6 +42,7 @@ try {
   await conn.close();
 }
 const vmList = await benchVmListTestDriver({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, iterations: ITERATIONS });
+const listPage = await benchVmListPage({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, renders: 30, loads: 5, events: 10 });
 heading("a signed-in request while 60 clients sign in at once");
 const flood = await benchSignInFlood(60);
 
@@ -71,6 +75,32 @@ for (const r of [vmList, qemuVmList]) {
     [`vm.list ${where}: listHostVms cold`, ms(r.cold), "", `first call: also ${count(r.vms)} domainGetMetadata for tags`],
   );
 }
+rows.push(
+  [
+    "/vms server render, 1,000 VMs",
+    ms(listPage.render.median),
+    ms(listPage.render.p95),
+    `warm, whole HTML (${Math.round(listPage.htmlBytes / 1024)} KiB); target ≤ 300 ms`,
+  ],
+  [
+    "/vms time to interactive, chromium",
+    ms(listPage.tti.median),
+    ms(listPage.tti.p95),
+    `navigation start → list hydrated; ${listPage.rowsInPage} of 1,000 rows in the page`,
+  ],
+  [
+    "/vms scroll, one screen a step",
+    ms(listPage.scrollFrame.median),
+    ms(listPage.scrollFrame.p95),
+    `scroll → second frame after it, max ${ms(listPage.scrollFrame.max)}`,
+  ],
+  [
+    "lifecycle event → row on screen",
+    ms(listPage.event.median),
+    ms(listPage.event.p95),
+    `from another client's pause/resume request (answered in ${ms(listPage.mutation.median)}); target ≤ 1 s at p95`,
+  ],
+);
 const answers = Object.entries(flood.answers)
   .map(([status, n]) => `${n}× ${status}`)
   .join(", ");

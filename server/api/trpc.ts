@@ -74,6 +74,19 @@ export interface AuditScope {
    * vmProcedure/hostProcedure, narrowed by a procedure that acts on a part (a pool, a snapshot).
    */
   target: string | null;
+  /**
+   * Set by a procedure that acts on many things at once (`vms.batch`): one row per thing, each
+   * with its own canonical target and result, written instead of the call's own row when the call
+   * answers. A call refused or failed as a whole still writes its one row.
+   */
+  items: AuditItem[] | null;
+}
+
+export interface AuditItem {
+  target: string;
+  input: unknown;
+  result: "ok" | "error" | "invalid";
+  error: string | null;
 }
 
 const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInput, next }) => {
@@ -87,7 +100,7 @@ const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInp
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   }
   const rawInput = await getRawInput().catch(() => undefined);
-  const audit: AuditScope = { target: null };
+  const audit: AuditScope = { target: null, items: null };
   const user = ctx.user;
   const record = (result: "ok" | "error" | "denied" | "invalid", error?: string) => {
     if (type !== "mutation") return;
@@ -107,6 +120,12 @@ const authorizeAndAudit = t.middleware(async ({ ctx, meta, path, type, getRawInp
     throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${ctx.user.role}) may not do this: it needs ${permission}.` });
   }
   const result = await next({ ctx: { user: ctx.user, audit } });
+  if (result.ok && audit.items) {
+    for (const item of audit.items) {
+      writeAudit(ctx.db, { userId: user.id, username: user.username, action: path, clientIp: ctx.clientIp, ...item });
+    }
+    return result;
+  }
   if (result.ok) {
     record("ok");
     return result;

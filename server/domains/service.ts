@@ -38,6 +38,8 @@ import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "
 import { buildChannelDeviceXml } from "./import";
 import { seedVolumeName } from "./cloud-init";
 import { snapshotOwnFiles } from "../snapshots/xml";
+import { runningGuestHub, type GuestStatus } from "../guest";
+import { addressesOfRunning, leasedAddresses } from "./addresses";
 import { diskUsers, missingDiskFiles, refreshActivePools, vmDiskFiles, type MissingDiskFile } from "../storage/users";
 
 export interface VmSummary {
@@ -51,6 +53,10 @@ export interface VmSummary {
   /** A transient VM (started from XML, or migrated in) disappears when it stops. */
   persistent: boolean;
   tags: string[];
+  /** Addresses leased by the host's libvirt networks to the VM's MACs (see addresses.ts); empty when stopped. */
+  ips: string[];
+  /** Whether our agent / qemu-guest-agent is connected, as the guest hub knows it (both false when it runs none). */
+  guest: { agent: boolean; qga: boolean };
   usage: VmUsage;
 }
 
@@ -74,15 +80,18 @@ function observe(record: protocol.DomainStatsRecord, uuid: string, now: number) 
 }
 
 /**
- * Three libvirt calls for the whole host, in parallel (stats of every VM, which start at boot,
- * which are transient), plus tags from cache. Knowing which VMs are transient lets a browser apply
- * a "stopped" event to its list without reading it again (only a transient VM vanishes).
+ * Four libvirt calls for the whole host, in parallel (stats of every VM, which start at boot,
+ * which are transient, the active networks), then one per active network for its DHCP leases,
+ * plus tags and MACs from cache; agent states from the guest hub's memory. Knowing which VMs are
+ * transient lets a browser apply a "stopped" event to its list without reading it again (only a
+ * transient VM vanishes).
  */
 export async function listHostVms(hostId: string, conn: Connection, user: SessionUser): Promise<VmSummary[]> {
-  const [auto, transientList, stats] = await Promise.all([
+  const [auto, transientList, stats, leases] = await Promise.all([
     conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART }),
     conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_TRANSIENT }),
     conn.connectGetAllDomainStats({ doms: [], stats: LIST_STATS, flags: 0 }),
+    leasedAddresses(conn),
   ]);
   const autostart = new Set(auto.domains.map((d) => uuidToString(d.uuid)));
   const transient = new Set(transientList.domains.map((d) => uuidToString(d.uuid)));
@@ -94,6 +103,13 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
     hostId,
     observed.map((o) => o.observation),
   );
+  const ips = await addressesOfRunning(
+    hostId,
+    conn,
+    stats.filter((_, i) => observed[i]!.observation.running).map((r) => r.dom),
+    leases,
+  );
+  const hub = runningGuestHub();
   return stats
     .map((r, i): VmSummary => {
       const { params, state } = observed[i]!;
@@ -107,11 +123,17 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
         autostart: autostart.has(uuids[i]!),
         persistent: !transient.has(uuids[i]!),
         tags: tags[i]!,
+        ips: ips.get(uuids[i]!) ?? [],
+        guest: guestOf(hub?.status(hostId, uuids[i]!) ?? null),
         usage: usage.get(uuids[i]!)!,
       };
     })
     .filter((vm) => vmInScope(user.role, user.grants, vm))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function guestOf(status: GuestStatus | null): VmSummary["guest"] {
+  return { agent: status?.agent.state === "connected", qga: status?.qga.connected ?? false };
 }
 
 export interface HostVmList {

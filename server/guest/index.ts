@@ -51,6 +51,11 @@ export async function stopGuestHub(): Promise<void> {
   await current.hub.stop();
 }
 
+/** The hub if this process runs one, without starting it: for reads that can do without (the VM list's agent column). */
+export function runningGuestHub(): GuestHub | null {
+  return running.get()?.hub ?? null;
+}
+
 /** The running hub, started on first use when the process did not start it (e.g. `next dev`). */
 export function guestHub(): GuestHub {
   const current = running.get();

@@ -2,14 +2,14 @@ import type { Metadata } from "next";
 import { roleHas } from "@/server/auth/permissions";
 import Link from "next/link";
 import { pageUser, serverApi } from "@/app/_components/page-session";
+import { parseView } from "./list-view";
 import { VmList } from "./vm-list";
 
 export const metadata: Metadata = { title: "Virtual machines" };
 export const dynamic = "force-dynamic";
 
-export default async function VmsPage() {
-  const user = await pageUser();
-  const api = await serverApi();
+export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const [user, api, query] = await Promise.all([pageUser(), serverApi(), searchParams]);
   const initial = await api.vms.list({});
   return (
     <div className="space-y-4">
@@ -21,7 +21,12 @@ export default async function VmsPage() {
           </Link>
         )}
       </div>
-      <VmList initial={initial} canPower={!!user && roleHas(user.role, "vm.power")} />
+      <VmList
+        initial={initial}
+        initialView={parseView(query)}
+        canPower={!!user && roleHas(user.role, "vm.power")}
+        canSnapshot={!!user && roleHas(user.role, "vm.snapshot")}
+      />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { useCallback, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -8,18 +8,28 @@ import type { VmState } from "@/server/domains/power";
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveEvent, useLiveRefetch } from "@/app/_components/live-events";
 import { useVmCache } from "@/app/_components/vm-cache";
-import { VmStateBadge } from "@/app/_components/vm-state-badge";
-import { PowerButtons } from "@/app/_components/power-buttons";
 import { FormStatus } from "@/app/_components/form-status";
-import { formatBytes } from "@/app/_components/format";
-import { Fact } from "@/app/_components/fact";
+import { allTags, applyView, viewToQuery, type ListView, type SortKey } from "./list-view";
+import { VmFilters } from "./vm-filters";
+import { rowKey, VmTable } from "./vm-table";
+import { BatchActions } from "./batch-actions";
 
 type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
 
 /** Events the list cannot apply by itself (new or removed VMs, tags, a host back): it is read again. */
 const REREAD_ON = ["domain.lifecycle", "domain.metadata", "host.connection"] as const;
 
-export function VmList({ initial, canPower }: { initial: HostLists; canPower: boolean }) {
+export function VmList({
+  initial,
+  initialView,
+  canPower,
+  canSnapshot,
+}: {
+  initial: HostLists;
+  initialView: ListView;
+  canPower: boolean;
+  canSnapshot: boolean;
+}) {
   const trpc = useTRPC();
   // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
@@ -33,51 +43,78 @@ export function VmList({ initial, canPower }: { initial: HostLists; canPower: bo
   };
   useLiveEvent("domain.lifecycle", (event) => event.state && appliesInPlace(event) && vmCache.setState(event, event.state));
   useLiveRefetch(REREAD_ON, (event) => (event.type === "domain.lifecycle" && appliesInPlace(event) ? [] : [trpc.vms.list.queryKey({})]));
+  useLiveEvent("guest.status", (event) => vmCache.setGuest(event, { agent: event.agent, qga: event.qga }));
+
+  // The view lives in the URL: a change replaces the query in place (no navigation, no server round trip).
+  const [view, setViewState] = useState(initialView);
+  const setView = (next: ListView) => {
+    setViewState(next);
+    const query = viewToQuery(next);
+    window.history.replaceState(window.history.state, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+  };
+  const onSort = (key: SortKey) => setView({ ...view, sort: key, dir: view.sort === key && view.dir === "asc" ? "desc" : "asc" });
+
+  const all = useMemo(() => list.data.flatMap((host) => host.vms), [list.data]);
+  const rows = useMemo(() => applyView(all, view), [all, view]);
+  const hosts = useMemo(() => list.data.map((h) => h.hostId), [list.data]);
+  const tags = useMemo(() => allTags(all), [all]);
+
+  // Only VMs on screen can be acted on: a filter narrows the selection with the list.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const selectedRows = useMemo(() => rows.filter((vm) => picked.has(rowKey(vm))), [rows, picked]);
+  const selected = useMemo(() => new Set(selectedRows.map(rowKey)), [selectedRows]);
+  // Stable, so the memoised rows that stay on screen are not rendered again when one is ticked.
+  const onSelect = useCallback(
+    (key: string, on: boolean) =>
+      setPicked((old) => {
+        const next = new Set(old);
+        if (on) next.add(key);
+        else next.delete(key);
+        return next;
+      }),
+    [],
+  );
+  const canSelect = canPower || canSnapshot;
 
   return (
-    <div className="space-y-6">
+    <div className="space-y-4">
       {list.error && <FormStatus error={list.error.message} />}
-      {list.data.map((host) => (
-        <section key={host.hostId} aria-labelledby={`vms-${host.hostId}`} className="space-y-3">
-          <h2 id={`vms-${host.hostId}`} className="text-lg font-semibold">
-            Host {host.hostId}
-          </h2>
-          {host.error && <FormStatus error={host.error} />}
-          {!host.error && host.vms.length === 0 && <p className="card text-sm">No virtual machines on this host.</p>}
-          <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
-            {host.vms.map((vm) => (
-              <li key={vm.uuid} className="card space-y-3" aria-label={`VM ${vm.name}`}>
-                <div className="flex flex-wrap items-center gap-2">
-                  <Link
-                    href={`/vms/${vm.hostId}/${vm.uuid}`}
-                    className="block min-h-11 min-w-0 truncate text-base leading-[2.75rem] font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
-                  >
-                    {vm.name}
-                  </Link>
-                  <VmStateBadge state={vm.state} />
-                  {vm.autostart && <span className="text-xs text-slate-500">autostart</span>}
-                </div>
-                <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
-                  <Fact label="vCPUs">{vm.vcpus}</Fact>
-                  <Fact label="Memory">{formatBytes(vm.memoryKiB * 1024)}</Fact>
-                  <Fact label="CPU">{vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}</Fact>
-                  <Fact label="Memory used">{vm.usage.memoryUsedKiB === null ? "—" : formatBytes(vm.usage.memoryUsedKiB * 1024)}</Fact>
-                </dl>
-                {vm.tags.length > 0 && (
-                  <ul className="flex flex-wrap gap-1" aria-label="Tags">
-                    {vm.tags.map((t) => (
-                      <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
-                        {t}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-                {canPower && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />}
-              </li>
-            ))}
-          </ul>
-        </section>
-      ))}
+      {list.data
+        .filter((host) => host.error)
+        .map((host) => (
+          <FormStatus key={host.hostId} error={`Host ${host.hostId}: ${host.error}`} />
+        ))}
+      <VmFilters view={view} onChange={setView} hosts={hosts} tags={tags} />
+      {canSelect && (
+        <BatchActions
+          selected={selectedRows}
+          shown={rows.length}
+          onSelectAll={(on) => setPicked(on ? new Set(rows.map(rowKey)) : new Set())}
+          canPower={canPower}
+          canSnapshot={canSnapshot}
+        />
+      )}
+      <p className="text-sm text-slate-600 dark:text-slate-400" role="status" data-testid="vm-count">
+        {rows.length === all.length ? `${all.length} ${all.length === 1 ? "VM" : "VMs"}` : `${rows.length} of ${all.length} VMs shown`}
+      </p>
+      {all.length === 0 && !list.data.some((h) => h.error) && <p className="card text-sm">No virtual machines yet.</p>}
+      {all.length > 0 && rows.length === 0 && <p className="card text-sm">No VMs match these filters.</p>}
+      {rows.length > 0 && (
+        <VmTable
+          rows={rows}
+          view={view}
+          onSort={onSort}
+          selected={selected}
+          onSelect={onSelect}
+          canSelect={canSelect}
+          canPower={canPower}
+          showHost={hosts.length > 1}
+        />
+      )}
+      <p className="text-xs text-slate-500">
+        IP addresses are those the host&apos;s libvirt networks leased to the VM (DHCP). A VM bridged to another network, or with a fixed address, shows its
+        addresses on its own page, where its guest agent is asked.
+      </p>
     </div>
   );
 }
