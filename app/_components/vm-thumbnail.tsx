@@ -35,12 +35,15 @@ export function VmThumbnail({
   uuid,
   name,
   running,
+  hideWhenUnavailable = false,
   className = "",
 }: {
   hostId: string;
   uuid: string;
   name: string;
   running: boolean;
+  /** Where a VM without a screen (no graphics device) should take no room: the list's cards. */
+  hideWhenUnavailable?: boolean;
   className?: string;
 }) {
   const trpc = useTRPC();
@@ -51,6 +54,7 @@ export function VmThumbnail({
     refetchInterval: running && seen ? THUMBNAIL_MAX_AGE_MS : false,
     retry: false,
   });
+  if (hideWhenUnavailable && shot.isError) return null;
   const text = !running ? "Off: no screen" : shot.isError ? "No screen to show" : !shot.data ? "Loading the screen…" : null;
   return (
     <div ref={ref} className={`flex aspect-[4/3] items-center justify-center overflow-hidden rounded bg-slate-900 text-xs text-slate-300 ${className}`}>

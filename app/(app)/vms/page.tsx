@@ -26,6 +26,7 @@ export default async function VmsPage({ searchParams }: { searchParams: Promise<
         initialView={parseView(query)}
         canPower={!!user && roleHas(user.role, "vm.power")}
         canSnapshot={!!user && roleHas(user.role, "vm.snapshot")}
+        canSeeScreens={!!user && roleHas(user.role, "vm.console")}
       />
     </div>
   );

@@ -24,11 +24,14 @@ export function VmList({
   initialView,
   canPower,
   canSnapshot,
+  canSeeScreens,
 }: {
   initial: HostLists;
   initialView: ListView;
   canPower: boolean;
   canSnapshot: boolean;
+  /** Running VMs' cards show a live thumbnail of the screen (the console's permission). */
+  canSeeScreens: boolean;
 }) {
   const trpc = useTRPC();
   // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
@@ -108,6 +111,7 @@ export function VmList({
           onSelect={onSelect}
           canSelect={canSelect}
           canPower={canPower}
+          canSeeScreens={canSeeScreens}
           showHost={hosts.length > 1}
         />
       )}

@@ -6,6 +6,7 @@ import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { VmStateBadge } from "@/app/_components/vm-state-badge";
+import { VmThumbnail } from "@/app/_components/vm-thumbnail";
 import { PowerButtons } from "@/app/_components/power-buttons";
 import { formatBytes } from "@/app/_components/format";
 import type { ListView, SortKey } from "./list-view";
@@ -57,6 +58,7 @@ export function VmTable({
   onSelect,
   canSelect,
   canPower,
+  canSeeScreens,
   showHost,
 }: {
   rows: VmRow[];
@@ -66,6 +68,7 @@ export function VmTable({
   onSelect: (key: string, on: boolean) => void;
   canSelect: boolean;
   canPower: boolean;
+  canSeeScreens: boolean;
   /** With one host the column says nothing on a desktop; a phone's card still names it. */
   showHost: boolean;
 }) {
@@ -146,6 +149,7 @@ export function VmTable({
               onSelect={onSelect}
               canSelect={canSelect}
               canPower={canPower}
+              canSeeScreens={canSeeScreens}
               showHost={showHost}
             />
           );
@@ -172,6 +176,7 @@ const VmTableRow = memo(function VmTableRow({
   onSelect,
   canSelect,
   canPower,
+  canSeeScreens,
   showHost,
 }: {
   vm: VmRow;
@@ -181,6 +186,7 @@ const VmTableRow = memo(function VmTableRow({
   onSelect: (key: string, on: boolean) => void;
   canSelect: boolean;
   canPower: boolean;
+  canSeeScreens: boolean;
   showHost: boolean;
 }) {
   const checkboxId = `vm-select-${vm.hostId}-${vm.uuid}`;
@@ -259,6 +265,11 @@ const VmTableRow = memo(function VmTableRow({
           </ul>
         )}
       </td>
+      {canSeeScreens && vm.state === "running" && (
+        <td role="cell" className="basis-full lg:hidden">
+          <VmThumbnail hostId={vm.hostId} uuid={vm.uuid} name={vm.name} running hideWhenUnavailable className="w-40" />
+        </td>
+      )}
       <td role="cell" className="basis-full lg:hidden">
         <CardLabel>Agent</CardLabel>
         <span className="text-xs">{AGENT_WORDS(vm.guest)}</span>
