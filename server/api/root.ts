@@ -8,6 +8,7 @@ import { storageRouter } from "./routers/storage";
 import { networksRouter } from "./routers/networks";
 import { snapshotsRouter } from "./routers/snapshots";
 import { guestRouter } from "./routers/guest";
+import { consolesRouter } from "./routers/consoles";
 
 export const appRouter = router({
   auth: authRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   networks: networksRouter,
   snapshots: snapshotsRouter,
   guest: guestRouter,
+  consoles: consolesRouter,
 });
 
 export type AppRouter = typeof appRouter;
