@@ -35,13 +35,14 @@ async function main() {
   }
   const hub = await startGuestHub();
   bridgeGuestHubEvents(hub);
-  // Without `httpServer`, Next attaches its own "upgrade" listener to the server of the first request
-  // it sees (NextCustomServer.setupWebSocketHandler) and would see console upgrades too. It gets a
-  // stand-in that never emits; every upgrade goes through the one dispatcher below instead.
-  const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT, httpServer: new EventEmitter() as http.Server });
+  // Next attaches its own "upgrade" listener (the dev server's hot reload) to `httpServer`, or else to
+  // the server of the first request it sees (NextCustomServer.setupWebSocketHandler), where it would see
+  // console upgrades too. It gets this relay instead: the one dispatcher below passes it every upgrade
+  // that is not a console. (`app.getUpgradeHandler()` is the render server's, without the hot reload.)
+  const nextUpgrades = new EventEmitter();
+  const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT, httpServer: nextUpgrades as http.Server });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const handleNextUpgrade = app.getUpgradeHandler();
 
   const frontDoor = { tls: tls !== null, trustedProxies: new Set(config.KVMM_TRUSTED_PROXIES) };
   const consoles = new ConsoleGate(frontDoor);
@@ -54,9 +55,9 @@ async function main() {
   });
   listener.requests.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (isConsoleUpgrade(req)) return void consoles.handleUpgrade(req, socket, head);
-    // Next's own upgrades (the dev server's hot reload), with the same trusted headers as its requests.
+    // Next's own upgrades, with the same trusted headers as its requests; nobody listens in production.
     setTrustedHeaders(req, frontDoor);
-    void handleNextUpgrade(req, socket, head);
+    if (!nextUpgrades.emit("upgrade", req, socket, head)) socket.destroy();
   });
   const scheme = tls ? "https" : "http";
   console.log(`KVM Manager listening on ${config.HOST} port ${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);

@@ -1,14 +1,14 @@
 // The console WebSocket against the real server over HTTPS and a real TCG test guest with a pty
 // serial console, a VGA card and VNC on loopback: who is refused at the upgrade (and that it is
 // audited), the serial console both ways, taking it over with "force", the VNC handshake, and an
-// open console ending when its user's role changes.
+// open console ending when its user's role changes or its VM stops.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import WebSocket from "ws";
 import { startDashboard, type DashboardServer } from "../support/dashboard-server";
 import { HttpClient } from "../support/http-client";
-import { createTestDomain, READY_MARKER, type TestDomain } from "../fixtures/test-host";
+import { createTestDomain, READY_MARKER, virsh, type TestDomain } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
 const TICKET_TTL_S = 3;
@@ -188,4 +188,12 @@ test("an open console closes when its user's role changes, with the reason", asy
   const res = await admin.trpc("mutation", "users.update", { userId: userIds.olga, role: "viewer" });
   assert.equal(res.status, 200, await res.text());
   assert.deepEqual(await serial.closed, { code: 4003, reason: "Your session ended" });
+});
+
+test("an open console closes with the reason when its VM stops", async () => {
+  const serial = opened(await connect(otto, await ticket(otto, "serial", true)));
+  await virsh(["destroy", guest.name]);
+  const closed = await serial.closed;
+  assert.equal(closed.code, 4004);
+  assert.match(closed.reason, /stopped/);
 });
