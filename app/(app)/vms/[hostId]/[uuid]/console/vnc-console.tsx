@@ -197,7 +197,7 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
           ref={screen}
           data-testid="vnc-screen"
           aria-label={`Screen of ${name}`}
-          className={`w-full ${fit ? "h-[min(75vh,48rem)]" : "h-[75vh] overflow-auto"}`}
+          className={`w-full ${fit ? "aspect-[4/3] max-h-[80vh]" : "h-[75vh] overflow-auto"}`}
         />
       </div>
     </div>
