@@ -1,12 +1,15 @@
 import { expect, test, type Page } from "@playwright/test";
-import { createTestDomain, READY_MARKER, type TestDomain } from "./fixtures/test-host";
+import { createTestDomain, READY_MARKER, virsh, type TestDomain } from "./fixtures/test-host";
+import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique } from "./support/session";
 
 let guest: TestDomain | undefined;
+let idle: IdleDomain | undefined;
 
 test.afterEach(async () => {
-  await guest?.destroy();
+  await Promise.all([guest?.destroy(), idle?.remove()]);
   guest = undefined;
+  idle = undefined;
 });
 
 /** How many different pixel values the noVNC canvas holds (1 = one flat colour, or nothing drawn yet). */
@@ -57,6 +60,7 @@ test("an operator sees the guest's screen, sends Ctrl+Alt+Del, reads the boot on
   await testInfo.attach(`console-serial-${testInfo.project.name}`, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 
   const second = await page.context().newPage();
+  await second.emulateMedia({ colorScheme: "dark" });
   await second.goto(`/vms/local/${guest.uuid}/console`);
   await second.getByRole("tab", { name: "Serial" }).click();
   await expect(second.getByText("Another session holds the serial console.")).toBeVisible({ timeout: 30_000 });
@@ -64,5 +68,29 @@ test("an operator sees the guest's screen, sends Ctrl+Alt+Del, reads the boot on
   await expect(second.getByRole("status").filter({ hasText: "Connected to ttyS0" })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("The serial console was taken over by another session.")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole("button", { name: "Take over (force)" })).toBeVisible();
+  await testInfo.attach(`console-serial-dark-${testInfo.project.name}`, { body: await second.screenshot({ fullPage: true }), contentType: "image/png" });
   await second.close();
+});
+
+test("a VM that is off offers Start; a running VM without a serial console says so, and without graphics offers to add a VNC display from its next start", async ({
+  page,
+}, testInfo) => {
+  idle = await defineIdleDomain(`kvmm-test-e2e-console-off-${testInfo.project.name}`);
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/vms/local/${idle.uuid}/console`);
+  await expect(page.getByText(`VM ${idle.name} is off: its console opens when it runs.`)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Start" })).toBeVisible();
+
+  // Started into its firmware (no kernel to boot): running, with no graphics device.
+  await virsh(["start", idle.name]);
+  // Without a graphics device the tab opens on the serial console, which this VM lacks too: said in words.
+  await expect(page.getByText(`VM "${idle.name}" on host "local" has no serial console (a serial port on a pty)`)).toBeVisible({ timeout: 30_000 });
+  await page.getByRole("tab", { name: "Graphical" }).click();
+  await expect(page.getByText(`VM ${idle.name} has no graphics device`)).toBeVisible();
+  await page.getByRole("button", { name: "Add a VNC display" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `VNC display added to ${idle.name}: it appears from the VM's next start.` })).toBeVisible();
+  await expect(page.getByText("shut the VM down and start it again to see its screen here")).toBeVisible();
+  const definition = await virsh(["dumpxml", "--inactive", idle.name]);
+  expect(definition).toMatch(/<graphics type='vnc' port='-1' autoport='yes' listen='127\.0\.0\.1'>/);
+  await expectNoHorizontalScroll(page);
 });

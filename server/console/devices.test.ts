@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildDomainXml, type DomainBuildSpec } from "@/server/domains/xml";
-import { consoleDevices, vncGraphicsDeviceXml } from "./devices";
+import { consoleDevices, withVncGraphics } from "./devices";
 
 const spec: DomainBuildSpec = {
   name: "web-1",
@@ -56,9 +56,24 @@ test("SPICE-only graphics count as graphics but give no VNC; a file-backed seria
   assert.deepEqual(devices, { vnc: null, hasGraphics: true, serial: false });
 });
 
-test("the VNC device added to an existing VM is the wizard's", () => {
+const WIZARD_VNC = /<graphics type="vnc" port="-1" autoport="yes" listen="127\.0\.0\.1">\s*<listen type="address" address="127\.0\.0\.1"\/>\s*<\/graphics>/;
+
+test("the VNC display added to an existing VM is the wizard's, with a video card when it has none, and everything else kept in order", () => {
+  const before = `<domain type='kvm'><name>old-1</name><uuid>8f0e4c1a-6c1f-4a55-9d1b-0e6f2b3c4d5e</uuid><devices><disk type='file' device='disk'><source file='/a &amp; b.qcow2'/><target dev='vda'/></disk><serial type='pty'/></devices><on_crash>destroy</on_crash></domain>`;
+  const after = withVncGraphics(before)!;
+  assert.match(buildDomainXml(spec), WIZARD_VNC);
+  assert.match(after, WIZARD_VNC);
+  assert.match(after, /<\/graphics>\s*<video>\s*<model type="virtio"\/>\s*<\/video>\s*<\/devices>\s*<on_crash>destroy<\/on_crash>/);
   assert.match(
-    vncGraphicsDeviceXml(),
-    /^<graphics type="vnc" port="-1" autoport="yes" listen="127\.0\.0\.1">\s*<listen type="address" address="127\.0\.0\.1"\/>\s*<\/graphics>/,
+    after,
+    /<name>old-1<\/name>\s*<uuid>8f0e4c1a-6c1f-4a55-9d1b-0e6f2b3c4d5e<\/uuid>\s*<devices>\s*<disk type="file" device="disk">\s*<source file="\/a &amp; b\.qcow2"\/>/,
   );
+  assert.deepEqual(consoleDevices(after), { vnc: null, hasGraphics: true, serial: true });
+});
+
+test("a VM with a display keeps it (nothing is added); one with a video card but no display gets only the display", () => {
+  assert.equal(withVncGraphics(live(`<graphics type='spice' autoport='yes'/>`)), null);
+  const withVideo = withVncGraphics(live(`<video><model type='vga'/></video>`))!;
+  assert.equal(withVideo.match(/<video>/g)?.length, 1);
+  assert.match(withVideo, /<model type="vga"\/>/);
 });

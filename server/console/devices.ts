@@ -1,4 +1,5 @@
-import { ATTR, attr, buildXml, child, children, parseXml, type XmlNode } from "../xml/codec";
+import { ATTR, attr, child, children, parseXml, type XmlNode } from "../xml/codec";
+import { buildOrdered, childNodes, element, elements, parseOrdered, type OrderedNode } from "../xml/ordered";
 
 /**
  * What a domain's XML says about its consoles (pure: no I/O). The live XML carries the VNC port
@@ -52,6 +53,31 @@ export function vncGraphicsNode(): XmlNode {
   };
 }
 
-export function vncGraphicsDeviceXml(): string {
-  return buildXml({ graphics: vncGraphicsNode() });
+function orderedElement(tag: string, attributes: Record<string, string>, content: OrderedNode[] = []): OrderedNode {
+  const node = { [tag]: content } as OrderedNode;
+  node[":@"] = Object.fromEntries(Object.entries(attributes).map(([k, v]) => [`@_${k}`, v]));
+  return node;
+}
+
+/**
+ * A domain definition (its inactive XML) with the wizard's VNC display added, and a video card
+ * (virtio, as the wizard gives) when it has none; null when it already has a display. libvirt
+ * cannot add a graphics device to a persistent definition by attaching it ("persistent attach of
+ * device 'graphics' is not supported"), so the definition is edited and defined again; the edit
+ * keeps every other element, attribute and their order.
+ */
+export function withVncGraphics(inactiveXml: string): string | null {
+  const tree = parseOrdered(inactiveXml, "domain XML");
+  const domain = tree.find((n) => "domain" in n);
+  const devices = domain && element(domain, "devices");
+  if (!domain || !devices) throw new Error("domain XML has no <devices>");
+  if (elements(devices, "graphics").length > 0) return null;
+  const added = [
+    orderedElement("graphics", { type: "vnc", port: "-1", autoport: "yes", listen: "127.0.0.1" }, [
+      orderedElement("listen", { type: "address", address: "127.0.0.1" }),
+    ]),
+  ];
+  if (elements(devices, "video").length === 0) added.push(orderedElement("video", {}, [orderedElement("model", { type: "virtio" })]));
+  childNodes(devices).push(...added);
+  return buildOrdered(tree);
 }

@@ -2,10 +2,10 @@ import net from "node:net";
 import {
   flagsOf,
   LibvirtError,
-  VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_CONSOLE_FORCE,
   VIR_DOMAIN_CONSOLE_SAFE,
   VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
   parseLibvirtUri,
   type LibvirtStream,
 } from "../libvirt";
@@ -13,7 +13,7 @@ import {
 import { vmStateName } from "../domains/power";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError, withLibvirtContext } from "../errors";
-import { consoleDevices, vncGraphicsDeviceXml, type VncEndpoint } from "./devices";
+import { consoleDevices, withVncGraphics, type VncEndpoint } from "./devices";
 import type { ConsoleKind } from "./tickets";
 
 /**
@@ -83,13 +83,15 @@ export function connectVnc(endpoint: VncEndpoint): Promise<net.Socket> {
   });
 }
 
-/** Adds the wizard's VNC device to the persistent definition; QEMU gets it at the VM's next start. */
+/** Adds the wizard's VNC display to the persistent definition; QEMU gets it at the VM's next start. */
 export async function addVncGraphics(vm: ResolvedVm): Promise<{ added: boolean }> {
   return withLibvirtContext(vm.context, async () => {
-    const inactive = consoleDevices(await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: VIR_DOMAIN_XML_INACTIVE }));
+    // SECURE: the definition is written back whole, so nothing in it may come back masked.
+    const inactive = await vm.conn.domainGetXmlDesc({ dom: vm.dom, flags: flagsOf(VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_XML_SECURE) });
     // A definition with a display already (VNC, or SPICE) keeps it: a second display is not what was asked for.
-    if (inactive.hasGraphics) return { added: false };
-    await vm.conn.domainAttachDeviceFlags({ dom: vm.dom, xml: vncGraphicsDeviceXml(), flags: VIR_DOMAIN_AFFECT_CONFIG });
+    const edited = withVncGraphics(inactive);
+    if (edited === null) return { added: false };
+    await vm.conn.domainDefineXmlFlags({ xml: edited, flags: 0 });
     return { added: true };
   });
 }
