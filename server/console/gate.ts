@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { getToken } from "next-auth/jwt";
 import { WebSocketServer, type WebSocket } from "ws";
-import { db } from "../db/client";
+import { db as processDb, type Db } from "../db/client";
 import { roleHas } from "../auth/permissions";
 import { onSessionsRevoked } from "../auth/sessions";
 import { CLIENT_IP_HEADER } from "../auth/client-ip";
@@ -91,7 +91,7 @@ function parseCookies(header: string | undefined): Record<string, string> {
 }
 
 /** The same resolution as pages and tRPC (server/auth/session.ts): next-auth's signed cookie names a live session row. */
-async function sessionUser(req: IncomingMessage): Promise<SessionUser | null> {
+async function sessionUser(db: Db, req: IncomingMessage): Promise<SessionUser | null> {
   const secure = header(req, "x-forwarded-proto") === "https";
   // Only the cookie: next-auth would also take a bearer token, which no browser sends on a WebSocket.
   const token = await getToken({
@@ -102,14 +102,14 @@ async function sessionUser(req: IncomingMessage): Promise<SessionUser | null> {
   const userId = Number(token?.sub);
   const sessionId = token?.sid;
   if (!Number.isInteger(userId) || typeof sessionId !== "string") return null;
-  return loadSessionUser(db(), userId, sessionId);
+  return loadSessionUser(db, userId, sessionId);
 }
 
 /** Whether the user may still open this VM's console: role, then grants (a VM outside them is "not found"). */
-async function allowedVm(user: SessionUser, ticket: Pick<Ticket, "hostId" | "uuid">): Promise<ResolvedVm | null> {
+async function allowedVm(db: Db, user: SessionUser, ticket: Pick<Ticket, "hostId" | "uuid">): Promise<ResolvedVm | null> {
   if (!roleHas(user.role, "vm.console")) return null;
   try {
-    return await resolveVm(resolveHost(db(), ticket.hostId), user, ticket.uuid);
+    return await resolveVm(resolveHost(db, ticket.hostId), user, ticket.uuid);
   } catch {
     return null;
   }
@@ -121,13 +121,28 @@ const REDEEM_WORDS = {
   mismatch: "the console ticket was issued to another session",
 } as const;
 
+/** A session that simply expires sends no revocation notice: open consoles check theirs this often. */
+const SESSION_CHECK_MS = 30_000;
+
+export interface ConsoleGateOptions {
+  /** The database (tests pass their own). */
+  db?: () => Db;
+}
+
 export class ConsoleGate {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   readonly consoles = new ConsoleRegistry();
   private readonly stops: (() => void)[] = [];
+  private readonly db: () => Db;
 
-  constructor(private readonly frontDoor: FrontDoorOptions) {
+  constructor(
+    private readonly frontDoor: FrontDoorOptions,
+    options: ConsoleGateOptions = {},
+  ) {
+    this.db = options.db ?? processDb;
+    const timer = setInterval(() => this.recheckSessions(), SESSION_CHECK_MS).unref();
     this.stops.push(
+      () => clearInterval(timer),
       onSessionsRevoked((userId) => void this.recheckUser(userId)),
       subscribe((event) => {
         if (event.type === "domain.lifecycle" && (event.state === "shutoff" || event.event === "undefined" || event.event === "stopped")) {
@@ -146,14 +161,14 @@ export class ConsoleGate {
     let ticket: Ticket | null = null;
     try {
       if (!isSameOrigin(req)) throw new Refusal(403, "The console must be opened from this site's own pages.");
-      user = await sessionUser(req);
+      user = await sessionUser(this.db(), req);
       if (!user) throw new Refusal(401, "Sign in first.");
       const presented = new URL(req.url ?? "/", "http://console.invalid").searchParams.get("ticket") ?? "";
       if (!presented) throw new Refusal(403, "A console ticket is required: open the console from the VM's page.");
       const redeemed = consoleTickets().redeem(presented, user.sessionId, user.id);
       if (!redeemed.ok) throw new Refusal(403, `Refused: ${REDEEM_WORDS[redeemed.why]}.`);
       ticket = redeemed.ticket;
-      const vm = await allowedVm(user, ticket);
+      const vm = await allowedVm(this.db(), user, ticket);
       if (!vm) throw new Refusal(403, `Your role or grants no longer allow the console of ${auditTargets.vmById(ticket.hostId, ticket.uuid)}.`);
       this.wss.handleUpgrade(req, socket, head, (ws) => void this.open(ws, user!, ticket!, vm));
     } catch (error) {
@@ -162,9 +177,9 @@ export class ConsoleGate {
         console.warn("console upgrade failed:", error);
         return;
       }
-      if (!user) signedOutRefusals().note(db(), clientIp ?? "unknown", "consoles.open");
+      if (!user) signedOutRefusals().note(this.db(), clientIp ?? "unknown", "consoles.open");
       else {
-        writeAudit(db(), {
+        writeAudit(this.db(), {
           userId: user.id,
           username: user.username,
           action: "consoles.open",
@@ -221,11 +236,18 @@ export class ConsoleGate {
   }
 
   /** After a user's sessions changed: consoles whose session ended, or whose role or grants no longer allow them, close. */
-  private async recheckUser(userId: number): Promise<void> {
+  async recheckUser(userId: number): Promise<void> {
     for (const c of this.consoles.ofUser(userId)) {
-      const user = loadSessionUser(db(), c.userId, c.sessionId);
-      const vm = user ? await allowedVm(user, c) : null;
+      const user = loadSessionUser(this.db(), c.userId, c.sessionId);
+      const vm = user ? await allowedVm(this.db(), user, c) : null;
       if (!vm) c.close(CLOSE.accessEnded, user ? "Your role or grants no longer allow this console" : "Your session ended");
+    }
+  }
+
+  /** Consoles whose session expired close (one indexed read per open console). */
+  recheckSessions(): void {
+    for (const c of this.consoles.all()) {
+      if (!loadSessionUser(this.db(), c.userId, c.sessionId)) c.close(CLOSE.accessEnded, "Your session ended");
     }
   }
 

@@ -41,6 +41,10 @@ export class ConsoleRegistry {
     return () => this.open.delete(console);
   }
 
+  all(): OpenConsole[] {
+    return [...this.open];
+  }
+
   ofUser(userId: number): OpenConsole[] {
     return [...this.open].filter((c) => c.userId === userId);
   }
