@@ -9,7 +9,6 @@ import {
   parseLibvirtUri,
   type LibvirtStream,
 } from "../libvirt";
-
 import { vmStateName } from "../domains/power";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError, withLibvirtContext } from "../errors";
