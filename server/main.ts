@@ -1,6 +1,9 @@
 // Files this process creates (the database's -wal/-shm, certificates, secrets) are its own alone.
 process.umask(0o077);
 
+import { EventEmitter } from "node:events";
+import type http from "node:http";
+import type { Duplex } from "node:stream";
 import next from "next";
 import { env } from "./config/env";
 import { bootstrap } from "./setup/bootstrap";
@@ -10,15 +13,16 @@ import { db } from "./db/client";
 import { listHosts } from "./hosts/service";
 import { startGuestHub, stopGuestHub } from "./guest";
 import { bridgeGuestHubEvents } from "./events/guest-bridge";
-import { admit } from "./http/front-door";
+import { admit, setTrustedHeaders } from "./http/front-door";
 import { listen } from "./http/listener";
 import { localNames } from "./http/tls";
 import { signedOutRefusals } from "./audit/signed-out";
 import { keepTagsFresh } from "./domains/tags";
+import { ConsoleGate, isConsoleUpgrade } from "./console/gate";
 
 /**
- * The one process of the manager: it serves Next.js, and (as later parts land) the console
- * WebSocket upgrades and background jobs, so there is one thing to start and one unit to supervise.
+ * The one process of the manager: it serves Next.js and the console WebSocket upgrades, and (as
+ * later parts land) background jobs, so there is one thing to start and one unit to supervise.
  */
 async function main() {
   const config = env();
@@ -31,17 +35,29 @@ async function main() {
   }
   const hub = await startGuestHub();
   bridgeGuestHubEvents(hub);
-  const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
+  // Next attaches its own "upgrade" listener (the dev server's hot reload) to `httpServer`, or else to
+  // the server of the first request it sees (NextCustomServer.setupWebSocketHandler), where it would see
+  // console upgrades too. It gets this relay instead: the one dispatcher below passes it every upgrade
+  // that is not a console. (`app.getUpgradeHandler()` is the render server's, without the hot reload.)
+  const nextUpgrades = new EventEmitter();
+  const app = next({ dev, dir: process.cwd(), hostname: config.HOST, port: config.PORT, httpServer: nextUpgrades as http.Server });
   const handle = app.getRequestHandler();
   await app.prepare();
 
   const frontDoor = { tls: tls !== null, trustedProxies: new Set(config.KVMM_TRUSTED_PROXIES) };
+  const consoles = new ConsoleGate(frontDoor);
   const listener = await listen({
     port: config.PORT,
     host: config.HOST,
     tls,
     admit: (req, res) => admit(req, res, frontDoor),
     handle: (req, res) => void handle(req, res),
+  });
+  listener.requests.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isConsoleUpgrade(req)) return void consoles.handleUpgrade(req, socket, head);
+    // Next's own upgrades, with the same trusted headers as its requests; nobody listens in production.
+    setTrustedHeaders(req, frontDoor);
+    if (!nextUpgrades.emit("upgrade", req, socket, head)) socket.destroy();
   });
   const scheme = tls ? "https" : "http";
   console.log(`KVM Manager listening on ${config.HOST} port ${config.PORT} (libvirt ${config.KVMM_LIBVIRT_URI})`);
@@ -59,6 +75,7 @@ async function main() {
   const stop = (signal: string) => {
     console.log(`${signal}: shutting down`);
     signedOutRefusals().flush({ all: true });
+    consoles.close();
     void listener.close();
     void Promise.allSettled([stopGuestHub(), unwatchAllHosts()]).finally(() => closeAllConnections());
     setTimeout(() => process.exit(0), 2000).unref();

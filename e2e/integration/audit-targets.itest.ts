@@ -88,6 +88,9 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "guest.fileWrite": { ...vm, path: "/tmp/x", contentBase64: "eA==" },
     "guest.shutdown": vm,
     "guest.reboot": vm,
+    // Refused: a test-driver VM has no serial console; the refusal is audited like a ticket would be.
+    "consoles.ticket": { ...vm, kind: "serial" },
+    "consoles.addVnc": vm,
   };
 }
 

@@ -7,6 +7,7 @@
 //      in chromium, a scroll through every row, and lifecycle event → changed row on screen
 //   5. a signed-in user's request while 60 clients sign in at once (the production build over HTTPS)
 //   6. the CPU the guest agent's virtio-serial transport spends waiting, with a quiet host and with none
+//   7. a graphical console's first frame: ticket, WebSocket upgrade, RFB handshake and one full frame (a TCG test guest)
 // Environment: KVMM_BENCH_URI (default qemu:///system), KVMM_BENCH_RUN (names the domains
 // kvmm-bench-<run>-*), KVMM_BENCH_SUMMARY (write the summary table there instead of printing it).
 import fs from "node:fs";
@@ -19,6 +20,7 @@ import { benchVmListTestDriver, measureVmList } from "./vm-list";
 import { benchSignInFlood } from "./sign-in-flood";
 import { benchVmListPage } from "./vm-list-page";
 import { benchAgentPort } from "./agent-port";
+import { benchConsoleFirstFrame } from "./console-first-frame";
 import { count, heading, ms, ratio, table } from "./format";
 
 const uri = process.env.KVMM_BENCH_URI || "qemu:///system";
@@ -45,6 +47,8 @@ const vmList = await benchVmListTestDriver({ vms: 1000, namePrefix: `kvmm-bench-
 const listPage = await benchVmListPage({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, renders: 30, loads: 5, events: 10 });
 heading("a signed-in request while 60 clients sign in at once");
 const flood = await benchSignInFlood(60);
+heading("a graphical console's first frame, 20 times (TCG test guest, VGA text mode)");
+const consoleFrame = await benchConsoleFirstFrame(20);
 
 const byRate = [...list.inFlight].sort((a, b) => a.callsPerSecond - b.callsPerSecond);
 const inFlightCalls = list.inFlight.reduce((n, r) => n + r.calls, 0);
@@ -113,6 +117,14 @@ rows.push(
     `max ${ms(flood.during.max)} over ${flood.during.samples} requests; flood answered in ${ms(flood.floodMs)}: ${answers}`,
   ],
 );
+const sortedMs = (values: number[]) => [...values].sort((a, b) => a - b);
+const frame = sortedMs(consoleFrame.firstFrame);
+rows.push([
+  "console first frame (ticket to last byte)",
+  ms(frame[Math.floor(frame.length / 2)]!),
+  ms(frame[Math.floor(frame.length * 0.95)]!),
+  `${consoleFrame.width}×${consoleFrame.height} raw; of it ticket ${ms(sortedMs(consoleFrame.ticket)[Math.floor(frame.length / 2)]!)}, upgrade ${ms(sortedMs(consoleFrame.upgrade)[Math.floor(frame.length / 2)]!)} (medians)`,
+]);
 if (port) {
   const seconds = `${port.windowMs / 1000} s`;
   rows.push(

@@ -9,6 +9,7 @@ import { networksRouter } from "./routers/networks";
 import { snapshotsRouter } from "./routers/snapshots";
 import { guestRouter } from "./routers/guest";
 import { nicsRouter } from "./routers/nics";
+import { consolesRouter } from "./routers/consoles";
 
 export const appRouter = router({
   auth: authRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   snapshots: snapshotsRouter,
   guest: guestRouter,
   nics: nicsRouter,
+  consoles: consolesRouter,
 });
 
 export type AppRouter = typeof appRouter;

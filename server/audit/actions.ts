@@ -65,6 +65,9 @@ const LABELS: Readonly<Record<string, string>> = {
   "guest.qgaFileWrite": "Write a file in a guest through qemu-guest-agent",
   "guest.shutdown": "Shut down through the guest agent",
   "guest.reboot": "Reboot through the guest agent",
+  "consoles.ticket": "Open a VM console",
+  "consoles.open": "Connect to a VM console",
+  "consoles.addVnc": "Add a VNC display to a VM",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -77,6 +80,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   networks: "Networks",
   snapshots: "Snapshots",
   guest: "Inside guests",
+  consoles: "Consoles",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

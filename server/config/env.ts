@@ -17,6 +17,8 @@ const envSchema = z.object({
   KVMM_TLS_CERT: z.string().min(1).optional(),
   KVMM_TLS_KEY: z.string().min(1).optional(),
   /** Addresses of reverse proxies whose X-Forwarded-For / -Proto / -Host are believed; nobody else's are. */
+  /** How long a console ticket stays valid (server/console/tickets.ts); 30 s unless a test needs them to expire sooner. */
+  KVMM_CONSOLE_TICKET_TTL_S: z.coerce.number().int().min(1).max(300).default(30),
   KVMM_TRUSTED_PROXIES: z
     .string()
     .default("")

@@ -1,6 +1,7 @@
 import { scaledBytes } from "../xml/units";
 import { ATTR, attr, buildXml, child, children, parseXml, textOf, type XmlNode } from "../xml/codec";
 import { PORTABLE_CPU_MODEL, type CpuSpec } from "./processor";
+import { vncGraphicsNode } from "../console/devices";
 
 /** Our namespace in `<metadata>`: libvirt keeps it verbatim, so tags travel with the VM, not in our database. */
 export const KVMM_XMLNS = "https://kvm-manager.dev/xmlns/vm/1";
@@ -143,7 +144,9 @@ export function buildDomainXml(spec: DomainBuildSpec): string {
     channel: [channelNode(AGENT_CHANNEL), channelNode(QGA_CHANNEL)],
     ...(spec.graphics === "vnc"
       ? {
-          graphics: [{ [`${ATTR}type`]: "vnc", [`${ATTR}port`]: "-1", [`${ATTR}autoport`]: "yes", [`${ATTR}listen`]: "127.0.0.1" }],
+          graphics: [vncGraphicsNode()],
+          // virtio-vga: the legacy VGA text mode (firmware, boot loaders and the kernel's vgacon on
+          // tty0 under TCG) plus virtio-gpu, whose driver follows the console's "resize the guest display".
           video: { model: { [`${ATTR}type`]: "virtio" } },
         }
       : {}),

@@ -50,6 +50,23 @@ export interface FrontDoorOptions {
 /** Returns false when it answered the request itself. */
 export function admit(req: IncomingMessage, res: ServerResponse, options: FrontDoorOptions): boolean {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  setTrustedHeaders(req, options);
+  const declared = declaredLength(req.headers);
+
+  if (declared !== null && declared > BODY_LIMIT_SIGNED_IN && !isStreamingUpload(req.method, req.url)) {
+    res.writeHead(413, { "content-type": "application/json", connection: "close" });
+    // "connection: close" makes Node drop the socket after answering, instead of reading the body to discard it.
+    res.end(JSON.stringify({ error: `The request is too large: at most ${BODY_LIMIT_SIGNED_IN / 1024} KiB is accepted here.` }));
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The headers a client may not choose, for a request or a WebSocket upgrade alike: its address,
+ * and the scheme and host it used (believed from a proxy only when the proxy is listed).
+ */
+export function setTrustedHeaders(req: IncomingMessage, options: FrontDoorOptions): void {
   const peer = req.socket.remoteAddress ?? "unknown";
   const fromProxy = options.trustedProxies.has(normalizeAddress(peer));
   const forwardedFor = headerValue(req, "x-forwarded-for");
@@ -61,15 +78,6 @@ export function admit(req: IncomingMessage, res: ServerResponse, options: FrontD
   const proto = fromProxy && (forwardedProto === "https" || forwardedProto === "http") ? forwardedProto : options.tls ? "https" : "http";
   req.headers["x-forwarded-proto"] = proto;
   if (fromProxy && forwardedHost) req.headers["x-forwarded-host"] = forwardedHost;
-
-  const declared = declaredLength(req.headers);
-  if (declared !== null && declared > BODY_LIMIT_SIGNED_IN && !isStreamingUpload(req.method, req.url)) {
-    res.writeHead(413, { "content-type": "application/json", connection: "close" });
-    // "connection: close" makes Node drop the socket after answering, instead of reading the body to discard it.
-    res.end(JSON.stringify({ error: `The request is too large: at most ${BODY_LIMIT_SIGNED_IN / 1024} KiB is accepted here.` }));
-    return false;
-  }
-  return true;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

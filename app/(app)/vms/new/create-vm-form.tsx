@@ -267,6 +267,10 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             <Field id="ciKeys" label="SSH public keys" hint="One per line, as in authorized_keys." className="sm:col-span-2">
               <textarea id="ciKeys" name="ciKeys" rows={3} className="input mt-1 font-mono" aria-describedby={hintId("ciKeys")} />
             </Field>
+            <p className="text-sm text-slate-600 sm:col-span-2 dark:text-slate-400">
+              Serial console: the VM gets a serial port (ttyS0). Its console tab shows the login prompt only if the image prints to ttyS0 — the kernel option{" "}
+              <code>console=ttyS0</code>, which most cloud images set.
+            </p>
           </>
         )}
         <TextField

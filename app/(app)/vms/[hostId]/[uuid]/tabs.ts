@@ -5,6 +5,7 @@ export type VmTab = { slug: string; label: string };
 /** The VM page's tabs in the order a sysadmin reaches for them; each is offered only to who may use it. */
 const TABS: readonly (VmTab & { shown: (can: VmPermissions) => boolean })[] = [
   { slug: "overview", label: "Overview", shown: () => true },
+  { slug: "console", label: "Console", shown: (can) => can.console },
   { slug: "guest", label: "Guest", shown: (can) => can.guestRead },
   { slug: "files", label: "Files", shown: (can) => can.guestFiles },
   { slug: "disks", label: "Disks", shown: () => true },

@@ -1,0 +1,96 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createTestDomain, READY_MARKER, virsh, type TestDomain } from "./fixtures/test-host";
+import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
+import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique } from "./support/session";
+
+let guest: TestDomain | undefined;
+let idle: IdleDomain | undefined;
+
+test.afterEach(async () => {
+  await Promise.all([guest?.destroy(), idle?.remove()]);
+  guest = undefined;
+  idle = undefined;
+});
+
+/** How many different pixel values the noVNC canvas holds (1 = one flat colour, or nothing drawn yet). */
+function distinctPixels(page: Page): Promise<number> {
+  return page.getByTestId("vnc-screen").evaluate((screen) => {
+    const canvas = screen.querySelector("canvas");
+    if (!canvas || canvas.width === 0 || canvas.height === 0) return 0;
+    const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < data.length && seen.size < 16; i += 4) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+    return seen.size;
+  });
+}
+
+test("an operator sees the guest's screen, sends Ctrl+Alt+Del, reads the boot on the serial console, and a second tab takes it over", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  guest = await createTestDomain({ label: `e2e-console-${testInfo.project.name}`, display: true });
+  await guest.waitForReady(120_000);
+
+  const operator = unique(testInfo, "console-op");
+  const password = "an-operator-password-1";
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const created = await page.request.post("/api/trpc/users.create", { data: { username: operator, role: "operator", password } });
+  expect(created.status(), await created.text()).toBe(200);
+  await signOut(page);
+  await signIn(page, operator, password);
+
+  await page.goto(`/vms/local/${guest.uuid}/console`);
+  await expect(page.getByRole("heading", { name: "Console", level: 2 })).toBeVisible();
+  await expect(page.getByRole("tab", { name: "Graphical" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("status").filter({ hasText: "Connected. Click the screen" })).toBeVisible({ timeout: 30_000 });
+  // The kernel's text on the VGA console: more than one colour on the canvas.
+  await expect.poll(() => distinctPixels(page), { timeout: 60_000, message: "the noVNC canvas shows the guest's screen" }).toBeGreaterThan(1);
+  await expectNoHorizontalScroll(page);
+  await testInfo.attach(`console-graphical-${testInfo.project.name}`, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+
+  // Ctrl+Alt+Del reaches the guest's kernel, whose init reboots on it: the readiness marker comes again.
+  const before = (await guest.serialLog()).length;
+  await page.getByText("Send keys", { exact: true }).click();
+  await page.getByRole("button", { name: "Ctrl+Alt+Del" }).click();
+  await page.getByRole("tab", { name: "Serial" }).click();
+  await guest.waitForSerial(READY_MARKER, { since: before, timeoutMs: 150_000 });
+  // The serial console, open while the guest rebooted, showed the same marker.
+  const terminal = page.getByTestId("serial-terminal");
+  await expect(terminal).toContainText("KVMM-GUEST-READY", { timeout: 30_000 });
+  await testInfo.attach(`console-serial-${testInfo.project.name}`, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+
+  const second = await page.context().newPage();
+  await second.emulateMedia({ colorScheme: "dark" });
+  await second.goto(`/vms/local/${guest.uuid}/console`);
+  await second.getByRole("tab", { name: "Serial" }).click();
+  await expect(second.getByText("Another session holds the serial console.")).toBeVisible({ timeout: 30_000 });
+  await second.getByRole("button", { name: "Take over (force)" }).click();
+  await expect(second.getByRole("status").filter({ hasText: "Connected to ttyS0" })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("The serial console was taken over by another session.")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("button", { name: "Take over (force)" })).toBeVisible();
+  await testInfo.attach(`console-serial-dark-${testInfo.project.name}`, { body: await second.screenshot({ fullPage: true }), contentType: "image/png" });
+  await second.close();
+});
+
+test("a VM that is off offers Start; a running VM without a serial console says so, and without graphics offers to add a VNC display from its next start", async ({
+  page,
+}, testInfo) => {
+  idle = await defineIdleDomain(`kvmm-test-e2e-console-off-${testInfo.project.name}`);
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/vms/local/${idle.uuid}/console`);
+  await expect(page.getByText(`VM ${idle.name} is off: its console opens when it runs.`)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Start" })).toBeVisible();
+
+  // Started into its firmware (no kernel to boot): running, with no graphics device.
+  await virsh(["start", idle.name]);
+  // Without a graphics device the tab opens on the serial console, which this VM lacks too: said in words.
+  await expect(page.getByText(`VM "${idle.name}" on host "local" has no serial console (a serial port on a pty)`)).toBeVisible({ timeout: 30_000 });
+  await page.getByRole("tab", { name: "Graphical" }).click();
+  await expect(page.getByText(`VM ${idle.name} has no graphics device`)).toBeVisible();
+  await page.getByRole("button", { name: "Add a VNC display" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `VNC display added to ${idle.name}: it appears from the VM's next start.` })).toBeVisible();
+  await expect(page.getByText("shut the VM down and start it again to see its screen here")).toBeVisible();
+  const definition = await virsh(["dumpxml", "--inactive", idle.name]);
+  expect(definition).toMatch(/<graphics type='vnc' port='-1' autoport='yes' listen='127\.0\.0\.1'>/);
+  await expectNoHorizontalScroll(page);
+});
