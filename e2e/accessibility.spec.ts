@@ -42,7 +42,7 @@ for (const scheme of ["light", "dark"] as const) {
       "/users",
       "/audit",
       "/settings",
-      ...["overview", "guest", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
+      ...["overview", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
     ];
     const found: Record<string, string[]> = { "/login": signInPage };
     for (const path of paths) {

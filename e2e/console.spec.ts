@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createTestDomain, READY_MARKER, virsh, type TestDomain } from "./fixtures/test-host";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
-import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique } from "./support/session";
+import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique, vmTab } from "./support/session";
 
 let guest: TestDomain | undefined;
 let idle: IdleDomain | undefined;
@@ -70,6 +70,12 @@ test("an operator sees the guest's screen, sends Ctrl+Alt+Del, reads the boot on
   await expect(page.getByRole("button", { name: "Take over (force)" })).toBeVisible();
   await testInfo.attach(`console-serial-dark-${testInfo.project.name}`, { body: await second.screenshot({ fullPage: true }), contentType: "image/png" });
   await second.close();
+
+  // The overview's thumbnail is a real picture of the same screen, taken by libvirt.
+  await vmTab(page, "Overview");
+  const thumbnail = page.getByRole("region", { name: "Screen" }).getByRole("img", { name: `Screen of ${guest.name}` });
+  await expect(thumbnail).toBeVisible({ timeout: 30_000 });
+  expect(await thumbnail.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
 });
 
 test("a VM that is off offers Start; a running VM without a serial console says so, and without graphics offers to add a VNC display from its next start", async ({

@@ -46,7 +46,7 @@ export function Field({
       <label htmlFor={id}>{label}</label>
       {children}
       {hint && (
-        <span id={hintId(id)} className="mt-1 block text-xs text-slate-500">
+        <span id={hintId(id)} className="mt-1 block text-xs text-slate-500 dark:text-slate-400">
           {hint}
         </span>
       )}

@@ -143,7 +143,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 {/* An error may hold a long unbroken token (a checksum, an address): it wraps anywhere rather than widen a phone's page. */}
                 {row.error && <span className="min-w-0 text-red-700 [overflow-wrap:anywhere] dark:text-red-300">{row.error}</span>}
               </div>
-              {row.input && <pre className="mt-1 overflow-x-auto whitespace-pre-wrap break-all font-mono text-xs text-slate-500">{row.input}</pre>}
+              {row.input && (
+                <pre className="mt-1 overflow-x-auto whitespace-pre-wrap break-all font-mono text-xs text-slate-500 dark:text-slate-400">{row.input}</pre>
+              )}
             </li>
           ))}
         </ol>

@@ -112,7 +112,7 @@ function RoutedFields({
             placeholder={suggestion?.end ?? "10.213.1.254"}
             aria-describedby="add-net-dhcp-hint"
           />
-          <p id="add-net-dhcp-hint" className="text-xs text-slate-500 sm:col-span-2">
+          <p id="add-net-dhcp-hint" className="text-xs text-slate-500 dark:text-slate-400 sm:col-span-2">
             {suggestion ? `Empty: ${suggestion.start} – ${suggestion.end}.` : "Inside the subnet, leaving out the host's address."}
           </p>
         </>

@@ -90,7 +90,7 @@ export function NetworkCard({ network, canManage }: { network: Network; canManag
         <span className="min-w-0 break-all text-base font-semibold">{network.name}</span>
         <ActiveBadge active={network.active} />
         <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{MODE_LABEL[network.forwardMode] ?? network.forwardMode}</span>
-        {network.autostart && <span className="text-xs text-slate-500">autostart</span>}
+        {network.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">autostart</span>}
       </div>
       <dl className="grid grid-cols-2 gap-2 text-sm">
         <Fact label="Forward mode">{MODE_LABEL[network.forwardMode] ?? network.forwardMode}</Fact>

@@ -54,7 +54,7 @@ export function ChangePasswordForm() {
           className="input"
           aria-describedby="newPassword-hint"
         />
-        <p id="newPassword-hint" className="mt-1 text-xs text-slate-500">
+        <p id="newPassword-hint" className="mt-1 text-xs text-slate-500 dark:text-slate-400">
           At least 10 characters.
         </p>
       </div>

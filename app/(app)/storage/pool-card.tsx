@@ -208,7 +208,7 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
         )}
         <PoolStateBadge state={pool.state} />
         <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{pool.type}</span>
-        {pool.autostart && <span className="text-xs text-slate-500">autostart</span>}
+        {pool.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">autostart</span>}
       </div>
       <dl className="grid grid-cols-3 gap-2 text-sm">
         <Fact label="Capacity">{sizes ? formatBytes(sizes.capacityBytes) : "—"}</Fact>

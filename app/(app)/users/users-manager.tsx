@@ -187,7 +187,7 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
         <span className="text-base font-semibold">{user.username}</span>
         {user.disabled && <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs dark:bg-slate-800">disabled</span>}
         {isSelf && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">you</span>}
-        <span className="ml-auto text-xs text-slate-500">last sign-in {formatDateTime(user.lastLoginAt)}</span>
+        <span className="ml-auto text-xs text-slate-500 dark:text-slate-400">last sign-in {formatDateTime(user.lastLoginAt)}</span>
       </div>
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
         <Field id={`role-${user.id}`} label={`Role of ${user.username}`}>

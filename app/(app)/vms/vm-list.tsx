@@ -115,7 +115,7 @@ export function VmList({
           showHost={hosts.length > 1}
         />
       )}
-      <p className="text-xs text-slate-500">
+      <p className="text-xs text-slate-500 dark:text-slate-400">
         IP addresses are those the host&apos;s libvirt networks leased to the VM (DHCP). A VM bridged to another network, or with a fixed address, shows its
         addresses on its own page, where its guest agent is asked.
       </p>

@@ -41,7 +41,7 @@ const COLUMNS: { key: SortKey; className?: string }[] = [
 
 /** A cell's label on a phone, where each row is a card and there is no header to read it from. */
 function CardLabel({ children }: { children: string }) {
-  return <span className="mr-1 text-xs text-slate-500 lg:hidden">{children}</span>;
+  return <span className="mr-1 text-xs text-slate-500 dark:text-slate-400 lg:hidden">{children}</span>;
 }
 
 /**
@@ -117,7 +117,7 @@ export function VmTable({
                   title={`Sort by ${SORT_LABEL[key].toLowerCase()}`}
                 >
                   {SORT_LABEL[key]}
-                  <span aria-hidden="true" className="text-xs text-slate-500">
+                  <span aria-hidden="true" className="text-xs text-slate-500 dark:text-slate-400">
                     {sorted ? (view.dir === "asc" ? "▲" : "▼") : ""}
                   </span>
                 </button>
@@ -215,7 +215,7 @@ const VmTableRow = memo(function VmTableRow({
         >
           {vm.name}
         </Link>
-        {vm.autostart && <span className="text-xs text-slate-500">autostart</span>}
+        {vm.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">autostart</span>}
         {vm.tags.length > 0 && (
           <ul className="hidden flex-wrap gap-1 pb-1 lg:flex" aria-label="Tags">
             {vm.tags.map((t) => (
@@ -229,7 +229,7 @@ const VmTableRow = memo(function VmTableRow({
       <td role="cell" className="lg:px-1 lg:align-middle">
         <CardLabel>State</CardLabel>
         <VmStateBadge state={vm.state} />
-        <span className="hidden text-xs whitespace-nowrap text-slate-500 lg:block">agent: {AGENT_WORDS(vm.guest)}</span>
+        <span className="hidden text-xs whitespace-nowrap text-slate-500 dark:text-slate-400 lg:block">agent: {AGENT_WORDS(vm.guest)}</span>
       </td>
       <td role="cell" className={`truncate lg:px-1 lg:align-middle ${showHost ? "" : "lg:hidden"}`}>
         <CardLabel>Host</CardLabel>
@@ -249,12 +249,12 @@ const VmTableRow = memo(function VmTableRow({
       </td>
       <td role="cell" className="min-w-0 basis-full break-words lg:max-w-40 lg:px-1 lg:align-middle">
         <CardLabel>IP</CardLabel>
-        {vm.ips.length === 0 ? <span className="text-slate-500">—</span> : <span className="font-mono text-xs">{vm.ips.join(", ")}</span>}
+        {vm.ips.length === 0 ? <span className="text-slate-500 dark:text-slate-400">—</span> : <span className="font-mono text-xs">{vm.ips.join(", ")}</span>}
       </td>
       <td role="cell" className="min-w-0 basis-full lg:hidden">
         <CardLabel>Tags</CardLabel>
         {vm.tags.length === 0 ? (
-          <span className="text-slate-500">—</span>
+          <span className="text-slate-500 dark:text-slate-400">—</span>
         ) : (
           <ul className="inline-flex flex-wrap gap-1" aria-label="Tags">
             {vm.tags.map((t) => (

@@ -6,7 +6,6 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveRefetch } from "@/app/_components/live-events";
-import { PowerButtons } from "@/app/_components/power-buttons";
 import { useToasts } from "@/app/_components/toasts";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { VncConsole } from "./vnc-console";
@@ -47,7 +46,7 @@ function AddVnc({ vm }: { vm: Vm }) {
 /**
  * The console tab: the screen (noVNC) or the serial port (xterm.js), one at a time — each holds a
  * socket, and the serial console is exclusive. The VM's state comes live: a VM that stops closes
- * its consoles on the server, and this shows "VM is off" with Start.
+ * its consoles on the server, and this says the VM is off (the power buttons above start it).
  */
 export function ConsoleView({ initial, can }: { initial: Vm; can: { power: boolean; console: boolean; edit: boolean } }) {
   const trpc = useTRPC();
@@ -91,7 +90,7 @@ export function ConsoleView({ initial, can }: { initial: Vm; can: { power: boole
         {!running ? (
           <div className="card space-y-3">
             <p>VM {vm.name} is off: its console opens when it runs.</p>
-            {can.power && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="page" />}
+            {can.power && <p>Start it with the power buttons above.</p>}
           </div>
         ) : kind === "graphical" ? (
           hasGraphics ? (

@@ -592,7 +592,7 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
                     className="btn btn-secondary"
                     disabled={!hydrated}
                     onClick={() => setOrder(order.filter((_, j) => j !== i))}
-                    aria-label={`Do not boot from ${deviceLabel(device, disks)}`}
+                    aria-label={`Remove ${deviceLabel(device, disks)} from the boot order`}
                   >
                     Remove
                   </button>

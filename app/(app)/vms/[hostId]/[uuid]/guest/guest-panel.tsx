@@ -45,9 +45,9 @@ function Source({ source, marked }: { source: string | null; marked: boolean }) 
  */
 function SourceLegend({ sources }: { sources: string[] }) {
   if (sources.length === 0) return null;
-  if (sources.length === 1) return <p className="text-xs text-slate-500">Read from {sourceOf(sources[0]!).name}.</p>;
+  if (sources.length === 1) return <p className="text-xs text-slate-500 dark:text-slate-400">Read from {sourceOf(sources[0]!).name}.</p>;
   return (
-    <p className="text-xs text-slate-500">
+    <p className="text-xs text-slate-500 dark:text-slate-400">
       Where each fact came from:{" "}
       {sources.map((source, i) => (
         <span key={source}>
@@ -63,7 +63,7 @@ function SourceLegend({ sources }: { sources: string[] }) {
 function Row<T>({ label, fact, marked, render }: { label: string; fact: Fact<T>; marked: boolean; render: (v: T) => string }) {
   return (
     <div className="min-w-0">
-      <dt className="text-xs text-slate-500">
+      <dt className="text-xs text-slate-500 dark:text-slate-400">
         {label}
         <Source source={fact.source} marked={marked} />
       </dt>
@@ -88,7 +88,7 @@ function FactsView({ facts }: { facts: Facts }) {
         <Row label="Time zone" fact={s.timezone} marked={marked} render={(v) => v} />
       </dl>
       <div>
-        <h3 className="text-xs text-slate-500">
+        <h3 className="text-xs text-slate-500 dark:text-slate-400">
           Addresses
           <Source source={facts.network.source} marked={marked} />
         </h3>
@@ -103,7 +103,7 @@ function FactsView({ facts }: { facts: Facts }) {
         </ul>
       </div>
       <div>
-        <h3 className="text-xs text-slate-500">
+        <h3 className="text-xs text-slate-500 dark:text-slate-400">
           File systems
           <Source source={facts.disks.source} marked={marked} />
         </h3>
@@ -153,7 +153,7 @@ function RunCommand({ hostId, uuid }: { hostId: string; uuid: string }) {
             Run
           </button>
         </div>
-        <p id="guest-command-hint" className="mt-1 text-xs text-slate-500">
+        <p id="guest-command-hint" className="mt-1 text-xs text-slate-500 dark:text-slate-400">
           Runs without a shell, 30 s at most; every run is written to the audit log.
         </p>
       </div>

@@ -74,12 +74,12 @@ function SourceOptions({ sources }: { sources: Sources }) {
 }
 
 function GuestAddresses({ nic, running }: { nic: Nic; running: boolean }) {
-  if (!running || !nic.live) return <span className="text-slate-500">none while the VM is off</span>;
+  if (!running || !nic.live) return <span className="text-slate-500 dark:text-slate-400">none while the VM is off</span>;
   const guest = nic.guest;
-  if (!guest) return <span className="text-slate-500">not shown (needs the guest.read permission)</span>;
+  if (!guest) return <span className="text-slate-500 dark:text-slate-400">not shown (needs the guest.read permission)</span>;
   if (guest.addresses.length === 0) {
     return (
-      <span className="text-slate-500">
+      <span className="text-slate-500 dark:text-slate-400">
         {guest.source ? `none reported by ${ADDRESS_SOURCES[guest.source] ?? guest.source}` : "unknown: no agent answers and no DHCP lease names it"}
       </span>
     );
@@ -93,7 +93,7 @@ function GuestAddresses({ nic, running }: { nic: Nic; running: boolean }) {
           </li>
         ))}
       </ul>
-      <span className="block text-xs text-slate-500">
+      <span className="block text-xs text-slate-500 dark:text-slate-400">
         Reported by {ADDRESS_SOURCES[guest.source ?? ""] ?? guest.source}
         {guest.guestName && `, where the card is ${guest.guestName}`}.
       </span>

@@ -49,7 +49,7 @@ export function AgentChannels({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
           return (
             <li key={channel} className="break-words">
               <strong>{CHANNEL_PURPOSE[channel]?.name}</strong> ({CHANNEL_PURPOSE[channel]?.gives}): {present ? channelStatus(present.state) : "not set up"}
-              <span className="block break-all font-mono text-xs text-slate-500">{channel}</span>
+              <span className="block break-all font-mono text-xs text-slate-500 dark:text-slate-400">{channel}</span>
             </li>
           );
         })}

@@ -99,7 +99,7 @@ export function SnapshotsPanel({
             <div className="flex flex-wrap items-center gap-2">
               <span className="break-all font-medium">{s.name}</span>
               {s.current && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">current</span>}
-              <span className="text-xs text-slate-500">
+              <span className="text-xs text-slate-500 dark:text-slate-400">
                 {s.state}, {s.memory === "internal" ? "with memory" : "disk only"} · {formatDateTime(s.createdAt)}
               </span>
             </div>
