@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import uiText from "./scripts/eslint/ui-text.mjs";
 
 export default tseslint.config(
   // Generated code is checked by the generator's own tests (generated-is-fresh), not linted.
@@ -41,5 +42,11 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["../../*"], message: "Import from two or more folders up by its @/ path." }] }],
     },
+  },
+  // Every word on a page is translatable (scripts/eslint/ui-text.mjs).
+  {
+    files: ["app/**/*.tsx"],
+    plugins: { kvmm: uiText },
+    rules: { "kvmm/no-literal-ui-text": "error" },
   },
 );

@@ -1,3 +1,5 @@
+import createNextIntlPlugin from "next-intl/plugin";
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native addons cannot be bundled: they are loaded from node_modules at run time.
@@ -10,4 +12,7 @@ const nextConfig = {
   typescript: { ignoreBuildErrors: true },
 };
 
-export default nextConfig;
+// The words of every page come from next-intl; its per-request configuration (locale, catalog) is here.
+const withNextIntl = createNextIntlPlugin("./server/i18n/request.ts");
+
+export default withNextIntl(nextConfig);

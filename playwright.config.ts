@@ -33,8 +33,9 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
+  // English pages unless a test asks for another language (e2e/i18n.spec.ts): the dashboard follows the browser's.
   // The dashboard serves HTTPS with the self-signed certificate it made in its data directory, as a user's does.
-  use: { baseURL: `https://127.0.0.1:${port}`, ignoreHTTPSErrors: true, trace: "retain-on-failure", launchOptions: chromium },
+  use: { baseURL: `https://127.0.0.1:${port}`, locale: "en-US", ignoreHTTPSErrors: true, trace: "retain-on-failure", launchOptions: chromium },
   projects: [
     { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     { name: "phone", use: { ...devices["Pixel 7"], launchOptions: chromium } },

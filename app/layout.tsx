@@ -1,6 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import "./globals.css";
+import { getLocale, getMessages } from "next-intl/server";
 import { THEME_BOOT_SCRIPT } from "./_components/theme";
+import { IntlProvider } from "./_components/intl-provider";
 
 export const metadata: Metadata = {
   title: { default: "KVM Manager", template: "%s · KVM Manager" },
@@ -17,13 +19,18 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const locale = await getLocale();
   return (
-    <html lang="en" suppressHydrationWarning>
+    <html lang={locale} suppressHydrationWarning>
       <head>
         <script dangerouslySetInnerHTML={{ __html: THEME_BOOT_SCRIPT }} />
       </head>
-      <body className="min-h-dvh antialiased">{children}</body>
+      <body className="min-h-dvh antialiased">
+        <IntlProvider locale={locale} messages={await getMessages()}>
+          {children}
+        </IntlProvider>
+      </body>
     </html>
   );
 }

@@ -33,6 +33,7 @@ let configDir: string;
 function inputs(otherUserId: number): Record<string, unknown> {
   return {
     "auth.changePassword": { currentPassword: "not-the-password", newPassword: "a-new-password-42" },
+    "auth.setLocale": { locale: null },
     "auth.endSession": { sessionId: "x".repeat(32) },
     "auth.signOutEverywhere": undefined,
     "users.create": { username: "kvmm-audit-new", role: "viewer" },

@@ -7,6 +7,7 @@ const LABELS: Readonly<Record<string, string>> = {
   "auth.login": "Sign in",
   "auth.logout": "Sign out",
   "auth.changePassword": "Change own password",
+  "auth.setLocale": "Change own language",
   "auth.endSession": "End a session",
   "auth.signOutEverywhere": "Sign out everywhere",
   "refused.signedOut": "Refused: not signed in",

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 import { GRANT_KINDS, ROLES } from "../auth/roles";
+import { LOCALES } from "../i18n/locales";
 
 export { GRANT_KINDS, ROLES, type GrantKind, type Role } from "../auth/roles";
 
@@ -18,6 +19,8 @@ export const users = sqliteTable("users", {
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
   lastLoginAt: integer("last_login_at", { mode: "timestamp_ms" }),
+  /** The language chosen in Settings; null follows the browser's. */
+  locale: text("locale", { enum: LOCALES }),
 });
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { grants, users, type GrantKind, type Role } from "../db/schema";
 import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
 import type { Grant } from "../auth/permissions";
+import type { Locale } from "../i18n/locales";
 import { ServiceError } from "../errors";
 import { revokeUserSessions, sessionIsLive } from "../auth/sessions";
 
@@ -15,6 +16,8 @@ export interface SessionUser {
   username: string;
   role: Role;
   grants: Grant[];
+  /** The language chosen in Settings; null follows the browser's. */
+  locale: Locale | null;
   /** The session this user object was loaded for (the row `sid` in the cookie names). */
   sessionId: string;
 }
@@ -27,7 +30,7 @@ function grantsOf(db: Db, userId: number): Grant[] {
 export function loadSessionUser(db: Db, userId: number, sessionId: string): SessionUser | null {
   const row = db.select().from(users).where(eq(users.id, userId)).get();
   if (!row || row.disabled || !sessionIsLive(db, sessionId, userId)) return null;
-  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id), sessionId };
+  return { id: row.id, username: row.username, role: row.role, grants: grantsOf(db, row.id), locale: row.locale, sessionId };
 }
 
 export function findUserByName(db: Db, username: string) {
@@ -165,6 +168,12 @@ export async function changeOwnPassword(db: Db, user: { id: number; sessionId: s
   const passwordHash = await hashPassword(next);
   db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
   revokeUserSessions(db, user.id, "password changed", { except: user.sessionId });
+}
+
+/** The language the user chose in Settings, or null to follow the browser's again. */
+export function setOwnLocale(db: Db, userId: number, locale: Locale | null) {
+  requireUser(db, userId);
+  db.update(users).set({ locale }).where(eq(users.id, userId)).run();
 }
 
 /** After a successful sign-in with a hash of an older scheme: store the same password with today's. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { procedure, router } from "../trpc";
 import { passwordSchema } from "../schemas";
-import { changeOwnPassword } from "@/server/users/service";
+import { changeOwnPassword, setOwnLocale } from "@/server/users/service";
+import { LOCALES } from "@/server/i18n/locales";
 import { ROLE_PERMISSIONS } from "@/server/auth/permissions";
 import { listLiveSessions, revokeSession, revokeUserSessions } from "@/server/auth/sessions";
 import { auditTargets } from "@/server/audit/targets";
@@ -16,7 +17,17 @@ export const authRouter = router({
     role: ctx.user.role,
     grants: ctx.user.grants,
     permissions: [...ROLE_PERMISSIONS[ctx.user.role]],
+    locale: ctx.user.locale,
   })),
+
+  /** The dashboard's language for this user on every device; null follows each browser's language. */
+  setLocale: procedure("self")
+    .input(z.object({ locale: z.enum(LOCALES).nullable() }))
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.user(ctx.user.username);
+      setOwnLocale(ctx.db, ctx.user.id, input.locale);
+      return { locale: input.locale };
+    }),
 
   changePassword: procedure("self")
     .input(z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }))
