@@ -17,9 +17,58 @@ function flatten(catalog: Catalog, prefix = ""): Map<string, string> {
   return out;
 }
 
-/** The names a message interpolates, at any depth: "{count, plural, one {# VM on {host}} other {…}}" → count, host. */
+/**
+ * The arguments a message interpolates, at any depth: "{count, plural, one {# VM on {host}} other
+ * {…}}" → count, host. A small ICU reader rather than a pattern, because a branch of a plural or
+ * select ("up {Link up}") is text, not an argument, and may differ between languages.
+ */
 function argumentNames(message: string): string[] {
-  return [...new Set([...message.matchAll(/\{\s*([A-Za-z_]\w*)\s*[,}]/g)].map((m) => m[1]!))].sort();
+  const names = new Set<string>();
+  let i = 0;
+  const skipSpace = () => {
+    while (/\s/.test(message[i] ?? "")) i++;
+  };
+  const word = () => {
+    skipSpace();
+    const start = i;
+    while (i < message.length && !/[\s,{}]/.test(message[i]!)) i++;
+    return message.slice(start, i);
+  };
+  // Text up to the "}" that closes it (or the end), reading each "{" as an argument.
+  const text = () => {
+    while (i < message.length && message[i] !== "}") {
+      if (message[i] === "{") {
+        i++;
+        argument();
+      } else i++;
+    }
+  };
+  const argument = () => {
+    names.add(word());
+    skipSpace();
+    if (message[i] === ",") {
+      i++;
+      const type = word();
+      skipSpace();
+      if (["plural", "select", "selectordinal"].includes(type) && message[i] === ",") {
+        i++;
+        // Branches: a selector ("one", "=0", "offset:1" has no message) and its message in braces.
+        for (skipSpace(); i < message.length && message[i] !== "}"; skipSpace()) {
+          word();
+          skipSpace();
+          if (message[i] !== "{") continue;
+          i++;
+          text();
+          i++;
+        }
+      } else {
+        while (i < message.length && message[i] !== "}") i++;
+      }
+    }
+    i++;
+  };
+  text();
+  return [...names].sort();
 }
 
 const english = flatten(MESSAGES.en as unknown as Catalog);
