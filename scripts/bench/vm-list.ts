@@ -14,7 +14,7 @@ import type { SessionUser } from "../../server/users/service";
 import { fakeVms, testDriverConfig } from "./test-driver";
 import { heading, ms, ratio } from "./format";
 
-export const BENCH_USER: SessionUser = { id: 1, username: "bench", role: "admin", grants: [], sessionId: "bench" };
+export const BENCH_USER: SessionUser = { id: 1, username: "bench", role: "admin", grants: [], locale: null, sessionId: "bench" };
 
 export interface VmListResult {
   label: string;

@@ -8,7 +8,7 @@ import { resolveVm } from "./lookup";
 
 const uuid = randomUUID();
 const SECRET = "kvmm-secret-project";
-const tagGranted: SessionUser = { id: 2, username: "tess", role: "operator", grants: [{ kind: "tag", value: "web" }], sessionId: "s" };
+const tagGranted: SessionUser = { id: 2, username: "tess", role: "operator", grants: [{ kind: "tag", value: "web" }], locale: null, sessionId: "s" };
 
 /** A connection whose VM is found by UUID and then fails the read of its XML, as libvirt words it. */
 function vanishingVm(): Connection {

@@ -1,24 +1,24 @@
 // One file per area of the dashboard, so each area's words are edited beside each other; the
 // namespaces are the files' names (useTranslations("vmDisks")).
-import common from "./common.json";
-import auth from "./auth.json";
-import dashboard from "./dashboard.json";
-import errors from "./errors.json";
-import vmList from "./vmList.json";
-import vmCreate from "./vmCreate.json";
-import vm from "./vm.json";
-import vmSettings from "./vmSettings.json";
-import vmGuest from "./vmGuest.json";
-import vmSnapshots from "./vmSnapshots.json";
-import vmConsole from "./vmConsole.json";
-import vmFiles from "./vmFiles.json";
-import vmDisks from "./vmDisks.json";
-import vmNetwork from "./vmNetwork.json";
-import storage from "./storage.json";
-import networks from "./networks.json";
-import users from "./users.json";
-import audit from "./audit.json";
-import settings from "./settings.json";
+import common from "./common.json" with { type: "json" };
+import auth from "./auth.json" with { type: "json" };
+import dashboard from "./dashboard.json" with { type: "json" };
+import errors from "./errors.json" with { type: "json" };
+import vmList from "./vmList.json" with { type: "json" };
+import vmCreate from "./vmCreate.json" with { type: "json" };
+import vm from "./vm.json" with { type: "json" };
+import vmSettings from "./vmSettings.json" with { type: "json" };
+import vmGuest from "./vmGuest.json" with { type: "json" };
+import vmSnapshots from "./vmSnapshots.json" with { type: "json" };
+import vmConsole from "./vmConsole.json" with { type: "json" };
+import vmFiles from "./vmFiles.json" with { type: "json" };
+import vmDisks from "./vmDisks.json" with { type: "json" };
+import vmNetwork from "./vmNetwork.json" with { type: "json" };
+import storage from "./storage.json" with { type: "json" };
+import networks from "./networks.json" with { type: "json" };
+import users from "./users.json" with { type: "json" };
+import audit from "./audit.json" with { type: "json" };
+import settings from "./settings.json" with { type: "json" };
 
 export default {
   common,
