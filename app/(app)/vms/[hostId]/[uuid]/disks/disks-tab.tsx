@@ -1,11 +1,12 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import type { BootDevice } from "@/server/storage/disk-edits";
-import { formatSize, parseSize } from "@/server/storage/sizes";
+import { parseSize } from "@/server/storage/sizes";
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveRefetch } from "@/app/_components/live-events";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
@@ -16,26 +17,37 @@ import { useToasts } from "@/app/_components/toasts";
 import { Fact } from "@/app/_components/fact";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useVmCache } from "@/app/_components/vm-cache";
+import { useFormat } from "@/app/_components/use-format";
 
 type Outputs = inferRouterOutputs<AppRouter>;
 type Vm = Outputs["vms"]["get"];
 type Disks = Outputs["storage"]["vmDisks"];
 type Disk = Disks["disks"][number];
 
-/** Where a change took effect, in the words the notices use. */
-function whereApplied(live: boolean, persistent: boolean): string {
-  if (live && persistent) return "now, and it stays after a restart";
-  if (live) return "now only: this VM is transient, so the change goes when it stops";
-  return "from the VM's next start";
+type T = ReturnType<typeof useTranslations<"vmDisks">>;
+
+/** Where a change took effect, as the `where` choice of the notices' messages. */
+function whereApplied(live: boolean, persistent: boolean): "both" | "live" | "next" {
+  if (live && persistent) return "both";
+  if (live) return "live";
+  return "next";
 }
 
-function sourceText(disk: Disk): string {
-  if (disk.volume) return `${disk.volume.pool} / ${disk.volume.volume}`;
-  if (disk.path) return disk.path;
-  return disk.type === "network" ? "network storage" : "empty";
+/** A disk's source: its pool and volume or its path (names, never translated), else our word for it. */
+function sourceOf(disk: Disk, t: T): { text: string; name: boolean } {
+  if (disk.volume) return { text: `${disk.volume.pool} / ${disk.volume.volume}`, name: true };
+  if (disk.path) return { text: disk.path, name: true };
+  return { text: disk.type === "network" ? t("source.network") : t("source.empty"), name: false };
 }
 
-const DEVICE_WORDS: Record<string, string> = { disk: "disk", cdrom: "CD-ROM", floppy: "floppy", lun: "LUN" };
+const sourceText = (disk: Disk, t: T) => sourceOf(disk, t).text;
+
+const DEVICES = ["disk", "cdrom", "floppy", "lun"] as const;
+
+/** The kind of drive in words ("disk", "CD-ROM"); an unknown kind is libvirt's word. */
+function deviceWord(device: string, t: T): string {
+  return (DEVICES as readonly string[]).includes(device) ? t(`device.${device as (typeof DEVICES)[number]}`) : device;
+}
 
 function useDisksQueries(initialVm: Vm, initialDisks: Disks) {
   const trpc = useTRPC();
@@ -63,28 +75,24 @@ function useReread(vm: Vm) {
 
 export function DisksTab({ initialVm, initialDisks, can }: { initialVm: Vm; initialDisks: Disks; can: { edit: boolean; storageRead: boolean } }) {
   const { vm, disks } = useDisksQueries(initialVm, initialDisks);
+  const t = useTranslations("vmDisks");
+  const mono = (chunks: ReactNode) => (
+    <span className="break-all font-mono" translate="no">
+      {chunks}
+    </span>
+  );
   return (
     <div className="space-y-4">
       {disks.disks.length === 0 ? (
         <p className="card text-sm">
-          {vm.directKernel ? (
-            <>
-              No disks: this VM needs none to start, because libvirt boots a kernel directly (direct kernel boot) from{" "}
-              <span className="break-all font-mono">{vm.directKernel.kernel}</span>
-              {vm.directKernel.initrd && (
-                <>
-                  {" "}
-                  with the initial RAM disk <span className="break-all font-mono">{vm.directKernel.initrd}</span>
-                </>
-              )}
-              .
-            </>
-          ) : (
-            "No disks."
-          )}
+          {vm.directKernel
+            ? vm.directKernel.initrd
+              ? t.rich("noDisksKernelInitrd", { kernel: vm.directKernel.kernel, initrd: vm.directKernel.initrd, mono })
+              : t.rich("noDisksKernel", { kernel: vm.directKernel.kernel, mono })
+            : t("noDisks")}
         </p>
       ) : (
-        <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label="Drives">
+        <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label={t("drives")}>
           {disks.disks.map((d) => (
             <DiskCard key={d.target} vm={vm} disk={d} running={disks.running} canEdit={can.edit} canPickMedia={can.storageRead} />
           ))}
@@ -98,6 +106,8 @@ export function DisksTab({ initialVm, initialDisks, can }: { initialVm: Vm; init
 }
 
 function DiskCard({ vm, disk, running, canEdit, canPickMedia }: { vm: Vm; disk: Disk; running: boolean; canEdit: boolean; canPickMedia: boolean }) {
+  const t = useTranslations("vmDisks");
+  const f = useFormat();
   const hydrated = useHydrated();
   const [open, setOpen] = useState<"grow" | "media" | "detach" | null>(null);
   const panelId = useId();
@@ -109,28 +119,39 @@ function DiskCard({ vm, disk, running, canEdit, canPickMedia }: { vm: Vm; disk: 
     <li className="card space-y-3" aria-labelledby={headingId} data-testid={`disk-${disk.target}`}>
       <h3 id={headingId} className="flex flex-wrap items-baseline gap-2 font-semibold">
         <span className="font-mono">{disk.target}</span>
-        <span className="text-sm font-normal text-slate-600 dark:text-slate-400">{DEVICE_WORDS[disk.device] ?? disk.device}</span>
+        <span className="text-sm font-normal text-slate-600 dark:text-slate-400">{deviceWord(disk.device, t)}</span>
       </h3>
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-3">
-        <Fact label="Source" wide className="break-all font-mono">
-          {sourceText(disk)}
+        <Fact label={t("card.source")} wide className="break-all font-mono">
+          <span translate={sourceOf(disk, t).name ? "no" : undefined}>{sourceText(disk, t)}</span>
         </Fact>
         {disk.volume && disk.path && (
-          <Fact label="File" wide className="break-all font-mono text-xs">
-            {disk.path}
+          <Fact label={t("card.file")} wide className="break-all font-mono text-xs">
+            <span translate="no">{disk.path}</span>
           </Fact>
         )}
-        <Fact label="Size">{disk.capacityBytes === null ? "—" : formatSize(disk.capacityBytes)}</Fact>
-        <Fact label="Allocated">{disk.allocationBytes === null ? "—" : formatSize(disk.allocationBytes)}</Fact>
-        <Fact label="Bus">{disk.bus}</Fact>
-        <Fact label="Format">{disk.format ?? "—"}</Fact>
-        <Fact label="Read-only">{disk.readonly ? "yes" : "no"}</Fact>
+        <Fact label={t("card.size")}>{disk.capacityBytes === null ? "—" : f.bytes(disk.capacityBytes)}</Fact>
+        <Fact label={t("card.allocated")}>{disk.allocationBytes === null ? "—" : f.bytes(disk.allocationBytes)}</Fact>
+        <Fact label={t("card.bus")}>
+          <span translate="no">{disk.bus}</span>
+        </Fact>
+        <Fact label={t("card.format")}>
+          <span translate="no">{disk.format ?? "—"}</span>
+        </Fact>
+        <Fact label={t("card.readOnly")}>{disk.readonly ? t("card.yes") : t("card.no")}</Fact>
       </dl>
       {missing.map((m) => (
         <p key={m.path} className="text-sm text-red-700 dark:text-red-300">
-          {m.backing ? "Its backing file " : "Its file "}
-          <span className="break-all font-mono">{m.path}</span> is missing on the host:{" "}
-          {vm.state === "shutoff" ? "the VM will not start" : "the VM will not start again"} until this disk is detached or the file is restored.
+          {t.rich("card.missing", {
+            backing: m.backing ? "yes" : "no",
+            off: vm.state === "shutoff" ? "yes" : "no",
+            path: m.path,
+            mono: (chunks) => (
+              <span className="break-all font-mono" translate="no">
+                {chunks}
+              </span>
+            ),
+          })}
         </p>
       ))}
       {canEdit && (
@@ -144,7 +165,7 @@ function DiskCard({ vm, disk, running, canEdit, canPickMedia }: { vm: Vm; disk: 
               disabled={!hydrated}
               onClick={() => toggle("grow")}
             >
-              Grow…
+              {t("card.grow")}
             </button>
           )}
           {removable && canPickMedia && (
@@ -156,12 +177,12 @@ function DiskCard({ vm, disk, running, canEdit, canPickMedia }: { vm: Vm; disk: 
               disabled={!hydrated}
               onClick={() => toggle("media")}
             >
-              Insert ISO…
+              {t("card.insertIso")}
             </button>
           )}
           {removable && disk.path && <EjectButton vm={vm} disk={disk} />}
           <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={() => setOpen("detach")}>
-            Detach…
+            {t("card.detach")}
           </button>
         </div>
       )}
@@ -181,6 +202,8 @@ function DiskCard({ vm, disk, running, canEdit, canPickMedia }: { vm: Vm; disk: 
 }
 
 function GrowForm({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; running: boolean; onDone: () => void }) {
+  const t = useTranslations("vmDisks");
+  const f = useFormat();
   const trpc = useTRPC();
   const toasts = useToasts();
   const reread = useReread(vm);
@@ -194,9 +217,9 @@ function GrowForm({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; running: 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const bytes = parseSize(sizeText);
-    if (bytes === null) return setLocalError("Enter the new size, such as 20 GiB or 512 MiB.");
-    if (now !== null && bytes < now) return setLocalError(`A disk can only grow: ${formatSize(bytes)} is smaller than its ${formatSize(now)} now.`);
-    if (now !== null && bytes === now) return setLocalError(`It is ${formatSize(now)} already.`);
+    if (bytes === null) return setLocalError(t("grow.enterSize"));
+    if (now !== null && bytes < now) return setLocalError(t("grow.onlyGrow", { size: f.bytes(bytes), now: f.bytes(now) }));
+    if (now !== null && bytes === now) return setLocalError(t("grow.same", { size: f.bytes(now) }));
     setLocalError(null);
     grow.mutate(
       { hostId: vm.hostId, uuid: vm.uuid, target: disk.target, capacityBytes: bytes },
@@ -204,9 +227,7 @@ function GrowForm({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; running: 
         onSuccess: (result) => {
           toasts.success(
             `disk ${vm.hostId}/${vm.uuid}/${disk.target}`,
-            `Disk ${disk.target} of ${vm.name} grown to ${formatSize(result.capacityBytes)}: ${
-              result.live ? "the guest sees the new size now" : "the guest sees it from the VM's next start"
-            }. The partitions and file systems inside keep their size until grown in the guest.`,
+            t("grow.done", { target: disk.target, vm: vm.name, size: f.bytes(result.capacityBytes), live: result.live ? "yes" : "no" }),
           );
           onDone();
         },
@@ -218,25 +239,23 @@ function GrowForm({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; running: 
     <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
       <TextField
         id={`${id}-size`}
-        label={`New size of ${disk.target}`}
+        label={t("grow.label", { target: disk.target })}
         name="size"
         autoComplete="off"
         required
         value={sizeText}
-        placeholder={now === null ? "20 GiB" : formatSize(now * 2)}
+        placeholder={now === null ? t("grow.placeholder") : f.bytes(now * 2)}
         onChange={(e) => setSizeText(e.target.value)}
         error={localError}
-        hint={`Now ${now === null ? "unknown" : formatSize(now)}. ${
-          running ? "The VM runs: the disk grows through it, so the guest sees the new size at once." : "The VM is off: the volume grows in its pool."
-        } Disks only grow here; shrinking would cut off data.`}
+        hint={t("grow.hint", { known: now === null ? "no" : "yes", size: now === null ? "" : f.bytes(now), running: running ? "yes" : "no" })}
       />
       <FormStatus error={grow.error?.message ?? null} />
       <div className="flex flex-wrap gap-2">
         <button type="submit" className="btn btn-primary" disabled={!hydrated || grow.isPending}>
-          {grow.isPending ? "Growing…" : "Grow disk"}
+          {grow.isPending ? t("grow.pending") : t("grow.submit")}
         </button>
         <button type="button" className="btn btn-secondary" onClick={onDone}>
-          Cancel
+          {t("grow.cancel")}
         </button>
       </div>
     </form>
@@ -249,6 +268,7 @@ function isIso(volume: { name: string; format: string | null }): boolean {
 }
 
 function MediaForm({ vm, disk, onDone }: { vm: Vm; disk: Disk; onDone: () => void }) {
+  const t = useTranslations("vmDisks");
   const trpc = useTRPC();
   const toasts = useToasts();
   const reread = useReread(vm);
@@ -270,7 +290,7 @@ function MediaForm({ vm, disk, onDone }: { vm: Vm; disk: Disk; onDone: () => voi
         onSuccess: (result) => {
           toasts.success(
             `drive ${vm.hostId}/${vm.uuid}/${disk.target}`,
-            `${volume} is in drive ${disk.target} of ${vm.name} ${whereApplied(result.live, result.persistent)}.`,
+            t(`media.done.${whereApplied(result.live, result.persistent)}`, { volume, target: disk.target, vm: vm.name }),
           );
           onDone();
         },
@@ -280,16 +300,12 @@ function MediaForm({ vm, disk, onDone }: { vm: Vm; disk: Disk; onDone: () => voi
 
   return (
     <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
-      <Field id={`${id}-pool`} label="Pool">
+      <Field id={`${id}-pool`} label={t("media.pool")}>
         <select id={`${id}-pool`} className="input mt-1" value={chosenPool} onChange={(e) => setPool(e.target.value)}>
           <Options choices={activePools.map((p) => p.name)} />
         </select>
       </Field>
-      <Field
-        id={`${id}-volume`}
-        label="ISO image"
-        hint={volumes.isSuccess && isos.length === 0 ? "This pool holds no ISO images; upload one on the Storage page." : undefined}
-      >
+      <Field id={`${id}-volume`} label={t("media.iso")} hint={volumes.isSuccess && isos.length === 0 ? t("media.noIso") : undefined}>
         <select id={`${id}-volume`} name="volume" className="input mt-1" required disabled={isos.length === 0}>
           <Options choices={isos.map((v) => v.name)} />
         </select>
@@ -297,10 +313,10 @@ function MediaForm({ vm, disk, onDone }: { vm: Vm; disk: Disk; onDone: () => voi
       <FormStatus error={pools.error?.message ?? volumes.error?.message ?? change.error?.message ?? null} />
       <div className="flex flex-wrap gap-2">
         <button type="submit" className="btn btn-primary" disabled={change.isPending || isos.length === 0}>
-          {change.isPending ? "Inserting…" : "Insert"}
+          {change.isPending ? t("media.pending") : t("media.submit")}
         </button>
         <button type="button" className="btn btn-secondary" onClick={onDone}>
-          Cancel
+          {t("media.cancel")}
         </button>
       </div>
     </form>
@@ -308,6 +324,7 @@ function MediaForm({ vm, disk, onDone }: { vm: Vm; disk: Disk; onDone: () => voi
 }
 
 function EjectButton({ vm, disk }: { vm: Vm; disk: Disk }) {
+  const t = useTranslations("vmDisks");
   const trpc = useTRPC();
   const toasts = useToasts();
   const reread = useReread(vm);
@@ -316,8 +333,8 @@ function EjectButton({ vm, disk }: { vm: Vm; disk: Disk }) {
   const eject = useMutation(
     trpc.storage.changeMedia.mutationOptions({
       onSettled: reread,
-      onSuccess: (result) => toasts.success(key, `Drive ${disk.target} of ${vm.name} is empty ${whereApplied(result.live, result.persistent)}.`),
-      onError: (error) => toasts.error(key, `Ejecting drive ${disk.target} of ${vm.name}: ${error.message}`),
+      onSuccess: (result) => toasts.success(key, t(`media.ejected.${whereApplied(result.live, result.persistent)}`, { target: disk.target, vm: vm.name })),
+      onError: (error) => toasts.error(key, t("media.ejectFailed", { target: disk.target, vm: vm.name, error: error.message })),
     }),
   );
   return (
@@ -327,7 +344,7 @@ function EjectButton({ vm, disk }: { vm: Vm; disk: Disk }) {
       disabled={!hydrated || eject.isPending}
       onClick={() => eject.mutate({ hostId: vm.hostId, uuid: vm.uuid, target: disk.target, media: null })}
     >
-      {eject.isPending ? "Ejecting…" : "Eject"}
+      {eject.isPending ? t("media.ejecting") : t("media.eject")}
     </button>
   );
 }
@@ -336,13 +353,15 @@ function DetachDialog({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; runni
   const trpc = useTRPC();
   const toasts = useToasts();
   const reread = useReread(vm);
+  const t = useTranslations("vmDisks");
   const detach = useMutation(trpc.storage.detachDisk.mutationOptions({ onSettled: reread }));
-  const kind = DEVICE_WORDS[disk.device] ?? disk.device;
+  const kind = deviceWord(disk.device, t);
+  const source = sourceOf(disk, t);
   return (
     <ConfirmDialog
-      title={<span className="break-all">{`Detach ${kind} ${disk.target} from ${vm.name}?`}</span>}
-      confirmLabel="Detach"
-      pendingLabel="Detaching…"
+      title={<span className="break-all">{t("detach.title", { kind, target: disk.target, vm: vm.name })}</span>}
+      confirmLabel={t("detach.confirm")}
+      pendingLabel={t("detach.pending")}
       mutation={detach}
       onCancel={onDone}
       onConfirm={() =>
@@ -353,8 +372,8 @@ function DetachDialog({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; runni
               toasts.success(
                 `disk ${vm.hostId}/${vm.uuid}/${disk.target}`,
                 result.pending
-                  ? `Disk ${disk.target} is gone from ${vm.name}'s saved definition; the guest has not released it yet, so it leaves the running VM once the guest does.`
-                  : `Disk ${disk.target} detached from ${vm.name} ${whereApplied(result.live, result.persistent)}. Its volume is kept.`,
+                  ? t("detach.pendingDone", { target: disk.target, vm: vm.name })
+                  : t(`detach.done.${whereApplied(result.live, result.persistent)}`, { target: disk.target, vm: vm.name }),
               );
               onDone();
             },
@@ -363,23 +382,45 @@ function DetachDialog({ vm, disk, running, onDone }: { vm: Vm; disk: Disk; runni
       }
     >
       <p>
-        {running ? "The VM runs: the guest loses the disk now, so unmount it in the guest first. " : "The VM will start without it. "}
-        The volume itself stays in its pool (<span className="break-all font-mono">{sourceText(disk)}</span>).
+        {t.rich("detach.body", {
+          running: running ? "yes" : "no",
+          source: source.text,
+          mono: (chunks) => (
+            <span className="break-all font-mono" translate={source.name ? "no" : undefined}>
+              {chunks}
+            </span>
+          ),
+        })}
       </p>
     </ConfirmDialog>
   );
 }
 
-const NEW_DISK_FIELDS = {
-  pool: { id: "attach-pool", label: "Pool" },
-  name: { id: "attach-name", label: "Volume name" },
-  capacityBytes: { id: "attach-size", label: "Size", unit: "bytes" },
-  format: { id: "attach-format", label: "Format" },
-  bus: { id: "attach-bus", label: "Bus" },
-  volume: { id: "attach-volume", label: "Volume" },
+const NEW_DISK_IDS = {
+  pool: "attach-pool",
+  name: "attach-name",
+  capacityBytes: "attach-size",
+  format: "attach-format",
+  bus: "attach-bus",
+  volume: "attach-volume",
 } as const;
 
+/** The attach form's fields by API path, labelled as the form shows them (the server's refusals name them so). */
+function newDiskFields(t: T) {
+  return {
+    pool: { id: NEW_DISK_IDS.pool, label: t("attach.pool") },
+    name: { id: NEW_DISK_IDS.name, label: t("attach.name") },
+    capacityBytes: { id: NEW_DISK_IDS.capacityBytes, label: t("attach.size"), unit: "bytes" },
+    format: { id: NEW_DISK_IDS.format, label: t("attach.format") },
+    bus: { id: NEW_DISK_IDS.bus, label: t("attach.bus") },
+    volume: { id: NEW_DISK_IDS.volume, label: t("attach.volume") },
+  } as const;
+}
+
 function AttachDisk({ vm, running }: { vm: Vm; running: boolean }) {
+  const t = useTranslations("vmDisks");
+  const f = useFormat();
+  const NEW_DISK_FIELDS = useMemo(() => newDiskFields(t), [t]);
   const trpc = useTRPC();
   const toasts = useToasts();
   const reread = useReread(vm);
@@ -394,10 +435,12 @@ function AttachDisk({ vm, running }: { vm: Vm; running: boolean }) {
     enabled: mode === "existing" && chosenPool !== "",
   });
   const free = (volumes.data ?? []).filter((v) => v.usedBy.length === 0 && !isIso(v) && (v.type === "file" || v.type === "block"));
-  const onSuccess = (result: { target: string; live: boolean; persistent: boolean }, what: string) => {
+  const onSuccess = (result: { target: string; live: boolean; persistent: boolean }, what: { volume: string } | { name: string; size: string }) => {
+    const where = whereApplied(result.live, result.persistent);
+    const args = { vm: vm.name, target: result.target };
     toasts.success(
       `disk ${vm.hostId}/${vm.uuid}/${result.target}`,
-      `${what} attached to ${vm.name} as ${result.target} ${whereApplied(result.live, result.persistent)}.`,
+      "volume" in what ? t(`attach.doneExisting.${where}`, { ...args, volume: what.volume }) : t(`attach.doneNew.${where}`, { ...args, ...what }),
     );
     // The name just used is taken now: the next attach starts from the defaults again.
     formRef.current?.reset();
@@ -415,39 +458,36 @@ function AttachDisk({ vm, running }: { vm: Vm; running: boolean }) {
     const bus = String(data.get("bus")) as "virtio" | "scsi" | "sata";
     if (mode === "existing") {
       const volume = String(data.get("volume") ?? "");
-      if (!check(volume ? {} : { [NEW_DISK_FIELDS.volume.id]: "Choose a volume: this pool has none that no VM uses." })) return;
-      attachExisting.mutate(
-        { hostId: vm.hostId, uuid: vm.uuid, pool: chosenPool, volume, bus },
-        { onSuccess: (result) => onSuccess(result, `Volume ${volume}`) },
-      );
+      if (!check(volume ? {} : { [NEW_DISK_FIELDS.volume.id]: t("attach.chooseVolume") })) return;
+      attachExisting.mutate({ hostId: vm.hostId, uuid: vm.uuid, pool: chosenPool, volume, bus }, { onSuccess: (result) => onSuccess(result, { volume }) });
       return;
     }
     const name = String(data.get("name") ?? "").trim();
     const bytes = parseSize(sizeText);
     const found: Record<string, string> = {};
-    if (!name) found[NEW_DISK_FIELDS.name.id] = "Give the new volume a name, such as data.qcow2.";
-    if (bytes === null) found[NEW_DISK_FIELDS.capacityBytes.id] = "Enter a size, such as 20 GiB or 512 MiB.";
+    if (!name) found[NEW_DISK_FIELDS.name.id] = t("attach.giveName");
+    if (bytes === null) found[NEW_DISK_FIELDS.capacityBytes.id] = t("attach.enterSize");
     if (!check(found) || bytes === null) return;
     const format = String(data.get("format")) as "qcow2" | "raw";
     attachNew.mutate(
       { hostId: vm.hostId, uuid: vm.uuid, pool: chosenPool, name, format, capacityBytes: bytes, bus },
-      { onSuccess: (result) => onSuccess(result, `New ${formatSize(bytes)} volume ${name}`) },
+      { onSuccess: (result) => onSuccess(result, { name, size: f.bytes(bytes) }) },
     );
   }
 
   return (
     <section className="card space-y-3" aria-labelledby="attach-heading">
       <h3 id="attach-heading" className="font-semibold">
-        Attach a disk
+        {t("attach.heading")}
       </h3>
       <FieldErrorsContext.Provider value={byField}>
         <form ref={formRef} onSubmit={onSubmit} method="post" className="space-y-3" noValidate>
           <fieldset className="flex flex-wrap gap-x-6 text-sm">
-            <legend className="sr-only">Which volume</legend>
+            <legend className="sr-only">{t("attach.which")}</legend>
             {(
               [
-                ["new", "A new volume"],
-                ["existing", "An existing volume"],
+                ["new", t("attach.modeNew")],
+                ["existing", t("attach.modeExisting")],
               ] as const
             ).map(([value, label]) => (
               <label key={value} className="flex min-h-11 items-center gap-2">
@@ -457,24 +497,31 @@ function AttachDisk({ vm, running }: { vm: Vm; running: boolean }) {
             ))}
           </fieldset>
           <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-            <Field id={NEW_DISK_FIELDS.pool.id} label="Pool">
+            <Field id={NEW_DISK_FIELDS.pool.id} label={NEW_DISK_FIELDS.pool.label}>
               <select id={NEW_DISK_FIELDS.pool.id} name="pool" className="input mt-1" value={chosenPool} onChange={(e) => setPool(e.target.value)}>
                 <Options choices={activePools.map((p) => p.name)} />
               </select>
             </Field>
             {mode === "new" ? (
               <>
-                <TextField id={NEW_DISK_FIELDS.name.id} label="Volume name" name="name" autoComplete="off" mono defaultValue={`${vm.name}-data.qcow2`} />
+                <TextField
+                  id={NEW_DISK_FIELDS.name.id}
+                  label={NEW_DISK_FIELDS.name.label}
+                  name="name"
+                  autoComplete="off"
+                  mono
+                  defaultValue={`${vm.name}-data.qcow2`}
+                />
                 <TextField
                   id={NEW_DISK_FIELDS.capacityBytes.id}
-                  label="Size"
+                  label={NEW_DISK_FIELDS.capacityBytes.label}
                   name="size"
                   autoComplete="off"
                   value={sizeText}
                   onChange={(e) => setSizeText(e.target.value)}
-                  hint="Thin: it takes space on the host as the guest writes."
+                  hint={t("attach.sizeHint")}
                 />
-                <Field id={NEW_DISK_FIELDS.format.id} label="Format">
+                <Field id={NEW_DISK_FIELDS.format.id} label={NEW_DISK_FIELDS.format.label}>
                   <select id={NEW_DISK_FIELDS.format.id} name="format" className="input mt-1" defaultValue="qcow2">
                     <Options choices={["qcow2", "raw"]} />
                   </select>
@@ -483,51 +530,56 @@ function AttachDisk({ vm, running }: { vm: Vm; running: boolean }) {
             ) : (
               <Field
                 id={NEW_DISK_FIELDS.volume.id}
-                label="Volume"
-                hint={volumes.isSuccess && free.length === 0 ? "Every disk volume of this pool is in use by a VM, or the pool has none." : undefined}
+                label={NEW_DISK_FIELDS.volume.label}
+                hint={volumes.isSuccess && free.length === 0 ? t("attach.noFreeVolume") : undefined}
               >
                 <select id={NEW_DISK_FIELDS.volume.id} name="volume" className="input mt-1" disabled={free.length === 0}>
-                  <Options choices={free.map((v) => ({ value: v.name, label: `${v.name} (${formatSize(v.capacityBytes)})` }))} />
+                  <Options choices={free.map((v) => ({ value: v.name, label: t("attach.volumeOption", { name: v.name, size: f.bytes(v.capacityBytes) }) }))} />
                 </select>
               </Field>
             )}
-            <Field
-              id={NEW_DISK_FIELDS.bus.id}
-              label="Bus"
-              hint={running ? "A running VM takes new disks on virtio or SCSI; SATA disks attach only while it is off." : undefined}
-            >
+            <Field id={NEW_DISK_FIELDS.bus.id} label={NEW_DISK_FIELDS.bus.label} hint={running ? t("attach.busRunning") : undefined}>
               <select id={NEW_DISK_FIELDS.bus.id} name="bus" className="input mt-1" defaultValue="virtio">
                 <Options
                   choices={[
-                    { value: "virtio", label: "virtio (fastest; Linux, Windows with drivers)" },
-                    { value: "scsi", label: "SCSI (virtio-scsi)" },
-                    { value: "sata", label: "SATA (any guest)" },
+                    { value: "virtio", label: t("attach.busVirtio") },
+                    { value: "scsi", label: t("attach.busScsi") },
+                    { value: "sata", label: t("attach.busSata") },
                   ]}
                 />
               </select>
             </Field>
           </div>
           <FormStatus error={pools.error?.message ?? null} />
-          <SubmitRow label={mode === "new" ? "Create and attach" : "Attach"} pendingLabel="Attaching…" pending={pending} error={form} className="" />
+          <SubmitRow
+            label={mode === "new" ? t("attach.submitNew") : t("attach.submitExisting")}
+            pendingLabel={t("attach.pending")}
+            pending={pending}
+            error={form}
+            className=""
+          />
         </form>
       </FieldErrorsContext.Provider>
     </section>
   );
 }
 
-function deviceLabel(device: BootDevice, disks: Disks): string {
+function deviceLabel(device: BootDevice, disks: Disks, t: T): string {
   if (device.kind === "nic") {
     const nic = disks.nics.find((n) => n.mac.toLowerCase() === device.mac.toLowerCase());
-    return `Network ${device.mac}${nic?.source ? ` (${nic.source})` : ""}`;
+    return nic?.source ? t("boot.nicWithSource", { mac: device.mac, source: nic.source }) : t("boot.nic", { mac: device.mac });
   }
   const disk = disks.disks.find((d) => d.target === device.target);
-  return `${DEVICE_WORDS[disk?.device ?? "disk"] ?? "disk"} ${device.target}${disk ? ` — ${sourceText(disk)}` : ""}`;
+  const kind = deviceWord(disk?.device ?? "disk", t);
+  return disk ? t("boot.diskWithSource", { kind, target: device.target, source: sourceText(disk, t) }) : t("boot.disk", { kind, target: device.target });
 }
 
 const sameDevice = (a: BootDevice, b: BootDevice) =>
   a.kind === "disk" && b.kind === "disk" ? a.target === b.target : a.kind === "nic" && b.kind === "nic" && a.mac === b.mac;
 
 function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: boolean }) {
+  const t = useTranslations("vmDisks");
+  const label = (device: BootDevice) => deviceLabel(device, disks, t);
   const trpc = useTRPC();
   const toasts = useToasts();
   const reread = useReread(vm);
@@ -549,23 +601,21 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
   return (
     <section className="card space-y-3" aria-labelledby="boot-heading">
       <h3 id="boot-heading" className="font-semibold">
-        Boot order
+        {t("boot.heading")}
       </h3>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        The firmware tries these in turn when the VM starts, so a change applies from its next start.
-        {vm.directKernel && " This VM boots a kernel directly, which comes before any of them."}
-        {disks.boot.style === "os" &&
-          editable &&
-          " Its definition now names kinds of device (“hard disk”, “CD-ROM”), shown here as the first of each; saving replaces that with this list, because libvirt does not allow both."}
+        {t("boot.intro")}
+        {vm.directKernel && ` ${t("boot.directKernel")}`}
+        {disks.boot.style === "os" && editable && ` ${t("boot.osStyle")}`}
       </p>
       {order.length === 0 ? (
-        <p className="text-sm">No boot devices chosen.</p>
+        <p className="text-sm">{t("boot.none")}</p>
       ) : (
-        <ol className="space-y-2 text-sm" aria-label="Boot devices, first to last">
+        <ol className="space-y-2 text-sm" aria-label={t("boot.list")}>
           {order.map((device, i) => (
             <li key={`${device.kind}:${device.kind === "disk" ? device.target : device.mac}`} className="flex flex-wrap items-center gap-2">
               <span className="min-w-0 flex-1 break-all">
-                {i + 1}. {deviceLabel(device, disks)}
+                {i + 1}. {label(device)}
               </span>
               {editable && (
                 <span className="flex gap-1">
@@ -574,7 +624,7 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
                     className="btn btn-secondary"
                     disabled={!hydrated || i === 0}
                     onClick={() => move(i, -1)}
-                    aria-label={`Move ${deviceLabel(device, disks)} up`}
+                    aria-label={t("boot.moveUp", { device: label(device) })}
                   >
                     ↑
                   </button>
@@ -583,7 +633,7 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
                     className="btn btn-secondary"
                     disabled={!hydrated || i === order.length - 1}
                     onClick={() => move(i, 1)}
-                    aria-label={`Move ${deviceLabel(device, disks)} down`}
+                    aria-label={t("boot.moveDown", { device: label(device) })}
                   >
                     ↓
                   </button>
@@ -592,9 +642,9 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
                     className="btn btn-secondary"
                     disabled={!hydrated}
                     onClick={() => setOrder(order.filter((_, j) => j !== i))}
-                    aria-label={`Remove ${deviceLabel(device, disks)} from the boot order`}
+                    aria-label={t("boot.removeLabel", { device: label(device) })}
                   >
-                    Remove
+                    {t("boot.remove")}
                   </button>
                 </span>
               )}
@@ -605,21 +655,13 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
       {editable && unlisted.length > 0 && (
         <div className="flex flex-wrap gap-2">
           {unlisted.map((device) => (
-            <button
-              key={deviceLabel(device, disks)}
-              type="button"
-              className="btn btn-secondary"
-              disabled={!hydrated}
-              onClick={() => setOrder([...order, device])}
-            >
-              Add {deviceLabel(device, disks)}
+            <button key={label(device)} type="button" className="btn btn-secondary" disabled={!hydrated} onClick={() => setOrder([...order, device])}>
+              {t("boot.add", { device: label(device) })}
             </button>
           ))}
         </div>
       )}
-      {canEdit && !disks.persistent && (
-        <p className="text-sm">This VM is transient (it has no saved definition), so there is no next start to set a boot order for.</p>
-      )}
+      {canEdit && !disks.persistent && <p className="text-sm">{t("boot.transient")}</p>}
       {editable && (
         <>
           <FormStatus error={save.error?.message ?? null} />
@@ -634,15 +676,13 @@ function BootOrder({ vm, disks, canEdit }: { vm: Vm; disks: Disks; canEdit: bool
                   onSuccess: (result) =>
                     toasts.success(
                       `boot ${vm.hostId}/${vm.uuid}`,
-                      result.nextStart
-                        ? `Boot order of ${vm.name} saved; it applies from the VM's next start (it runs now).`
-                        : `Boot order of ${vm.name} saved; it applies when the VM starts.`,
+                      result.nextStart ? t("boot.savedRunning", { vm: vm.name }) : t("boot.saved", { vm: vm.name }),
                     ),
                 },
               )
             }
           >
-            {save.isPending ? "Saving…" : "Save boot order"}
+            {save.isPending ? t("boot.saving") : t("boot.save")}
           </button>
         </>
       )}

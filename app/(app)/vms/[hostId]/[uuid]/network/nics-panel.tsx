@@ -1,11 +1,12 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent, type ReactNode } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import type { FieldMap } from "@/server/api/error-words";
-import { appliesWhen, macProblem, NIC_MODELS } from "@/server/domains/nic-schemas";
+import { MAC_PATTERN, NIC_MODELS } from "@/server/domains/nic-schemas";
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveRefetch } from "@/app/_components/live-events";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
@@ -22,21 +23,33 @@ type Nic = NicList["nics"][number];
 type Sources = inferRouterOutputs<AppRouter>["nics"]["sources"];
 type Source = { kind: "network" | "bridge"; name: string };
 
-/** Where the guest's addresses came from, in the words the guest tab uses. */
-const ADDRESS_SOURCES: Record<string, string> = {
-  agent: "the KVM Manager agent",
-  qga: "qemu-guest-agent",
-  lease: "the network's DHCP leases",
-  arp: "the host's ARP table",
-};
+type T = ReturnType<typeof useTranslations<"vmNetwork">>;
 
-const MODEL_WORDS: Record<string, string> = { virtio: "virtio (fast; needs the guest's virtio driver)", e1000e: "e1000e (Intel; works without drivers)" };
+/** When a change to a card takes effect, as the `when` choice of the notices (nic-schemas' appliesWhen, in the catalog's words). */
+function appliesWhen(change: { live: boolean; persistent: boolean }, running: boolean): "both" | "live" | "nextBoot" | "nextStart" {
+  if (change.live && change.persistent) return "both";
+  if (change.live) return "live";
+  return running ? "nextBoot" : "nextStart";
+}
 
-function sourceWords(kind: string, source: string | null): string {
-  if (kind === "network") return `network ${source ?? "?"}`;
-  if (kind === "bridge") return `bridge ${source ?? "?"}`;
-  if (kind === "user") return "QEMU user-mode NAT (no host network)";
+/** Why a MAC cannot be a card's, as the catalog words it (the server's macProblem checks the same); null when it can. */
+function macProblem(mac: string, t: T): string | null {
+  if (!MAC_PATTERN.test(mac)) return t("add.macFormat");
+  if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return t("add.macMulticast");
+  if (/^(00:){5}00$/.test(mac)) return t("add.macZero");
+  return null;
+}
+
+/** What a card connects to, in words; libvirt's kinds we have no word for stay as libvirt names them. */
+function sourceWords(kind: string, source: string | null, t: T): string {
+  if (kind === "network") return t("sources.network", { name: source ?? "?" });
+  if (kind === "bridge") return t("sources.bridge", { name: source ?? "?" });
+  if (kind === "user") return t("sources.user");
   return source ? `${kind} ${source}` : kind;
+}
+
+function linkWord(link: string, t: T): string {
+  return link === "up" || link === "down" ? t(`card.linkState.${link}`) : link;
 }
 
 const sourceValue = (s: Source) => `${s.kind}:${s.name}`;
@@ -49,19 +62,20 @@ function parseSource(value: string): Source | null {
 
 /** The host's networks and bridges as grouped choices; a stopped network says so, since a card on it cannot start. */
 function SourceOptions({ sources }: { sources: Sources }) {
+  const t = useTranslations("vmNetwork");
   return (
     <>
       {sources.networks.length > 0 && (
-        <optgroup label="Networks">
+        <optgroup label={t("sources.networks")}>
           {sources.networks.map((n) => (
             <option key={n.name} value={sourceValue({ kind: "network", name: n.name })}>
-              {n.active ? n.name : `${n.name} (stopped)`}
+              {n.active ? n.name : t("sources.stopped", { name: n.name })}
             </option>
           ))}
         </optgroup>
       )}
       {sources.bridges.length > 0 && (
-        <optgroup label="Host bridges">
+        <optgroup label={t("sources.bridges")}>
           {sources.bridges.map((b) => (
             <option key={b} value={sourceValue({ kind: "bridge", name: b })}>
               {b}
@@ -74,19 +88,21 @@ function SourceOptions({ sources }: { sources: Sources }) {
 }
 
 function GuestAddresses({ nic, running }: { nic: Nic; running: boolean }) {
-  if (!running || !nic.live) return <span className="text-slate-500 dark:text-slate-400">none while the VM is off</span>;
+  const t = useTranslations("vmNetwork");
+  if (!running || !nic.live) return <span className="text-slate-500 dark:text-slate-400">{t("addresses.off")}</span>;
   const guest = nic.guest;
-  if (!guest) return <span className="text-slate-500 dark:text-slate-400">not shown (needs the guest.read permission)</span>;
+  if (!guest) return <span className="text-slate-500 dark:text-slate-400">{t("addresses.noPermission")}</span>;
   if (guest.addresses.length === 0) {
     return (
       <span className="text-slate-500 dark:text-slate-400">
-        {guest.source ? `none reported by ${ADDRESS_SOURCES[guest.source] ?? guest.source}` : "unknown: no agent answers and no DHCP lease names it"}
+        {guest.source ? t("addresses.noneReported", { source: guest.source }) : t("addresses.unknown")}
       </span>
     );
   }
+  const guestName = (chunks: ReactNode) => <span translate="no">{chunks}</span>;
   return (
     <>
-      <ul className="font-mono text-sm">
+      <ul className="font-mono text-sm" translate="no">
         {guest.addresses.map((a) => (
           <li key={`${a.address}/${a.prefix}`} className="break-all">
             {a.address}/{a.prefix}
@@ -94,8 +110,9 @@ function GuestAddresses({ nic, running }: { nic: Nic; running: boolean }) {
         ))}
       </ul>
       <span className="block text-xs text-slate-500 dark:text-slate-400">
-        Reported by {ADDRESS_SOURCES[guest.source ?? ""] ?? guest.source}
-        {guest.guestName && `, where the card is ${guest.guestName}`}.
+        {guest.guestName
+          ? t.rich("addresses.reportedByAs", { source: guest.source ?? "", name: guest.guestName, guest: guestName })
+          : t("addresses.reportedBy", { source: guest.source ?? "" })}
       </span>
     </>
   );
@@ -120,6 +137,7 @@ function NicCard({
   onMove: (source: Source) => void;
   onRemove: () => void;
 }) {
+  const t = useTranslations("vmNetwork");
   const hydrated = useHydrated();
   const [moving, setMoving] = useState(false);
   const id = `nic-${nic.mac.replace(/:/g, "")}`;
@@ -134,59 +152,57 @@ function NicCard({
 
   return (
     <li className="card space-y-3" aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`} className="break-all font-mono text-base font-semibold">
+      <h3 id={`${id}-title`} className="break-all font-mono text-base font-semibold" translate="no">
         {nic.mac}
       </h3>
       <dl className="grid grid-cols-2 gap-3 break-words text-sm lg:grid-cols-4">
-        <Fact label="Connected to">{sourceWords(nic.kind, nic.source)}</Fact>
-        <Fact label="Model">{nic.model ?? "libvirt's default"}</Fact>
-        <Fact label="Link">
-          <span className={nic.link === "up" ? "text-green-700 dark:text-green-400" : "text-red-700 dark:text-red-300"}>{nic.link}</span>
+        <Fact label={t("card.connectedTo")}>{sourceWords(nic.kind, nic.source, t)}</Fact>
+        <Fact label={t("card.model")}>{nic.model ? <span translate="no">{nic.model}</span> : t("card.defaultModel")}</Fact>
+        <Fact label={t("card.link")}>
+          <span className={nic.link === "up" ? "text-green-700 dark:text-green-400" : "text-red-700 dark:text-red-300"}>{linkWord(nic.link, t)}</span>
         </Fact>
-        <Fact label="Host device" className="font-mono">
-          {nic.hostDevice ?? "—"}
+        <Fact label={t("card.hostDevice")} className="font-mono">
+          <span translate="no">{nic.hostDevice ?? "—"}</span>
         </Fact>
-        <Fact label="Guest addresses" wide>
+        <Fact label={t("card.guestAddresses")} wide>
           <GuestAddresses nic={nic} running={running} />
         </Fact>
       </dl>
-      {running && !nic.live && <p className="text-sm text-amber-800 dark:text-amber-300">Added for the next boot: the running VM does not have it yet.</p>}
-      {running && nic.live && !nic.persistent && (
-        <p className="text-sm text-amber-800 dark:text-amber-300">Only in the running VM: it goes when the VM stops.</p>
-      )}
+      {running && !nic.live && <p className="text-sm text-amber-800 dark:text-amber-300">{t("card.notYetLive")}</p>}
+      {running && nic.live && !nic.persistent && <p className="text-sm text-amber-800 dark:text-amber-300">{t("card.liveOnly")}</p>}
       {nic.nextBoot && (
         <p className="text-sm text-amber-800 dark:text-amber-300">
-          At the next boot: {sourceWords(nic.nextBoot.kind, nic.nextBoot.source)}, link {nic.nextBoot.link}.
+          {t("card.nextBoot", { source: sourceWords(nic.nextBoot.kind, nic.nextBoot.source, t), link: linkWord(nic.nextBoot.link, t) })}
         </p>
       )}
       {canEdit && (
         <div className="flex flex-wrap gap-2">
           <button type="button" className="btn btn-secondary" disabled={!hydrated || busy} onClick={() => onLink(nic.link === "up" ? "down" : "up")}>
-            {nic.link === "up" ? "Set link down" : "Set link up"}
+            {nic.link === "up" ? t("card.linkDown") : t("card.linkUp")}
           </button>
           {sources && (
             <button type="button" className="btn btn-secondary" aria-expanded={moving} disabled={!hydrated || busy} onClick={() => setMoving((m) => !m)}>
-              Change source…
+              {t("card.changeSource")}
             </button>
           )}
           <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated || busy} onClick={onRemove}>
-            Remove…
+            {t("card.remove")}
           </button>
         </div>
       )}
       {moving && sources && (
         <form className="flex flex-wrap items-end gap-2" onSubmit={onSubmitMove}>
-          <Field id={`${id}-source`} label="Connect to" className="min-w-0 grow sm:grow-0">
+          <Field id={`${id}-source`} label={t("card.connectTo")} className="min-w-0 grow sm:grow-0">
             <select id={`${id}-source`} name="source" className="input mt-1" defaultValue={current}>
-              {current === "" && <option value="">Choose a network or bridge</option>}
+              {current === "" && <option value="">{t("card.choose")}</option>}
               <SourceOptions sources={sources} />
             </select>
           </Field>
           <button type="submit" className="btn btn-primary" disabled={!hydrated || busy}>
-            Move card
+            {t("card.move")}
           </button>
           <button type="button" className="btn btn-secondary" onClick={() => setMoving(false)}>
-            Cancel
+            {t("card.cancel")}
           </button>
         </form>
       )}
@@ -194,12 +210,15 @@ function NicCard({
   );
 }
 
-const ADD_FIELDS: FieldMap = {
-  source: { id: "nic-add-source", label: "Connect to" },
-  "source.name": { id: "nic-add-source", label: "Connect to" },
-  model: { id: "nic-add-model", label: "Model" },
-  mac: { id: "nic-add-mac", label: "MAC address" },
-};
+/** The add form's fields by API path, labelled as the form shows them (the server's refusals name them so). */
+function addFields(t: T): FieldMap {
+  return {
+    source: { id: "nic-add-source", label: t("add.connectTo") },
+    "source.name": { id: "nic-add-source", label: t("add.connectTo") },
+    model: { id: "nic-add-model", label: t("add.model") },
+    mac: { id: "nic-add-mac", label: t("add.macField") },
+  };
+}
 
 function AddNic({
   sources,
@@ -212,6 +231,8 @@ function AddNic({
   error: (ExplainableError & Parameters<typeof useFieldErrors>[0]) | null;
   onAdd: (input: { source: Source; model: (typeof NIC_MODELS)[number]; mac?: string }) => void;
 }) {
+  const t = useTranslations("vmNetwork");
+  const ADD_FIELDS = useMemo(() => addFields(t), [t]);
   const { formRef, byField, form, check } = useFieldErrors(error, ADD_FIELDS);
   const none = sources.networks.length === 0 && sources.bridges.length === 0;
   const explained = !!error?.data?.explanation;
@@ -223,8 +244,8 @@ function AddNic({
     const mac = String(data.get("mac") ?? "").trim();
     const model = String(data.get("model")) as (typeof NIC_MODELS)[number];
     const found: Record<string, string> = {};
-    if (!source) found[ADD_FIELDS.source!.id] = "Choose a network or bridge.";
-    const problem = mac ? macProblem(mac) : null;
+    if (!source) found[ADD_FIELDS.source!.id] = t("add.chooseError");
+    const problem = mac ? macProblem(mac, t) : null;
     if (problem) found[ADD_FIELDS.mac!.id] = problem;
     if (!check(found) || !source) return;
     onAdd({ source, model, mac: mac || undefined });
@@ -233,39 +254,31 @@ function AddNic({
   return (
     <section className="card space-y-3" aria-labelledby="nic-add-heading">
       <h3 id="nic-add-heading" className="text-base font-semibold">
-        Add a network card
+        {t("add.heading")}
       </h3>
       {none ? (
-        <p className="text-sm">This host has no network or bridge to connect a card to. Add a network on the Networks page first.</p>
+        <p className="text-sm">{t("add.noSources")}</p>
       ) : (
         <FieldErrorsContext.Provider value={byField}>
           <form ref={formRef} className="grid grid-cols-1 gap-3 sm:grid-cols-3" onSubmit={onSubmit} noValidate>
-            <Field id="nic-add-source" label="Connect to">
+            <Field id="nic-add-source" label={t("add.connectTo")}>
               <select id="nic-add-source" name="source" className="input mt-1" defaultValue="">
-                <option value="">Choose a network or bridge</option>
+                <option value="">{t("add.choose")}</option>
                 <SourceOptions sources={sources} />
               </select>
             </Field>
-            <Field id="nic-add-model" label="Model">
+            <Field id="nic-add-model" label={t("add.model")}>
               <select id="nic-add-model" name="model" className="input mt-1" defaultValue="virtio">
-                <Options choices={NIC_MODELS.map((m) => ({ value: m, label: MODEL_WORDS[m] ?? m }))} />
+                <Options choices={NIC_MODELS.map((m) => ({ value: m, label: t(`models.${m}`) }))} />
               </select>
             </Field>
-            <TextField
-              id="nic-add-mac"
-              name="mac"
-              label="MAC address (optional)"
-              hint="Empty: libvirt picks one (52:54:00:…)."
-              mono
-              autoComplete="off"
-              placeholder="52:54:00:12:34:56"
-            />
+            <TextField id="nic-add-mac" name="mac" label={t("add.mac")} hint={t("add.macHint")} mono autoComplete="off" placeholder="52:54:00:12:34:56" />
             {explained && (
               <div className="sm:col-span-3">
                 <ErrorExplained error={error} />
               </div>
             )}
-            <SubmitRow className="sm:col-span-3" label="Add card" pendingLabel="Adding…" pending={pending} error={explained ? null : form} />
+            <SubmitRow className="sm:col-span-3" label={t("add.submit")} pendingLabel={t("add.pending")} pending={pending} error={explained ? null : form} />
           </form>
         </FieldErrorsContext.Provider>
       )}
@@ -292,6 +305,7 @@ export function NicsPanel({
   initialSources: Sources | null;
   canEdit: boolean;
 }) {
+  const t = useTranslations("vmNetwork");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const vmCache = useVmCache();
@@ -317,16 +331,21 @@ export function NicsPanel({
     return queryClient.invalidateQueries({ queryKey: trpc.nics.list.queryKey(ref) });
   };
   // A failure the server could explain says so in words, libvirt's text folded under it.
-  const failed = (what: string) => (error: ExplainableError) => {
+  const failed = (what: "toast.linkFailed" | "toast.moveFailed") => (error: ExplainableError) => {
     const explanation = error.data?.explanation;
-    toasts.error(key, `${what} on ${vmName}: ${explanation ?? error.message}`, explanation ? { label: EXPLAINED_DETAIL, text: error.message } : undefined);
+    toasts.error(
+      key,
+      t(what, { vm: vmName, reason: explanation ?? error.message }),
+      explanation ? { label: EXPLAINED_DETAIL, text: error.message } : undefined,
+    );
   };
+  const sourceOf = (source: Source) => sourceWords(source.kind, source.name, t);
 
   const add = useMutation(
     trpc.nics.add.mutationOptions({
       onSuccess: (result, input) => {
         setAddedCount((n) => n + 1);
-        toasts.success(key, `Network card ${result.mac} added on ${input.source.kind} ${input.source.name}: ${appliesWhen(result, list.running)}.`);
+        toasts.success(key, t("toast.added", { mac: result.mac, source: sourceOf(input.source), when: appliesWhen(result, list.running) }));
         return changed();
       },
     }),
@@ -334,29 +353,28 @@ export function NicsPanel({
   const link = useMutation(
     trpc.nics.setLink.mutationOptions({
       onSuccess: (result, input) => {
-        toasts.success(key, `Link of ${result.mac} set ${input.state}: ${appliesWhen(result, list.running)}.`);
+        toasts.success(key, t(`toast.linkSet.${input.state}`, { mac: result.mac, when: appliesWhen(result, list.running) }));
         return changed();
       },
-      onError: failed("Changing the link"),
+      onError: failed("toast.linkFailed"),
     }),
   );
   const move = useMutation(
     trpc.nics.setSource.mutationOptions({
       onSuccess: (result, input) => {
-        const to = `${input.source.kind} ${input.source.name}`;
-        const why = result.refusedLive ? ` libvirt cannot move it while the VM runs (${result.refusedLive}).` : "";
-        toasts.success(key, `Network card ${result.mac} moved to ${to}: ${appliesWhen(result, list.running)}.${why}`);
+        const args = { mac: result.mac, source: sourceOf(input.source), when: appliesWhen(result, list.running) };
+        toasts.success(key, result.refusedLive ? t("toast.movedRefused", { ...args, reason: result.refusedLive }) : t("toast.moved", args));
         return changed();
       },
-      onError: failed("Moving the card"),
+      onError: failed("toast.moveFailed"),
     }),
   );
   const remove = useMutation(
     trpc.nics.remove.mutationOptions({
       onSuccess: (result) => {
         setRemoving(null);
-        const pending = result.pending ? " The guest has not released it yet; it leaves the running VM when the guest lets go." : "";
-        toasts.success(key, `Network card ${result.mac} removed: ${appliesWhen(result, list.running)}.${pending}`);
+        const args = { mac: result.mac, when: appliesWhen(result, list.running) };
+        toasts.success(key, result.pending ? t("toast.removedPending", args) : t("toast.removed", args));
         return changed();
       },
     }),
@@ -366,16 +384,12 @@ export function NicsPanel({
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        {list.running
-          ? list.persistent
-            ? "The VM is running: changes apply now where libvirt can make them live, and are kept for the next boot."
-            : "The VM is running without a saved definition: changes apply now and are lost when it stops."
-          : "The VM is off: changes apply when it next starts."}
+        {list.running ? (list.persistent ? t("panel.runningPersistent") : t("panel.runningTransient")) : t("panel.off")}
       </p>
       {list.nics.length === 0 ? (
-        <p className="text-sm">This VM has no network card.</p>
+        <p className="text-sm">{t("panel.none")}</p>
       ) : (
-        <ul className="space-y-3" aria-label="Network cards">
+        <ul className="space-y-3" aria-label={t("panel.list")}>
           {list.nics.map((nic) => (
             <NicCard
               key={nic.mac}
@@ -399,18 +413,14 @@ export function NicsPanel({
       )}
       {removing && (
         <ConfirmDialog
-          title={<span className="break-all">Remove network card {removing}?</span>}
-          confirmLabel="Remove card"
-          pendingLabel="Removing…"
+          title={<span className="break-all">{t("remove.title", { mac: removing })}</span>}
+          confirmLabel={t("remove.confirm")}
+          pendingLabel={t("remove.pending")}
           mutation={remove}
           onConfirm={() => remove.mutate({ ...ref, mac: removing })}
           onCancel={() => setRemoving(null)}
         >
-          <p className="text-sm">
-            {list.running
-              ? "The guest loses this card now (it must release it: most do at once) and the VM does not have it at the next boot."
-              : "The VM does not have this card when it next starts."}
-          </p>
+          <p className="text-sm">{list.running ? t("remove.bodyRunning") : t("remove.bodyOff")}</p>
         </ConfirmDialog>
       )}
     </div>
