@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { inferRouterInputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
@@ -13,25 +14,22 @@ import type { FieldMap } from "@/server/api/error-words";
 type PoolSpec = inferRouterInputs<AppRouter>["storage"]["definePool"]["spec"];
 type PoolType = PoolSpec["type"];
 type NetfsFormat = NonNullable<Extract<PoolSpec, { type: "netfs" }>["format"]>;
+type T = ReturnType<typeof useTranslations<"storage">>;
 
-const TYPES: { value: PoolType; label: string }[] = [
-  { value: "dir", label: "Directory on the host" },
-  { value: "netfs", label: "Network share (NFS, CIFS, GlusterFS)" },
-  { value: "logical", label: "LVM volume group" },
-];
+const TYPES: readonly PoolType[] = ["dir", "netfs", "logical"];
 const NETFS_FORMATS: readonly NetfsFormat[] = ["auto", "nfs", "cifs", "glusterfs"];
 
 /** Where the server's refusals of a new pool go; the path's label is the one the chosen type shows. */
-function fieldsFor(type: PoolType): FieldMap {
+function fieldsFor(type: PoolType, t: T): FieldMap {
   return {
-    "spec.type": { id: "add-pool-type", label: "Pool type" },
-    "spec.name": { id: "add-pool-name", label: "Pool name" },
-    "spec.path": { id: "add-pool-path", label: type === "netfs" ? "Mount point on the host" : "Directory on the host" },
-    "spec.host": { id: "add-pool-source-host", label: "Server" },
-    "spec.sourcePath": { id: "add-pool-source-path", label: "Path on the server" },
-    "spec.format": { id: "add-pool-format", label: "Share format" },
-    "spec.vgName": { id: "add-pool-vg", label: "Volume group" },
-    "spec.devices": { id: "add-pool-devices", label: "Source devices" },
+    "spec.type": { id: "add-pool-type", label: t("addPool.poolType") },
+    "spec.name": { id: "add-pool-name", label: t("addPool.poolName") },
+    "spec.path": { id: "add-pool-path", label: type === "netfs" ? t("addPool.mountPoint") : t("addPool.dirPath") },
+    "spec.host": { id: "add-pool-source-host", label: t("addPool.server") },
+    "spec.sourcePath": { id: "add-pool-source-path", label: t("addPool.sourcePath") },
+    "spec.format": { id: "add-pool-format", label: t("addPool.shareFormat") },
+    "spec.vgName": { id: "add-pool-vg", label: t("addPool.volumeGroup") },
+    "spec.devices": { id: "add-pool-devices", label: t("addPool.sourceDevices") },
   };
 }
 
@@ -66,11 +64,12 @@ function specFrom(type: PoolType, form: FormData): PoolSpec {
 }
 
 function NetfsFields() {
+  const t = useTranslations("storage.addPool");
   return (
     <>
-      <TextField id="add-pool-source-host" label="Server" name="sourceHost" required autoComplete="off" placeholder="nas.example.lan" />
-      <TextField id="add-pool-source-path" label="Path on the server" name="sourcePath" required autoComplete="off" placeholder="/export/vms" />
-      <Field id="add-pool-format" label="Share format">
+      <TextField id="add-pool-source-host" label={t("server")} name="sourceHost" required autoComplete="off" placeholder={t("serverPlaceholder")} />
+      <TextField id="add-pool-source-path" label={t("sourcePath")} name="sourcePath" required autoComplete="off" placeholder={t("sourcePathPlaceholder")} />
+      <Field id="add-pool-format" label={t("shareFormat")}>
         <select id="add-pool-format" name="format" className="input mt-1" defaultValue="auto">
           <Options choices={NETFS_FORMATS} />
         </select>
@@ -80,26 +79,28 @@ function NetfsFields() {
 }
 
 function LogicalFields() {
+  const t = useTranslations("storage.addPool");
   return (
     <>
-      <TextField id="add-pool-vg" label="Volume group" hint="Empty: the pool's name." name="vgName" autoComplete="off" />
-      <Field id="add-pool-devices" label="Source devices" hint="One block device per line. Empty: use an existing volume group.">
+      <TextField id="add-pool-vg" label={t("volumeGroup")} hint={t("volumeGroupHint")} name="vgName" autoComplete="off" />
+      <Field id="add-pool-devices" label={t("sourceDevices")} hint={t("sourceDevicesHint")}>
         <textarea
           id="add-pool-devices"
           name="devices"
           rows={2}
           className="input mt-1 font-mono"
-          placeholder="/dev/sdb"
+          placeholder={t("sourceDevicesPlaceholder")}
           aria-describedby={hintId("add-pool-devices")}
         />
       </Field>
-      <CheckboxField id="add-pool-build" name="build" label="Create the volume group on these devices (erases them)" className="sm:col-span-2" />
+      <CheckboxField id="add-pool-build" name="build" label={t("build")} className="sm:col-span-2" />
     </>
   );
 }
 
 /** Defines a pool on a host; dir and netfs pools get their directory made, all start and autostart unless unticked. */
 export function AddPoolForm({ hosts }: { hosts: HostOption[] }) {
+  const t = useTranslations("storage");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [type, setType] = useState<PoolType>("dir");
@@ -112,24 +113,24 @@ export function AddPoolForm({ hosts }: { hosts: HostOption[] }) {
   });
 
   return (
-    <AddResourceForm noun="pool" idPrefix="add-pool" hosts={hosts} mutation={define} input={input} onCreated={() => setType("dir")} fields={fieldsFor(type)}>
-      <Field id="add-pool-type" label="Pool type">
+    <AddResourceForm noun="pool" idPrefix="add-pool" hosts={hosts} mutation={define} input={input} onCreated={() => setType("dir")} fields={fieldsFor(type, t)}>
+      <Field id="add-pool-type" label={t("addPool.poolType")}>
         <select id="add-pool-type" name="type" className="input mt-1" value={type} onChange={(e) => setType(e.target.value as PoolType)}>
-          <Options choices={TYPES} />
+          <Options choices={TYPES.map((value) => ({ value, label: t(`addPool.types.${value}`) }))} />
         </select>
       </Field>
-      <TextField id="add-pool-name" label="Pool name" hint="Letters, digits, dots, dashes and underscores." name="name" required autoComplete="off" />
+      <TextField id="add-pool-name" label={t("addPool.poolName")} hint={t("addPool.poolNameHint")} name="name" required autoComplete="off" />
       {type === "netfs" && <NetfsFields />}
       {(type === "dir" || type === "netfs") && (
         <TextField
           id="add-pool-path"
-          label={type === "dir" ? "Directory on the host" : "Mount point on the host"}
-          hint="An absolute path of its own (not /, /tmp, /etc …); it is created if missing."
+          label={type === "dir" ? t("addPool.dirPath") : t("addPool.mountPoint")}
+          hint={t("addPool.pathHint")}
           mono
           name="path"
           required
           autoComplete="off"
-          placeholder="/var/lib/libvirt/images/pool"
+          placeholder={t("addPool.pathPlaceholder")}
         />
       )}
       {type === "logical" && <LogicalFields />}

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 
 /** The id of the pool page's section for adding ISOs and disk images, which other pages link to. */
 export const ADD_IMAGE_ANCHOR = "add-image";
@@ -13,14 +14,18 @@ export function addImageHref(hostId: string, pool: string): string {
  * its page to upload one or have the host download one. Nothing while the volumes are loading.
  */
 export function NoIsoHint({ hostId, pool, volumes }: { hostId: string; pool: string; volumes: readonly { name: string }[] | undefined }) {
+  const t = useTranslations("storage");
   if (!pool || !volumes || volumes.some((v) => /\.iso$/i.test(v.name))) return null;
   return (
     <p className="text-sm sm:col-span-2">
-      Pool {pool} holds no ISO.{" "}
-      <Link href={addImageHref(hostId, pool)} className="text-sky-800 underline underline-offset-2 dark:text-sky-300">
-        Upload an ISO to pool {pool}, or have the host download one
-      </Link>
-      .
+      {t.rich("noIso", {
+        pool,
+        link: (chunks) => (
+          <Link href={addImageHref(hostId, pool)} className="text-sky-800 underline underline-offset-2 dark:text-sky-300">
+            {chunks}
+          </Link>
+        ),
+      })}
     </p>
   );
 }

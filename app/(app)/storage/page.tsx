@@ -1,14 +1,23 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { hostResourcePage } from "@/app/_components/host-resources/host-resource-page";
 import { StorageManager } from "./storage-manager";
 
-export const metadata: Metadata = { title: "Storage" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("storage");
+  return { title: t("pageTitle") };
+}
 export const dynamic = "force-dynamic";
 
-export default hostResourcePage({
-  title: "Storage",
-  read: "storage.read",
-  manage: "storage.manage",
-  load: (api, hostId) => api.storage.pools({ hostId }),
-  Manager: StorageManager,
-});
+export default async function StoragePage() {
+  const t = await getTranslations("storage");
+  // The shared page takes its title as words; they are the reader's language, so it is made per request.
+  const Page = hostResourcePage({
+    title: t("pageTitle"),
+    read: "storage.read",
+    manage: "storage.manage",
+    load: (api, hostId) => api.storage.pools({ hostId }),
+    Manager: StorageManager,
+  });
+  return <Page />;
+}

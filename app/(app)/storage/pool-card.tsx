@@ -5,18 +5,20 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
+import { useTranslations } from "next-intl";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { Fact } from "@/app/_components/fact";
 import { CheckboxField, TextField } from "@/app/_components/form-fields";
-import { formatBytes } from "@/app/_components/format";
+import { useFormat } from "@/app/_components/use-format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useToasts } from "@/app/_components/toasts";
 import { ResourceActions, useLifecycle } from "@/app/_components/host-resources/resource-actions";
 
 export type Pool = inferRouterOutputs<AppRouter>["storage"]["pools"][number];
 type HostPool = Extract<Pool, { scope: "host" }>;
+type T = ReturnType<typeof useTranslations<"storage">>;
 
 const STATE_TONE: Record<Pool["state"], string> = {
   running: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-100",
@@ -28,20 +30,19 @@ const STATE_TONE: Record<Pool["state"], string> = {
 };
 
 export function PoolStateBadge({ state }: { state: Pool["state"] }) {
-  return <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${STATE_TONE[state]}`}>{state}</span>;
+  const t = useTranslations("storage.pool.state");
+  return <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${STATE_TONE[state]}`}>{t(state)}</span>;
 }
 
 /** The bar is decoration; the sentence beside it says the same for everyone. */
 export function UsageBar({ pool }: { pool: Pool }) {
+  const t = useTranslations("storage.pool");
+  const f = useFormat();
   if (pool.scope !== "host") {
-    return (
-      <p className="text-sm text-slate-600 dark:text-slate-400">
-        Only the volumes of your VMs are shown; the pool&apos;s size and usage are for users who see the whole host.
-      </p>
-    );
+    return <p className="text-sm text-slate-600 dark:text-slate-400">{t("usageHidden")}</p>;
   }
   if (!pool.active || pool.capacityBytes <= 0) {
-    return <p className="text-sm text-slate-600 dark:text-slate-400">Usage unknown while the pool is not running.</p>;
+    return <p className="text-sm text-slate-600 dark:text-slate-400">{t("usageUnknown")}</p>;
   }
   const percent = Math.min(100, Math.max(0, (pool.allocationBytes / pool.capacityBytes) * 100));
   const tone = percent >= 90 ? "bg-red-600" : percent >= 75 ? "bg-amber-500" : "bg-sky-600";
@@ -51,24 +52,32 @@ export function UsageBar({ pool }: { pool: Pool }) {
         <div className={`h-full ${tone}`} style={{ width: `${percent}%` }} />
       </div>
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        {formatBytes(pool.allocationBytes)} used of {formatBytes(pool.capacityBytes)} ({percent.toFixed(0)} %), {formatBytes(pool.availableBytes)} free
+        {t("usage", {
+          used: f.bytes(pool.allocationBytes),
+          capacity: f.bytes(pool.capacityBytes),
+          percent: f.number(percent),
+          free: f.bytes(pool.availableBytes),
+        })}
       </p>
     </div>
   );
 }
 
-function describeSource(pool: HostPool): string | null {
+/** Where a pool's data comes from: a share's address is shown as libvirt has it; a volume group and its devices in words. */
+function describeSource(pool: HostPool, t: T): { text: string; verbatim: boolean } | null {
   const { host, dir, devices, name } = pool.source;
-  if (pool.type === "netfs" && host) return `${host}:${dir ?? "?"}${pool.source.format ? ` (${pool.source.format})` : ""}`;
-  if (pool.type === "logical") return [name && `VG ${name}`, devices.length ? devices.join(", ") : null].filter(Boolean).join(" on ") || null;
-  return null;
+  if (pool.type === "netfs" && host) return { text: `${host}:${dir ?? "?"}${pool.source.format ? ` (${pool.source.format})` : ""}`, verbatim: true };
+  if (pool.type !== "logical") return null;
+  const list = devices.join(", ");
+  if (name && list) return { text: t("pool.sourceVgOnDevices", { vg: name, devices: list }), verbatim: false };
+  if (name) return { text: t("pool.sourceVg", { vg: name }), verbatim: false };
+  return list ? { text: list, verbatim: true } : null;
 }
 
-const DELETE_DATA_LABEL: Record<string, string> = {
-  dir: "Also delete its directory on the host",
-  netfs: "Also delete its mount directory on the host",
-  logical: "Also delete the volume group",
-};
+/** The pool types whose data deleting can remove, with the box that asks for it. */
+const DELETES_DATA = ["dir", "netfs", "logical"] as const;
+type DeletesData = (typeof DELETES_DATA)[number];
+const deletesData = (type: string): type is DeletesData => (DELETES_DATA as readonly string[]).includes(type);
 
 /**
  * Checks first, then acts: the volumes that would go are listed, and deleting the data of a pool
@@ -76,6 +85,7 @@ const DELETE_DATA_LABEL: Record<string, string> = {
  * stopping anything). Whatever the outcome, the pool is read again, so its state is the real one.
  */
 function DeletePool({ pool, onCancel, onDeleted, onSettled }: { pool: Pool; onCancel: () => void; onDeleted: () => void; onSettled: () => void }) {
+  const t = useTranslations("storage.deletePool");
   const trpc = useTRPC();
   const id = useId();
   const [typed, setTyped] = useState("");
@@ -88,25 +98,23 @@ function DeletePool({ pool, onCancel, onDeleted, onSettled }: { pool: Pool; onCa
   const needsVolumes = deleteData && names.length > 0;
   return (
     <ConfirmDelete
-      what={`pool ${pool.name}`}
-      confirmLabel="Delete pool"
+      what={t("what", { name: pool.name })}
+      confirmLabel={t("confirm")}
       mutation={remove}
       // Deleting cannot be undone: the name typed back proves this is the pool meant.
       ready={typed === pool.name && (!needsVolumes || deleteVolumes) && !(deleteData && pool.active && !volumes.data)}
       onConfirm={() => remove.mutate({ hostId: pool.hostId, pool: pool.name, deleteData, deleteVolumes: needsVolumes && deleteVolumes })}
       onCancel={onCancel}
     >
-      <p className="text-sm">Deleting stops the pool and removes its definition. Volumes stay on disk unless you delete the data too.</p>
+      <p className="text-sm">{t("intro")}</p>
       {pool.active && volumes.data && (
         <div className="text-sm">
           {names.length === 0 ? (
-            <p>The pool holds no volumes.</p>
+            <p>{t("noVolumes")}</p>
           ) : (
             <>
-              <p id={`${id}-volumes`}>
-                It holds {names.length} volume{names.length === 1 ? "" : "s"}:
-              </p>
-              <ul aria-labelledby={`${id}-volumes`} className="ml-4 list-disc break-all font-mono text-xs">
+              <p id={`${id}-volumes`}>{t("holds", { count: names.length })}</p>
+              <ul aria-labelledby={`${id}-volumes`} className="ml-4 list-disc break-all font-mono text-xs" translate="no">
                 {names.map((n) => (
                   <li key={n}>{n}</li>
                 ))}
@@ -115,24 +123,31 @@ function DeletePool({ pool, onCancel, onDeleted, onSettled }: { pool: Pool; onCa
           )}
         </div>
       )}
-      {volumes.error && <p className="text-sm text-red-700 dark:text-red-300">Its volumes could not be listed: {volumes.error.message}</p>}
+      {volumes.error && (
+        <p className="text-sm text-red-700 dark:text-red-300">
+          {t.rich("listFailed", { error: volumes.error.message, server: (chunks) => <span translate="no">{chunks}</span> })}
+        </p>
+      )}
       <TextField
         id={`${id}-confirm`}
-        label={
-          <>
-            Type the pool&apos;s name (<span className="break-all font-mono">{pool.name}</span>) to confirm
-          </>
-        }
+        label={t.rich("typeName", {
+          name: pool.name,
+          code: (chunks) => (
+            <span className="break-all font-mono" translate="no">
+              {chunks}
+            </span>
+          ),
+        })}
         name="confirmName"
         autoComplete="off"
         value={typed}
         onChange={(e) => setTyped(e.target.value)}
       />
-      {DELETE_DATA_LABEL[pool.type] && (
+      {deletesData(pool.type) && (
         <CheckboxField
           id={`${id}-data`}
           name="deleteData"
-          label={DELETE_DATA_LABEL[pool.type]}
+          label={t(`deleteData.${pool.type}`)}
           checked={deleteData}
           onChange={(e) => setDeleteData(e.target.checked)}
         />
@@ -143,19 +158,11 @@ function DeletePool({ pool, onCancel, onDeleted, onSettled }: { pool: Pool; onCa
           name="deleteVolumes"
           checked={deleteVolumes}
           onChange={(e) => setDeleteVolumes(e.target.checked)}
-          label={`Delete its ${names.length} volume${names.length === 1 ? "" : "s"} too (their data is lost; a volume a VM uses is never deleted)`}
+          label={t("deleteVolumes", { count: names.length })}
         />
       )}
-      {needsVolumes && !deleteVolumes && (
-        <p className="text-sm text-amber-800 dark:text-amber-300">
-          The directory can only go once it is empty: tick “Delete its volumes too”, or delete them first.
-        </p>
-      )}
-      {!pool.active && deleteData && (
-        <p className="text-sm text-slate-600 dark:text-slate-400">
-          The pool is stopped, so its volumes cannot be listed: deleting its data fails if it still holds any.
-        </p>
-      )}
+      {needsVolumes && !deleteVolumes && <p className="text-sm text-amber-800 dark:text-amber-300">{t("mustBeEmpty")}</p>}
+      {!pool.active && deleteData && <p className="text-sm text-slate-600 dark:text-slate-400">{t("stoppedPool")}</p>}
     </ConfirmDelete>
   );
 }
@@ -165,6 +172,8 @@ function DeletePool({ pool, onCancel, onDeleted, onSettled }: { pool: Pool; onCa
  * (`detail`) there is no link to itself, and deleting it leads back to the list.
  */
 export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { pool: Pool; canManage: boolean; detail?: boolean; as?: "li" | "section" }) {
+  const t = useTranslations("storage");
+  const f = useFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -181,11 +190,11 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
   const toasts = useToasts();
   const refresh = useMutation(
     trpc.storage.refreshPool.mutationOptions({
-      onSuccess: () => toasts.success(`pool ${pool.hostId}/${pool.name}`, `Pool ${pool.name} refreshed.`),
+      onSuccess: () => toasts.success(`pool ${pool.hostId}/${pool.name}`, t("pool.refreshed", { name: pool.name })),
       onSettled: invalidate,
     }),
   );
-  const source = pool.scope === "host" ? describeSource(pool) : null;
+  const source = pool.scope === "host" ? describeSource(pool, t) : null;
   const sizes = pool.scope === "host" && pool.active ? pool : null;
 
   function onDeleted() {
@@ -194,34 +203,40 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
   }
 
   return (
-    <Tag className="card min-w-0 space-y-3" aria-label={`Pool ${pool.name}`}>
+    <Tag className="card min-w-0 space-y-3" aria-label={t("pool.ariaLabel", { name: pool.name })}>
       <div className="flex flex-wrap items-center gap-2">
         {detail ? (
-          <span className="min-w-0 break-all text-base font-semibold">{pool.name}</span>
+          <span className="min-w-0 break-all text-base font-semibold" translate="no">
+            {pool.name}
+          </span>
         ) : (
           <Link
             href={`/storage/${encodeURIComponent(pool.hostId)}/${encodeURIComponent(pool.name)}`}
             className="min-w-0 break-all text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+            translate="no"
           >
             {pool.name}
           </Link>
         )}
         <PoolStateBadge state={pool.state} />
-        <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{pool.type}</span>
-        {pool.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">autostart</span>}
+        {/* libvirt's name of the pool type, as virsh shows it. */}
+        <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800" translate="no">
+          {pool.type}
+        </span>
+        {pool.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">{t("pool.autostart")}</span>}
       </div>
       <dl className="grid grid-cols-3 gap-2 text-sm">
-        <Fact label="Capacity">{sizes ? formatBytes(sizes.capacityBytes) : "—"}</Fact>
-        <Fact label="Allocation">{sizes ? formatBytes(sizes.allocationBytes) : "—"}</Fact>
-        <Fact label="Available">{sizes ? formatBytes(sizes.availableBytes) : "—"}</Fact>
+        <Fact label={t("pool.capacity")}>{sizes ? f.bytes(sizes.capacityBytes) : "—"}</Fact>
+        <Fact label={t("pool.allocation")}>{sizes ? f.bytes(sizes.allocationBytes) : "—"}</Fact>
+        <Fact label={t("pool.available")}>{sizes ? f.bytes(sizes.availableBytes) : "—"}</Fact>
         {pool.scope === "host" && pool.targetPath && (
-          <Fact label="Path" wide className="break-all font-mono text-xs">
-            {pool.targetPath}
+          <Fact label={t("pool.path")} wide className="break-all font-mono text-xs">
+            <span translate="no">{pool.targetPath}</span>
           </Fact>
         )}
         {source && (
-          <Fact label="Source" wide className="break-all font-mono text-xs">
-            {source}
+          <Fact label={t("pool.source")} wide className="break-all font-mono text-xs">
+            {source.verbatim ? <span translate="no">{source.text}</span> : source.text}
           </Fact>
         )}
       </dl>
@@ -236,7 +251,7 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
       >
         {canManage && pool.active && (
           <button type="button" className="btn btn-secondary" disabled={!hydrated || refresh.isPending} onClick={() => refresh.mutate(ref)}>
-            Refresh
+            {t("pool.refresh")}
           </button>
         )}
       </ResourceActions>

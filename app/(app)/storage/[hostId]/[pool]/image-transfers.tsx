@@ -3,6 +3,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
+import { useTranslations } from "next-intl";
 import type { AppRouter } from "@/server/api/root";
 import { NAME_PATTERN } from "@/server/identifiers";
 import { useTRPC } from "@/app/_components/trpc";
@@ -10,7 +11,7 @@ import { useLiveEvent } from "@/app/_components/live-events";
 import { FormStatus } from "@/app/_components/form-status";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { SubmitRow, TextField } from "@/app/_components/form-fields";
-import { formatBytes } from "@/app/_components/format";
+import { useFormat } from "@/app/_components/use-format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { ADD_IMAGE_ANCHOR } from "@/app/(app)/storage/no-iso-hint";
 
@@ -21,8 +22,7 @@ import { ADD_IMAGE_ANCHOR } from "@/app/(app)/storage/no-iso-hint";
  */
 
 type Transfer = inferRouterOutputs<AppRouter>["storage"]["transfers"][number];
-
-const SHA256_HINT = "Optional: 64 hexadecimal digits, as sha256sum prints them. A file that does not match is deleted.";
+type T = ReturnType<typeof useTranslations<"storage.transfers">>;
 
 /** A file name made into a volume name (letters, digits, . _ -), or "" when nothing usable is left. */
 export function volumeNameFor(fileName: string): string {
@@ -34,12 +34,10 @@ export function volumeNameFor(fileName: string): string {
 }
 
 /** What the user typed as a SHA-256, or a message in words. */
-function checkSha256(text: string): { value: string | undefined } | { error: string } {
+function checkSha256(text: string, t: T): { value: string | undefined } | { error: string } {
   const value = text.trim();
   if (value === "") return { value: undefined };
-  return /^[0-9a-fA-F]{64}$/.test(value)
-    ? { value: value.toLowerCase() }
-    : { error: "The SHA-256 must be 64 hexadecimal digits (0–9, a–f), as sha256sum prints it." };
+  return /^[0-9a-fA-F]{64}$/.test(value) ? { value: value.toLowerCase() } : { error: t("sha256Invalid") };
 }
 
 /** Bytes per second over the last few seconds of progress. */
@@ -54,10 +52,6 @@ class SpeedMeter {
     const seconds = (now - first.at) / 1000;
     return seconds >= 0.25 ? (bytes - first.bytes) / seconds : null;
   }
-}
-
-function formatSpeed(bytesPerSecond: number | null): string {
-  return bytesPerSecond === null ? "" : `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
 }
 
 /** An upload this tab is sending: the file and the request in flight. */
@@ -80,6 +74,7 @@ interface PutAnswer {
  * answer. A 409 (another offset was committed) is retried from the offset the server gives.
  */
 function put(
+  t: T,
   transferId: string,
   file: File,
   offset: number,
@@ -95,12 +90,12 @@ function put(
       const answer = (xhr.response ?? {}) as PutAnswer & Transfer;
       if (xhr.status === 200) return resolve({ ok: true, transfer: answer });
       if (xhr.status === 409 && typeof answer.committedBytes === "number" && answer.committedBytes !== offset) {
-        return resolve(put(transferId, file, answer.committedBytes, onProgress, onRequest));
+        return resolve(put(t, transferId, file, answer.committedBytes, onProgress, onRequest));
       }
-      resolve({ ok: false, aborted: false, message: answer.error ?? `The server answered ${xhr.status}.` });
+      resolve({ ok: false, aborted: false, message: answer.error ?? t("serverAnswered", { status: xhr.status }) });
     };
-    xhr.onabort = () => resolve({ ok: false, aborted: true, message: "Cancelled." });
-    xhr.onerror = () => resolve({ ok: false, aborted: false, message: "The connection to the server was lost. Resume to go on from where it stopped." });
+    xhr.onabort = () => resolve({ ok: false, aborted: true, message: t("cancelled") });
+    xhr.onerror = () => resolve({ ok: false, aborted: false, message: t("connectionLost") });
     onRequest(xhr);
     // A slice of a File is read from disk as it is sent, never loaded whole.
     xhr.send(file.slice(offset));
@@ -108,6 +103,7 @@ function put(
 }
 
 export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; pool: string; canManage: boolean }) {
+  const t = useTranslations("storage.transfers");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { hostId, pool };
@@ -136,6 +132,7 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
     const meter = new SpeedMeter();
     setSending((all) => ({ ...all, [transfer.id]: { file, xhr: null, bytes: transfer.bytes, speed: null, error: null } }));
     const result = await put(
+      t,
       transfer.id,
       file,
       transfer.bytes,
@@ -158,16 +155,16 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
   return (
     <section id={ADD_IMAGE_ANCHOR} className="card scroll-mt-4 space-y-4" aria-labelledby="add-image-heading">
       <h3 id="add-image-heading" className="text-base font-semibold">
-        ISOs and disk images
+        {t("heading")}
       </h3>
       {canManage && (
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
           <UploadForm
             hostId={hostId}
             pool={pool}
-            onStarted={(t, file) => {
-              upsert(t);
-              void send(t, file);
+            onStarted={(transfer, file) => {
+              upsert(transfer);
+              void send(transfer, file);
             }}
           />
           <UrlForm hostId={hostId} pool={pool} onStarted={upsert} />
@@ -175,9 +172,15 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
       )}
       <FormStatus error={transfers.error?.message ?? null} />
       {list.length > 0 && (
-        <ul className="space-y-3" aria-label="Transfers into this pool">
-          {list.map((t) => (
-            <TransferRow key={t.id} transfer={t} sending={sending[t.id] ?? null} canManage={canManage} onResume={(file) => void send(t, file)} />
+        <ul className="space-y-3" aria-label={t("listLabel")}>
+          {list.map((transfer) => (
+            <TransferRow
+              key={transfer.id}
+              transfer={transfer}
+              sending={sending[transfer.id] ?? null}
+              canManage={canManage}
+              onResume={(file) => void send(transfer, file)}
+            />
           ))}
         </ul>
       )}
@@ -186,6 +189,7 @@ export function ImageTransfers({ hostId, pool, canManage }: { hostId: string; po
 }
 
 function UploadForm({ hostId, pool, onStarted }: { hostId: string; pool: string; onStarted: (transfer: Transfer, file: File) => void }) {
+  const t = useTranslations("storage.transfers");
   const trpc = useTRPC();
   const id = useId();
   const [file, setFile] = useState<File | null>(null);
@@ -196,11 +200,10 @@ function UploadForm({ hostId, pool, onStarted }: { hostId: string; pool: string;
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formEl = event.currentTarget;
-    const sha = checkSha256(String(new FormData(formEl).get("sha256") ?? ""));
-    if (!file) return setLocalError("Choose the file to upload.");
-    if (file.size === 0) return setLocalError(`${file.name} is empty.`);
-    if (!NAME_PATTERN.test(name))
-      return setLocalError("The volume name may hold letters, digits, dots, dashes and underscores (up to 64), starting with a letter or digit.");
+    const sha = checkSha256(String(new FormData(formEl).get("sha256") ?? ""), t);
+    if (!file) return setLocalError(t("upload.chooseFile"));
+    if (file.size === 0) return setLocalError(t("upload.empty", { file: file.name }));
+    if (!NAME_PATTERN.test(name)) return setLocalError(t("upload.badName"));
     if ("error" in sha) return setLocalError(sha.error);
     setLocalError(null);
     start.mutate(
@@ -219,10 +222,10 @@ function UploadForm({ hostId, pool, onStarted }: { hostId: string; pool: string;
   return (
     <form onSubmit={onSubmit} method="post" className="space-y-3" aria-labelledby={`${id}-heading`}>
       <h4 id={`${id}-heading`} className="text-sm font-semibold">
-        Upload from this computer
+        {t("upload.heading")}
       </h4>
       <div className="text-sm">
-        <label htmlFor={`${id}-file`}>File</label>
+        <label htmlFor={`${id}-file`}>{t("upload.file")}</label>
         <input
           id={`${id}-file`}
           type="file"
@@ -235,14 +238,15 @@ function UploadForm({ hostId, pool, onStarted }: { hostId: string; pool: string;
           }}
         />
       </div>
-      <TextField id={`${id}-name`} label="Save as volume" name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" required />
-      <TextField id={`${id}-sha`} label="SHA-256 (optional)" hint={SHA256_HINT} name="sha256" mono autoComplete="off" spellCheck={false} />
-      <SubmitRow label="Upload" pendingLabel="Starting…" pending={start.isPending} error={localError ?? start.error?.message ?? null} />
+      <TextField id={`${id}-name`} label={t("saveAs")} name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" required />
+      <TextField id={`${id}-sha`} label={t("sha256")} hint={t("sha256Hint")} name="sha256" mono autoComplete="off" spellCheck={false} />
+      <SubmitRow label={t("upload.submit")} pendingLabel={t("upload.pending")} pending={start.isPending} error={localError ?? start.error?.message ?? null} />
     </form>
   );
 }
 
 function UrlForm({ hostId, pool, onStarted }: { hostId: string; pool: string; onStarted: (transfer: Transfer) => void }) {
+  const t = useTranslations("storage.transfers");
   const trpc = useTRPC();
   const id = useId();
   const [localError, setLocalError] = useState<string | null>(null);
@@ -255,19 +259,18 @@ function UrlForm({ hostId, pool, onStarted }: { hostId: string; pool: string; on
     const form = new FormData(formEl);
     const url = String(form.get("url") ?? "").trim();
     const name = String(form.get("name") ?? "").trim() || volumeNameFor(url.split(/[?#]/)[0]!.split("/").pop() ?? "");
-    const sha = checkSha256(String(form.get("sha256") ?? ""));
+    const sha = checkSha256(String(form.get("sha256") ?? ""), t);
     setStarted(null);
-    if (!/^https?:\/\//i.test(url)) return setLocalError("Enter an address starting with http:// or https://.");
-    if (!NAME_PATTERN.test(name))
-      return setLocalError("Name the volume: letters, digits, dots, dashes and underscores (up to 64), starting with a letter or digit.");
+    if (!/^https?:\/\//i.test(url)) return setLocalError(t("url.badAddress"));
+    if (!NAME_PATTERN.test(name)) return setLocalError(t("url.badName"));
     if ("error" in sha) return setLocalError(sha.error);
     setLocalError(null);
     download.mutate(
       { hostId, pool, name, url, sha256: sha.value },
       {
-        onSuccess: (t) => {
-          onStarted(t);
-          setStarted(`Downloading into ${t.volume}.`);
+        onSuccess: (transfer) => {
+          onStarted(transfer);
+          setStarted(t("url.started", { volume: transfer.volume }));
           formEl.reset();
         },
       },
@@ -277,14 +280,14 @@ function UrlForm({ hostId, pool, onStarted }: { hostId: string; pool: string; on
   return (
     <form onSubmit={onSubmit} method="post" className="space-y-3" aria-labelledby={`${id}-heading`}>
       <h4 id={`${id}-heading`} className="text-sm font-semibold">
-        Download from a URL (by the host)
+        {t("url.heading")}
       </h4>
-      <TextField id={`${id}-url`} label="Address (http or https)" name="url" type="url" mono autoComplete="off" required placeholder="https://…/image.iso" />
-      <TextField id={`${id}-name`} label="Save as volume" hint="Default: the file name in the address." name="name" autoComplete="off" />
-      <TextField id={`${id}-sha`} label="SHA-256 (optional)" hint={SHA256_HINT} name="sha256" mono autoComplete="off" spellCheck={false} />
+      <TextField id={`${id}-url`} label={t("url.address")} name="url" type="url" mono autoComplete="off" required placeholder={t("url.addressPlaceholder")} />
+      <TextField id={`${id}-name`} label={t("saveAs")} hint={t("url.nameHint")} name="name" autoComplete="off" />
+      <TextField id={`${id}-sha`} label={t("sha256")} hint={t("sha256Hint")} name="sha256" mono autoComplete="off" spellCheck={false} />
       <SubmitRow
-        label="Download"
-        pendingLabel="Connecting…"
+        label={t("url.submit")}
+        pendingLabel={t("url.pending")}
         pending={download.isPending}
         error={localError ?? download.error?.message ?? null}
         success={started}
@@ -294,7 +297,7 @@ function UrlForm({ hostId, pool, onStarted }: { hostId: string; pool: string; on
 }
 
 function TransferRow({
-  transfer: t,
+  transfer: job,
   sending,
   canManage,
   onResume,
@@ -304,6 +307,8 @@ function TransferRow({
   canManage: boolean;
   onResume: (file: File) => void;
 }) {
+  const t = useTranslations("storage.transfers.row");
+  const f = useFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const hydrated = useHydrated();
@@ -313,106 +318,117 @@ function TransferRow({
   const cancel = useMutation(
     trpc.storage.cancelTransfer.mutationOptions({
       onSuccess: () => {
-        queryClient.setQueryData(trpc.storage.transfers.queryKey({ hostId: t.hostId, pool: t.pool }), (old: Transfer[] | undefined) =>
-          (old ?? []).filter((x) => x.id !== t.id),
+        queryClient.setQueryData(trpc.storage.transfers.queryKey({ hostId: job.hostId, pool: job.pool }), (old: Transfer[] | undefined) =>
+          (old ?? []).filter((x) => x.id !== job.id),
         );
-        void queryClient.invalidateQueries({ queryKey: trpc.storage.volumes.queryKey({ hostId: t.hostId, pool: t.pool }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.storage.volumes.queryKey({ hostId: job.hostId, pool: job.pool }) });
       },
     }),
   );
   const inFlight = sending?.xhr != null;
-  const bytes = inFlight ? sending.bytes : t.bytes;
-  const ended = t.endedAt !== null;
-  const label = t.kind === "upload" ? `Upload of ${t.source} into ${t.volume}` : `Download of ${t.source} into ${t.volume}`;
+  const bytes = inFlight ? sending.bytes : job.bytes;
+  const ended = job.endedAt !== null;
+  const where = { source: job.source, volume: job.volume };
+  const label = job.kind === "upload" ? t("uploadLabel", where) : t("downloadLabel", where);
   const state = inFlight
     ? "uploading"
     : ended
-      ? t.state === "done"
-        ? t.expectedSha256
-          ? "done, SHA-256 verified"
+      ? job.state === "done"
+        ? job.expectedSha256
+          ? "doneVerified"
           : "done"
         : "failed"
-      : t.kind === "url"
+      : job.kind === "url"
         ? "downloading"
         : sending
           ? "stopped"
-          : t.state === "receiving"
-            ? "uploading (another tab)"
+          : job.state === "receiving"
+            ? "otherTab"
             : "stopped";
   // Only the user who started an upload holds its file; others can only cancel it.
   const me = useQuery(trpc.auth.me.queryOptions());
-  const mine = t.kind === "upload" && !ended && me.data?.id === t.startedByUserId;
+  const mine = job.kind === "upload" && !ended && me.data?.id === job.startedByUserId;
 
   /** Stops what this tab sends, then has the server stop the transfer (deleting the volume unless it has ended). */
   function discard() {
     sending?.xhr?.abort();
-    cancel.mutate({ hostId: t.hostId, pool: t.pool, id: t.id });
+    cancel.mutate({ hostId: job.hostId, pool: job.pool, id: job.id });
   }
 
   function resumeWith(file: File | undefined) {
     if (!file) return;
-    if (file.size !== t.totalBytes)
-      return setResumeError(`${file.name} has ${formatBytes(file.size)}, not the ${formatBytes(t.totalBytes)} of ${t.source}: choose the same file.`);
+    if (file.size !== job.totalBytes)
+      return setResumeError(t("resumeWrongFile", { file: file.name, size: f.bytes(file.size), total: f.bytes(job.totalBytes), source: job.source }));
     setResumeError(null);
     onResume(file);
   }
 
   return (
     <li className="min-w-0 space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700" aria-label={label}>
-      <div className="min-w-0 break-all font-medium">{t.volume}</div>
-      <div className="min-w-0 break-all text-xs text-slate-600 dark:text-slate-400">
-        {t.kind === "upload" ? "from this computer: " : "from "}
-        {t.source} · started by {t.startedBy}
+      <div className="min-w-0 break-all font-medium" translate="no">
+        {job.volume}
       </div>
-      <progress className="h-3 w-full" max={t.totalBytes} value={bytes} aria-label={`Progress of ${t.volume}`} />
+      <div className="min-w-0 break-all text-xs text-slate-600 dark:text-slate-400">
+        {t(job.kind === "upload" ? "fromComputer" : "fromUrl", { source: job.source, user: job.startedBy })}
+      </div>
+      <progress className="h-3 w-full" max={job.totalBytes} value={bytes} aria-label={t("progressLabel", { volume: job.volume })} />
       <p className="text-xs" aria-live="polite">
-        {formatBytes(bytes)} of {formatBytes(t.totalBytes)} ({Math.floor((bytes / t.totalBytes) * 100)}%) · <span>{state}</span>
-        {inFlight && sending.speed !== null && <> · {formatSpeed(sending.speed)}</>}
+        {t("progress", { done: f.bytes(bytes), total: f.bytes(job.totalBytes), percent: f.number(Math.floor((bytes / job.totalBytes) * 100)) })} ·{" "}
+        <span>{t(`state.${state}`)}</span>
+        {inFlight && sending.speed !== null && <> · {t("speed", { speed: f.number(sending.speed / 1e6, 1) })}</>}
       </p>
-      {t.state === "done" && t.sha256 && <p className="break-all font-mono text-xs">SHA-256 {t.sha256}</p>}
+      {job.state === "done" && job.sha256 && <p className="break-all font-mono text-xs">{t("sha256", { sha: job.sha256 })}</p>}
       {/* A SHA-256 or URL in a message is one long word: it wraps anywhere rather than widen a phone's page. */}
       <div className="[overflow-wrap:anywhere]">
-        <FormStatus error={t.error ?? sending?.error ?? resumeError ?? (confirming ? null : cancel.error?.message) ?? null} />
+        <FormStatus error={job.error ?? sending?.error ?? resumeError ?? (confirming ? null : cancel.error?.message) ?? null} />
       </div>
       {canManage && (
-        <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Actions for ${t.volume}`}>
+        <div className="flex flex-wrap items-center gap-2" role="group" aria-label={t("actions", { volume: job.volume })}>
           {inFlight && (
             <button type="button" className="btn btn-secondary" onClick={() => sending.xhr?.abort()}>
-              Pause
+              {t("pause")}
             </button>
           )}
           {mine && !inFlight && sending && (
             <button type="button" className="btn btn-primary" disabled={!hydrated} onClick={() => onResume(sending.file)}>
-              Resume
+              {t("resume")}
             </button>
           )}
-          {mine && !inFlight && !sending && t.state === "paused" && (
+          {mine && !inFlight && !sending && job.state === "paused" && (
             <div className="text-sm">
-              <label htmlFor={`${id}-resume`}>Resume with the same file</label>
+              <label htmlFor={`${id}-resume`}>{t("resumeWith")}</label>
               <input id={`${id}-resume`} type="file" className="input mt-1" onChange={(e) => resumeWith(e.target.files?.[0])} />
             </div>
           )}
           {ended ? (
             <button type="button" className="btn btn-secondary" disabled={!hydrated || cancel.isPending} onClick={() => discard()}>
-              Dismiss
+              {t("dismiss")}
             </button>
           ) : (
             <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated} onClick={() => setConfirming(true)}>
-              Cancel and delete
+              {t("cancelAndDelete")}
             </button>
           )}
         </div>
       )}
       {confirming && !ended && (
         <ConfirmDelete
-          what={`volume ${t.volume}`}
-          confirmLabel="Yes, stop and delete"
+          what={t("confirmWhat", { volume: job.volume })}
+          confirmLabel={t("confirm")}
           mutation={cancel}
           onConfirm={() => discard()}
           onCancel={() => setConfirming(false)}
         >
           <p className="text-sm">
-            Stop filling <span className="break-all font-mono">{t.volume}</span> and delete it with the {formatBytes(bytes)} stored so far?
+            {t.rich("confirmText", {
+              volume: job.volume,
+              size: f.bytes(bytes),
+              code: (chunks) => (
+                <span className="break-all font-mono" translate="no">
+                  {chunks}
+                </span>
+              ),
+            })}
           </p>
         </ConfirmDelete>
       )}

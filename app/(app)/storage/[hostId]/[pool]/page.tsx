@@ -1,11 +1,15 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
+import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
 import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { PoolDetail } from "./pool-detail";
 
-export const metadata: Metadata = { title: "Storage pool" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("storage");
+  return { title: t("poolPageTitle") };
+}
 export const dynamic = "force-dynamic";
 
 export default async function PoolPage({ params }: { params: Promise<{ hostId: string; pool: string }> }) {

@@ -4,25 +4,25 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import Link from "next/link";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { useTranslations } from "next-intl";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { Fact } from "@/app/_components/fact";
 import { CheckboxField, Field, Options, SubmitRow, TextField } from "@/app/_components/form-fields";
-import { formatBytes } from "@/app/_components/format";
+import { useFormat } from "@/app/_components/use-format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useToasts } from "@/app/_components/toasts";
 import type { Pool } from "@/app/(app)/storage/pool-card";
-import { formatSize, parseSize, sizeFieldText } from "@/server/storage/sizes";
+import { parseSize, sizeFieldText } from "@/server/storage/sizes";
 
 export type Volume = inferRouterOutputs<AppRouter>["storage"]["volumes"][number];
 type VolumeFormat = NonNullable<inferRouterInputs<AppRouter>["storage"]["createVolume"]["format"]>;
+type T = ReturnType<typeof useTranslations<"storage">>;
+type Format = ReturnType<typeof useFormat>;
 
-const FORMATS: { value: VolumeFormat; label: string }[] = [
-  { value: "qcow2", label: "qcow2 (thin, snapshots)" },
-  { value: "raw", label: "raw (sparse file)" },
-];
+const FORMATS: readonly VolumeFormat[] = ["qcow2", "raw"];
 
 function useInvalidateStorage() {
   const trpc = useTRPC();
@@ -30,28 +30,15 @@ function useInvalidateStorage() {
   return () => queryClient.invalidateQueries({ queryKey: trpc.storage.pathKey() });
 }
 
-const SIZE_EXAMPLES = "e.g. 20 GiB, 512 MiB, 1.5 TiB (a number alone is GiB)";
-
 /**
  * What a size field says under itself: the examples, or why the size cannot work (a preallocated
  * volume must fit in the pool's free space), or that a thin volume may outgrow the free space.
  */
-function sizeHint(bytes: number | null, typed: string, free: number | null, preallocated: boolean, growth = bytes): ReactNode {
-  if (typed.trim() !== "" && bytes === null) return <span className="text-red-700 dark:text-red-300">Enter a size such as 20 GiB, 512 MiB or 1.5 TiB.</span>;
-  if (bytes === null || free === null || growth === null || growth <= free) return SIZE_EXAMPLES;
-  if (preallocated) {
-    return (
-      <span className="text-red-700 dark:text-red-300">
-        Size must be at most {formatSize(free)}, the pool&apos;s free space: a preallocated volume takes its whole size at once.
-      </span>
-    );
-  }
-  return (
-    <span className="text-amber-800 dark:text-amber-300">
-      This pool has {formatSize(free)} free; the volume can grow beyond that. It is thin, so this works until the guests fill the pool, and then their writes
-      fail (overcommit).
-    </span>
-  );
+function sizeHint(t: T, f: Format, bytes: number | null, typed: string, free: number | null, preallocated: boolean, growth = bytes): ReactNode {
+  if (typed.trim() !== "" && bytes === null) return <span className="text-red-700 dark:text-red-300">{t("size.invalid")}</span>;
+  if (bytes === null || free === null || growth === null || growth <= free) return t("size.examples");
+  if (preallocated) return <span className="text-red-700 dark:text-red-300">{t("size.tooBig", { free: f.bytes(free) })}</span>;
+  return <span className="text-amber-800 dark:text-amber-300">{t("size.overcommit", { free: f.bytes(free) })}</span>;
 }
 
 /** The pool's free space, where the user may see it and the pool runs. */
@@ -61,6 +48,8 @@ export function freeBytes(pool: Pool): number | null {
 
 /** Makes a volume in the pool; logical pools hold raw logical volumes only, so they are not asked the format. */
 export function CreateVolumeForm({ pool }: { pool: Pool }) {
+  const t = useTranslations("storage");
+  const f = useFormat();
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
   const toasts = useToasts();
@@ -91,7 +80,7 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
       },
       {
         onSuccess: (vol) => {
-          toasts.success(`create volume ${pool.hostId}/${pool.name}`, `Volume ${vol.name} created.`);
+          toasts.success(`create volume ${pool.hostId}/${pool.name}`, t("createVolume.created", { name: vol.name }));
           setSizeText("");
           setPreallocate(false);
           formEl.reset();
@@ -102,25 +91,32 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
 
   return (
     <form onSubmit={onSubmit} method="post" className="grid grid-cols-1 gap-3 sm:grid-cols-3">
-      <TextField id="create-volume-name" label="Volume name" name="name" required autoComplete="off" placeholder="disk1.qcow2" />
+      <TextField
+        id="create-volume-name"
+        label={t("createVolume.name")}
+        name="name"
+        required
+        autoComplete="off"
+        placeholder={t("createVolume.namePlaceholder")}
+      />
       {hasFormats && (
-        <Field id="create-volume-format" label="Format">
+        <Field id="create-volume-format" label={t("createVolume.format")}>
           <select id="create-volume-format" name="format" defaultValue="qcow2" className="input mt-1">
-            <Options choices={FORMATS} />
+            <Options choices={FORMATS.map((value) => ({ value, label: t(`volume.formats.${value}`) }))} />
           </select>
         </Field>
       )}
       <TextField
         id="create-volume-size"
-        label="Size"
+        label={t("createVolume.size")}
         name="size"
         required
         autoComplete="off"
-        placeholder="20 GiB"
+        placeholder={t("createVolume.sizePlaceholder")}
         aria-invalid={(sizeText.trim() !== "" && bytes === null) || tooBig}
         value={sizeText}
         onChange={(e) => setSizeText(e.target.value)}
-        hint={sizeHint(bytes, sizeText, free, preallocated)}
+        hint={sizeHint(t, f, bytes, sizeText, free, preallocated)}
       />
       {hasFormats && (
         <CheckboxField
@@ -129,15 +125,23 @@ export function CreateVolumeForm({ pool }: { pool: Pool }) {
           className="sm:col-span-3"
           checked={preallocate}
           onChange={(e) => setPreallocate(e.target.checked)}
-          label="Preallocate: take the whole size on disk now (must fit in the free space; faster first writes)"
+          label={t("createVolume.preallocate")}
         />
       )}
-      <SubmitRow className="sm:col-span-3" label="Create volume" pendingLabel="Creating…" pending={create.isPending} error={create.error?.message ?? null} />
+      <SubmitRow
+        className="sm:col-span-3"
+        label={t("createVolume.submit")}
+        pendingLabel={t("createVolume.pending")}
+        pending={create.isPending}
+        error={create.error?.message ?? null}
+      />
     </form>
   );
 }
 
 function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | null; onDone: () => void }) {
+  const t = useTranslations("storage");
+  const f = useFormat();
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
   const hydrated = useHydrated();
@@ -152,18 +156,16 @@ function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | n
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const allowShrink = form.get("allowShrink") === "on";
-    if (bytes === null) return setLocalError("Enter the new size, e.g. 20 GiB or 1.5 TiB.");
+    if (bytes === null) return setLocalError(t("resize.enterSize"));
     if (bytes < volume.capacityBytes && !allowShrink) {
-      return setLocalError(
-        `${formatSize(bytes)} is smaller than now (${formatBytes(volume.capacityBytes)}): tick “Allow shrinking” to confirm that data past the new end may be lost.`,
-      );
+      return setLocalError(t("resize.shrinkUnconfirmed", { size: f.bytes(bytes), now: f.bytes(volume.capacityBytes) }));
     }
     setLocalError(null);
     resize.mutate(
       { hostId: volume.hostId, pool: volume.pool, volume: volume.name, capacityBytes: bytes, allowShrink },
       {
         onSuccess: (vol) => {
-          toasts.success(`volume ${volume.hostId}/${volume.pool}/${volume.name}`, `Volume ${volume.name} resized to ${formatBytes(vol.capacityBytes)}.`);
+          toasts.success(`volume ${volume.hostId}/${volume.pool}/${volume.name}`, t("resize.resized", { name: volume.name, size: f.bytes(vol.capacityBytes) }));
           onDone();
         },
       },
@@ -174,7 +176,7 @@ function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | n
     <form onSubmit={onSubmit} method="post" className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
       <TextField
         id={`${id}-size`}
-        label="New size"
+        label={t("resize.newSize")}
         name="size"
         autoComplete="off"
         required
@@ -183,20 +185,20 @@ function ResizeForm({ volume, free, onDone }: { volume: Volume; free: number | n
         aria-invalid={sizeText.trim() !== "" && bytes === null}
         hint={
           <>
-            Now {formatBytes(volume.capacityBytes)}. Growing a disk of a running VM goes through the VM, so the guest sees it.{" "}
+            {t("resize.now", { size: f.bytes(volume.capacityBytes) })}{" "}
             {/* Growing never allocates here: only the growth beyond the free space is overcommit. */}
-            {sizeHint(bytes, sizeText, free, false, bytes === null ? null : bytes - volume.capacityBytes)}
+            {sizeHint(t, f, bytes, sizeText, free, false, bytes === null ? null : bytes - volume.capacityBytes)}
           </>
         }
       />
-      <CheckboxField id={`${id}-shrink`} name="allowShrink" label="Allow shrinking (data past the new end is lost)" />
+      <CheckboxField id={`${id}-shrink`} name="allowShrink" label={t("resize.allowShrink")} />
       <FormStatus error={localError ?? resize.error?.message ?? null} />
       <div className="flex flex-wrap gap-2">
         <button type="submit" className="btn btn-primary" disabled={!hydrated || resize.isPending}>
-          {resize.isPending ? "Resizing…" : "Apply new size"}
+          {resize.isPending ? t("resize.pending") : t("resize.apply")}
         </button>
         <button type="button" className="btn btn-secondary" onClick={() => onDone()}>
-          Cancel
+          {t("resize.cancel")}
         </button>
       </div>
     </form>
@@ -234,13 +236,24 @@ function PanelToggle({
 
 type DiskUse = Volume["usedBy"][number];
 
-function useLabel(u: DiskUse): string {
-  return u.backing ? `backing file of its disk ${u.target}` : `disk ${u.target}`;
+/** A name inside a sentence: verbatim, in the code font. */
+const mono = (chunks: ReactNode) => (
+  <span className="break-all font-mono" translate="no">
+    {chunks}
+  </span>
+);
+
+/** How a VM reads the volume, in parentheses after its name: "(disk vda)", "(backing file of its disk vdb, running)". */
+function useLabel(t: T, u: DiskUse): string {
+  const target = u.target;
+  if (u.backing) return u.running ? t("volume.useBackingRunning", { target }) : t("volume.useBacking", { target });
+  return u.running ? t("volume.useDiskRunning", { target }) : t("volume.useDisk", { target });
 }
 
 /** The VMs that read the volume, each linked to its page. */
 function UsedBy({ volume }: { volume: Volume }) {
-  if (volume.usedBy.length === 0) return <>no VM</>;
+  const t = useTranslations("storage");
+  if (volume.usedBy.length === 0) return <>{t("volume.noVm")}</>;
   return (
     <ul className="space-y-0.5">
       {volume.usedBy.map((u) => (
@@ -248,13 +261,11 @@ function UsedBy({ volume }: { volume: Volume }) {
           <Link
             href={`/vms/${encodeURIComponent(volume.hostId)}/${encodeURIComponent(u.uuid)}`}
             className="break-all text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+            translate="no"
           >
             {u.name}
           </Link>{" "}
-          <span className="text-slate-600 dark:text-slate-400">
-            ({useLabel(u)}
-            {u.running ? ", running" : ""})
-          </span>
+          <span className="text-slate-600 dark:text-slate-400">{useLabel(t, u)}</span>
         </li>
       ))}
     </ul>
@@ -266,6 +277,7 @@ function UsedBy({ volume }: { volume: Volume }) {
  * each VM's name (its disk is detached first); a backing file of a VM's disk not at all.
  */
 function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => void }) {
+  const t = useTranslations("storage.deleteVolume");
   const trpc = useTRPC();
   const invalidate = useInvalidateStorage();
   const id = useId();
@@ -276,8 +288,8 @@ function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => vo
   const ready = backing.length === 0 && attached.every((u) => typed[u.uuid] === u.name);
   return (
     <ConfirmDelete
-      what={`volume ${volume.name}`}
-      confirmLabel={attached.length ? "Detach and delete volume" : "Yes, delete volume"}
+      what={t("what", { name: volume.name })}
+      confirmLabel={attached.length ? t("confirmDetach") : t("confirm")}
       mutation={remove}
       ready={ready}
       onConfirm={() => remove.mutate({ hostId: volume.hostId, pool: volume.pool, volume: volume.name, detachFrom: attached.map((u) => u.name) })}
@@ -285,33 +297,31 @@ function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => vo
     >
       {backing.length > 0 ? (
         <p className="text-sm">
-          <span className="break-all font-mono">{volume.name}</span> is the backing file of {backing.map((u) => `VM ${u.name}'s disk ${u.target}`).join(", ")}:
-          those disks are overlays on it and would be lost with it, so it cannot be deleted while they exist.
+          {t.rich("backingOf", { name: volume.name, disks: backing.map((u) => t("backingDisk", { vm: u.name, target: u.target })).join(", "), code: mono })}
         </p>
       ) : (
-        <p className="text-sm">
-          Delete <span className="break-all font-mono">{volume.name}</span> and its data? This cannot be undone.
-        </p>
+        <p className="text-sm">{t.rich("ask", { name: volume.name, code: mono })}</p>
       )}
       {backing.length === 0 &&
         attached.map((u) => (
           <div key={u.uuid} className="space-y-2">
             <p className="text-sm">
-              VM <span className="break-all font-semibold">{u.name}</span> has it attached as{" "}
-              {volume.usedBy
-                .filter((x) => x.uuid === u.uuid)
-                .map((x) => x.target)
-                .join(", ")}
-              {u.running ? " and is running" : ""}. Deleting detaches it from that VM first
-              {u.running ? " (from the running VM too: the guest must release it)" : ""}.
+              {t.rich(u.running ? "attachedRunning" : "attached", {
+                vm: u.name,
+                targets: volume.usedBy
+                  .filter((x) => x.uuid === u.uuid)
+                  .map((x) => x.target)
+                  .join(", "),
+                strong: (chunks) => (
+                  <span className="break-all font-semibold" translate="no">
+                    {chunks}
+                  </span>
+                ),
+              })}
             </p>
             <TextField
               id={`${id}-${u.uuid}`}
-              label={
-                <>
-                  Type the VM&apos;s name (<span className="break-all font-mono">{u.name}</span>) to detach the disk and delete the volume
-                </>
-              }
+              label={t.rich("typeVmName", { vm: u.name, code: mono })}
               name={`confirm-${u.uuid}`}
               autoComplete="off"
               value={typed[u.uuid] ?? ""}
@@ -324,36 +334,42 @@ function DeleteVolume({ volume, onCancel }: { volume: Volume; onCancel: () => vo
 }
 
 export function VolumeCard({ volume, free, canManage }: { volume: Volume; free: number | null; canManage: boolean }) {
+  const t = useTranslations("storage.volume");
+  const f = useFormat();
   const [open, setOpen] = useState<"resize" | "delete" | null>(null);
   const panelId = useId();
   const toggle = (panel: "resize" | "delete") => setOpen(open === panel ? null : panel);
   return (
-    <li className="card min-w-0 space-y-3" aria-label={`Volume ${volume.name}`}>
-      <div className="min-w-0 break-all text-base font-semibold">{volume.name}</div>
+    <li className="card min-w-0 space-y-3" aria-label={t("ariaLabel", { name: volume.name })}>
+      <div className="min-w-0 break-all text-base font-semibold" translate="no">
+        {volume.name}
+      </div>
       <dl className="grid grid-cols-3 gap-2 text-sm">
-        <Fact label="Format">{volume.format ?? volume.type}</Fact>
-        <Fact label="Capacity">{formatBytes(volume.capacityBytes)}</Fact>
-        <Fact label="Allocation">{formatBytes(volume.allocationBytes)}</Fact>
-        <Fact label="Used by" wide>
+        <Fact label={t("format")}>
+          <span translate="no">{volume.format ?? volume.type}</span>
+        </Fact>
+        <Fact label={t("capacity")}>{f.bytes(volume.capacityBytes)}</Fact>
+        <Fact label={t("allocation")}>{f.bytes(volume.allocationBytes)}</Fact>
+        <Fact label={t("usedBy")} wide>
           <UsedBy volume={volume} />
         </Fact>
-        <Fact label="Path" wide className="break-all font-mono text-xs">
-          {volume.path ?? "—"}
+        <Fact label={t("path")} wide className="break-all font-mono text-xs">
+          <span translate="no">{volume.path ?? "—"}</span>
         </Fact>
         {volume.backingPath && (
-          <Fact label="Backing file" wide className="break-all font-mono text-xs">
-            {volume.backingPath}
+          <Fact label={t("backingFile")} wide className="break-all font-mono text-xs">
+            <span translate="no">{volume.backingPath}</span>
           </Fact>
         )}
       </dl>
       {canManage && (
         <>
-          <div className="flex flex-wrap gap-2" role="group" aria-label={`Actions for volume ${volume.name}`}>
+          <div className="flex flex-wrap gap-2" role="group" aria-label={t("actions", { name: volume.name })}>
             <PanelToggle open={open === "resize"} panelId={panelId} onToggle={() => toggle("resize")}>
-              Resize
+              {t("resize")}
             </PanelToggle>
             <PanelToggle open={open === "delete"} panelId={panelId} className="text-red-700 dark:text-red-300" onToggle={() => toggle("delete")}>
-              Delete
+              {t("delete")}
             </PanelToggle>
           </div>
           <div id={panelId}>
