@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/app/_components/trpc";
@@ -17,6 +18,7 @@ type Kind = "graphical" | "serial";
 const RUNNING = new Set(["running", "paused", "blocked"]);
 
 function AddVnc({ vm }: { vm: Vm }) {
+  const t = useTranslations("vmConsole.addVnc");
   const trpc = useTRPC();
   const toasts = useToasts();
   const hydrated = useHydrated();
@@ -25,20 +27,15 @@ function AddVnc({ vm }: { vm: Vm }) {
     trpc.consoles.addVnc.mutationOptions({
       onSuccess: ({ added: didAdd }) => {
         setAdded(true);
-        toasts.success(
-          `vnc ${vm.hostId}/${vm.uuid}`,
-          didAdd
-            ? `VNC display added to ${vm.name}: it appears from the VM's next start.`
-            : `${vm.name} already has a display in its definition: it appears from the VM's next start.`,
-        );
+        toasts.success(`vnc ${vm.hostId}/${vm.uuid}`, didAdd ? t("added", { name: vm.name }) : t("alreadyHas", { name: vm.name }));
       },
-      onError: (error) => toasts.error(`vnc ${vm.hostId}/${vm.uuid}`, `Adding a VNC display to ${vm.name}: ${error.message}`),
+      onError: (error) => toasts.error(`vnc ${vm.hostId}/${vm.uuid}`, t("failed", { name: vm.name, error: error.message })),
     }),
   );
-  if (added) return <p className="text-sm">A VNC display is in the VM&rsquo;s definition now; shut the VM down and start it again to see its screen here.</p>;
+  if (added) return <p className="text-sm">{t("done")}</p>;
   return (
     <button type="button" className="btn btn-primary" disabled={!hydrated || add.isPending} onClick={() => add.mutate({ hostId: vm.hostId, uuid: vm.uuid })}>
-      {add.isPending ? "Adding…" : "Add a VNC display"}
+      {add.isPending ? t("pending") : t("button")}
     </button>
   );
 }
@@ -49,6 +46,7 @@ function AddVnc({ vm }: { vm: Vm }) {
  * its consoles on the server, and this says the VM is off (the power buttons above start it).
  */
 export function ConsoleView({ initial, can }: { initial: Vm; can: { power: boolean; console: boolean; edit: boolean } }) {
+  const t = useTranslations("vmConsole.view");
   const trpc = useTRPC();
   const ref = { hostId: initial.hostId, uuid: initial.uuid };
   const { data: vm } = useQuery({ ...trpc.vms.get.queryOptions(ref), initialData: initial });
@@ -56,7 +54,7 @@ export function ConsoleView({ initial, can }: { initial: Vm; can: { power: boole
   const hasGraphics = vm.graphics.length > 0;
   const [kind, setKind] = useState<Kind>(hasGraphics ? "graphical" : "serial");
 
-  if (!can.console) return <p className="text-sm">Your role may not open consoles (it needs console access: ask an admin).</p>;
+  if (!can.console) return <p className="text-sm">{t("noAccess")}</p>;
   const running = RUNNING.has(vm.state);
 
   const tab = (value: Kind, label: string) => (
@@ -82,23 +80,23 @@ export function ConsoleView({ initial, can }: { initial: Vm; can: { power: boole
 
   return (
     <div className="space-y-3">
-      <div role="tablist" aria-label="Console" className="flex border-b border-slate-200 dark:border-slate-800">
-        {tab("graphical", "Graphical")}
-        {tab("serial", "Serial")}
+      <div role="tablist" aria-label={t("tablistLabel")} className="flex border-b border-slate-200 dark:border-slate-800">
+        {tab("graphical", t("graphical"))}
+        {tab("serial", t("serial"))}
       </div>
       <div id="console-panel" role="tabpanel" aria-labelledby={`console-tab-${kind}`} className="space-y-3">
         {!running ? (
           <div className="card space-y-3">
-            <p>VM {vm.name} is off: its console opens when it runs.</p>
-            {can.power && <p>Start it with the power buttons above.</p>}
+            <p>{t("off", { name: vm.name })}</p>
+            {can.power && <p>{t("startHint")}</p>}
           </div>
         ) : kind === "graphical" ? (
           hasGraphics ? (
             <VncConsole key={`${vm.hostId}/${vm.uuid}`} hostId={vm.hostId} uuid={vm.uuid} name={vm.name} />
           ) : (
             <div className="card space-y-3">
-              <p>VM {vm.name} has no graphics device, so it has no screen to show. Its serial console may still work.</p>
-              {can.edit ? <AddVnc vm={vm} /> : <p className="text-sm text-slate-600 dark:text-slate-400">Someone allowed to edit VMs can add a VNC display.</p>}
+              <p>{t("noGraphics", { name: vm.name })}</p>
+              {can.edit ? <AddVnc vm={vm} /> : <p className="text-sm text-slate-600 dark:text-slate-400">{t("addVncNeedsEdit")}</p>}
             </div>
           )
         ) : (

@@ -1,13 +1,24 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createTranslator } from "next-intl";
+import { MESSAGES } from "@/server/i18n/messages";
 import { chord, KEY, KEY_COMBOS, typeText } from "./keys";
 
 const show = (strokes: ReturnType<typeof chord>) => strokes.map((s) => `${s.down ? "+" : "-"}${s.key.code}`).join(" ");
 
 test("Ctrl+Alt+Del presses Ctrl, Alt, Delete and releases them in reverse", () => {
-  const combo = KEY_COMBOS.find((c) => c.label === "Ctrl+Alt+Del")!;
+  const combo = KEY_COMBOS.find((c) => c.name === "ctrlAltDel")!;
   assert.equal(show(chord(combo.keys)), "+ControlLeft +AltLeft +Delete -Delete -AltLeft -ControlLeft");
-  assert.equal(KEY_COMBOS.find((c) => c.label === "Ctrl+Alt+F7")!.keys[2]!.keysym, 0xffc4);
+  assert.equal(KEY_COMBOS.find((c) => c.name === "ctrlAltF" && c.n === 7)!.keys[2]!.keysym, 0xffc4);
+});
+
+test("every combination has its words in English and German, one per combination", () => {
+  for (const locale of ["en", "de"] as const) {
+    const t = createTranslator({ locale, messages: MESSAGES[locale], namespace: "vmConsole.combos" });
+    const labels = KEY_COMBOS.map((c) => (c.name === "ctrlAltF" ? t("ctrlAltF", { n: c.n! }) : t(c.name)));
+    assert.equal(new Set(labels).size, KEY_COMBOS.length, `${locale}: ${labels.join(", ")}`);
+    if (locale === "en") assert.deepEqual(labels.slice(0, 2), ["Ctrl+Alt+Del", "Ctrl+Alt+F1"]);
+  }
 });
 
 test("typed text holds Shift for capitals and shifted symbols, with each character's X11 keysym", () => {

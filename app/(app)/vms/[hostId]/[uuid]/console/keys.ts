@@ -27,17 +27,20 @@ export function functionKey(n: number): Key {
   return { keysym: 0xffbe + n - 1, code: `F${n}` };
 }
 
+/** A combination's name in the catalog (vmConsole.combos); `n` is the function key's number for ctrlAltF. */
+export type ComboName = "ctrlAltDel" | "ctrlAltF" | "ctrlAltBackspace" | "altTab" | "altF4" | "super" | "printScreen" | "escape" | "tab";
+
 /** The combinations a sysadmin needs that a browser (or a phone) cannot send itself. */
-export const KEY_COMBOS: readonly { label: string; keys: readonly Key[] }[] = [
-  { label: "Ctrl+Alt+Del", keys: [KEY.ctrl, KEY.alt, KEY.delete] },
-  ...[1, 2, 3, 4, 5, 6, 7].map((n) => ({ label: `Ctrl+Alt+F${n}`, keys: [KEY.ctrl, KEY.alt, functionKey(n)] })),
-  { label: "Ctrl+Alt+Backspace", keys: [KEY.ctrl, KEY.alt, KEY.backspace] },
-  { label: "Alt+Tab", keys: [KEY.alt, KEY.tab] },
-  { label: "Alt+F4", keys: [KEY.alt, functionKey(4)] },
-  { label: "Super (Windows key)", keys: [KEY.super] },
-  { label: "Print Screen", keys: [KEY.printScreen] },
-  { label: "Escape", keys: [KEY.escape] },
-  { label: "Tab", keys: [KEY.tab] },
+export const KEY_COMBOS: readonly { name: ComboName; n?: number; keys: readonly Key[] }[] = [
+  { name: "ctrlAltDel", keys: [KEY.ctrl, KEY.alt, KEY.delete] },
+  ...[1, 2, 3, 4, 5, 6, 7].map((n) => ({ name: "ctrlAltF" as const, n, keys: [KEY.ctrl, KEY.alt, functionKey(n)] })),
+  { name: "ctrlAltBackspace", keys: [KEY.ctrl, KEY.alt, KEY.backspace] },
+  { name: "altTab", keys: [KEY.alt, KEY.tab] },
+  { name: "altF4", keys: [KEY.alt, functionKey(4)] },
+  { name: "super", keys: [KEY.super] },
+  { name: "printScreen", keys: [KEY.printScreen] },
+  { name: "escape", keys: [KEY.escape] },
+  { name: "tab", keys: [KEY.tab] },
 ];
 
 /** One key press or release, in the order they are sent. */

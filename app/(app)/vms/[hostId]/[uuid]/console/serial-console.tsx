@@ -2,10 +2,12 @@
 
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef, useState } from "react";
+import { useTranslations } from "next-intl";
 import { useTRPCClient } from "@/app/_components/trpc";
-import { consoleUrl, endedWords } from "./console-socket";
+import { consoleUrl, endedWords, type Ended } from "./console-socket";
+import { EndedNote } from "./ended-note";
 
-type Status = { kind: "connecting" } | { kind: "connected" } | { kind: "ended"; message: string; offerForce: boolean };
+type Status = { kind: "connecting" } | { kind: "connected" } | { kind: "ended"; ended: Ended };
 
 /**
  * The VM's serial port (ttyS0) in xterm.js, over libvirt's console stream. One session holds a
@@ -13,6 +15,7 @@ type Status = { kind: "connecting" } | { kind: "connected" } | { kind: "ended"; 
  * xterm.js is loaded in the browser only, when the console opens.
  */
 export function SerialConsole({ hostId, uuid, name }: { hostId: string; uuid: string; name: string }) {
+  const t = useTranslations("vmConsole");
   const client = useTRPCClient();
   const host = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState<Status>({ kind: "connecting" });
@@ -51,12 +54,13 @@ export function SerialConsole({ hostId, uuid, name }: { hostId: string; uuid: st
         });
         ws.addEventListener("message", (event) => term.write(typeof event.data === "string" ? event.data : new Uint8Array(event.data as ArrayBuffer)));
         ws.addEventListener("close", (event) => {
-          if (!cancelled) setStatus({ kind: "ended", ...endedWords(event.code, event.reason, "serial console") });
+          if (!cancelled) setStatus({ kind: "ended", ended: endedWords(event.code, event.reason) });
         });
         const typing = term.onData((data) => ws.readyState === WebSocket.OPEN && ws.send(encoder.encode(data)));
         cleanups.push(() => typing.dispose());
       } catch (error) {
-        if (!cancelled) setStatus({ kind: "ended", message: error instanceof Error ? error.message : String(error), offerForce: false });
+        if (!cancelled)
+          setStatus({ kind: "ended", ended: { key: "verbatim", detail: error instanceof Error ? error.message : String(error), offerForce: false } });
       }
     })();
     return () => {
@@ -68,26 +72,28 @@ export function SerialConsole({ hostId, uuid, name }: { hostId: string; uuid: st
   return (
     <div className="space-y-3">
       <p role="status" className="text-sm text-slate-600 dark:text-slate-400">
-        {status.kind === "connecting" && "Connecting to the serial console…"}
-        {status.kind === "connected" && "Connected to ttyS0. Press Enter if the guest waits for it."}
+        {status.kind === "connecting" && t("serial.connecting")}
+        {status.kind === "connected" && t("serial.connected")}
       </p>
       {status.kind === "ended" && (
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950">
-          <p className="min-w-0 flex-1 break-words">{status.message}</p>
-          {status.offerForce && (
+          <p className="min-w-0 flex-1 break-words">
+            <EndedNote ended={status.ended} kind="serial" />
+          </p>
+          {status.ended.offerForce && (
             <button type="button" className="btn btn-primary" onClick={() => setAttempt((a) => ({ n: a.n + 1, force: true }))}>
-              Take over (force)
+              {t("serial.takeOver")}
             </button>
           )}
           <button type="button" className="btn btn-secondary" onClick={() => setAttempt((a) => ({ n: a.n + 1, force: false }))}>
-            Reconnect
+            {t("reconnect")}
           </button>
         </div>
       )}
       <div
         ref={host}
         data-testid="serial-terminal"
-        aria-label={`Serial console of ${name}`}
+        aria-label={t("serial.terminalLabel", { name })}
         className="h-[min(70vh,40rem)] w-full overflow-hidden rounded-md bg-slate-900 p-1"
       />
     </div>

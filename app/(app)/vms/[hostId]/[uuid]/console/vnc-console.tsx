@@ -2,11 +2,13 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type RFB from "@novnc/novnc";
+import { useTranslations } from "next-intl";
 import { useTRPCClient } from "@/app/_components/trpc";
 import { chord, KEY_COMBOS, typeText, type KeyStroke } from "./keys";
-import { consoleUrl, endedWords } from "./console-socket";
+import { consoleUrl, endedWords, type Ended } from "./console-socket";
+import { EndedNote } from "./ended-note";
 
-type Status = { kind: "connecting" } | { kind: "connected" } | { kind: "ended"; message: string };
+type Status = { kind: "connecting" } | { kind: "connected" } | { kind: "ended"; ended: Ended };
 
 /** The touch keyboard's text arrives as input events; these keys arrive only as keydown. */
 const TOUCH_KEYS: Record<string, KeyStroke["key"]> = {
@@ -22,6 +24,7 @@ const TOUCH_KEYS: Record<string, KeyStroke["key"]> = {
  * noVNC, so that its close code (why the server ended it) can be shown in words.
  */
 export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: string; name: string }) {
+  const t = useTranslations("vmConsole");
   const client = useTRPCClient();
   const frame = useRef<HTMLDivElement>(null);
   const screen = useRef<HTMLDivElement>(null);
@@ -49,7 +52,7 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
         if (cancelled || !screen.current) return;
         const ws = new WebSocket(consoleUrl(ticket.path));
         ws.addEventListener("close", (event) => {
-          if (!cancelled) setStatus({ kind: "ended", message: endedWords(event.code, event.reason, "graphical console").message });
+          if (!cancelled) setStatus({ kind: "ended", ended: endedWords(event.code, event.reason) });
         });
         rfb = new Rfb(screen.current, ws, { shared: true });
         rfbRef.current = rfb;
@@ -57,12 +60,10 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
         rfb.resizeSession = settings.current.resize;
         rfb.background = "#0f172a";
         rfb.addEventListener("connect", () => !cancelled && setStatus({ kind: "connected" }));
-        rfb.addEventListener(
-          "securityfailure",
-          () => !cancelled && setStatus({ kind: "ended", message: "The VM's VNC server asks for a password, which this console does not support." }),
-        );
+        rfb.addEventListener("securityfailure", () => !cancelled && setStatus({ kind: "ended", ended: { key: "vncPassword", detail: "", offerForce: false } }));
       } catch (error) {
-        if (!cancelled) setStatus({ kind: "ended", message: error instanceof Error ? error.message : String(error) });
+        if (!cancelled)
+          setStatus({ kind: "ended", ended: { key: "verbatim", detail: error instanceof Error ? error.message : String(error), offerForce: false } });
       }
     })();
     return () => {
@@ -88,33 +89,33 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
   const typeIntoGuest = (value: string) => {
     const { strokes, skipped } = typeText(value);
     send(strokes);
-    setTypedNote(skipped.length ? `Not typed (no key for them on a US keyboard): ${[...new Set(skipped)].join(" ")}` : null);
+    setTypedNote(skipped.length ? t("vnc.notTyped", { chars: [...new Set(skipped)].join(" ") }) : null);
   };
 
   const connected = status.kind === "connected";
   return (
     <div className="space-y-3">
-      <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label={`Graphical console of ${name}`}>
-        <div className="flex rounded-md" role="group" aria-label="Screen size">
+      <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label={t("vnc.toolbarLabel", { name })}>
+        <div className="flex rounded-md" role="group" aria-label={t("vnc.screenSize")}>
           <button type="button" className={`btn ${fit ? "btn-primary" : "btn-secondary"} rounded-r-none`} aria-pressed={fit} onClick={() => setFit(true)}>
-            Scale to fit
+            {t("vnc.scaleToFit")}
           </button>
           <button type="button" className={`btn ${!fit ? "btn-primary" : "btn-secondary"} rounded-l-none`} aria-pressed={!fit} onClick={() => setFit(false)}>
-            1:1
+            {t("vnc.oneToOne")}
           </button>
         </div>
         <button type="button" className="btn btn-secondary" onClick={() => void frame.current?.requestFullscreen?.()}>
-          Full screen
+          {t("vnc.fullScreen")}
         </button>
         <label className="flex min-h-11 items-center gap-2 text-sm">
           <input type="checkbox" checked={resize} onChange={(e) => setResize(e.target.checked)} />
-          Resize the guest display
+          {t("vnc.resizeGuest")}
         </label>
         <details className="relative">
-          <summary className="btn btn-secondary cursor-pointer list-none">Send keys</summary>
-          <ul className="card absolute z-20 mt-1 max-h-80 w-56 overflow-y-auto p-1" aria-label="Key combinations">
+          <summary className="btn btn-secondary cursor-pointer list-none">{t("vnc.sendKeys")}</summary>
+          <ul className="card absolute z-20 mt-1 max-h-80 w-56 overflow-y-auto p-1" aria-label={t("vnc.keyCombinations")}>
             {KEY_COMBOS.map((combo) => (
-              <li key={combo.label}>
+              <li key={`${combo.name}${combo.n ?? ""}`}>
                 <button
                   type="button"
                   className="min-h-11 w-full rounded px-3 text-left text-sm hover:bg-slate-100 disabled:opacity-60 dark:hover:bg-slate-800"
@@ -124,7 +125,7 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
                     e.currentTarget.closest("details")?.removeAttribute("open");
                   }}
                 >
-                  {combo.label}
+                  {combo.name === "ctrlAltF" ? t("combos.ctrlAltF", { n: combo.n ?? 0 }) : t(`combos.${combo.name}`)}
                 </button>
               </li>
             ))}
@@ -132,7 +133,7 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
         </details>
         {touch && (
           <button type="button" className="btn btn-secondary" disabled={!connected} onClick={() => touchInput.current?.focus()}>
-            Keyboard
+            {t("vnc.keyboard")}
           </button>
         )}
       </div>
@@ -145,7 +146,7 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
         }}
       >
         <label className="min-w-0 flex-1 text-sm" htmlFor="console-type-text">
-          Type text into the guest
+          {t("vnc.typeLabel")}
           <input
             id="console-type-text"
             className="input mt-1"
@@ -157,16 +158,16 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
           />
         </label>
         <button type="submit" className="btn btn-secondary" disabled={!connected || text === ""}>
-          Type it
+          {t("vnc.typeSubmit")}
         </button>
         <p id="console-type-text-hint" className="w-full text-xs text-slate-500 dark:text-slate-400">
-          Sent as key presses, as a US keyboard would (for passwords on a phone). The text is hidden here and not kept.
+          {t("vnc.typeHint")}
         </p>
         {typedNote && <p className="w-full text-sm text-amber-700 dark:text-amber-400">{typedNote}</p>}
       </form>
       <input
         ref={touchInput}
-        aria-label="On-screen keyboard input for the guest"
+        aria-label={t("vnc.touchInput")}
         className="absolute h-px w-px opacity-0"
         autoCapitalize="off"
         autoComplete="off"
@@ -181,14 +182,16 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
         }}
       />
       <p role="status" className="text-sm text-slate-600 dark:text-slate-400">
-        {status.kind === "connecting" && "Connecting to the screen…"}
-        {status.kind === "connected" && "Connected. Click the screen to type into the guest."}
+        {status.kind === "connecting" && t("vnc.connecting")}
+        {status.kind === "connected" && t("vnc.connected")}
       </p>
       {status.kind === "ended" && (
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950">
-          <p className="min-w-0 flex-1 break-words">{status.message}</p>
+          <p className="min-w-0 flex-1 break-words">
+            <EndedNote ended={status.ended} kind="graphical" />
+          </p>
           <button type="button" className="btn btn-primary" onClick={() => setAttempt((n) => n + 1)}>
-            Reconnect
+            {t("reconnect")}
           </button>
         </div>
       )}
@@ -196,7 +199,7 @@ export function VncConsole({ hostId, uuid, name }: { hostId: string; uuid: strin
         <div
           ref={screen}
           data-testid="vnc-screen"
-          aria-label={`Screen of ${name}`}
+          aria-label={t("vnc.screenLabel", { name })}
           className={`w-full ${fit ? "aspect-[4/3] max-h-[80vh]" : "h-[75vh] overflow-auto"}`}
         />
       </div>

@@ -2,6 +2,7 @@
 
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC, useTRPCClient } from "@/app/_components/trpc";
@@ -10,13 +11,13 @@ import { FormStatus } from "@/app/_components/form-status";
 import { TextField, CheckboxField } from "@/app/_components/form-fields";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { useToasts } from "@/app/_components/toasts";
-import { formatBytes, formatDateTime } from "@/app/_components/format";
+import { useFormat } from "@/app/_components/use-format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { SpeedMeter, base64ToBytes, baseName, fileNameProblem, joinPath, parentPath, percentDone } from "./transfer-math";
-import { TransferCancelled, download, uploadAtomically, uploadInPlace, type GuestFileCalls } from "./transfers";
+import { TransferCancelled, TransferFailed, download, uploadAtomically, uploadInPlace, type GuestFileCalls } from "./transfers";
+import { nameProblemText, transferProblemText } from "./transfer-words";
 
 type Access = inferRouterOutputs<AppRouter>["guest"]["fileAccess"];
-type Entry = inferRouterOutputs<AppRouter>["guest"]["fileList"]["entries"][number];
 type Via = "agent" | "qga";
 
 interface Transfer {
@@ -29,6 +30,8 @@ interface Transfer {
   speed: number | null;
   state: "running" | "done" | "cancelled" | "failed";
   message: string | null;
+  /** The message is the server's (or the guest's) own words: shown as sent, not translated. */
+  verbatim: boolean;
   controller: AbortController;
 }
 
@@ -79,6 +82,9 @@ function useGuestFileCalls(hostId: string, uuid: string) {
 
 /** The transfers this browser tab runs: started here, shown with progress, speed and Cancel. */
 function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUploaded: (path: string) => void) {
+  const t = useTranslations("vmFiles.transfers");
+  const tf = useTranslations("vmFiles");
+  const f = useFormat();
   const callsFor = useGuestFileCalls(hostId, uuid);
   const toasts = useToasts();
   const [transfers, setTransfers] = useState<Transfer[]>([]);
@@ -89,7 +95,7 @@ function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUpload
     return () => all.forEach((controller) => controller.abort());
   }, []);
   // Leaving the page within the app cancels (above) and cleans up; closing the tab cannot, so the browser asks first.
-  const busy = transfers.some((t) => t.state === "running");
+  const busy = transfers.some((x) => x.state === "running");
   useEffect(() => {
     if (!busy) return;
     const ask = (event: BeforeUnloadEvent) => event.preventDefault();
@@ -108,6 +114,7 @@ function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUpload
       speed: null,
       state: "running",
       message: null,
+      verbatim: false,
       controller: new AbortController(),
     };
     running.current.add(transfer.controller);
@@ -116,7 +123,7 @@ function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUpload
   }
 
   function update(id: number, change: Partial<Transfer>) {
-    setTransfers((all) => all.map((t) => (t.id === id ? { ...t, ...change } : t)));
+    setTransfers((all) => all.map((x) => (x.id === id ? { ...x, ...change } : x)));
   }
 
   function meter(id: number) {
@@ -128,46 +135,45 @@ function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUpload
     };
   }
 
-  async function finish(t: Transfer, work: () => Promise<string>) {
+  async function finish(transfer: Transfer, work: () => Promise<string>) {
     try {
       const message = await work();
-      update(t.id, { state: "done", message, speed: null });
-      toasts.success(`files-${t.id}`, message);
+      update(transfer.id, { state: "done", message, speed: null });
+      toasts.success(`files-${transfer.id}`, message);
     } catch (err) {
-      const cancelled = err instanceof TransferCancelled;
-      update(t.id, { state: cancelled ? "cancelled" : "failed", message: cancelled ? cancelledText(t) : messageOf(err), speed: null });
+      if (err instanceof TransferCancelled) update(transfer.id, { state: "cancelled", message: cancelledText(transfer), speed: null });
+      else if (err instanceof TransferFailed) update(transfer.id, { state: "failed", message: transferProblemText(tf, err.problem), speed: null });
+      else update(transfer.id, { state: "failed", message: messageOf(err), verbatim: true, speed: null });
     } finally {
-      running.current.delete(t.controller);
+      running.current.delete(transfer.controller);
     }
   }
 
-  function cancelledText(t: Transfer): string {
-    if (t.kind === "download") return "Cancelled.";
-    return t.via === "agent"
-      ? `Cancelled; the part already sent was removed and ${t.path} is as it was.`
-      : `Cancelled; ${t.path} holds the part already written (qemu-guest-agent cannot remove it).`;
+  function cancelledText(transfer: Transfer): string {
+    if (transfer.kind === "download") return t("cancelledDownload");
+    return transfer.via === "agent" ? t("cancelledAgent", { path: transfer.path }) : t("cancelledQga", { path: transfer.path });
   }
 
   function upload(via: Via, file: File, target: string) {
-    const t = begin("upload", via, target, file.size);
-    const progress = meter(t.id);
-    const options = { calls: callsFor(via), file, target, chunkBytes, signal: t.controller.signal, onProgress: (done: number) => progress(done) };
-    void finish(t, async () => {
+    const transfer = begin("upload", via, target, file.size);
+    const progress = meter(transfer.id);
+    const options = { calls: callsFor(via), file, target, chunkBytes, signal: transfer.controller.signal, onProgress: (done: number) => progress(done) };
+    void finish(transfer, async () => {
       if (via === "agent") {
         const { sha256 } = await uploadAtomically({ ...options, random: randomHex() });
         onUploaded(target);
-        return `Uploaded ${target} (${formatBytes(file.size)}, SHA-256 ${sha256.slice(0, 12)}… matches).`;
+        return t("uploadedChecked", { path: target, size: f.bytes(file.size), sha256: sha256.slice(0, 12) });
       }
       await uploadInPlace(options);
       onUploaded(target);
-      return `Uploaded ${target} (${formatBytes(file.size)}) through qemu-guest-agent, not checked.`;
+      return t("uploadedQga", { path: target, size: f.bytes(file.size) });
     });
   }
 
   function downloadFile(via: Via, path: string, size: number, toDisk: boolean) {
-    const t = begin("download", via, path, size);
-    const progress = meter(t.id);
-    void finish(t, async () => {
+    const transfer = begin("download", via, path, size);
+    const progress = meter(transfer.id);
+    void finish(transfer, async () => {
       const picker = (window as SavePickerWindow).showSaveFilePicker;
       const writable = toDisk && picker ? await (await picker({ suggestedName: baseName(path) })).createWritable() : null;
       const parts: Uint8Array<ArrayBuffer>[] = [];
@@ -176,15 +182,15 @@ function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUpload
           calls: callsFor(via),
           path,
           chunkBytes,
-          signal: t.controller.signal,
+          signal: transfer.controller.signal,
           sink: (bytes) => (writable ? writable.write(bytes) : void parts.push(bytes)),
           onProgress: (done, total) => progress(done, total),
         });
         if (writable) await writable.close();
         else saveBlob(new Blob(parts, { type: "application/octet-stream" }), baseName(path));
         return result.verified
-          ? `Downloaded ${path} (${formatBytes(result.size)}, SHA-256 ${result.sha256.slice(0, 12)}… matches the guest's).`
-          : `Downloaded ${path} (${formatBytes(result.size)}) through qemu-guest-agent, not checked.`;
+          ? t("downloadedChecked", { path, size: f.bytes(result.size), sha256: result.sha256.slice(0, 12) })
+          : t("downloadedQga", { path, size: f.bytes(result.size) });
       } catch (err) {
         await writable?.abort().catch(() => undefined);
         throw err;
@@ -196,11 +202,11 @@ function useTransfers(hostId: string, uuid: string, chunkBytes: number, onUpload
     transfers,
     upload,
     download: downloadFile,
-    cancel: (t: Transfer) => {
-      t.controller.abort();
-      update(t.id, { message: t.kind === "upload" ? "Cancelling after the chunk on its way…" : "Cancelling…" });
+    cancel: (transfer: Transfer) => {
+      transfer.controller.abort();
+      update(transfer.id, { message: transfer.kind === "upload" ? t("cancellingUpload") : t("cancelling") });
     },
-    dismiss: (t: Transfer) => setTransfers((all) => all.filter((x) => x.id !== t.id)),
+    dismiss: (transfer: Transfer) => setTransfers((all) => all.filter((x) => x.id !== transfer.id)),
   };
 }
 
@@ -219,6 +225,7 @@ function saveBlob(blob: Blob, name: string) {
 }
 
 export function FilesTab({ hostId, uuid, vmName }: { hostId: string; uuid: string; vmName: string }) {
+  const t = useTranslations("vmFiles");
   const trpc = useTRPC();
   const ref = { hostId, uuid };
   // While the VM runs but no agent answers, ask again every few seconds: an agent that connected
@@ -231,36 +238,45 @@ export function FilesTab({ hostId, uuid, vmName }: { hostId: string; uuid: strin
   const mine = (event: { hostId: string; uuid: string }) => event.hostId === hostId && event.uuid === uuid;
   useLiveRefetch(["guest.status", "domain.lifecycle"], (event) => (mine(event) ? [trpc.guest.fileAccess.queryKey(ref)] : []));
 
-  if (access.isPending) return <p className="text-sm text-slate-600 dark:text-slate-400">Asking the VM how its files can be reached…</p>;
-  if (access.error) return <FormStatus error={access.error.message} />;
+  if (access.isPending) return <p className="text-sm text-slate-600 dark:text-slate-400">{t("asking")}</p>;
+  if (access.error)
+    return (
+      <div translate="no">
+        <FormStatus error={access.error.message} />
+      </div>
+    );
   const a = access.data;
   if (!a.running) {
-    return <p className="text-sm">{vmName} is not running. Start it; once an agent inside connects, its files can be browsed and transferred here.</p>;
+    return <p className="text-sm">{t("notRunning", { name: vmName })}</p>;
   }
   if (a.via === null) return <NoAgent access={a} />;
   return <Files hostId={hostId} uuid={uuid} access={a as Access & { via: Via }} />;
 }
 
+const AGENT_STATES = ["connecting", "disconnected", "absent"] as const;
+const isAgentState = (state: string): state is (typeof AGENT_STATES)[number] => (AGENT_STATES as readonly string[]).includes(state);
+
 function NoAgent({ access }: { access: Access }) {
+  const t = useTranslations("vmFiles.noAgent");
   const { agent, qga } = access;
   return (
     <div className="card space-y-2 text-sm" role="status">
-      <p className="font-medium">No agent in this VM can reach its files right now.</p>
+      <p className="font-medium">{t("title")}</p>
       <ul className="list-disc space-y-1 pl-5">
-        {!agent.channel && (
-          <li>The VM has no KVM Manager agent channel (org.kvmmanager.agent.0): add it under the Settings tab&apos;s agent channels, then restart the VM.</li>
-        )}
+        {!agent.channel && <li>{t("noChannel")}</li>}
         {agent.channel && agent.state !== "connected" && (
           <li>
-            The KVM Manager agent is {agent.state}: install kvmm-agent in the guest and start its service (see the agent&apos;s README).
-            {agent.lastError && <span className="block break-words text-xs text-slate-600 dark:text-slate-400">Last error: {agent.lastError}</span>}
+            {t("notConnected", { state: isAgentState(agent.state) ? t(`agentStates.${agent.state}`) : agent.state })}
+            {agent.lastError && (
+              <span className="block break-words text-xs text-slate-600 dark:text-slate-400">
+                {t.rich("lastError", { error: agent.lastError, detail: (chunks) => <span translate="no">{chunks}</span> })}
+              </span>
+            )}
           </li>
         )}
-        {agent.channel && agent.state === "connected" && !agent.read && !agent.write && (
-          <li>The agent is connected but has file_read_enabled and file_write_enabled set to false in its config.</li>
-        )}
-        {!qga.channel && <li>The VM has no qemu-guest-agent channel either (org.qemu.guest_agent.0).</li>}
-        {qga.channel && !qga.connected && <li>qemu-guest-agent is not running in the guest: install the qemu-guest-agent package and start it.</li>}
+        {agent.channel && agent.state === "connected" && !agent.read && !agent.write && <li>{t("filesDisabled")}</li>}
+        {!qga.channel && <li>{t("noQgaChannel")}</li>}
+        {qga.channel && !qga.connected && <li>{t("qgaNotRunning")}</li>}
       </ul>
     </div>
   );
@@ -286,9 +302,9 @@ function Files({ hostId, uuid, access }: { hostId: string; uuid: string; access:
 
 type TransfersApi = ReturnType<typeof useTransfers>;
 
-const TYPE_WORDS: Record<Entry["type"], string> = { file: "file", directory: "folder", symlink: "link", other: "other" };
-
 function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: string; access: Access; transfers: TransfersApi }) {
+  const t = useTranslations("vmFiles");
+  const f = useFormat();
   const trpc = useTRPC();
   const client = useTRPCClient();
   const hydrated = useHydrated();
@@ -312,19 +328,19 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
   function onPath(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const path = typed.trim();
-    if (!path.startsWith("/")) return setPathError("Enter an absolute path in the guest, starting with /.");
+    if (!path.startsWith("/")) return setPathError(t("browser.absolutePath"));
     open(path.length > 1 ? path.replace(/\/+$/, "") : path);
   }
 
   async function onUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!file) return setUploadError("Choose a file on this computer first.");
+    if (!file) return setUploadError(t("upload.chooseFile"));
     const problem = fileNameProblem(file.name);
-    if (problem) return setUploadError(problem);
+    if (problem) return setUploadError(nameProblemText(t, problem));
     const target = joinPath(dir, file.name);
     setUploadError(null);
     const existing = await client.guest.fileStat.query({ hostId, uuid, path: target }).catch(() => null);
-    if (existing?.type === "directory") return setUploadError(`${target} is a folder; rename the file before uploading it here.`);
+    if (existing?.type === "directory") return setUploadError(t("browser.isFolder", { path: target }));
     if (existing) return setReplacing({ file, target });
     start(file, target);
   }
@@ -344,8 +360,8 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
     <div className="space-y-4">
       <div className="card space-y-3">
         {access.roots.length > 0 && (
-          <div className="flex flex-wrap items-center gap-2 text-sm" role="group" aria-label="Folders the agent allows">
-            <span className="text-slate-600 dark:text-slate-400">Allowed folders:</span>
+          <div className="flex flex-wrap items-center gap-2 text-sm" role="group" aria-label={t("browser.rootsLabel")}>
+            <span className="text-slate-600 dark:text-slate-400">{t("browser.roots")}</span>
             {access.roots.map((root) => (
               <button key={root} type="button" className="btn btn-secondary font-mono" onClick={() => open(root)} aria-pressed={dir === root}>
                 {root}
@@ -353,10 +369,10 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
             ))}
           </div>
         )}
-        <form onSubmit={onPath} className="flex flex-wrap items-end gap-2" aria-label="Go to a folder">
+        <form onSubmit={onPath} className="flex flex-wrap items-end gap-2" aria-label={t("browser.goTo")}>
           <TextField
             id={`${id}-path`}
-            label="Folder in the guest"
+            label={t("browser.folder")}
             mono
             className="min-w-0 flex-1 basis-56"
             value={typed}
@@ -366,36 +382,38 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
             spellCheck={false}
           />
           <button type="submit" className="btn btn-primary" disabled={!hydrated}>
-            Open
+            {t("browser.open")}
           </button>
           <button type="button" className="btn btn-secondary" disabled={!hydrated || here === "/"} onClick={() => open(parentPath(here))}>
-            Up
+            {t("browser.up")}
           </button>
           <button type="button" className="btn btn-secondary" disabled={!hydrated || listing.isFetching} onClick={() => void listing.refetch()}>
-            Refresh
+            {t("browser.refresh")}
           </button>
         </form>
-        {!access.agent.read && <p className="text-sm">The agent has file_read_enabled set to false: folders cannot be listed or files downloaded.</p>}
-        <FormStatus error={listing.error?.message ?? null} />
+        {!access.agent.read && <p className="text-sm">{t("browser.readDisabled")}</p>}
+        <div translate="no">
+          <FormStatus error={listing.error?.message ?? null} />
+        </div>
         {listing.data && (
           <div className="overflow-x-auto">
-            <table className="w-full table-fixed text-left text-sm" aria-label={`Contents of ${here}`}>
+            <table className="w-full table-fixed text-left text-sm" aria-label={t("browser.contentsOf", { path: here })}>
               <thead className="text-xs text-slate-600 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="py-2 pr-2">
-                    Name
+                    {t("browser.name")}
                   </th>
                   <th scope="col" className="hidden w-16 py-2 pr-2 sm:table-cell">
-                    Type
+                    {t("browser.type")}
                   </th>
                   <th scope="col" className="hidden w-24 py-2 pr-2 text-right sm:table-cell">
-                    Size
+                    {t("browser.size")}
                   </th>
                   <th scope="col" className="hidden w-48 py-2 pr-2 md:table-cell">
-                    Modified
+                    {t("browser.modified")}
                   </th>
                   <th scope="col" className="w-28 py-2">
-                    <span className="sr-only">Actions</span>
+                    <span className="sr-only">{t("browser.actions")}</span>
                   </th>
                 </tr>
               </thead>
@@ -403,7 +421,7 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
                 {entries.length === 0 && (
                   <tr>
                     <td colSpan={5} className="py-2 text-slate-600 dark:text-slate-400">
-                      This folder is empty.
+                      {t("browser.empty")}
                     </td>
                   </tr>
                 )}
@@ -421,23 +439,23 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
                           <span className="break-all font-mono">{entry.name}</span>
                         )}
                         <span className="block text-xs text-slate-600 sm:hidden dark:text-slate-400">
-                          {TYPE_WORDS[entry.type]}
-                          {entry.type === "file" && ` · ${formatBytes(entry.size)}`} · {formatDateTime(entry.mtime)}
+                          {t(`types.${entry.type}`)}
+                          {entry.type === "file" && ` · ${f.bytes(entry.size)}`} · {f.dateTime(entry.mtime)}
                         </span>
                       </td>
-                      <td className="hidden py-2 pr-2 align-top sm:table-cell">{TYPE_WORDS[entry.type]}</td>
-                      <td className="hidden py-2 pr-2 text-right align-top sm:table-cell">{entry.type === "file" ? formatBytes(entry.size) : ""}</td>
-                      <td className="hidden py-2 pr-2 align-top md:table-cell">{formatDateTime(entry.mtime)}</td>
+                      <td className="hidden py-2 pr-2 align-top sm:table-cell">{t(`types.${entry.type}`)}</td>
+                      <td className="hidden py-2 pr-2 text-right align-top sm:table-cell">{entry.type === "file" ? f.bytes(entry.size) : ""}</td>
+                      <td className="hidden py-2 pr-2 align-top md:table-cell">{f.dateTime(entry.mtime)}</td>
                       <td className="py-2 align-top">
                         {entry.type === "file" && (
                           <button
                             type="button"
                             className="btn btn-secondary"
                             disabled={!hydrated}
-                            aria-label={`Download ${entry.name}`}
+                            aria-label={t("browser.downloadLabel", { name: entry.name })}
                             onClick={() => transfers.download("agent", path, entry.size, toDisk)}
                           >
-                            Download
+                            {t("browser.download")}
                           </button>
                         )}
                       </td>
@@ -446,42 +464,31 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
                 })}
               </tbody>
             </table>
-            {listing.data.truncated && <p className="text-xs">Only the first {entries.length} entries are shown.</p>}
+            {listing.data.truncated && <p className="text-xs">{t("browser.truncated", { count: entries.length })}</p>}
           </div>
         )}
-        {canSaveToDisk && (
-          <CheckboxField
-            id={`${id}-to-disk`}
-            checked={toDisk}
-            onChange={(e) => setToDisk(e.target.checked)}
-            label="Save downloads straight to a file I choose (the browser asks where; nothing is held in memory)"
-          />
-        )}
+        {canSaveToDisk && <CheckboxField id={`${id}-to-disk`} checked={toDisk} onChange={(e) => setToDisk(e.target.checked)} label={t("browser.toDisk")} />}
       </div>
       {access.agent.write && (
         <form onSubmit={(e) => void onUpload(e)} className="card space-y-3" aria-labelledby={`${id}-upload-heading`}>
           <h3 id={`${id}-upload-heading`} className="text-base font-semibold">
-            Upload into <span className="break-all font-mono">{here}</span>
+            {t.rich("upload.heading", { path: here, mono: (chunks) => <span className="break-all font-mono">{chunks}</span> })}
           </h3>
           <div className="text-sm">
-            <label htmlFor={`${id}-file`}>File on this computer</label>
+            <label htmlFor={`${id}-file`}>{t("upload.file")}</label>
             <input id={`${id}-file`} type="file" className="input mt-1" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
           </div>
-          <p className="text-xs text-slate-600 dark:text-slate-400">
-            {access.atomicUpload
-              ? "Sent in chunks to a hidden temporary file beside the target and checked with SHA-256; only then does it replace the target. Cancel removes the temporary."
-              : "This agent is too old to upload safely (it cannot rename or remove files): update kvmm-agent in the guest."}
-          </p>
+          <p className="text-xs text-slate-600 dark:text-slate-400">{access.atomicUpload ? t("upload.atomic") : t("upload.agentTooOld")}</p>
           <FormStatus error={uploadError} />
           <button type="submit" className="btn btn-primary" disabled={!hydrated || !access.atomicUpload}>
-            Upload
+            {t("upload.submit")}
           </button>
         </form>
       )}
       {replacing && (
         <ConfirmDialog
-          title={`Replace ${replacing.target}?`}
-          confirmLabel="Replace"
+          title={t("upload.replaceTitle", { path: replacing.target })}
+          confirmLabel={t("upload.replace")}
           onConfirm={() => {
             start(replacing.file, replacing.target);
             setReplacing(null);
@@ -489,8 +496,11 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
           onCancel={() => setReplacing(null)}
         >
           <p className="text-sm">
-            A file named <span className="break-all font-mono">{baseName(replacing.target)}</span> is already in this folder. The upload replaces it once all of{" "}
-            {formatBytes(replacing.file.size)} has arrived and checked out.
+            {t.rich("upload.replaceBody", {
+              name: baseName(replacing.target),
+              size: f.bytes(replacing.file.size),
+              mono: (chunks) => <span className="break-all font-mono">{chunks}</span>,
+            })}
           </p>
         </ConfirmDialog>
       )}
@@ -500,6 +510,7 @@ function Browser({ hostId, uuid, access, transfers }: { hostId: string; uuid: st
 
 /** Stock qemu-guest-agent: no listing, so files are named by path. */
 function QgaPaths({ hostId, uuid, transfers }: { hostId: string; uuid: string; transfers: TransfersApi }) {
+  const t = useTranslations("vmFiles");
   const hydrated = useHydrated();
   const client = useTRPCClient();
   const id = useId();
@@ -507,17 +518,18 @@ function QgaPaths({ hostId, uuid, transfers }: { hostId: string; uuid: string; t
   const [target, setTarget] = useState("");
   const [uploadError, setUploadError] = useState<string | null>(null);
   const [source, setSource] = useState("");
-  const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [downloadError, setDownloadError] = useState<{ text: string; verbatim: boolean } | null>(null);
   const [checking, setChecking] = useState(false);
 
   function absoluteProblem(path: string): string | null {
-    if (!path.startsWith("/") || path.endsWith("/")) return "Enter the file's absolute path in the guest, such as /tmp/report.txt.";
-    return fileNameProblem(baseName(path));
+    if (!path.startsWith("/") || path.endsWith("/")) return t("qga.absolutePath");
+    const problem = fileNameProblem(baseName(path));
+    return problem && nameProblemText(t, problem);
   }
 
   function onUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!file) return setUploadError("Choose a file on this computer first.");
+    if (!file) return setUploadError(t("upload.chooseFile"));
     const path = target.trim() || "";
     const problem = absoluteProblem(path);
     if (problem) return setUploadError(problem);
@@ -529,12 +541,12 @@ function QgaPaths({ hostId, uuid, transfers }: { hostId: string; uuid: string; t
     event.preventDefault();
     const path = source.trim();
     const problem = absoluteProblem(path);
-    if (problem) return setDownloadError(problem);
+    if (problem) return setDownloadError({ text: problem, verbatim: false });
     setDownloadError(null);
     // The first chunk says whether the file is there (and how big), before a transfer row appears.
     setChecking(true);
     const first = await client.guest.qgaFileRead.mutate({ hostId, uuid, path, offset: 0, length: 1 }).catch((err: unknown) => {
-      setDownloadError(messageOf(err));
+      setDownloadError({ text: messageOf(err), verbatim: true });
       return null;
     });
     setChecking(false);
@@ -543,20 +555,16 @@ function QgaPaths({ hostId, uuid, transfers }: { hostId: string; uuid: string; t
 
   return (
     <div className="space-y-4">
-      <div className="card space-y-1 text-sm" role="note" aria-label="About the slower path">
-        <p className="font-medium">Slower path: stock qemu-guest-agent</p>
-        <p>
-          Only qemu-guest-agent answers in this VM. It moves files by path in 64 KiB chunks, each opening and closing the file (a few hundred KiB/s on a small
-          VM), cannot list folders, cannot compute a SHA-256 to check a transfer, and cannot rename or remove a file: an upload writes straight into the target,
-          so a cancelled one leaves the part already written. Install the KVM Manager agent for browsing, checked and all-or-nothing uploads.
-        </p>
+      <div className="card space-y-1 text-sm" role="note" aria-label={t("qga.noteLabel")}>
+        <p className="font-medium">{t("qga.noteTitle")}</p>
+        <p>{t("qga.note")}</p>
       </div>
       <form onSubmit={onUpload} className="card space-y-3" aria-labelledby={`${id}-up`}>
         <h3 id={`${id}-up`} className="text-base font-semibold">
-          Upload by path (slower path)
+          {t("qga.uploadHeading")}
         </h3>
         <div className="text-sm">
-          <label htmlFor={`${id}-file`}>File on this computer</label>
+          <label htmlFor={`${id}-file`}>{t("upload.file")}</label>
           <input
             id={`${id}-file`}
             type="file"
@@ -570,7 +578,7 @@ function QgaPaths({ hostId, uuid, transfers }: { hostId: string; uuid: string; t
         </div>
         <TextField
           id={`${id}-target`}
-          label="Save as (path in the guest)"
+          label={t("qga.saveAs")}
           mono
           value={target}
           onChange={(e) => setTarget(e.target.value)}
@@ -579,71 +587,75 @@ function QgaPaths({ hostId, uuid, transfers }: { hostId: string; uuid: string; t
         />
         <FormStatus error={uploadError} />
         <button type="submit" className="btn btn-primary" disabled={!hydrated}>
-          Upload
+          {t("upload.submit")}
         </button>
       </form>
       <form onSubmit={(e) => void onDownload(e)} className="card space-y-3" aria-labelledby={`${id}-down`}>
         <h3 id={`${id}-down`} className="text-base font-semibold">
-          Download by path (slower path)
+          {t("qga.downloadHeading")}
         </h3>
         <TextField
           id={`${id}-source`}
-          label="File in the guest"
+          label={t("qga.source")}
           mono
           value={source}
           onChange={(e) => setSource(e.target.value)}
           autoComplete="off"
           spellCheck={false}
         />
-        <FormStatus error={downloadError} />
+        <div translate={downloadError?.verbatim ? "no" : undefined}>
+          <FormStatus error={downloadError?.text ?? null} />
+        </div>
         <button type="submit" className="btn btn-primary" disabled={!hydrated || checking}>
-          {checking ? "Opening…" : "Download"}
+          {checking ? t("qga.opening") : t("browser.download")}
         </button>
       </form>
     </div>
   );
 }
 
-function Transfers({ list, onCancel, onDismiss }: { list: Transfer[]; onCancel: (t: Transfer) => void; onDismiss: (t: Transfer) => void }) {
+function Transfers({ list, onCancel, onDismiss }: { list: Transfer[]; onCancel: (x: Transfer) => void; onDismiss: (x: Transfer) => void }) {
+  const t = useTranslations("vmFiles.transfers");
+  const f = useFormat();
   if (list.length === 0) return null;
   return (
     <section className="card space-y-3" aria-labelledby="vm-files-transfers">
       <h3 id="vm-files-transfers" className="text-base font-semibold">
-        Transfers
+        {t("heading")}
       </h3>
       <ul className="space-y-3">
-        {list.map((t) => {
-          const label = `${t.kind === "upload" ? "Upload of" : "Download of"} ${t.path}`;
-          const percent = percentDone(t.done, t.total);
+        {list.map((x) => {
+          const label = x.kind === "upload" ? t("uploadOf", { path: x.path }) : t("downloadOf", { path: x.path });
+          const percent = percentDone(x.done, x.total);
           return (
-            <li key={t.id} className="min-w-0 space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700" aria-label={label}>
+            <li key={x.id} className="min-w-0 space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700" aria-label={label}>
               <div className="min-w-0 break-all font-medium">
-                {t.kind === "upload" ? "↑ " : "↓ "}
-                <span className="font-mono">{t.path}</span>
-                {t.via === "qga" && <span className="ml-2 text-xs font-normal text-amber-800 dark:text-amber-300">slower path (qemu-guest-agent)</span>}
+                {x.kind === "upload" ? "↑ " : "↓ "}
+                <span className="font-mono">{x.path}</span>
+                {x.via === "qga" && <span className="ml-2 text-xs font-normal text-amber-800 dark:text-amber-300">{t("slowerPath")}</span>}
               </div>
               <progress
                 className="h-3 w-full"
-                max={Math.max(t.total, 1)}
-                value={t.state === "done" ? Math.max(t.total, 1) : t.done}
-                aria-label={`Progress of ${t.path}`}
+                max={Math.max(x.total, 1)}
+                value={x.state === "done" ? Math.max(x.total, 1) : x.done}
+                aria-label={t("progressOf", { path: x.path })}
               />
               <p className="text-xs" data-testid="transfer-figures">
-                {formatBytes(t.done)} of {formatBytes(t.total)} ({t.state === "done" ? 100 : percent}%)
-                {t.state === "running" && t.speed !== null && <> · {formatBytes(t.speed)}/s</>} ·{" "}
-                <span>{t.state === "running" ? (t.kind === "upload" ? "uploading" : "downloading") : t.state}</span>
+                {t("figures", { done: f.bytes(x.done), total: f.bytes(x.total), percent: f.number(x.state === "done" ? 100 : percent) })}
+                {x.state === "running" && x.speed !== null && <> · {t("speed", { speed: f.bytes(x.speed) })}</>} ·{" "}
+                <span>{t(`states.${x.state === "running" ? (x.kind === "upload" ? "uploading" : "downloading") : x.state}`)}</span>
               </p>
-              <div className="[overflow-wrap:anywhere]">
-                {t.state === "failed" ? <FormStatus error={t.message} /> : t.message && <p className="text-xs">{t.message}</p>}
+              <div className="[overflow-wrap:anywhere]" translate={x.verbatim ? "no" : undefined}>
+                {x.state === "failed" ? <FormStatus error={x.message} /> : x.message && <p className="text-xs">{x.message}</p>}
               </div>
               <div className="flex flex-wrap gap-2">
-                {t.state === "running" ? (
-                  <button type="button" className="btn btn-secondary" onClick={() => onCancel(t)} disabled={t.message !== null}>
-                    Cancel
+                {x.state === "running" ? (
+                  <button type="button" className="btn btn-secondary" onClick={() => onCancel(x)} disabled={x.message !== null}>
+                    {t("cancel")}
                   </button>
                 ) : (
-                  <button type="button" className="btn btn-secondary" onClick={() => onDismiss(t)}>
-                    Dismiss
+                  <button type="button" className="btn btn-secondary" onClick={() => onDismiss(x)}>
+                    {t("dismiss")}
                   </button>
                 )}
               </div>

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import { createTranslator } from "next-intl";
+import { MESSAGES } from "@/server/i18n/messages";
 import {
   SpeedMeter,
   Sha256,
@@ -16,6 +18,7 @@ import {
   secondsLeft,
   tempUploadPath,
 } from "./transfer-math";
+import { nameProblemText, type FilesTranslator } from "./transfer-words";
 
 const MiB = 1024 * 1024;
 
@@ -76,12 +79,16 @@ describe("guest paths and the upload's temporary name", () => {
     assert.throws(() => tempUploadPath("/tmp/x", "not-hex"), RangeError);
   });
 
-  it("words what is wrong with a file name", () => {
+  it("says what is wrong with a file name, in the catalog's words", () => {
+    const t = createTranslator({ locale: "en", messages: MESSAGES.en, namespace: "vmFiles" }) as unknown as FilesTranslator;
+    const words = (name: string) => nameProblemText(t, fileNameProblem(name)!);
     assert.equal(fileNameProblem("ok.txt"), null);
-    assert.match(fileNameProblem("")!, /name/);
-    assert.match(fileNameProblem("a/b")!, /\//);
-    assert.match(fileNameProblem("..")!, /not a file name/);
-    assert.match(fileNameProblem("x".repeat(256))!, /255 bytes/);
+    assert.deepEqual(fileNameProblem(""), { key: "empty" });
+    assert.match(words(""), /name/);
+    assert.match(words("a/b"), /\//);
+    assert.equal(words(".."), '".." is not a file name.');
+    assert.deepEqual(fileNameProblem("x".repeat(256)), { key: "tooLong", max: 255 });
+    assert.match(words("x".repeat(256)), /255 bytes/);
   });
 });
 

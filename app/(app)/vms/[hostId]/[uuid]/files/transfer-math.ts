@@ -42,13 +42,16 @@ export function joinPath(dir: string, name: string): string {
   return `${dir.replace(/\/+$/, "")}/${name}`;
 }
 
+/** What is wrong with a file name, as a message of the catalog (vmFiles.nameProblem.<key>) and its arguments. */
+export type NameProblem = { key: "empty" | "slash" | "nul" } | { key: "dots"; name: string } | { key: "tooLong"; max: number };
+
 /** A name the browser's user may give a file in the guest: one component, no NUL. */
-export function fileNameProblem(name: string): string | null {
-  if (name === "") return "Give the file a name.";
-  if (name === "." || name === "..") return `"${name}" is not a file name.`;
-  if (name.includes("/")) return "A file name cannot contain /.";
-  if (name.includes("\0")) return "A file name cannot contain a NUL character.";
-  if (new TextEncoder().encode(name).length > NAME_MAX_BYTES) return `The name is longer than ${NAME_MAX_BYTES} bytes.`;
+export function fileNameProblem(name: string): NameProblem | null {
+  if (name === "") return { key: "empty" };
+  if (name === "." || name === "..") return { key: "dots", name };
+  if (name.includes("/")) return { key: "slash" };
+  if (name.includes("\0")) return { key: "nul" };
+  if (new TextEncoder().encode(name).length > NAME_MAX_BYTES) return { key: "tooLong", max: NAME_MAX_BYTES };
   return null;
 }
 

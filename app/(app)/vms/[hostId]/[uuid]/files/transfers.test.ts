@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import { createTranslator } from "next-intl";
+import { MESSAGES } from "@/server/i18n/messages";
 import { isTempUploadName } from "./transfer-math";
 import { TransferCancelled, TransferFailed, download, uploadAtomically, uploadInPlace, type GuestFileCalls } from "./transfers";
+import { transferProblemText, type FilesTranslator } from "./transfer-words";
+
+const t = createTranslator({ locale: "en", messages: MESSAGES.en, namespace: "vmFiles" }) as unknown as FilesTranslator;
+/** A failure as the tab words it in English. */
+const words = (err: unknown) => (err instanceof TransferFailed ? transferProblemText(t, err.problem) : "");
 
 /** A guest directory in memory, with a log of the calls made on it. */
 function fakeGuest(options: { corrupt?: boolean; onWrite?: (offset: number) => void } = {}) {
@@ -103,7 +110,7 @@ describe("upload through our agent", () => {
         signal: new AbortController().signal,
         onProgress: () => undefined,
       }),
-      (err: unknown) => err instanceof TransferFailed && /SHA-256/.test(err.message) && err.message.includes(`${TARGET} was left as it was`),
+      (err: unknown) => /SHA-256/.test(words(err)) && words(err).includes(`${TARGET} was left as it was`),
     );
     assert.equal([...guest.files.keys()].filter((name) => isTempUploadName(name.slice(5))).length, 0);
     assert.equal(guest.files.size, 0);
@@ -188,7 +195,7 @@ describe("upload through qemu-ga and downloads", () => {
         sink: () => undefined,
         onProgress: () => undefined,
       }),
-      /changed while it was read/,
+      (err: unknown) => err instanceof TransferFailed && err.problem.key === "changedWhileRead" && /changed while it was read/.test(words(err)),
     );
   });
 

@@ -20,12 +20,22 @@ export interface GuestFileCalls {
 export class TransferCancelled extends Error {
   override readonly name = "TransferCancelled";
   constructor() {
-    super("Cancelled.");
+    super("cancelled");
   }
 }
 
+/** Why a transfer failed, as a message of the catalog (vmFiles.failed.<key>) and its arguments; the tab words it. */
+export type TransferProblem =
+  | { key: "cannotRename" }
+  | { key: "uploadMismatch"; path: string; receivedSize: number; receivedSha256: string | undefined; sentSize: number; sentSha256: string }
+  | { key: "tooMuch"; received: number; offset: number; asked: number }
+  | { key: "changedWhileRead"; path: string; readSize: number; readSha256: string; guestSize: number; guestSha256: string | undefined };
+
 export class TransferFailed extends Error {
   override readonly name = "TransferFailed";
+  constructor(readonly problem: TransferProblem) {
+    super(problem.key);
+  }
 }
 
 export interface UploadOptions {
@@ -53,7 +63,7 @@ function checkCancelled(signal: AbortSignal): void {
  */
 export async function uploadAtomically({ calls, file, target, chunkBytes, random, signal, onProgress }: UploadOptions): Promise<{ sha256: string }> {
   const { stat, rename, remove } = calls;
-  if (!stat || !rename || !remove) throw new TransferFailed("This agent cannot rename or remove files; update it to upload safely.");
+  if (!stat || !rename || !remove) throw new TransferFailed({ key: "cannotRename" });
   const temp = tempUploadPath(target, random);
   let written = false;
   try {
@@ -72,9 +82,14 @@ export async function uploadAtomically({ calls, file, target, chunkBytes, random
     const expected = hash.digestHex();
     const there = await stat(temp);
     if (there.size !== file.size || there.sha256 !== expected) {
-      throw new TransferFailed(
-        `The guest received ${there.size} bytes with SHA-256 ${there.sha256 ?? "unknown"}, but ${file.size} bytes with ${expected} were sent; ${target} was left as it was.`,
-      );
+      throw new TransferFailed({
+        key: "uploadMismatch",
+        path: target,
+        receivedSize: there.size,
+        receivedSha256: there.sha256,
+        sentSize: file.size,
+        sentSha256: expected,
+      });
     }
     checkCancelled(signal);
     await rename(temp, target);
@@ -132,7 +147,7 @@ export async function download({
       if (signal.aborted) throw new TransferCancelled();
       throw err;
     });
-    if (chunk.bytes.length > chunkBytes) throw new TransferFailed(`The guest sent ${chunk.bytes.length} bytes at ${offset}; ${chunkBytes} were asked for.`);
+    if (chunk.bytes.length > chunkBytes) throw new TransferFailed({ key: "tooMuch", received: chunk.bytes.length, offset, asked: chunkBytes });
     hash.update(chunk.bytes);
     await sink(chunk.bytes);
     offset += chunk.bytes.length;
@@ -144,9 +159,7 @@ export async function download({
   if (!calls.stat) return { size: offset, sha256, verified: false };
   const there = await calls.stat(path);
   if (there.size !== offset || there.sha256 !== sha256) {
-    throw new TransferFailed(
-      `${path} changed while it was read: ${offset} bytes with SHA-256 ${sha256} arrived, the guest now has ${there.size} bytes with ${there.sha256}.`,
-    );
+    throw new TransferFailed({ key: "changedWhileRead", path, readSize: offset, readSha256: sha256, guestSize: there.size, guestSha256: there.sha256 });
   }
   return { size: offset, sha256, verified: true };
 }
