@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { useTranslations } from "next-intl";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs } from "@trpc/server";
@@ -134,6 +134,7 @@ export function AddNetworkForm({ hosts }: { hosts: HostOption[] }) {
   const [dhcp, setDhcp] = useState(true);
   const create = useMutation(trpc.networks.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.networks.pathKey() }) }));
   const routed = mode !== "bridge";
+  const fieldMap = useMemo(() => fields(t), [t]);
 
   function input(form: FormData, common: AddCommon) {
     return { ...common, spec: specFrom(form) };
@@ -158,7 +159,7 @@ export function AddNetworkForm({ hosts }: { hosts: HostOption[] }) {
   }
 
   return (
-    <AddResourceForm noun="network" idPrefix="add-net" hosts={hosts} mutation={create} input={input} onCreated={reset} fields={fields(t)}>
+    <AddResourceForm noun="network" idPrefix="add-net" hosts={hosts} mutation={create} input={input} onCreated={reset} fields={fieldMap}>
       <TextField id="add-net-name" label={t("fields.name")} hint={t("form.nameHint")} name="name" required autoComplete="off" />
       <Field id="add-net-mode" label={t("fields.mode")}>
         <select id="add-net-mode" name="mode" className="input mt-1" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { useTranslations } from "next-intl";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -25,7 +25,7 @@ function OneTimePassword({ username, password, onDismiss }: { username: string; 
     <div role="status" className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
       <div className="min-w-0 flex-1">
         <p>{t.rich("text", { username, b: (chunks) => <strong>{chunks}</strong> })}</p>
-        <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password">
+        <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password" translate="no">
           {password}
         </p>
       </div>
@@ -66,7 +66,8 @@ function CreateUserForm() {
   const invalidate = useInvalidateUsers();
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
   const toasts = useToasts();
-  const errors = useFieldErrors(create.error, createUserFields(t));
+  const fields = useMemo(() => createUserFields(t), [t]);
+  const errors = useFieldErrors(create.error, fields);
   const [created, setCreated] = useState<{ username: string; password: string | null } | null>(null);
   const hydrated = useHydrated();
 
