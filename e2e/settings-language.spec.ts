@@ -1,13 +1,23 @@
+import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type Page, type TestInfo } from "@playwright/test";
+import type { Messages } from "@/server/i18n/messages";
 import { ADMIN, signIn, unique } from "./support/session";
-import { MESSAGES } from "@/server/i18n/messages";
 
 // The language override in Settings: kept with the account, it beats the browser's language on
 // every page, and the automatic choice hands the choice back to the browser. Each test has a user
 // of its own, so no other spec's pages change language. The new user's pages are found by the
 // catalog's words and by ids, since the sign-in form speaks the browser's language.
 
-const { en, de } = MESSAGES;
+type Words = Pick<Messages, "settings" | "networks">;
+
+/** This spec's namespaces of a catalog, read as files: Playwright's loader does not import JSON modules without an import attribute. */
+function catalog(locale: "en" | "de"): Words {
+  const read = (ns: string) => JSON.parse(readFileSync(new URL(`../server/i18n/messages/${locale}/${ns}.json`, import.meta.url), "utf8"));
+  return { settings: read("settings"), networks: read("networks") };
+}
+
+const en = catalog("en");
+const de = catalog("de");
 const PASSWORD = "language-password-1";
 
 /** A new viewer, added by the admin on the Users page in an English browser of its own. */
@@ -38,7 +48,7 @@ async function signInAs(page: Page, username: string) {
 }
 
 /** Chooses a language (or "" for the browser's) in Settings, written in `words`, and waits for the page to load again in `lang`. */
-async function chooseLanguage(page: Page, words: typeof en, value: "" | "en" | "de", lang: "en" | "de") {
+async function chooseLanguage(page: Page, words: Words, value: "" | "en" | "de", lang: "en" | "de") {
   await page.getByLabel(words.settings.language.label).selectOption(value);
   await page.getByRole("button", { name: words.settings.language.save }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", lang);
