@@ -2,8 +2,10 @@
  * What each audited action is called in the audit page, in a sysadmin's words: the tRPC path
  * (`vms.power`) is what the log stores; this is what people read and choose from. An action
  * missing here (added after this table) still reads as words, from its path. Client-safe: no imports.
+ * The audit page shows these through its catalog (audit.actions, keyed by the path with "_" for "."):
+ * this English table is what the catalog test holds it to.
  */
-const LABELS: Readonly<Record<string, string>> = {
+export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "auth.login": "Sign in",
   "auth.logout": "Sign out",
   "auth.changePassword": "Change own password",
@@ -86,7 +88,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */
 export function actionLabel(action: string): string {
-  const known = LABELS[action];
+  const known = ACTION_LABELS[action];
   if (known) return known;
   const [area = "", ...rest] = action.split(".");
   const verb = rest

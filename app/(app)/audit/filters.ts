@@ -1,9 +1,10 @@
 import { AUDIT_RESULTS, type AuditResult } from "@/server/db/schema";
 import { ACTION_FILTER_PATTERN } from "@/server/audit/actions";
+import type { AuditT } from "./action-words";
 
 /**
  * The audit page's filters, read from its URL (so a search can be shared as a link) and checked:
- * each problem is worded for the field it belongs to. Times are UTC, as the page shows them; a
+ * each problem is worded (in the page's language, `t`) for the field it belongs to. Times are UTC, as the page shows them; a
  * date alone means the whole day.
  */
 export interface AuditFilters {
@@ -32,34 +33,37 @@ export function parseMoment(text: string, end: boolean): Date | null {
   return new Date(date.getTime() + span - 1);
 }
 
-export function parseAuditFilters(raw: Readonly<Record<string, string | undefined>>): { filters: AuditFilters; errors: Partial<Record<FilterField, string>> } {
+export function parseAuditFilters(
+  raw: Readonly<Record<string, string | undefined>>,
+  t: AuditT,
+): { filters: AuditFilters; errors: Partial<Record<FilterField, string>> } {
   const filters: AuditFilters = {};
   const errors: Partial<Record<FilterField, string>> = {};
   const text = (k: string) => raw[k]?.trim() || undefined;
-  const bounded = (k: "target" | "username", label: string, max: number) => {
+  const bounded = (k: "target" | "username", field: string, max: number) => {
     const v = text(k);
-    if (v && v.length > max) errors[k] = `${label} must be at most ${max} characters.`;
+    if (v && v.length > max) errors[k] = t("errors.tooLong", { field, max });
     else if (v) filters[k] = v;
   };
-  bounded("target", "Names", 128);
-  bounded("username", "User", 64);
+  bounded("target", t("errors.targetField"), 128);
+  bounded("username", t("errors.userField"), 64);
   const action = text("action");
-  if (action && (action.length > 128 || !ACTION_FILTER_PATTERN.test(action))) errors.action = "Action: choose one from the list.";
+  if (action && (action.length > 128 || !ACTION_FILTER_PATTERN.test(action))) errors.action = t("errors.action");
   else if (action) filters.action = action;
   const result = text("result");
-  if (result && !(AUDIT_RESULTS as readonly string[]).includes(result)) errors.result = "Result: choose one from the list.";
+  if (result && !(AUDIT_RESULTS as readonly string[]).includes(result)) errors.result = t("errors.result");
   else if (result) filters.result = result as AuditResult;
-  for (const [k, label, end] of [
-    ["since", "From", false],
-    ["until", "To", true],
+  for (const [k, message, end] of [
+    ["since", "errors.sinceMoment", false],
+    ["until", "errors.untilMoment", true],
   ] as const) {
     const v = text(k);
     if (!v) continue;
     const moment = parseMoment(v, end);
     if (moment) filters[k] = moment;
-    else errors[k] = `${label} must be a date, or a date and time, such as 2026-11-27 14:05.`;
+    else errors[k] = t(message);
   }
-  if (filters.since && filters.until && filters.since > filters.until) errors.until = "To must not be before From.";
+  if (filters.since && filters.until && filters.since > filters.until) errors.until = t("errors.untilBeforeSince");
   const beforeId = Number(text("beforeId"));
   if (Number.isSafeInteger(beforeId) && beforeId > 0) filters.beforeId = beforeId;
   return { filters, errors };

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState } from "react";
+import { useMemo, useState } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterInputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -14,28 +15,28 @@ import type { FieldMap } from "@/server/api/error-words";
 type NetworkSpec = inferRouterInputs<AppRouter>["networks"]["create"]["spec"];
 type Mode = NetworkSpec["mode"];
 
-const MODES: { value: Mode; label: string }[] = [
-  { value: "nat", label: "NAT: guests reach out through the host" },
-  { value: "isolated", label: "Isolated: guests and host only" },
-  { value: "bridge", label: "Bridge: join an existing host bridge" },
-];
+type T = ReturnType<typeof useTranslations<"networks">>;
+
+const MODES: readonly Mode[] = ["nat", "isolated", "bridge"];
 
 /** Where the server's refusals of a new network go. */
-const FIELDS: FieldMap = {
-  "spec.name": { id: "add-net-name", label: "Network name" },
-  "spec.mode": { id: "add-net-mode", label: "Mode" },
-  "spec.bridge": { id: "add-net-bridge", label: "Bridge" },
-  "spec.ipv4.address": { id: "add-net-address", label: "Host address" },
-  "spec.ipv4.prefix": { id: "add-net-prefix", label: "Prefix length" },
-  "spec.ipv4.dhcp.start": { id: "add-net-dhcp-start", label: "DHCP range start" },
-  "spec.ipv4.dhcp.end": { id: "add-net-dhcp-end", label: "DHCP range end" },
-  "spec.ipv4.dhcp": { id: "add-net-dhcp-start", label: "DHCP range" },
-  "spec.ipv4": { id: "add-net-address", label: "Addressing" },
-};
+function fields(t: T): FieldMap {
+  return {
+    "spec.name": { id: "add-net-name", label: t("fields.name") },
+    "spec.mode": { id: "add-net-mode", label: t("fields.mode") },
+    "spec.bridge": { id: "add-net-bridge", label: t("fields.bridge") },
+    "spec.ipv4.address": { id: "add-net-address", label: t("fields.address") },
+    "spec.ipv4.prefix": { id: "add-net-prefix", label: t("fields.prefix") },
+    "spec.ipv4.dhcp.start": { id: "add-net-dhcp-start", label: t("fields.dhcpStart") },
+    "spec.ipv4.dhcp.end": { id: "add-net-dhcp-end", label: t("fields.dhcpEnd") },
+    "spec.ipv4.dhcp": { id: "add-net-dhcp-start", label: t("fields.dhcp") },
+    "spec.ipv4": { id: "add-net-address", label: t("fields.addressing") },
+  };
+}
 
-function prefixHint(prefix: number): string {
-  if (!Number.isInteger(prefix) || prefix < 8 || prefix > 30) return "8 to 30; 24 is the usual 255.255.255.0.";
-  return `A /${prefix} has ${(2 ** (32 - prefix) - 2).toLocaleString("en")} usable addresses.`;
+function prefixHint(t: T, prefix: number): string {
+  if (!Number.isInteger(prefix) || prefix < 8 || prefix > 30) return t("form.prefixRange");
+  return t("form.prefixUsable", { prefix, count: 2 ** (32 - prefix) - 2 });
 }
 
 /** The addressing of a NAT or isolated network: the host's address, the prefix, and DHCP with a range suggested from them. */
@@ -54,13 +55,14 @@ function RoutedFields({
   dhcp: boolean;
   setDhcp: (v: boolean) => void;
 }) {
+  const t = useTranslations("networks");
   const suggestion = suggestDhcpRange(address.trim(), Number(prefix));
   return (
     <>
       <TextField
         id="add-net-address"
-        label="Host address"
-        hint="The host's address on the network: the guests' gateway."
+        label={t("fields.address")}
+        hint={t("form.addressHint")}
         mono
         name="address"
         required
@@ -72,8 +74,8 @@ function RoutedFields({
       />
       <TextField
         id="add-net-prefix"
-        label="Prefix length"
-        hint={prefixHint(Number(prefix))}
+        label={t("fields.prefix")}
+        hint={prefixHint(t, Number(prefix))}
         name="prefix"
         type="number"
         required
@@ -85,7 +87,7 @@ function RoutedFields({
       <CheckboxField
         id="add-net-dhcp"
         name="dhcp"
-        label="Hand out addresses with DHCP"
+        label={t("form.dhcpCheckbox")}
         className="sm:col-span-2"
         checked={dhcp}
         onChange={(e) => setDhcp(e.target.checked)}
@@ -94,7 +96,7 @@ function RoutedFields({
         <>
           <TextField
             id="add-net-dhcp-start"
-            label="DHCP range start"
+            label={t("fields.dhcpStart")}
             mono
             name="dhcpStart"
             autoComplete="off"
@@ -104,7 +106,7 @@ function RoutedFields({
           />
           <TextField
             id="add-net-dhcp-end"
-            label="DHCP range end"
+            label={t("fields.dhcpEnd")}
             mono
             name="dhcpEnd"
             autoComplete="off"
@@ -113,7 +115,7 @@ function RoutedFields({
             aria-describedby="add-net-dhcp-hint"
           />
           <p id="add-net-dhcp-hint" className="text-xs text-slate-500 dark:text-slate-400 sm:col-span-2">
-            {suggestion ? `Empty: ${suggestion.start} – ${suggestion.end}.` : "Inside the subnet, leaving out the host's address."}
+            {suggestion ? t("form.dhcpEmpty", { start: suggestion.start, end: suggestion.end }) : t("form.dhcpInside")}
           </p>
         </>
       )}
@@ -123,6 +125,7 @@ function RoutedFields({
 
 /** Defines a network on a host (NAT, isolated or bridged), started and autostarted unless unticked. */
 export function AddNetworkForm({ hosts }: { hosts: HostOption[] }) {
+  const t = useTranslations("networks");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<Mode>("nat");
@@ -131,6 +134,7 @@ export function AddNetworkForm({ hosts }: { hosts: HostOption[] }) {
   const [dhcp, setDhcp] = useState(true);
   const create = useMutation(trpc.networks.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.networks.pathKey() }) }));
   const routed = mode !== "bridge";
+  const fieldMap = useMemo(() => fields(t), [t]);
 
   function input(form: FormData, common: AddCommon) {
     return { ...common, spec: specFrom(form) };
@@ -155,23 +159,23 @@ export function AddNetworkForm({ hosts }: { hosts: HostOption[] }) {
   }
 
   return (
-    <AddResourceForm noun="network" idPrefix="add-net" hosts={hosts} mutation={create} input={input} onCreated={reset} fields={FIELDS}>
-      <TextField id="add-net-name" label="Network name" hint="Letters, digits, dots, dashes and underscores." name="name" required autoComplete="off" />
-      <Field id="add-net-mode" label="Mode">
+    <AddResourceForm noun="network" idPrefix="add-net" hosts={hosts} mutation={create} input={input} onCreated={reset} fields={fieldMap}>
+      <TextField id="add-net-name" label={t("fields.name")} hint={t("form.nameHint")} name="name" required autoComplete="off" />
+      <Field id="add-net-mode" label={t("fields.mode")}>
         <select id="add-net-mode" name="mode" className="input mt-1" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
-          <Options choices={MODES} />
+          <Options choices={MODES.map((value) => ({ value, label: t(`modes.${value}`) }))} />
         </select>
       </Field>
       <TextField
         id="add-net-bridge"
-        label={routed ? "Bridge name (optional)" : "Host bridge"}
-        hint={routed ? "Empty: libvirt picks the next free virbrN." : "An existing bridge on the host, e.g. br0; guests join the LAN behind it."}
+        label={routed ? t("form.bridgeOptional") : t("form.hostBridge")}
+        hint={routed ? t("form.bridgeOptionalHint") : t("form.hostBridgeHint")}
         mono
         name="bridge"
         required={!routed}
         autoComplete="off"
         maxLength={15}
-        placeholder={routed ? "virbr10" : "br0"}
+        placeholder={routed ? t("form.bridgePlaceholder") : t("form.hostBridgePlaceholder")}
       />
       {routed && <RoutedFields address={address} setAddress={setAddress} prefix={prefix} setPrefix={setPrefix} dhcp={dhcp} setDhcp={setDhcp} />}
     </AddResourceForm>

@@ -1,14 +1,21 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { hostResourcePage } from "@/app/_components/host-resources/host-resource-page";
 import { NetworksManager } from "./networks-manager";
 
-export const metadata: Metadata = { title: "Networks" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("networks");
+  return { title: t("pageTitle") };
+}
 export const dynamic = "force-dynamic";
 
-export default hostResourcePage({
-  title: "Networks",
-  read: "network.read",
-  manage: "network.manage",
-  load: (api, hostId) => api.networks.list({ hostId }),
-  Manager: NetworksManager,
-});
+export default async function NetworksPage() {
+  const t = await getTranslations("networks");
+  return hostResourcePage({
+    title: t("pageTitle"),
+    read: "network.read",
+    manage: "network.manage",
+    load: (api, hostId) => api.networks.list({ hostId }),
+    Manager: NetworksManager,
+  })();
+}

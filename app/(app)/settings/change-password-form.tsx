@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
@@ -8,6 +9,7 @@ import { useHydrated } from "@/app/_components/use-hydrated";
 import { useToasts } from "@/app/_components/toasts";
 
 export function ChangePasswordForm() {
+  const t = useTranslations("settings.password");
   const trpc = useTRPC();
   const toasts = useToasts();
   const change = useMutation(trpc.auth.changePassword.mutationOptions());
@@ -25,7 +27,7 @@ export function ChangePasswordForm() {
       { currentPassword: String(form.get("currentPassword")), newPassword },
       {
         onSuccess: () => {
-          toasts.success("password", "Password changed. Your other devices were signed out; this one stays signed in.");
+          toasts.success("password", t("changed"));
           formEl.reset();
         },
       },
@@ -36,13 +38,13 @@ export function ChangePasswordForm() {
     <form onSubmit={onSubmit} method="post" className="space-y-3">
       <div>
         <label htmlFor="currentPassword" className="mb-1 block text-sm font-medium">
-          Current password
+          {t("current")}
         </label>
         <input id="currentPassword" name="currentPassword" type="password" autoComplete="current-password" required className="input" />
       </div>
       <div>
         <label htmlFor="newPassword" className="mb-1 block text-sm font-medium">
-          New password
+          {t("new")}
         </label>
         <input
           id="newPassword"
@@ -55,18 +57,18 @@ export function ChangePasswordForm() {
           aria-describedby="newPassword-hint"
         />
         <p id="newPassword-hint" className="mt-1 text-xs text-slate-500 dark:text-slate-400">
-          At least 10 characters.
+          {t("hint")}
         </p>
       </div>
       <div>
         <label htmlFor="confirmPassword" className="mb-1 block text-sm font-medium">
-          Repeat new password
+          {t("repeat")}
         </label>
         <input id="confirmPassword" name="confirmPassword" type="password" autoComplete="new-password" required className="input" />
       </div>
-      <FormStatus error={mismatch ? "The new passwords do not match." : (change.error?.message ?? null)} />
+      <FormStatus error={mismatch ? t("mismatch") : (change.error?.message ?? null)} />
       <button type="submit" className="btn btn-primary" disabled={change.isPending || !hydrated}>
-        {change.isPending ? "Saving…" : "Change password"}
+        {change.isPending ? t("saving") : t("submit")}
       </button>
     </form>
   );

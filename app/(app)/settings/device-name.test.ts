@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deviceName } from "./device-name";
+import { createTranslator } from "next-intl";
+import { MESSAGES } from "@/server/i18n/messages";
+import { deviceName as named } from "./device-name";
+
+const en = createTranslator({ locale: "en", messages: MESSAGES.en, namespace: "settings" });
+const de = createTranslator({ locale: "de", messages: MESSAGES.de, namespace: "settings" });
+const deviceName = (userAgent: string) => named(userAgent, en);
 
 test("devices are named by browser and system, as a person knows them", () => {
   assert.equal(
@@ -18,4 +24,9 @@ test("devices are named by browser and system, as a person knows them", () => {
   assert.equal(deviceName("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"), "Firefox on Linux");
   assert.equal(deviceName("curl/7.88.1"), "curl");
   assert.equal(deviceName(""), "Unknown browser");
+});
+
+test("a device is named in the reader's language, its browser and system as they are called everywhere", () => {
+  assert.equal(named("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", de), "Firefox unter Linux");
+  assert.equal(named("", de), "Unbekannter Browser");
 });

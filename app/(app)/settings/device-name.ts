@@ -1,5 +1,10 @@
-/** "Chrome on Android" from a User-Agent header: enough for a person to recognise their own devices. */
-export function deviceName(userAgent: string): string {
+import type { useTranslations } from "next-intl";
+
+/** The settings page's words, which name a device ("Chrome on Android") in the reader's language. */
+export type SettingsT = ReturnType<typeof useTranslations<"settings">>;
+
+/** "Chrome on Android" from a User-Agent header: enough for a person to recognise their own devices. Browsers and systems are names, the same in every language. */
+export function deviceName(userAgent: string, t: SettingsT): string {
   const browser = /Edg\//.test(userAgent)
     ? "Edge"
     : /Firefox\//.test(userAgent)
@@ -22,6 +27,6 @@ export function deviceName(userAgent: string): string {
           : /Linux/.test(userAgent)
             ? "Linux"
             : null;
-  if (browser && system) return `${browser} on ${system}`;
-  return browser ?? system ?? "Unknown browser";
+  if (browser && system) return t("devices.browserOnSystem", { browser, system });
+  return browser ?? system ?? t("devices.unknown");
 }

@@ -1,32 +1,44 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
+import { pageUser } from "@/app/_components/page-session";
 import { ChangePasswordForm } from "./change-password-form";
 import { SessionsList } from "./sessions-list";
+import { LanguageForm } from "./language-form";
 
-export const metadata: Metadata = { title: "Settings" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("settings");
+  return { title: t("pageTitle") };
+}
 
-export default function SettingsPage() {
+export default async function SettingsPage() {
+  const t = await getTranslations("settings");
+  const user = await pageUser();
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Settings</h1>
+      <h1 className="text-2xl font-semibold">{t("pageTitle")}</h1>
       <section className="card max-w-lg" aria-labelledby="password-heading">
         <h2 id="password-heading" className="mb-4 text-lg font-semibold">
-          Change your password
+          {t("password.heading")}
         </h2>
         <ChangePasswordForm />
       </section>
       <section className="card max-w-lg" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading" className="mb-2 text-lg font-semibold">
-          Where you are signed in
+          {t("sessions.heading")}
         </h2>
         <SessionsList />
       </section>
+      <section className="card max-w-lg" aria-labelledby="language-heading">
+        <h2 id="language-heading" className="mb-4 text-lg font-semibold">
+          {t("language.heading")}
+        </h2>
+        <LanguageForm current={user?.locale ?? null} />
+      </section>
       <section className="card max-w-lg" aria-labelledby="theme-heading">
         <h2 id="theme-heading" className="mb-2 text-lg font-semibold">
-          Appearance
+          {t("appearance.heading")}
         </h2>
-        <p className="text-sm text-slate-600 dark:text-slate-400">
-          The theme button in the top bar cycles between following your system, light and dark. The choice is kept in this browser.
-        </p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">{t("appearance.text")}</p>
       </section>
     </div>
   );

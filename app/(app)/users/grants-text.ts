@@ -5,8 +5,8 @@ export interface GrantInput {
   value: string;
 }
 
-/** One grant a line, `kind:value`, e.g. `host:local`, `name:web-*`, `tag:prod`. */
-export function parseGrants(text: string): { grants: GrantInput[]; error: string | null } {
+/** One grant a line, `kind:value`, e.g. `host:local`, `name:web-*`, `tag:prod`; a bad line is reported by its number (the form words it). */
+export function parseGrants(text: string): { grants: GrantInput[]; errorLine: number | null } {
   const grants: GrantInput[] = [];
   for (const [i, raw] of text.split("\n").entries()) {
     const line = raw.trim();
@@ -15,11 +15,11 @@ export function parseGrants(text: string): { grants: GrantInput[]; error: string
     const kind = line.slice(0, sep).trim();
     const value = line.slice(sep + 1).trim();
     if (sep < 0 || !(GRANT_KINDS as readonly string[]).includes(kind) || !value) {
-      return { grants: [], error: `Line ${i + 1}: write kind:value with kind one of ${GRANT_KINDS.join(", ")}` };
+      return { grants: [], errorLine: i + 1 };
     }
     grants.push({ kind: kind as GrantKind, value });
   }
-  return { grants, error: null };
+  return { grants, errorLine: null };
 }
 
 export function formatGrants(grants: readonly GrantInput[]): string {

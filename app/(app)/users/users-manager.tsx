@@ -1,13 +1,14 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { ROLES, type Role } from "@/server/auth/roles";
+import { GRANT_KINDS, ROLES, type Role } from "@/server/auth/roles";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
-import { formatDateTime } from "@/app/_components/format";
+import { useFormat } from "@/app/_components/use-format";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { describedBy, Field, FieldErrorsContext, Options, TextField } from "@/app/_components/form-fields";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
@@ -19,30 +20,29 @@ import { formatGrants, parseGrants } from "./grants-text";
 
 /** Shown once, until the admin has handed it over and dismisses it: it is never shown again. */
 function OneTimePassword({ username, password, onDismiss }: { username: string; password: string; onDismiss: () => void }) {
+  const t = useTranslations("users.oneTime");
   return (
     <div role="status" className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
       <div className="min-w-0 flex-1">
-        <p>
-          Password for <strong>{username}</strong> (shown once — hand it over now):
-        </p>
-        <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password">
+        <p>{t.rich("text", { username, b: (chunks) => <strong>{chunks}</strong> })}</p>
+        <p className="mt-1 select-all break-all font-mono text-base" data-testid="one-time-password" translate="no">
           {password}
         </p>
       </div>
       <button type="button" className="btn btn-secondary shrink-0" onClick={onDismiss}>
-        Dismiss
+        {t("dismiss")}
       </button>
     </div>
   );
 }
 
-const withArticle = (role: Role) => `${/^[aeiou]/.test(role) ? "an" : "a"} ${role}`;
+type T = ReturnType<typeof useTranslations<"users">>;
 
-const ROLE_MEANS: Record<Role, string> = {
-  admin: "everything, including users and hosts",
-  operator: "power, consoles, snapshots and guest commands on the VMs their grants cover; no users or hosts",
-  viewer: "read only",
-};
+/** The roles as choices, each by its name in the reader's language. */
+const roleChoices = (t: T) => ROLES.map((role) => ({ value: role, label: t(`roles.${role}`) }));
+
+/** What the grants parser refused, in words: the line and the kinds a grant may be. */
+const grantsProblem = (t: T, line: number | null) => (line === null ? null : t("grantsError", { line, kinds: GRANT_KINDS.join(", ") }));
 
 function useInvalidateUsers() {
   const trpc = useTRPC();
@@ -51,19 +51,23 @@ function useInvalidateUsers() {
 }
 
 /** Where the server's refusals of a new user go. */
-const CREATE_USER_FIELDS: FieldMap = {
-  username: { id: "new-username", label: "Username" },
-  role: { id: "new-role", label: "Role" },
-  password: { id: "new-password", label: "Initial password" },
-  grants: { id: "new-grants", label: "VM grants" },
-};
+function createUserFields(t: T): FieldMap {
+  return {
+    username: { id: "new-username", label: t("fields.username") },
+    role: { id: "new-role", label: t("fields.role") },
+    password: { id: "new-password", label: t("fields.password") },
+    grants: { id: "new-grants", label: t("fields.grants") },
+  };
+}
 
 function CreateUserForm() {
+  const t = useTranslations("users");
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
   const toasts = useToasts();
-  const errors = useFieldErrors(create.error, CREATE_USER_FIELDS);
+  const fields = useMemo(() => createUserFields(t), [t]);
+  const errors = useFieldErrors(create.error, fields);
   const [created, setCreated] = useState<{ username: string; password: string | null } | null>(null);
   const hydrated = useHydrated();
 
@@ -71,7 +75,8 @@ function CreateUserForm() {
     event.preventDefault();
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
-    const { grants, error } = parseGrants(String(form.get("grants") ?? ""));
+    const { grants, errorLine } = parseGrants(String(form.get("grants") ?? ""));
+    const error = grantsProblem(t, errorLine);
     if (!errors.check(error ? { "new-grants": error } : {})) return;
     const username = String(form.get("username"));
     const password = String(form.get("password") ?? "");
@@ -81,7 +86,7 @@ function CreateUserForm() {
         onSuccess: (res) => {
           // A generated password is shown once, in a banner that stays until dismissed; otherwise a notice says it is done.
           setCreated(res.generatedPassword ? { username, password: res.generatedPassword } : null);
-          if (!res.generatedPassword) toasts.success(`create user`, `User ${username} created.`);
+          if (!res.generatedPassword) toasts.success(`create user`, t("create.created", { username }));
           formEl.reset();
         },
       },
@@ -91,31 +96,31 @@ function CreateUserForm() {
   return (
     <section className="card" aria-labelledby="create-user-heading">
       <h2 id="create-user-heading" className="mb-4 text-lg font-semibold">
-        Add a user
+        {t("create.heading")}
       </h2>
       <FieldErrorsContext value={errors.byField}>
         <form ref={errors.formRef} onSubmit={onSubmit} method="post" noValidate className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-          <TextField id="new-username" label="New username" name="username" required autoComplete="off" />
-          <Field id="new-role" label="Role">
+          <TextField id="new-username" label={t("create.username")} name="username" required autoComplete="off" />
+          <Field id="new-role" label={t("create.role")}>
             <select id="new-role" name="role" defaultValue="viewer" className="input mt-1">
-              <Options choices={ROLES} />
+              <Options choices={roleChoices(t)} />
             </select>
           </Field>
           <TextField
             id="new-password"
-            label="Initial password"
-            hint="Leave empty to generate one."
+            label={t("create.password")}
+            hint={t("create.passwordHint")}
             name="password"
             type="password"
             autoComplete="new-password"
           />
-          <Field id="new-grants" label="VM grants" hint="One per line: host:ID, name:GLOB or tag:TAG. Empty = all VMs.">
+          <Field id="new-grants" label={t("create.grants")} hint={t("create.grantsHint")}>
             <textarea
               id="new-grants"
               name="grants"
               rows={2}
               className="input mt-1 font-mono"
-              placeholder="name:web-*"
+              placeholder={t("create.grantsPlaceholder")}
               {...describedBy("new-grants", true, errors.byField["new-grants"] ?? null)}
             />
           </Field>
@@ -123,7 +128,7 @@ function CreateUserForm() {
             <FormStatus error={errors.form} />
             {created?.password && <OneTimePassword username={created.username} password={created.password} onDismiss={() => setCreated(null)} />}
             <button type="submit" className="btn btn-primary" disabled={create.isPending || !hydrated}>
-              {create.isPending ? "Creating…" : "Create user"}
+              {create.isPending ? t("create.creating") : t("create.submit")}
             </button>
           </div>
         </form>
@@ -135,12 +140,15 @@ function CreateUserForm() {
 type UserRow = inferRouterOutputs<AppRouter>["users"]["list"][number];
 
 function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
+  const t = useTranslations("users");
+  const f = useFormat();
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const toasts = useToasts();
   const hydrated = useHydrated();
   const toastKey = `user ${user.id}`;
-  const failed = (what: string) => (error: { message: string }) => toasts.error(toastKey, `${what} ${user.username}: ${error.message}`);
+  const failed = (what: "card.changeFailed" | "card.saveGrantsFailed") => (error: { message: string }) =>
+    toasts.error(toastKey, t(what, { username: user.username, error: error.message }));
   const [asking, setAsking] = useState<{ kind: "role"; role: Role } | { kind: "reset" } | { kind: "delete" } | null>(null);
   const [typedName, setTypedName] = useState("");
   const [newPassword, setNewPassword] = useState<string | null>(null);
@@ -150,11 +158,11 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
       onSuccess: (_, { role }) => {
         void invalidate();
         setAsking(null);
-        toasts.success(toastKey, `${user.username} is now ${role}.`);
+        toasts.success(toastKey, t("card.nowRole", { username: user.username, role: t(`roles.${role ?? user.role}`) }));
       },
     }),
   );
-  const toggle = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate, onError: failed("Changing") }));
+  const toggle = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate, onError: failed("card.changeFailed") }));
   const reset = useMutation(
     trpc.users.resetPassword.mutationOptions({
       onSuccess: ({ generatedPassword }) => {
@@ -172,25 +180,28 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
   };
 
   function saveGrants() {
-    const { grants, error: parseError } = parseGrants(grantsText);
+    const { grants, errorLine } = parseGrants(grantsText);
+    const parseError = grantsProblem(t, errorLine);
     setGrantsError(parseError);
     if (!parseError)
       update.mutate(
         { userId: user.id, grants },
-        { onSuccess: () => toasts.success(toastKey, `Grants of ${user.username} saved.`), onError: failed("Saving grants of") },
+        { onSuccess: () => toasts.success(toastKey, t("card.grantsSaved", { username: user.username })), onError: failed("card.saveGrantsFailed") },
       );
   }
 
   return (
-    <li className="card space-y-3" aria-label={`User ${user.username}`}>
+    <li className="card space-y-3" aria-label={t("card.label", { username: user.username })}>
       <div className="flex flex-wrap items-center gap-2">
-        <span className="text-base font-semibold">{user.username}</span>
-        {user.disabled && <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs dark:bg-slate-800">disabled</span>}
-        {isSelf && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">you</span>}
-        <span className="ml-auto text-xs text-slate-500 dark:text-slate-400">last sign-in {formatDateTime(user.lastLoginAt)}</span>
+        <span className="text-base font-semibold" translate="no">
+          {user.username}
+        </span>
+        {user.disabled && <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs dark:bg-slate-800">{t("card.disabled")}</span>}
+        {isSelf && <span className="rounded bg-sky-100 px-1.5 py-0.5 text-xs dark:bg-sky-900/50">{t("card.you")}</span>}
+        <span className="ml-auto text-xs text-slate-500 dark:text-slate-400">{t("card.lastSignIn", { time: f.dateTime(user.lastLoginAt) })}</span>
       </div>
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <Field id={`role-${user.id}`} label={`Role of ${user.username}`}>
+        <Field id={`role-${user.id}`} label={t("card.roleOf", { username: user.username })}>
           <select
             id={`role-${user.id}`}
             className="input mt-1"
@@ -199,10 +210,10 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
             onChange={(e) => setAsking({ kind: "role", role: e.target.value as Role })}
             disabled={!hydrated || changeRole.isPending}
           >
-            <Options choices={ROLES} />
+            <Options choices={roleChoices(t)} />
           </select>
         </Field>
-        <Field id={`grants-${user.id}`} label={`Grants of ${user.username}`}>
+        <Field id={`grants-${user.id}`} label={t("card.grantsOf", { username: user.username })}>
           <textarea id={`grants-${user.id}`} rows={2} className="input mt-1 font-mono" value={grantsText} onChange={(e) => setGrantsText(e.target.value)} />
         </Field>
       </div>
@@ -210,10 +221,10 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
       {newPassword && <OneTimePassword username={user.username} password={newPassword} onDismiss={() => setNewPassword(null)} />}
       <div className="flex flex-wrap gap-2">
         <button type="button" className="btn btn-secondary" onClick={saveGrants} disabled={!hydrated || update.isPending}>
-          Save grants
+          {t("card.saveGrants")}
         </button>
         <button type="button" className="btn btn-secondary" onClick={() => setAsking({ kind: "reset" })} disabled={!hydrated || reset.isPending}>
-          Reset password…
+          {t("card.resetPassword")}
         </button>
         {!isSelf && (
           <button
@@ -222,56 +233,57 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
             onClick={() => toggle.mutate({ userId: user.id, disabled: !user.disabled })}
             disabled={!hydrated || toggle.isPending}
           >
-            {user.disabled ? "Enable" : "Disable"}
+            {user.disabled ? t("card.enable") : t("card.disable")}
           </button>
         )}
         {!isSelf && (
           <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={() => setAsking({ kind: "delete" })}>
-            Delete…
+            {t("card.delete")}
           </button>
         )}
       </div>
       {asking?.kind === "role" && (
         <ConfirmDialog
-          title={`Make ${user.username} ${withArticle(asking.role)}?`}
-          confirmLabel={`Make ${asking.role}`}
-          pendingLabel="Changing…"
+          title={t("roleDialog.title", { username: user.username, role: asking.role })}
+          confirmLabel={t("roleDialog.confirm", { role: t(`roles.${asking.role}`) })}
+          pendingLabel={t("roleDialog.pending")}
           danger={false}
           mutation={changeRole}
           onConfirm={() => changeRole.mutate({ userId: user.id, role: asking.role })}
           onCancel={close}
         >
           <p>
-            {user.username} is {withArticle(user.role)} now. {asking.role[0]!.toUpperCase() + asking.role.slice(1)}s may do {ROLE_MEANS[asking.role]}.
+            {t("roleDialog.current", { username: user.username, role: user.role })}{" "}
+            {t("roleDialog.may", { role: asking.role, means: t(`roleMeans.${asking.role}`) })}
           </p>
-          <p>Their open sessions end, so they sign in again.</p>
+          <p>{t("roleDialog.sessions")}</p>
         </ConfirmDialog>
       )}
       {asking?.kind === "reset" && (
         <ConfirmDialog
-          title={`Reset the password of ${user.username}?`}
-          confirmLabel="Reset password"
-          pendingLabel="Resetting…"
+          title={t("resetDialog.title", { username: user.username })}
+          confirmLabel={t("resetDialog.confirm")}
+          pendingLabel={t("resetDialog.pending")}
           mutation={reset}
           onConfirm={() => reset.mutate({ userId: user.id })}
           onCancel={close}
         >
-          <p>A new password is generated and shown to you once. The current one stops working and their open sessions end.</p>
+          <p>{t("resetDialog.text")}</p>
         </ConfirmDialog>
       )}
       {asking?.kind === "delete" && (
         <ConfirmDelete
-          what={`user ${user.username}`}
-          confirmLabel="Yes, delete this user"
+          what={t("deleteDialog.what", { username: user.username })}
+          confirmLabel={t("deleteDialog.confirm")}
           mutation={remove}
           ready={typedName === user.username}
           onConfirm={() => remove.mutate({ userId: user.id, confirmUsername: typedName })}
           onCancel={close}
         >
-          <p>Its sessions end at once. What it did stays in the audit log under this name.</p>
+          <p>{t("deleteDialog.text")}</p>
           <TextField
             id={`confirm-delete-${user.id}`}
-            label={`Type ${user.username} to confirm`}
+            label={t("deleteDialog.typeToConfirm", { username: user.username })}
             value={typedName}
             onChange={(e) => setTypedName(e.target.value)}
             autoComplete="off"
@@ -283,6 +295,7 @@ function UserCard({ user, isSelf }: { user: UserRow; isSelf: boolean }) {
 }
 
 export function UsersManager({ currentUserId }: { currentUserId: number }) {
+  const t = useTranslations("users.list");
   const trpc = useTRPC();
   const users = useQuery(trpc.users.list.queryOptions());
   return (
@@ -290,10 +303,10 @@ export function UsersManager({ currentUserId }: { currentUserId: number }) {
       <CreateUserForm />
       <section aria-labelledby="user-list-heading" className="space-y-3">
         <h2 id="user-list-heading" className="text-lg font-semibold">
-          Accounts
+          {t("heading")}
         </h2>
         {users.error && <FormStatus error={users.error.message} />}
-        {users.isPending && <p className="text-sm">Loading…</p>}
+        {users.isPending && <p className="text-sm">{t("loading")}</p>}
         <ul className="space-y-3">
           {users.data?.map((u) => (
             <UserCard key={u.id} user={u} isSelf={u.id === currentUserId} />
