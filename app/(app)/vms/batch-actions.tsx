@@ -1,11 +1,12 @@
 "use client";
 
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { useMutation } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import type { BatchAction } from "@/server/domains/batch";
-import { NAME_HINT, NAME_PATTERN, type VmRef } from "@/server/identifiers";
+import { NAME_PATTERN, type VmRef } from "@/server/identifiers";
 import { useTRPC } from "@/app/_components/trpc";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useVmCache } from "@/app/_components/vm-cache";
@@ -18,52 +19,15 @@ type BatchResult = inferRouterOutputs<AppRouter>["vms"]["batch"][number];
 /** The server takes at most this many VMs a request (MAX_BATCH_VMS); more are sent in turn. */
 const CHUNK = 200;
 
-const LABEL: Record<BatchAction, string> = {
-  start: "Start",
-  shutdown: "Shut down",
-  forceOff: "Force off",
-  reboot: "Reboot",
-  snapshot: "Snapshot",
-};
+/** VM and snapshot names inside a sentence: shown as they are, not words to translate. */
+const keep = (names: ReactNode) => <span translate="no">{names}</span>;
 
-/** What an ok result says, per action. */
-const DONE: Record<BatchAction, (r: BatchResult) => string> = {
-  start: () => "started",
-  shutdown: () => "asked to shut down",
-  forceOff: () => "forced off",
-  reboot: () => "asked to reboot",
-  snapshot: (r) => `snapshot "${r.snapshot}" taken`,
-};
-
-const vms = (n: number) => (n === 1 ? "1 VM" : `${n} VMs`);
-
-interface Question {
-  title: (n: number) => string;
-  body: string;
-  danger: boolean;
-}
-
-const ASK: Partial<Record<BatchAction, Question>> = {
-  forceOff: {
-    title: (n) => `Force off ${vms(n)}?`,
-    body: "Force off cuts the power of each at once, like pulling the plug: anything a guest has not saved is lost, and its file systems may need a check.",
-    danger: true,
-  },
-  shutdown: {
-    title: (n) => `Shut down ${vms(n)}?`,
-    body: "Each guest is asked to shut down cleanly (ACPI power button); its services and users are stopped.",
-    danger: false,
-  },
-  reboot: {
-    title: (n) => `Reboot ${vms(n)}?`,
-    body: "Each guest is asked to restart cleanly (ACPI power button); its services are down until it is back.",
-    danger: false,
-  },
-  snapshot: {
-    title: (n) => `Take a snapshot of ${vms(n)}?`,
-    body: "Each VM gets an internal snapshot with this name; a running VM's snapshot holds its memory too. Every disk must be qcow2.",
-    danger: false,
-  },
+/** The actions that ask first (their title and text are under batch.ask in the catalog), and whether each is dangerous. */
+const ASK: Partial<Record<BatchAction, { danger: boolean }>> = {
+  forceOff: { danger: true },
+  shutdown: { danger: false },
+  reboot: { danger: false },
+  snapshot: { danger: false },
 };
 
 /**
@@ -85,6 +49,7 @@ export function BatchActions({
   canPower: boolean;
   canSnapshot: boolean;
 }) {
+  const t = useTranslations("vmList.batch");
   const trpc = useTRPC();
   const hydrated = useHydrated();
   const vmCache = useVmCache();
@@ -114,19 +79,23 @@ export function BatchActions({
   function confirm(form: FormData) {
     if (asking !== "snapshot") return void run(asking!);
     const name = String(form.get("snapshotName") ?? "").trim();
-    if (name && !NAME_PATTERN.test(name)) return setNameError(`A snapshot name is ${NAME_HINT}.`);
+    if (name && !NAME_PATTERN.test(name)) return setNameError(t("ask.snapshotNameInvalid"));
     setNameError(null);
     void run("snapshot", name || undefined);
   }
 
   const actions: BatchAction[] = [...(canPower ? (["start", "shutdown", "reboot", "forceOff"] as const) : []), ...(canSnapshot ? (["snapshot"] as const) : [])];
-  const question = asking && ASK[asking];
+  const question = asking && ASK[asking] && asking !== "start" ? asking : null;
   const allShown = shown > 0 && selected.length === shown;
   const failed = outcome?.results.filter((r) => !r.ok).length ?? 0;
+  const firstNames = selected
+    .slice(0, 5)
+    .map((vm) => vm.name)
+    .join(", ");
 
   return (
     <div className="space-y-3">
-      <div className="card flex flex-wrap items-center gap-2 py-2" role="group" aria-label="Act on the selected VMs">
+      <div className="card flex flex-wrap items-center gap-2 py-2" role="group" aria-label={t("group")}>
         <label htmlFor="vm-select-all" className="flex min-h-11 items-center gap-2 text-sm">
           <input
             id="vm-select-all"
@@ -136,10 +105,10 @@ export function BatchActions({
             disabled={!hydrated || shown === 0}
             onChange={(event) => onSelectAll(event.target.checked)}
           />
-          Select all shown
+          {t("selectAll")}
         </label>
         <span className="mr-auto text-sm text-slate-600 dark:text-slate-400" aria-live="polite" data-testid="selected-count">
-          {selected.length} selected
+          {t("selectedCount", { count: selected.length })}
         </span>
         {actions.map((action) => (
           <button
@@ -149,22 +118,22 @@ export function BatchActions({
             disabled={!hydrated || selected.length === 0 || batch.isPending}
             onClick={() => (ASK[action] ? setAsking(action) : void run(action))}
           >
-            {LABEL[action]}
+            {t(`actions.${action}`)}
             {ASK[action] && "…"}
           </button>
         ))}
       </div>
       {batch.isPending && !asking && (
         <p role="status" className="text-sm">
-          Working on {vms(selected.length)}…
+          {t("working", { count: selected.length })}
         </p>
       )}
       {asking && question && (
         <ConfirmDialog
-          title={question.title(selected.length)}
-          confirmLabel={LABEL[asking]}
-          pendingLabel={`${LABEL[asking]}…`}
-          danger={question.danger}
+          title={t(`ask.${question}.title`, { count: selected.length })}
+          confirmLabel={t(`actions.${asking}`)}
+          pendingLabel={`${t(`actions.${asking}`)}…`}
+          danger={ASK[question]?.danger ?? false}
           // Each VM's failure is listed after the dialog closes; only the wait is shown here.
           mutation={{ isPending: batch.isPending, error: null }}
           onConfirm={confirm}
@@ -173,20 +142,20 @@ export function BatchActions({
             setNameError(null);
           }}
         >
-          <p>{question.body}</p>
+          <p>{t(`ask.${question}.body`)}</p>
           <p className="break-words text-slate-600 dark:text-slate-400">
-            {selected
-              .slice(0, 5)
-              .map((vm) => vm.name)
-              .join(", ")}
-            {selected.length > 5 && ` and ${selected.length - 5} more`}
+            {selected.length > 5 ? (
+              t.rich("ask.namesAndMore", { names: firstNames, count: selected.length - 5, keep })
+            ) : (
+              <span translate="no">{firstNames}</span>
+            )}
           </p>
           {asking === "snapshot" && (
             <TextField
               id="batch-snapshot-name"
               name="snapshotName"
-              label="Snapshot name"
-              hint="The same name on every VM. Leave it empty for one made from the date and time (batch-YYYYMMDD-hhmmss, UTC)."
+              label={t("ask.snapshotName")}
+              hint={t("ask.snapshotNameHint")}
               autoComplete="off"
               maxLength={64}
               error={nameError}
@@ -199,23 +168,33 @@ export function BatchActions({
         <section aria-labelledby="batch-results-title" className="card space-y-2" aria-live="polite">
           <div className="flex flex-wrap items-center justify-between gap-2">
             <h2 id="batch-results-title" className="text-base font-semibold">
-              {LABEL[outcome.action]}: {outcome.results.length - failed} of {vms(outcome.results.length)} done
-              {failed > 0 && `, ${failed} failed`}
+              {t("results.heading", {
+                action: t(`actions.${outcome.action}`),
+                done: outcome.results.length - failed,
+                total: outcome.results.length,
+                failed,
+              })}
             </h2>
             <button type="button" className="btn btn-secondary" onClick={() => setOutcome(null)}>
-              Dismiss
+              {t("results.dismiss")}
             </button>
           </div>
-          <ul className="space-y-1 text-sm" aria-label="Result for each VM">
+          <ul className="space-y-1 text-sm" aria-label={t("results.list")}>
             {outcome.results.map((r) => (
               <li key={`${r.hostId}/${r.uuid}`} className="break-words" data-ok={r.ok}>
                 {r.ok ? (
                   <span>
-                    <span className="font-semibold text-emerald-800 dark:text-emerald-300">OK</span> {r.name}: {DONE[outcome.action](r)}
+                    {t.rich(`results.ok.${outcome.action}`, {
+                      name: r.name ?? "",
+                      snapshot: r.snapshot ?? "",
+                      ok: (words) => <span className="font-semibold text-emerald-800 dark:text-emerald-300">{words}</span>,
+                      keep,
+                    })}
                   </span>
                 ) : (
                   <span>
-                    <span className="font-semibold text-red-800 dark:text-red-300">Failed</span> {r.explanation ? `${r.error} — ${r.explanation}` : r.error}
+                    <span className="font-semibold text-red-800 dark:text-red-300">{t("results.failed")}</span>{" "}
+                    <span translate="no">{r.explanation ? `${r.error} — ${r.explanation}` : r.error}</span>
                   </span>
                 )}
               </li>

@@ -1,23 +1,28 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
 import Link from "next/link";
 import { pageUser, serverApi } from "@/app/_components/page-session";
 import { parseView } from "./list-view";
 import { VmList } from "./vm-list";
 
-export const metadata: Metadata = { title: "Virtual machines" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("vmList");
+  return { title: t("pageTitle") };
+}
+
 export const dynamic = "force-dynamic";
 
 export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const [user, api, query] = await Promise.all([pageUser(), serverApi(), searchParams]);
+  const [user, api, query, t] = await Promise.all([pageUser(), serverApi(), searchParams, getTranslations("vmList")]);
   const initial = await api.vms.list({});
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <h1 className="text-2xl font-semibold">Virtual machines</h1>
+        <h1 className="text-2xl font-semibold">{t("title")}</h1>
         {user && roleHas(user.role, "vm.create") && (
           <Link href="/vms/new" className="btn btn-primary">
-            New VM
+            {t("newVm")}
           </Link>
         )}
       </div>

@@ -2,6 +2,7 @@
 
 import { useCallback, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import type { VmState } from "@/server/domains/power";
@@ -33,6 +34,7 @@ export function VmList({
   /** Running VMs' cards show a live thumbnail of the screen (the console's permission). */
   canSeeScreens: boolean;
 }) {
+  const t = useTranslations("vmList");
   const trpc = useTRPC();
   // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
@@ -85,7 +87,7 @@ export function VmList({
       {list.data
         .filter((host) => host.error)
         .map((host) => (
-          <FormStatus key={host.hostId} error={`Host ${host.hostId}: ${host.error}`} />
+          <FormStatus key={host.hostId} error={t("hostError", { host: host.hostId, error: host.error ?? "" })} />
         ))}
       <VmFilters view={view} onChange={setView} hosts={hosts} tags={tags} />
       {canSelect && (
@@ -98,10 +100,10 @@ export function VmList({
         />
       )}
       <p className="text-sm text-slate-600 dark:text-slate-400" role="status" data-testid="vm-count">
-        {rows.length === all.length ? `${all.length} ${all.length === 1 ? "VM" : "VMs"}` : `${rows.length} of ${all.length} VMs shown`}
+        {rows.length === all.length ? t("count.all", { count: all.length }) : t("count.shown", { shown: rows.length, total: all.length })}
       </p>
-      {all.length === 0 && !list.data.some((h) => h.error) && <p className="card text-sm">No virtual machines yet.</p>}
-      {all.length > 0 && rows.length === 0 && <p className="card text-sm">No VMs match these filters.</p>}
+      {all.length === 0 && !list.data.some((h) => h.error) && <p className="card text-sm">{t("empty")}</p>}
+      {all.length > 0 && rows.length === 0 && <p className="card text-sm">{t("noMatch")}</p>}
       {rows.length > 0 && (
         <VmTable
           rows={rows}
@@ -115,10 +117,7 @@ export function VmList({
           showHost={hosts.length > 1}
         />
       )}
-      <p className="text-xs text-slate-500 dark:text-slate-400">
-        IP addresses are those the host&apos;s libvirt networks leased to the VM (DHCP). A VM bridged to another network, or with a fixed address, shows its
-        addresses on its own page, where its guest agent is asked.
-      </p>
+      <p className="text-xs text-slate-500 dark:text-slate-400">{t("ipNote")}</p>
     </div>
   );
 }

@@ -3,14 +3,14 @@
 import Link from "next/link";
 import { memo, useLayoutEffect, useRef, useState } from "react";
 import { useWindowVirtualizer } from "@tanstack/react-virtual";
+import { useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { VmStateBadge } from "@/app/_components/vm-state-badge";
 import { VmThumbnail } from "@/app/_components/vm-thumbnail";
 import { PowerButtons } from "@/app/_components/power-buttons";
-import { formatBytes } from "@/app/_components/format";
-import type { ListView, SortKey } from "./list-view";
-import { SORT_LABEL } from "./vm-filters";
+import { useFormat } from "@/app/_components/use-format";
+import { agentGroup, type ListView, type SortKey } from "./list-view";
 
 export type VmRow = inferRouterOutputs<AppRouter>["vms"]["list"][number]["vms"][number];
 
@@ -22,8 +22,6 @@ const OVERSCAN = 10;
 const ESTIMATE_PX = 64;
 /** What the server renders before the browser knows its window: enough rows to fill a tall desktop screen. */
 const SERVER_RECT = { width: 1280, height: 1200 };
-
-const AGENT_WORDS = (guest: VmRow["guest"]) => (guest.agent ? "KVM Manager agent" : guest.qga ? "qemu-guest-agent" : "none");
 
 /**
  * The table's sortable columns, in the order shown. Tags sit under the name and the agent under the
@@ -72,6 +70,7 @@ export function VmTable({
   /** With one host the column says nothing on a desktop; a phone's card still names it. */
   showHost: boolean;
 }) {
+  const t = useTranslations("vmList");
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const [scrollMargin, setScrollMargin] = useState(0);
   // Where the rows start on the page moves when the filters fold or a notice appears above them.
@@ -94,11 +93,11 @@ export function VmTable({
   const span = 1 + columns.length + (canPower ? 1 : 0);
 
   return (
-    <table role="table" aria-label="Virtual machines" aria-rowcount={rows.length + 1} className="block w-full text-sm lg:table">
+    <table role="table" aria-label={t("table.label")} aria-rowcount={rows.length + 1} className="block w-full text-sm lg:table">
       <thead role="rowgroup" className="hidden lg:table-header-group">
         <tr role="row" aria-rowindex={1} className="border-b border-slate-200 text-left dark:border-slate-800">
           <th role="columnheader" scope="col" className="w-14 px-1">
-            <span className="sr-only">Selected</span>
+            <span className="sr-only">{t("table.selected")}</span>
           </th>
           {columns.map(({ key, className }) => {
             const sorted = view.sort === key;
@@ -114,9 +113,9 @@ export function VmTable({
                   type="button"
                   className={`inline-flex min-h-11 min-w-11 items-center gap-1 rounded px-1 hover:bg-slate-100 dark:hover:bg-slate-800 ${className === "text-right" ? "justify-end" : ""}`}
                   onClick={() => onSort(key)}
-                  title={`Sort by ${SORT_LABEL[key].toLowerCase()}`}
+                  title={t(`table.sortBy.${key}`)}
                 >
-                  {SORT_LABEL[key]}
+                  {t(`columns.${key}`)}
                   <span aria-hidden="true" className="text-xs text-slate-500 dark:text-slate-400">
                     {sorted ? (view.dir === "asc" ? "▲" : "▼") : ""}
                   </span>
@@ -126,7 +125,7 @@ export function VmTable({
           })}
           {canPower && (
             <th role="columnheader" scope="col" className="px-1 font-semibold">
-              Power
+              {t("table.power")}
             </th>
           )}
         </tr>
@@ -189,14 +188,17 @@ const VmTableRow = memo(function VmTableRow({
   canSeeScreens: boolean;
   showHost: boolean;
 }) {
+  const t = useTranslations("vmList");
+  const f = useFormat();
   const checkboxId = `vm-select-${vm.hostId}-${vm.uuid}`;
+  const agentWords = t(`agentWords.${agentGroup(vm.guest)}`);
   return (
     <tr
       ref={measure}
       data-index={index}
       role="row"
       aria-rowindex={index + 2}
-      aria-label={`VM ${vm.name}`}
+      aria-label={t("table.row", { name: vm.name })}
       aria-selected={canSelect ? selected : undefined}
       className="card mb-3 flex flex-wrap items-center gap-x-4 gap-y-1 lg:mb-0 lg:table-row lg:rounded-none lg:border-0 lg:border-b lg:p-0 lg:shadow-none"
     >
@@ -204,62 +206,69 @@ const VmTableRow = memo(function VmTableRow({
         {canSelect && (
           <label htmlFor={checkboxId} className="inline-flex min-h-11 min-w-11 items-center gap-2">
             <input id={checkboxId} type="checkbox" className="size-5" checked={selected} onChange={(event) => onSelect(rowKey(vm), event.target.checked)} />
-            <span className="sr-only">Select {vm.name}</span>
+            <span className="sr-only">{t("table.select", { name: vm.name })}</span>
           </label>
         )}
       </td>
       <td role="cell" className="min-w-0 flex-1 basis-[calc(100%-4rem)] lg:px-1 lg:align-middle">
         <Link
           href={`/vms/${vm.hostId}/${vm.uuid}`}
+          translate="no"
           className="block min-h-11 min-w-0 truncate text-base leading-[2.75rem] font-semibold text-sky-800 underline-offset-2 hover:underline lg:py-3 lg:text-sm lg:leading-5 lg:whitespace-normal lg:[overflow-wrap:anywhere] dark:text-sky-300"
         >
           {vm.name}
         </Link>
-        {vm.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">autostart</span>}
+        {vm.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">{t("table.autostart")}</span>}
         {vm.tags.length > 0 && (
-          <ul className="hidden flex-wrap gap-1 pb-1 lg:flex" aria-label="Tags">
-            {vm.tags.map((t) => (
-              <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
-                {t}
+          <ul className="hidden flex-wrap gap-1 pb-1 lg:flex" aria-label={t("table.tags")}>
+            {vm.tags.map((tag) => (
+              <li key={tag} translate="no" className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
+                {tag}
               </li>
             ))}
           </ul>
         )}
       </td>
       <td role="cell" className="lg:px-1 lg:align-middle">
-        <CardLabel>State</CardLabel>
+        <CardLabel>{t("card.state")}</CardLabel>
         <VmStateBadge state={vm.state} />
-        <span className="hidden text-xs whitespace-nowrap text-slate-500 dark:text-slate-400 lg:block">agent: {AGENT_WORDS(vm.guest)}</span>
+        <span className="hidden text-xs whitespace-nowrap text-slate-500 dark:text-slate-400 lg:block">{t("table.agentLine", { agent: agentWords })}</span>
       </td>
       <td role="cell" className={`truncate lg:px-1 lg:align-middle ${showHost ? "" : "lg:hidden"}`}>
-        <CardLabel>Host</CardLabel>
-        {vm.hostId}
+        <CardLabel>{t("card.host")}</CardLabel>
+        <span translate="no">{vm.hostId}</span>
       </td>
       <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
-        <CardLabel>vCPUs</CardLabel>
-        {vm.vcpus}
+        <CardLabel>{t("card.vcpus")}</CardLabel>
+        {f.number(vm.vcpus)}
       </td>
       <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
-        <CardLabel>Memory</CardLabel>
-        {formatBytes(vm.memoryKiB * 1024)}
+        <CardLabel>{t("card.memory")}</CardLabel>
+        {f.bytes(vm.memoryKiB * 1024)}
       </td>
       <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
-        <CardLabel>CPU</CardLabel>
-        {vm.usage.cpuPercent === null ? "—" : `${vm.usage.cpuPercent.toFixed(0)} %`}
+        <CardLabel>{t("card.cpu")}</CardLabel>
+        {vm.usage.cpuPercent === null ? "—" : t("table.cpuPercent", { percent: f.number(vm.usage.cpuPercent) })}
       </td>
       <td role="cell" className="min-w-0 basis-full break-words lg:max-w-40 lg:px-1 lg:align-middle">
-        <CardLabel>IP</CardLabel>
-        {vm.ips.length === 0 ? <span className="text-slate-500 dark:text-slate-400">—</span> : <span className="font-mono text-xs">{vm.ips.join(", ")}</span>}
+        <CardLabel>{t("card.ip")}</CardLabel>
+        {vm.ips.length === 0 ? (
+          <span className="text-slate-500 dark:text-slate-400">—</span>
+        ) : (
+          <span translate="no" className="font-mono text-xs">
+            {vm.ips.join(", ")}
+          </span>
+        )}
       </td>
       <td role="cell" className="min-w-0 basis-full lg:hidden">
-        <CardLabel>Tags</CardLabel>
+        <CardLabel>{t("card.tags")}</CardLabel>
         {vm.tags.length === 0 ? (
           <span className="text-slate-500 dark:text-slate-400">—</span>
         ) : (
-          <ul className="inline-flex flex-wrap gap-1" aria-label="Tags">
-            {vm.tags.map((t) => (
-              <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
-                {t}
+          <ul className="inline-flex flex-wrap gap-1" aria-label={t("table.tags")}>
+            {vm.tags.map((tag) => (
+              <li key={tag} translate="no" className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
+                {tag}
               </li>
             ))}
           </ul>
@@ -271,8 +280,8 @@ const VmTableRow = memo(function VmTableRow({
         </td>
       )}
       <td role="cell" className="basis-full lg:hidden">
-        <CardLabel>Agent</CardLabel>
-        <span className="text-xs">{AGENT_WORDS(vm.guest)}</span>
+        <CardLabel>{t("card.agent")}</CardLabel>
+        <span className="text-xs">{agentWords}</span>
       </td>
       {canPower && (
         <td role="cell" className="basis-full py-1 lg:w-[24rem] lg:px-1 lg:py-2 lg:align-middle">

@@ -1,8 +1,9 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useTRPC } from "@/app/_components/trpc";
 import { FormStatus } from "@/app/_components/form-status";
 import { ErrorExplained } from "@/app/_components/error-explained";
@@ -13,41 +14,44 @@ import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { GiB, memoryMiB, parseSize } from "@/app/_components/sizes";
 import type { FieldMap } from "@/server/api/error-words";
 import { NoIsoHint } from "@/app/(app)/storage/no-iso-hint";
-import { CPU_MODE_LABEL, type CpuMode } from "@/app/_components/cpu-words";
+import type { CpuMode } from "@/app/_components/cpu-words";
 
 type Install = "none" | "iso" | "cloudImage";
 type Accelerator = "kvm" | "qemu";
 
-const ACCELERATOR_LABEL: Record<Accelerator, string> = {
-  kvm: "KVM (hardware virtualisation, fast)",
-  qemu: "Emulation (TCG): slower, runs on any host",
-};
+type Translate = ReturnType<typeof useTranslations<"vmCreate">>;
 
-/** Where the server's refusals go: the input's path → the control showing it. */
-const FIELDS: FieldMap = {
-  name: { id: "name", label: "Name" },
-  vcpus: { id: "vcpus", label: "vCPUs" },
-  memoryMiB: { id: "memory", label: "Memory", unit: "MiB" },
-  accelerator: { id: "accelerator", label: "Accelerator" },
-  cpu: { id: "cpuMode", label: "CPU" },
-  cpuMode: { id: "cpuMode", label: "CPU" },
-  "cpu.model": { id: "cpuModel", label: "CPU model" },
-  cpuModel: { id: "cpuModel", label: "CPU model" },
-  "install.pool": { id: "mediaPool", label: "Image pool" },
-  "install.volume": { id: "mediaVolume", label: "Image" },
-  "install.sizeGiB": { id: "diskSize", label: "System disk size", unit: "GiB" },
-  "install.cloudInit.username": { id: "ciUser", label: "First user" },
-  "install.cloudInit.password": { id: "ciPassword", label: "Its password" },
-  "install.cloudInit.sshAuthorizedKeys": { id: "ciKeys", label: "SSH public keys" },
-  "disks.*.sizeGiB": { id: "diskSize", label: "Disk size", unit: "GiB" },
-  "disks.*.pool": { id: "diskPool", label: "Disk pool" },
-  network: { id: "network", label: "Network" },
-  tags: { id: "tags", label: "Tags" },
-  description: { id: "description", label: "Description" },
-};
+/** How the processor choices read (the catalog's cpu.modes keys). */
+const CPU_MODE_KEY = { "host-passthrough": "hostPassthrough", "host-model": "hostModel", custom: "custom" } as const satisfies Record<CpuMode, string>;
+
+/** Where the server's refusals go: the input's path → the control showing it, named as the form names it. */
+function fieldMap(t: Translate): FieldMap {
+  return {
+    name: { id: "name", label: t("name.label") },
+    vcpus: { id: "vcpus", label: t("vcpus") },
+    memoryMiB: { id: "memory", label: t("memory.label"), unit: "MiB" },
+    accelerator: { id: "accelerator", label: t("fields.accelerator") },
+    cpu: { id: "cpuMode", label: t("cpu.label") },
+    cpuMode: { id: "cpuMode", label: t("cpu.label") },
+    "cpu.model": { id: "cpuModel", label: t("cpu.model") },
+    cpuModel: { id: "cpuModel", label: t("cpu.model") },
+    "install.pool": { id: "mediaPool", label: t("install.pool") },
+    "install.volume": { id: "mediaVolume", label: t("fields.image") },
+    "install.sizeGiB": { id: "diskSize", label: t("disk.systemSize"), unit: "GiB" },
+    "install.cloudInit.username": { id: "ciUser", label: t("cloudInit.user") },
+    "install.cloudInit.password": { id: "ciPassword", label: t("fields.password") },
+    "install.cloudInit.sshAuthorizedKeys": { id: "ciKeys", label: t("cloudInit.keys") },
+    "disks.*.sizeGiB": { id: "diskSize", label: t("fields.diskSize"), unit: "GiB" },
+    "disks.*.pool": { id: "diskPool", label: t("disk.pool") },
+    network: { id: "network", label: t("network.label") },
+    tags: { id: "tags", label: t("tags.label") },
+    description: { id: "description", label: t("description") },
+  };
+}
 
 /** The create-VM wizard on one page: every choice the service's spec takes, validated again on the server. */
 export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] }) {
+  const t = useTranslations("vmCreate");
   const trpc = useTRPC();
   const router = useRouter();
   const hydrated = useHydrated();
@@ -65,7 +69,8 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
   const [chosenCpuModel, setCpuModel] = useState<string | null>(null);
   const [memoryText, setMemoryText] = useState("2 GiB");
   const create = useMutation(trpc.vms.create.mutationOptions({ onSuccess: (vm) => router.push(`/vms/${hostId}/${vm.uuid}`) }));
-  const errors = useFieldErrors(create.error, FIELDS);
+  const fields = useMemo(() => fieldMap(t), [t]);
+  const errors = useFieldErrors(create.error, fields);
 
   // The host's offer decides what can be chosen; until the user chooses, its defaults are shown.
   const offers = processor.data?.accelerators ?? [];
@@ -80,7 +85,8 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
   const defaultModel = offer?.defaultCpu.mode === "custom" ? offer.defaultCpu.model : offer?.cpus.models[0];
   const cpuModel = chosenCpuModel ?? defaultModel ?? "";
   const memory = parseSize(memoryText, "MiB");
-  const memoryNote = memory.ok ? memoryMiB(memory.bytes).note : null;
+  const rounded = memory.ok ? memoryMiB(memory.bytes) : null;
+  const memoryNote = rounded?.note ? t("memory.rounded", { mib: rounded.mib }) : null;
 
   function chooseAccelerator(value: Accelerator) {
     setAccelerator(value);
@@ -95,10 +101,10 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
     const num = (k: string) => (text(k) === "" ? Number.NaN : Number(text(k)));
     const disk = parseSize(text("diskSize") || "0", "GiB");
     const found: Record<string, string> = {};
-    if (!memory.ok) found.memory = `Memory ${memory.problem}.`;
-    if (!disk.ok) found.diskSize = `Disk size ${disk.problem}.`;
+    if (!memory.ok) found.memory = t("memory.problem", { problem: memory.problem });
+    if (!disk.ok) found.diskSize = t("disk.problem", { problem: disk.problem });
     if (install !== "cloudImage" && disk.ok && disk.bytes > 0 && !text("diskPool")) {
-      found.diskPool = "Choose a pool for the new disk, or make its size 0: this host has no active pool.";
+      found.diskPool = t("disk.noPool");
     }
     if (!errors.check(found) || !memory.ok || !disk.ok) return;
     const diskGiB = disk.bytes / GiB;
@@ -151,7 +157,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
   return (
     <FieldErrorsContext value={errors.byField}>
       <form ref={errors.formRef} onSubmit={onSubmit} method="post" noValidate className="card grid grid-cols-1 gap-4 sm:grid-cols-2">
-        <Field id="host" label="Host">
+        <Field id="host" label={t("host")}>
           <select
             id="host"
             className="input mt-1"
@@ -167,27 +173,19 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             <Options choices={hostChoices(hosts)} />
           </select>
         </Field>
-        <TextField id="name" label="Name" hint="Letters, digits, . _ - ; up to 64 characters." name="name" required maxLength={64} autoComplete="off" />
-        <TextField id="vcpus" label="vCPUs" name="vcpus" type="number" inputMode="numeric" min={1} max={64} defaultValue={2} required />
+        <TextField id="name" label={t("name.label")} hint={t("name.hint")} name="name" required maxLength={64} autoComplete="off" />
+        <TextField id="vcpus" label={t("vcpus")} name="vcpus" type="number" inputMode="numeric" min={1} max={64} defaultValue={2} required />
         <TextField
           id="memory"
-          label="Memory"
-          hint={memoryNote ?? "With a unit: 2 GiB, 1536 MiB; a bare number is MiB."}
+          label={t("memory.label")}
+          hint={memoryNote ?? t("memory.hint")}
           name="memory"
           value={memoryText}
           onChange={(e) => setMemoryText(e.target.value)}
           required
           autoComplete="off"
         />
-        <Field
-          id="accelerator"
-          label="Accelerator"
-          hint={
-            offers.length === 1
-              ? "This host does not offer KVM, so VMs run emulated."
-              : "KVM needs the host's virtualisation support; emulation is slower but always starts."
-          }
-        >
+        <Field id="accelerator" label={t("accelerator.label")} hint={offers.length === 1 ? t("accelerator.hintEmulatedOnly") : t("accelerator.hint")}>
           <select
             id="accelerator"
             className="input mt-1"
@@ -195,11 +193,11 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             onChange={(e) => chooseAccelerator(e.target.value as Accelerator)}
             {...describedBy("accelerator", true, errors.byField.accelerator ?? null)}
           >
-            {offers.length === 0 && <option value="">{processor.isPending ? "Reading the host…" : "The host's default"}</option>}
-            <Options choices={offers.map((a) => ({ value: a.accelerator, label: ACCELERATOR_LABEL[a.accelerator] }))} />
+            {offers.length === 0 && <option value="">{processor.isPending ? t("accelerator.reading") : t("accelerator.hostDefault")}</option>}
+            <Options choices={offers.map((a) => ({ value: a.accelerator, label: t(`accelerator.${a.accelerator}`) }))} />
           </select>
         </Field>
-        <Field id="cpuMode" label="CPU" hint="What the guest sees as its processor. A named model keeps the VM movable between hosts.">
+        <Field id="cpuMode" label={t("cpu.label")} hint={t("cpu.hint")}>
           <select
             id="cpuMode"
             className="input mt-1"
@@ -207,12 +205,12 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             onChange={(e) => setCpuMode(e.target.value as CpuMode)}
             {...describedBy("cpuMode", true, errors.byField.cpuMode ?? null)}
           >
-            {cpuModes.length === 0 && <option value="">The host&apos;s default</option>}
-            <Options choices={cpuModes.map((m) => ({ value: m, label: CPU_MODE_LABEL[m] }))} />
+            {cpuModes.length === 0 && <option value="">{t("cpu.hostDefault")}</option>}
+            <Options choices={cpuModes.map((m) => ({ value: m, label: t(`cpu.modes.${CPU_MODE_KEY[m]}`) }))} />
           </select>
         </Field>
         {cpuMode === "custom" && offer && (
-          <Field id="cpuModel" label="CPU model" hint="Only the models this host can provide in full with this accelerator.">
+          <Field id="cpuModel" label={t("cpu.model")} hint={t("cpu.modelHint")}>
             <select
               id="cpuModel"
               className="input mt-1"
@@ -224,21 +222,21 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             </select>
           </Field>
         )}
-        <Field id="install" label="Install from">
+        <Field id="install" label={t("install.label")}>
           <select id="install" className="input mt-1" value={install} onChange={(e) => setInstall(e.target.value as Install)}>
-            <option value="none">Nothing (empty disk, boot from network or later)</option>
-            <option value="iso">An ISO image in a storage pool</option>
-            <option value="cloudImage">A cloud image in a storage pool (copied as the system disk)</option>
+            <option value="none">{t("install.none")}</option>
+            <option value="iso">{t("install.iso")}</option>
+            <option value="cloudImage">{t("install.cloudImage")}</option>
           </select>
         </Field>
         {install !== "none" && (
           <>
-            <Field id="mediaPool" label="Image pool">
+            <Field id="mediaPool" label={t("install.pool")}>
               <select id="mediaPool" className="input mt-1" value={mediaPool} onChange={(e) => setMediaPool(e.target.value)} required>
-                <Options choices={[{ value: "", label: "Choose a pool" }, ...poolNames]} />
+                <Options choices={[{ value: "", label: t("install.choosePool") }, ...poolNames]} />
               </select>
             </Field>
-            <Field id="mediaVolume" label="Image">
+            <Field id="mediaVolume" label={t("install.image")}>
               <select id="mediaVolume" name="mediaVolume" className="input mt-1" required>
                 <Options choices={(media.data ?? []).map((v) => v.name)} />
               </select>
@@ -248,92 +246,83 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
         )}
         {install === "cloudImage" && (
           <>
-            <TextField
-              id="ciUser"
-              label="First user"
-              hint="Created by cloud-init on first boot, with sudo."
-              name="ciUser"
-              defaultValue="admin"
-              autoComplete="off"
-            />
+            <TextField id="ciUser" label={t("cloudInit.user")} hint={t("cloudInit.userHint")} name="ciUser" defaultValue="admin" autoComplete="off" />
             <TextField
               id="ciPassword"
-              label="Its password (optional)"
-              hint="Stored in the seed image in the pool; SSH keys are safer."
+              label={t("cloudInit.password")}
+              hint={t("cloudInit.passwordHint")}
               name="ciPassword"
               type="password"
               autoComplete="new-password"
             />
-            <Field id="ciKeys" label="SSH public keys" hint="One per line, as in authorized_keys." className="sm:col-span-2">
+            <Field id="ciKeys" label={t("cloudInit.keys")} hint={t("cloudInit.keysHint")} className="sm:col-span-2">
               <textarea id="ciKeys" name="ciKeys" rows={3} className="input mt-1 font-mono" aria-describedby={hintId("ciKeys")} />
             </Field>
             <p className="text-sm text-slate-600 sm:col-span-2 dark:text-slate-400">
-              Serial console: the VM gets a serial port (ttyS0). Its console tab shows the login prompt only if the image prints to ttyS0 — the kernel option{" "}
-              <code>console=ttyS0</code>, which most cloud images set.
+              {t.rich("cloudInit.serialNote", { code: (words) => <code translate="no">{words}</code> })}
             </p>
           </>
         )}
         <TextField
           id="diskSize"
-          label={install === "cloudImage" ? "System disk size" : "New disk size"}
-          hint={install === "cloudImage" ? "With a unit: 20 GiB; a bare number is GiB." : "With a unit: 20 GiB, 512 MiB; a bare number is GiB; 0 for none."}
+          label={install === "cloudImage" ? t("disk.systemSize") : t("disk.newSize")}
+          hint={install === "cloudImage" ? t("disk.systemSizeHint") : t("disk.newSizeHint")}
           name="diskSize"
           defaultValue="20 GiB"
           autoComplete="off"
         />
         {install !== "cloudImage" && (
           <>
-            <Field id="diskPool" label="Disk pool">
+            <Field id="diskPool" label={t("disk.pool")}>
               <select id="diskPool" name="diskPool" className="input mt-1">
                 <Options choices={poolNames} />
               </select>
             </Field>
-            <Field id="diskFormat" label="Disk format" hint="qcow2 allows snapshots with memory; raw is slightly faster.">
+            <Field id="diskFormat" label={t("disk.format")} hint={t("disk.formatHint")}>
               <select id="diskFormat" name="diskFormat" className="input mt-1" aria-describedby={hintId("diskFormat")}>
-                <option value="qcow2">qcow2</option>
-                <option value="raw">raw</option>
+                <option value="qcow2">{t("disk.qcow2")}</option>
+                <option value="raw">{t("disk.raw")}</option>
               </select>
             </Field>
           </>
         )}
-        <Field id="network" label="Network">
+        <Field id="network" label={t("network.label")}>
           <select id="network" name="network" className="input mt-1" defaultValue="default">
             {(networks.data ?? []).map((n) => (
               <option key={n.name} value={n.name}>
-                {n.name} ({n.forwardMode}
-                {n.active ? "" : ", inactive"})
+                {t(n.active ? "network.option" : "network.optionInactive", { name: n.name, mode: n.forwardMode })}
               </option>
             ))}
-            <option value="@user">User-mode NAT (no libvirt network)</option>
-            <option value="">None</option>
+            <option value="@user">{t("network.user")}</option>
+            <option value="">{t("network.none")}</option>
           </select>
         </Field>
-        <Field id="firmware" label="Firmware">
+        <Field id="firmware" label={t("firmware.label")}>
           <select id="firmware" className="input mt-1" value={firmware} onChange={(e) => setFirmware(e.target.value as "bios" | "uefi")}>
-            <option value="bios">BIOS</option>
-            <option value="uefi">UEFI</option>
+            <option value="bios">{t("firmware.bios")}</option>
+            <option value="uefi">{t("firmware.uefi")}</option>
           </select>
         </Field>
-        <TextField id="tags" label="Tags" hint="Separated by spaces or commas." name="tags" autoComplete="off" />
-        <TextField id="description" label="Description" name="description" maxLength={4096} autoComplete="off" />
+        <TextField id="tags" label={t("tags.label")} hint={t("tags.hint")} name="tags" autoComplete="off" />
+        <TextField id="description" label={t("description")} name="description" maxLength={4096} autoComplete="off" />
         <fieldset className="space-y-2 text-sm sm:col-span-2">
-          <legend className="font-medium">Options</legend>
+          <legend className="font-medium">{t("options.legend")}</legend>
           {firmware === "uefi" && (
             <label className="flex items-center gap-2">
-              <input type="checkbox" name="secureBoot" /> Secure Boot
+              <input type="checkbox" name="secureBoot" /> {t("options.secureBoot")}
             </label>
           )}
           <label className="flex items-center gap-2">
-            <input type="checkbox" name="tpm" /> TPM 2.0 (emulated)
+            <input type="checkbox" name="tpm" /> {t("options.tpm")}
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" name="vnc" defaultChecked /> Graphical console (VNC)
+            <input type="checkbox" name="vnc" defaultChecked /> {t("options.vnc")}
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" name="autostart" /> Start with the host
+            <input type="checkbox" name="autostart" /> {t("options.autostart")}
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" name="start" defaultChecked /> Start now
+            <input type="checkbox" name="start" defaultChecked /> {t("options.start")}
           </label>
         </fieldset>
         <div className="space-y-3 sm:col-span-2">
@@ -343,7 +332,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             <FormStatus error={errors.form ?? pools.error?.message ?? processor.error?.message ?? null} />
           )}
           <button type="submit" className="btn btn-primary" disabled={!hydrated || create.isPending}>
-            {create.isPending ? "Creating…" : "Create VM"}
+            {create.isPending ? t("creating") : t("submit")}
           </button>
         </div>
       </form>
