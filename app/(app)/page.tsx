@@ -41,8 +41,7 @@ export default async function DashboardPage() {
       {infos.map(({ host, info, error }) => (
         <section key={host.id} aria-labelledby={`host-${host.id}`} className="card">
           <h2 id={`host-${host.id}`} className="mb-4 text-lg font-semibold">
-            <span translate="no">{info?.hostname ?? host.name}</span>{" "}
-            <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({host.uri})</span>
+            {info?.hostname ?? host.name} <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({host.uri})</span>
           </h2>
           {error && (
             <p role="alert" translate="no" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">

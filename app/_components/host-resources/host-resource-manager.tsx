@@ -70,7 +70,7 @@ function HostList<T extends HostResource, K extends QueryKey, E extends { messag
   return (
     <section aria-labelledby={headingId} className="space-y-3">
       <h2 id={headingId} className="text-lg font-semibold">
-        <span translate="no">{initial.host.name}</span> <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({initial.host.id})</span>
+        {initial.host.name} <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({initial.host.id})</span>
       </h2>
       <FormStatus error={error} verbatim />
       {items.data && items.data.length === 0 && <p className="card text-sm">{props.emptyText}</p>}
