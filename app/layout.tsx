@@ -1,14 +1,17 @@
 import type { Metadata, Viewport } from "next";
 import "./globals.css";
-import { getLocale, getMessages } from "next-intl/server";
+import { getLocale, getMessages, getTranslations } from "next-intl/server";
 import { THEME_BOOT_SCRIPT } from "./_components/theme";
 import { IntlProvider } from "./_components/intl-provider";
 
-export const metadata: Metadata = {
-  title: { default: "KVM Manager", template: "%s · KVM Manager" },
-  description: "Manage the virtual machines of this KVM host",
-  manifest: "/manifest.webmanifest",
-};
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("common.meta");
+  return {
+    title: { default: "KVM Manager", template: "%s · KVM Manager" },
+    description: t("description"),
+    manifest: "/manifest.webmanifest",
+  };
+}
 
 export const viewport: Viewport = {
   width: "device-width",

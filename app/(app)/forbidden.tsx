@@ -1,21 +1,25 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
+import { getTranslations } from "next-intl/server";
 
-export const metadata: Metadata = { title: "Not allowed" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("common.forbidden");
+  return { title: t("pageTitle") };
+}
 
 /**
  * What a signed-in user sees (with HTTP 403, inside the app's shell) on a page their role may not
  * open: requirePermission() in app/_components/page-session.ts sends them here.
  */
 export default function Forbidden() {
+  const t = useTranslations("common.forbidden");
   return (
     <div className="card max-w-lg space-y-3">
-      <h1 className="text-2xl font-semibold">Not allowed</h1>
-      <p className="text-sm">
-        Your role does not let you open this page. If you need it, ask an administrator to change your role; the pages you may use are in the menu.
-      </p>
+      <h1 className="text-2xl font-semibold">{t("title")}</h1>
+      <p className="text-sm">{t("body")}</p>
       <Link href="/" className="btn btn-primary">
-        Back to the dashboard
+        {t("back")}
       </Link>
     </div>
   );

@@ -1,5 +1,6 @@
 import { pageUser } from "@/app/_components/page-session";
 import { redirect } from "next/navigation";
+import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
 import { AppShell, type NavItem } from "../_components/app-shell";
 import { TrpcProvider } from "../_components/trpc";
@@ -12,14 +13,15 @@ export const dynamic = "force-dynamic";
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const user = await pageUser();
   if (!user) redirect("/login");
+  const t = await getTranslations("common.nav");
   const nav: NavItem[] = [
-    { href: "/", label: "Dashboard", icon: "home" },
-    ...(roleHas(user.role, "vm.read") ? [{ href: "/vms", label: "VMs", icon: "server" } as const] : []),
-    ...(roleHas(user.role, "storage.read") ? [{ href: "/storage", label: "Storage", icon: "database" } as const] : []),
-    ...(roleHas(user.role, "network.read") ? [{ href: "/networks", label: "Networks", icon: "network" } as const] : []),
-    ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: "Users", icon: "users" } as const] : []),
-    ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: "Audit log", icon: "list" } as const] : []),
-    { href: "/settings", label: "Settings", icon: "cog" },
+    { href: "/", label: t("dashboard"), icon: "home" },
+    ...(roleHas(user.role, "vm.read") ? [{ href: "/vms", label: t("vms"), icon: "server" } as const] : []),
+    ...(roleHas(user.role, "storage.read") ? [{ href: "/storage", label: t("storage"), icon: "database" } as const] : []),
+    ...(roleHas(user.role, "network.read") ? [{ href: "/networks", label: t("networks"), icon: "network" } as const] : []),
+    ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: t("users"), icon: "users" } as const] : []),
+    ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: t("auditLog"), icon: "list" } as const] : []),
+    { href: "/settings", label: t("settings"), icon: "cog" },
   ];
   return (
     <TrpcProvider>

@@ -1,9 +1,13 @@
 import type { Metadata } from "next";
 import { TRPCError } from "@trpc/server";
+import { getLocale, getTranslations } from "next-intl/server";
 import { serverApi } from "@/app/_components/page-session";
-import { formatBytes } from "../_components/format";
+import { formatBytes } from "@/app/_components/format";
 
-export const metadata: Metadata = { title: "Dashboard" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("dashboard");
+  return { title: t("pageTitle") };
+}
 export const dynamic = "force-dynamic";
 
 function Fact({ label, value }: { label: string; value: string }) {
@@ -19,6 +23,8 @@ function Fact({ label, value }: { label: string; value: string }) {
 
 export default async function DashboardPage() {
   const api = await serverApi();
+  const t = await getTranslations("dashboard");
+  const locale = await getLocale();
   const hosts = await api.hosts.list();
   const infos = await Promise.all(
     hosts.map(async (host) => {
@@ -31,26 +37,32 @@ export default async function DashboardPage() {
   );
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Dashboard</h1>
+      <h1 className="text-2xl font-semibold">{t("title")}</h1>
       {infos.map(({ host, info, error }) => (
         <section key={host.id} aria-labelledby={`host-${host.id}`} className="card">
           <h2 id={`host-${host.id}`} className="mb-4 text-lg font-semibold">
             {info?.hostname ?? host.name} <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({host.uri})</span>
           </h2>
           {error && (
-            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+            <p role="alert" translate="no" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
               {error}
             </p>
           )}
           {info && (
             <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
-              <Fact label="Hostname" value={info.hostname} />
-              <Fact label="libvirt" value={info.libvirtVersion} />
-              <Fact label="Hypervisor" value={`${info.hypervisor} ${info.hypervisorVersion}`} />
-              <Fact label="CPU model" value={`${info.cpuModel} (${info.arch})`} />
-              <Fact label="CPUs" value={`${info.cpus} (${info.sockets} socket × ${info.cores} cores × ${info.threads} threads, ${info.mhz} MHz)`} />
-              <Fact label="Memory" value={`${formatBytes(info.memoryFreeBytes)} free of ${formatBytes(info.memoryBytes)}`} />
-              <Fact label="Virtual machines" value={`${info.activeDomains} running, ${info.inactiveDomains} stopped`} />
+              <Fact label={t("hostname")} value={info.hostname} />
+              <Fact label={t("libvirt")} value={info.libvirtVersion} />
+              <Fact label={t("hypervisor")} value={`${info.hypervisor} ${info.hypervisorVersion}`} />
+              <Fact label={t("cpuModel")} value={`${info.cpuModel} (${info.arch})`} />
+              <Fact
+                label={t("cpus")}
+                value={t("cpusValue", { cpus: info.cpus, sockets: info.sockets, cores: info.cores, threads: info.threads, mhz: info.mhz })}
+              />
+              <Fact
+                label={t("memory")}
+                value={t("memoryValue", { free: formatBytes(info.memoryFreeBytes, locale), total: formatBytes(info.memoryBytes, locale) })}
+              />
+              <Fact label={t("vms")} value={t("vmsValue", { running: info.activeDomains, stopped: info.inactiveDomains })} />
             </dl>
           )}
         </section>

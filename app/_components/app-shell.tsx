@@ -3,12 +3,19 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
+import { useTranslations } from "next-intl";
+import type { Role } from "@/server/auth/roles";
 import { useHydrated } from "./use-hydrated";
 import { Icon, type IconName } from "./icons";
 import { ThemeToggle } from "./theme-toggle";
 
+/** The product's name, the same in every language. */
+const PRODUCT = "KVM Manager";
+const [PRODUCT_SHORT, PRODUCT_REST] = ["KVM", " Manager"];
+
 export interface NavItem {
   href: string;
+  /** In the page's language (common.nav.*). */
   label: string;
   icon: IconName;
 }
@@ -47,6 +54,7 @@ function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom"
 const BOTTOM_BAR_ITEMS = 5;
 
 function BottomNav({ nav }: { nav: NavItem[] }) {
+  const t = useTranslations("common.shell");
   const pathname = usePathname();
   if (nav.length <= BOTTOM_BAR_ITEMS) return <NavLinks nav={nav} variant="bottom" />;
   const shown = nav.slice(0, BOTTOM_BAR_ITEMS - 1);
@@ -61,7 +69,7 @@ function BottomNav({ nav }: { nav: NavItem[] }) {
           className={`flex min-w-16 cursor-pointer list-none flex-col items-center gap-0.5 px-2 py-2 text-xs ${moreActive ? "bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900/50 dark:text-sky-100" : "text-slate-700 dark:text-slate-300"}`}
         >
           <Icon name="menu" />
-          <span>More</span>
+          <span>{t("more")}</span>
         </summary>
         <div className="absolute bottom-full right-0 mb-2 w-48 rounded-md border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">
           <NavLinks nav={more} variant="side" />
@@ -71,7 +79,8 @@ function BottomNav({ nav }: { nav: NavItem[] }) {
   );
 }
 
-export function AppShell({ nav, username, role, children }: { nav: NavItem[]; username: string; role: string; children: React.ReactNode }) {
+export function AppShell({ nav, username, role, children }: { nav: NavItem[]; username: string; role: Role; children: React.ReactNode }) {
+  const t = useTranslations("common");
   const hydrated = useHydrated();
   return (
     <div className="min-h-dvh md:flex">
@@ -79,30 +88,35 @@ export function AppShell({ nav, username, role, children }: { nav: NavItem[]; us
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-slate-900"
       >
-        Skip to content
+        {t("shell.skipToContent")}
       </a>
       <aside className="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-white p-4 md:flex dark:border-slate-800 dark:bg-slate-900">
-        <div className="mb-6 px-3 text-lg font-semibold">KVM Manager</div>
-        <nav aria-label="Main" className="flex-1">
+        <div className="mb-6 px-3 text-lg font-semibold" translate="no">
+          {PRODUCT}
+        </div>
+        <nav aria-label={t("shell.mainNav")} className="flex-1">
           <NavLinks nav={nav} variant="side" />
         </nav>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col pb-20 md:pb-0">
         <header className="flex items-center justify-between gap-2 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900">
-          <span className="shrink-0 font-semibold md:hidden">
-            KVM<span className="hidden min-[400px]:inline"> Manager</span>
+          <span className="shrink-0 font-semibold md:hidden" translate="no">
+            {PRODUCT_SHORT}
+            <span className="hidden min-[400px]:inline">{PRODUCT_REST}</span>
           </span>
           <div className="ml-auto flex min-w-0 items-center gap-2">
             {/* On a phone too: who is signed in decides what may be done here. */}
             <span className="flex min-w-0 items-center gap-1 text-sm text-slate-600 dark:text-slate-400" data-testid="signed-in-user">
-              <span className="sr-only">Signed in as </span>
-              <span className="truncate">{username}</span>
-              <span className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{role}</span>
+              <span className="sr-only">{t("shell.signedInAs")} </span>
+              <span className="truncate" translate="no">
+                {username}
+              </span>
+              <span className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{t(`roles.${role}`)}</span>
             </span>
             <ThemeToggle />
             <button type="button" className="btn btn-secondary px-3" disabled={!hydrated} onClick={() => void signOut({ callbackUrl: "/login" })}>
               <Icon name="logout" />
-              <span className="sr-only sm:not-sr-only">Sign out</span>
+              <span className="sr-only sm:not-sr-only">{t("shell.signOut")}</span>
             </button>
           </div>
         </header>
@@ -110,7 +124,10 @@ export function AppShell({ nav, username, role, children }: { nav: NavItem[]; us
           {children}
         </main>
       </div>
-      <nav aria-label="Main" className="fixed inset-x-0 bottom-0 z-40 border-t border-slate-200 bg-white md:hidden dark:border-slate-800 dark:bg-slate-900">
+      <nav
+        aria-label={t("shell.mainNav")}
+        className="fixed inset-x-0 bottom-0 z-40 border-t border-slate-200 bg-white md:hidden dark:border-slate-800 dark:bg-slate-900"
+      >
         <BottomNav nav={nav} />
       </nav>
     </div>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useId, useState, type ReactNode } from "react";
+import { useTranslations } from "next-intl";
 import { useHydrated } from "./use-hydrated";
 
 /**
@@ -19,6 +20,7 @@ export function CollapsibleFilters({
   startOpen?: boolean;
   children: ReactNode;
 }) {
+  const t = useTranslations("common.filters");
   const hydrated = useHydrated();
   const id = useId();
   const [open, setOpen] = useState(startOpen);
@@ -32,8 +34,7 @@ export function CollapsibleFilters({
         disabled={!hydrated}
         onClick={() => setOpen((v) => !v)}
       >
-        {label}
-        {active > 0 && ` (${active} set)`}
+        {active > 0 ? t("withCount", { label, count: active }) : label}
       </button>
       <div id={id} className={open ? "block" : "hidden md:block"}>
         {children}

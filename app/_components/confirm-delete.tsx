@@ -1,6 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { useTranslations } from "next-intl";
 import { ConfirmDialog } from "./confirm-dialog";
 
 /**
@@ -17,7 +18,7 @@ export function ConfirmDelete({
   onCancel,
   children,
 }: {
-  /** "network web-net": the dialog's title asks "Delete network web-net?". */
+  /** "network web-net", in the page's language: the dialog's title asks "Delete network web-net?". */
   what: string;
   confirmLabel: string;
   /** The delete mutation: while it runs the button waits, and its error is shown. */
@@ -27,11 +28,12 @@ export function ConfirmDelete({
   onCancel: () => void;
   children: ReactNode;
 }) {
+  const t = useTranslations("common.confirm");
   return (
     <ConfirmDialog
-      title={<span className="break-all">Delete {what}?</span>}
+      title={<span className="break-all">{t("deleteTitle", { what })}</span>}
       confirmLabel={confirmLabel}
-      pendingLabel="Deleting…"
+      pendingLabel={t("deleting")}
       mutation={mutation}
       ready={ready}
       onConfirm={onConfirm}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useTranslations } from "next-intl";
 import { FormStatus } from "./form-status";
 
 /**
@@ -14,7 +15,7 @@ import { FormStatus } from "./form-status";
 export function ConfirmDialog({
   title,
   confirmLabel,
-  pendingLabel = "Working…",
+  pendingLabel,
   danger = true,
   mutation,
   ready = true,
@@ -25,6 +26,7 @@ export function ConfirmDialog({
   /** A question that names the thing: "Delete volume disk1.qcow2?". */
   title: ReactNode;
   confirmLabel: string;
+  /** What the button says while the action runs; "Working…" when not given. */
   pendingLabel?: string;
   /** Red for what loses data or cuts power; plain for what only interrupts. */
   danger?: boolean;
@@ -36,6 +38,7 @@ export function ConfirmDialog({
   onCancel: () => void;
   children?: ReactNode;
 }) {
+  const t = useTranslations("common.confirm");
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   // An error left from an earlier try (this dialog opened before, then cancelled) is not this one's.
@@ -84,17 +87,17 @@ export function ConfirmDialog({
             {children}
           </div>
         )}
-        <FormStatus error={tried ? (mutation?.error?.message ?? null) : null} />
+        <FormStatus error={tried ? (mutation?.error?.message ?? null) : null} verbatim />
         <div className="flex flex-wrap justify-end gap-2">
           <button ref={cancelRef} type="button" className="btn btn-secondary" onClick={onCancel}>
-            Cancel
+            {t("cancel")}
           </button>
           <button
             type="submit"
             className={`btn ${danger ? "bg-red-700 text-white hover:bg-red-800 dark:bg-red-700 dark:hover:bg-red-600" : "btn-primary"}`}
             disabled={!ready || mutation?.isPending}
           >
-            {mutation?.isPending ? pendingLabel : confirmLabel}
+            {mutation?.isPending ? (pendingLabel ?? t("working")) : confirmLabel}
           </button>
         </div>
       </form>

@@ -2,67 +2,27 @@
 
 import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { canDo, POWER_REQUEST_WAIT_MS, type PowerAction, type VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import { useHydrated } from "./use-hydrated";
 import { useVmCache } from "./vm-cache";
-import { EXPLAINED_DETAIL } from "./error-explained";
+import { EXPLAINED_DETAIL, useExplanation } from "./error-explained";
 import { ConfirmDialog } from "./confirm-dialog";
 import { useToasts } from "./toasts";
 import { usePowerPending, type GuestRequest } from "./power-pending";
 
-const LABEL: Record<PowerAction, string> = {
-  start: "Start",
-  shutdown: "Shut down",
-  reboot: "Reboot",
-  resume: "Resume",
-  pause: "Pause",
-  reset: "Reset",
-  forceOff: "Force off",
+/** Asked before, with a red button when the guest loses its unsaved state, a plain one when it only interrupts its users. */
+const ASK: Partial<Record<PowerAction, { danger: boolean }>> = {
+  forceOff: { danger: true },
+  reset: { danger: true },
+  shutdown: { danger: false },
+  reboot: { danger: false },
 };
 
-/** What each action did, for the notice that follows it. */
-const DONE: Record<PowerAction, (name: string) => string> = {
-  start: (name) => `${name} started.`,
-  shutdown: (name) => `${name} was asked to shut down.`,
-  reboot: (name) => `${name} was asked to reboot.`,
-  resume: (name) => `${name} resumed.`,
-  pause: (name) => `${name} paused.`,
-  reset: (name) => `${name} was reset.`,
-  forceOff: (name) => `${name} was forced off.`,
-};
+const ORDER: readonly PowerAction[] = ["start", "shutdown", "reboot", "resume", "pause", "reset", "forceOff"];
+type AskedAction = "forceOff" | "reset" | "shutdown" | "reboot";
 
-interface Question {
-  title: (name: string) => string;
-  body: string;
-  /** Loses the guest's unsaved state (red), or only interrupts its users. */
-  danger: boolean;
-}
-
-const ASK: Partial<Record<PowerAction, Question>> = {
-  forceOff: {
-    title: (name) => `Force off ${name}?`,
-    body: "Force off cuts the power at once, like pulling the plug: anything the guest has not saved is lost, and its file systems may need a check.",
-    danger: true,
-  },
-  reset: {
-    title: (name) => `Reset ${name}?`,
-    body: "Reset restarts the VM at once, like pressing its reset button, without a clean shutdown: anything the guest has not saved is lost.",
-    danger: true,
-  },
-  shutdown: {
-    title: (name) => `Shut down ${name}?`,
-    body: "The guest is asked to shut down cleanly (ACPI power button); its services and users are stopped.",
-    danger: false,
-  },
-  reboot: {
-    title: (name) => `Reboot ${name}?`,
-    body: "The guest is asked to restart cleanly (ACPI power button); its services are down until it is back.",
-    danger: false,
-  },
-};
-
-const PENDING_LABEL: Record<GuestRequest, string> = { shutdown: "Shutting down…", reboot: "Rebooting…" };
 const FORCED: Record<GuestRequest, PowerAction> = { shutdown: "forceOff", reboot: "reset" };
 
 /**
@@ -72,6 +32,8 @@ const FORCED: Record<GuestRequest, PowerAction> = { shutdown: "forceOff", reboot
  * guest that has not acted on it after POWER_REQUEST_WAIT_MS is said to, with the forced action offered.
  */
 export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: string; uuid: string; name: string; state: VmState; where: "list" | "page" }) {
+  const t = useTranslations("common.power");
+  const explain = useExplanation();
   const trpc = useTRPC();
   const vmCache = useVmCache();
   const hydrated = useHydrated();
@@ -88,22 +50,22 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
         vmCache.setState(ref, state);
         if (action === "shutdown" || action === "reboot") markPending(action);
         setAsking(null);
-        toasts.success(toastKey, DONE[action](name));
+        toasts.success(toastKey, t(`done.${action}`, { name }));
       },
       onError: (error, { action }) => {
         vmCache.reread(ref);
         setAsking(null);
         // A failure the server could explain (a VM the host cannot run) says so in words, libvirt's text folded under it.
-        const explanation = error.data?.explanation;
+        const explanation = explain(error);
         toasts.error(
           toastKey,
-          `${LABEL[action]} ${name}: ${explanation ?? error.message}`,
+          t("failed", { action: t(`action.${action}`), name, reason: explanation ?? error.message }),
           explanation ? { label: EXPLAINED_DETAIL, text: error.message } : undefined,
         );
       },
     }),
   );
-  const actions = (Object.keys(LABEL) as PowerAction[]).filter((a) => canDo(a, state));
+  const actions = ORDER.filter((a) => canDo(a, state));
   const mustAsk = (action: PowerAction) => action === "forceOff" || action === "reset" || (where === "list" && (action === "shutdown" || action === "reboot"));
   // Shown only while the VM still runs: a stop that arrived by a re-read rather than an event ends it too.
   const waiting = pending && canDo("shutdown", state) ? pending : undefined;
@@ -111,7 +73,7 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
 
   return (
     <div className="space-y-2">
-      <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Power actions for ${name}`}>
+      <div className="flex flex-wrap items-center gap-2" role="group" aria-label={t("groupLabel", { name })}>
         {actions.map((action) => (
           <button
             key={action}
@@ -120,40 +82,36 @@ export function PowerButtons({ hostId, uuid, name, state, where }: { hostId: str
             disabled={!hydrated || power.isPending}
             onClick={() => (mustAsk(action) ? setAsking(action) : power.mutate({ ...ref, action }))}
           >
-            {LABEL[action]}
+            {t(`action.${action}`)}
             {mustAsk(action) && "…"}
           </button>
         ))}
       </div>
       {waiting && (
         <p role="status" className="text-sm font-medium text-amber-800 dark:text-amber-200">
-          {PENDING_LABEL[waiting.action]}
+          {t(`pending.${waiting.action}`)}
         </p>
       )}
       {waiting && overdue && where === "page" && (
         <div className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
-          <p>
-            {name} has not {waiting.action === "shutdown" ? "shut down" : "restarted"} {POWER_REQUEST_WAIT_MS / 1000} s after the request. The guest may be
-            ignoring the ACPI power button: that happens when nothing in it handles the button (no acpid or systemd-logind, as in many minimal images), or while
-            it is still booting. You can wait, or {waiting.action === "shutdown" ? "force it off" : "reset it"} (unsaved data in the guest is lost).
-          </p>
+          <p>{t(`overdue.${waiting.action}`, { name, seconds: POWER_REQUEST_WAIT_MS / 1000 })}</p>
           <button type="button" className="btn btn-secondary" disabled={!hydrated || power.isPending} onClick={() => setAsking(FORCED[waiting.action])}>
-            {LABEL[FORCED[waiting.action]]}…
+            {t(`action.${FORCED[waiting.action]}`)}…
           </button>
         </div>
       )}
       {asking && question && (
         <ConfirmDialog
-          title={question.title(name)}
-          confirmLabel={LABEL[asking]}
-          pendingLabel={`${LABEL[asking]}…`}
+          title={t(`ask.${asking as AskedAction}Title`, { name })}
+          confirmLabel={t(`action.${asking}`)}
+          pendingLabel={`${t(`action.${asking}`)}…`}
           danger={question.danger}
           // An error closes the dialog and becomes a notice (onError), so only the wait is shown here.
           mutation={{ isPending: power.isPending, error: null }}
           onConfirm={() => power.mutate({ ...ref, action: asking })}
           onCancel={() => setAsking(null)}
         >
-          <p>{question.body}</p>
+          <p>{t(`ask.${asking as AskedAction}Body`)}</p>
         </ConfirmDialog>
       )}
     </div>

@@ -1,17 +1,18 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { useTranslations } from "next-intl";
 import { Icon } from "./icons";
 import { useHydrated } from "./use-hydrated";
 import { applyTheme, THEME_STORAGE_KEY, THEMES, type Theme } from "./theme";
 
-const LABEL: Record<Theme, string> = { system: "System theme", light: "Light theme", dark: "Dark theme" };
 const ICON = { system: "monitor", light: "sun", dark: "moon" } as const;
 
 /** Cycles system → light → dark; "system" keeps following the OS setting as it changes. */
 export function ThemeToggle() {
   const [theme, setTheme] = useState<Theme>("system");
   const hydrated = useHydrated();
+  const t = useTranslations("common.theme");
 
   useEffect(() => {
     const saved = localStorage.getItem(THEME_STORAGE_KEY);
@@ -34,14 +35,7 @@ export function ThemeToggle() {
   }
 
   return (
-    <button
-      type="button"
-      className="btn btn-secondary px-3"
-      onClick={next}
-      disabled={!hydrated}
-      aria-label={`${LABEL[theme]} (change theme)`}
-      title={LABEL[theme]}
-    >
+    <button type="button" className="btn btn-secondary px-3" onClick={next} disabled={!hydrated} aria-label={t("change", { theme: t(theme) })} title={t(theme)}>
       <Icon name={ICON[theme]} />
     </button>
   );

@@ -1,11 +1,12 @@
 "use client";
 
 import { useEffect, useMemo, useRef, useState } from "react";
+import { useTranslations } from "next-intl";
 import { fieldErrors, type ErrorLike, type FieldMap } from "@/server/api/error-words";
 
 /**
  * A form's errors by field: what the server refused (its issues or a ServiceError naming a field,
- * worded by server/api/error-words.ts) and what the form found itself before sending (`check`).
+ * worded by server/api/error-words.ts in the page's language) and what the form found itself before sending (`check`).
  * Provide `byField` through FieldErrorsContext; show `form` in the submit row. After each refusal
  * the first invalid control is scrolled into view and focused, so on a phone the message is seen.
  */
@@ -13,7 +14,8 @@ export function useFieldErrors(error: ErrorLike | null | undefined, fields: Fiel
   const formRef = useRef<HTMLFormElement>(null);
   const [local, setLocal] = useState<Record<string, string>>({});
   const [attempt, setAttempt] = useState(0);
-  const server = useMemo(() => fieldErrors(error, fields), [error, fields]);
+  const t = useTranslations("errors");
+  const server = useMemo(() => fieldErrors(error, fields, t), [error, fields, t]);
   const byField = useMemo(() => ({ ...server.byField, ...local }), [server, local]);
 
   useEffect(() => {

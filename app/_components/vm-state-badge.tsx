@@ -1,3 +1,4 @@
+import { useTranslations } from "next-intl";
 import type { VmState } from "@/server/domains/power";
 
 const TONE: Record<VmState, string> = {
@@ -11,17 +12,25 @@ const TONE: Record<VmState, string> = {
   nostate: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
 };
 
-const LABEL: Record<VmState, string> = {
+/** Each libvirt run state's name in the "common" catalog (common.state.*): blocked reads as running, as people see it. */
+export const VM_STATE_KEY = {
   running: "running",
   blocked: "running",
   paused: "paused",
   pmsuspended: "suspended",
-  shutdown: "shutting down",
-  shutoff: "shut off",
+  shutdown: "shuttingDown",
+  shutoff: "shutOff",
   crashed: "crashed",
   nostate: "unknown",
-};
+} as const satisfies Record<VmState, string>;
+
+/** The words for a VM's run state in the page's language ("running", "shut off"): for filters, tables and notices. */
+export function useVmStateLabel(): (state: VmState) => string {
+  const t = useTranslations("common.state");
+  return (state) => t(VM_STATE_KEY[state]);
+}
 
 export function VmStateBadge({ state }: { state: VmState }) {
-  return <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${TONE[state]}`}>{LABEL[state]}</span>;
+  const label = useVmStateLabel();
+  return <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${TONE[state]}`}>{label(state)}</span>;
 }

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { THUMBNAIL_MAX_AGE_MS } from "@/server/domains/thumbnail-age";
 import { useTRPC } from "./trpc";
 
@@ -46,6 +47,7 @@ export function VmThumbnail({
   hideWhenUnavailable?: boolean;
   className?: string;
 }) {
+  const t = useTranslations("common.thumbnail");
   const trpc = useTRPC();
   const { ref, seen } = useSeen<HTMLDivElement>();
   const shot = useQuery({
@@ -55,12 +57,12 @@ export function VmThumbnail({
     retry: false,
   });
   if (hideWhenUnavailable && shot.isError) return null;
-  const text = !running ? "Off: no screen" : shot.isError ? "No screen to show" : !shot.data ? "Loading the screen…" : null;
+  const text = !running ? t("off") : shot.isError ? t("noScreen") : !shot.data ? t("loading") : null;
   return (
     <div ref={ref} className={`flex aspect-[4/3] items-center justify-center overflow-hidden rounded bg-slate-900 text-xs text-slate-300 ${className}`}>
       {running && shot.data ? (
         // A data: URL refreshed in place: next/image's optimiser has nothing to fetch.
-        <img src={shot.data.dataUrl} alt={`Screen of ${name}`} className="h-full w-full object-contain" />
+        <img src={shot.data.dataUrl} alt={t("alt", { name })} className="h-full w-full object-contain" />
       ) : (
         <span>{text}</span>
       )}

@@ -1,7 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { fieldErrors, type FieldMap } from "./error-words";
+import { createTranslator } from "next-intl";
+import { MESSAGES } from "@/server/i18n/messages";
+import { fieldErrors as fieldErrorsIn, type ErrorLike, type FieldMap } from "./error-words";
+import { englishErrors } from "./english-errors";
+
+const fieldErrors = (error: ErrorLike | null, map: FieldMap) => fieldErrorsIn(error, map, englishErrors);
 
 const fields: FieldMap = {
   name: { id: "name", label: "Name" },
@@ -59,4 +64,16 @@ test("a missing field is required; a server error naming a field goes next to it
   assert.deepEqual(fieldErrors(named, fields), { byField: { vcpus: named.message }, form: null });
   assert.deepEqual(fieldErrors({ message: "libvirt is down", data: null }, fields), { byField: {}, form: "libvirt is down" });
   assert.deepEqual(fieldErrors(null, fields), { byField: {}, form: null });
+});
+
+test("the same refusal reads in German, numbers and sizes in German form", () => {
+  const t = createTranslator({ locale: "de", messages: MESSAGES.de, namespace: "errors" });
+  const errors = fieldErrorsIn(
+    refusal(schema, { name: "a", vcpus: 0, memoryMiB: 32, disks: [{ sizeGiB: 100000 }], other: 1 }),
+    { ...fields, memoryMiB: { id: "memory", label: "Arbeitsspeicher", unit: "MiB" } },
+    t,
+  );
+  assert.equal(errors.byField.memory, "Arbeitsspeicher muss mindestens 64 MiB betragen.");
+  const half = fieldErrorsIn(refusal(z.object({ memoryMiB: z.number().max(1536) }), { memoryMiB: 4096 }), fields, t);
+  assert.equal(half.byField.memory, "Memory darf höchstens 1.536 MiB betragen.");
 });

@@ -4,8 +4,9 @@
  * (`data.field`); a form names its fields once (path → label, unit) and gets one message in words
  * per field, plus what belongs to no field. zod's own text and its bounds such as
  * 9007199254740991 never reach the page. The server words its own message the same way, for
- * clients that show only the message. Client-safe: no imports.
+ * clients that show only the message, in English. Client-safe: only a type is imported.
  */
+import type { useTranslations } from "next-intl";
 
 /** One field of a form: the input's path in the procedure's input (`memoryMiB`, `spec.ipv4.address`, `disks.*.sizeGiB`). */
 export interface FieldSpec {
@@ -57,13 +58,20 @@ const BINARY = [
   ["KiB", 1024],
 ] as const;
 
-function amount(value: number, spec: FieldSpec): string {
-  if (!spec.unit) return value.toLocaleString("en");
+/**
+ * The "errors" namespace's translator: the page's (useTranslations("errors")) or, for the server's
+ * own message, English (server/api/english-errors.ts). Numbers are formatted in its locale.
+ */
+export type ErrorsT = ReturnType<typeof useTranslations<"errors">>;
+
+function amount(value: number, spec: FieldSpec, t: ErrorsT): string {
+  if (!spec.unit) return t("amount.number", { value });
   const bytes = value * MULTIPLIER[spec.unit];
   // A bound like 64 MiB reads exactly; others to one decimal.
   const exact = BINARY.find(([, size]) => bytes >= size && bytes % size === 0);
-  const unit = exact ?? BINARY.find(([, size]) => bytes >= size) ?? (["bytes", 1] as const);
-  return `${(Math.round((bytes / unit[1]) * 10) / 10).toLocaleString("en")} ${unit[0]}`;
+  const unit = exact ?? BINARY.find(([, size]) => bytes >= size);
+  if (!unit) return t("amount.bytes", { value: bytes });
+  return t("amount.unit", { value: Math.round((bytes / unit[1]) * 10) / 10, unit: unit[0] });
 }
 
 function num(v: IssueLike["minimum"]): number {
@@ -71,41 +79,42 @@ function num(v: IssueLike["minimum"]): number {
 }
 
 /** One issue in words, starting with the field's label. */
-export function issueWords(issue: IssueLike, spec: FieldSpec): string {
+export function issueWords(issue: IssueLike, spec: FieldSpec, t: ErrorsT): string {
   const label = spec.label;
-  const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
   switch (issue.code) {
     case "invalid_type":
-      if (/received undefined|received null/.test(issue.message)) return `${label} is required.`;
-      if (issue.expected === "int") return `${label} must be a whole number.`;
-      if (issue.expected === "number") return `${label} must be a number.`;
-      return `${label} is not valid.`;
+      if (/received undefined|received null/.test(issue.message)) return t("issue.required", { label });
+      if (issue.expected === "int") return t("issue.wholeNumber", { label });
+      if (issue.expected === "number") return t("issue.number", { label });
+      return t("issue.invalid", { label });
     case "too_small": {
       const min = num(issue.minimum);
-      if (issue.origin === "string") return min <= 1 ? `${label} is required.` : `${label} must be at least ${plural(min, "character")}.`;
-      if (issue.origin === "array" || issue.origin === "set") return `${label} needs at least ${min.toLocaleString("en")}.`;
-      if (Math.abs(min) >= HUGE) return `${label} is too small.`;
-      if (issue.inclusive === false) return min === 0 ? `${label} must be more than 0.` : `${label} must be more than ${amount(min, spec)}.`;
-      return `${label} must be at least ${amount(min, spec)}.`;
+      if (issue.origin === "string") return min <= 1 ? t("issue.required", { label }) : t("issue.minLength", { label, count: min });
+      if (issue.origin === "array" || issue.origin === "set") return t("issue.minItems", { label, count: min });
+      if (Math.abs(min) >= HUGE) return t("issue.tooSmall", { label });
+      if (issue.inclusive === false) return min === 0 ? t("issue.moreThanZero", { label }) : t("issue.moreThan", { label, amount: amount(min, spec, t) });
+      return t("issue.atLeast", { label, amount: amount(min, spec, t) });
     }
     case "too_big": {
       const max = num(issue.maximum);
-      if (issue.origin === "string") return `${label} must be at most ${plural(max, "character")}.`;
-      if (issue.origin === "array" || issue.origin === "set") return `${label} can have at most ${max.toLocaleString("en")}.`;
-      if (Math.abs(max) >= HUGE) return `${label} is too large.`;
-      return issue.inclusive === false ? `${label} must be less than ${amount(max, spec)}.` : `${label} must be at most ${amount(max, spec)}.`;
+      if (issue.origin === "string") return t("issue.maxLength", { label, count: max });
+      if (issue.origin === "array" || issue.origin === "set") return t("issue.maxItems", { label, count: max });
+      if (Math.abs(max) >= HUGE) return t("issue.tooLarge", { label });
+      return issue.inclusive === false
+        ? t("issue.lessThan", { label, amount: amount(max, spec, t) })
+        : t("issue.atMost", { label, amount: amount(max, spec, t) });
     }
     case "not_multiple_of":
-      return `${label} must be a multiple of ${amount(issue.divisor ?? 1, spec)}.`;
+      return t("issue.multipleOf", { label, amount: amount(issue.divisor ?? 1, spec, t) });
     case "invalid_format":
       // Our schemas describe the expected form in words ("1–64 letters, digits, …"); zod's own default starts with "Invalid".
-      return /^Invalid/.test(issue.message) ? `${label} is not in the expected form.` : `${label} must be ${issue.message}.`;
+      return /^Invalid/.test(issue.message) ? t("issue.notExpectedForm", { label }) : t("issue.mustBe", { label, rule: issue.message });
     case "invalid_value":
-      return `${label}: choose one of the offered values.`;
+      return t("issue.chooseOffered", { label });
     case "custom":
-      return /^Invalid/.test(issue.message) ? `${label} is not valid.` : `${label}: ${issue.message}.`;
+      return /^Invalid/.test(issue.message) ? t("issue.invalid", { label }) : t("issue.custom", { label, rule: issue.message });
     default:
-      return `${label} is not valid.`;
+      return t("issue.invalid", { label });
   }
 }
 
@@ -124,18 +133,18 @@ function fieldFor(path: string, fields: FieldMap): FieldSpec | undefined {
   return undefined;
 }
 
-/** A field's words for a whole path, for what no field of the form shows: "spec.ipv4.prefix" → "ipv4 prefix". */
-function pathWords(path: string): string {
+/** A field's words for a whole path, for what no field of the form shows: "spec.ipv4.prefix" → "Ipv4 prefix" (the input's own names). */
+function pathWords(path: string, t: ErrorsT): string {
   const words = path
     .split(".")
     .filter((p) => p !== "*" && p !== "spec")
     .map((p) => p.replace(/([a-z])([A-Z][a-z])/g, "$1 $2"))
     .join(" ");
-  return words ? words.charAt(0).toUpperCase() + words.slice(1) : "The input";
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : t("theInput");
 }
 
-/** The server's refusal as one message per field (the first problem of each) and the rest for the form. */
-export function fieldErrors(error: ErrorLike | null | undefined, fields: FieldMap): FieldErrors {
+/** The server's refusal as one message per field (the first problem of each) and the rest for the form, in `t`'s language. */
+export function fieldErrors(error: ErrorLike | null | undefined, fields: FieldMap, t: ErrorsT): FieldErrors {
   if (!error) return { byField: {}, form: null };
   const byField: Record<string, string> = {};
   const rest: string[] = [];
@@ -145,9 +154,9 @@ export function fieldErrors(error: ErrorLike | null | undefined, fields: FieldMa
       const key = pathKey(issue.path);
       const spec = fieldFor(key, fields);
       if (spec) {
-        byField[spec.id] ??= issueWords(issue, spec);
+        byField[spec.id] ??= issueWords(issue, spec, t);
       } else {
-        const words = issueWords(issue, { id: "", label: pathWords(key) });
+        const words = issueWords(issue, { id: "", label: pathWords(key, t) }, t);
         if (!rest.includes(words)) rest.push(words);
       }
     }

@@ -12,8 +12,9 @@ import { resolveHost } from "../hosts/connection";
 import { assertCoversHost } from "../hosts/scope";
 import { resolveVm } from "../domains/lookup";
 import { auditTargets } from "../audit/targets";
-import { explainFailure } from "../domains/failure-explanations";
+import { failureKey } from "../domains/failure-explanations";
 import { fieldErrors } from "./error-words";
+import { englishErrors } from "./english-errors";
 
 export interface Context {
   db: Db;
@@ -34,11 +35,15 @@ const t = initTRPC
      * A refused input answers its issues (`zodIssues`) for forms to put next to their fields
      * (server/api/error-words.ts), and a message in words for everything else; a ServiceError
      * about one input names it (`field`); a failure libvirt or QEMU worded that we know gets an
-     * `explanation` for people (server/domains/failure-explanations.ts).
+     * explanation for people (server/domains/failure-explanations.ts): its catalog key
+     * (`explanationKey`, errors.explained.*) for pages to word in the reader's language, and the
+     * English `explanation` for clients that show text as it comes.
      */
     errorFormatter({ shape, error }) {
       const zodError = error.cause instanceof ZodError ? error.cause : null;
-      const message = zodError ? (fieldErrors({ message: "", data: { zodIssues: zodError.issues } }, {}).form ?? shape.message) : shape.message;
+      // Only libvirt's and QEMU's own words are explained: a guest's "No such file" is about the guest.
+      const explanationKey = error.cause instanceof ServiceError && error.cause.cause instanceof LibvirtError ? failureKey(shape.message) : null;
+      const message = zodError ? (fieldErrors({ message: "", data: { zodIssues: zodError.issues } }, {}, englishErrors).form ?? shape.message) : shape.message;
       return {
         ...shape,
         message,
@@ -47,8 +52,8 @@ const t = initTRPC
           stack: undefined,
           zodIssues: zodError?.issues ?? null,
           field: error.cause instanceof ServiceError ? (error.cause.field ?? null) : null,
-          // Only libvirt's and QEMU's own words are explained: a guest's "No such file" is about the guest.
-          explanation: error.cause instanceof ServiceError && error.cause.cause instanceof LibvirtError ? explainFailure(shape.message) : null,
+          explanationKey,
+          explanation: explanationKey ? englishErrors(`explained.${explanationKey}`) : null,
         },
       };
     },

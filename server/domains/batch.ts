@@ -10,7 +10,7 @@ import { ServiceError, type ServiceErrorKind } from "../errors";
 import { LibvirtError } from "../libvirt";
 import { resolveHost } from "../hosts/connection";
 import { createSnapshot } from "../snapshots/service";
-import { explainFailure } from "./failure-explanations";
+import { explainFailure, failureKey, type FailureKey } from "./failure-explanations";
 import { resolveVm, type ResolvedVm } from "./lookup";
 import { powerAction } from "./service";
 import { vmStateName, type VmState } from "./power";
@@ -52,6 +52,8 @@ export interface BatchVmResult {
   error: string | null;
   /** What a known libvirt/QEMU failure means, as the single-VM path explains it. */
   explanation: string | null;
+  /** Its catalog key (errors.explained.*), for pages to word it in the reader's language. */
+  explanationKey: FailureKey | null;
   kind: ServiceErrorKind | null;
   /** The canonical audit target of this VM's row (`VM "web-1" on host "local"`, refined for a snapshot). */
   target: string;
@@ -104,13 +106,14 @@ export async function runBatch(db: Db, user: SessionUser, request: BatchRequest,
       name = vm.name;
       target = request.action === "snapshot" ? auditTargets.inVm(vm.context, `snapshot "${snapshotName}"`) : vm.context;
       const done = await act(vm, request, snapshotName);
-      return { ...ref, name, ok: true, ...done, error: null, explanation: null, kind: null, target };
+      return { ...ref, name, ok: true, ...done, error: null, explanation: null, explanationKey: null, kind: null, target };
     } catch (err) {
       // An unknown host is "not found" too, and named by the VM's UUID: it names nothing the caller may not see.
       const service = err instanceof ServiceError ? err : null;
       const message = service ? service.message : `${target}: ${err instanceof Error ? err.message : String(err)}`;
-      const explanation = service?.cause instanceof LibvirtError ? explainFailure(message) : null;
-      return { ...ref, name, ok: false, state: null, snapshot: null, error: message, explanation, kind: service?.kind ?? null, target };
+      const explanationKey = service?.cause instanceof LibvirtError ? failureKey(message) : null;
+      const explanation = explanationKey ? explainFailure(message) : null;
+      return { ...ref, name, ok: false, state: null, snapshot: null, error: message, explanation, explanationKey, kind: service?.kind ?? null, target };
     }
   });
 }

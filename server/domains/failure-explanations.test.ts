@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { explainFailure } from "./failure-explanations";
+import { explainFailure, failureKey } from "./failure-explanations";
 
 const vm = `VM "web-1" on host "local": libvirt: `;
 
@@ -37,4 +37,9 @@ test("a hot-plug into a VM without a free PCI slot says to add the device while 
 
 test("a text the table does not know gets no explanation", () => {
   assert.equal(explainFailure(`${vm}Requested operation is not valid: domain is already running`), null);
+});
+
+test("each explanation has a catalog key, sent beside the English text for pages to translate", () => {
+  assert.equal(failureKey("Requested operation is not valid: network 'default' is not active"), "networkInactive");
+  assert.equal(failureKey(`${vm}Requested operation is not valid: domain is already running`), null);
 });

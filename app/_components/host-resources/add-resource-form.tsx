@@ -2,6 +2,7 @@
 
 import type { FormEvent, ReactNode } from "react";
 import type { UseMutationResult } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { CheckboxField, Field, FieldErrorsContext, Options, SubmitRow } from "../form-fields";
 import { useFieldErrors } from "../use-field-errors";
 import { useToasts } from "../toasts";
@@ -40,6 +41,7 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
   fields,
   children,
 }: {
+  /** What is added, "pool" or "network": the catalog words the button and notice for it (common.hostResources). */
   noun: string;
   idPrefix: string;
   hosts: readonly HostOption[];
@@ -55,9 +57,9 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
   fields?: FieldMap;
   children: ReactNode;
 }) {
+  const t = useTranslations("common.hostResources");
   const toasts = useToasts();
   const errors = useFieldErrors(mutation.error, fields ?? {});
-  const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -67,7 +69,7 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
     errors.check({});
     mutation.mutate(input(form, common), {
       onSuccess: (made) => {
-        toasts.success(`create ${noun}`, `${Noun} ${made.name} created.`);
+        toasts.success(`create ${noun}`, t("created", { noun, name: made.name }));
         formEl.reset();
         onCreated?.();
       },
@@ -78,7 +80,7 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
     <FieldErrorsContext value={fields ? errors.byField : {}}>
       <form ref={errors.formRef} onSubmit={onSubmit} method="post" noValidate={!!fields} className="grid grid-cols-1 gap-3 sm:grid-cols-2">
         {hosts.length > 1 && (
-          <Field id={`${idPrefix}-host`} label="Host">
+          <Field id={`${idPrefix}-host`} label={t("host")}>
             <select id={`${idPrefix}-host`} name="hostId" className="input mt-1" defaultValue={hosts[0]?.id}>
               <Options choices={hostChoices(hosts)} />
             </select>
@@ -86,13 +88,13 @@ export function AddResourceForm<I, R extends { name: string }, E extends ErrorLi
         )}
         {children}
         <div className="flex flex-wrap gap-x-6 gap-y-2 sm:col-span-2">
-          <CheckboxField id={`${idPrefix}-start`} name="start" label="Start now" defaultChecked />
-          <CheckboxField id={`${idPrefix}-autostart`} name="autostart" label="Start at boot" defaultChecked />
+          <CheckboxField id={`${idPrefix}-start`} name="start" label={t("startNow")} defaultChecked />
+          <CheckboxField id={`${idPrefix}-autostart`} name="autostart" label={t("startAtBoot")} defaultChecked />
         </div>
         <SubmitRow
           className="sm:col-span-2"
-          label={`Create ${noun}`}
-          pendingLabel="Creating…"
+          label={t("create", { noun })}
+          pendingLabel={t("creating")}
           pending={mutation.isPending}
           error={fields ? errors.form : (mutation.error?.message ?? null)}
         />

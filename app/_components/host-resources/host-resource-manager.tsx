@@ -2,6 +2,7 @@
 
 import { Fragment, useState, type ComponentType, type ReactNode } from "react";
 import { useQuery, type QueryKey, type UseQueryOptions } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { FormStatus } from "../form-status";
 import { useHydrated } from "../use-hydrated";
 import { useLiveRefetch, type LiveEvent } from "../live-events";
@@ -41,9 +42,9 @@ export interface HostResourceProps<T> {
 }
 
 export interface HostResourceManagerProps<T extends HostResource, K extends QueryKey, E extends { message: string }> extends HostResourceProps<T> {
-  /** "pool", "network": names the add button and its panel. */
+  /** "pool", "network": an identifier, which the catalog words for the add button and its panel (common.hostResources). */
   noun: string;
-  /** Said for a host that has none. */
+  /** Said for a host that has none, in the page's language. */
   emptyText: string;
   /** Events that mean a host's list changed: that host's list is read again. */
   refreshOn: readonly HostEventType[];
@@ -71,7 +72,7 @@ function HostList<T extends HostResource, K extends QueryKey, E extends { messag
       <h2 id={headingId} className="text-lg font-semibold">
         {initial.host.name} <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({initial.host.id})</span>
       </h2>
-      <FormStatus error={error} />
+      <FormStatus error={error} verbatim />
       {items.data && items.data.length === 0 && <p className="card text-sm">{props.emptyText}</p>}
       <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
         {items.data?.map((item) => (
@@ -83,17 +84,18 @@ function HostList<T extends HostResource, K extends QueryKey, E extends { messag
 }
 
 function AddPanel({ noun, children }: { noun: string; children: ReactNode }) {
+  const t = useTranslations("common.hostResources");
   const hydrated = useHydrated();
   const [open, setOpen] = useState(false);
   const panelId = `add-${noun}-panel`;
   return (
     <div className="space-y-3">
       <button type="button" className="btn btn-primary" aria-expanded={open} aria-controls={panelId} disabled={!hydrated} onClick={() => setOpen((v) => !v)}>
-        Add {noun}
+        {t("add", { noun })}
       </button>
       <section id={panelId} className="card" aria-labelledby={`${panelId}-heading`} hidden={!open}>
         <h2 id={`${panelId}-heading`} className="mb-4 text-lg font-semibold">
-          Add a {noun}
+          {t("addTitle", { noun })}
         </h2>
         {children}
       </section>
@@ -107,6 +109,7 @@ function AddPanel({ noun, children }: { noun: string; children: ReactNode }) {
  * Lists are read again after the events named in `refreshOn`, and every 30 s for what no event reports.
  */
 export function HostResourceManager<T extends HostResource, K extends QueryKey, E extends { message: string }>(props: HostResourceManagerProps<T, K, E>) {
+  const t = useTranslations("common.hostResources");
   const trpc = useTRPC();
   useLiveRefetch(props.refreshOn, (event) => [props.list(trpc, event.hostId).queryKey]);
   return (
@@ -116,7 +119,7 @@ export function HostResourceManager<T extends HostResource, K extends QueryKey, 
           <props.AddForm hosts={props.initial.map((h) => h.host)} />
         </AddPanel>
       )}
-      {props.initial.length === 0 && <p className="card text-sm">No hosts are configured.</p>}
+      {props.initial.length === 0 && <p className="card text-sm">{t("noHosts")}</p>}
       {props.initial.map((h) => (
         <HostList key={h.host.id} initial={h} props={props} />
       ))}

@@ -2,6 +2,7 @@
 
 import { useId, useState, type ReactNode } from "react";
 import { useMutation, type UseMutationOptions } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { FormStatus } from "../form-status";
 import { useHydrated } from "../use-hydrated";
 
@@ -65,6 +66,7 @@ export function ResourceActions({
   confirmDelete,
   children,
 }: {
+  /** "pool" or "network", worded by the catalog (common.hostResources). */
   noun: string;
   item: Resource;
   canManage: boolean;
@@ -73,6 +75,7 @@ export function ResourceActions({
   confirmDelete: (close: () => void) => ReactNode;
   children?: ReactNode;
 }) {
+  const t = useTranslations("common.hostResources");
   const hydrated = useHydrated();
   const autostartId = useId();
   const [confirming, setConfirming] = useState(false);
@@ -90,21 +93,21 @@ export function ResourceActions({
 
   return (
     <>
-      <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Actions for ${noun} ${item.name}`}>
+      <div className="flex flex-wrap items-center gap-2" role="group" aria-label={t("actionsFor", { noun, name: item.name })}>
         {canManage &&
           (item.active ? (
             <button type="button" className="btn btn-secondary" disabled={busy} onClick={lifecycle.stop}>
-              Stop
+              {t("stop")}
             </button>
           ) : (
             <button type="button" className="btn btn-primary" disabled={busy} onClick={lifecycle.start}>
-              Start
+              {t("start")}
             </button>
           ))}
         {children}
         {canManage && (
           <button type="button" className="btn btn-secondary text-red-700 dark:text-red-300" disabled={!hydrated} onClick={() => setConfirming(true)}>
-            Delete
+            {t("delete")}
           </button>
         )}
         {canManage && (
@@ -117,11 +120,11 @@ export function ResourceActions({
               disabled={busy || !item.persistent}
               onChange={(e) => setAutostart(e.target.checked)}
             />
-            Start at boot
+            {t("startAtBoot")}
           </label>
         )}
       </div>
-      <FormStatus error={error} />
+      <FormStatus error={error} verbatim />
       {confirming && confirmDelete(() => setConfirming(false))}
     </>
   );
