@@ -14,7 +14,7 @@ import type { SessionUser } from "../users/service";
  * and a viewer is refused every mutation but the self-service ones listed here on purpose.
  */
 // Self-service on the caller's own account: its password and its own sessions.
-const VIEWER_MAY_MUTATE = ["auth.changePassword", "auth.endSession", "auth.signOutEverywhere"];
+const VIEWER_MAY_MUTATE = ["auth.changePassword", "auth.endSession", "auth.setLocale", "auth.signOutEverywhere"];
 
 function call(user: SessionUser | null, path: string) {
   return callByPath({ db, user, clientIp: "192.0.2.1" }, path, {});

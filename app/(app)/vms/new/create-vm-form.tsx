@@ -11,7 +11,7 @@ import { useHydrated } from "@/app/_components/use-hydrated";
 import { describedBy, Field, FieldErrorsContext, hintId, Options, TextField } from "@/app/_components/form-fields";
 import { hostChoices } from "@/app/_components/host-resources/add-resource-form";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
-import { GiB, memoryMiB, parseSize } from "@/app/_components/sizes";
+import { GiB, memoryMiB, parseSize, sizeProblemWords } from "@/app/_components/sizes";
 import type { FieldMap } from "@/server/api/error-words";
 import { NoIsoHint } from "@/app/(app)/storage/no-iso-hint";
 import type { CpuMode } from "@/app/_components/cpu-words";
@@ -52,6 +52,7 @@ function fieldMap(t: Translate): FieldMap {
 /** The create-VM wizard on one page: every choice the service's spec takes, validated again on the server. */
 export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] }) {
   const t = useTranslations("vmCreate");
+  const tErrors = useTranslations("errors");
   const trpc = useTRPC();
   const router = useRouter();
   const hydrated = useHydrated();
@@ -86,7 +87,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
   const cpuModel = chosenCpuModel ?? defaultModel ?? "";
   const memory = parseSize(memoryText, "MiB");
   const rounded = memory.ok ? memoryMiB(memory.bytes) : null;
-  const memoryNote = rounded?.note ? t("memory.rounded", { mib: rounded.mib }) : null;
+  const memoryNote = rounded?.roundedUp ? t("memory.rounded", { mib: rounded.mib }) : null;
 
   function chooseAccelerator(value: Accelerator) {
     setAccelerator(value);
@@ -101,8 +102,8 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
     const num = (k: string) => (text(k) === "" ? Number.NaN : Number(text(k)));
     const disk = parseSize(text("diskSize") || "0", "GiB");
     const found: Record<string, string> = {};
-    if (!memory.ok) found.memory = t("memory.problem", { problem: memory.problem });
-    if (!disk.ok) found.diskSize = t("disk.problem", { problem: disk.problem });
+    if (!memory.ok) found.memory = sizeProblemWords(tErrors, t("memory.label"), memory.issue);
+    if (!disk.ok) found.diskSize = sizeProblemWords(tErrors, t("disk.sizeLabel"), disk.issue);
     if (install !== "cloudImage" && disk.ok && disk.bytes > 0 && !text("diskPool")) {
       found.diskPool = t("disk.noPool");
     }
