@@ -13,7 +13,7 @@ import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { GiB, memoryMiB, parseSize } from "@/app/_components/sizes";
 import type { FieldMap } from "@/server/api/error-words";
 import { NoIsoHint } from "@/app/(app)/storage/no-iso-hint";
-import { CPU_MODE_LABEL, type CpuMode } from "@/app/_components/cpu-words";
+import { useCpuModeLabel, type CpuMode } from "@/app/_components/cpu-words";
 
 type Install = "none" | "iso" | "cloudImage";
 type Accelerator = "kvm" | "qemu";
@@ -49,6 +49,7 @@ const FIELDS: FieldMap = {
 /** The create-VM wizard on one page: every choice the service's spec takes, validated again on the server. */
 export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] }) {
   const trpc = useTRPC();
+  const cpuModeLabel = useCpuModeLabel();
   const router = useRouter();
   const hydrated = useHydrated();
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "local");
@@ -208,7 +209,7 @@ export function CreateVmForm({ hosts }: { hosts: { id: string; name: string }[] 
             {...describedBy("cpuMode", true, errors.byField.cpuMode ?? null)}
           >
             {cpuModes.length === 0 && <option value="">The host&apos;s default</option>}
-            <Options choices={cpuModes.map((m) => ({ value: m, label: CPU_MODE_LABEL[m] }))} />
+            <Options choices={cpuModes.map((m) => ({ value: m, label: cpuModeLabel(m) }))} />
           </select>
         </Field>
         {cpuMode === "custom" && offer && (
