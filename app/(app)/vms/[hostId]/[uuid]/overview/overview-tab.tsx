@@ -19,7 +19,7 @@ export function OverviewTab({ initial, canSeeScreen }: { initial: Vm; canSeeScre
       {chunks}
     </span>
   );
-  const target = (chunks: React.ReactNode) => (
+  const mono = (chunks: React.ReactNode) => (
     <span translate="no" className="font-mono">
       {chunks}
     </span>
@@ -62,8 +62,8 @@ export function OverviewTab({ initial, canSeeScreen }: { initial: Vm; canSeeScre
               return (
                 <li key={d.target} className="break-all">
                   {d.source === null || d.source === undefined
-                    ? t.rich("overview.diskEmpty", { ...values, target })
-                    : t.rich("overview.disk", { ...values, source: d.source, target, path: (chunks) => <span translate="no">{chunks}</span> })}
+                    ? t.rich("overview.diskEmpty", { ...values, dev: mono })
+                    : t.rich("overview.disk", { ...values, source: d.source, dev: mono, path: (chunks) => <span translate="no">{chunks}</span> })}
                   {vm.missingFiles
                     .filter((m) => m.target === d.target)
                     .map((m) => (
@@ -76,7 +76,7 @@ export function OverviewTab({ initial, canSeeScreen }: { initial: Vm; canSeeScre
                             : vm.state === "shutoff"
                               ? "overview.missingFile"
                               : "overview.missingFileAgain",
-                          { path: m.path, file: target },
+                          { path: m.path, file: mono },
                         )}
                       </p>
                     ))}
