@@ -41,9 +41,9 @@ const vcpuCount = async (...flags: string[]) => Number(await virsh(["vcpucount",
 test("on a shut-off VM, new maximums are saved and each change says it applies at next boot", async () => {
   const answer = await admin.vms.setResources({ ...ref, vcpus: 1, maxVcpus: 2, memoryMiB: 64, maxMemoryMiB: 128 });
   assert.deepEqual(answer.changes, [
-    { what: "maxVcpus", from: 1, to: 2, applies: "at next boot" },
-    { what: "memoryKiB", from: 32 * MiB, to: 64 * MiB, applies: "at next boot" },
-    { what: "maxMemoryKiB", from: 32 * MiB, to: 128 * MiB, applies: "at next boot" },
+    { what: "maxVcpus", from: 1, to: 2, applies: "nextBoot" },
+    { what: "memoryKiB", from: 32 * MiB, to: 64 * MiB, applies: "nextBoot" },
+    { what: "maxMemoryKiB", from: 32 * MiB, to: 128 * MiB, applies: "nextBoot" },
   ]);
   assert.equal(await vcpuCount("--config", "--maximum"), 2);
   assert.equal(await vcpuCount("--config", "--current"), 1);
@@ -59,9 +59,9 @@ test("on a running VM a vCPU is plugged in now, and memory its balloon cannot ta
   await admin.vms.power({ ...ref, action: "start" });
   const answer = await admin.vms.setResources({ ...ref, vcpus: 2, maxVcpus: 2, memoryMiB: 96, maxMemoryMiB: 128 });
   const [vcpus, memory, ...rest] = answer.changes;
-  assert.deepEqual(vcpus, { what: "vcpus", from: 1, to: 2, applies: "now and at next boot" });
+  assert.deepEqual(vcpus, { what: "vcpus", from: 1, to: 2, applies: "nowAndNextBoot" });
   assert.equal(memory?.what, "memoryKiB");
-  assert.equal(memory?.applies, "at next boot");
+  assert.equal(memory?.applies, "nextBoot");
   assert.match(memory?.notLive ?? "", /balloon/i, "libvirt's refusal names the missing balloon");
   assert.deepEqual(rest, []);
   assert.equal(await vcpuCount("--live", "--current"), 2, "the running VM has the second vCPU");
@@ -97,7 +97,7 @@ test("a processor model the host offers is saved for the next boot; one it does 
   const models = options.accelerators.find((a) => a.accelerator === "qemu")?.cpus.models ?? [];
   const model = models.find((m) => m !== "qemu64");
   assert.ok(model, `the host offers emulation a second model (it offers ${models.join(", ")})`);
-  assert.deepEqual(await admin.vms.setCpu({ ...ref, cpu: { mode: "custom", model } }), { applies: "at next boot" });
+  assert.deepEqual(await admin.vms.setCpu({ ...ref, cpu: { mode: "custom", model } }), { applies: "nextBoot" });
   assert.notEqual((await admin.vms.get(ref)).cpu.model, model, "the running VM keeps its processor until it restarts");
   await assert.rejects(admin.vms.setCpu({ ...ref, cpu: { mode: "custom", model: "NoSuchCpu" } }), /cannot provide CPU model "NoSuchCpu"/);
   const inactive = await virsh(["dumpxml", "--inactive", dom.name]);

@@ -40,7 +40,7 @@ function modelOf(cpu: CpuSpec): OrderedNode[] {
  * A new processor for the VM, checked against what the host offers its accelerator; saved in the
  * definition, so it applies when the VM next starts (QEMU cannot change a running CPU).
  */
-export async function changeCpu(vm: ResolvedVm, cpu: CpuSpec): Promise<{ applies: "at next boot" }> {
+export async function changeCpu(vm: ResolvedVm, cpu: CpuSpec): Promise<{ applies: "nextBoot" }> {
   const { conn, dom } = vm;
   return withLibvirtContext(vm.context, async () => {
     // SECURE keeps what the plain XML hides (a VNC password): the definition must be redefined whole.
@@ -50,6 +50,6 @@ export async function changeCpu(vm: ResolvedVm, cpu: CpuSpec): Promise<{ applies
     const refusal = cpuRefusal(accelerator, cpu, await acceleratorCpus(conn, accelerator));
     if (refusal) throw new ServiceError(`${vm.context}: ${refusal}`, "invalid", { field: cpu.mode === "custom" ? "cpuModel" : "cpuMode" });
     await conn.domainDefineXmlFlags({ xml: withCpu(xml, cpu), flags: 0 });
-    return { applies: "at next boot" as const };
+    return { applies: "nextBoot" as const };
   });
 }

@@ -44,9 +44,9 @@ test("the answer says per figure whether it applied now, and why not when libvir
   const wanted: Resources = { vcpus: 2, maxVcpus: 4, memoryKiB: 2 * GiB, maxMemoryKiB: 2 * GiB };
   const changes = describeChanges(live, live, wanted, new Set(["vcpus"]), new Map([["memoryKiB", "balloon driver not loaded"]]));
   assert.deepEqual(changes, [
-    { what: "vcpus", from: 1, to: 2, applies: "now and at next boot" },
-    { what: "maxVcpus", from: 2, to: 4, applies: "at next boot" },
-    { what: "memoryKiB", from: GiB, to: 2 * GiB, applies: "at next boot", notLive: "balloon driver not loaded" },
+    { what: "vcpus", from: 1, to: 2, applies: "nowAndNextBoot" },
+    { what: "maxVcpus", from: 2, to: 4, applies: "nextBoot" },
+    { what: "memoryKiB", from: GiB, to: 2 * GiB, applies: "nextBoot", notLive: "balloon driver not loaded" },
   ]);
 });
 

@@ -26,8 +26,8 @@ export interface Resources {
 
 export type ResourceName = keyof Resources;
 
-/** When a change takes effect: a shut-off VM has only its next boot. */
-export type Applies = "now and at next boot" | "at next boot";
+/** When a change takes effect, as a code the page words in its language: a shut-off VM has only its next boot. */
+export type Applies = "nowAndNextBoot" | "nextBoot";
 
 export interface ResourceChange {
   what: ResourceName;
@@ -80,7 +80,7 @@ export function describeChanges(
     const from = live?.[what] ?? config[what];
     if (wanted[what] === from && wanted[what] === config[what]) continue;
     const notLive = refused.get(what);
-    changes.push({ what, from, to: wanted[what], applies: liveDone.has(what) ? "now and at next boot" : "at next boot", ...(notLive ? { notLive } : {}) });
+    changes.push({ what, from, to: wanted[what], applies: liveDone.has(what) ? "nowAndNextBoot" : "nextBoot", ...(notLive ? { notLive } : {}) });
   }
   return changes;
 }

@@ -4,7 +4,14 @@ import { visibleTo } from "./visibility";
 import type { SessionUser } from "../users/service";
 import type { ManagerEvent } from "./bus";
 
-const user = (grants: SessionUser["grants"], role: SessionUser["role"] = "operator"): SessionUser => ({ id: 1, username: "u", role, grants, locale: null, sessionId: "s" });
+const user = (grants: SessionUser["grants"], role: SessionUser["role"] = "operator"): SessionUser => ({
+  id: 1,
+  username: "u",
+  role,
+  grants,
+  locale: null,
+  sessionId: "s",
+});
 const noUri = () => undefined;
 const network: ManagerEvent = { type: "network.lifecycle", hostId: "local", name: "default", uuid: "00000000-0000-0000-0000-000000000001", event: "started" };
 const pool: ManagerEvent = { type: "pool.lifecycle", hostId: "local", name: "images", uuid: "00000000-0000-0000-0000-000000000002", event: "refreshed" };

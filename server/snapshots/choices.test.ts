@@ -8,16 +8,17 @@ const iso = { device: "cdrom", target: "sda", format: "raw", readonly: true };
 
 test("a running VM is offered disk+memory only, a stopped VM disk only, each with its reason", () => {
   assert.equal(snapshotChoice(true, [qcow2, iso]).kind, "memory");
-  assert.match(snapshotChoice(true, [qcow2]).reason, /shut the VM down/);
+  assert.deepEqual(snapshotChoice(true, [qcow2]).reason, { code: "running" });
   assert.equal(snapshotChoice(false, [qcow2, iso]).kind, "disk");
-  assert.match(snapshotChoice(false, [qcow2]).reason, /no memory to save/);
+  assert.deepEqual(snapshotChoice(false, [qcow2]).reason, { code: "shutOff" });
 });
 
 test("nothing is offered without a writable disk or with one that is not qcow2, and the form says which", () => {
-  assert.deepEqual(snapshotChoice(false, [iso]), { kind: null, reason: "The VM has no writable disk to snapshot." });
+  assert.deepEqual(snapshotChoice(false, [iso]), { kind: null, reason: { code: "noWritableDisk" } });
+  assert.equal(refuseSnapshot(false, [iso], "disk"), "the VM has no writable disk to snapshot");
   const withRaw = snapshotChoice(true, [qcow2, raw]);
   assert.equal(withRaw.kind, null);
-  assert.match(withRaw.reason, /vdb \(raw\) is not qcow2/);
+  assert.deepEqual(withRaw.reason, { code: "notQcow2", disks: [{ target: "vdb", format: "raw" }] });
 });
 
 test("the server refuses a disk-only snapshot of a running VM, saying what to do instead", () => {

@@ -15,36 +15,37 @@ export interface SnapshotDiskFacts {
   readonly: boolean;
 }
 
+/**
+ * Why only this kind (or why none), as a code: the form words it in the user's language
+ * (vmSnapshots.reason), the server's refusal in English.
+ */
+export type SnapshotReason =
+  { code: "noWritableDisk" } | { code: "notQcow2"; disks: { target: string; format: string | null }[] } | { code: "running" } | { code: "shutOff" };
+
 export interface SnapshotChoice {
   /** What can be taken now: at most one kind. */
   kind: SnapshotKind | null;
-  /** Why only this kind (or why none), in words for the form and the server's refusal. */
-  reason: string;
+  reason: SnapshotReason;
 }
 
 /** `active`: the VM has a QEMU process (running, paused, blocked). */
 export function snapshotChoice(active: boolean, disks: readonly SnapshotDiskFacts[]): SnapshotChoice {
   const writable = disks.filter((d) => d.device === "disk" && !d.readonly);
-  if (writable.length === 0) return { kind: null, reason: "The VM has no writable disk to snapshot." };
+  if (writable.length === 0) return { kind: null, reason: { code: "noWritableDisk" } };
   const notQcow2 = writable.filter((d) => d.format !== "qcow2");
-  if (notQcow2.length) {
-    const list = notQcow2.map((d) => `${d.target} (${d.format ?? "unknown format"})`).join(", ");
-    return { kind: null, reason: `Snapshots are kept inside qcow2 disks, and ${list} is not qcow2.` };
-  }
-  return active
-    ? {
-        kind: "memory",
-        reason:
-          "The VM is running, so its snapshot holds disks and memory and resumes exactly where it was. A disk-only snapshot of a running VM could not be reverted or deleted: shut the VM down to take one.",
-      }
-    : { kind: "disk", reason: "The VM is shut off, so its snapshot holds its disks only (there is no memory to save)." };
+  if (notQcow2.length) return { kind: null, reason: { code: "notQcow2", disks: notQcow2.map((d) => ({ target: d.target, format: d.format })) } };
+  return active ? { kind: "memory", reason: { code: "running" } } : { kind: "disk", reason: { code: "shutOff" } };
 }
 
 /** The server's refusal of a snapshot the VM cannot take now, or null when `wanted` is the one it can. */
 export function refuseSnapshot(active: boolean, disks: readonly SnapshotDiskFacts[], wanted: SnapshotKind): string | null {
   const choice = snapshotChoice(active, disks);
-  // The form shows the reason as a sentence; the server's message goes after "VM …: snapshot …: ".
-  if (choice.kind === null) return choice.reason.charAt(0).toLowerCase() + choice.reason.slice(1, -1);
+  // The server's message goes after "VM …: snapshot …: ".
+  if (choice.reason.code === "noWritableDisk") return "the VM has no writable disk to snapshot";
+  if (choice.reason.code === "notQcow2") {
+    const list = choice.reason.disks.map((d) => `${d.target} (${d.format ?? "unknown format"})`).join(", ");
+    return `snapshots are kept inside qcow2 disks, and ${list} is not qcow2`;
+  }
   if (choice.kind === wanted) return null;
   return wanted === "disk"
     ? "a disk-only snapshot of a running VM would be an external overlay that cannot be reverted or deleted; shut the VM down for a disk-only snapshot, or take a disk+memory snapshot"

@@ -1,19 +1,22 @@
 import type { VmPermissions } from "./load-vm";
 
-export type VmTab = { slug: string; label: string };
+/** A tab's slug is its address and its key in the catalog (vm.tabs). */
+export type VmTabSlug = "overview" | "console" | "guest" | "files" | "disks" | "network" | "snapshots" | "settings";
+
+export type VmTab = { slug: VmTabSlug };
 
 /** The VM page's tabs in the order a sysadmin reaches for them; each is offered only to who may use it. */
 const TABS: readonly (VmTab & { shown: (can: VmPermissions) => boolean })[] = [
-  { slug: "overview", label: "Overview", shown: () => true },
-  { slug: "console", label: "Console", shown: (can) => can.console },
-  { slug: "guest", label: "Guest", shown: (can) => can.guestRead },
-  { slug: "files", label: "Files", shown: (can) => can.guestFiles },
-  { slug: "disks", label: "Disks", shown: () => true },
-  { slug: "network", label: "Network", shown: () => true },
-  { slug: "snapshots", label: "Snapshots", shown: () => true },
-  { slug: "settings", label: "Settings", shown: () => true },
+  { slug: "overview", shown: () => true },
+  { slug: "console", shown: (can) => can.console },
+  { slug: "guest", shown: (can) => can.guestRead },
+  { slug: "files", shown: (can) => can.guestFiles },
+  { slug: "disks", shown: () => true },
+  { slug: "network", shown: () => true },
+  { slug: "snapshots", shown: () => true },
+  { slug: "settings", shown: () => true },
 ];
 
 export function tabsFor(can: VmPermissions): VmTab[] {
-  return TABS.filter((tab) => tab.shown(can)).map(({ slug, label }) => ({ slug, label }));
+  return TABS.filter((tab) => tab.shown(can)).map(({ slug }) => ({ slug }));
 }

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useTranslations } from "next-intl";
 import type { VmTab } from "./tabs";
 
 /**
@@ -9,9 +10,10 @@ import type { VmTab } from "./tabs";
  * On a phone the row scrolls sideways instead of wrapping, and the current tab scrolls into view.
  */
 export function VmTabs({ base, tabs }: { base: string; tabs: readonly VmTab[] }) {
+  const t = useTranslations("vm.tabs");
   const pathname = usePathname();
   return (
-    <nav aria-label="VM sections" className="-mx-1 overflow-x-auto border-b border-slate-200 dark:border-slate-700">
+    <nav aria-label={t("label")} className="-mx-1 overflow-x-auto border-b border-slate-200 dark:border-slate-700">
       <ul className="flex min-w-max gap-1 px-1">
         {tabs.map((tab) => {
           const href = `${base}/${tab.slug}`;
@@ -30,7 +32,7 @@ export function VmTabs({ base, tabs }: { base: string; tabs: readonly VmTab[] })
                     : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
                 }`}
               >
-                {tab.label}
+                {t(tab.slug)}
               </Link>
             </li>
           );

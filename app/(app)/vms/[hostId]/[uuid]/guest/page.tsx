@@ -1,9 +1,14 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { forbidden } from "next/navigation";
 import { loadVm, vmPermissions } from "../load-vm";
 import { GuestTab } from "./guest-tab";
 
-export const metadata: Metadata = { title: "VM guest" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("vmGuest");
+  return { title: t("pageTitle") };
+}
+
 export const dynamic = "force-dynamic";
 
 export default async function VmGuestPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {

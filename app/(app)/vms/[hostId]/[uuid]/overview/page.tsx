@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { loadVm, vmPermissions } from "../load-vm";
 import { OverviewTab } from "./overview-tab";
 
-export const metadata: Metadata = { title: "VM overview" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("vm.overview");
+  return { title: t("pageTitle") };
+}
+
 export const dynamic = "force-dynamic";
 
 export default async function VmOverviewPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {

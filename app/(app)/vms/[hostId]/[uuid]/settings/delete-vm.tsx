@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useTRPC } from "@/app/_components/trpc";
 import { ConfirmDelete } from "@/app/_components/confirm-delete";
 import { CheckboxField, TextField } from "@/app/_components/form-fields";
@@ -17,6 +18,7 @@ export function DeleteVm({ vm }: { vm: Vm }) {
   const vmCache = useVmCache();
   const toasts = useToasts();
   const hydrated = useHydrated();
+  const t = useTranslations("vmSettings.delete");
   const [asking, setAsking] = useState(false);
   const [typed, setTyped] = useState("");
   const remove = useMutation(
@@ -24,21 +26,21 @@ export function DeleteVm({ vm }: { vm: Vm }) {
       onSuccess: () => {
         // The list page shows its cached list when it has one: without this the VM would linger there.
         vmCache.remove(vm);
-        toasts.success(`vm ${vm.hostId}/${vm.uuid}`, `VM ${vm.name} deleted.`);
+        toasts.success(`vm ${vm.hostId}/${vm.uuid}`, t("deleted", { name: vm.name }));
         router.push("/vms");
       },
     }),
   );
   return (
     <>
-      <p className="text-sm">Deleting stops the VM if it runs and removes its definition. This cannot be undone.</p>
+      <p className="text-sm">{t("explain")}</p>
       <button type="button" className="btn bg-red-700 text-white hover:bg-red-800" disabled={!hydrated} onClick={() => setAsking(true)}>
-        Delete VM…
+        {t("open")}
       </button>
       {asking && (
         <ConfirmDelete
-          what={`VM ${vm.name}`}
-          confirmLabel="Delete VM"
+          what={t("what", { name: vm.name })}
+          confirmLabel={t("confirm")}
           mutation={remove}
           // Deleting cannot be undone: the name typed back proves this is the VM meant.
           ready={typed === vm.name}
@@ -49,10 +51,17 @@ export function DeleteVm({ vm }: { vm: Vm }) {
           }}
         >
           <p>
-            It stops if it runs, and its definition and snapshots go. Type <span className="break-all font-mono">{vm.name}</span> to confirm.
+            {t.rich("ask", {
+              name: vm.name,
+              verbatim: (chunks) => (
+                <span translate="no" className="break-all font-mono">
+                  {chunks}
+                </span>
+              ),
+            })}
           </p>
-          <TextField id="confirmName" label="VM name" name="confirmName" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
-          <CheckboxField id="deleteStorage" name="deleteStorage" label="Also delete its disk volumes" />
+          <TextField id="confirmName" label={t("nameLabel")} name="confirmName" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
+          <CheckboxField id="deleteStorage" name="deleteStorage" label={t("deleteStorage")} />
         </ConfirmDelete>
       )}
     </>

@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { loadVm, vmPermissions } from "../load-vm";
 import { SettingsTab } from "./settings-tab";
 
-export const metadata: Metadata = { title: "VM settings" };
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("vmSettings");
+  return { title: t("pageTitle") };
+}
+
 export const dynamic = "force-dynamic";
 
 export default async function VmSettingsPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation } from "@tanstack/react-query";
 import type { FieldMap } from "@/server/api/error-words";
 import { useTRPC } from "@/app/_components/trpc";
@@ -8,19 +9,25 @@ import { FieldErrorsContext, SubmitRow, TextField } from "@/app/_components/form
 import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { useToasts } from "@/app/_components/toasts";
 import { useVmCache } from "@/app/_components/vm-cache";
-import { formatBytes } from "@/app/_components/format";
-import { memoryMiB, parseSize } from "@/app/_components/sizes";
+import { useFormat } from "@/app/_components/use-format";
+import { memoryMiB, parseSize, sizeProblemWords } from "@/app/_components/sizes";
 import type { Vm } from "../use-vm";
 import { changeWords } from "./change-words";
 
-const FIELDS: FieldMap = {
-  vcpus: { id: "vcpus", label: "vCPUs" },
-  maxVcpus: { id: "maxVcpus", label: "Maximum vCPUs" },
-  memoryMiB: { id: "memory", label: "Memory", unit: "MiB" },
-  maxMemoryMiB: { id: "maxMemory", label: "Maximum memory", unit: "MiB" },
-};
-
-const sizeText = (kib: number) => formatBytes(kib * 1024).replace(".0 ", " ");
+/**
+ * A size for a field to start with, as f.bytes shows it but without thousands separators, so that
+ * parseSize reads it back whichever decimal mark the locale uses: "512 MiB", "1.5 GiB" / "1,5 GiB".
+ */
+function sizeText(kib: number, locale: string): string {
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = kib;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: value >= 10 ? 0 : 1, useGrouping: false }).format(value)} ${units[unit]}`;
+}
 
 /**
  * vCPUs and memory: what the VM uses and the most it may have. A running VM takes a new number of
@@ -31,24 +38,37 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const trpc = useTRPC();
   const toasts = useToasts();
   const vmCache = useVmCache();
-  const [memoryText, setMemoryText] = useState(() => sizeText(vm.currentMemoryKiB));
-  const [maxMemoryText, setMaxMemoryText] = useState(() => sizeText(vm.memoryKiB));
+  const t = useTranslations("vmSettings");
+  const tErrors = useTranslations("errors");
+  const f = useFormat();
+  const fields: FieldMap = useMemo(
+    () => ({
+      vcpus: { id: "vcpus", label: t("resources.vcpus") },
+      maxVcpus: { id: "maxVcpus", label: t("resources.maxVcpus") },
+      memoryMiB: { id: "memory", label: t("resources.memory"), unit: "MiB" },
+      maxMemoryMiB: { id: "maxMemory", label: t("resources.maxMemory"), unit: "MiB" },
+    }),
+    [t],
+  );
+  const [memoryText, setMemoryText] = useState(() => sizeText(vm.currentMemoryKiB, f.locale));
+  const [maxMemoryText, setMaxMemoryText] = useState(() => sizeText(vm.memoryKiB, f.locale));
   const save = useMutation(
     trpc.vms.setResources.mutationOptions({
       onSuccess: ({ changes }) => {
         vmCache.reread(vm);
         const refused = changes.filter((c) => c.notLive);
-        const summary = changes.length ? changes.map(changeWords).join("; ") : "nothing changed";
+        const summary = changes.length ? changes.map((c) => changeWords(c, t, f.locale)).join("; ") : t("resources.nothingChanged");
+        const notice = t("resources.notice", { name: vm.name, summary });
         if (refused.length)
-          toasts.error(`resources ${vm.hostId}/${vm.uuid}`, `${vm.name}: ${summary}.`, {
-            label: "Why not now",
+          toasts.error(`resources ${vm.hostId}/${vm.uuid}`, notice, {
+            label: t("resources.whyNotNow"),
             text: refused.map((c) => c.notLive).join("\n"),
           });
-        else toasts.success(`resources ${vm.hostId}/${vm.uuid}`, `${vm.name}: ${summary}.`);
+        else toasts.success(`resources ${vm.hostId}/${vm.uuid}`, notice);
       },
     }),
   );
-  const errors = useFieldErrors(save.error, FIELDS);
+  const errors = useFieldErrors(save.error, fields);
   const running = vm.state === "running" || vm.state === "paused";
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -58,8 +78,8 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
     const memory = parseSize(memoryText, "MiB");
     const maxMemory = parseSize(maxMemoryText, "MiB");
     const found: Record<string, string> = {};
-    if (!memory.ok) found.memory = `Memory ${memory.problem}.`;
-    if (!maxMemory.ok) found.maxMemory = `Maximum memory ${maxMemory.problem}.`;
+    if (!memory.ok) found.memory = sizeProblemWords(tErrors, t("resources.memory"), memory.issue);
+    if (!maxMemory.ok) found.maxMemory = sizeProblemWords(tErrors, t("resources.maxMemory"), maxMemory.issue);
     if (!errors.check(found) || !memory.ok || !maxMemory.ok) return;
     save.mutate({
       hostId: vm.hostId,
@@ -74,45 +94,53 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   return (
     <form ref={errors.formRef} onSubmit={onSubmit} className="space-y-3" noValidate>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        {running
-          ? `${vm.name} is running: vCPUs and memory change now, up to the maximums it started with (${vm.vcpus} vCPUs, ${formatBytes(vm.memoryKiB * 1024)}); new maximums apply at its next boot.`
-          : "Changes apply when the VM next starts."}{" "}
-        Memory given back while running needs the guest&apos;s balloon driver.
+        {running ? t("resources.running", { name: vm.name, vcpus: vm.vcpus, memory: f.bytes(vm.memoryKiB * 1024) }) : t("resources.stopped")}{" "}
+        {t("resources.balloon")}
       </p>
       <FieldErrorsContext value={errors.byField}>
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-          <TextField id="vcpus" name="vcpus" label="vCPUs" type="number" min={1} max={256} defaultValue={vm.currentVcpus} disabled={!canEdit} required />
+          <TextField
+            id="vcpus"
+            name="vcpus"
+            label={t("resources.vcpus")}
+            type="number"
+            min={1}
+            max={256}
+            defaultValue={vm.currentVcpus}
+            disabled={!canEdit}
+            required
+          />
           <TextField
             id="maxVcpus"
             name="maxVcpus"
-            label="Maximum vCPUs"
+            label={t("resources.maxVcpus")}
             type="number"
             min={1}
             max={256}
             defaultValue={vm.vcpus}
             disabled={!canEdit}
-            hint="How many can be plugged in while it runs."
+            hint={t("resources.maxVcpusHint")}
             required
           />
           <TextField
             id="memory"
-            label="Memory"
+            label={t("resources.memory")}
             value={memoryText}
             onChange={(e) => setMemoryText(e.target.value)}
             disabled={!canEdit}
-            hint="e.g. 2 GiB or 512 MiB"
+            hint={t("resources.memoryHint")}
           />
           <TextField
             id="maxMemory"
-            label="Maximum memory"
+            label={t("resources.maxMemory")}
             value={maxMemoryText}
             onChange={(e) => setMaxMemoryText(e.target.value)}
             disabled={!canEdit}
-            hint="How far memory can grow while it runs."
+            hint={t("resources.maxMemoryHint")}
           />
         </div>
       </FieldErrorsContext>
-      {canEdit && <SubmitRow label="Save vCPUs and memory" pendingLabel="Saving…" pending={save.isPending} error={errors.form} />}
+      {canEdit && <SubmitRow label={t("resources.submit")} pendingLabel={t("saving")} pending={save.isPending} error={errors.form} />}
     </form>
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
+import { useTranslations } from "next-intl";
 import { useMutation } from "@tanstack/react-query";
 import type { FieldMap } from "@/server/api/error-words";
 import { useTRPC } from "@/app/_components/trpc";
@@ -14,49 +15,54 @@ import { Section } from "../section";
 import { useVm, type Vm } from "../use-vm";
 import { ResourcesForm } from "./resources-form";
 import { ProcessorForm } from "./processor-form";
-import { CPU_MODE_LABEL, type CpuMode } from "@/app/_components/cpu-words";
+import { useCpuModeLabel, type CpuMode } from "@/app/_components/cpu-words";
 import { AgentChannels } from "./agent-channels";
 import { DeleteVm } from "./delete-vm";
-
-const NAME_FIELDS: FieldMap = { newName: { id: "newName", label: "Name" } };
-const DESCRIPTION_FIELDS: FieldMap = { title: { id: "vmTitle", label: "Title" }, description: { id: "vmDescription", label: "Description" } };
-const TAG_FIELDS: FieldMap = { tags: { id: "vmTags", label: "Tags" } };
 
 /** Everything about a VM that is changed rather than operated: each form says when its change takes effect. */
 export function SettingsTab({ initial, canEdit, canDelete }: { initial: Vm; canEdit: boolean; canDelete: boolean }) {
   const vm = useVm(initial);
+  const t = useTranslations("vmSettings");
+  const tVm = useTranslations("vm");
+  const cpuModeLabel = useCpuModeLabel();
   return (
     <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
-      <Section title="Name and description">
+      <Section title={t("sections.nameDescription")}>
         <NameForm vm={vm} canEdit={canEdit} />
         <DescriptionForm vm={vm} canEdit={canEdit} />
       </Section>
-      <Section title="vCPUs and memory">
+      <Section title={t("sections.resources")}>
         <ResourcesForm key={`${vm.currentVcpus}/${vm.vcpus}/${vm.currentMemoryKiB}/${vm.memoryKiB}`} vm={vm} canEdit={canEdit} />
       </Section>
-      <Section title="Start and tags">
+      <Section title={t("sections.startTags")}>
         <AutostartToggle vm={vm} canEdit={canEdit} />
         <TagsForm key={vm.tags.join(",")} vm={vm} canEdit={canEdit} />
       </Section>
-      <Section title="Processor and firmware">
+      <Section title={t("sections.processor")}>
         <dl className="grid grid-cols-2 gap-3 text-sm">
-          <Fact label="Virtualisation">{vm.domainType === "kvm" ? "KVM" : "emulated (TCG)"}</Fact>
-          <Fact label="CPU now">{vm.cpu.mode === "custom" ? (vm.cpu.model ?? "QEMU's default model") : CPU_MODE_LABEL[vm.cpu.mode as CpuMode]}</Fact>
-          <Fact label="Firmware">{vm.firmware.toUpperCase()}</Fact>
-          <Fact label="Machine type" className="break-all font-mono">
+          <Fact label={t("processor.virtualisation")}>{vm.domainType === "kvm" ? tVm("virtualisation.kvm") : tVm("virtualisation.tcg")}</Fact>
+          <Fact label={t("processor.cpuNow")}>
+            {vm.cpu.mode !== "custom" ? (
+              cpuModeLabel(vm.cpu.mode as CpuMode)
+            ) : vm.cpu.model ? (
+              <span translate="no">{vm.cpu.model}</span>
+            ) : (
+              t("processor.qemuDefault")
+            )}
+          </Fact>
+          <Fact label={t("processor.firmware")}>{vm.firmware.toUpperCase()}</Fact>
+          <Fact label={t("processor.machineType")} className="break-all font-mono">
             {vm.machine ?? "—"}
           </Fact>
         </dl>
-        <p className="text-sm text-slate-600 dark:text-slate-400">
-          Firmware and machine type stay as the VM was created: the installed system boots from them.
-        </p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">{t("processor.fixed")}</p>
         {canEdit && <ProcessorForm vm={vm} />}
       </Section>
-      <Section title="Guest agents">
+      <Section title={t("sections.agents")}>
         <AgentChannels vm={vm} canEdit={canEdit} />
       </Section>
       {canDelete && (
-        <Section title="Delete">
+        <Section title={t("sections.delete")}>
           <DeleteVm vm={vm} />
         </Section>
       )}
@@ -68,15 +74,17 @@ function NameForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const trpc = useTRPC();
   const toasts = useToasts();
   const vmCache = useVmCache();
+  const t = useTranslations("vmSettings");
+  const fields: FieldMap = useMemo(() => ({ newName: { id: "newName", label: t("name.label") } }), [t]);
   const rename = useMutation(
     trpc.vms.rename.mutationOptions({
       onSuccess: (_, input) => {
         vmCache.reread(vm);
-        toasts.success(`rename ${vm.hostId}/${vm.uuid}`, `${vm.name} is now called ${input.newName}.`);
+        toasts.success(`rename ${vm.hostId}/${vm.uuid}`, t("name.renamed", { name: vm.name, newName: input.newName }));
       },
     }),
   );
-  const errors = useFieldErrors(rename.error, NAME_FIELDS);
+  const errors = useFieldErrors(rename.error, fields);
   const off = vm.state === "shutoff";
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -88,15 +96,15 @@ function NameForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
         <TextField
           id="newName"
           name="newName"
-          label="Name"
+          label={t("name.label")}
           mono
           defaultValue={vm.name}
           disabled={!canEdit || !off}
           autoComplete="off"
-          hint={off ? "Letters, digits, dot, dash and underscore. Applies now." : "Shut the VM off to rename it: libvirt renames only a stopped VM."}
+          hint={off ? t("name.hintOff") : t("name.hintRunning")}
         />
       </FieldErrorsContext>
-      {canEdit && off && <SubmitRow label="Rename" pendingLabel="Renaming…" pending={rename.isPending} error={errors.form} />}
+      {canEdit && off && <SubmitRow label={t("name.submit")} pendingLabel={t("name.pending")} pending={rename.isPending} error={errors.form} />}
     </form>
   );
 }
@@ -105,15 +113,20 @@ function DescriptionForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const trpc = useTRPC();
   const toasts = useToasts();
   const vmCache = useVmCache();
+  const t = useTranslations("vmSettings");
+  const fields: FieldMap = useMemo(
+    () => ({ title: { id: "vmTitle", label: t("description.titleLabel") }, description: { id: "vmDescription", label: t("description.label") } }),
+    [t],
+  );
   const save = useMutation(
     trpc.vms.setDescription.mutationOptions({
       onSuccess: () => {
         vmCache.reread(vm);
-        toasts.success(`description ${vm.hostId}/${vm.uuid}`, `Title and description of ${vm.name} saved.`);
+        toasts.success(`description ${vm.hostId}/${vm.uuid}`, t("description.saved", { name: vm.name }));
       },
     }),
   );
-  const errors = useFieldErrors(save.error, DESCRIPTION_FIELDS);
+  const errors = useFieldErrors(save.error, fields);
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const f = new FormData(event.currentTarget);
@@ -125,13 +138,13 @@ function DescriptionForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
         <TextField
           id="vmTitle"
           name="title"
-          label="Title"
+          label={t("description.titleLabel")}
           defaultValue={vm.title ?? ""}
           maxLength={200}
           disabled={!canEdit}
-          hint="One line, shown under the name."
+          hint={t("description.titleHint")}
         />
-        <Field id="vmDescription" label="Description" hint="Notes for whoever looks after this VM. Applies now.">
+        <Field id="vmDescription" label={t("description.label")} hint={t("description.hint")}>
           <textarea
             id="vmDescription"
             name="description"
@@ -143,7 +156,7 @@ function DescriptionForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
           />
         </Field>
       </FieldErrorsContext>
-      {canEdit && <SubmitRow label="Save title and description" pendingLabel="Saving…" pending={save.isPending} error={errors.form} />}
+      {canEdit && <SubmitRow label={t("description.submit")} pendingLabel={t("saving")} pending={save.isPending} error={errors.form} />}
     </form>
   );
 }
@@ -153,22 +166,20 @@ function AutostartToggle({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const toasts = useToasts();
   const vmCache = useVmCache();
   const hydrated = useHydrated();
+  const t = useTranslations("vmSettings.autostart");
   const set = useMutation(
     trpc.vms.setAutostart.mutationOptions({
       onSuccess: (_, input) => {
         vmCache.reread(vm);
-        toasts.success(
-          `autostart ${vm.hostId}/${vm.uuid}`,
-          input.enabled ? `${vm.name} will start when the host starts.` : `${vm.name} will stay off when the host starts.`,
-        );
+        toasts.success(`autostart ${vm.hostId}/${vm.uuid}`, input.enabled ? t("on", { name: vm.name }) : t("off", { name: vm.name }));
       },
-      onError: (error) => toasts.error(`autostart ${vm.hostId}/${vm.uuid}`, `Changing whether ${vm.name} starts with the host: ${error.message}`),
+      onError: (error) => toasts.error(`autostart ${vm.hostId}/${vm.uuid}`, t("failed", { name: vm.name, error: error.message })),
     }),
   );
   return (
     <CheckboxField
       id="vmAutostart"
-      label="Start this VM when the host starts"
+      label={t("label")}
       checked={set.isPending ? set.variables.enabled : vm.autostart}
       disabled={!canEdit || !hydrated || set.isPending || !vm.persistent}
       onChange={(e) => set.mutate({ hostId: vm.hostId, uuid: vm.uuid, enabled: e.target.checked })}
@@ -180,21 +191,23 @@ function TagsForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const trpc = useTRPC();
   const toasts = useToasts();
   const vmCache = useVmCache();
+  const t = useTranslations("vmSettings");
+  const fields: FieldMap = useMemo(() => ({ tags: { id: "vmTags", label: t("tags.label") } }), [t]);
   const [text, setText] = useState(vm.tags.join(", "));
   const save = useMutation(
     trpc.vms.setTags.mutationOptions({
       onSuccess: () => {
         vmCache.reread(vm);
-        toasts.success(`tags ${vm.hostId}/${vm.uuid}`, `Tags of ${vm.name} saved.`);
+        toasts.success(`tags ${vm.hostId}/${vm.uuid}`, t("tags.saved", { name: vm.name }));
       },
     }),
   );
-  const errors = useFieldErrors(save.error, TAG_FIELDS);
+  const errors = useFieldErrors(save.error, fields);
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const tags = text
       .split(/[\s,]+/)
-      .map((t) => t.trim())
+      .map((tag) => tag.trim())
       .filter(Boolean);
     save.mutate({ hostId: vm.hostId, uuid: vm.uuid, tags });
   }
@@ -203,15 +216,15 @@ function TagsForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
       <FieldErrorsContext value={errors.byField}>
         <TextField
           id="vmTags"
-          label="Tags"
+          label={t("tags.label")}
           value={text}
           onChange={(e) => setText(e.target.value)}
           disabled={!canEdit}
           autoComplete="off"
-          hint="Separated by commas or spaces; grants and filters use them. Applies now."
+          hint={t("tags.hint")}
         />
       </FieldErrorsContext>
-      {canEdit && <SubmitRow label="Save tags" pendingLabel="Saving…" pending={save.isPending} error={errors.form} />}
+      {canEdit && <SubmitRow label={t("tags.submit")} pendingLabel={t("saving")} pending={save.isPending} error={errors.form} />}
     </form>
   );
 }
