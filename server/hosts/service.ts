@@ -1,13 +1,24 @@
-import { asc, eq } from "drizzle-orm";
+import { hostname } from "node:os";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { hosts } from "../db/schema";
 import { ServiceError } from "../errors";
 
 export const LOCAL_HOST_ID = "local";
 
-/** The `local` host always exists and follows KVMM_LIBVIRT_URI, so changing the variable and restarting is enough. */
+/** What the local host was called before it was named after the machine: a phrase in one language, not a name. */
+const OLD_LOCAL_NAME = "This host";
+
+/**
+ * The `local` host always exists and follows KVMM_LIBVIRT_URI, so changing the variable and
+ * restarting is enough. It is named after the machine, as a sysadmin calls it, the same in every
+ * language; a name someone gave it is kept.
+ */
 export function ensureLocalHost(db: Db, uri: string) {
-  db.insert(hosts).values({ id: LOCAL_HOST_ID, name: "This host", uri }).onConflictDoUpdate({ target: hosts.id, set: { uri } }).run();
+  db.insert(hosts)
+    .values({ id: LOCAL_HOST_ID, name: hostname(), uri })
+    .onConflictDoUpdate({ target: hosts.id, set: { uri, name: sql`CASE WHEN ${hosts.name} = ${OLD_LOCAL_NAME} THEN excluded.name ELSE ${hosts.name} END` } })
+    .run();
 }
 
 export function listHosts(db: Db) {
