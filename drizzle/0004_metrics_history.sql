@@ -1,4 +1,5 @@
 CREATE TABLE `metric_1h` (
+	`id` integer PRIMARY KEY NOT NULL,
 	`subject_id` integer NOT NULL,
 	`at` integer NOT NULL,
 	`vm_cpu_min` real,
@@ -45,11 +46,11 @@ CREATE TABLE `metric_1h` (
 	`host_memory_used_max` real,
 	`host_memory_total_min` real,
 	`host_memory_total_avg` real,
-	`host_memory_total_max` real,
-	PRIMARY KEY(`subject_id`, `at`)
+	`host_memory_total_max` real
 );
 --> statement-breakpoint
 CREATE TABLE `metric_1m` (
+	`id` integer PRIMARY KEY NOT NULL,
 	`subject_id` integer NOT NULL,
 	`at` integer NOT NULL,
 	`vm_cpu_min` real,
@@ -96,8 +97,7 @@ CREATE TABLE `metric_1m` (
 	`host_memory_used_max` real,
 	`host_memory_total_min` real,
 	`host_memory_total_avg` real,
-	`host_memory_total_max` real,
-	PRIMARY KEY(`subject_id`, `at`)
+	`host_memory_total_max` real
 );
 --> statement-breakpoint
 CREATE TABLE `metric_raw` (

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { tempDatabase } from "../testing/test-db";
 import type { Db } from "../db/client";
-import { DELETE_BATCH, FREE_PAGES_KEPT, history, historyMaintenance, pickResolution, recordTick, startHistory } from "./history";
+import { DELETE_BATCH, FREE_PAGES_KEPT, history, rollupRowId, historyMaintenance, pickResolution, recordTick, startHistory } from "./history";
 import { DEFAULT_RETENTION, retentionMs, writeRetention } from "./retention";
 import { METRIC_KEYS, type HostMetricKey, type MetricsTick, type VmMetricKey } from "./sample";
 
@@ -208,9 +208,9 @@ const LATE = 31_000;
 
 /** Rollup rows straight into a table: one VM subject, `rows` buckets ending at `end`, every `step`. */
 function fillRollup(db: Db, table: "metric_1m" | "metric_1h", subject: number, end: number, step: number, rows: number): void {
-  const insert = db.$client.prepare(`INSERT INTO ${table} (subject_id, at, vm_cpu_min, vm_cpu_avg, vm_cpu_max) VALUES (?, ?, ?, ?, ?)`);
+  const insert = db.$client.prepare(`INSERT INTO ${table} (id, subject_id, at, vm_cpu_min, vm_cpu_avg, vm_cpu_max) VALUES (?, ?, ?, ?, ?, ?)`);
   db.$client.transaction(() => {
-    for (let i = rows; i >= 1; i--) insert.run(subject, end - i * step, 1, 2, 3);
+    for (let i = rows; i >= 1; i--) insert.run(rollupRowId(subject, end - i * step), subject, end - i * step, 1, 2, 3);
   })();
 }
 
@@ -282,10 +282,11 @@ test(
       const livePages = (db.$client.pragma("page_count", { simple: true }) as number) - (db.$client.pragma("freelist_count", { simple: true }) as number);
       assert.ok(main <= (livePages + FREE_PAGES_KEPT) * pageSize, `round ${round}: ${main} bytes, ${livePages} live pages`);
       assert.ok(main < filledMain * 0.6, `round ${round}: ${main} bytes after clean-up, ${filledMain} filled`);
-      const size = fileBytes(file);
-      afterCleanup.push(size);
+      // The WAL keeps its high-water mark, up to the journal_size_limit set when the database is opened.
+      assert.ok(fileBytes(file) - main <= 64 * 1024 ** 2, `round ${round}: WAL of ${fileBytes(file) - main} bytes`);
+      afterCleanup.push(main);
     }
-    // Four years of fills later the file is no bigger than after the first clean-up (WAL included).
+    // Four years of fills later the file is no bigger than after the first clean-up.
     assert.ok(
       afterCleanup.every((s) => s <= afterCleanup[0]! * 1.05),
       afterCleanup.join(", "),
@@ -330,8 +331,12 @@ test(
     const now = T0 + 40 * DAY;
     recordTick(db, tick(now - HOUR, [{ uuid, values: { "vm.cpu": 7 } }], { "host.cpu": 70 }));
     const id = subjectId(db, uuid);
-    db.$client.exec(`INSERT INTO metric_1m (subject_id, at, vm_cpu_min, vm_cpu_avg, vm_cpu_max) VALUES (${id}, ${now - 2 * DAY}, 1, 2, 3)`);
-    db.$client.exec(`INSERT INTO metric_1h (subject_id, at, vm_cpu_min, vm_cpu_avg, vm_cpu_max) VALUES (${id}, ${now - 20 * DAY}, 4, 5, 6)`);
+    const insert = (table: string, at: number, min: number) =>
+      db.$client
+        .prepare(`INSERT INTO ${table} (id, subject_id, at, vm_cpu_min, vm_cpu_avg, vm_cpu_max) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(rollupRowId(id, at), id, at, min, min + 1, min + 2);
+    insert("metric_1m", now - 2 * DAY, 1);
+    insert("metric_1h", now - 20 * DAY, 4);
     const vm = { kind: "vm" as const, hostId: "local", uuid };
     const clock = () => now;
     assert.deepEqual(history(db, vm, "vm.cpu", now - 6 * HOUR, now, clock), {

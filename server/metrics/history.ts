@@ -64,6 +64,17 @@ const TABLES = { raw: "metric_raw", "1m": "metric_1m", "1h": "metric_1h" } as co
 
 const COLUMNS = METRIC_KEYS.map(metricColumn);
 
+/**
+ * A rollup row's key: the subject in the high bits, the bucket's minute number (since the epoch;
+ * < 2³² until the year 10136) in the low ones, so a subject's buckets are one key range in time order.
+ */
+const SUBJECT_SHIFT = 2 ** 32;
+export function rollupRowId(subjectId: number, at: number): number {
+  return subjectId * SUBJECT_SHIFT + Math.floor(at / MINUTE);
+}
+/** The same in SQL. A bound number arrives as a double: the subject is made an integer for exact 64-bit keys; a fractional minute is a fine bound. */
+const ROW_ID_SQL = (subject: string, at: string) => `(CAST(${subject} AS INTEGER) * ${SUBJECT_SHIFT} + ${at} / ${MINUTE}.0)`;
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface MaintenanceReport {
@@ -113,7 +124,7 @@ class MetricsHistory {
     const stepMs = resolution === "raw" ? 0 : ROLLUPS[resolution].size;
     const id = this.findSubjectId(subject);
     if (id === undefined) return { resolution, stepMs, points: [] };
-    const points = this.queryStatement(resolution, metric).all(id, from, to) as HistoryPoint[];
+    const points = this.queryStatement(resolution, metric).all({ subject: id, from, to }) as HistoryPoint[];
     return { resolution, stepMs, points };
   }
 
@@ -124,8 +135,11 @@ class MetricsHistory {
       const col = metricColumn(metric);
       const figures = resolution === "raw" ? `${col} AS min, ${col} AS avg, ${col} AS max` : `${col}_min AS min, ${col}_avg AS avg, ${col}_max AS max`;
       // A bucket starting before `from` still covers part of the range: it is included.
-      const lower = resolution === "raw" ? "?" : `? - ${ROLLUPS[resolution].size - 1}`;
-      stmt = this.sqlite.prepare(`SELECT at, ${figures} FROM ${TABLES[resolution]} WHERE subject_id = ? AND at >= ${lower} AND at <= ? ORDER BY at`);
+      const where =
+        resolution === "raw"
+          ? "subject_id = @subject AND at >= @from AND at <= @to"
+          : `id >= ${ROW_ID_SQL("@subject", `(@from - ${ROLLUPS[resolution].size - 1})`)} AND id <= ${ROW_ID_SQL("@subject", "@to")}`;
+      stmt = this.sqlite.prepare(`SELECT at, ${figures} FROM ${TABLES[resolution]} WHERE ${where} ORDER BY ${resolution === "raw" ? "at" : "id"}`);
       this.queries.set(key, stmt);
     }
     return stmt;
@@ -225,7 +239,7 @@ class MetricsHistory {
       this.sqlite.transaction(() => {
         let budget = DELETE_BATCH;
         while (i < subjects.length && budget > 0) {
-          const n = del.run(subjects[i]!, cutoff, budget).changes;
+          const n = del.run({ subject: subjects[i]!, cutoff, limit: budget }).changes;
           total += n;
           budget -= n;
           // A subject that filled the budget may have more: the next transaction continues with it.
@@ -267,12 +281,18 @@ function prepare(sqlite: BetterSqlite3.Database) {
   const aggregates = COLUMNS.flatMap((c) => [`min(${c})`, `avg(${c})`, `max(${c})`]).join(", ");
   const rollup = (name: RollupName) =>
     sqlite.prepare(
-      `INSERT OR REPLACE INTO ${ROLLUPS[name].table} (subject_id, at, ${rollupColumns})
-       SELECT subject_id, (at / ${ROLLUPS[name].size}) * ${ROLLUPS[name].size} AS bucket, ${aggregates}
+      `INSERT OR REPLACE INTO ${ROLLUPS[name].table} (id, subject_id, at, ${rollupColumns})
+       SELECT subject_id * ${SUBJECT_SHIFT} + (at / ${ROLLUPS[name].size}) * ${ROLLUPS[name].size / MINUTE}, subject_id, (at / ${ROLLUPS[name].size}) * ${ROLLUPS[name].size} AS bucket, ${aggregates}
        FROM metric_raw WHERE subject_id = ? AND at >= ? AND at < ? GROUP BY bucket`,
     );
+  // The same three parameters (subject, cutoff, batch size) for both: raw rows found through the
+  // (subject, at) index, rollup rows as a range of their key.
   const deleteOld = (table: string) =>
-    sqlite.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE subject_id = ? AND at < ? LIMIT ?)`);
+    sqlite.prepare(
+      table === "metric_raw"
+        ? `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE subject_id = @subject AND at < @cutoff LIMIT @limit)`
+        : `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE id >= ${ROW_ID_SQL("@subject", "0")} AND id < ${ROW_ID_SQL("@subject", "@cutoff")} LIMIT @limit)`,
+    );
   return {
     insertRaw: sqlite.prepare(`INSERT INTO metric_raw (subject_id, at, ${COLUMNS.join(", ")}) VALUES (?, ?, ${COLUMNS.map(() => "?").join(", ")})`),
     findSubject: sqlite.prepare("SELECT id FROM metric_subjects WHERE kind = ? AND host_id = ? AND uuid = ?"),
@@ -280,8 +300,8 @@ function prepare(sqlite: BetterSqlite3.Database) {
     listSubjects: sqlite.prepare("SELECT id FROM metric_subjects ORDER BY id"),
     pruneSubjects: sqlite.prepare(
       `DELETE FROM metric_subjects WHERE NOT EXISTS (SELECT 1 FROM metric_raw r WHERE r.subject_id = metric_subjects.id)
-         AND NOT EXISTS (SELECT 1 FROM metric_1m m WHERE m.subject_id = metric_subjects.id)
-         AND NOT EXISTS (SELECT 1 FROM metric_1h h WHERE h.subject_id = metric_subjects.id)`,
+         AND NOT EXISTS (SELECT 1 FROM metric_1m m WHERE m.id >= metric_subjects.id * ${SUBJECT_SHIFT} AND m.id < (metric_subjects.id + 1) * ${SUBJECT_SHIFT})
+         AND NOT EXISTS (SELECT 1 FROM metric_1h h WHERE h.id >= metric_subjects.id * ${SUBJECT_SHIFT} AND h.id < (metric_subjects.id + 1) * ${SUBJECT_SHIFT})`,
     ),
     nextRawAt: sqlite.prepare("SELECT at FROM metric_raw WHERE subject_id = ? AND at >= ? ORDER BY at LIMIT 1"),
     getState: sqlite.prepare("SELECT rolled_until FROM metric_rollup_state WHERE resolution = ?"),
