@@ -107,11 +107,12 @@ export const loginFailures = sqliteTable(
 // Layout: one WIDE row per subject (a VM or a host) per tick, one REAL column per METRICS key,
 // instead of a narrow (subject, metric, time, value) table. At 1,000 VMs every 5 s that is
 // 17,280 ticks × 1,001 subjects ≈ 17.3 M rows per day of raw samples (the default 24 h window),
-// where the narrow layout would hold 12 × as many (≈ 207 M) and repeat the subject and the time in
-// each; a wide row of ~12 figures is ~100 bytes, so the raw window is ~1.8 GB at that scale
-// (SQLite writes whole-number REALs as small integers, and a null costs one header byte). The
-// rollups are wide the same way: min/avg/max per metric, 1,440 (1-min) and 24 (1-h) rows per
-// subject and day, i.e. ≈ 10 M 1-min rows for 7 days and ≈ 2.2 M 1-h rows for 90 days at 1,000 VMs.
+// where the narrow layout would hold 12 × as many (≈ 207 M) and repeat the subject, the time and an
+// index entry in each. The rollups are wide the same way: min/avg/max per metric, 1,440 (1-min) and
+// 24 (1-h) rows per subject and day, i.e. ≈ 10 M 1-min rows for 7 days and ≈ 2.2 M 1-h rows for
+// 90 days at 1,000 VMs. Measured (scripts/bench/metrics-history.ts, index included): a raw row
+// ≈ 140 bytes, a rollup row ≈ 350 bytes (a null costs one header byte; SQLite writes whole-number
+// REALs as small integers), so the default retention at 1,000 VMs is ≈ 2.4 + 3.5 + 0.8 ≈ 6.7 GB.
 // Subjects are a small table of their own so that each sample row carries an integer, not a host id
 // and a 36-character UUID. Columns are derived from METRICS (the key with "." → "_", camelCase →
 // snake_case): a metric added there gets its column from the next generated migration, and keys are
