@@ -48,8 +48,8 @@ export const RANGE_1M = 7 * DAY;
 export const LATENESS_MS = 30_000;
 /** Rows deleted (or raw rows rolled up) per transaction: a few milliseconds of holding the write lock. */
 export const DELETE_BATCH = 5_000;
-/** Subjects rolled up per transaction (one hour of raw samples each: 720 rows at 5 s). */
-const ROLLUP_SUBJECTS_PER_TX = 20;
+/** Subjects rolled up per transaction: one hour of raw samples each (720 rows at 5 s), so ~20 ms of aggregating a transaction. */
+const ROLLUP_SUBJECTS_PER_TX = 5;
 /**
  * Free pages kept for the next inserts instead of handed back to the file system (8 MiB at 4 KiB
  * pages): the raw table frees and refills about that much between clean-ups, and shrinking the file
