@@ -75,6 +75,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "consoles.ticket": "Open a VM console",
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",
+  "metrics.setRetention": "Change how long metrics history is kept",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -88,6 +89,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   snapshots: "Snapshots",
   guest: "Inside guests",
   consoles: "Consoles",
+  metrics: "Metrics",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

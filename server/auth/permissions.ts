@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   "alert.manage",
   "user.manage",
   "audit.read",
+  /** Run-time settings of the whole installation (metrics retention): admins only. */
+  "settings.manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
