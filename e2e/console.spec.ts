@@ -46,6 +46,20 @@ test("an operator sees the guest's screen, sends Ctrl+Alt+Del, reads the boot on
   // The kernel's text on the VGA console: more than one colour on the canvas.
   await expect.poll(() => distinctPixels(page), { timeout: 60_000, message: "the noVNC canvas shows the guest's screen" }).toBeGreaterThan(1);
   await expectNoHorizontalScroll(page);
+
+  // Full screen shows the console's frame alone (the browser's Fullscreen API, from a real click).
+  await page.getByRole("button", { name: "Full screen" }).click();
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement?.contains(document.querySelector("canvas")) ?? false)).toBe(true);
+  await page.evaluate(() => document.exitFullscreen());
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement === null)).toBe(true);
+  // A touch device gets a button that opens its on-screen keyboard on an input feeding the guest; a mouse one does not.
+  const keyboardButton = page.getByRole("button", { name: "Keyboard", exact: true });
+  if (testInfo.project.use.hasTouch) {
+    await keyboardButton.click();
+    await expect(page.getByLabel("On-screen keyboard input for the guest")).toBeFocused();
+  } else {
+    await expect(keyboardButton).toHaveCount(0);
+  }
   await testInfo.attach(`console-graphical-${testInfo.project.name}`, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 
   // Ctrl+Alt+Del reaches the guest's kernel, whose init reboots on it: the readiness marker comes again.
