@@ -71,6 +71,13 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "consoles.ticket": "Open a VM console",
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",
+  "alerts.createRule": "Add an alert rule",
+  "alerts.updateRule": "Change an alert rule",
+  "alerts.enableRule": "Enable or disable an alert rule",
+  "alerts.deleteRule": "Delete an alert rule",
+  "alerts.acknowledge": "Acknowledge an alert",
+  "alerts.silence": "Silence alerts",
+  "alerts.endSilence": "End an alert silence",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -84,6 +91,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   snapshots: "Snapshots",
   guest: "Inside guests",
   consoles: "Consoles",
+  alerts: "Alerts",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

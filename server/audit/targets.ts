@@ -14,6 +14,13 @@ export const auditTargets = {
   volume: (hostId: string, pool: string, volume: string) => `volume "${volume}" in pool "${pool}" on host "${hostId}"`,
   network: (hostId: string, network: string) => `network "${network}" on host "${hostId}"`,
   user: (username: string) => `user "${username}"`,
+  /** Alerts (server/alerts/): a rule by name, or by id when none was found; an alert by id, with what it is about once known. */
+  alertRule: (name: string) => `alert rule "${name}"`,
+  alertRuleById: (id: number) => `alert rule ${id}`,
+  alert: (id: number, about?: string) => (about ? `alert ${id} (${about})` : `alert ${id}`),
+  silence: (id: number) => `silence ${id}`,
+  /** Everything with a tag (a silence by tag). */
+  tag: (tag: string) => `tag "${tag}"`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -30,6 +37,11 @@ export const CANONICAL_TARGET = new RegExp(
     `volume ${QUOTED} in pool ${QUOTED} on host ${QUOTED}`,
     `network ${QUOTED} on host ${QUOTED}`,
     `user ${QUOTED}`,
+    `alert rule ${QUOTED}`,
+    "alert rule [0-9]+",
+    "alert [0-9]+( \\(.+\\))?",
+    "silence [0-9]+",
+    `tag ${QUOTED}`,
     "unknown user",
   ]
     .map((form) => `^${form}$`)
