@@ -240,4 +240,6 @@ test("the audit log tells a requested stop: the VM's latest power request in the
   writeAudit(db, { userId: user.id, username: user.username, action: "vms.batch", input: { hostId: HOST, uuid: other, action: "forceOff" }, result: "ok" });
   assert.equal(userRequestedStop(db, { uuid: other, at }), true, "a batch force off counts");
   assert.equal(userRequestedStop(db, { uuid: WEB, at }), false, "another VM's request does not");
+  writeAudit(db, { userId: user.id, username: user.username, action: "guest.shutdown", input: { hostId: HOST, uuid: WEB }, result: "ok" });
+  assert.equal(userRequestedStop(db, { uuid: WEB, at }), true, "a shutdown through the guest agent counts");
 });

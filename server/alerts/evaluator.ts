@@ -31,12 +31,17 @@ export const STOP_REQUEST_WINDOW_MS = 15 * 60_000;
  */
 export const REQUEST_GRACE_MS = 2_000;
 
+/** Lifecycle events kept per host between two of its ticks; a tick normally drains a handful. */
+const MAX_BUFFERED_EVENTS = 10_000;
+
 const STOP_ACTIONS = ["shutdown", "forceOff"];
+/** Audited calls that stop the VM whatever their input: deleting it, and a shutdown through our guest agent. */
+const ALWAYS_STOPS = ["vms.delete", "guest.shutdown"];
 
 /**
  * Whether the latest power request a user made of this VM through the manager (vms.power,
- * vms.batch, vms.delete: all audited with the VM's uuid in their input) within the window before
- * the stop was a stop. A start after the shutdown request means the later stop is not the one asked for.
+ * vms.batch, vms.delete, guest.shutdown: all audited with the VM's uuid in their input) within the
+ * window before the stop was a stop. A start after the shutdown request means the later stop is not the one asked for.
  */
 export function userRequestedStop(db: Db, fact: Pick<LifecycleFact, "uuid" | "at">): boolean {
   const row = db
@@ -44,18 +49,18 @@ export function userRequestedStop(db: Db, fact: Pick<LifecycleFact, "uuid" | "at
     .from(auditLog)
     .where(
       and(
-        inArray(auditLog.action, ["vms.power", "vms.batch", "vms.delete"]),
+        inArray(auditLog.action, ["vms.power", "vms.batch", ...ALWAYS_STOPS]),
         eq(auditLog.result, "ok"),
         gte(auditLog.at, new Date(fact.at - STOP_REQUEST_WINDOW_MS)),
         like(auditLog.input, `%"uuid":"${fact.uuid}"%`),
-        or(eq(auditLog.action, "vms.delete"), like(auditLog.input, '%"action":"%')),
+        or(inArray(auditLog.action, ALWAYS_STOPS), like(auditLog.input, '%"action":"%')),
       ),
     )
     .orderBy(desc(auditLog.id))
     .limit(1)
     .get();
   if (!row) return false;
-  if (row.action === "vms.delete") return true;
+  if (ALWAYS_STOPS.includes(row.action)) return true;
   const action = /"action":"([A-Za-z]+)"/.exec(row.input ?? "")?.[1];
   return action !== undefined && STOP_ACTIONS.includes(action);
 }
@@ -98,6 +103,8 @@ export class AlertEvaluator {
   onBusEvent(event: ManagerEvent): void {
     if (event.type === "domain.lifecycle") {
       const list = this.lifecycle.get(event.hostId) ?? [];
+      // A host whose ticks stopped coming (removed, collector stopped) must not grow this forever.
+      if (list.length >= MAX_BUFFERED_EVENTS) list.shift();
       list.push({ hostId: event.hostId, uuid: event.uuid, name: event.name, event: event.event, detail: event.detail, at: this.now(), userRequested: false });
       this.lifecycle.set(event.hostId, list);
     } else if (event.type === "guest.status") {
