@@ -9,7 +9,7 @@ import { addUser, tempDatabase } from "@/server/testing/test-db";
 import type { ManagerEvent } from "@/server/events/bus";
 import type { Db } from "@/server/db/client";
 import { AlertEvaluator, REQUEST_GRACE_MS, userRequestedStop } from "./evaluator";
-import { acknowledgeAlert, createRule, createSilence, listRules, seedDefaultRules } from "./store";
+import { acknowledgeAlert, createRule, createSilence, deleteRule, listRules, seedDefaultRules } from "./store";
 import { DEFAULT_RULES } from "./rules";
 
 const HOST = "local";
@@ -142,6 +142,30 @@ test("a silenced alert is recorded (marked silenced) but nothing is published, n
   assert.equal(rows[0]!.silenced, true);
   assert.equal(rows[0]!.state, "resolved");
   assert.deepEqual(published, []);
+});
+
+test("deleting a rule resolves its active alerts and keeps them, with the rule's name, in the history", async () => {
+  freshDb();
+  const { clock, evaluator } = harness();
+  const rule = createRule(db, {
+    name: "CPU high",
+    metric: "vm.cpu",
+    scope: { kind: "all" },
+    comparison: ">",
+    threshold: 80,
+    resolveThreshold: 70,
+    forMs: 0,
+    severity: "warning",
+    enabled: true,
+  });
+  await evaluator.onTick(tick(95));
+  deleteRule(db, rule.id, clock.now);
+  await evaluator.onTick(tick(95));
+  const rows = db.select().from(alerts).all();
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.state, "resolved");
+  assert.equal(rows[0]!.ruleId, null);
+  assert.equal(rows[0]!.ruleName, "CPU high");
 });
 
 test("after a restart, an alert that is still active is not fired again", async () => {

@@ -12,6 +12,7 @@ import type { AlertEvent, AlertSubject, FiringAlert } from "./evaluate";
 import { alertKey } from "./evaluate";
 
 type RuleRow = typeof alertRules.$inferSelect;
+const ACTIVE: AlertState[] = ["firing", "acknowledged"];
 export type AlertRow = typeof alerts.$inferSelect;
 export type SilenceRow = typeof alertSilences.$inferSelect;
 
@@ -94,14 +95,21 @@ export function setRuleEnabled(db: Db, id: number, enabled: boolean, now = Date.
   );
 }
 
-/** Deletes the rule; its alerts stay in the history with the rule's name (rule_id becomes null). */
-export function deleteRule(db: Db, id: number): AlertRule {
+/**
+ * Deletes the rule; its alerts stay in the history with the rule's name (rule_id becomes null).
+ * Its active alerts resolve now: once rule_id is null the evaluator could not find them to resolve.
+ */
+export function deleteRule(db: Db, id: number, now = Date.now()): AlertRule {
   const rule = getRule(db, id);
-  db.delete(alertRules).where(eq(alertRules.id, id)).run();
+  db.transaction((tx) => {
+    tx.update(alerts)
+      .set({ state: "resolved", resolvedAt: new Date(now) })
+      .where(and(eq(alerts.ruleId, id), inArray(alerts.state, ACTIVE)))
+      .run();
+    tx.delete(alertRules).where(eq(alertRules.id, id)).run();
+  });
   return rule;
 }
-
-const ACTIVE: AlertState[] = ["firing", "acknowledged"];
 
 /** The active alerts, as the evaluator's state after a restart: an alert that fired before is not fired again. */
 export function activeFiring(db: Db): Map<string, FiringAlert> {
