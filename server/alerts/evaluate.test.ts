@@ -222,6 +222,19 @@ test("an alert whose rule was deleted or disabled resolves on the next tick of i
   );
 });
 
+test("a rule changed to watch another metric ends its alert and evaluates the new metric afresh", () => {
+  const first = run([rule(1, { forMs: 0 })], cpu(99));
+  const { events } = run(
+    [rule(1, { metric: "vm.guest.cpu", forMs: 0 })],
+    [{ tick: tick([vm(WEB, "web-1", { "vm.cpu": 99, "vm.guest.cpu": 95 })]) }],
+    first.state,
+  );
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ["resolved", "fired"],
+  );
+});
+
 test("agent.lost fires when a VM's agent, once connected, has been gone for `for`; never for a VM that had none", () => {
   const lost = rule(1, { metric: "agent.lost", forMs: 10_000 });
   const agent: Record<string, boolean | undefined> = { [WEB]: false };

@@ -32,6 +32,8 @@ export function alertKey(ruleId: number, s: Pick<AlertSubject, "hostId" | "uuid"
 
 export interface FiringAlert {
   ruleId: number;
+  /** What the rule watched when it fired: a rule changed to watch something else starts afresh. */
+  metric: string;
   subject: AlertSubject;
   firedAt: number;
 }
@@ -168,7 +170,7 @@ export function evaluate(state: EvalState, input: EvalInput): { state: EvalState
   const fire = (rule: AlertRule, subject: AlertSubject, value: number | null) => {
     const key = alertKey(rule.id, subject);
     pending.delete(key);
-    firing.set(key, { ruleId: rule.id, subject, firedAt: now });
+    firing.set(key, { ruleId: rule.id, metric: rule.metric, subject, firedAt: now });
     events.push({ kind: "fired", rule, subject, value, at: now, silenced: isSilenced(silences, rule, subject, tagsFor(subject)) });
   };
   const resolve = (key: string, value: number | null) => {
@@ -196,9 +198,11 @@ export function evaluate(state: EvalState, input: EvalInput): { state: EvalState
     else pending.set(key, since);
   };
 
-  // Alerts of rules that are gone or disabled end now rather than stay active forever.
+  // Alerts of rules that are gone, disabled or now watch another metric end now rather than stay active forever.
   const enabled = new Map(input.rules.map((r) => [r.id, r]));
-  for (const [key, active] of state.firing) if (active.subject.hostId === hostId && !enabled.has(active.ruleId)) resolve(key, null);
+  for (const [key, active] of state.firing) {
+    if (active.subject.hostId === hostId && enabled.get(active.ruleId)?.metric !== active.metric) resolve(key, null);
+  }
   for (const key of state.pending.keys()) if (!enabled.has(Number(key.split("|")[0]))) pending.delete(key);
 
   const vms = new Map<string, VmSample>(tick.vms.map((vm) => [vm.uuid, vm]));

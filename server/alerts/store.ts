@@ -78,9 +78,23 @@ export function createRule(db: Db, input: RuleInput, now = Date.now()): AlertRul
   return toRule(row);
 }
 
+/**
+ * Changes a rule. When it comes to watch another metric, its active alerts (about the old one)
+ * resolve now; other changes (thresholds, scope, `for`) apply from the next tick to the alerts as they are.
+ */
 export function updateRule(db: Db, id: number, input: RuleInput, now = Date.now()): AlertRule {
-  getRule(db, id);
-  return toRule(db.update(alertRules).set(ruleValues(input, now)).where(eq(alertRules.id, id)).returning().get()!);
+  const before = getRule(db, id);
+  return db.transaction((tx) => {
+    if (before.metric !== input.metric) resolveActive(tx, id, now);
+    return toRule(tx.update(alertRules).set(ruleValues(input, now)).where(eq(alertRules.id, id)).returning().get()!);
+  });
+}
+
+function resolveActive(tx: Pick<Db, "update">, ruleId: number, now: number) {
+  tx.update(alerts)
+    .set({ state: "resolved", resolvedAt: new Date(now) })
+    .where(and(eq(alerts.ruleId, ruleId), inArray(alerts.state, ACTIVE)))
+    .run();
 }
 
 export function setRuleEnabled(db: Db, id: number, enabled: boolean, now = Date.now()): AlertRule {
@@ -102,10 +116,7 @@ export function setRuleEnabled(db: Db, id: number, enabled: boolean, now = Date.
 export function deleteRule(db: Db, id: number, now = Date.now()): AlertRule {
   const rule = getRule(db, id);
   db.transaction((tx) => {
-    tx.update(alerts)
-      .set({ state: "resolved", resolvedAt: new Date(now) })
-      .where(and(eq(alerts.ruleId, id), inArray(alerts.state, ACTIVE)))
-      .run();
+    resolveActive(tx, id, now);
     tx.delete(alertRules).where(eq(alertRules.id, id)).run();
   });
   return rule;
@@ -118,7 +129,7 @@ export function activeFiring(db: Db): Map<string, FiringAlert> {
   for (const row of rows) {
     if (row.ruleId === null) continue;
     const subject: AlertSubject = { hostId: row.hostId, uuid: row.uuid, name: row.vmName };
-    firing.set(alertKey(row.ruleId, subject), { ruleId: row.ruleId, subject, firedAt: row.firedAt.getTime() });
+    firing.set(alertKey(row.ruleId, subject), { ruleId: row.ruleId, metric: row.metric, subject, firedAt: row.firedAt.getTime() });
   }
   return firing;
 }
