@@ -8,7 +8,7 @@ import { writeAudit } from "@/server/audit/log";
 import { addUser, tempDatabase } from "@/server/testing/test-db";
 import type { ManagerEvent } from "@/server/events/bus";
 import type { Db } from "@/server/db/client";
-import { AlertEvaluator, REQUEST_GRACE_MS, userRequestedStop } from "./evaluator";
+import { AlertEvaluator, REQUEST_GRACE_MS, userRequestedStop, wireAlerts } from "./evaluator";
 import { acknowledgeAlert, createRule, createSilence, deleteRule, listRules, seedDefaultRules } from "./store";
 import { DEFAULT_RULES } from "./rules";
 
@@ -267,3 +267,38 @@ test("the audit log tells a requested stop: the VM's latest power request in the
   writeAudit(db, { userId: user.id, username: user.username, action: "guest.shutdown", input: { hostId: HOST, uuid: WEB }, result: "ok" });
   assert.equal(userRequestedStop(db, { uuid: WEB, at }), true, "a shutdown through the guest agent counts");
 });
+
+test("wireAlerts evaluates every tick the collector delivers, and its stop unsubscribes", async () => {
+  freshDb();
+  const listeners = new Set<(t: MetricsTick) => void>();
+  const onTick = (listener: (t: MetricsTick) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const stop = wireAlerts(onTick, db);
+  assert.equal(listeners.size, 1);
+  createRule(db, {
+    name: "CPU high",
+    metric: "vm.cpu",
+    scope: { kind: "all" },
+    comparison: ">",
+    threshold: 80,
+    resolveThreshold: 70,
+    forMs: 0,
+    severity: "warning",
+    enabled: true,
+  });
+  for (const l of listeners) l(tick(95));
+  await waitForRows(1);
+  stop();
+  assert.equal(listeners.size, 0);
+});
+
+/** The wired evaluator runs a tick asynchronously: poll the table with a deadline. */
+async function waitForRows(n: number) {
+  const deadline = Date.now() + 5_000;
+  while (db.select().from(alerts).all().length < n) {
+    if (Date.now() > deadline) assert.fail(`no ${n} alert rows within 5 s`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
