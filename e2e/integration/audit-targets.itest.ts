@@ -29,6 +29,17 @@ let cleanup: () => void;
 let admin: SessionUser;
 let configDir: string;
 
+const alertRule = {
+  name: "kvmm audit CPU",
+  metric: "vm.cpu",
+  scope: { kind: "vm", ...vm },
+  comparison: ">",
+  threshold: 90,
+  resolveThreshold: 80,
+  forMs: 15_000,
+  severity: "warning",
+};
+
 /** An input for each mutation, valid enough to reach the service; a new mutation must be added here. */
 function inputs(otherUserId: number): Record<string, unknown> {
   return {
@@ -101,6 +112,15 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "consoles.ticket": { ...vm, kind: "serial" },
     "consoles.addVnc": vm,
     "metrics.setRetention": { rawHours: 24, minuteDays: 7, hourDays: 90 },
+    // The first rule of this fresh database is rule 1; it is deleted before the silence, so silence a tag.
+    "alerts.createRule": alertRule,
+    "alerts.updateRule": { id: 1, rule: { ...alertRule, threshold: 95 } },
+    "alerts.enableRule": { id: 1, enabled: false },
+    "alerts.deleteRule": { id: 1 },
+    // Refused: no alert has fired in this database; the refusal is audited with the alert's id.
+    "alerts.acknowledge": { id: 1 },
+    "alerts.silence": { target: { kind: "tag", tag: "audit" }, endsAt: Date.now() + 3600_000, reason: "audit test" },
+    "alerts.endSilence": { id: 1 },
   };
 }
 

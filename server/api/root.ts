@@ -11,6 +11,7 @@ import { guestRouter } from "./routers/guest";
 import { nicsRouter } from "./routers/nics";
 import { consolesRouter } from "./routers/consoles";
 import { metricsRouter } from "./routers/metrics";
+import { alertsRouter } from "./routers/alerts";
 
 export const appRouter = router({
   auth: authRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   nics: nicsRouter,
   consoles: consolesRouter,
   metrics: metricsRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

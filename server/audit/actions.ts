@@ -76,6 +76,13 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",
   "metrics.setRetention": "Change how long metrics history is kept",
+  "alerts.createRule": "Add an alert rule",
+  "alerts.updateRule": "Change an alert rule",
+  "alerts.enableRule": "Enable or disable an alert rule",
+  "alerts.deleteRule": "Delete an alert rule",
+  "alerts.acknowledge": "Acknowledge an alert",
+  "alerts.silence": "Silence alerts",
+  "alerts.endSilence": "End an alert silence",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -90,6 +97,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   guest: "Inside guests",
   consoles: "Consoles",
   metrics: "Metrics",
+  alerts: "Alerts",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

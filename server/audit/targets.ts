@@ -16,6 +16,13 @@ export const auditTargets = {
   user: (username: string) => `user "${username}"`,
   /** A run-time setting, by its key in the settings table (`metrics.retention`). */
   setting: (key: string) => `setting "${key}"`,
+  /** Alerts (server/alerts/): a rule by name, or by id when none was found; an alert by id, with what it is about once known. */
+  alertRule: (name: string) => `alert rule "${name}"`,
+  alertRuleById: (id: number) => `alert rule ${id}`,
+  alert: (id: number, about?: string) => (about ? `alert ${id} (${about})` : `alert ${id}`),
+  silence: (id: number) => `silence ${id}`,
+  /** Everything with a tag (a silence by tag). */
+  tag: (tag: string) => `tag "${tag}"`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -33,6 +40,11 @@ export const CANONICAL_TARGET = new RegExp(
     `network ${QUOTED} on host ${QUOTED}`,
     `user ${QUOTED}`,
     `setting ${QUOTED}`,
+    `alert rule ${QUOTED}`,
+    "alert rule [0-9]+",
+    "alert [0-9]+( \\(.+\\))?",
+    "silence [0-9]+",
+    `tag ${QUOTED}`,
     "unknown user",
   ]
     .map((form) => `^${form}$`)

@@ -20,6 +20,7 @@ export const PERMISSIONS = [
   "network.read",
   "network.manage",
   "alert.read",
+  "alert.ack",
   "alert.manage",
   "user.manage",
   "audit.read",
@@ -31,7 +32,11 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read"];
 
-const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files"];
+/**
+ * Operators look after running VMs, so they acknowledge and silence alerts (alert.ack); the rules
+ * themselves decide what every user is told, so editing them (alert.manage) stays with admins.
+ */
+const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files", "alert.ack"];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),

@@ -4,6 +4,8 @@ import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-or
 import { GRANT_KINDS, ROLES } from "../auth/roles";
 import { LOCALES } from "../i18n/locales";
 import { METRIC_KEYS, type MetricKey } from "../metrics/sample";
+// Alerts (issue 11, item 5): the enums of the block at the end of this file.
+import { ALERT_COMPARISONS, ALERT_SEVERITIES, ALERT_STATES, SILENCE_KINDS } from "../alerts/kinds";
 
 export { GRANT_KINDS, ROLES, type GrantKind, type Role } from "../auth/roles";
 
@@ -186,4 +188,73 @@ export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+// ── Alerts (issue 11, item 5: alert rules and their evaluation; server/alerts/) ──────────────────
+
+/** A rule: what to watch (a metric or an event kind), where (scope), when it fires and when it resolves. */
+export const alertRules = sqliteTable("alert_rules", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  /** A key of METRICS, a derived percentage, or an event kind (server/alerts/rules.ts: ALERT_METRICS). */
+  metric: text("metric").notNull(),
+  /** The scope as JSON (server/alerts/rules.ts: scopeSchema): all VMs, a host, a tag or one VM. */
+  scope: text("scope").notNull(),
+  comparison: text("comparison", { enum: ALERT_COMPARISONS }).notNull(),
+  threshold: real("threshold").notNull(),
+  resolveThreshold: real("resolve_threshold").notNull(),
+  forMs: integer("for_ms").notNull(),
+  severity: text("severity", { enum: ALERT_SEVERITIES }).notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * The default rules ever created on this install, by key: a default a user deleted stays deleted,
+ * because seeding looks here, not at alert_rules.
+ */
+export const alertDefaultsSeeded = sqliteTable("alert_defaults_seeded", {
+  key: text("key").primaryKey(),
+  at: createdAt(),
+});
+
+/** One alert: a rule that fired for one subject (a VM, or a host when `uuid` is null), and what became of it. */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Null once the rule is deleted; the alert keeps the rule's name, metric and severity as they were. */
+    ruleId: integer("rule_id").references(() => alertRules.id, { onDelete: "set null" }),
+    ruleName: text("rule_name").notNull(),
+    metric: text("metric").notNull(),
+    severity: text("severity", { enum: ALERT_SEVERITIES }).notNull(),
+    hostId: text("host_id").notNull(),
+    uuid: text("uuid"),
+    vmName: text("vm_name"),
+    state: text("state", { enum: ALERT_STATES }).notNull(),
+    /** The value that fired it (null for events), and the one that resolved it. */
+    value: real("value"),
+    resolvedValue: real("resolved_value"),
+    threshold: real("threshold").notNull(),
+    firedAt: integer("fired_at", { mode: "timestamp_ms" }).notNull(),
+    acknowledgedAt: integer("acknowledged_at", { mode: "timestamp_ms" }),
+    acknowledgedBy: text("acknowledged_by"),
+    resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+    /** A silence matched when it fired: recorded, but nobody was notified. */
+    silenced: integer("silenced", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [index("alerts_state_idx").on(t.state), index("alerts_vm_idx").on(t.hostId, t.uuid), index("alerts_fired_idx").on(t.firedAt)],
+);
+
+/** A silence: alerts of a rule, a VM or a tag still fire and are recorded, but notify nobody until `endsAt`. */
+export const alertSilences = sqliteTable("alert_silences", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  kind: text("kind", { enum: SILENCE_KINDS }).notNull(),
+  /** The rule id, `hostId/uuid` of the VM, or the tag. */
+  value: text("value").notNull(),
+  endsAt: integer("ends_at", { mode: "timestamp_ms" }).notNull(),
+  reason: text("reason").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: createdAt(),
 });

@@ -14,8 +14,8 @@ import { processSingleton } from "../process-shared";
 import { buildXml, child, children, parseXml, textOf } from "../xml/codec";
 import { KVMM_XMLNS } from "./xml";
 
+export { TAG_PATTERN } from "../identifiers";
 /** Tags are at most 32 per VM, each a short word: they are filters, not notes. */
-export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 export const MAX_TAGS = 32;
 
 /** libvirt hands our metadata element back without its prefix: `<vm><tags><tag>prod</tag></tags></vm>`. */

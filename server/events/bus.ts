@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { TransferView } from "../storage/transfers";
+import type { AlertView } from "../alerts/view";
 import { processSingleton } from "../process-shared";
 import { stateAfterEvent, type VmState } from "../domains/power";
 import {
@@ -31,7 +32,13 @@ export type ManagerEvent =
   | { type: "network.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virNetworkEventLifecycleType> }
   | { type: "pool.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virStoragePoolEventLifecycleType> | "refreshed" }
   /** An upload or URL download into a pool moved on (progress at most twice a second, and each change of state). */
-  | { type: "storage.transfer"; hostId: string; pool: string; transfer: TransferView };
+  | { type: "storage.transfer"; hostId: string; pool: string; transfer: TransferView }
+  /**
+   * An alert fired, or resolved, or was acknowledged (server/alerts/): about a VM (uuid and name set),
+   * heard by users who may see the VM; about a host (uuid null), by users whose grants cover the host.
+   * Not sent while a silence matches the alert.
+   */
+  | { type: "alert"; hostId: string; uuid: string | null; name: string | null; alert: AlertView };
 
 type LowercaseName<T> = Lowercase<keyof T & string> | "unknown";
 

@@ -36,3 +36,32 @@ test("network and pool events reach only users whose grants cover the host, VM e
   assert.equal(await visibleTo(user([]), pool, noUri), true, "no grants: everything");
   assert.equal(await visibleTo(user([{ kind: "name", value: "db-*" }]), vm, noUri), false);
 });
+
+test("an alert about a VM follows the VM's grants; an alert about a host reaches only users whose grants cover the host", async () => {
+  const view = {
+    id: 1,
+    ruleId: 1,
+    ruleName: "CPU high",
+    metric: "vm.cpu",
+    severity: "warning",
+    hostId: "local",
+    uuid: null,
+    vmName: null,
+    state: "firing",
+    value: 95,
+    resolvedValue: null,
+    threshold: 80,
+    firedAt: 0,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    silenced: false,
+  } as const;
+  const vmAlert: ManagerEvent = { type: "alert", hostId: "local", uuid: "00000000-0000-0000-0000-000000000003", name: "web-1", alert: view };
+  const hostAlert: ManagerEvent = { type: "alert", hostId: "local", uuid: null, name: null, alert: view };
+  assert.equal(await visibleTo(user([{ kind: "name", value: "web-*" }]), vmAlert, noUri), true);
+  assert.equal(await visibleTo(user([{ kind: "name", value: "db-*" }]), vmAlert, noUri), false);
+  assert.equal(await visibleTo(user([{ kind: "name", value: "web-*" }]), hostAlert, noUri), false);
+  assert.equal(await visibleTo(user([{ kind: "host", value: "local" }]), hostAlert, noUri), true);
+  assert.equal(await visibleTo(user([{ kind: "host", value: "other" }]), vmAlert, noUri), false);
+});

@@ -13,7 +13,20 @@ import type { ManagerEvent } from "./bus";
 export async function visibleTo(user: SessionUser, event: ManagerEvent, hostUri: (hostId: string) => string | undefined): Promise<boolean> {
   if (event.type === "network.lifecycle" || event.type === "pool.lifecycle" || event.type === "storage.transfer")
     return coversHost(user.role, user.grants, event.hostId);
+  if (event.type === "alert") {
+    if (event.uuid === null || event.name === null) return coversHost(user.role, user.grants, event.hostId);
+    return vmVisibleTo(user, { hostId: event.hostId, uuid: event.uuid, name: event.name }, hostUri);
+  }
   if (!("uuid" in event)) return true;
+  return vmVisibleTo(user, event, hostUri);
+}
+
+/** Whether a user's grants cover a VM; tags are read from libvirt only when a grant names one. */
+export async function vmVisibleTo(
+  user: SessionUser,
+  event: { hostId: string; uuid: string; name: string },
+  hostUri: (hostId: string) => string | undefined,
+): Promise<boolean> {
   if (user.role === "admin" || user.grants.length === 0) return true;
   const needsTags = user.grants.some((g) => g.kind === "tag");
   let tags: string[] = [];
