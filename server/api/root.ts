@@ -10,6 +10,7 @@ import { snapshotsRouter } from "./routers/snapshots";
 import { guestRouter } from "./routers/guest";
 import { nicsRouter } from "./routers/nics";
 import { consolesRouter } from "./routers/consoles";
+import { metricsTokensRouter } from "./routers/metrics-tokens";
 
 export const appRouter = router({
   auth: authRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   guest: guestRouter,
   nics: nicsRouter,
   consoles: consolesRouter,
+  metricsTokens: metricsTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { allProcedures } from "../api/testing/procedures";
-import { actionLabel } from "./actions";
+import { ACTION_FILTER_PATTERN, actionLabel } from "./actions";
 
 test("every audited mutation of the router reads as words, never as its path", () => {
   for (const p of allProcedures().filter((p) => p.type === "mutation")) {
@@ -12,4 +12,11 @@ test("every audited mutation of the router reads as words, never as its path", (
   }
   assert.equal(actionLabel("auth.login"), "Sign in");
   assert.equal(actionLabel("storage.uploadVolume"), "Storage: upload volume", "an action added later still reads as words");
+});
+
+test("the audit page's action filter accepts every audited mutation and its area", () => {
+  for (const p of allProcedures().filter((p) => p.type === "mutation")) {
+    assert.match(p.path, ACTION_FILTER_PATTERN);
+    assert.match(`${p.path.split(".")[0]}.`, ACTION_FILTER_PATTERN);
+  }
 });

@@ -71,6 +71,8 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "consoles.ticket": "Open a VM console",
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",
+  "metricsTokens.create": "Create a Prometheus scrape token",
+  "metricsTokens.revoke": "Revoke a Prometheus scrape token",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -84,6 +86,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   snapshots: "Snapshots",
   guest: "Inside guests",
   consoles: "Consoles",
+  metricsTokens: "Prometheus scrape tokens",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */
@@ -100,4 +103,4 @@ export function actionLabel(action: string): string {
 }
 
 /** An action filter the audit page accepts: an action path, or an area followed by a dot (every action in it). */
-export const ACTION_FILTER_PATTERN = /^[a-z]+(\.[A-Za-z]+)?\.?$/;
+export const ACTION_FILTER_PATTERN = /^[a-z][A-Za-z]*(\.[A-Za-z]+)?\.?$/;

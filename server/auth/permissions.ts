@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   "alert.manage",
   "user.manage",
   "audit.read",
+  /** Make and revoke the bearer tokens Prometheus scrapes `/metrics` with (admins: a token reads every VM's figures). */
+  "metrics.tokens",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
