@@ -5,6 +5,9 @@
 #                           a sign-in flood, the CPU the agent's virtio-serial transport spends waiting,
 #                           a graphical console's first frame
 #   scripts/bench-guest.ts  guest agent vs qemu-guest-agent, when that script exists
+#   scripts/bench/metrics-history.ts
+#                           metrics history: insert throughput (ticks of 1,000 VMs), one VM's history over
+#                           30 days / 7 days / 24 h / 6 h on a database filled with 30 days of 100 VMs, a clean-up run
 # Ends with one summary table. Every libvirt object it creates is named kvmm-bench-<run>-* and removed
 # on exit, even when a benchmark fails or is interrupted.
 set -uo pipefail
@@ -56,8 +59,19 @@ if [ -f scripts/bench-guest.ts ]; then
   guest_seconds=$((SECONDS - started))
 fi
 
+printf '\n\033[1m== metrics history (scripts/bench/metrics-history.ts)\033[0m\n'
+started=$SECONDS
+if npx tsx scripts/bench/metrics-history.ts; then
+  history_result="ran: its figures are above"
+else
+  history_result="FAILED (exit $?): see above"
+  status=1
+fi
+history_seconds=$((SECONDS - started))
+
 printf '\n\033[1m== summary\033[0m\n'
 if [ -s "$summary" ]; then cat "$summary"; else echo "scripts/bench/main.ts: $main_result"; fi
 echo "guest bench: $guest_result"
-echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s"
+echo "metrics history bench: $history_result"
+echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, metrics history ${history_seconds} s"
 exit "$status"

@@ -100,6 +100,7 @@ function inputs(otherUserId: number): Record<string, unknown> {
     // Refused: a test-driver VM has no serial console; the refusal is audited like a ticket would be.
     "consoles.ticket": { ...vm, kind: "serial" },
     "consoles.addVnc": vm,
+    "metrics.setRetention": { rawHours: 24, minuteDays: 7, hourDays: 90 },
     "metricsTokens.create": { name: "kvmm-audit-scraper" },
     // The token made just above (the first in this database).
     "metricsTokens.revoke": { id: 1 },

@@ -10,6 +10,7 @@ import { snapshotsRouter } from "./routers/snapshots";
 import { guestRouter } from "./routers/guest";
 import { nicsRouter } from "./routers/nics";
 import { consolesRouter } from "./routers/consoles";
+import { metricsRouter } from "./routers/metrics";
 import { metricsTokensRouter } from "./routers/metrics-tokens";
 
 export const appRouter = router({
@@ -24,6 +25,7 @@ export const appRouter = router({
   guest: guestRouter,
   nics: nicsRouter,
   consoles: consolesRouter,
+  metrics: metricsRouter,
   metricsTokens: metricsTokensRouter,
 });
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { allProcedures } from "../api/testing/procedures";
-import { ACTION_FILTER_PATTERN, actionLabel } from "./actions";
+import { ACTION_FILTER_PATTERN, ACTION_LABELS, actionLabel } from "./actions";
 
 test("every audited mutation of the router reads as words, never as its path", () => {
   for (const p of allProcedures().filter((p) => p.type === "mutation")) {
@@ -12,6 +12,13 @@ test("every audited mutation of the router reads as words, never as its path", (
   }
   assert.equal(actionLabel("auth.login"), "Sign in");
   assert.equal(actionLabel("storage.uploadVolume"), "Storage: upload volume", "an action added later still reads as words");
+});
+
+test("every mutation of the router has its own words in the table, so the audit page can show them in every language", () => {
+  const missing = allProcedures()
+    .filter((p) => p.type === "mutation" && !Object.hasOwn(ACTION_LABELS, p.path))
+    .map((p) => p.path);
+  assert.deepEqual(missing, []);
 });
 
 test("the audit page's action filter accepts every audited mutation and its area", () => {

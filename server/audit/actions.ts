@@ -29,6 +29,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "vms.setTags": "Change a VM's tags",
   "vms.create": "Create a VM",
   "vms.clone": "Clone a VM",
+  "vms.batch": "Act on several VMs at once",
   "vms.importXml": "Import a VM from XML",
   "vms.addAgentChannels": "Add guest agent channels",
   "nics.add": "Add a network card to a VM",
@@ -51,6 +52,9 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "storage.growDisk": "Grow a VM's disk",
   "storage.changeMedia": "Insert or eject a VM's CD-ROM",
   "storage.setBootOrder": "Change a VM's boot order",
+  "storage.startUpload": "Start an upload into a storage pool",
+  "storage.downloadFromUrl": "Download an image from a URL into a storage pool",
+  "storage.cancelTransfer": "Cancel an upload or download",
   "networks.create": "Add a network",
   "networks.start": "Start a network",
   "networks.stop": "Stop a network",
@@ -71,6 +75,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "consoles.ticket": "Open a VM console",
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",
+  "metrics.setRetention": "Change how long metrics history is kept",
   "metricsTokens.create": "Create a Prometheus scrape token",
   "metricsTokens.revoke": "Revoke a Prometheus scrape token",
 };
@@ -86,6 +91,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   snapshots: "Snapshots",
   guest: "Inside guests",
   consoles: "Consoles",
+  metrics: "Metrics",
   metricsTokens: "Prometheus scrape tokens",
 };
 

@@ -14,6 +14,8 @@ export const auditTargets = {
   volume: (hostId: string, pool: string, volume: string) => `volume "${volume}" in pool "${pool}" on host "${hostId}"`,
   network: (hostId: string, network: string) => `network "${network}" on host "${hostId}"`,
   user: (username: string) => `user "${username}"`,
+  /** A run-time setting, by its key in the settings table (`metrics.retention`). */
+  setting: (key: string) => `setting "${key}"`,
   metricsToken: (name: string) => `metrics token "${name}"`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
@@ -31,6 +33,7 @@ export const CANONICAL_TARGET = new RegExp(
     `volume ${QUOTED} in pool ${QUOTED} on host ${QUOTED}`,
     `network ${QUOTED} on host ${QUOTED}`,
     `user ${QUOTED}`,
+    `setting ${QUOTED}`,
     `metrics token ${QUOTED}`,
     "unknown user",
   ]

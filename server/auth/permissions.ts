@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   "alert.manage",
   "user.manage",
   "audit.read",
+  /** Run-time settings of the whole installation (metrics retention): admins only. */
+  "settings.manage",
   /** Make and revoke the bearer tokens Prometheus scrapes `/metrics` with (admins: a token reads every VM's figures). */
   "metrics.tokens",
 ] as const;
