@@ -12,6 +12,7 @@ import { nicsRouter } from "./routers/nics";
 import { consolesRouter } from "./routers/consoles";
 import { metricsRouter } from "./routers/metrics";
 import { alertsRouter } from "./routers/alerts";
+import { metricsTokensRouter } from "./routers/metrics-tokens";
 
 export const appRouter = router({
   auth: authRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   consoles: consolesRouter,
   metrics: metricsRouter,
   alerts: alertsRouter,
+  metricsTokens: metricsTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { allProcedures } from "../api/testing/procedures";
-import { ACTION_LABELS, actionLabel } from "./actions";
+import { ACTION_FILTER_PATTERN, ACTION_LABELS, actionLabel } from "./actions";
 
 test("every audited mutation of the router reads as words, never as its path", () => {
   for (const p of allProcedures().filter((p) => p.type === "mutation")) {
@@ -19,4 +19,11 @@ test("every mutation of the router has its own words in the table, so the audit 
     .filter((p) => p.type === "mutation" && !Object.hasOwn(ACTION_LABELS, p.path))
     .map((p) => p.path);
   assert.deepEqual(missing, []);
+});
+
+test("the audit page's action filter accepts every audited mutation and its area", () => {
+  for (const p of allProcedures().filter((p) => p.type === "mutation")) {
+    assert.match(p.path, ACTION_FILTER_PATTERN);
+    assert.match(`${p.path.split(".")[0]}.`, ACTION_FILTER_PATTERN);
+  }
 });

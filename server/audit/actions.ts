@@ -83,6 +83,8 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "alerts.acknowledge": "Acknowledge an alert",
   "alerts.silence": "Silence alerts",
   "alerts.endSilence": "End an alert silence",
+  "metricsTokens.create": "Create a Prometheus scrape token",
+  "metricsTokens.revoke": "Revoke a Prometheus scrape token",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -98,6 +100,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   consoles: "Consoles",
   metrics: "Metrics",
   alerts: "Alerts",
+  metricsTokens: "Prometheus scrape tokens",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */
@@ -114,4 +117,4 @@ export function actionLabel(action: string): string {
 }
 
 /** An action filter the audit page accepts: an action path, or an area followed by a dot (every action in it). */
-export const ACTION_FILTER_PATTERN = /^[a-z]+(\.[A-Za-z]+)?\.?$/;
+export const ACTION_FILTER_PATTERN = /^[a-z][A-Za-z]*(\.[A-Za-z]+)?\.?$/;

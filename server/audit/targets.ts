@@ -23,6 +23,7 @@ export const auditTargets = {
   silence: (id: number) => `silence ${id}`,
   /** Everything with a tag (a silence by tag). */
   tag: (tag: string) => `tag "${tag}"`,
+  metricsToken: (name: string) => `metrics token "${name}"`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -45,6 +46,7 @@ export const CANONICAL_TARGET = new RegExp(
     "alert [0-9]+( \\(.+\\))?",
     "silence [0-9]+",
     `tag ${QUOTED}`,
+    `metrics token ${QUOTED}`,
     "unknown user",
   ]
     .map((form) => `^${form}$`)

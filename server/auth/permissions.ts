@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   "audit.read",
   /** Run-time settings of the whole installation (metrics retention): admins only. */
   "settings.manage",
+  /** Make and revoke the bearer tokens Prometheus scrapes `/metrics` with (admins: a token reads every VM's figures). */
+  "metrics.tokens",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

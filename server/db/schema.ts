@@ -258,3 +258,31 @@ export const alertSilences = sqliteTable("alert_silences", {
   createdBy: text("created_by").notNull(),
   createdAt: createdAt(),
 });
+
+// ── Prometheus scrape tokens (issue 11, item 9: /metrics) ────────────────────────────────────────
+/**
+ * A bearer token an admin made for a scraper. Only the SHA-256 of the token is kept: the token is
+ * shown once, when it is made. A revoked token stays listed (who made it, when it was last used)
+ * but no longer opens /metrics.
+ */
+export const metricsTokens = sqliteTable(
+  "metrics_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    /** Hex SHA-256 of the whole token text. */
+    tokenHash: text("token_hash").notNull().unique(),
+    createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+    /** Kept beside the id: the account may be deleted, the record of who made the token stays. */
+    createdByName: text("created_by_name").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  // Two live tokens never share a name (the list and the audit log tell them apart by it); a revoked one frees its name.
+  (t) => [
+    uniqueIndex("metrics_tokens_live_name_idx")
+      .on(t.name)
+      .where(sql`${t.revokedAt} is null`),
+  ],
+);

@@ -4,6 +4,8 @@ import { pageUser } from "@/app/_components/page-session";
 import { ChangePasswordForm } from "./change-password-form";
 import { SessionsList } from "./sessions-list";
 import { LanguageForm } from "./language-form";
+import { MetricsTokens } from "./metrics-tokens";
+import { roleHas } from "@/server/auth/permissions";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("settings");
@@ -34,6 +36,14 @@ export default async function SettingsPage() {
         </h2>
         <LanguageForm current={user?.locale ?? null} />
       </section>
+      {user && roleHas(user.role, "metrics.tokens") && (
+        <section className="card max-w-2xl" aria-labelledby="metrics-tokens-heading">
+          <h2 id="metrics-tokens-heading" className="mb-2 text-lg font-semibold">
+            {t("metricsTokens.heading")}
+          </h2>
+          <MetricsTokens />
+        </section>
+      )}
       <section className="card max-w-lg" aria-labelledby="theme-heading">
         <h2 id="theme-heading" className="mb-2 text-lg font-semibold">
           {t("appearance.heading")}
