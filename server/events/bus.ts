@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { TransferView } from "../storage/transfers";
+import type { LiveTick } from "../metrics/live";
 import { processSingleton } from "../process-shared";
 import { stateAfterEvent, type VmState } from "../domains/power";
 import {
@@ -31,7 +32,9 @@ export type ManagerEvent =
   | { type: "network.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virNetworkEventLifecycleType> }
   | { type: "pool.lifecycle"; hostId: string; name: string; uuid: string; event: LowercaseName<typeof virStoragePoolEventLifecycleType> | "refreshed" }
   /** An upload or URL download into a pool moved on (progress at most twice a second, and each change of state). */
-  | { type: "storage.transfer"; hostId: string; pool: string; transfer: TransferView };
+  | { type: "storage.transfer"; hostId: string; pool: string; transfer: TransferView }
+  /** One collector tick of one host: its usage and its running VMs' (each user receives only the VMs their grants cover). */
+  | ({ type: "metrics.tick" } & LiveTick);
 
 type LowercaseName<T> = Lowercase<keyof T & string> | "unknown";
 
