@@ -164,6 +164,8 @@ async function stateOf(vm: ResolvedVm): Promise<VmState> {
 export interface VmDetails extends DomainDetails {
   hostId: string;
   state: VmState;
+  /** The collector's latest figures of the running VM (kept current in the browser by `metrics.tick` events); null without them. */
+  usage: LiveVmUsage | null;
   autostart: boolean;
   persistent: boolean;
   /** Files of its disks (own or backing) that are gone from the host (see `missingDiskFiles`). */
@@ -180,7 +182,8 @@ export async function getVm(vm: ResolvedVm): Promise<VmDetails> {
       vmDiskFiles(vm.conn, vm.dom),
     ]);
     const missingFiles = files ? await missingDiskFiles(vm.conn, files.disks) : [];
-    return { ...parseDomainXml(xml), hostId: vm.hostId, state, autostart: autostart === 1, persistent: persistent === 1, missingFiles };
+    const usage = state === "shutoff" || state === "crashed" ? null : (latestVmUsage(vm.hostId).get(uuidToString(vm.dom.uuid)) ?? null);
+    return { ...parseDomainXml(xml), hostId: vm.hostId, state, usage, autostart: autostart === 1, persistent: persistent === 1, missingFiles };
   });
 }
 
