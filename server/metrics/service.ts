@@ -30,18 +30,20 @@ function intervalMs(): number {
   return env().KVMM_METRICS_INTERVAL_S * 1000;
 }
 
-const shared = processSingleton<Shared>("metricsCollector", () => {
-  const telemetry = new GuestTelemetryStore();
-  const collector = new MetricsCollector({
-    hosts: () => listHosts(db()).map((h) => ({ id: h.id, conn: getConnection(h.id, h.uri) })),
-    timeoutMs: Math.min(MAX_HOST_TIMEOUT_MS, intervalMs()),
-    guest: (hostId, uuid, now) => telemetry.get(hostId, uuid, now),
-    onVmsSeen: (hostId, uuids) => telemetry.retain(hostId, uuids),
+/** Made on first use, not at import: `next build` imports this module without a server to run it. */
+const shared = () =>
+  processSingleton<Shared>("metricsCollector", () => {
+    const telemetry = new GuestTelemetryStore();
+    const collector = new MetricsCollector({
+      hosts: () => listHosts(db()).map((h) => ({ id: h.id, conn: getConnection(h.id, h.uri) })),
+      timeoutMs: Math.min(MAX_HOST_TIMEOUT_MS, intervalMs()),
+      guest: (hostId, uuid, now) => telemetry.get(hostId, uuid, now),
+      onVmsSeen: (hostId, uuids) => telemetry.retain(hostId, uuids),
+    });
+    // Browsers hear of every tick; the event stream filters its VMs by each user's grants.
+    collector.onTick((tick) => publish({ type: "metrics.tick", ...liveTick(tick) }));
+    return { collector, telemetry };
   });
-  // Browsers hear of every tick; the event stream filters its VMs by each user's grants.
-  collector.onTick((tick) => publish({ type: "metrics.tick", ...liveTick(tick) }));
-  return { collector, telemetry };
-});
 
 /** The collector as a job of the runner (server/jobs), every KVMM_METRICS_INTERVAL_S seconds. */
 export function collectorJob(): Job {
@@ -49,7 +51,7 @@ export function collectorJob(): Job {
     name: COLLECTOR_JOB,
     intervalMs: intervalMs(),
     run: async () => {
-      await shared.collector.collect();
+      await shared().collector.collect();
     },
   };
 }
@@ -57,25 +59,25 @@ export function collectorJob(): Job {
 /** Feeds the guest hub's `telemetry` notifications to the collector; returns the unsubscribe function. */
 export function feedGuestTelemetry(hub: GuestHub): () => void {
   const onTelemetry = (event: { hostId: string; uuid: string; metrics: unknown }) =>
-    shared.telemetry.record(event.hostId, event.uuid, event.metrics, Date.now());
+    shared().telemetry.record(event.hostId, event.uuid, event.metrics, Date.now());
   hub.on("telemetry", onTelemetry);
   return () => hub.off("telemetry", onTelemetry);
 }
 
 export function latestTicks(): MetricsTick[] {
-  return shared.collector.latestTicks();
+  return shared().collector.latestTicks();
 }
 
 export function latestTick(hostId: string): MetricsTick | null {
-  return shared.collector.latestTick(hostId);
+  return shared().collector.latestTick(hostId);
 }
 
 export function onTick(listener: TickListener): () => void {
-  return shared.collector.onTick(listener);
+  return shared().collector.onTick(listener);
 }
 
 /** The latest usage of every running VM of a host that answered its last tick, by uuid. */
 export function latestVmUsage(hostId: string): Map<string, LiveVmUsage> {
-  const tick = shared.collector.latestTick(hostId);
+  const tick = shared().collector.latestTick(hostId);
   return new Map((tick?.host.reachable ? tick.vms : []).filter((vm) => vm.running).map((vm) => [vm.uuid, liveVmUsage(vm)]));
 }
