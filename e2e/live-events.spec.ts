@@ -24,6 +24,22 @@ test("one event stream serves the whole tab, across pages", async ({ page }) => 
   expect(opened(), "client-side navigation keeps the stream the layout opened").toBe(1);
 });
 
+test("the dashboard shows the host's CPU and memory in use, and the CPU figure follows the collector's ticks without a reload", async ({ page }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto("/");
+  const cpu = page.getByTestId("host-cpu").first();
+  await expect(cpu).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
+  await expect(page.getByTestId("host-memory").first()).toHaveText(/ of /);
+  const navigations: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
+  const first = await cpu.textContent();
+  // A busy or idle host's CPU share, to a tenth of a percent, moves from one 5 s tick to another.
+  await expect.poll(() => cpu.textContent(), { timeout: 30_000 }).not.toBe(first);
+  expect(navigations).toEqual([]);
+});
+
 test("a tab whose session ends elsewhere is sent to sign in, and comes back to its page after", async ({ page, browser }, testInfo) => {
   const username = unique(testInfo, "kvmm-test-session-end");
   const password = "session-end-password-1";

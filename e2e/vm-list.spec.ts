@@ -85,14 +85,32 @@ test("search narrows the rows, sorting reverses them, the view survives a reload
   await testInfo.attach(`vm-list-${testInfo.project.name}`, { path: screenshot, contentType: "image/png" });
 });
 
-test("force off of the selected VMs asks once, naming how many, and the rows follow", async ({ page }, testInfo) => {
+test("VMs started after the list was shown get a live CPU figure without a reload; force off asks once, naming how many, and the rows follow", async ({
+  page,
+}, testInfo) => {
   const prefix = `kvmm-test-list-off-${testInfo.project.name}-${randomBytes(3).toString("hex")}`;
   domains = [await defineIdleDomain(`${prefix}-a`), await defineIdleDomain(`${prefix}-b`)];
-  for (const d of domains) await virsh(["start", d.name]);
 
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto(`/vms?q=${prefix}`);
   await expect.poll(() => rowNames(page, prefix)).toEqual(domains.map((d) => d.name));
+  const cpu = (name: string) => page.getByRole("row", { name: `VM ${name}` }).getByTestId("vm-cpu");
+  for (const d of domains) await expect(cpu(d.name)).toHaveText("—");
+  // From here on the page learns everything from the event stream: no reload, and the list is not read again.
+  const listReads: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("vms.list")) listReads.push(request.url());
+  });
+  const navigations: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
+  for (const d of domains) await virsh(["start", d.name]);
+  for (const d of domains) await expect(page.getByRole("row", { name: `VM ${d.name}` }).getByText("running", { exact: true })).toBeVisible();
+  // Two collector ticks (5 s apart) give the first rate.
+  for (const d of domains) await expect(cpu(d.name)).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
+  expect(listReads).toEqual([]);
+  expect(navigations).toEqual([]);
   for (const d of domains) await page.getByLabel(`Select ${d.name}`).check();
   await expect(page.getByTestId("selected-count")).toHaveText("2 selected");
   await page.getByRole("group", { name: "Act on the selected VMs" }).getByRole("button", { name: "Force off…" }).click();

@@ -19,10 +19,11 @@ import { localNames } from "./http/tls";
 import { signedOutRefusals } from "./audit/signed-out";
 import { keepTagsFresh } from "./domains/tags";
 import { ConsoleGate, isConsoleUpgrade } from "./console/gate";
+import { startJobs, stopJobs } from "./jobs";
 
 /**
- * The one process of the manager: it serves Next.js and the console WebSocket upgrades, and (as
- * later parts land) background jobs, so there is one thing to start and one unit to supervise.
+ * The one process of the manager: it serves Next.js and the console WebSocket upgrades, and runs
+ * the background jobs (server/jobs), so there is one thing to start and one unit to supervise.
  */
 async function main() {
   const config = env();
@@ -35,6 +36,8 @@ async function main() {
   }
   const hub = await startGuestHub();
   bridgeGuestHubEvents(hub);
+  // Background jobs (the metrics collector first): they run until shutdown, beside request handling.
+  startJobs(hub);
   // Next attaches its own "upgrade" listener (the dev server's hot reload) to `httpServer`, or else to
   // the server of the first request it sees (NextCustomServer.setupWebSocketHandler), where it would see
   // console upgrades too. It gets this relay instead: the one dispatcher below passes it every upgrade
@@ -77,7 +80,10 @@ async function main() {
     signedOutRefusals().flush({ all: true });
     consoles.close();
     void listener.close();
-    void Promise.allSettled([stopGuestHub(), unwatchAllHosts()]).finally(() => closeAllConnections());
+    // Jobs first: a tick in progress finishes on open connections, and no new one starts.
+    void stopJobs()
+      .finally(() => Promise.allSettled([stopGuestHub(), unwatchAllHosts()]))
+      .finally(() => closeAllConnections());
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.once("SIGINT", () => stop("SIGINT"));

@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { getLocale, getTranslations } from "next-intl/server";
 import { serverApi } from "@/app/_components/page-session";
 import { formatBytes } from "@/app/_components/format";
+import { HostUsage } from "./_dashboard/host-usage";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("dashboard");
@@ -47,6 +48,11 @@ export default async function DashboardPage() {
             <p role="alert" translate="no" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
               {error}
             </p>
+          )}
+          {info && (
+            <div className="mb-4">
+              <HostUsage hostId={host.id} initial={info.usage} />
+            </div>
           )}
           {info && (
             <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">

@@ -6,7 +6,8 @@ import type { AppRouter } from "@/server/api/root";
 import type { VmState } from "@/server/domains/power";
 import { useTRPC } from "./trpc";
 import type { VmRef } from "@/server/identifiers";
-import { withoutVm, withVmGuest, withVmState } from "./vm-lists";
+import type { LiveTick } from "@/server/metrics/live";
+import { withoutVm, withTickUsage, withVmGuest, withVmState } from "./vm-lists";
 
 /**
  * The browser's cached VMs (`vms.get` of each open VM page, `vms.list` of the list), kept current
@@ -19,6 +20,7 @@ export function useVmCache() {
   const getKey = (ref: VmRef) => trpc.vms.get.queryKey({ hostId: ref.hostId, uuid: ref.uuid });
   const lists = trpc.vms.list.queryFilter();
   type Lists = inferRouterOutputs<AppRouter>["vms"]["list"];
+  type Vm = inferRouterOutputs<AppRouter>["vms"]["get"];
 
   return {
     /**
@@ -37,6 +39,16 @@ export function useVmCache() {
     /** Our agent or qemu-guest-agent connected or went away (a `guest.status` event): the list's agent column, in place. */
     setGuest(ref: VmRef, guest: { agent: boolean; qga: boolean }) {
       queryClient.setQueriesData<Lists>(lists, (data) => data && withVmGuest(data, ref, guest));
+    },
+    /** A collector tick (a `metrics.tick` event): the usage figures of that host's running VMs, in place. */
+    setUsage(tick: LiveTick) {
+      queryClient.setQueriesData<Lists>(lists, (data) => data && withTickUsage(data, tick));
+      if (!tick.reachable) return;
+      // Open VM pages only (a handful), not one cache write per VM of the tick.
+      const byUuid = new Map(tick.vms.map((vm) => [vm.uuid, vm]));
+      for (const [queryKey, vm] of queryClient.getQueriesData<Vm>(trpc.vms.get.queryFilter())) {
+        if (vm && vm.hostId === tick.hostId) queryClient.setQueryData<Vm>(queryKey, { ...vm, usage: byUuid.get(vm.uuid) ?? null });
+      }
     },
     /** A deleted VM leaves the lists; its own page is being left. */
     remove(ref: VmRef) {

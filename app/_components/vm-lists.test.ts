@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withoutVm, withVmGuest, withVmState } from "./vm-lists";
+import { withoutVm, withTickUsage, withVmGuest, withVmState } from "./vm-lists";
 
 const lists = [
   {
@@ -44,4 +44,16 @@ test("a guest agent that connects changes that one VM's agent state, nothing els
     after.flatMap((h) => h.vms.map((vm) => `${vm.name}:${vm.guest.agent}`)),
     ["web-1:false", "db-1:true", "same-uuid-other-host:false"],
   );
+});
+
+test("a collector tick sets the usage of its host's running VMs and leaves every other row object as it was", () => {
+  const none = { cpuPercent: null, memoryUsedKiB: null, diskReadBps: null, diskWriteBps: null, netRxBps: null, netTxBps: null };
+  const withUsage = lists.map((h) => ({ ...h, vms: h.vms.map((vm) => ({ ...vm, usage: none })) }));
+  const live = { uuid: "a", name: "web-1", cpu: 12.5, memoryUsed: 2048, memoryTotal: 4096, diskRead: 1, diskWrite: 2, netRx: 3, netTx: 4 };
+  const tick = { hostId: "local", at: 1, reachable: true, host: { cpu: 1, memoryUsed: 1, memoryTotal: 2 }, vms: [live] };
+  const after = withTickUsage(withUsage, tick);
+  assert.deepEqual(after[0]!.vms[0]!.usage, { cpuPercent: 12.5, memoryUsedKiB: 2, diskReadBps: 1, diskWriteBps: 2, netRxBps: 3, netTxBps: 4 });
+  assert.equal(after[0]!.vms[1], withUsage[0]!.vms[1], "a VM the tick does not name keeps its row");
+  assert.equal(after[1], withUsage[1], "the same uuid on another host is another VM");
+  assert.equal(withTickUsage(withUsage, { ...tick, reachable: false }), withUsage, "an unreachable host's tick changes nothing");
 });

@@ -5,7 +5,7 @@ import { getConnection } from "@/server/libvirt/registry";
 import { uuidFromString } from "@/server/libvirt";
 import { tagsOf } from "@/server/domains/tags";
 import { EXPOSITION_CONTENT_TYPE, renderExposition, type ExposedTick } from "@/server/metrics/exposition";
-import { latestTicks } from "@/server/metrics/latest";
+import { latestTicks } from "@/server/metrics/service";
 import { ticksVisibleTo } from "@/server/metrics/scope";
 import { bearerToken, verifyMetricsToken } from "@/server/metrics/tokens";
 import type { VmSample } from "@/server/metrics/sample";

@@ -7,7 +7,7 @@ import { Connection, decodeTypedParams, uuidToString, VIR_CONNECT_LIST_DOMAINS_A
 import { summarizeLatencies, timeMs, type LatencySummary } from "../../server/libvirt/bench";
 import { LIST_STATS, listHostVms, type VmSummary } from "../../server/domains/service";
 import { tagsOf } from "../../server/domains/tags";
-import { computeUsage, memoryUsedKiB, sampleFromStats } from "../../server/domains/usage";
+import { memoryUsedKiB } from "../../server/metrics/rates";
 import { unwatchAllHosts } from "../../server/events/bus";
 import { vmInScope } from "../../server/auth/permissions";
 import type { SessionUser } from "../../server/users/service";
@@ -90,7 +90,6 @@ async function medianOf(runs: number, fn: () => unknown): Promise<number> {
 /** listHostVms's own steps (besides the two calls) redone one by one on one answer: [step, median ms]. */
 export async function profileVmList(conn: Connection, hostId: string, runs: number): Promise<[string, number][]> {
   const [auto, , stats] = await rawCalls(conn);
-  const now = Date.now();
   const named = stats.map((r) => ({ name: r.dom.name }));
   return [
     ["connectGetAllDomainStats alone", await medianOf(runs, () => conn.connectGetAllDomainStats({ doms: [], stats: LIST_STATS, flags: 0 }))],
@@ -102,15 +101,7 @@ export async function profileVmList(conn: Connection, hostId: string, runs: numb
     ["tags from the cache (Promise.all of tagsOf)", await medianOf(runs, () => Promise.all(stats.map((r) => tagsOf(hostId, conn, r.dom))))],
     ["decodeTypedParams of every record", await medianOf(runs, () => stats.map((r) => decodeTypedParams(r.params)))],
     ["uuidToString of every record", await medianOf(runs, () => stats.map((r) => uuidToString(r.dom.uuid)))],
-    [
-      "usage (sampleFromStats + computeUsage)",
-      await medianOf(runs, () =>
-        stats.map((r) => {
-          const p = decodeTypedParams(r.params);
-          return computeUsage(undefined, sampleFromStats(p, now), memoryUsedKiB(p));
-        }),
-      ),
-    ],
+    ["memory in use (memoryUsedKiB; rates come from the collector)", await medianOf(runs, () => stats.map((r) => memoryUsedKiB(decodeTypedParams(r.params))))],
     [
       "permission filter (vmInScope)",
       await medianOf(runs, () => stats.filter((r) => vmInScope(BENCH_USER.role, BENCH_USER.grants, { hostId, name: r.dom.name, tags: [] }))),

@@ -19,6 +19,8 @@ const envSchema = z.object({
   /** Addresses of reverse proxies whose X-Forwarded-For / -Proto / -Host are believed; nobody else's are. */
   /** How long a console ticket stays valid (server/console/tickets.ts); 30 s unless a test needs them to expire sooner. */
   KVMM_CONSOLE_TICKET_TTL_S: z.coerce.number().int().min(1).max(300).default(30),
+  /** Seconds between two ticks of the metrics collector (server/metrics): every host's VMs sampled once a tick. */
+  KVMM_METRICS_INTERVAL_S: z.coerce.number().int().min(1).max(300).default(5),
   KVMM_TRUSTED_PROXIES: z
     .string()
     .default("")

@@ -8,9 +8,6 @@ import {
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_STATS_BALLOON,
-  VIR_DOMAIN_STATS_BLOCK,
-  VIR_DOMAIN_STATS_CPU_TOTAL,
-  VIR_DOMAIN_STATS_INTERFACE,
   VIR_DOMAIN_STATS_STATE,
   VIR_DOMAIN_STATS_VCPU,
   VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
@@ -22,6 +19,7 @@ import {
   VIR_DOMAIN_METADATA_TITLE,
   type Connection,
   type protocol,
+  type TypedParams,
 } from "../libvirt";
 import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
@@ -32,7 +30,9 @@ import { listHosts } from "../hosts/service";
 import type { ResolvedVm } from "./lookup";
 import { stateAfter, vmStateName, type PowerAction, type VmState } from "./power";
 import { assertTransition, runPowerAction } from "./power-actions";
-import { memoryUsedKiB, sampleFromStats, UsageTracker, type VmUsage } from "./usage";
+import { memoryUsedKiB } from "../metrics/rates";
+import { NO_USAGE, vmUsageOf, type LiveVmUsage, type VmUsage } from "../metrics/live";
+import { latestVmUsage } from "../metrics/service";
 import { tagsOf, writeTags } from "./tags";
 import { AGENT_CHANNEL, parseDomainXml, QGA_CHANNEL, type DomainDetails } from "./xml";
 import { buildChannelDeviceXml } from "./import";
@@ -60,23 +60,24 @@ export interface VmSummary {
   usage: VmUsage;
 }
 
-export const LIST_STATS = flagsOf(
-  VIR_DOMAIN_STATS_STATE,
-  VIR_DOMAIN_STATS_CPU_TOTAL,
-  VIR_DOMAIN_STATS_BALLOON,
-  VIR_DOMAIN_STATS_VCPU,
-  VIR_DOMAIN_STATS_INTERFACE,
-  VIR_DOMAIN_STATS_BLOCK,
-);
+/** What the list needs of each VM; rates (CPU, disk, network) come from the metrics collector's latest tick. */
+export const LIST_STATS = flagsOf(VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_VCPU);
 
-/** The recent counters of every listed VM, so one stats call gives CPU and I/O rates (see UsageTracker). */
-const usageTracker = new UsageTracker();
-
-function observe(record: protocol.DomainStatsRecord, uuid: string, now: number) {
+function observe(record: protocol.DomainStatsRecord) {
   const params = decodeTypedParams(record.params);
   const state = vmStateName(Number(params["state.state"] ?? 0));
   const running = state === "running" || state === "blocked" || state === "paused";
-  return { params, state, observation: { uuid, sample: sampleFromStats(params, now), memoryUsedKiB: memoryUsedKiB(params), running } };
+  return { params, state, running };
+}
+
+/**
+ * A VM's usage: the collector's latest tick for the rates; memory in use from this very call
+ * (no rate needed), so a VM that started since the last tick already shows it.
+ */
+function usageOf(live: Map<string, LiveVmUsage>, uuid: string, running: boolean, params: TypedParams): VmUsage {
+  if (!running) return NO_USAGE;
+  const fromTick = live.get(uuid);
+  return { ...(fromTick ? vmUsageOf(fromTick) : NO_USAGE), memoryUsedKiB: memoryUsedKiB(params) };
 }
 
 /**
@@ -95,24 +96,20 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
   ]);
   const autostart = new Set(auto.domains.map((d) => uuidToString(d.uuid)));
   const transient = new Set(transientList.domains.map((d) => uuidToString(d.uuid)));
-  const now = Date.now();
   const uuids = stats.map((r) => uuidToString(r.dom.uuid));
   const tags = await Promise.all(stats.map((r, i) => tagsOf(hostId, conn, r.dom, uuids[i])));
-  const observed = stats.map((r, i) => observe(r, uuids[i]!, now));
-  const usage = usageTracker.update(
-    hostId,
-    observed.map((o) => o.observation),
-  );
+  const observed = stats.map(observe);
+  const live = latestVmUsage(hostId);
   const ips = await addressesOfRunning(
     hostId,
     conn,
-    stats.filter((_, i) => observed[i]!.observation.running).map((r) => r.dom),
+    stats.filter((_, i) => observed[i]!.running).map((r) => r.dom),
     leases,
   );
   const hub = runningGuestHub();
   return stats
     .map((r, i): VmSummary => {
-      const { params, state } = observed[i]!;
+      const { params, state, running } = observed[i]!;
       return {
         hostId,
         uuid: uuids[i]!,
@@ -125,7 +122,7 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
         tags: tags[i]!,
         ips: ips.get(uuids[i]!) ?? [],
         guest: guestOf(hub?.status(hostId, uuids[i]!) ?? null),
-        usage: usage.get(uuids[i]!)!,
+        usage: usageOf(live, uuids[i]!, running, params),
       };
     })
     .filter((vm) => vmInScope(user.role, user.grants, vm))
@@ -167,6 +164,8 @@ async function stateOf(vm: ResolvedVm): Promise<VmState> {
 export interface VmDetails extends DomainDetails {
   hostId: string;
   state: VmState;
+  /** The collector's latest figures of the running VM (kept current in the browser by `metrics.tick` events); null without them. */
+  usage: LiveVmUsage | null;
   autostart: boolean;
   persistent: boolean;
   /** Files of its disks (own or backing) that are gone from the host (see `missingDiskFiles`). */
@@ -183,7 +182,8 @@ export async function getVm(vm: ResolvedVm): Promise<VmDetails> {
       vmDiskFiles(vm.conn, vm.dom),
     ]);
     const missingFiles = files ? await missingDiskFiles(vm.conn, files.disks) : [];
-    return { ...parseDomainXml(xml), hostId: vm.hostId, state, autostart: autostart === 1, persistent: persistent === 1, missingFiles };
+    const usage = state === "shutoff" || state === "crashed" ? null : (latestVmUsage(vm.hostId).get(uuidToString(vm.dom.uuid)) ?? null);
+    return { ...parseDomainXml(xml), hostId: vm.hostId, state, usage, autostart: autostart === 1, persistent: persistent === 1, missingFiles };
   });
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { TransferView } from "../storage/transfers";
 import type { AlertView } from "../alerts/view";
+import type { LiveTick } from "../metrics/live";
 import { processSingleton } from "../process-shared";
 import { stateAfterEvent, type VmState } from "../domains/power";
 import {
@@ -38,7 +39,9 @@ export type ManagerEvent =
    * heard by users who may see the VM; about a host (uuid null), by users whose grants cover the host.
    * Not sent while a silence matches the alert.
    */
-  | { type: "alert"; hostId: string; uuid: string | null; name: string | null; alert: AlertView };
+  | { type: "alert"; hostId: string; uuid: string | null; name: string | null; alert: AlertView }
+  /** One collector tick of one host: its usage and its running VMs' (each user receives only the VMs their grants cover). */
+  | ({ type: "metrics.tick" } & LiveTick);
 
 type LowercaseName<T> = Lowercase<keyof T & string> | "unknown";
 

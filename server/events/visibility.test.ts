@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { visibleTo } from "./visibility";
+import { viewFor, visibleTo } from "./visibility";
 import type { SessionUser } from "../users/service";
 import type { ManagerEvent } from "./bus";
 
@@ -64,4 +64,31 @@ test("an alert about a VM follows the VM's grants; an alert about a host reaches
   assert.equal(await visibleTo(user([{ kind: "name", value: "web-*" }]), hostAlert, noUri), false);
   assert.equal(await visibleTo(user([{ kind: "host", value: "local" }]), hostAlert, noUri), true);
   assert.equal(await visibleTo(user([{ kind: "host", value: "other" }]), vmAlert, noUri), false);
+});
+
+test("a metrics tick reaches a narrowed user with only the VMs their grants cover, and host figures only when they cover the host", async () => {
+  const usage = { cpu: 1, memoryUsed: 1, memoryTotal: 2, diskRead: 0, diskWrite: 0, netRx: 0, netTx: 0 };
+  const tick: ManagerEvent = {
+    type: "metrics.tick",
+    hostId: "local",
+    at: 1,
+    reachable: true,
+    host: { cpu: 10, memoryUsed: 1, memoryTotal: 2 },
+    vms: [
+      { uuid: "00000000-0000-0000-0000-000000000004", name: "web-1", ...usage },
+      { uuid: "00000000-0000-0000-0000-000000000005", name: "db-1", ...usage },
+    ],
+  };
+  const web = await viewFor(user([{ kind: "name", value: "web-*" }]), tick, noUri);
+  assert.ok(web?.type === "metrics.tick");
+  assert.deepEqual(
+    web.vms.map((v) => v.name),
+    ["web-1"],
+  );
+  assert.deepEqual(web.host, { cpu: null, memoryUsed: null, memoryTotal: null });
+  assert.equal(await viewFor(user([{ kind: "name", value: "mail-*" }]), tick, noUri), null, "no VM of theirs and not the host: nothing");
+  const host = await viewFor(user([{ kind: "host", value: "local" }]), tick, noUri);
+  assert.ok(host?.type === "metrics.tick");
+  assert.equal(host.vms.length, 2);
+  assert.equal(host.host.cpu, 10);
 });

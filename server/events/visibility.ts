@@ -38,3 +38,20 @@ export async function vmVisibleTo(
   }
   return vmInScope(user.role, user.grants, { hostId: event.hostId, name: event.name, tags });
 }
+
+/**
+ * What a user receives of an event, or null for nothing: a collector tick keeps only the VMs the
+ * user's grants cover, and the host's own figures only for users whose grants cover the host
+ * (as on the dashboard); every other event is passed whole or not at all (`visibleTo`).
+ */
+export async function viewFor(user: SessionUser, event: ManagerEvent, hostUri: (hostId: string) => string | undefined): Promise<ManagerEvent | null> {
+  if (event.type !== "metrics.tick") return (await visibleTo(user, event, hostUri)) ? event : null;
+  if (user.role === "admin" || user.grants.length === 0) return event;
+  const checks = await Promise.all(
+    event.vms.map((vm) => visibleTo(user, { type: "domain.metadata", hostId: event.hostId, uuid: vm.uuid, name: vm.name }, hostUri)),
+  );
+  const vms = event.vms.filter((_, i) => checks[i]);
+  const seesHost = coversHost(user.role, user.grants, event.hostId);
+  if (!seesHost && vms.length === 0) return null;
+  return { ...event, host: seesHost ? event.host : { cpu: null, memoryUsed: null, memoryTotal: null }, vms };
+}

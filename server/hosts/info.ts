@@ -1,4 +1,6 @@
 import type { SessionUser } from "../users/service";
+import { latestTick } from "../metrics/service";
+import { liveTick, type LiveTick } from "../metrics/live";
 import type { ResolvedHost } from "./connection";
 import { withLibvirtContext } from "../errors";
 import { userCoversHost } from "./scope";
@@ -23,6 +25,15 @@ export interface HostInfo {
   /** Running and stopped VMs: of the whole host, or for a user narrowed to some VMs, of theirs only. */
   activeDomains: number;
   inactiveDomains: number;
+  /** The collector's latest figures of the host, for users whose grants cover it; null before the first tick or otherwise. */
+  usage: (LiveTick["host"] & { at: number; reachable: boolean }) | null;
+}
+
+function latestHostUsage(user: SessionUser, hostId: string): HostInfo["usage"] {
+  const tick = latestTick(hostId);
+  if (!tick || !userCoversHost(user, hostId)) return null;
+  const { host, at, reachable } = liveTick(tick);
+  return { ...host, at, reachable };
 }
 
 /** The host CPU's model name as libvirt's capabilities report it (nodeGetInfo only gives the architecture). */
@@ -74,6 +85,7 @@ export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promi
       memoryFreeBytes: Number(free),
       activeDomains: counts.active,
       inactiveDomains: counts.inactive,
+      usage: latestHostUsage(user, host.id),
     };
   });
 }

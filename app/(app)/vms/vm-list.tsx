@@ -36,7 +36,7 @@ export function VmList({
 }) {
   const t = useTranslations("vmList");
   const trpc = useTRPC();
-  // Live events drive refreshes (a VM can appear, vanish or change on any host); the 30 s poll only keeps the usage figures fresh.
+  // Live events drive refreshes (a VM can appear, vanish or change on any host) and bring usage each collector tick; the 30 s poll is a fallback.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
   const vmCache = useVmCache();
   // A lifecycle event that says the new state (stopped, paused, resumed…) is applied as it is, except that a
@@ -49,6 +49,7 @@ export function VmList({
   useLiveEvent("domain.lifecycle", (event) => event.state && appliesInPlace(event) && vmCache.setState(event, event.state));
   useLiveRefetch(REREAD_ON, (event) => (event.type === "domain.lifecycle" && appliesInPlace(event) ? [] : [trpc.vms.list.queryKey({})]));
   useLiveEvent("guest.status", (event) => vmCache.setGuest(event, { agent: event.agent, qga: event.qga }));
+  useLiveEvent("metrics.tick", (event) => vmCache.setUsage(event));
 
   // The view lives in the URL: a change replaces the query in place (no navigation, no server round trip).
   const [view, setViewState] = useState(initialView);

@@ -245,10 +245,14 @@ const VmTableRow = memo(function VmTableRow({
       <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
         <CardLabel>{t("card.memory")}</CardLabel>
         {f.bytes(vm.memoryKiB * 1024)}
+        {vm.usage.memoryUsedKiB !== null && (
+          <span className="block text-xs text-slate-500 dark:text-slate-400">{t("table.memoryUsed", { used: f.bytes(vm.usage.memoryUsedKiB * 1024) })}</span>
+        )}
       </td>
       <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
         <CardLabel>{t("card.cpu")}</CardLabel>
-        {vm.usage.cpuPercent === null ? "—" : t("table.cpuPercent", { percent: f.number(vm.usage.cpuPercent) })}
+        <span data-testid="vm-cpu">{vm.usage.cpuPercent === null ? "—" : t("table.cpuPercent", { percent: f.number(vm.usage.cpuPercent, 1) })}</span>
+        <UsageRates usage={vm.usage} />
       </td>
       <td role="cell" className="min-w-0 basis-full break-words lg:max-w-40 lg:px-1 lg:align-middle">
         <CardLabel>{t("card.ip")}</CardLabel>
@@ -291,3 +295,22 @@ const VmTableRow = memo(function VmTableRow({
     </tr>
   );
 });
+
+/** Disk and network rates under the CPU figure, once the collector has two samples of the VM. */
+function UsageRates({ usage }: { usage: VmRow["usage"] }) {
+  const t = useTranslations("vmList");
+  const f = useFormat();
+  const rate = (bytesPerSecond: number) => t("table.perSecond", { amount: f.bytes(bytesPerSecond) });
+  return (
+    <>
+      {usage.diskReadBps !== null && usage.diskWriteBps !== null && (
+        <span className="block text-xs text-slate-500 dark:text-slate-400">
+          {t("table.diskRates", { read: rate(usage.diskReadBps), write: rate(usage.diskWriteBps) })}
+        </span>
+      )}
+      {usage.netRxBps !== null && usage.netTxBps !== null && (
+        <span className="block text-xs text-slate-500 dark:text-slate-400">{t("table.netRates", { rx: rate(usage.netRxBps), tx: rate(usage.netTxBps) })}</span>
+      )}
+    </>
+  );
+}

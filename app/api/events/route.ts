@@ -5,7 +5,7 @@ import { loadSessionUser, type SessionUser } from "@/server/users/service";
 import { listHosts } from "@/server/hosts/service";
 import { getConnection } from "@/server/libvirt/registry";
 import { subscribe, watchHost, type ManagerEvent } from "@/server/events/bus";
-import { visibleTo } from "@/server/events/visibility";
+import { viewFor } from "@/server/events/visibility";
 import { SseChannel } from "@/server/events/sse-channel";
 
 export const dynamic = "force-dynamic";
@@ -19,8 +19,8 @@ const MAX_QUEUED_BYTES = 1024 * 1024;
 const MAX_PENDING_CHECKS = 1000;
 
 /**
- * Server-sent events: libvirt domain events, host connection changes and guest-agent status,
- * filtered by the user's grants. The browser's EventSource reconnects by itself. The stream ends
+ * Server-sent events: libvirt domain events, host connection changes, guest-agent status and
+ * metrics ticks, filtered by the user's grants. The browser's EventSource reconnects by itself. The stream ends
  * when the user's session ends, and a change to their grants (which ends their sessions) applies
  * to the very next event.
  */
@@ -64,9 +64,9 @@ export async function GET(req: Request) {
     if (pending >= MAX_PENDING_CHECKS) return channel.close();
     pending += 1;
     queue = queue
-      .then(() => (channel.isClosed ? false : visibleTo(user, event, uriOf)))
-      .then((ok) => {
-        if (ok) channel.event(event.type, event);
+      .then(() => (channel.isClosed ? null : viewFor(user, event, uriOf)))
+      .then((view) => {
+        if (view) channel.event(view.type, view);
       })
       .catch(() => undefined)
       .finally(() => {

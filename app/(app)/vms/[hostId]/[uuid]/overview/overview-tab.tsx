@@ -6,6 +6,7 @@ import { Fact } from "@/app/_components/fact";
 import { VmThumbnail } from "@/app/_components/vm-thumbnail";
 import { Section } from "../section";
 import { useVm, type Vm } from "../use-vm";
+import { LiveUsage } from "./live-usage";
 
 const DEVICES = ["disk", "cdrom", "floppy", "lun"] as const;
 
@@ -46,6 +47,7 @@ export function OverviewTab({ initial, canSeeScreen }: { initial: Vm; canSeeScre
           <Fact label={t("overview.tags")}>{vm.tags.length ? <span translate="no">{vm.tags.join(", ")}</span> : "—"}</Fact>
         </dl>
       </Section>
+      <LiveUsage usage={vm.usage} running={vm.state === "running" || vm.state === "paused" || vm.state === "blocked"} />
       <Section title={t("overview.disks")}>
         {vm.disks.length === 0 ? (
           <p className="text-sm">

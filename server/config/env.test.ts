@@ -1,0 +1,13 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { env } from "./env";
+
+// env() keeps the first valid reading, so the refusals come first and the accepted value last.
+test("KVMM_METRICS_INTERVAL_S must be a whole number of seconds from 1 to 300; 5 when unset", () => {
+  for (const bad of ["0", "301", "2.5", "often"]) {
+    process.env.KVMM_METRICS_INTERVAL_S = bad;
+    assert.throws(() => env(), /KVMM_METRICS_INTERVAL_S/, bad);
+  }
+  delete process.env.KVMM_METRICS_INTERVAL_S;
+  assert.equal(env().KVMM_METRICS_INTERVAL_S, 5);
+});
