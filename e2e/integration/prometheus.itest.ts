@@ -7,6 +7,7 @@ import { startDashboard, type DashboardServer } from "../support/dashboard-serve
 import { HttpClient } from "../support/http-client";
 import { parseExposition } from "@/server/testing/prometheus-text";
 import { METRICS } from "@/server/metrics/sample";
+import { waitFor } from "../fixtures/wait";
 
 let server: DashboardServer;
 let admin: HttpClient;
@@ -61,6 +62,22 @@ test("a token an admin made opens /metrics until it is revoked", async () => {
   assert.ok(listed.find((t) => t.id === id)?.lastUsedAt, "last used is not recorded");
   await trpc("metricsTokens.revoke", { id });
   assertRefused(await scrape(token));
+});
+
+test("the collector's ticks reach /metrics: the local host is up, with its memory total", async () => {
+  const { token } = await trpc<{ id: number; token: string }>("metricsTokens.create", { name: "itest-prometheus-samples" });
+  // The collector's first tick comes within one interval of the server's start.
+  const samples = await waitFor(
+    async () => {
+      const families = parseExposition(await (await scrape(token)).text());
+      const up = families.get("kvmm_host_up")?.samples.find((s) => s.labels.host === "local");
+      return up ? families : null;
+    },
+    { timeoutMs: 30_000, intervalMs: 500, what: "a kvmm_host_up sample for host local" },
+  );
+  assert.equal(samples.get("kvmm_host_up")?.samples.find((s) => s.labels.host === "local")?.value, 1);
+  const total = samples.get(METRICS["host.memory.total"].prometheus)?.samples.find((s) => s.labels.host === "local")?.value ?? 0;
+  assert.ok(total > 64 * 1024 ** 2, `host memory total ${total} bytes`);
 });
 
 test("a signed-in session reads /metrics without a token, and a wrong token is refused even with a session", async () => {
