@@ -50,7 +50,7 @@ test("every page has no serious or critical accessibility violation in the light
     "/users",
     "/audit",
     "/settings",
-    ...["overview", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
+    ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];
   for (const path of paths) {
     await page.goto(path);

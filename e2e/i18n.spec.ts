@@ -109,7 +109,7 @@ test("a German browser gets every page and VM tab in German, without a missing k
     "/users",
     "/audit",
     "/settings",
-    ...["overview", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
+    ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];
   for (const path of paths) {
     await page.goto(path);

@@ -4,6 +4,8 @@ import { getLocale, getTranslations } from "next-intl/server";
 import { serverApi } from "@/app/_components/page-session";
 import { formatBytes } from "@/app/_components/format";
 import { HostUsage } from "./_dashboard/host-usage";
+import { HostCharts } from "./_dashboard/host-charts";
+import { LIVE_RANGE, rangeWindow } from "@/app/_components/metric-series";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("dashboard");
@@ -27,6 +29,8 @@ export default async function DashboardPage() {
   const t = await getTranslations("dashboard");
   const locale = await getLocale();
   const hosts = await api.hosts.list();
+  // One window for every host's chart, fixed at render; new ticks extend it live.
+  const chartWindow = rangeWindow(LIVE_RANGE, Date.now());
   const infos = await Promise.all(
     hosts.map(async (host) => {
       try {
@@ -52,6 +56,11 @@ export default async function DashboardPage() {
           {info && (
             <div className="mb-4">
               <HostUsage hostId={host.id} initial={info.usage} />
+            </div>
+          )}
+          {info && (
+            <div className="mb-4">
+              <HostCharts hostId={host.id} window={chartWindow} />
             </div>
           )}
           {info && (

@@ -5,6 +5,7 @@ import { ChangePasswordForm } from "./change-password-form";
 import { SessionsList } from "./sessions-list";
 import { LanguageForm } from "./language-form";
 import { MetricsTokens } from "./metrics-tokens";
+import { RetentionForm } from "./retention-form";
 import { roleHas } from "@/server/auth/permissions";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -42,6 +43,15 @@ export default async function SettingsPage() {
             {t("metricsTokens.heading")}
           </h2>
           <MetricsTokens />
+        </section>
+      )}
+      {user && roleHas(user.role, "settings.manage") && (
+        <section className="card max-w-2xl" aria-labelledby="retention-heading">
+          <h2 id="retention-heading" className="mb-2 text-lg font-semibold">
+            {t("retention.heading")}
+          </h2>
+          <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">{t("retention.text")}</p>
+          <RetentionForm />
         </section>
       )}
       <section className="card max-w-lg" aria-labelledby="theme-heading">
