@@ -60,7 +60,7 @@ export default async function DashboardPage() {
           )}
           {info && (
             <div className="mb-4">
-              <HostCharts hostId={host.id} window={chartWindow} />
+              <HostCharts hostId={host.id} span={chartWindow} />
             </div>
           )}
           {info && (

@@ -12,12 +12,12 @@ const METRICS = ["host.cpu", "host.memory.used", "host.memory.total"] as const s
 type Metric = (typeof METRICS)[number];
 
 /** A host's CPU and memory over the last hour (metrics.hostHistory), with each new tick appended as it comes. */
-export function HostCharts({ hostId, window }: { hostId: string; window: { from: number; to: number } }) {
+export function HostCharts({ hostId, span }: { hostId: string; span: { from: number; to: number } }) {
   const t = useTranslations("metrics");
   const trpc = useTRPC();
   const rangeMs = RANGE_MS[LIVE_RANGE];
   const results = useQueries({
-    queries: METRICS.map((metric) => trpc.metrics.hostHistory.queryOptions({ hostId, metric, range: window })),
+    queries: METRICS.map((metric) => trpc.metrics.hostHistory.queryOptions({ hostId, metric, range: span })),
   });
   const live = useLivePoints<Metric>(true, rangeMs, (tick) =>
     tick.hostId === hostId && tick.reachable

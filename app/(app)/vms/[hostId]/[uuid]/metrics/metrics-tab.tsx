@@ -80,7 +80,7 @@ const METRICS = [...new Set(CHARTS.flatMap((c) => c.lines.map((l) => l.metric)))
 
 const hasFigures = (series: HistorySeries | undefined) => !!series?.points.some((p) => p.avg !== null);
 
-export function MetricsTab({ hostId, uuid, range, window }: { hostId: string; uuid: string; range: ChartRange; window: { from: number; to: number } }) {
+export function MetricsTab({ hostId, uuid, range, span }: { hostId: string; uuid: string; range: ChartRange; span: { from: number; to: number } }) {
   const t = useTranslations("metrics");
   const trpc = useTRPC();
   const pathname = usePathname();
@@ -88,7 +88,7 @@ export function MetricsTab({ hostId, uuid, range, window }: { hostId: string; uu
   const rangeMs = RANGE_MS[range];
 
   const results = useQueries({
-    queries: METRICS.map((metric) => trpc.metrics.history.queryOptions({ hostId, uuid, metric, range: window })),
+    queries: METRICS.map((metric) => trpc.metrics.history.queryOptions({ hostId, uuid, metric, range: span })),
   });
   const byMetric = new Map(METRICS.map((metric, i) => [metric, results[i]?.data]));
   const failed = results.find((r) => r.error)?.error;

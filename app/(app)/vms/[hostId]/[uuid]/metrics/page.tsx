@@ -22,5 +22,5 @@ export default async function VmMetricsPage({
   const [{ hostId, uuid }, query] = await Promise.all([params, searchParams]);
   const vm = await loadVm(hostId, uuid);
   const range = parseRange(query.range);
-  return <MetricsTab hostId={vm.hostId} uuid={vm.uuid} range={range} window={rangeWindow(range, Date.now())} />;
+  return <MetricsTab hostId={vm.hostId} uuid={vm.uuid} range={range} span={rangeWindow(range, Date.now())} />;
 }
