@@ -92,3 +92,15 @@ test("an admin changes the metrics retention in Settings, sees it after a reload
     await page.request.post("/api/trpc/metrics.setRetention", { data: { rawHours: 24, minuteDays: 7, hourDays: 90 } });
   }
 });
+
+test("the dashboard charts the local host's CPU and memory over the last hour from its history and the ticks that follow", async ({ page }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const cpu = page.getByTestId("host-chart-cpu-local");
+  await expect(cpu.locator("figcaption")).toHaveText("Host CPU, last hour");
+  await expect(cpu.getByTestId("host-chart-cpu-local-value-0")).toHaveText(/^\d+(\.\d)?%$/, { timeout: 30_000 });
+  const memory = page.getByTestId("host-chart-memory-local");
+  await expect(memory.getByTestId("host-chart-memory-local-value-1")).toHaveText(/\d.* (MiB|GiB|TiB)$/);
+  const before = Number(await cpu.getAttribute("data-points"));
+  await expect.poll(async () => Number(await cpu.getAttribute("data-points")), { timeout: 20_000, message: "a new tick adds a point" }).toBeGreaterThan(before);
+  await expectNoHorizontalScroll(page);
+});
