@@ -19,6 +19,7 @@ import networks from "./networks.json" with { type: "json" };
 import users from "./users.json" with { type: "json" };
 import audit from "./audit.json" with { type: "json" };
 import settings from "./settings.json" with { type: "json" };
+import alerts from "./alerts.json" with { type: "json" };
 
 export default {
   common,
@@ -40,4 +41,5 @@ export default {
   users,
   audit,
   settings,
+  alerts,
 };
