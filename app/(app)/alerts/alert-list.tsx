@@ -73,7 +73,10 @@ function AlertItem({ alert, canAck, onSilence }: { alert: AlertView; canAck: boo
     <li className="card text-sm" data-testid="alert" data-alert-id={alert.id}>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
         <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${SEVERITY_TONE[alert.severity]}`}>{t(`severity.${alert.severity}`)}</span>
-        <span className="font-medium">{alert.ruleName}</span>
+        {/* A rule's name is what its author typed, in whatever language: kept as written. */}
+        <span className="font-medium" translate="no">
+          {alert.ruleName}
+        </span>
         <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800" data-testid="alert-state">
           {t(`state.${alert.state}`)}
         </span>
