@@ -98,6 +98,7 @@ function AlertItem({ alert, canAck, onSilence }: { alert: AlertView; canAck: boo
             {" — "}
             {t("list.measured", {
               value: formatValue(alert.metric, alert.value, format),
+              // The view carries no comparison; the value that fired is past the threshold, so its side is the rule's.
               comparison: t(`comparison.${alert.threshold <= alert.value ? ">" : "<"}`),
               threshold: formatValue(alert.metric, alert.threshold, format),
             })}
