@@ -49,6 +49,8 @@ test("every page has no serious or critical accessibility violation in the light
     "/networks",
     "/users",
     "/audit",
+    "/alerts",
+    "/alerts/rules",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

@@ -7,6 +7,9 @@ import { TrpcProvider } from "../_components/trpc";
 import { LiveEventsProvider } from "../_components/live-events";
 import { ToastProvider } from "../_components/toasts";
 import { PowerPendingProvider } from "../_components/power-pending";
+import { AlertCountProvider } from "../_components/alert-count";
+import { serverApi } from "@/app/_components/page-session";
+import { countsInBadge } from "./alerts/alert-words";
 
 export const dynamic = "force-dynamic";
 
@@ -17,20 +20,27 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const nav: NavItem[] = [
     { href: "/", label: t("dashboard"), icon: "home" },
     ...(roleHas(user.role, "vm.read") ? [{ href: "/vms", label: t("vms"), icon: "server" } as const] : []),
+    // Third, so a phone's bottom bar shows it (and its badge) rather than folding it under "More".
+    ...(roleHas(user.role, "alert.read") ? [{ href: "/alerts", label: t("alerts"), icon: "bell", badge: "alerts" } as const] : []),
     ...(roleHas(user.role, "storage.read") ? [{ href: "/storage", label: t("storage"), icon: "database" } as const] : []),
     ...(roleHas(user.role, "network.read") ? [{ href: "/networks", label: t("networks"), icon: "network" } as const] : []),
     ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: t("users"), icon: "users" } as const] : []),
     ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: t("auditLog"), icon: "list" } as const] : []),
     { href: "/settings", label: t("settings"), icon: "cog" },
   ];
+  const alertCount = roleHas(user.role, "alert.read")
+    ? (await (await serverApi()).alerts.list({ state: "firing", limit: 500 })).filter(countsInBadge).length
+    : null;
   return (
     <TrpcProvider>
       <LiveEventsProvider>
         <ToastProvider>
           <PowerPendingProvider>
-            <AppShell nav={nav} username={user.username} role={user.role}>
-              {children}
-            </AppShell>
+            <AlertCountProvider initial={alertCount}>
+              <AppShell nav={nav} username={user.username} role={user.role}>
+                {children}
+              </AppShell>
+            </AlertCountProvider>
           </PowerPendingProvider>
         </ToastProvider>
       </LiveEventsProvider>

@@ -8,6 +8,7 @@ import type { Role } from "@/server/auth/roles";
 import { useHydrated } from "./use-hydrated";
 import { Icon, type IconName } from "./icons";
 import { ThemeToggle } from "./theme-toggle";
+import { AlertBadge } from "./alert-count";
 
 /** The product's name, the same in every language. */
 const PRODUCT = "KVM Manager";
@@ -18,6 +19,8 @@ export interface NavItem {
   /** In the page's language (common.nav.*). */
   label: string;
   icon: IconName;
+  /** A live count beside the label: the firing alerts (alert-count.tsx). */
+  badge?: "alerts";
 }
 
 function isActive(pathname: string, href: string) {
@@ -33,7 +36,7 @@ function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom"
         const base =
           variant === "side"
             ? "flex min-h-11 items-center gap-3 rounded-md px-3 py-2 text-sm"
-            : "flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
+            : "relative flex min-w-16 flex-col items-center gap-0.5 px-2 py-2 text-xs";
         const tone = active
           ? "bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900/50 dark:text-sky-100"
           : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
@@ -42,6 +45,7 @@ function NavLinks({ nav, variant }: { nav: NavItem[]; variant: "side" | "bottom"
             <Link href={item.href} className={`${base} ${tone}`} aria-current={active ? "page" : undefined}>
               <Icon name={item.icon} />
               <span>{item.label}</span>
+              {item.badge === "alerts" && <AlertBadge variant={variant} />}
             </Link>
           </li>
         );

@@ -106,3 +106,9 @@ test("a rule with its resolve threshold on the wrong side is refused as invalid 
   assert.equal(await refusal(admin, "alerts.createRule", { ...RULE, resolveThreshold: 85 }), "BAD_REQUEST");
   assert.equal(await refusal(admin, "alerts.createRule", { ...RULE, metric: "host.cpu", scope: { kind: "tag", tag: "prod" } }), "BAD_REQUEST");
 });
+
+test("the rule editor's scope preview lists VMs only to those who may edit rules: viewers and operators are refused on the server", async () => {
+  for (const user of [viewer, operator]) {
+    assert.equal(await refusal(user, "alerts.previewScope", { kind: "all" }), "FORBIDDEN");
+  }
+});

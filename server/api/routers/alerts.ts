@@ -10,7 +10,8 @@ import { vmVisibleTo } from "@/server/events/visibility";
 import { coversHost } from "@/server/auth/permissions";
 import { publish } from "@/server/events/bus";
 import { ALERT_SEVERITIES, ALERT_STATES } from "@/server/alerts/kinds";
-import { ruleInputSchema } from "@/server/alerts/rules";
+import { ruleInputSchema, scopeSchema } from "@/server/alerts/rules";
+import { listVms } from "@/server/domains/service";
 import { alertView } from "@/server/alerts/view";
 import {
   acknowledgeAlert,
@@ -97,6 +98,22 @@ export const alertsRouter = router({
       ctx.audit.target = auditTargets.alertRuleById(input.id);
       ctx.audit.target = auditTargets.alertRule(getRule(ctx.db, input.id).name);
       return setRuleEnabled(ctx.db, input.id, input.enabled);
+    }),
+
+  /**
+   * The VMs a rule's scope matches now, for the rule editor (as the evaluator matches them: tags
+   * from libvirt metadata), narrowed to what the caller may see; a host that does not answer is named.
+   */
+  previewScope: procedure("alert.manage")
+    .input(scopeSchema)
+    .query(async ({ ctx, input }) => {
+      const lists = await listVms(ctx.db, ctx.user, input.kind === "host" || input.kind === "vm" ? input.hostId : undefined);
+      const vms = lists
+        .flatMap((list) => list.vms)
+        .filter((vm) => input.kind !== "tag" || vm.tags.includes(input.tag))
+        .filter((vm) => input.kind !== "vm" || vm.uuid === input.uuid)
+        .map((vm) => ({ hostId: vm.hostId, uuid: vm.uuid, name: vm.name }));
+      return { vms, unreachable: lists.filter((list) => list.error !== null).map((list) => list.hostId) };
     }),
 
   /** The rule goes; its alerts stay in the history under its name, and its active ones resolve on the next tick. */

@@ -20,6 +20,7 @@ import users from "./users.json" with { type: "json" };
 import audit from "./audit.json" with { type: "json" };
 import settings from "./settings.json" with { type: "json" };
 import metrics from "./metrics.json" with { type: "json" };
+import alerts from "./alerts.json" with { type: "json" };
 
 export default {
   common,
@@ -42,4 +43,5 @@ export default {
   audit,
   settings,
   metrics,
+  alerts,
 };

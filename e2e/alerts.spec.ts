@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto";
+import { expect, test, type Page } from "@playwright/test";
+import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
+import { virsh } from "./fixtures/test-host";
+import { ADMIN, signIn, signOut, unique } from "./support/session";
+
+/**
+ * The alert pages on a real stop: an idle domain (SeaBIOS, no guest to boot) is destroyed with
+ * virsh, outside the manager, so no user asked for it and the default "VM crashed" rule fires on
+ * the collector's next tick (server/alerts/README.md).
+ */
+
+let vm: IdleDomain | undefined;
+
+// eslint-disable-next-line no-empty-pattern
+test.afterEach(async ({}) => {
+  await vm?.remove();
+  vm = undefined;
+});
+
+/** The count on the visible nav's Alerts badge; 0 when it shows none. */
+async function badgeCount(page: Page): Promise<number> {
+  const badge = page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByTestId("alert-badge");
+  if ((await badge.count()) === 0) return 0;
+  return Number((await badge.locator('[aria-hidden="true"]').textContent()) ?? "0");
+}
+
+test("a VM destroyed outside the manager raises an alert live on /alerts, in the nav badge and on its page; an operator acknowledges it, a viewer cannot", async ({
+  page,
+  browser,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const operator = unique(testInfo, "kvmm-test-alert-op");
+  const viewer = unique(testInfo, "kvmm-test-alert-viewer");
+  const password = "an-alerts-password-1";
+  await signIn(page, ADMIN.username, ADMIN.password);
+  for (const [username, role] of [
+    [operator, "operator"],
+    [viewer, "viewer"],
+  ]) {
+    const created = await page.request.post("/api/trpc/users.create", { data: { username, role, password } });
+    expect(created.status(), await created.text()).toBe(200);
+  }
+  await signOut(page);
+
+  vm = await defineIdleDomain(`kvmm-test-alert-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
+  await virsh(["start", vm.name]);
+  await expect.poll(() => vm!.state()).toBe("running");
+
+  await signIn(page, operator, password);
+  await page.goto(`/alerts?uuid=${vm.uuid}`);
+  await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
+  await expect(page.getByText("No alerts match.")).toBeVisible();
+  const before = await badgeCount(page);
+  const navigations: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
+
+  await virsh(["destroy", vm.name]);
+  const alert = page.getByTestId("alert").filter({ hasText: "VM crashed" });
+  await expect(alert).toBeVisible({ timeout: 30_000 });
+  await expect(alert.getByTestId("alert-state")).toHaveText("Firing");
+  await expect(alert).toContainText(`VM ${vm.name} on host local`);
+  await expect(alert).toContainText("VM stopped or crashed without a user action");
+  await expect(page.getByRole("status", { name: "Notices" })).toContainText(`Alert: VM crashed — VM ${vm.name} on host local`);
+  await expect.poll(() => badgeCount(page), { message: "the nav badge counts the new firing alert" }).toBeGreaterThan(before);
+  expect(navigations, "the alert arrived without a reload").toEqual([]);
+  const alertId = Number(await alert.getAttribute("data-alert-id"));
+
+  await page.goto(`/vms/local/${vm.uuid}/overview`);
+  const banner = page.getByTestId("vm-alert-banner");
+  await expect(banner).toContainText("This VM has 1 active alert:");
+  await expect(banner).toContainText("VM crashed");
+  await banner.getByRole("link", { name: "See its alerts" }).click();
+  await page.waitForURL((url) => url.pathname === "/alerts" && url.searchParams.get("uuid") === vm!.uuid);
+
+  await alert.getByRole("button", { name: "Acknowledge" }).click();
+  await expect(alert.getByTestId("alert-state")).toHaveText("Acknowledged");
+  await expect(alert.getByTestId("alert-acknowledged")).toContainText(`Acknowledged by ${operator}, `);
+  await expect(alert.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+
+  const { viewport, isMobile, hasTouch, baseURL } = testInfo.project.use;
+  const theirs = await (await browser.newContext({ baseURL, viewport, isMobile, hasTouch, ignoreHTTPSErrors: true })).newPage();
+  await signIn(theirs, viewer, password);
+  await theirs.goto(`/alerts?uuid=${vm.uuid}`);
+  const seen = theirs.getByTestId("alert").filter({ hasText: "VM crashed" });
+  await expect(seen.getByTestId("alert-acknowledged")).toContainText(`Acknowledged by ${operator}, `);
+  await expect(theirs.getByRole("button", { name: /Acknowledge|Silence/ })).toHaveCount(0);
+  const refused = await theirs.request.post("/api/trpc/alerts.acknowledge", { data: { id: alertId } });
+  expect(refused.status(), await refused.text()).toBe(403);
+  await theirs.context().close();
+});
