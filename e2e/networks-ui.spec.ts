@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { ensureLibvirtd, virsh } from "./fixtures/test-host";
-import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique } from "./support/session";
+import { ADMIN, expectNoHorizontalScroll, navigate, signIn, signOut, unique } from "./support/session";
 
 /**
  * Virtual networks through the UI: a NAT network with DHCP on a free 10.213.x.0/24 (x differs
@@ -74,7 +74,7 @@ test("an admin creates a NAT network with DHCP, stops and starts it, and deletes
   const x = await freeSubnet(testInfo);
   await narrowOnPhone(page, testInfo);
   await signIn(page, ADMIN.username, ADMIN.password);
-  await page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByRole("link", { name: "Networks" }).click();
+  await navigate(page, "Networks");
   await expect(page.getByRole("heading", { name: "Networks", level: 1 })).toBeVisible();
   await expectNoHorizontalScroll(page);
 
@@ -183,7 +183,7 @@ test("a viewer sees the networks but no controls to change them", async ({ page 
   await signOut(page);
 
   await signIn(page, viewer, "viewer-password-1");
-  await page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByRole("link", { name: "Networks" }).click();
+  await navigate(page, "Networks");
   const card = page.getByRole("listitem", { name: `Network ${network}` });
   await expect(card.getByText("inactive", { exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: "Add network" })).toHaveCount(0);
