@@ -248,8 +248,11 @@ install_with_libraries "$NODE_BIN" /usr/bin/node
 NEW=$WORK/out
 mkdir -p "$NEW"
 cp "$WORK/kernel/boot/vmlinuz-$KERNEL_RELEASE" "$NEW/vmlinuz"
+# Uncompressed: under TCG the guest kernel took 8–11 s to gunzip the 43 MB gzip -1 archive, and
+# reading the 106 MB plain one takes 2 s; the test guest boots to ready in ~13 s instead of ~25 s
+# (measured on this 2-core machine under load). QEMU hands it over in memory, so size costs little.
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
-  cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -1 > "$NEW/initrd.img"
+  cpio --quiet -o -H newc -R 0:0 --reproducible) > "$NEW/initrd.img"
 write_manifest "$NEW/image.json"
 echo "$STAMP" > "$NEW/stamp"
 echo "$STAMP_TEXT" > "$NEW/stamp.inputs"
