@@ -77,7 +77,11 @@ export default async function DashboardPage() {
               />
               <Fact
                 label={t("memory")}
-                value={t("memoryValue", { free: formatBytes(info.memoryFreeBytes, locale), total: formatBytes(info.memoryBytes, locale) })}
+                value={
+                  info.memoryFreeBytes === null
+                    ? formatBytes(info.memoryBytes, locale)
+                    : t("memoryValue", { free: formatBytes(info.memoryFreeBytes, locale), total: formatBytes(info.memoryBytes, locale) })
+                }
               />
               <Fact label={t("vms")} value={t("vmsValue", { running: info.activeDomains, stopped: info.inactiveDomains })} />
             </dl>
