@@ -34,7 +34,7 @@ function CountLink({ href, label, count, testId, tone }: { href: string; label: 
         href={href}
         className="flex items-center justify-between gap-3 rounded-md px-2 py-1.5 hover:bg-slate-100 focus-visible:bg-slate-100 dark:hover:bg-slate-800 dark:focus-visible:bg-slate-800"
       >
-        <span className="min-w-0 truncate">{label}</span>
+        <span className="min-w-0 [overflow-wrap:anywhere]">{label}</span>
         <span data-testid={testId} className={`rounded-full px-2 text-sm font-semibold tabular-nums ${tone ?? "bg-slate-200 dark:bg-slate-700"}`}>
           {count}
         </span>
