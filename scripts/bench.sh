@@ -3,7 +3,8 @@
 #   scripts/bench/main.ts   list-all-domains (our client vs virsh), 1,000 calls in flight, vm.list for 1,000 VMs,
 #                           the /vms page at 1,000 VMs (server render, time to interactive, scroll, event → row),
 #                           a sign-in flood, the CPU the agent's virtio-serial transport spends waiting,
-#                           a graphical console's first frame, the metrics collector's CPU per tick at 1,000 VMs
+#                           a graphical console's first frame, the metrics collector's CPU per tick at 1,000 VMs,
+#                           the dashboard at 1,000 VMs with live usage (server render, dashboard.summary)
 #   scripts/bench-guest.ts  guest agent vs qemu-guest-agent, when that script exists
 #   scripts/bench/metrics-history.ts
 #                           metrics history: insert throughput (ticks of 1,000 VMs), one VM's history over

@@ -5,6 +5,7 @@ import { serverApi } from "@/app/_components/page-session";
 import { formatBytes } from "@/app/_components/format";
 import { HostUsage } from "./_dashboard/host-usage";
 import { HostCharts } from "./_dashboard/host-charts";
+import { SummaryCards } from "./_dashboard/summary-cards";
 import { LIVE_RANGE, rangeWindow } from "@/app/_components/metric-series";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -28,7 +29,7 @@ export default async function DashboardPage() {
   const api = await serverApi();
   const t = await getTranslations("dashboard");
   const locale = await getLocale();
-  const hosts = await api.hosts.list();
+  const [hosts, summary] = await Promise.all([api.hosts.list(), api.dashboard.summary()]);
   // One window for every host's chart, fixed at render; new ticks extend it live.
   const chartWindow = rangeWindow(LIVE_RANGE, Date.now());
   const infos = await Promise.all(
@@ -43,6 +44,7 @@ export default async function DashboardPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">{t("title")}</h1>
+      <SummaryCards initial={summary} />
       {infos.map(({ host, info, error }) => (
         <section key={host.id} aria-labelledby={`host-${host.id}`} className="card">
           <h2 id={`host-${host.id}`} className="mb-4 text-lg font-semibold">
@@ -75,7 +77,11 @@ export default async function DashboardPage() {
               />
               <Fact
                 label={t("memory")}
-                value={t("memoryValue", { free: formatBytes(info.memoryFreeBytes, locale), total: formatBytes(info.memoryBytes, locale) })}
+                value={
+                  info.memoryFreeBytes === null
+                    ? formatBytes(info.memoryBytes, locale)
+                    : t("memoryValue", { free: formatBytes(info.memoryFreeBytes, locale), total: formatBytes(info.memoryBytes, locale) })
+                }
               />
               <Fact label={t("vms")} value={t("vmsValue", { running: info.activeDomains, stopped: info.inactiveDomains })} />
             </dl>

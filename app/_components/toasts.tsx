@@ -104,10 +104,11 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
           ))}
         </div>
         <div role="status" aria-label={t("notices")} className="flex w-full flex-col gap-2">
+          {/* A notice has no controls: taps go through it to the page, which on a phone it covers for its 6 s. */}
           {successes.map((toast) => (
             <p
               key={toast.id}
-              className="pointer-events-auto break-words rounded-md border border-emerald-300 bg-emerald-50 px-3 py-3 text-sm text-emerald-950 shadow-lg dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+              className="pointer-events-none break-words rounded-md border border-emerald-300 bg-emerald-50 px-3 py-3 text-sm text-emerald-950 shadow-lg dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
             >
               {toast.message}
             </p>

@@ -9,6 +9,8 @@
 //   6. the CPU the guest agent's virtio-serial transport spends waiting, with a quiet host and with none
 //   7. a graphical console's first frame: ticket, WebSocket upgrade, RFB handshake and one full frame (a TCG test guest)
 //   8. the metrics collector's CPU per tick for 1,000 VMs (test driver), as a share of one core at a 5 s interval
+//   9. the dashboard at 1,000 VMs with live usage (test driver, the production build): server render, and
+//      dashboard.summary (what the page reads again after lifecycle, guest and alert events)
 // Environment: KVMM_BENCH_URI (default qemu:///system), KVMM_BENCH_RUN (names the domains
 // kvmm-bench-<run>-*), KVMM_BENCH_SUMMARY (write the summary table there instead of printing it).
 import fs from "node:fs";
@@ -23,6 +25,7 @@ import { benchVmListPage } from "./vm-list-page";
 import { benchAgentPort } from "./agent-port";
 import { benchConsoleFirstFrame } from "./console-first-frame";
 import { benchMetricsCollector } from "./metrics-collector";
+import { benchDashboardPage } from "./dashboard-page";
 import { count, heading, ms, ratio, table } from "./format";
 
 const uri = process.env.KVMM_BENCH_URI || "qemu:///system";
@@ -48,6 +51,7 @@ try {
 const vmList = await benchVmListTestDriver({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, iterations: ITERATIONS });
 const collector = await benchMetricsCollector({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, ticks: 50 });
 const listPage = await benchVmListPage({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, renders: 30, loads: 5, events: 10 });
+const dashboard = await benchDashboardPage({ vms: 1000, namePrefix: `kvmm-bench-${runId}`, renders: 30 });
 heading("a signed-in request while 60 clients sign in at once");
 const flood = await benchSignInFlood(60);
 heading("a graphical console's first frame, 20 times (TCG test guest, VGA text mode)");
@@ -112,6 +116,20 @@ rows.push(
     ms(listPage.event.median),
     ms(listPage.event.p95),
     `from another client's pause/resume request (answered in ${ms(listPage.mutation.median)}); target ≤ 1 s at p95`,
+  ],
+);
+rows.push(
+  [
+    "dashboard server render, 1,000 VMs, live usage",
+    ms(dashboard.render.median),
+    ms(dashboard.render.p95),
+    `warm, whole HTML (${Math.round(dashboard.htmlBytes / 1024)} KiB), after the collector's first tick`,
+  ],
+  [
+    "dashboard.summary, 1,000 VMs",
+    ms(dashboard.summary.median),
+    ms(dashboard.summary.p95),
+    `over HTTP; re-read after each burst of events; counted ${count(dashboard.counted)} VMs`,
   ],
 );
 const answers = Object.entries(flood.answers)

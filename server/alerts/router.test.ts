@@ -112,3 +112,22 @@ test("the rule editor's scope preview lists VMs only to those who may edit rules
     assert.equal(await refusal(user, "alerts.previewScope", { kind: "all" }), "FORBIDDEN");
   }
 });
+
+test("a silence also covers the alerts already active that it matches: they read as silenced, the others stay as they were", async () => {
+  const DB = "22222222-2222-4222-8222-222222222222";
+  const APP = "33333333-3333-4333-8333-333333333333";
+  const other = createRule(db, { ...RULE, name: "Memory high", metric: "vm.memory.used", threshold: 1e9, resolveThreshold: 9e8 });
+  const cpu = createRule(db, { ...RULE, name: "CPU very high", threshold: 95, resolveThreshold: 90 });
+  const fired = (rule: typeof cpu, uuid: string, name: string) =>
+    recordEvents(db, [{ kind: "fired", rule, subject: { hostId: "local", uuid, name }, value: 99, at: Date.now(), silenced: false }])[0]!.id;
+  const onDb = fired(cpu, DB, "db-1");
+  const onApp = fired(cpu, APP, "app-1");
+  const otherRuleOnApp = fired(other, APP, "app-1");
+  const silenced = (id: number) =>
+    (call(operator, "alerts.list", {}) as Promise<Array<{ id: number; silenced: boolean }>>).then((l) => l.find((a) => a.id === id)?.silenced);
+
+  await call(operator, "alerts.silence", { target: { kind: "vm", hostId: "local", uuid: DB }, endsAt: inHour(), reason: "db maintenance" });
+  assert.deepEqual([await silenced(onDb), await silenced(onApp), await silenced(otherRuleOnApp)], [true, false, false], "only the VM's alert");
+  await call(operator, "alerts.silence", { target: { kind: "rule", ruleId: other.id }, endsAt: inHour(), reason: "known noise" });
+  assert.deepEqual([await silenced(onApp), await silenced(otherRuleOnApp)], [false, true], "only the rule's alert");
+});

@@ -275,3 +275,32 @@ export function listSilences(db: Db, now = Date.now(), includeEnded = false): Si
   const query = db.select().from(alertSilences);
   return (includeEnded ? query : query.where(gt(alertSilences.endsAt, new Date(now)))).orderBy(desc(alertSilences.id)).all();
 }
+
+/**
+ * Marks the active alerts a new silence covers as silenced, as if it had been in place when they
+ * fired: they leave the firing count and nothing more is published about them (not their
+ * resolving either). A tag silence asks `tagsOf` for the tags of each active alert's VM.
+ * Returns the alerts it marked.
+ */
+export async function silenceActiveAlerts(
+  db: Db,
+  silence: Pick<SilenceRow, "kind" | "value">,
+  tagsOf: (row: AlertRow) => Promise<readonly string[]>,
+): Promise<AlertRow[]> {
+  const active = db
+    .select()
+    .from(alerts)
+    .where(and(inArray(alerts.state, ACTIVE), eq(alerts.silenced, false)))
+    .all();
+  const covered = await Promise.all(
+    active.map(async (row) => {
+      if (silence.kind === "rule") return row.ruleId !== null && String(row.ruleId) === silence.value;
+      if (row.uuid === null) return false;
+      if (silence.kind === "vm") return `${row.hostId}/${row.uuid}` === silence.value;
+      return (await tagsOf(row)).includes(silence.value);
+    }),
+  );
+  const ids = active.filter((_, i) => covered[i]).map((row) => row.id);
+  if (ids.length === 0) return [];
+  return db.update(alerts).set({ silenced: true }).where(inArray(alerts.id, ids)).returning().all();
+}

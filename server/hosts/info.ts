@@ -5,7 +5,7 @@ import type { ResolvedHost } from "./connection";
 import { withLibvirtContext } from "../errors";
 import { userCoversHost } from "./scope";
 import { vmsInScope } from "../domains/lookup";
-import { formatLibvirtVersion, type Connection } from "../libvirt";
+import { formatLibvirtVersion, LibvirtError, type Connection } from "../libvirt";
 import { child, parseXml, textOf } from "../xml/codec";
 
 export interface HostInfo {
@@ -21,7 +21,8 @@ export interface HostInfo {
   cores: number;
   threads: number;
   memoryBytes: number;
-  memoryFreeBytes: number;
+  /** Null where the driver does not report it (libvirt's test driver, which the 1,000-VM benchmarks use). */
+  memoryFreeBytes: number | null;
   /** Running and stopped VMs: of the whole host, or for a user narrowed to some VMs, of theirs only. */
   activeDomains: number;
   inactiveDomains: number;
@@ -65,7 +66,11 @@ export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promi
       conn.connectGetType(),
       conn.connectGetVersion(),
       conn.nodeGetInfo(),
-      conn.nodeGetFreeMemory(),
+      // Only this call is spared: a host that does not answer fails the others too.
+      conn.nodeGetFreeMemory().catch((err: unknown) => {
+        if (err instanceof LibvirtError) return null;
+        throw err;
+      }),
       domainCounts(user, host.id, conn),
       conn.connectGetCapabilities(),
     ]);
@@ -82,7 +87,7 @@ export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promi
       cores: node.cores,
       threads: node.threads,
       memoryBytes: Number(node.memory) * 1024,
-      memoryFreeBytes: Number(free),
+      memoryFreeBytes: free === null ? null : Number(free),
       activeDomains: counts.active,
       inactiveDomains: counts.inactive,
       usage: latestHostUsage(user, host.id),

@@ -26,9 +26,14 @@ import {
   listRules,
   listSilences,
   setRuleEnabled,
+  silenceActiveAlerts,
   updateRule,
   type AlertRow,
+  type SilenceInput,
 } from "@/server/alerts/store";
+import { resolveHost } from "@/server/hosts/connection";
+import { tagsOf } from "@/server/domains/tags";
+import { uuidFromString } from "@/server/libvirt";
 
 const idSchema = z.number().int().positive();
 
@@ -63,6 +68,27 @@ function assertUnrestricted(user: SessionUser, what: string) {
   if (user.role !== "admin" && user.grants.length > 0) {
     throw new ServiceError(`Your grants cover only some VMs, so you cannot ${what}; silence a single VM instead.`, "forbidden");
   }
+}
+
+/** A VM's tags for a tag silence, from libvirt metadata (cached); none when its host or the VM is gone. */
+function alertVmTags(db: Db, row: AlertRow): Promise<readonly string[]> {
+  if (row.uuid === null || row.vmName === null) return Promise.resolve([]);
+  try {
+    const { conn } = resolveHost(db, row.hostId);
+    return tagsOf(row.hostId, conn, { name: row.vmName, uuid: uuidFromString(row.uuid), id: -1 }, row.uuid).catch(() => []);
+  } catch {
+    return Promise.resolve([]);
+  }
+}
+
+/**
+ * A new silence, which also covers the alerts already active that it matches: silencing an alert
+ * from /alerts takes it out of the firing count at once, not only the ones that fire later.
+ */
+async function silenceNow(db: Db, input: SilenceInput, username: string) {
+  const silence = createSilence(db, input, username);
+  await silenceActiveAlerts(db, silence, (row) => alertVmTags(db, row));
+  return silence;
 }
 
 function describe(row: AlertRow): string {
@@ -178,12 +204,12 @@ export const alertsRouter = router({
         ctx.audit.target = auditTargets.alertRuleById(target.ruleId);
         ctx.audit.target = auditTargets.alertRule(getRule(ctx.db, target.ruleId).name);
         assertUnrestricted(ctx.user, "silence a whole rule");
-        return createSilence(ctx.db, { kind: "rule", value: String(target.ruleId), endsAt: input.endsAt, reason: input.reason }, ctx.user.username);
+        return silenceNow(ctx.db, { kind: "rule", value: String(target.ruleId), endsAt: input.endsAt, reason: input.reason }, ctx.user.username);
       }
       if (target.kind === "tag") {
         ctx.audit.target = auditTargets.tag(target.tag);
         assertUnrestricted(ctx.user, "silence every VM with a tag");
-        return createSilence(ctx.db, { kind: "tag", value: target.tag, endsAt: input.endsAt, reason: input.reason }, ctx.user.username);
+        return silenceNow(ctx.db, { kind: "tag", value: target.tag, endsAt: input.endsAt, reason: input.reason }, ctx.user.username);
       }
       ctx.audit.target = auditTargets.vmById(target.hostId, target.uuid);
       // The VM may be gone (its alerts stay in the history): a user with grants needs its name to
@@ -192,7 +218,7 @@ export const alertsRouter = router({
       const visible = known ? await maySee(ctx.db, ctx.user, known) : ctx.user.role === "admin" || ctx.user.grants.length === 0;
       if (!visible) throw new ServiceError(`${auditTargets.vmById(target.hostId, target.uuid)} has no alerts you may see.`, "not_found");
       if (known?.vmName) ctx.audit.target = auditTargets.vm(target.hostId, known.vmName);
-      return createSilence(ctx.db, { kind: "vm", value: `${target.hostId}/${target.uuid}`, endsAt: input.endsAt, reason: input.reason }, ctx.user.username);
+      return silenceNow(ctx.db, { kind: "vm", value: `${target.hostId}/${target.uuid}`, endsAt: input.endsAt, reason: input.reason }, ctx.user.username);
     }),
 
   endSilence: procedure("alert.ack")

@@ -145,10 +145,18 @@ function RuleItem({
   const toasts = useToasts();
   const hydrated = useHydrated();
   const words = useRuleWords();
+  // What the user asked for, shown from the click on: the mutation's pending state reaches the
+  // render a tick later, and in between the controlled box sprang back to the stored value.
+  const [asked, setAsked] = useState<boolean | null>(null);
   const enable = useMutation(
     trpc.alerts.enableRule.mutationOptions({
-      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alerts.rules.queryKey() }),
+      onSuccess: (saved) => {
+        // The answer is the stored rule: the list holds it before the box lets go of `asked`, so it does not flicker back.
+        queryClient.setQueryData(trpc.alerts.rules.queryKey(), (rules) => rules?.map((r) => (r.id === saved.id ? saved : r)));
+        void queryClient.invalidateQueries({ queryKey: trpc.alerts.rules.queryKey() });
+      },
       onError: (error) => toasts.error(`rule ${rule.id}`, error.message),
+      onSettled: () => setAsked(null),
     }),
   );
   return (
@@ -172,9 +180,12 @@ function RuleItem({
               </span>
             </>
           }
-          checked={enable.isPending ? !!enable.variables?.enabled : rule.enabled}
+          checked={asked ?? rule.enabled}
           disabled={!canManage || !hydrated || enable.isPending}
-          onChange={(e) => enable.mutate({ id: rule.id, enabled: e.target.checked })}
+          onChange={(e) => {
+            setAsked(e.target.checked);
+            enable.mutate({ id: rule.id, enabled: e.target.checked });
+          }}
         />
         {canManage && (
           <>
