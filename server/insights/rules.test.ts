@@ -267,7 +267,12 @@ test("host memory over-committed: the running VMs' sum over the host's is a warn
   const defined = overcommit(host([bare({ memoryBytes: 10 * GiB }), bare({ running: false, memoryBytes: 8 * GiB })]));
   assert.equal(defined?.severity, "info");
   assert.equal((defined?.figures as FiguresOf<"host.overcommit">).figure, "defined");
-  assert.equal(overcommit(host([bare({ memoryBytes: 8 * GiB }), bare({ running: false, memoryBytes: 8 * GiB })])), null, "exactly the host's memory");
+  assert.equal(
+    overcommit(host([bare({ memoryBytes: 8 * GiB }), bare({ running: false, memoryBytes: 8 * GiB })])),
+    null,
+    "all defined: exactly the host's memory",
+  );
+  assert.equal(overcommit(host([bare({ memoryBytes: 8 * GiB }), bare({ memoryBytes: 8 * GiB })])), null, "running: exactly the host's memory");
   assert.equal(overcommit({ hostId: "local", memoryBytes: null, vms: [bare({ memoryBytes: 99 * GiB })] }), null);
 });
 
