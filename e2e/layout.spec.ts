@@ -50,7 +50,7 @@ test("on a phone every page an admin has stays one tap or two away, none off-scr
   await signIn(page, ADMIN.username, ADMIN.password);
   const nav = page.getByRole("navigation", { name: "Main" }).filter({ visible: true });
   const viewport = page.viewportSize()!;
-  for (const label of ["Dashboard", "VMs", "Alerts", "Storage", "Networks", "Users", "Audit log", "Settings"]) {
+  for (const label of ["Dashboard", "VMs", "Alerts", "Storage", "Networks", "Insights", "Users", "Audit log", "Settings"]) {
     await navigate(page, label);
     const box = await nav.boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= viewport.width, `navigation fits the ${viewport.width} px screen`).toBeTruthy();

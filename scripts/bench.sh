@@ -9,6 +9,8 @@
 #   scripts/bench/metrics-history.ts
 #                           metrics history: insert throughput (ticks of 1,000 VMs), one VM's history over
 #                           30 days / 7 days / 24 h / 6 h on a database filled with 30 days of 100 VMs, a clean-up run
+#   scripts/bench/insights.ts
+#                           insights at 1,000 VMs with 7 days of 1-hour rollups: reading the history, the rules, storing
 # Ends with one summary table. Every libvirt object it creates is named kvmm-bench-<run>-* and removed
 # on exit, even when a benchmark fails or is interrupted.
 set -uo pipefail
@@ -70,9 +72,20 @@ else
 fi
 history_seconds=$((SECONDS - started))
 
+printf '\n\033[1m== insights (scripts/bench/insights.ts)\033[0m\n'
+started=$SECONDS
+if npx tsx scripts/bench/insights.ts; then
+  insights_result="ran: its figures are above"
+else
+  insights_result="FAILED (exit $?): see above"
+  status=1
+fi
+insights_seconds=$((SECONDS - started))
+
 printf '\n\033[1m== summary\033[0m\n'
 if [ -s "$summary" ]; then cat "$summary"; else echo "scripts/bench/main.ts: $main_result"; fi
 echo "guest bench: $guest_result"
 echo "metrics history bench: $history_result"
-echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, metrics history ${history_seconds} s"
+echo "insights bench: $insights_result"
+echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s"
 exit "$status"

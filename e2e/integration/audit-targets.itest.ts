@@ -121,6 +121,7 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "alerts.acknowledge": { id: 1 },
     "alerts.silence": { target: { kind: "tag", tag: "audit" }, endsAt: Date.now() + 3600_000, reason: "audit test" },
     "alerts.endSilence": { id: 1 },
+    "insights.recompute": {},
     "metricsTokens.create": { name: "kvmm-audit-scraper" },
     // The token made just above (the first in this database).
     "metricsTokens.revoke": { id: 1 },

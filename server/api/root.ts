@@ -14,6 +14,7 @@ import { metricsRouter } from "./routers/metrics";
 import { alertsRouter } from "./routers/alerts";
 import { metricsTokensRouter } from "./routers/metrics-tokens";
 import { dashboardRouter } from "./routers/dashboard";
+import { insightsRouter } from "./routers/insights";
 
 export const appRouter = router({
   auth: authRouter,
@@ -31,6 +32,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   metricsTokens: metricsTokensRouter,
   dashboard: dashboardRouter,
+  insights: insightsRouter,
 });
 
 export type AppRouter = typeof appRouter;

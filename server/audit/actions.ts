@@ -83,6 +83,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "alerts.acknowledge": "Acknowledge an alert",
   "alerts.silence": "Silence alerts",
   "alerts.endSilence": "End an alert silence",
+  "insights.recompute": "Recompute the insights",
   "metricsTokens.create": "Create a Prometheus scrape token",
   "metricsTokens.revoke": "Revoke a Prometheus scrape token",
 };

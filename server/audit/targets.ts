@@ -24,6 +24,8 @@ export const auditTargets = {
   /** Everything with a tag (a silence by tag). */
   tag: (tag: string) => `tag "${tag}"`,
   metricsToken: (name: string) => `metrics token "${name}"`,
+  /** The insights of every host and VM (server/insights/): a recomputation judges them all. */
+  insights: "insights",
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -47,6 +49,7 @@ export const CANONICAL_TARGET = new RegExp(
     "silence [0-9]+",
     `tag ${QUOTED}`,
     `metrics token ${QUOTED}`,
+    "insights",
     "unknown user",
   ]
     .map((form) => `^${form}$`)

@@ -28,6 +28,8 @@ export const PERMISSIONS = [
   "settings.manage",
   /** Make and revoke the bearer tokens Prometheus scrapes `/metrics` with (admins: a token reads every VM's figures). */
   "metrics.tokens",
+  /** Recompute the insights now (admins: it reads every host and VM, and is otherwise a daily job). */
+  "insight.recompute",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

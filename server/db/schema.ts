@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 import { GRANT_KINDS, ROLES } from "../auth/roles";
 import { LOCALES } from "../i18n/locales";
 import { METRIC_KEYS, type MetricKey } from "../metrics/sample";
 // Alerts (issue 11, item 5): the enums of the block at the end of this file.
 import { ALERT_COMPARISONS, ALERT_SEVERITIES, ALERT_STATES, SILENCE_KINDS } from "../alerts/kinds";
+// Insights (issue 11, item 8): the enums of the "Insights" block at the end of this file.
+import { INSIGHT_KINDS, INSIGHT_SEVERITIES } from "../insights/kinds";
 
 export { GRANT_KINDS, ROLES, type GrantKind, type Role } from "../auth/roles";
 
@@ -285,4 +287,43 @@ export const metricsTokens = sqliteTable(
       .on(t.name)
       .where(sql`${t.revokedAt} is null`),
   ],
+);
+
+// ── Insights (issue 11, item 8: computed daily from the metrics history; server/insights/) ────────
+
+/** The insights of the latest computation: each run replaces them all (they are a view, not a record). */
+export const insights = sqliteTable(
+  "insights",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: INSIGHT_KINDS }).notNull(),
+    severity: text("severity", { enum: INSIGHT_SEVERITIES }).notNull(),
+    hostId: text("host_id").notNull(),
+    /** Null for a host insight. */
+    uuid: text("uuid"),
+    vmName: text("vm_name"),
+    /** The figures behind it as JSON (server/insights/rules.ts: InsightFigures). */
+    figures: text("figures").notNull(),
+  },
+  (t) => [index("insights_vm_idx").on(t.hostId, t.uuid)],
+);
+
+/** The latest computation (one row, id 1): when, what started it, and (JSON) which kinds still wait for history and which hosts did not answer. */
+export const insightRuns = sqliteTable("insight_runs", {
+  id: integer("id").primaryKey(),
+  at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  trigger: text("trigger", { enum: ["schedule", "user"] }).notNull(),
+  notes: text("notes").notNull(),
+});
+
+/** When this manager last saw each VM's agents connected (our agent, qemu-guest-agent), for "VM without any agent". */
+export const agentSightings = sqliteTable(
+  "agent_sightings",
+  {
+    hostId: text("host_id").notNull(),
+    uuid: text("uuid").notNull(),
+    agentAt: integer("agent_at", { mode: "timestamp_ms" }),
+    qgaAt: integer("qga_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.uuid] })],
 );

@@ -8,6 +8,7 @@ import { db } from "../db/client";
 import { collectorJob, feedGuestTelemetry, onTick } from "../metrics/service";
 import { historyMaintenance, startHistory } from "../metrics/history";
 import { wireAlerts } from "../alerts/evaluator";
+import { recomputeInsights, watchAgentSightings } from "../insights/service";
 import { JobRunner } from "./runner";
 
 interface Running {
@@ -19,6 +20,14 @@ interface Running {
 /** Rolling up and expiring history is cheap per run (bounded batches); once a minute keeps the raw table near its window. */
 const HISTORY_MAINTENANCE_MS = 60_000;
 
+/** Insights are judged over days of history: once a day is enough. */
+const INSIGHTS_INTERVAL_MS = 24 * 3600_000;
+/**
+ * The first computation after start-up waits this long, so that the guest hub has found the running
+ * VMs and their agents have connected (else every VM would read as "without an agent").
+ */
+const INSIGHTS_FIRST_RUN_MS = 2 * 60_000;
+
 const running = processSlot<Running>("jobs");
 
 export function startJobs(hub: GuestHub): JobRunner {
@@ -27,12 +36,20 @@ export function startJobs(hub: GuestHub): JobRunner {
   const runner = new JobRunner();
   runner.add(collectorJob());
   runner.add({ name: "metrics history", intervalMs: HISTORY_MAINTENANCE_MS, run: async () => void (await historyMaintenance(db())) });
+  runner.add({
+    name: "insights",
+    intervalMs: INSIGHTS_INTERVAL_MS,
+    firstRunAfterMs: INSIGHTS_FIRST_RUN_MS,
+    run: async () => void (await recomputeInsights(db(), { hub, trigger: "schedule" })),
+  });
   // Subscribed before the first tick: history stores every tick, the alert rules see every one.
   const stopTelemetry = feedGuestTelemetry(hub);
+  const stopSightings = watchAgentSightings(hub, db());
   const stopHistory = startHistory(onTick, db());
   const stopAlerts = wireAlerts(onTick, db());
   const stopFeeds = () => {
     stopTelemetry();
+    stopSightings();
     stopHistory?.();
     stopAlerts();
   };

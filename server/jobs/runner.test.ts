@@ -121,3 +121,16 @@ test("stop waits for the run in progress", async () => {
   assert.equal(finished, true);
   assert.equal(clock.pending, 0, "the finished run planned nothing after stop");
 });
+
+test("a job with firstRunAfterMs first runs that long after start, then every interval", async () => {
+  const clock = new FakeClock();
+  const runner = new JobRunner(clock);
+  const at: number[] = [];
+  runner.add({ name: "later", intervalMs: 10_000, firstRunAfterMs: 3000, run: () => void at.push(clock.now()) });
+  runner.start();
+  await clock.advance(2999);
+  assert.deepEqual(at, []);
+  await clock.advance(20_001);
+  assert.deepEqual(at, [3000, 13_000, 23_000]);
+  await runner.stop();
+});

@@ -9,6 +9,8 @@ export interface Job {
   /** Names the job in logs and in `stats()`; unique within a runner. */
   name: string;
   intervalMs: number;
+  /** The first run's delay after start (default 0: at once), for work that should wait until the process has settled. */
+  firstRunAfterMs?: number;
   run(): Promise<void> | void;
 }
 
@@ -58,14 +60,14 @@ export class JobRunner {
     if (!(Number.isFinite(job.intervalMs) && job.intervalMs > 0)) throw new Error(`job "${job.name}": interval must be a positive number of ms`);
     const entry: Entry = { job, stats: { runs: 0, errors: 0, lastError: null, lastRunMs: null }, timer: null, running: null };
     this.entries.set(job.name, entry);
-    if (this.started) this.plan(entry, 0);
+    if (this.started) this.plan(entry, job.firstRunAfterMs ?? 0);
   }
 
-  /** Runs every job once now, then on its interval. */
+  /** Runs every job once now (or after its `firstRunAfterMs`), then on its interval. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const entry of this.entries.values()) this.plan(entry, 0);
+    for (const entry of this.entries.values()) this.plan(entry, entry.job.firstRunAfterMs ?? 0);
   }
 
   /** Cancels every planned run and waits for the runs in progress: no timer is left behind. */
