@@ -51,6 +51,7 @@ test("every page has no serious or critical accessibility violation in the light
     "/audit",
     "/alerts",
     "/alerts/rules",
+    "/tasks",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

@@ -82,7 +82,7 @@ function leftovers(words: string[]): string[] {
 }
 
 test("a German browser gets every page and VM tab in German, without a missing key or an English leftover", async ({ page }, testInfo) => {
-  // Twenty-one pages, each loaded until the network is idle, on a loaded 2-core machine.
+  // Twenty-two pages, each loaded until the network is idle, on a loaded 2-core machine.
   test.setTimeout(180_000);
   const suffix = `${testInfo.project.name}-${randomBytes(3).toString("hex")}`;
   vm = await defineIdleDomain(`kvmm-test-i18n-${suffix}`);
@@ -110,6 +110,7 @@ test("a German browser gets every page and VM tab in German, without a missing k
     "/audit",
     "/alerts",
     "/alerts/rules",
+    "/tasks",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

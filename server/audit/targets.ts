@@ -24,6 +24,8 @@ export const auditTargets = {
   /** Everything with a tag (a silence by tag). */
   tag: (tag: string) => `tag "${tag}"`,
   metricsToken: (name: string) => `metrics token "${name}"`,
+  /** A task (server/tasks/) not found: named by its id; one that is found is audited against what it acts on. */
+  task: (id: string) => `task ${id}`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -47,6 +49,7 @@ export const CANONICAL_TARGET = new RegExp(
     "silence [0-9]+",
     `tag ${QUOTED}`,
     `metrics token ${QUOTED}`,
+    "task [0-9a-f]{24}",
     "unknown user",
   ]
     .map((form) => `^${form}$`)
