@@ -27,6 +27,8 @@ async function seriousViolations(page: Page) {
 const setDark = (page: Page, dark: boolean) => page.evaluate((on) => document.documentElement.classList.toggle("dark", on), dark);
 
 test("every page has no serious or critical accessibility violation in the light or the dark theme", async ({ page }, testInfo) => {
+  // Twenty-one pages, each analysed twice, on a loaded 2-core machine: near a minute already before /tasks joined.
+  test.setTimeout(120_000);
   vm = await defineIdleDomain(`kvmm-test-a11y-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await page.emulateMedia({ colorScheme: "light" });
   const found: Record<string, string[]> = {};
