@@ -200,6 +200,8 @@ test("pruning deletes finished tasks past their age and beyond the count, never 
 test("tasks are seen as their targets are: VM tasks by the VM's grants, volume tasks by grants that cover the host", async () => {
   const onWeb = await addUser(db, "wendy", "viewer", [{ kind: "name", value: "web-*" }]);
   const onLocal = await addUser(db, "lou", "viewer", [{ kind: "host", value: "local" }]);
+  // Every VM by name, but no host as a whole: the host's volumes stay out of sight, as on the storage pages.
+  const allNames = await addUser(db, "nina", "viewer", [{ kind: "name", value: "*" }]);
   const uuid = "11111111-2222-3333-4444-555555555555";
   const vmTask = runner.open({ kind: "vm.clone", target: { hostId: "local", kind: "vm", name: "web-1", uuid }, user: admin, detail: "web-2" });
   const dbTask = runner.open({ kind: "vm.clone", target: { hostId: "local", kind: "vm", name: "db-1", uuid: uuid.replace("1111", "9999") }, user: admin });
@@ -207,6 +209,7 @@ test("tasks are seen as their targets are: VM tasks by the VM's grants, volume t
   const ids = async (user: SessionUser) => (await listTasks(db, user, { limit: 50 }, noUri)).map((t) => t.id).sort();
   assert.deepEqual(await ids(onWeb), [vmTask.id]);
   assert.deepEqual(await ids(onLocal), [vmTask.id, dbTask.id, volTask.id].sort());
+  assert.deepEqual(await ids(allNames), [vmTask.id, dbTask.id].sort());
   assert.equal(await getTask(db, onWeb, volTask.id, noUri), null);
   await assert.rejects(cancelTask(runner, onWeb, volTask.id), /no such task/);
   assert.deepEqual(await ids(admin), [vmTask.id, dbTask.id, volTask.id].sort());
@@ -222,4 +225,5 @@ test("tasks are seen as their targets are: VM tasks by the VM's grants, volume t
   assert.equal(await viewFor(onWeb, dbEvent, noUri), null);
   assert.equal(await viewFor(onWeb, volEvent, noUri), null);
   assert.ok(await viewFor(onLocal, volEvent, noUri));
+  assert.equal(await viewFor(allNames, volEvent, noUri), null);
 });
