@@ -1,6 +1,7 @@
 import type { protocol } from "../libvirt";
 import {
   decodeTypedParams,
+  uuidToString,
   isNoDomainSnapshot,
   virDomainState,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
@@ -14,7 +15,8 @@ import { auditTargets } from "../audit/targets";
 import { parseDomainXml } from "../domains/xml";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { refuseSnapshot } from "./choices";
-import type { TaskHandle } from "../tasks/runner";
+import { taskRunner, type TaskHandle } from "../tasks/runner";
+import type { Db } from "../db/client";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
 
 /**
@@ -125,6 +127,31 @@ export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec, t
   const created = (await withLibvirtContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
   if (!created) throw new ServiceError(`${context}: created, but libvirt no longer lists it`, "conflict");
   return created;
+}
+
+/**
+ * Takes a snapshot the way a user's request does: one with memory runs as a task (server/tasks/:
+ * QEMU writes all of the guest's RAM, which takes a while; libvirt cannot abort it), a disk-only
+ * one takes a moment and runs plainly (`taskId` null).
+ */
+export async function takeSnapshot(
+  db: Db,
+  user: { id: number; username: string },
+  vm: ResolvedVm,
+  spec: CreateSnapshotSpec,
+): Promise<SnapshotInfo & { taskId: string | null }> {
+  if (!spec.memory) return { ...(await createSnapshot(vm, spec)), taskId: null };
+  const { id, done } = taskRunner(db).run(
+    {
+      kind: "snapshot.memory",
+      target: { hostId: vm.hostId, kind: "vm", name: vm.name, uuid: uuidToString(vm.dom.uuid) },
+      user,
+      detail: spec.name,
+    },
+    (task) => createSnapshot(vm, spec, task),
+    (snapshot) => ({ snapshot: snapshot.name }),
+  );
+  return { ...(await done), taskId: id };
 }
 
 export interface RevertOptions {

@@ -1,9 +1,7 @@
 import { z } from "zod";
 import { router, vmProcedure } from "../trpc";
 import { auditTargets } from "@/server/audit/targets";
-import { taskRunner } from "@/server/tasks/runner";
-import { uuidToString } from "@/server/libvirt";
-import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from "@/server/snapshots/service";
+import { deleteSnapshot, listSnapshots, revertSnapshot, takeSnapshot } from "@/server/snapshots/service";
 import { snapshotDescriptionSchema, snapshotNameSchema } from "@/server/snapshots/schemas";
 
 /** Snapshots of one VM: `vmProcedure` resolves the VM; the audit row names the snapshot inside it. */
@@ -19,22 +17,9 @@ export const snapshotsRouter = router({
         memory: z.boolean().default(false),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `snapshot "${input.name}"`);
-      const spec = { name: input.name, description: input.description, memory: input.memory };
-      // Only a snapshot with memory is long (QEMU writes all of the guest's RAM); a disk-only one takes a moment.
-      if (!input.memory) return { ...(await createSnapshot(ctx.vm, spec)), taskId: null };
-      const { id, done } = taskRunner(ctx.db).run(
-        {
-          kind: "snapshot.memory",
-          target: { hostId: ctx.vm.hostId, kind: "vm", name: ctx.vm.name, uuid: uuidToString(ctx.vm.dom.uuid) },
-          user: ctx.user,
-          detail: input.name,
-        },
-        (task) => createSnapshot(ctx.vm, spec, task),
-        (snapshot) => ({ snapshot: snapshot.name }),
-      );
-      return { ...(await done), taskId: id };
+      return takeSnapshot(ctx.db, ctx.user, ctx.vm, { name: input.name, description: input.description, memory: input.memory });
     }),
 
   revert: vmProcedure("vm.snapshot")
