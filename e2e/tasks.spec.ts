@@ -5,19 +5,24 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { ensureLibvirtd, virsh } from "./fixtures/test-host";
 import { testRunRoot } from "./fixtures/paths";
+import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { ADMIN, signIn, unique } from "./support/session";
 
 /**
  * A volume upload as a task, seen the way a user sees it: started through the API the upload form
  * uses, its first half PUT (the upload then waits for the rest, so its progress holds still at
  * 50 % for the test to read), in the shell's tray live; after the second half and a reload, on
- * /tasks as succeeded with its bytes. No guest boots: the pool is a directory.
+ * /tasks as succeeded with its bytes. And a VM's page: the line with its last task, linking to
+ * its tasks. No guest boots: the pool is a directory, the VM an idle domain that stays off.
  */
 
 let pool: { name: string; dir: string } | undefined;
+let vm: IdleDomain | undefined;
 
 // eslint-disable-next-line no-empty-pattern
 test.afterEach(async ({}) => {
+  await vm?.remove();
+  vm = undefined;
   if (!pool) return;
   await virsh(["pool-destroy", pool.name]).catch(() => undefined);
   await virsh(["pool-undefine", pool.name]).catch(() => undefined);
@@ -94,4 +99,24 @@ test("an upload shows in the tray with its progress while it waits, and on /task
   await expect(row.getByTestId("task-bytes")).toContainText("2.0 MiB of 2.0 MiB");
   await row.getByText("Log", { exact: true }).click();
   await expect(row.getByTestId("task-log")).toContainText("Receiving tray.iso from the browser");
+});
+
+test("a VM's page shows its last task and links to its tasks on /tasks", async ({ page }, testInfo) => {
+  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-tasks-vm-${randomBytes(2).toString("hex")}`));
+  await signIn(page, ADMIN.username, ADMIN.password);
+  // The idle domain's disk is a file outside every pool: libvirt cannot copy it, so the clone's task fails, saying why.
+  const refused = await mutate(page, "vms.clone", { hostId: "local", uuid: vm.uuid, newName: `${vm.name}-copy` }).then(
+    () => null,
+    (err: Error) => err.message,
+  );
+  expect(refused).toContain("cannot be copied");
+  await page.goto(`/vms/local/${vm.uuid}/overview`);
+  const line = page.getByTestId("vm-task-line");
+  await expect(line).toContainText("Last task: Clone, Failed");
+  await line.getByRole("link", { name: "Tasks of this VM" }).click();
+  await expect(page).toHaveURL(/\/tasks\?hostId=local&uuid=/);
+  const rows = page.getByTestId("task");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute("data-task-state", "failed");
+  await expect(rows.first().getByTestId("task-error")).toContainText("cannot be copied");
 });
