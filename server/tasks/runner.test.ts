@@ -8,7 +8,8 @@ import { viewFor } from "../events/visibility";
 import { addUser, tempDatabase } from "../testing/test-db";
 import type { SessionUser } from "../users/service";
 import { TASK_LOG_LINES } from "./kinds";
-import { TaskRunner, type TaskSpec } from "./runner";
+import { openDatabase } from "../db/client";
+import { TaskRunner, taskRunner, type TaskSpec } from "./runner";
 import { getTask, interruptLeftovers, INTERRUPTED_MESSAGE, listTasks, pruneTasks } from "./store";
 import { cancelTask } from "./service";
 
@@ -174,6 +175,19 @@ test("after a restart, tasks that were running are marked interrupted; finished 
   assert.equal(row(running.id).endedAt?.getTime(), clock);
   assert.equal(row(finished.id).state, "succeeded");
   assert.equal(interruptLeftovers(db, clock), 0, "nothing is left running");
+});
+
+test("the process's two copies of the database (one per module graph) share one runner: the second never interrupts the first's tasks", () => {
+  const other = openDatabase(db.$client.name);
+  try {
+    const task = taskRunner(db).open(volumeSpec(operator));
+    assert.equal(taskRunner(other), taskRunner(db));
+    assert.equal(row(task.id).state, "running");
+    assert.equal(taskRunner(other).handle(task.id), task, "a cancel through either finds the live task");
+    task.succeed();
+  } finally {
+    other.$client.close();
+  }
 });
 
 test("pruning deletes finished tasks past their age and beyond the count, never running ones", () => {

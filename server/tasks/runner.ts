@@ -303,18 +303,22 @@ export class TaskRunner {
   }
 }
 
-const runners = processSingleton("taskRunners", () => new WeakMap<Db, TaskRunner>());
+const runners = processSingleton("taskRunners", () => new Map<string, TaskRunner>());
 
 /**
- * The runner of a database: one per database for the life of the process (the server's one;
- * each test's temporary one). Its first use marks the running tasks an earlier process left
- * interrupted, so the router reads through it before anything else.
+ * The runner of a database file: one per file for the life of the process (the server's one;
+ * each test's temporary one). Keyed by the file, not the Db object: the two module graphs of the
+ * process (docs/ARCHITECTURE.md) each open their own Db on the same file, and must share the one
+ * runner, so that its live tasks can be cancelled from either and its first use alone marks the
+ * running tasks an earlier process left interrupted (server/jobs at start-up, else the router's
+ * first read).
  */
 export function taskRunner(db: Db): TaskRunner {
-  let runner = runners.get(db);
+  const file = db.$client.name;
+  let runner = runners.get(file);
   if (!runner) {
     runner = new TaskRunner({ db });
-    runners.set(db, runner);
+    runners.set(file, runner);
   }
   return runner;
 }
