@@ -111,6 +111,7 @@ test("a German browser gets every page and VM tab in German, without a missing k
     "/alerts",
     "/alerts/rules",
     "/insights",
+    "/tasks",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

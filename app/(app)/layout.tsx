@@ -8,6 +8,7 @@ import { LiveEventsProvider } from "../_components/live-events";
 import { ToastProvider } from "../_components/toasts";
 import { PowerPendingProvider } from "../_components/power-pending";
 import { AlertCountProvider } from "../_components/alert-count";
+import { TaskTray } from "../_components/task-tray";
 import { serverApi } from "@/app/_components/page-session";
 import { countsInBadge } from "./alerts/alert-words";
 
@@ -26,6 +27,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     ...(roleHas(user.role, "network.read") ? [{ href: "/networks", label: t("networks"), icon: "network" } as const] : []),
     // Read daily, not watched live: on a phone it sits under "More".
     ...(roleHas(user.role, "vm.read") ? [{ href: "/insights", label: t("insights"), icon: "bulb" } as const] : []),
+    ...(roleHas(user.role, "task.read") ? [{ href: "/tasks", label: t("tasks"), icon: "activity" } as const] : []),
     ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: t("users"), icon: "users" } as const] : []),
     ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: t("auditLog"), icon: "list" } as const] : []),
     { href: "/settings", label: t("settings"), icon: "cog" },
@@ -33,13 +35,14 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const alertCount = roleHas(user.role, "alert.read")
     ? (await (await serverApi()).alerts.list({ state: "firing", limit: 500 })).filter(countsInBadge).length
     : null;
+  const runningTasks = roleHas(user.role, "task.read") ? await (await serverApi()).tasks.list({ state: "running", limit: 20 }) : null;
   return (
     <TrpcProvider>
       <LiveEventsProvider>
         <ToastProvider>
           <PowerPendingProvider>
             <AlertCountProvider initial={alertCount}>
-              <AppShell nav={nav} username={user.username} role={user.role}>
+              <AppShell nav={nav} username={user.username} role={user.role} tray={runningTasks && <TaskTray initial={runningTasks} />}>
                 {children}
               </AppShell>
             </AlertCountProvider>

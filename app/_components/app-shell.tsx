@@ -83,7 +83,20 @@ function BottomNav({ nav }: { nav: NavItem[] }) {
   );
 }
 
-export function AppShell({ nav, username, role, children }: { nav: NavItem[]; username: string; role: Role; children: React.ReactNode }) {
+export function AppShell({
+  nav,
+  username,
+  role,
+  tray,
+  children,
+}: {
+  nav: NavItem[];
+  username: string;
+  role: Role;
+  /** The running tasks' tray (task-tray.tsx), for users who may read tasks. */
+  tray: React.ReactNode;
+  children: React.ReactNode;
+}) {
   const t = useTranslations("common");
   const hydrated = useHydrated();
   return (
@@ -117,6 +130,7 @@ export function AppShell({ nav, username, role, children }: { nav: NavItem[]; us
               </span>
               <span className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{t(`roles.${role}`)}</span>
             </span>
+            {tray}
             <ThemeToggle />
             <button type="button" className="btn btn-secondary px-3" disabled={!hydrated} onClick={() => void signOut({ callbackUrl: "/login" })}>
               <Icon name="logout" />

@@ -125,6 +125,8 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "metricsTokens.create": { name: "kvmm-audit-scraper" },
     // The token made just above (the first in this database).
     "metricsTokens.revoke": { id: 1 },
+    // Refused: no task ran in this database; the refusal is audited with the task's id.
+    "tasks.cancel": { id: "0123456789abcdef01234567" },
   };
 }
 

@@ -278,6 +278,12 @@ test("a running guest's disk+memory snapshot: after the guest is forced off, rev
   assert.equal(snap.state, "running");
   assert.equal(snap.memory, "internal");
   assert.equal(snap.location, "internal");
+  // It ran as a task (server/tasks/): on the VM, succeeded, naming the snapshot it made.
+  const task = await adminApi.tasks.get({ id: snap.taskId! });
+  assert.deepEqual(
+    [task.kind, task.state, task.targetUuid, task.detail, task.result],
+    ["snapshot.memory", "succeeded", guest.uuid, "live-1", { snapshot: "live-1" }],
+  );
   const taken = Math.max(...ticks(await guest.serialLog()));
   // Let the guest run on, so there is a future that the revert must discard.
   await waitFor(async () => Math.max(...ticks(await guest!.serialLog())) >= taken + 3, { timeoutMs: 60_000, what: "the ticks to go on after the snapshot" });

@@ -59,6 +59,16 @@ test("a shut-off VM is cloned with a copy of its disk's data, a new UUID and a n
   await writeImageBytes(sourceDisk, "qcow2", MiB, marker);
 
   const cloned = await api.vms.clone({ hostId: "local", uuid: created.uuid, newName: copy });
+  // It ran as a task (server/tasks/) on the source VM: succeeded with the clone's identity, each disk copy logged.
+  const task = await api.tasks.get({ id: cloned.taskId });
+  assert.deepEqual(
+    [task.kind, task.state, task.targetUuid, task.detail, task.result],
+    ["vm.clone", "succeeded", created.uuid, copy, { uuid: cloned.uuid, name: copy }],
+  );
+  assert.ok(
+    task.log.lines.some((l) => /^Disk vda copied to /.test(l.text)),
+    task.log.lines.map((l) => l.text).join("\n"),
+  );
   const [a, b] = await Promise.all([api.vms.get({ hostId: "local", uuid: created.uuid }), api.vms.get({ hostId: "local", uuid: cloned.uuid })]);
   assert.notEqual(a.uuid, b.uuid);
   assert.equal(b.name, copy);

@@ -12,6 +12,7 @@ import { nicsRouter } from "./routers/nics";
 import { consolesRouter } from "./routers/consoles";
 import { metricsRouter } from "./routers/metrics";
 import { alertsRouter } from "./routers/alerts";
+import { tasksRouter } from "./routers/tasks";
 import { metricsTokensRouter } from "./routers/metrics-tokens";
 import { dashboardRouter } from "./routers/dashboard";
 import { insightsRouter } from "./routers/insights";
@@ -30,6 +31,7 @@ export const appRouter = router({
   consoles: consolesRouter,
   metrics: metricsRouter,
   alerts: alertsRouter,
+  tasks: tasksRouter,
   metricsTokens: metricsTokensRouter,
   dashboard: dashboardRouter,
   insights: insightsRouter,

@@ -86,6 +86,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "insights.recompute": "Recompute the insights",
   "metricsTokens.create": "Create a Prometheus scrape token",
   "metricsTokens.revoke": "Revoke a Prometheus scrape token",
+  "tasks.cancel": "Cancel a task",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -102,6 +103,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   metrics: "Metrics",
   alerts: "Alerts",
   metricsTokens: "Prometheus scrape tokens",
+  tasks: "Tasks",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -26,6 +26,8 @@ export const auditTargets = {
   metricsToken: (name: string) => `metrics token "${name}"`,
   /** The insights of every host and VM (server/insights/): a recomputation judges them all. */
   insights: "insights",
+  /** A task (server/tasks/) not found: named by its id; one that is found is audited against what it acts on. */
+  task: (id: string) => `task ${id}`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -50,6 +52,7 @@ export const CANONICAL_TARGET = new RegExp(
     `tag ${QUOTED}`,
     `metrics token ${QUOTED}`,
     "insights",
+    "task [0-9a-f]{24}",
     "unknown user",
   ]
     .map((form) => `^${form}$`)

@@ -30,17 +30,21 @@ export const PERMISSIONS = [
   "metrics.tokens",
   /** Recompute the insights now (admins: it reads every host and VM, and is otherwise a daily job). */
   "insight.recompute",
+  /** Tasks (server/tasks/): see them (narrowed like VMs), cancel one's own, cancel anyone's. */
+  "task.read",
+  "task.cancel",
+  "task.cancelAny",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read"];
+const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read", "task.read"];
 
 /**
  * Operators look after running VMs, so they acknowledge and silence alerts (alert.ack); the rules
  * themselves decide what every user is told, so editing them (alert.manage) stays with admins.
  */
-const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files", "alert.ack"];
+const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files", "alert.ack", "task.cancel"];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),

@@ -8,6 +8,8 @@ import { METRIC_KEYS, type MetricKey } from "../metrics/sample";
 import { ALERT_COMPARISONS, ALERT_SEVERITIES, ALERT_STATES, SILENCE_KINDS } from "../alerts/kinds";
 // Insights (issue 11, item 8): the enums of the "Insights" block at the end of this file.
 import { INSIGHT_KINDS, INSIGHT_SEVERITIES } from "../insights/kinds";
+// Tasks (issue 12, item 1): the enums of the tasks block at the end of this file.
+import { TASK_KINDS, TASK_STATES, TASK_TARGET_KINDS } from "../tasks/kinds";
 
 export { GRANT_KINDS, ROLES, type GrantKind, type Role } from "../auth/roles";
 
@@ -326,4 +328,48 @@ export const agentSightings = sqliteTable(
     qgaAt: integer("qga_at", { mode: "timestamp_ms" }),
   },
   (t) => [primaryKey({ columns: [t.hostId, t.uuid] })],
+);
+
+// ── Tasks (issue 12, item 1: long operations with progress, cancel and log; server/tasks/) ──────
+/**
+ * One long operation (an upload, a clone, a snapshot with memory; later backups, restores,
+ * template deploys, migrations): who started it, on what, how far it got and how it ended. A row
+ * in state "running" belongs to this process; at start-up every such row left by an earlier
+ * process becomes "interrupted". Finished rows are pruned after the retention (server/tasks/store.ts).
+ */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    /** Random hex: an id seen in a URL tells nothing about other tasks. */
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: TASK_KINDS }).notNull(),
+    hostId: text("host_id").notNull(),
+    targetKind: text("target_kind", { enum: TASK_TARGET_KINDS }).notNull(),
+    /** The VM's name, "pool/volume", the pool's name, or the host id. */
+    targetName: text("target_name").notNull(),
+    /** The VM's UUID for a VM target (its page links here), else null. */
+    targetUuid: text("target_uuid"),
+    /** A second thing the task makes (the clone's name, the snapshot's name), shown beside the target. */
+    detail: text("detail"),
+    userId: integer("user_id").references(() => users.id, { onDelete: "set null" }),
+    /** Kept beside the id: the account may be deleted, the record of who started the task stays. */
+    username: text("username").notNull(),
+    state: text("state", { enum: TASK_STATES }).notNull(),
+    /** 0..1 when known; null when the operation cannot tell how far it is. */
+    progress: real("progress"),
+    bytesDone: integer("bytes_done"),
+    bytesTotal: integer("bytes_total"),
+    /** Whether a cancel can stop it now (the operation said it honours its AbortSignal). */
+    cancellable: integer("cancellable", { mode: "boolean" }).notNull().default(false),
+    /** JSON { dropped, lines: [{ at, text }] }, at most TASK_LOG_LINES lines (server/tasks/kinds.ts). */
+    log: text("log").notNull().default("[]"),
+    /** JSON of what the operation answered (a clone's uuid and name), null until it succeeded. */
+    result: text("result"),
+    /** In plain words, naming the thing: why it failed, or what the cancel left behind. */
+    error: text("error"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("tasks_state_idx").on(t.state), index("tasks_started_idx").on(t.startedAt), index("tasks_target_idx").on(t.hostId, t.targetUuid)],
 );

@@ -9,7 +9,7 @@ import { auditTargets } from "../audit/targets";
 import { ServiceError, type ServiceErrorKind } from "../errors";
 import { LibvirtError } from "../libvirt";
 import { resolveHost } from "../hosts/connection";
-import { createSnapshot } from "../snapshots/service";
+import { takeSnapshot } from "../snapshots/service";
 import { explainFailure, failureKey, type FailureKey } from "./failure-explanations";
 import { resolveVm, type ResolvedVm } from "./lookup";
 import { powerAction } from "./service";
@@ -79,11 +79,11 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
   return results;
 }
 
-async function act(vm: ResolvedVm, request: BatchRequest, snapshotName: string): Promise<Pick<BatchVmResult, "state" | "snapshot">> {
+async function act(db: Db, user: SessionUser, vm: ResolvedVm, request: BatchRequest, snapshotName: string): Promise<Pick<BatchVmResult, "state" | "snapshot">> {
   if (request.action !== "snapshot") return { state: (await powerAction(vm, request.action)).state, snapshot: null };
   // A running VM's snapshot must hold its memory (libvirt 9 cannot revert a running VM's disk-only snapshot).
   const state = vmStateName((await vm.conn.domainGetState({ dom: vm.dom, flags: 0 })).state);
-  const taken = await createSnapshot(vm, { name: snapshotName, memory: state === "running" || state === "blocked" || state === "paused" });
+  const taken = await takeSnapshot(db, user, vm, { name: snapshotName, memory: state === "running" || state === "blocked" || state === "paused" });
   return { state: null, snapshot: taken.name };
 }
 
@@ -105,7 +105,7 @@ export async function runBatch(db: Db, user: SessionUser, request: BatchRequest,
       const vm = await resolveVm(resolveHost(db, ref.hostId), user, ref.uuid);
       name = vm.name;
       target = request.action === "snapshot" ? auditTargets.inVm(vm.context, `snapshot "${snapshotName}"`) : vm.context;
-      const done = await act(vm, request, snapshotName);
+      const done = await act(db, user, vm, request, snapshotName);
       return { ...ref, name, ok: true, ...done, error: null, explanation: null, explanationKey: null, kind: null, target };
     } catch (err) {
       // An unknown host is "not found" too, and named by the VM's UUID: it names nothing the caller may not see.

@@ -4,6 +4,7 @@ import { buildVolumeXml, parseVolumeXml } from "../storage/xml";
 import { buildOrdered, element, elements, getAttr, parseOrdered, removeAttr, removeChildren, setAttr, setText, type OrderedNode } from "../xml/ordered";
 import type { ResolvedVm } from "./lookup";
 import { vmStateName } from "./power";
+import type { TaskHandle } from "../tasks/runner";
 import { parseDomainXml } from "./xml";
 
 /**
@@ -70,8 +71,12 @@ async function copyVolume(
   return { from: path, to: await conn.storageVolGetPath({ vol }), vol };
 }
 
-/** Copies a shut-off VM and its writable disks; shared read-only media (ISOs) are referenced, not copied. */
-export async function cloneVm(vm: ResolvedVm, newName: string): Promise<{ uuid: string; name: string }> {
+/**
+ * Copies a shut-off VM and its writable disks; shared read-only media (ISOs) are referenced, not copied.
+ * As a task: progress by disks copied (libvirt copies one volume in one call, which it cannot abort),
+ * so a cancel takes effect between disks and deletes the copies made so far.
+ */
+export async function cloneVm(vm: ResolvedVm, newName: string, task?: TaskHandle): Promise<{ uuid: string; name: string }> {
   const { conn, dom } = vm;
   return withLibvirtContext(vm.context, async () => {
     const { state } = await conn.domainGetState({ dom, flags: 0 });
@@ -83,13 +88,18 @@ export async function cloneVm(vm: ResolvedVm, newName: string): Promise<{ uuid: 
     const writable = parseDomainXml(xml).disks.filter((d) => d.device === "disk" && !d.readonly && d.source);
     const copies: Awaited<ReturnType<typeof copyVolume>>[] = [];
     try {
-      for (const disk of writable) {
+      for (const [i, disk] of writable.entries()) {
+        if (task?.signal.aborted) throw new ServiceError(`${vm.context}: cloning cancelled; the ${copies.length} disk copies made were deleted`, "conflict");
         const path = disk.source!;
+        task?.log(`Copying disk ${disk.target} (${path})`);
+        task?.progress({ fraction: i / writable.length });
         const copy = await copyVolume(conn, path, vm.name, newName).catch((err: unknown) => {
           throw new ServiceError(`${vm.context}: disk ${disk.target} (${path}) cannot be copied: ${(err as Error).message}`, "invalid", { cause: err });
         });
         copies.push(copy);
+        task?.log(`Disk ${disk.target} copied to ${copy.to}`);
       }
+      task?.setCancellable(false);
       const clone = await conn.domainDefineXmlFlags({ xml: cloneDomainXml(xml, newName, new Map(copies.map((c) => [c.from, c.to]))), flags: 0 });
       return { uuid: uuidToString(clone.uuid), name: clone.name };
     } catch (err) {

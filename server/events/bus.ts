@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { TransferView } from "../storage/transfers";
 import type { AlertView } from "../alerts/view";
 import type { LiveTick } from "../metrics/live";
+import type { TaskSummary } from "../tasks/store";
 import { processSingleton } from "../process-shared";
 import { stateAfterEvent, type VmState } from "../domains/power";
 import {
@@ -40,6 +41,11 @@ export type ManagerEvent =
    * Not sent while a silence matches the alert.
    */
   | { type: "alert"; hostId: string; uuid: string | null; name: string | null; alert: AlertView }
+  /**
+   * A task (server/tasks/) began, moved on (at most every flushEveryMs) or ended. About a VM (uuid
+   * and name set): heard by users who may see the VM; else by users whose grants cover the host.
+   */
+  | { type: "task"; hostId: string; uuid: string | null; name: string | null; task: TaskSummary }
   /** One collector tick of one host: its usage and its running VMs' (each user receives only the VMs their grants cover). */
   | ({ type: "metrics.tick" } & LiveTick);
 

@@ -13,7 +13,7 @@ import type { ManagerEvent } from "./bus";
 export async function visibleTo(user: SessionUser, event: ManagerEvent, hostUri: (hostId: string) => string | undefined): Promise<boolean> {
   if (event.type === "network.lifecycle" || event.type === "pool.lifecycle" || event.type === "storage.transfer")
     return coversHost(user.role, user.grants, event.hostId);
-  if (event.type === "alert") {
+  if (event.type === "alert" || event.type === "task") {
     if (event.uuid === null || event.name === null) return coversHost(user.role, user.grants, event.hostId);
     return vmVisibleTo(user, { hostId: event.hostId, uuid: event.uuid, name: event.name }, hostUri);
   }

@@ -10,12 +10,17 @@ import { historyMaintenance, startHistory } from "../metrics/history";
 import { wireAlerts } from "../alerts/evaluator";
 import { recomputeInsights, watchAgentSightings } from "../insights/service";
 import { JobRunner } from "./runner";
+import { taskRunner } from "../tasks/runner";
+import { pruneTasks } from "../tasks/store";
 
 interface Running {
   runner: JobRunner;
   /** Ends what listens outside the runner: guest telemetry, and the tick subscribers. */
   stopFeeds: () => void;
 }
+
+/** Finished tasks are few a day: pruning them hourly keeps the table within its retention. */
+const TASK_RETENTION_MS = 3600_000;
 
 /** Rolling up and expiring history is cheap per run (bounded batches); once a minute keeps the raw table near its window. */
 const HISTORY_MAINTENANCE_MS = 60_000;
@@ -33,8 +38,11 @@ const running = processSlot<Running>("jobs");
 export function startJobs(hub: GuestHub): JobRunner {
   const current = running.get();
   if (current) return current.runner;
+  // Before anything else: tasks an earlier process left running are marked interrupted, never shown as running.
+  taskRunner(db());
   const runner = new JobRunner();
   runner.add(collectorJob());
+  runner.add({ name: "tasks retention", intervalMs: TASK_RETENTION_MS, run: async () => void pruneTasks(db(), Date.now()) });
   runner.add({ name: "metrics history", intervalMs: HISTORY_MAINTENANCE_MS, run: async () => void (await historyMaintenance(db())) });
   runner.add({
     name: "insights",

@@ -1,5 +1,7 @@
 import type { protocol } from "../libvirt";
 import {
+  decodeTypedParams,
+  uuidToString,
   isNoDomainSnapshot,
   virDomainState,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
@@ -13,6 +15,8 @@ import { auditTargets } from "../audit/targets";
 import { parseDomainXml } from "../domains/xml";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { refuseSnapshot } from "./choices";
+import { taskRunner, type TaskHandle } from "../tasks/runner";
+import type { Db } from "../db/client";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
 
 /**
@@ -76,7 +80,30 @@ export interface CreateSnapshotSpec {
   memory: boolean;
 }
 
-export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec): Promise<SnapshotInfo> {
+/** How often a snapshot task reads libvirt's job statistics while QEMU saves the memory. */
+const JOB_POLL_MS = 1000;
+
+/**
+ * Follows libvirt's job on the VM (domainGetJobStats) into the task until `until` settles: bytes
+ * from the job's data or memory counters when QEMU reports them (an internal snapshot's savevm
+ * often reports none: the task then shows no percentage, only that it runs).
+ */
+async function followJob(vm: ResolvedVm, task: TaskHandle, until: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void until.finally(() => (settled = true)).catch(() => undefined);
+  while (!settled) {
+    await Promise.race([until.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS))]);
+    if (settled) break;
+    const stats = await vm.conn.domainGetJobStats({ dom: vm.dom, flags: 0 }).catch(() => null);
+    if (!stats) continue;
+    const p = decodeTypedParams(stats.params);
+    const total = Number(p.data_total ?? p.memory_total ?? NaN);
+    const done = Number(p.data_processed ?? p.memory_processed ?? NaN);
+    if (Number.isFinite(total) && total > 0 && Number.isFinite(done)) task.progress({ bytesDone: done, bytesTotal: total });
+  }
+}
+
+export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec, task?: TaskHandle): Promise<SnapshotInfo> {
   const context = snapshotContext(vm, spec.name);
   await withLibvirtContext(context, async () => {
     const { conn, dom } = vm;
@@ -90,11 +117,41 @@ export async function createSnapshot(vm: ResolvedVm, spec: CreateSnapshotSpec): 
     const refusal = refuseSnapshot(active, details.disks, spec.memory ? "memory" : "disk");
     if (refusal) throw new ServiceError(`${context}: ${refusal}`, "invalid");
     const xml = buildSnapshotXml({ name: spec.name, description: spec.description, memory: spec.memory ? "internal" : "none" });
-    await conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: 0 });
+    const creating = conn.domainSnapshotCreateXml({ dom, xmlDesc: xml, flags: 0 });
+    if (task) {
+      task.log(spec.memory ? "Saving the disks and the memory" : "Saving the disks");
+      await followJob(vm, task, creating);
+    }
+    await creating;
   });
   const created = (await withLibvirtContext(vm.context, () => readSnapshots(vm))).snapshots.find((s) => s.name === spec.name);
   if (!created) throw new ServiceError(`${context}: created, but libvirt no longer lists it`, "conflict");
   return created;
+}
+
+/**
+ * Takes a snapshot the way a user's request does: one with memory runs as a task (server/tasks/:
+ * QEMU writes all of the guest's RAM, which takes a while; libvirt cannot abort it), a disk-only
+ * one takes a moment and runs plainly (`taskId` null).
+ */
+export async function takeSnapshot(
+  db: Db,
+  user: { id: number; username: string },
+  vm: ResolvedVm,
+  spec: CreateSnapshotSpec,
+): Promise<SnapshotInfo & { taskId: string | null }> {
+  if (!spec.memory) return { ...(await createSnapshot(vm, spec)), taskId: null };
+  const { id, done } = taskRunner(db).run(
+    {
+      kind: "snapshot.memory",
+      target: { hostId: vm.hostId, kind: "vm", name: vm.name, uuid: uuidToString(vm.dom.uuid) },
+      user,
+      detail: spec.name,
+    },
+    (task) => createSnapshot(vm, spec, task),
+    (snapshot) => ({ snapshot: snapshot.name }),
+  );
+  return { ...(await done), taskId: id };
 }
 
 export interface RevertOptions {

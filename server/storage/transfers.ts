@@ -12,6 +12,7 @@ import { publish } from "../events/bus";
 import { ServiceError, withLibvirtContext } from "../errors";
 import { openPool } from "./pools";
 import { createVolume, deleteVolume, uploadVolume } from "./volumes";
+import { taskRunner, type TaskHandle } from "../tasks/runner";
 
 /**
  * Filling a new volume from outside: an upload from the browser, or a download the host makes
@@ -37,6 +38,11 @@ import { createVolume, deleteVolume, uploadVolume } from "./volumes";
  * ordinary volume, which the user deletes and uploads again). An unfinished transfer keeps the rest
  * of its size reserved in the pool's free space until it completes or is cancelled. Progress is published on the event
  * bus (`storage.transfer`) at most every PROGRESS_EVERY_MS, to users whose grants cover the host.
+ *
+ * Each transfer is also a task (server/tasks/, kind volume.upload or volume.download): its row
+ * carries the bytes, how it ended and a short log, and survives the transfer's hour on this list
+ * (and a restart, as "interrupted"). A cancel, from the pool's page or the tasks page, goes through
+ * the task (`requestCancel` → `stop`), which stops the bytes and deletes the half-filled volume.
  */
 
 export type TransferKind = "upload" | "url";
@@ -68,6 +74,8 @@ export interface TransferView {
   startedByUserId: number;
   startedAt: string;
   endedAt: string | null;
+  /** The task row that records it (server/tasks/). */
+  taskId: string;
 }
 
 interface Transfer extends TransferView {
@@ -77,6 +85,9 @@ interface Transfer extends TransferView {
   abort: AbortController | null;
   /** Who started it: its half-made volume is deleted on their behalf (a failed check, a cancel). */
   owner: SessionUser;
+  task: TaskHandle;
+  /** Set once a cancel began: settles when the bytes have stopped and the volume is deleted. */
+  stopping: Promise<void> | null;
 }
 
 const transfers = processSingleton("storageTransfers", () => new Map<string, Transfer>());
@@ -88,11 +99,12 @@ const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
 
 function view(t: Transfer): TransferView {
-  const { hash: _hash, active: _active, abort: _abort, owner: _owner, ...rest } = t;
+  const { hash: _hash, active: _active, abort: _abort, owner: _owner, task: _task, stopping: _stopping, ...rest } = t;
   return { ...rest };
 }
 
 function announce(t: Transfer): void {
+  t.task.progress({ bytesDone: t.bytes });
   publish({ type: "storage.transfer", hostId: t.hostId, pool: t.pool, transfer: view(t) });
 }
 
@@ -127,6 +139,7 @@ function gib(bytes: number): string {
 }
 
 async function newTransfer(
+  db: Db,
   host: ResolvedHost,
   user: SessionUser,
   poolName: string,
@@ -143,6 +156,15 @@ async function newTransfer(
   }
   // Raw: an ISO or disk image is stored byte for byte, as the file it is.
   await createVolume(host, poolName, { name: spec.name, format: "raw", capacityBytes: spec.capacityBytes });
+  const task = taskRunner(db).open({
+    kind: spec.kind === "upload" ? "volume.upload" : "volume.download",
+    target: { hostId: host.id, kind: "volume", name: `${poolName}/${spec.name}` },
+    user,
+    detail: spec.source,
+    cancellable: true,
+    bytesTotal: spec.totalBytes,
+  });
+  task.log(spec.kind === "upload" ? `Receiving ${spec.source} from the browser` : `Downloading ${spec.source}`);
   const t: Transfer = {
     id: randomBytes(16).toString("hex"),
     kind: spec.kind,
@@ -164,7 +186,15 @@ async function newTransfer(
     hash: createHash("sha256"),
     active: null,
     abort: null,
+    taskId: task.id,
+    task,
+    stopping: null,
   };
+  task.onCancel(() => {
+    t.stopping = stop(host, t);
+    // A cancel from the tasks page has no one waiting on it: the task's error says what failed.
+    t.stopping.catch(() => undefined);
+  });
   transfers.set(t.id, t);
   announce(t);
   return t;
@@ -178,8 +208,8 @@ export interface StartUploadSpec {
 }
 
 /** Creates the volume an upload fills (size checked against the pool's free space); the bytes come by `receiveUpload`. */
-export async function startUpload(host: ResolvedHost, user: SessionUser, poolName: string, spec: StartUploadSpec): Promise<TransferView> {
-  const t = await newTransfer(host, user, poolName, {
+export async function startUpload(db: Db, host: ResolvedHost, user: SessionUser, poolName: string, spec: StartUploadSpec): Promise<TransferView> {
+  const t = await newTransfer(db, host, user, poolName, {
     kind: "upload",
     name: spec.name,
     source: spec.fileName,
@@ -286,6 +316,7 @@ export async function receiveUpload(host: ResolvedHost, user: SessionUser, id: s
     }
     if (t.bytes === t.totalBytes) await complete(host, t);
     else {
+      t.task.log(`Paused at byte ${t.bytes} of ${t.totalBytes}: waiting for the browser to send the rest`);
       t.state = "paused";
       announce(t);
     }
@@ -315,6 +346,8 @@ async function complete(host: ResolvedHost, t: Transfer): Promise<void> {
     t.state = "done";
   }
   announce(t);
+  if (t.state === "done") t.task.succeed({ volume: t.volume, pool: t.pool, bytes: t.bytes, sha256: t.sha256 });
+  else t.task.fail(t.error);
 }
 
 function fail(t: Transfer, message: string): void {
@@ -322,6 +355,7 @@ function fail(t: Transfer, message: string): void {
   t.error = message;
   t.endedAt = new Date().toISOString();
   announce(t);
+  t.task.fail(message);
 }
 
 /**
@@ -337,13 +371,25 @@ export async function cancelTransfer(host: ResolvedHost, user: SessionUser, pool
     transfers.delete(id);
     return;
   }
+  t.task.requestCancel();
+  await t.stopping;
+}
+
+/** A cancel (through the task): stops the bytes, takes the transfer off the list and deletes its volume; the task ends cancelled. */
+async function stop(host: ResolvedHost, t: Transfer): Promise<void> {
   t.abort?.abort();
   while (t.active) await t.active.catch(() => undefined);
-  transfers.delete(id);
+  transfers.delete(t.id);
   t.state = "cancelled";
   t.endedAt = new Date().toISOString();
   announce(t);
-  await deleteVolume(host, t.owner, t.pool, t.volume).catch((err: unknown) => (isNoStorageVol(err) ? undefined : Promise.reject(err)));
+  try {
+    await deleteVolume(host, t.owner, t.pool, t.volume).catch((err: unknown) => (isNoStorageVol(err) ? undefined : Promise.reject(err)));
+  } catch (err) {
+    t.task.cancelled(`Stopped after ${t.bytes} bytes, but deleting the volume ${t.volume} failed: ${(err as Error).message}`);
+    throw err;
+  }
+  t.task.cancelled(`Stopped after ${t.bytes} bytes; the volume ${t.volume} was deleted.`);
 }
 
 /** An http(s) URL without credentials in it (they would end up in the audit log), or a message why not. */
@@ -414,7 +460,7 @@ export async function startUrlDownload(db: Db, host: ResolvedHost, user: Session
         "invalid",
       );
     }
-    t = await newTransfer(host, user, poolName, {
+    t = await newTransfer(db, host, user, poolName, {
       kind: "url",
       name: spec.name,
       source: url.href,

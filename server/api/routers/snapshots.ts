@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { router, vmProcedure } from "../trpc";
 import { auditTargets } from "@/server/audit/targets";
-import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from "@/server/snapshots/service";
+import { deleteSnapshot, listSnapshots, revertSnapshot, takeSnapshot } from "@/server/snapshots/service";
 import { snapshotDescriptionSchema, snapshotNameSchema } from "@/server/snapshots/schemas";
 
 /** Snapshots of one VM: `vmProcedure` resolves the VM; the audit row names the snapshot inside it. */
@@ -19,7 +19,7 @@ export const snapshotsRouter = router({
     )
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `snapshot "${input.name}"`);
-      return createSnapshot(ctx.vm, { name: input.name, description: input.description, memory: input.memory });
+      return takeSnapshot(ctx.db, ctx.user, ctx.vm, { name: input.name, description: input.description, memory: input.memory });
     }),
 
   revert: vmProcedure("vm.snapshot")

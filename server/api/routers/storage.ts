@@ -115,7 +115,7 @@ export const storageRouter = router({
     .input(uploadStartSchema)
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.volume(ctx.host.id, input.pool, input.name);
-      return startUpload(ctx.host, ctx.user, input.pool, input);
+      return startUpload(ctx.db, ctx.host, ctx.user, input.pool, input);
     }),
 
   downloadFromUrl: poolProcedure("storage.manage")

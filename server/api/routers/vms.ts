@@ -11,6 +11,8 @@ import { MAX_TAGS, TAG_PATTERN } from "@/server/domains/tags";
 import { MAX_IMPORT_XML_BYTES } from "@/server/domains/import";
 import { createVm, createVmSchema, readProcessorOptions } from "@/server/domains/create";
 import { cloneVm } from "@/server/domains/clone";
+import { taskRunner } from "@/server/tasks/runner";
+import { uuidToString } from "@/server/libvirt";
 import { importXml } from "@/server/domains/importer";
 import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setDescription, setTags } from "@/server/domains/service";
 import { changeResources } from "@/server/domains/resources";
@@ -157,8 +159,19 @@ export const vmsRouter = router({
   clone: vmProcedure("vm.create")
     .input(z.object({ newName: nameSchema }))
     .mutation(async ({ ctx, input }) => {
-      const result = await cloneVm(ctx.vm, input.newName);
-      return { uuid: result.uuid, name: result.name };
+      const { id, done } = taskRunner(ctx.db).run(
+        {
+          kind: "vm.clone",
+          target: { hostId: ctx.vm.hostId, kind: "vm", name: ctx.vm.name, uuid: uuidToString(ctx.vm.dom.uuid) },
+          user: ctx.user,
+          detail: input.newName,
+          cancellable: true,
+        },
+        (task) => cloneVm(ctx.vm, input.newName, task),
+        (clone) => ({ uuid: clone.uuid, name: clone.name }),
+      );
+      const result = await done;
+      return { uuid: result.uuid, name: result.name, taskId: id };
     }),
 
   /** Imported XML may name any of the host's volumes, files and networks: a host-level change. */

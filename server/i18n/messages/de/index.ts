@@ -22,6 +22,7 @@ import settings from "./settings.json" with { type: "json" };
 import metrics from "./metrics.json" with { type: "json" };
 import alerts from "./alerts.json" with { type: "json" };
 import insights from "./insights.json" with { type: "json" };
+import tasks from "./tasks.json" with { type: "json" };
 
 export default {
   common,
@@ -46,4 +47,5 @@ export default {
   metrics,
   alerts,
   insights,
+  tasks,
 };

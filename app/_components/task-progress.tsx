@@ -1,0 +1,56 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import type { TaskSummary } from "@/server/tasks/store";
+import { useFormat } from "./use-format";
+
+/** "Clone VM web-1 on local": what a task is, in the page's language, for labels and confirmations. */
+export function useTaskWords() {
+  const t = useTranslations("tasks");
+  return {
+    kind: (task: Pick<TaskSummary, "kind">) => t(`kinds.${task.kind}`),
+    state: (task: Pick<TaskSummary, "state">) => t(`states.${task.state}`),
+    target: (task: Pick<TaskSummary, "targetKind" | "targetName" | "hostId">) => t(`target.${task.targetKind}`, { name: task.targetName, host: task.hostId }),
+    what: (task: Pick<TaskSummary, "kind" | "targetKind" | "targetName" | "hostId">) =>
+      `${t(`kinds.${task.kind}`)}: ${t(`target.${task.targetKind}`, { name: task.targetName, host: task.hostId })}`,
+  };
+}
+
+/**
+ * A running task's progress: a bar with its percentage and the bytes where known; a bar without a
+ * value (the browser shows it as busy) when the operation cannot tell how far it is.
+ */
+export function TaskProgress({ task }: { task: TaskSummary }) {
+  const t = useTranslations("tasks");
+  const format = useFormat();
+  const words = useTaskWords();
+  const percent = task.progress === null ? null : Math.round(task.progress * 100);
+  return (
+    <div className="space-y-0.5">
+      <progress
+        className="h-2 w-full accent-sky-600"
+        max={100}
+        value={percent ?? undefined}
+        aria-label={t("item.progress", { what: words.what(task) })}
+        data-testid="task-progress"
+      />
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        {percent === null ? t("item.noPercent") : t("item.percent", { percent: format.number(percent) })}
+        {task.bytesTotal !== null && task.bytesDone !== null && (
+          <span data-testid="task-bytes"> · {t("item.bytes", { done: format.bytes(task.bytesDone), total: format.bytes(task.bytesTotal) })}</span>
+        )}
+      </p>
+    </div>
+  );
+}
+
+/** Applies a `task` event to a list of tasks: the changed one replaced in place; a new one (when `accept` takes it) first. */
+export function withTask(list: TaskSummary[] | undefined, task: TaskSummary, accept: (task: TaskSummary) => boolean): TaskSummary[] | undefined {
+  if (!list) return list;
+  const at = list.findIndex((t) => t.id === task.id);
+  if (at === -1) return accept(task) ? [task, ...list] : list;
+  if (!accept(task)) return list.filter((t) => t.id !== task.id);
+  const next = [...list];
+  next[at] = task;
+  return next;
+}
