@@ -13,6 +13,7 @@ import { consolesRouter } from "./routers/consoles";
 import { metricsRouter } from "./routers/metrics";
 import { alertsRouter } from "./routers/alerts";
 import { metricsTokensRouter } from "./routers/metrics-tokens";
+import { notificationsRouter } from "./routers/notifications";
 
 export const appRouter = router({
   auth: authRouter,
@@ -29,6 +30,7 @@ export const appRouter = router({
   metrics: metricsRouter,
   alerts: alertsRouter,
   metricsTokens: metricsTokensRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

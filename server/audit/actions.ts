@@ -85,6 +85,14 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "alerts.endSilence": "End an alert silence",
   "metricsTokens.create": "Create a Prometheus scrape token",
   "metricsTokens.revoke": "Revoke a Prometheus scrape token",
+  "notifications.createWebhook": "Add a webhook for alerts",
+  "notifications.updateWebhook": "Change a webhook for alerts",
+  "notifications.createEmailList": "Add an e-mail list for alerts",
+  "notifications.updateEmailList": "Change an e-mail list for alerts",
+  "notifications.deleteChannel": "Delete an alert webhook or e-mail list",
+  "notifications.setRuleChannels": "Choose where an alert rule notifies",
+  "notifications.setSmtp": "Change the SMTP settings for alert e-mail",
+  "notifications.testEmail": "Send a test e-mail",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -101,6 +109,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   metrics: "Metrics",
   alerts: "Alerts",
   metricsTokens: "Prometheus scrape tokens",
+  notifications: "Alert notifications",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -24,6 +24,9 @@ export const auditTargets = {
   /** Everything with a tag (a silence by tag). */
   tag: (tag: string) => `tag "${tag}"`,
   metricsToken: (name: string) => `metrics token "${name}"`,
+  /** A webhook endpoint or e-mail list alerts are sent to (server/notifications/), by name, or by id when none was found. */
+  notificationChannel: (name: string) => `notification channel "${name}"`,
+  notificationChannelById: (id: number) => `notification channel ${id}`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -47,6 +50,8 @@ export const CANONICAL_TARGET = new RegExp(
     "silence [0-9]+",
     `tag ${QUOTED}`,
     `metrics token ${QUOTED}`,
+    `notification channel ${QUOTED}`,
+    "notification channel [0-9]+",
     "unknown user",
   ]
     .map((form) => `^${form}$`)

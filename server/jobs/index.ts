@@ -8,6 +8,7 @@ import { db } from "../db/client";
 import { collectorJob, feedGuestTelemetry, onTick } from "../metrics/service";
 import { historyMaintenance, startHistory } from "../metrics/history";
 import { wireAlerts } from "../alerts/evaluator";
+import { deliverDue } from "../notifications/queue";
 import { JobRunner } from "./runner";
 
 interface Running {
@@ -19,6 +20,12 @@ interface Running {
 /** Rolling up and expiring history is cheap per run (bounded batches); once a minute keeps the raw table near its window. */
 const HISTORY_MAINTENANCE_MS = 60_000;
 
+/**
+ * How often due webhooks and e-mails are looked for: a new alert's notification leaves within a
+ * second; the look is one indexed query when nothing is due.
+ */
+export const NOTIFICATIONS_JOB_MS = 1_000;
+
 const running = processSlot<Running>("jobs");
 
 export function startJobs(hub: GuestHub): JobRunner {
@@ -26,6 +33,7 @@ export function startJobs(hub: GuestHub): JobRunner {
   if (current) return current.runner;
   const runner = new JobRunner();
   runner.add(collectorJob());
+  runner.add({ name: "alert notifications", intervalMs: NOTIFICATIONS_JOB_MS, run: async () => void (await deliverDue(db())) });
   runner.add({ name: "metrics history", intervalMs: HISTORY_MAINTENANCE_MS, run: async () => void (await historyMaintenance(db())) });
   // Subscribed before the first tick: history stores every tick, the alert rules see every one.
   const stopTelemetry = feedGuestTelemetry(hub);
