@@ -21,6 +21,7 @@ import audit from "./audit.json" with { type: "json" };
 import settings from "./settings.json" with { type: "json" };
 import metrics from "./metrics.json" with { type: "json" };
 import alerts from "./alerts.json" with { type: "json" };
+import notifications from "./notifications.json" with { type: "json" };
 
 export default {
   common,
@@ -44,4 +45,5 @@ export default {
   settings,
   metrics,
   alerts,
+  notifications,
 };
