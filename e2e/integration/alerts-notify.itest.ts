@@ -72,8 +72,9 @@ before(async () => {
   viewer = await addUser(db, "vera", "viewer");
   hook = await startWebhookReceiver();
   smtp = await startSmtpReceiver();
-  ({ guest } = await bootAgentGuest({ label: "notify" }));
+  // The hub runs before the guest starts, as in the server: it connects to the agent's channel when libvirt says the VM started.
   hub = await startGuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] });
+  ({ guest } = await bootAgentGuest({ label: "notify" }));
   hub.on("telemetry", (event) => telemetry.record(event.hostId, event.uuid, event.metrics, Date.now()));
   const collector = new MetricsCollector({
     hosts: () => [{ id: HOST, conn: getConnection(HOST, libvirtUri()) }],
