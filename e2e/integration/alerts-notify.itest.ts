@@ -111,7 +111,14 @@ test("a CPU burn through the agent fires the rule; a signed webhook with the ale
     timeoutMs: BOOT_MS,
     intervalMs: 250,
     what: "the agent connected and the guest idle (CPU under 30 %)",
-    describe: () => `CPU ${cpuNow()} %, agent ${JSON.stringify(hub.status(HOST, guest.uuid)?.agent ?? null)}`,
+    describe: () => {
+      const agent = hub.status(HOST, guest.uuid)?.agent ?? null;
+      // QEMU serves one client per channel: a second manager on this libvirtd (a Playwright web server left running) takes it first.
+      const held = agent?.lastError?.includes("EAGAIN")
+        ? "; another process holds the guest's agent channel — is another manager running on this libvirtd?"
+        : "";
+      return `CPU ${cpuNow()} %, agent ${JSON.stringify(agent)}${held}`;
+    },
   });
   const api = as(admin);
   const rule = await api.alerts.createRule({
