@@ -4,7 +4,7 @@
  * A pending row survives a restart and is sent by the next run; an attempt cut short by a
  * restart is made again (at least once: receivers drop duplicates by the delivery header).
  */
-import { and, asc, desc, eq, inArray, lte } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, max } from "drizzle-orm";
 import type { Db } from "@/server/db/client";
 import { alertRuleChannels, notificationAttempts, notificationChannels, notificationDeliveries, type alerts } from "@/server/db/schema";
 import { alertMail, alertPayload, type AlertPayload, type NotifyEvent } from "./payload";
@@ -163,14 +163,25 @@ export function deliveriesOf(db: Db, alertIds: readonly number[]): DeliveryView[
     .where(inArray(notificationDeliveries.alertId, [...alertIds]))
     .orderBy(asc(notificationDeliveries.id))
     .all();
+  if (rows.length === 0) return [];
+  // The last attempt of each delivery, in one query.
+  const lastIds = db
+    .select({ id: max(notificationAttempts.id) })
+    .from(notificationAttempts)
+    .where(
+      inArray(
+        notificationAttempts.deliveryId,
+        rows.map((r) => r.id),
+      ),
+    )
+    .groupBy(notificationAttempts.deliveryId)
+    .all()
+    .map((r) => r.id!);
+  const last = new Map(
+    (lastIds.length ? db.select().from(notificationAttempts).where(inArray(notificationAttempts.id, lastIds)).all() : []).map((a) => [a.deliveryId, a]),
+  );
   return rows.map((row) => {
-    const last = db
-      .select()
-      .from(notificationAttempts)
-      .where(eq(notificationAttempts.deliveryId, row.id))
-      .orderBy(desc(notificationAttempts.id))
-      .limit(1)
-      .get();
+    const attempt = last.get(row.id);
     return {
       id: row.id,
       alertId: row.alertId,
@@ -180,9 +191,9 @@ export function deliveriesOf(db: Db, alertIds: readonly number[]): DeliveryView[
       state: row.state,
       attempts: row.attempts,
       nextAttemptAt: row.nextAttemptAt?.getTime() ?? null,
-      lastAt: last?.at.getTime() ?? null,
-      lastStatus: last?.httpStatus ?? null,
-      lastError: last?.error ?? null,
+      lastAt: attempt?.at.getTime() ?? null,
+      lastStatus: attempt?.httpStatus ?? null,
+      lastError: attempt?.error ?? null,
     };
   });
 }
