@@ -114,8 +114,8 @@ test("a CPU burn through the agent fires the rule; a signed webhook with the ale
     describe: () => {
       const agent = hub.status(HOST, guest.uuid)?.agent ?? null;
       // QEMU serves one client per channel: a second manager on this libvirtd (a Playwright web server left running) takes it first.
-      const held = agent?.lastError?.includes("EAGAIN")
-        ? "; another process holds the guest's agent channel — is another manager running on this libvirtd?"
+      const held = /EAGAIN|no agent answered/.test(agent?.lastError ?? "")
+        ? "; is another manager running on this libvirtd? It would hold the agent's channel"
         : "";
       return `CPU ${cpuNow()} %, agent ${JSON.stringify(agent)}${held}`;
     },
