@@ -40,6 +40,8 @@ const alertRule = {
   severity: "warning",
 };
 
+const smtp = { host: "127.0.0.1", port: 9, security: "none", user: "kvmm", password: "audit-smtp-password", from: "kvmm@example.com" };
+
 /** An input for each mutation, valid enough to reach the service; a new mutation must be added here. */
 function inputs(otherUserId: number): Record<string, unknown> {
   return {
@@ -127,6 +129,16 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "metricsTokens.revoke": { id: 1 },
     // Refused: no task ran in this database; the refusal is audited with the task's id.
     "tasks.cancel": { id: "0123456789abcdef01234567" },
+    // The first two channels of this database: the webhook, then the e-mail list made just above them.
+    "notifications.createWebhook": { name: "kvmm-audit-hook", url: "http://127.0.0.1:9/hook", secret: "audit-secret-0123456789" },
+    "notifications.updateWebhook": { id: 1, webhook: { name: "kvmm-audit-hook", url: "http://127.0.0.1:9/other" } },
+    "notifications.createEmailList": { name: "kvmm-audit-mail", recipients: ["ops@example.com"] },
+    "notifications.updateEmailList": { id: 2, list: { name: "kvmm-audit-mail", recipients: ["ops@example.com", "oncall@example.com"] } },
+    "notifications.setRuleChannels": { ruleId: 1, channelIds: [1, 2] },
+    "notifications.deleteChannel": { id: 2 },
+    "notifications.setSmtp": smtp,
+    // Port 9 (discard) refuses: the answer is the refusal in words, audited as the call it was.
+    "notifications.testEmail": { smtp, to: "ops@example.com" },
   };
 }
 

@@ -16,6 +16,7 @@ import type { MetricsTick } from "@/server/metrics/sample";
 import { EMPTY_STATE, evaluate, stopCouldBeRequested, type EvalState, type LifecycleFact } from "./evaluate";
 import { activeFiring, activeSilences, enabledRules, recordEvents, seedDefaultRules, type AlertRow } from "./store";
 import { alertView } from "./view";
+import { enqueueNotifications } from "@/server/notifications/queue";
 
 /**
  * How long after a user asked a VM to shut down or be forced off its stop still counts as asked
@@ -72,6 +73,8 @@ export interface EvaluatorDeps {
   tagsOf?: (hostId: string, uuid: string, name: string) => Promise<readonly string[]>;
   userRequestedStop?: (fact: Pick<LifecycleFact, "uuid" | "at">) => boolean;
   publish?: (event: ManagerEvent) => void;
+  /** Queues webhook and e-mail notifications of what fired or resolved (server/notifications/queue.ts); never sends. */
+  notify?: (rows: readonly AlertRow[], now: number) => void;
   subscribe?: (listener: (event: ManagerEvent) => void) => () => void;
 }
 
@@ -161,6 +164,12 @@ export class AlertEvaluator {
     const rows = recordEvents(db, events);
     this.state = state;
     const publish = this.deps.publish ?? busPublish;
+    try {
+      (this.deps.notify ?? ((r, at) => enqueueNotifications(db, r, at)))(rows, now);
+    } catch (err) {
+      // The alerts are recorded and still go to the app; only their webhooks and e-mails are lost.
+      console.error(`alerts: queueing notifications for host "${hostId}" failed:`, err);
+    }
     for (const row of rows) if (!row.silenced) publish({ type: "alert", hostId: row.hostId, uuid: row.uuid, name: row.vmName, alert: alertView(row) });
     return rows;
   }

@@ -16,6 +16,7 @@ import { tasksRouter } from "./routers/tasks";
 import { metricsTokensRouter } from "./routers/metrics-tokens";
 import { dashboardRouter } from "./routers/dashboard";
 import { insightsRouter } from "./routers/insights";
+import { notificationsRouter } from "./routers/notifications";
 
 export const appRouter = router({
   auth: authRouter,
@@ -35,6 +36,7 @@ export const appRouter = router({
   metricsTokens: metricsTokensRouter,
   dashboard: dashboardRouter,
   insights: insightsRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

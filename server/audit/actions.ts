@@ -87,6 +87,14 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "metricsTokens.create": "Create a Prometheus scrape token",
   "metricsTokens.revoke": "Revoke a Prometheus scrape token",
   "tasks.cancel": "Cancel a task",
+  "notifications.createWebhook": "Add a webhook for alerts",
+  "notifications.updateWebhook": "Change a webhook for alerts",
+  "notifications.createEmailList": "Add an e-mail list for alerts",
+  "notifications.updateEmailList": "Change an e-mail list for alerts",
+  "notifications.deleteChannel": "Delete an alert webhook or e-mail list",
+  "notifications.setRuleChannels": "Choose where an alert rule notifies",
+  "notifications.setSmtp": "Change the SMTP settings for alert e-mail",
+  "notifications.testEmail": "Send a test e-mail",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -104,6 +112,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   alerts: "Alerts",
   metricsTokens: "Prometheus scrape tokens",
   tasks: "Tasks",
+  notifications: "Alert notifications",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -28,6 +28,9 @@ export const auditTargets = {
   insights: "insights",
   /** A task (server/tasks/) not found: named by its id; one that is found is audited against what it acts on. */
   task: (id: string) => `task ${id}`,
+  /** A webhook endpoint or e-mail list alerts are sent to (server/notifications/), by name, or by id when none was found. */
+  notificationChannel: (name: string) => `notification channel "${name}"`,
+  notificationChannelById: (id: number) => `notification channel ${id}`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -53,6 +56,8 @@ export const CANONICAL_TARGET = new RegExp(
     `metrics token ${QUOTED}`,
     "insights",
     "task [0-9a-f]{24}",
+    `notification channel ${QUOTED}`,
+    "notification channel [0-9]+",
     "unknown user",
   ]
     .map((form) => `^${form}$`)

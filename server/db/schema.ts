@@ -373,3 +373,80 @@ export const tasks = sqliteTable(
   },
   (t) => [index("tasks_state_idx").on(t.state), index("tasks_started_idx").on(t.startedAt), index("tasks_target_idx").on(t.hostId, t.targetUuid)],
 );
+
+// ── Alert notifications (issue 11, item 7: webhooks, e-mail, the delivery queue and log; server/notifications/) ──
+/**
+ * Where an alert is told besides the app: a webhook endpoint (URL and signing secret) or a list of
+ * e-mail recipients. The secret is write-only: no API answer carries it once it is set.
+ */
+export const notificationChannels = sqliteTable("notification_channels", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  kind: text("kind", { enum: ["webhook", "email"] }).notNull(),
+  name: text("name").notNull().unique(),
+  /** Webhook only. */
+  url: text("url"),
+  secret: text("secret"),
+  /** E-mail only: the addresses as a JSON array. */
+  recipients: text("recipients"),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Which channels a rule notifies (in-app is always on and has no row). */
+export const alertRuleChannels = sqliteTable(
+  "alert_rule_channels",
+  {
+    ruleId: integer("rule_id")
+      .notNull()
+      .references(() => alertRules.id, { onDelete: "cascade" }),
+    channelId: integer("channel_id")
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: "cascade" }),
+  },
+  (t) => [uniqueIndex("alert_rule_channels_pk").on(t.ruleId, t.channelId)],
+);
+
+/**
+ * One notification of one alert event (fired or resolved) to one channel: the queue (pending rows
+ * with the time of their next attempt) and, once finished, the log. The body is the snapshot taken
+ * when the alert changed, so a retry after a restart sends what the first attempt sent.
+ */
+export const notificationDeliveries = sqliteTable(
+  "notification_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    alertId: integer("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    /** Null once the channel is deleted; its name and kind stay for the log. */
+    channelId: integer("channel_id").references(() => notificationChannels.id, { onDelete: "set null" }),
+    channelName: text("channel_name").notNull(),
+    channelKind: text("channel_kind", { enum: ["webhook", "email"] }).notNull(),
+    event: text("event", { enum: ["fired", "resolved"] }).notNull(),
+    body: text("body").notNull(),
+    state: text("state", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("notification_deliveries_due_idx").on(t.state, t.nextAttemptAt), index("notification_deliveries_alert_idx").on(t.alertId)],
+);
+
+/** Each attempt of a delivery: when, how it ended, the HTTP status or SMTP reply, the error (bounded). */
+export const notificationAttempts = sqliteTable(
+  "notification_attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deliveryId: integer("delivery_id")
+      .notNull()
+      .references(() => notificationDeliveries.id, { onDelete: "cascade" }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    outcome: text("outcome", { enum: ["delivered", "retry", "failed"] }).notNull(),
+    httpStatus: integer("http_status"),
+    reply: text("reply"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+  },
+  (t) => [index("notification_attempts_delivery_idx").on(t.deliveryId)],
+);

@@ -9,6 +9,7 @@ import { collectorJob, feedGuestTelemetry, onTick } from "../metrics/service";
 import { historyMaintenance, startHistory } from "../metrics/history";
 import { wireAlerts } from "../alerts/evaluator";
 import { recomputeInsights, watchAgentSightings } from "../insights/service";
+import { deliverDue } from "../notifications/queue";
 import { JobRunner } from "./runner";
 import { taskRunner } from "../tasks/runner";
 import { pruneTasks } from "../tasks/store";
@@ -32,6 +33,11 @@ const INSIGHTS_INTERVAL_MS = 24 * 3600_000;
  * VMs and their agents have connected (else every VM would read as "without an agent").
  */
 const INSIGHTS_FIRST_RUN_MS = 2 * 60_000;
+/**
+ * How often due webhooks and e-mails are looked for: a new alert's notification leaves within a
+ * second; the look is one indexed query when nothing is due.
+ */
+export const NOTIFICATIONS_JOB_MS = 1_000;
 
 const running = processSlot<Running>("jobs");
 
@@ -43,6 +49,7 @@ export function startJobs(hub: GuestHub): JobRunner {
   const runner = new JobRunner();
   runner.add(collectorJob());
   runner.add({ name: "tasks retention", intervalMs: TASK_RETENTION_MS, run: async () => void pruneTasks(db(), Date.now()) });
+  runner.add({ name: "alert notifications", intervalMs: NOTIFICATIONS_JOB_MS, run: async () => void (await deliverDue(db())) });
   runner.add({ name: "metrics history", intervalMs: HISTORY_MAINTENANCE_MS, run: async () => void (await historyMaintenance(db())) });
   runner.add({
     name: "insights",

@@ -13,6 +13,8 @@ import { useToasts } from "@/app/_components/toasts";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { Field, Options, TextField } from "@/app/_components/form-fields";
+import { AlertDeliveries, useDeliveries } from "./alert-deliveries";
+import type { DeliveryView } from "@/server/notifications/queue";
 import { formatValue, metricWordKey, unitOf, type AlertFilters } from "./alert-words";
 
 export const SEVERITY_TONE: Record<AlertSeverity, string> = {
@@ -35,6 +37,7 @@ export function AlertList({ filters, initial, canAck }: { filters: AlertFilters;
   const alerts = useQuery({ ...options, initialData: initial });
   useLiveRefetch("alert", () => [options.queryKey]);
   const [silencing, setSilencing] = useState<AlertView | null>(null);
+  const deliveries = useDeliveries(alerts.data.map((a) => a.id));
   return (
     <>
       <p className="text-sm text-slate-600 dark:text-slate-400">{t("list.liveNote")}</p>
@@ -43,7 +46,7 @@ export function AlertList({ filters, initial, canAck }: { filters: AlertFilters;
       ) : (
         <ol className="space-y-2" aria-label={t("list.label")}>
           {alerts.data.map((alert) => (
-            <AlertItem key={alert.id} alert={alert} canAck={canAck} onSilence={() => setSilencing(alert)} />
+            <AlertItem key={alert.id} alert={alert} canAck={canAck} onSilence={() => setSilencing(alert)} deliveries={deliveries.get(alert.id) ?? []} />
           ))}
         </ol>
       )}
@@ -52,7 +55,7 @@ export function AlertList({ filters, initial, canAck }: { filters: AlertFilters;
   );
 }
 
-function AlertItem({ alert, canAck, onSilence }: { alert: AlertView; canAck: boolean; onSilence: () => void }) {
+function AlertItem({ alert, canAck, onSilence, deliveries }: { alert: AlertView; canAck: boolean; onSilence: () => void; deliveries: DeliveryView[] }) {
   const t = useTranslations("alerts");
   const format = useFormat();
   const trpc = useTRPC();
@@ -115,6 +118,7 @@ function AlertItem({ alert, canAck, onSilence }: { alert: AlertView; canAck: boo
         )}
         {alert.resolvedAt !== null && <span>{t("list.resolved", { at: format.dateTime(alert.resolvedAt) })}</span>}
       </div>
+      <AlertDeliveries deliveries={deliveries} />
       {canAck && alert.state !== "resolved" && (
         <div className="mt-2 flex flex-wrap gap-2">
           {alert.state === "firing" && (

@@ -6,6 +6,7 @@ import { SessionsList } from "./sessions-list";
 import { LanguageForm } from "./language-form";
 import { MetricsTokens } from "./metrics-tokens";
 import { RetentionForm } from "./retention-form";
+import { NotificationSettings } from "./notifications";
 import { roleHas } from "@/server/auth/permissions";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -16,6 +17,7 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function SettingsPage() {
   const t = await getTranslations("settings");
   const user = await pageUser();
+  const tn = await getTranslations("notifications");
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">{t("pageTitle")}</h1>
@@ -52,6 +54,14 @@ export default async function SettingsPage() {
           </h2>
           <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">{t("retention.text")}</p>
           <RetentionForm />
+        </section>
+      )}
+      {user && roleHas(user.role, "alert.manage") && (
+        <section className="card max-w-2xl" aria-labelledby="notifications-heading">
+          <h2 id="notifications-heading" className="mb-2 text-lg font-semibold">
+            {tn("heading")}
+          </h2>
+          <NotificationSettings />
         </section>
       )}
       <section className="card max-w-lg" aria-labelledby="theme-heading">

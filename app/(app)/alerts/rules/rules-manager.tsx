@@ -17,6 +17,7 @@ import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { CheckboxField, Field, FieldErrorsContext, Options, SubmitRow, TextField, describedBy } from "@/app/_components/form-fields";
 import { durationParts, formatValue, metricWordKey, thresholdUnit } from "../alert-words";
 import { SEVERITY_TONE } from "../alert-list";
+import { RuleChannels } from "./rule-channels";
 import { draftFromRule, draftScope, EMPTY_DRAFT, FOR_UNITS, ruleFromDraft, scopeKindsFor, type ForUnit, type RuleDraft } from "./rule-draft";
 
 interface HostChoice {
@@ -198,6 +199,7 @@ function RuleItem({
           </>
         )}
       </div>
+      {canManage && <RuleChannels ruleId={rule.id} ruleName={rule.name} />}
     </li>
   );
 }

@@ -23,6 +23,7 @@ import metrics from "./metrics.json" with { type: "json" };
 import alerts from "./alerts.json" with { type: "json" };
 import insights from "./insights.json" with { type: "json" };
 import tasks from "./tasks.json" with { type: "json" };
+import notifications from "./notifications.json" with { type: "json" };
 
 export default {
   common,
@@ -48,4 +49,5 @@ export default {
   alerts,
   insights,
   tasks,
+  notifications,
 };
