@@ -33,7 +33,8 @@ test("the main navigation is keyboard reachable, including the phone bar's More 
   const settings = nav.locator('a[href="/settings"]');
   const focused = (l: typeof settings) => l.evaluate((el) => el === document.activeElement);
   const phone = await more.isVisible();
-  for (let i = 0; i < 25; i++) {
+  // A bound on the Tab presses, well above the stops before Settings (the header with its task tray, the bar, the More menu's links).
+  for (let i = 0; i < 50; i++) {
     await page.keyboard.press("Tab");
     if (phone && (await more.evaluate((el) => el === document.activeElement))) {
       await page.keyboard.press("Enter");
