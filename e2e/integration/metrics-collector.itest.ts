@@ -36,6 +36,7 @@ const ticks: MetricsTick[] = [];
 const telemetry = new GuestTelemetryStore();
 const { db, cleanup } = tempDatabase();
 const evaluator = new AlertEvaluator({ db, publish: () => {}, subscribe: () => () => {} });
+const evaluationErrors: unknown[] = [];
 
 before(async () => {
   await ensureLibvirtd();
@@ -57,7 +58,7 @@ before(async () => {
   collector.onTick((tick) => {
     ticks.push(tick);
     recordTick(db, tick);
-    void evaluator.onTick(tick);
+    evaluator.onTick(tick).catch((err: unknown) => evaluationErrors.push(err));
   });
   runner = new JobRunner();
   runner.add({ name: "metrics-collector", intervalMs: INTERVAL_MS, run: () => collector.collect().then(() => undefined) });
@@ -194,5 +195,6 @@ test("a tmpfs filled past 90 % inside the guest shows in the ticks as guest-sour
   assert.ok(resolved.resolvedValue! < 85, `resolved at ${resolved.resolvedValue} %`);
   assert.equal(useOf(lastUse()!), 0, "the emptied tmpfs reads 0 %");
   assert.equal(ruleAlerts().length, 1, "fired once");
+  assert.deepEqual(evaluationErrors, []);
   await run("umount", [mount]);
 });
