@@ -5,7 +5,7 @@ import { base64Length, clip, LIST_MAX, MAX_EXEC_OUTPUT_BYTES, TEXT_MAX } from ".
 import { exampleMetrics } from "./examples";
 import { methodNames, methods } from "./methods";
 import { notifications } from "./notifications";
-import type { Metrics } from "./schemas/system";
+import type { Telemetry } from "./schemas/system";
 
 interface Json {
   type?: string | string[];
@@ -41,7 +41,7 @@ function jsonSchema(schema: z.ZodType): Json {
 }
 
 /** A telemetry notification at every bound: the largest a guest can make the host pass on. */
-function largestMetrics(): Metrics {
+function largestTelemetry(): Telemetry {
   const name = "n".repeat(TEXT_MAX.name);
   const rate = 1.2345678901234567e300;
   return {
@@ -55,6 +55,12 @@ function largestMetrics(): Metrics {
       writes_per_s: rate,
     })),
     network: Array.from({ length: LIST_MAX.metricInterfaces }, () => ({ interface: name, rx_bytes_per_s: rate, tx_bytes_per_s: rate })),
+    filesystems: Array.from({ length: LIST_MAX.telemetryFilesystems }, () => ({
+      mount: name,
+      total_bytes: Number.MAX_SAFE_INTEGER,
+      used_bytes: Number.MAX_SAFE_INTEGER,
+      used_percent: 99.99999999999999,
+    })),
   };
 }
 
@@ -76,8 +82,8 @@ describe("protocol bounds", () => {
     });
   }
 
-  it("a telemetry notification at every bound is valid and under 64 KiB, one with 40,000 disks is not", () => {
-    const largest = largestMetrics();
+  it("a telemetry notification at every bound (32 filesystems too) is valid and under 64 KiB, one with 40,000 disks is not", () => {
+    const largest = largestTelemetry();
     notifications.telemetry.params.parse(largest);
     const bytes = JSON.stringify({ jsonrpc: "2.0", method: "telemetry", params: largest }).length;
     assert.ok(bytes < 64 * 1024, `${bytes} bytes`);

@@ -33,6 +33,8 @@ export const LIST_MAX = {
   /** get_metrics and telemetry, which every open browser receives: kept small. */
   metricDisks: 64,
   metricInterfaces: 64,
+  /** telemetry's `filesystems`: the fullest ones, for alerts and charts. */
+  telemetryFilesystems: 32,
   /** list_processes: its own `limit` param goes no higher. */
   processes: 10_000,
   /** get_users. */

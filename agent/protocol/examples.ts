@@ -1,5 +1,5 @@
 import type { AgentInfo } from "./schemas/core";
-import type { Metrics } from "./schemas/system";
+import type { Metrics, Telemetry } from "./schemas/system";
 
 /** Examples shared by a method and a notification; tests check them against the schemas. */
 export const exampleAgentInfo: AgentInfo = {
@@ -19,6 +19,7 @@ export const exampleAgentInfo: AgentInfo = {
     "file.manage",
     "power",
     "telemetry",
+    "telemetry.filesystems",
   ],
   platform: { os: "linux", arch: "x64", hostname: "web-1", node_version: "v18.19.0" },
   limits: {
@@ -49,4 +50,12 @@ export const exampleMetrics: Metrics = {
   },
   disks: [{ device: "vda", read_bytes_per_s: 0, write_bytes_per_s: 40960, reads_per_s: 0, writes_per_s: 2.5 }],
   network: [{ interface: "eth0", rx_bytes_per_s: 1200, tx_bytes_per_s: 800 }],
+};
+
+export const exampleTelemetry: Telemetry = {
+  ...exampleMetrics,
+  filesystems: [
+    { mount: "/", total_bytes: 21474836480, used_bytes: 5368709120, used_percent: 26.3 },
+    { mount: "/boot", total_bytes: 535805952, used_bytes: 104857600, used_percent: 19.6 },
+  ],
 };

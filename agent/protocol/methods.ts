@@ -52,6 +52,8 @@ export const capabilities = [
   "file.manage",
   "power",
   "telemetry",
+  /** `telemetry` carries `filesystems`; listed with `telemetry`. */
+  "telemetry.filesystems",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 

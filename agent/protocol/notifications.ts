@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { agentInfoResult } from "./schemas/core";
-import { metricsResult } from "./schemas/system";
-import { exampleAgentInfo, exampleMetrics } from "./examples";
+import { telemetryParams } from "./schemas/system";
+import { exampleAgentInfo, exampleTelemetry } from "./examples";
 
 export interface NotificationSpec<P extends z.ZodType = z.ZodType> {
   params: P;
@@ -18,9 +18,10 @@ export const notifications = {
     example: exampleAgentInfo,
   },
   telemetry: {
-    params: metricsResult,
-    summary: "The content of `get_metrics`, every `telemetry_interval_s` seconds (off when 0).",
-    example: exampleMetrics,
+    params: telemetryParams,
+    summary:
+      "The content of `get_metrics` and, with the `telemetry.filesystems` capability, the use of the guest's writable filesystems, every `telemetry_interval_s` seconds (off when 0).",
+    example: exampleTelemetry,
   },
 } as const satisfies Record<string, NotificationSpec>;
 

@@ -8,7 +8,7 @@ import { PROTOCOL_VERSION } from "../protocol/version";
 import { Channel } from "./channel";
 import type { AgentConfig } from "./config";
 import type { Logger } from "./log";
-import { fitMetrics } from "./platform/fit";
+import { fitTelemetry } from "./platform/fit";
 import type { Platform } from "./platform/platform";
 import { Dispatcher } from "./rpc/dispatcher";
 import { answerToSync } from "./rpc/handshake";
@@ -83,7 +83,7 @@ export class Agent {
       version: AGENT_VERSION,
       protocol_version: PROTOCOL_VERSION,
       capabilities: capabilities.filter((capability) =>
-        capability === "telemetry" ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
+        capability === "telemetry" || capability === "telemetry.filesystems" ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {
@@ -124,8 +124,8 @@ export class Agent {
 
   private async sendTelemetry(): Promise<void> {
     try {
-      const metrics = fitMetrics(await this.options.platform.metrics());
-      await this.channel.send(makeNotification("telemetry", metrics));
+      const telemetry = fitTelemetry(await this.options.platform.telemetry());
+      await this.channel.send(makeNotification("telemetry", telemetry));
     } catch (error) {
       this.options.log.warn("telemetry sample failed", { error: (error as Error).message });
     }

@@ -4,7 +4,7 @@
 // It also tracks whether stock qemu-guest-agent is connected (libvirt reports that channel's state
 // and its agentLifecycle events), which the facts and power services use.
 import { EventEmitter } from "node:events";
-import type { MethodName, MethodParams, MethodResult, Metrics } from "@/agent/protocol";
+import type { MethodName, MethodParams, MethodResult, Telemetry } from "@/agent/protocol";
 import { parseDomainXml, type ChannelInfo } from "../domains/xml";
 import {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED,
@@ -69,7 +69,7 @@ export interface GuestStatus {
 
 export interface GuestHubEvents {
   status: [status: GuestStatus];
-  telemetry: [event: { hostId: string; uuid: string; metrics: Metrics; at: string }];
+  telemetry: [event: { hostId: string; uuid: string; metrics: Telemetry; at: string }];
 }
 
 const EVENT_KINDS: DomainEventKind[] = ["lifecycle", "reboot", "agentLifecycle", "deviceAdded", "deviceRemoved"];

@@ -17,7 +17,7 @@
 // that a guest cannot turn a flood of lines into a flood of events for every open browser.
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
-import { AgentClient, LineDecoder, type AgentInfo, type MethodName, type MethodParams, type MethodResult, type Metrics } from "@/agent/protocol";
+import { AgentClient, LineDecoder, type AgentInfo, type MethodName, type MethodParams, type MethodResult, type Telemetry } from "@/agent/protocol";
 import { Backoff, Sleeper } from "./backoff";
 import { GuestError, errorText } from "./errors";
 import { DropLog, RateGate } from "./limits";
@@ -34,7 +34,7 @@ export interface AgentStatus {
   /** What the agent said about itself at the last handshake (kept while disconnected, for display). */
   info: AgentInfo | null;
   /** The last `telemetry` notification and when it arrived. */
-  telemetry: Metrics | null;
+  telemetry: Telemetry | null;
   telemetryAt: string | null;
   /** Why the session is not connected, when it is not. */
   lastError: string | null;
@@ -101,7 +101,7 @@ export interface AgentCallOptions {
 
 export interface AgentSessionEvents {
   status: [status: AgentStatus];
-  telemetry: [metrics: Metrics, at: string];
+  telemetry: [metrics: Telemetry, at: string];
 }
 
 /** Longest line the raw watcher looks at: `agent.ready` is small, file chunks are not. */
@@ -241,7 +241,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   }
 
   /** @internal */
-  onTelemetry(metrics: Metrics): void {
+  onTelemetry(metrics: Telemetry): void {
     const at = new Date().toISOString();
     this.current = { ...this.current, telemetry: metrics, telemetryAt: at };
     this.emit("telemetry", metrics, at);

@@ -5,12 +5,13 @@
  * so a guest cannot put a huge, negative or non-numeric value into history, alerts or browsers.
  */
 import { z } from "zod";
+import { LIST_MAX, TEXT_MAX } from "@/agent/protocol/bounds";
 import type { GuestFilesystemUse } from "./sample";
 import type { GuestFigures } from "./rates";
 
-/** As sample.ts promises: at most this many filesystems, mount points at most this long. */
-export const MAX_GUEST_FILESYSTEMS = 32;
-export const MAX_MOUNT_CHARS = 256;
+/** As sample.ts promises and the protocol bounds (agent/protocol/bounds.ts): at most this many filesystems, mount points at most this long. */
+export const MAX_GUEST_FILESYSTEMS = LIST_MAX.telemetryFilesystems;
+export const MAX_MOUNT_CHARS = TEXT_MAX.name;
 /** Telemetry older than this many of its own intervals (or the floor below) is no longer current. */
 const STALE_INTERVALS = 3;
 const STALE_FLOOR_MS = 30_000;

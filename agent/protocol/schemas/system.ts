@@ -110,6 +110,26 @@ export const metricsResult = z.object({
 });
 export type Metrics = z.infer<typeof metricsResult>;
 
+export const telemetryFilesystem = z.object({
+  mount: z.string().min(1).max(TEXT_MAX.name).describe("the mount point, cut to its first 256 characters"),
+  total_bytes: bytes,
+  used_bytes: bytes,
+  used_percent: z.number().min(0).max(100).describe("used / (used + available to unprivileged users), as df counts it"),
+});
+export type TelemetryFilesystem = z.infer<typeof telemetryFilesystem>;
+
+/** `telemetry` carries what `get_metrics` answers, and how full the filesystems are. */
+export const telemetryParams = metricsResult.extend({
+  filesystems: z
+    .array(telemetryFilesystem)
+    .max(LIST_MAX.telemetryFilesystems)
+    .optional()
+    .describe(
+      "writable filesystems with storage behind them (what get_disk_usage lists, without read-only ones), fullest first; agents without the telemetry.filesystems capability leave it out",
+    ),
+});
+export type Telemetry = z.infer<typeof telemetryParams>;
+
 export const processSortKeys = ["cpu", "memory", "pid", "name"] as const;
 
 export const listProcessesParams = z.strictObject({

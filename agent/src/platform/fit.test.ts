@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { methods } from "../../protocol/methods";
 import { notifications } from "../../protocol/notifications";
-import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "./fit";
+import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitTelemetry, fitUsers } from "./fit";
 
 const examples = {
   system: methods.get_system_info.example.result,
@@ -59,5 +59,31 @@ describe("fitting answers to the protocol bounds", () => {
     assert.deepEqual(fitMetrics(examples.metrics), examples.metrics);
     assert.deepEqual(fitProcessList(examples.processes), examples.processes);
     assert.deepEqual(fitUsers(examples.users.sessions), examples.users);
+  });
+});
+
+describe("fitting telemetry", () => {
+  const telemetry = notifications.telemetry.example;
+
+  it("keeps the first 32 filesystems (the fullest: the list comes sorted) and cuts mount points to 256 characters", () => {
+    const filesystems = many(40, (i) => ({ mount: `/m${i}`, total_bytes: 100, used_bytes: 99 - i, used_percent: 99 - i }));
+    filesystems[0]!.mount = `/${"x".repeat(1_000)}`;
+    const large = { ...telemetry, filesystems };
+    assert.equal(notifications.telemetry.params.safeParse(large).success, false, "uncut, the host would refuse it");
+    const fitted = fitTelemetry(large);
+    notifications.telemetry.params.parse(fitted);
+    assert.equal(fitted.truncated, true);
+    assert.equal(fitted.filesystems!.length, 32);
+    assert.equal(fitted.filesystems![0]!.mount.length, 256);
+    assert.deepEqual(
+      fitted.filesystems!.slice(1).map((fs) => fs.mount),
+      many(31, (i) => `/m${i + 1}`),
+    );
+  });
+
+  it("telemetry within the bounds comes back unchanged; without filesystems it stays without", () => {
+    assert.deepEqual(fitTelemetry(telemetry), telemetry);
+    const { filesystems: _, ...metrics } = telemetry;
+    assert.equal("filesystems" in fitTelemetry(metrics), false);
   });
 });

@@ -3,7 +3,7 @@
 // mounts or a process with a 100 KiB command line must get a shorter answer, not an invalid one:
 // lists keep their first entries, strings their first characters, and `truncated` says so.
 import { clip, LIST_MAX, TEXT_MAX } from "../../protocol/bounds";
-import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from "../../protocol/index";
+import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, Telemetry, UserSession } from "../../protocol/index";
 
 /** Records whether anything was cut while one answer was fitted. */
 class Cutter {
@@ -75,14 +75,29 @@ export function fitDiskUsage(usage: DiskUsage): DiskUsage {
   return c.flag({ filesystems });
 }
 
-/** Also what telemetry sends, to every open browser: its lists are the shortest. */
-export function fitMetrics(metrics: Metrics): Metrics {
-  const c = new Cutter();
-  return c.flag({
+function fitMetricsWith(c: Cutter, metrics: Metrics): Metrics {
+  return {
     ...metrics,
     disks: c.list(metrics.disks, LIST_MAX.metricDisks).map((d) => ({ ...d, device: c.text(d.device, name) })),
     network: c.list(metrics.network, LIST_MAX.metricInterfaces).map((n) => ({ ...n, interface: c.text(n.interface, name) })),
-  });
+  };
+}
+
+/** Also what telemetry sends, to every open browser: its lists are the shortest. */
+export function fitMetrics(metrics: Metrics): Metrics {
+  const c = new Cutter();
+  return c.flag(fitMetricsWith(c, metrics));
+}
+
+/** The filesystems come fullest first (filesystem-use.ts): the cut keeps the fullest. */
+export function fitTelemetry(telemetry: Telemetry): Telemetry {
+  const c = new Cutter();
+  const { filesystems, ...metrics } = telemetry;
+  const fitted: Telemetry = fitMetricsWith(c, metrics);
+  if (filesystems) {
+    fitted.filesystems = c.list(filesystems, LIST_MAX.telemetryFilesystems).map((fs) => ({ ...fs, mount: c.text(fs.mount, name) }));
+  }
+  return c.flag(fitted);
 }
 
 export function fitProcessList(list: ProcessList): ProcessList {

@@ -1,4 +1,4 @@
-import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, UserSession } from "../../protocol/index";
+import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, Telemetry, UserSession } from "../../protocol/index";
 
 export type PowerAction = "shutdown" | "reboot";
 
@@ -24,6 +24,8 @@ export interface Platform {
   networkInfo(): Promise<NetworkInfo>;
   diskUsage(includePseudo: boolean): Promise<DiskUsage>;
   metrics(): Promise<Metrics>;
+  /** What `telemetry` sends: `metrics()` and the filesystems' use (left out when it cannot be read). */
+  telemetry(): Promise<Telemetry>;
   processes(query: ProcessQuery): Promise<ProcessList>;
   users(): Promise<UserSession[]>;
   powerCommand(action: PowerAction, force: boolean): Promise<PowerCommand>;

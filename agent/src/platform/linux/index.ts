@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
+import { filesystemUse } from "../filesystem-use";
 import type { Platform } from "../platform";
 import { linuxDiskUsage } from "./disks";
 import { LinuxMetrics } from "./metrics";
@@ -24,6 +25,11 @@ export function linuxPlatform(): Platform {
     networkInfo: linuxNetworkInfo,
     diskUsage: linuxDiskUsage,
     metrics: () => metrics.sample(),
+    telemetry: async () => {
+      // Unreadable filesystems (a Node without fs.statfs) must not cost the rest of the telemetry.
+      const [sample, usage] = await Promise.all([metrics.sample(), linuxDiskUsage(false).catch(() => null)]);
+      return usage ? { ...sample, filesystems: filesystemUse(usage.filesystems) } : sample;
+    },
     processes: (query) => processes.list(query),
     // musl systems (Alpine) keep no utmp: no file means no sessions to report.
     users: async () => parseUtmp(await readFile("/var/run/utmp").catch(() => Buffer.alloc(0)), utmpLayoutFor(os.arch())),

@@ -9,10 +9,12 @@ import {
   parseProcesses,
   parseQuser,
   parseSystemInfo,
+  parseTelemetry,
   type MetricsSample,
   type NetworkSample,
   type ProcessSample,
   type SystemSample,
+  type TelemetrySample,
 } from "./parse";
 import { powershellJson, runText } from "./powershell";
 
@@ -33,12 +35,19 @@ const PROCESS_QUERY = `[pscustomobject]@{
   processes = @(Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,Name,CommandLine,WorkingSetSize,ThreadCount,CreationDate)
   owners = @(Get-Process -IncludeUserName | Select-Object Id,UserName,CPU) }`;
 
-const METRICS_QUERY = `[pscustomobject]@{
-  processor = @(Get-CimInstance Win32_PerfFormattedData_PerfOS_Processor | Select-Object Name,PercentProcessorTime)
+const METRICS_FIELDS = `processor = @(Get-CimInstance Win32_PerfFormattedData_PerfOS_Processor | Select-Object Name,PercentProcessorTime)
   os = Get-CimInstance Win32_OperatingSystem | Select-Object TotalVisibleMemorySize,FreePhysicalMemory
   pageFiles = @(Get-CimInstance Win32_PageFileUsage | Select-Object AllocatedBaseSize,CurrentUsage)
   disks = @(Get-CimInstance Win32_PerfFormattedData_PerfDisk_PhysicalDisk | Select-Object Name,DiskReadBytesPersec,DiskWriteBytesPersec,DiskReadsPersec,DiskWritesPersec)
-  interfaces = @(Get-CimInstance Win32_PerfFormattedData_Tcpip_NetworkInterface | Select-Object Name,BytesReceivedPersec,BytesSentPersec) }`;
+  interfaces = @(Get-CimInstance Win32_PerfFormattedData_Tcpip_NetworkInterface | Select-Object Name,BytesReceivedPersec,BytesSentPersec)`;
+
+const METRICS_QUERY = `[pscustomobject]@{
+  ${METRICS_FIELDS} }`;
+
+/** The metrics and the drives in one PowerShell start: telemetry runs every few seconds, and each start costs. */
+const TELEMETRY_QUERY = `[pscustomobject]@{
+  ${METRICS_FIELDS}
+  drives = ${DISK_QUERY} }`;
 
 /** The perf counters are already per-second rates over Windows' own sampling interval (1 s). */
 const PERF_INTERVAL_MS = 1_000;
@@ -55,6 +64,7 @@ export function windowsPlatform(): Platform {
     networkInfo: async () => parseNetworkInfo((await powershellJson(NETWORK_QUERY)) as NetworkSample),
     diskUsage: async (includePseudo) => parseDiskUsage(await powershellJson(DISK_QUERY), includePseudo),
     metrics: async () => parseMetrics((await powershellJson(METRICS_QUERY)) as MetricsSample, new Date(), PERF_INTERVAL_MS, os.cpus().length),
+    telemetry: async () => parseTelemetry((await powershellJson(TELEMETRY_QUERY)) as TelemetrySample, new Date(), PERF_INTERVAL_MS, os.cpus().length),
     processes: async (query) => {
       const rows = parseProcesses((await powershellJson(PROCESS_QUERY)) as ProcessSample);
       const now = { at: Date.now(), seconds: new Map(rows.map((row) => [row.pid, row.cpuSeconds])) };

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { methods } from "../../../protocol/methods";
+import { notifications } from "../../../protocol/notifications";
 import {
   parseDiskUsage,
   parseMetrics,
@@ -11,11 +12,13 @@ import {
   parseProcesses,
   parseQuser,
   parseSystemInfo,
+  parseTelemetry,
   parseWindowsDate,
   type MetricsSample,
   type NetworkSample,
   type ProcessSample,
   type SystemSample,
+  type TelemetrySample,
 } from "./parse";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -97,5 +100,16 @@ describe("Windows output parsers (on hand-written samples)", () => {
       ["0 C:"],
     );
     assert.equal(metrics.network[0]!.rx_bytes_per_s, 2048);
+  });
+
+  it("telemetry: the metrics and each drive's use, fullest first, without the empty optical drive", () => {
+    const sample = { ...(fixture("metrics.json") as MetricsSample), drives: fixture("disks.json") } as TelemetrySample;
+    const telemetry = parseTelemetry(sample, new Date("2025-01-01T12:00:00Z"), 1000, 2);
+    notifications.telemetry.params.parse(telemetry);
+    assert.equal(telemetry.cpu.percent, 20);
+    assert.deepEqual(telemetry.filesystems, [
+      { mount: "C:\\", total_bytes: 64422408192, used_bytes: 24422408192, used_percent: 37.9 },
+      { mount: "E:\\", total_bytes: 10737418240, used_bytes: 737418240, used_percent: 6.9 },
+    ]);
   });
 });

@@ -2,7 +2,8 @@
  * Pure parsers of what Windows PowerShell 5.1 / PowerShell 7 print with
  * ConvertTo-Json. Tested on sample outputs in fixtures/; never run on a real guest yet.
  */
-import type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, SystemInfo, UserSession } from "../../../protocol/index";
+import type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, SystemInfo, Telemetry, UserSession } from "../../../protocol/index";
+import { filesystemUse } from "../filesystem-use";
 
 type Json = Record<string, unknown>;
 
@@ -238,4 +239,13 @@ export function parseMetrics(sample: MetricsSample, now: Date, intervalMs: numbe
       tx_bytes_per_s: num(row.BytesSentPersec),
     })),
   };
+}
+
+export interface TelemetrySample extends MetricsSample {
+  /** Win32_LogicalDisk, as parseDiskUsage reads it. */
+  drives: unknown;
+}
+
+export function parseTelemetry(sample: TelemetrySample, now: Date, intervalMs: number, cpuCount: number): Telemetry {
+  return { ...parseMetrics(sample, now, intervalMs, cpuCount), filesystems: filesystemUse(parseDiskUsage(sample.drives, false).filesystems) };
 }
