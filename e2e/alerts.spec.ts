@@ -144,7 +144,7 @@ test('a CPU burn in a real guest, run through our agent, fires a "CPU > 50 % for
     await expect(alert.getByTestId("alert-state")).toHaveText("Firing", { timeout: 90_000 });
     expect(Date.now() - burnStarted, "fired only after its 15 s window").toBeGreaterThanOrEqual(15_000);
     await expect(alert).toContainText(`VM ${guest.name} on host local`);
-    await expect(alert).toContainText(/VM processor use — Measured \d+(\.\d)? %, threshold above 50 %/);
+    await expect(alert).toContainText(/VM processor use — Measured \d+(\.\d)? %, threshold above 50\.0 %/);
 
     const stopped = await page.request.post("/api/trpc/guest.exec", { data: { ...vmRef, command: "touch", args: [stopFile] } });
     expect(stopped.status(), await stopped.text()).toBe(200);

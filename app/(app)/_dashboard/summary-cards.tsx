@@ -32,7 +32,7 @@ function CountLink({ href, label, count, testId, tone }: { href: string; label: 
     <li>
       <Link
         href={href}
-        className="flex items-center justify-between gap-3 rounded-md px-2 py-1.5 hover:bg-slate-100 focus-visible:bg-slate-100 dark:hover:bg-slate-800 dark:focus-visible:bg-slate-800"
+        className="flex min-h-11 items-center justify-between gap-3 rounded-md px-2 py-1.5 hover:bg-slate-100 focus-visible:bg-slate-100 dark:hover:bg-slate-800 dark:focus-visible:bg-slate-800"
       >
         <span className="min-w-0 [overflow-wrap:anywhere]">{label}</span>
         <span data-testid={testId} className={`rounded-full px-2 text-sm font-semibold tabular-nums ${tone ?? "bg-slate-200 dark:bg-slate-700"}`}>
@@ -111,11 +111,11 @@ export function SummaryCards({ initial }: { initial: DashboardSummary }) {
       )}
       {data.audit && (
         <section aria-labelledby="dash-audit" className="card sm:col-span-2 xl:col-span-1" data-testid="dash-audit">
-          <div className="mb-2 flex items-baseline justify-between gap-2">
+          <div className="mb-2 flex items-center justify-between gap-2">
             <h2 id="dash-audit" className="text-lg font-semibold">
               {t("auditTitle")}
             </h2>
-            <Link href="/audit" className="text-sm text-sky-700 underline dark:text-sky-300">
+            <Link href="/audit" className="inline-flex min-h-11 items-center px-1 text-sm text-sky-700 underline dark:text-sky-300">
               {t("auditAll")}
             </Link>
           </div>

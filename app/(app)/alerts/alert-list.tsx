@@ -86,7 +86,7 @@ function AlertItem({ alert, canAck, onSilence, deliveries }: { alert: AlertView;
         {alert.silenced && <span className="text-xs text-slate-600 dark:text-slate-400">{t("list.silenced")}</span>}
         <span>
           {alert.uuid && alert.vmName ? (
-            <Link href={`/vms/${encodeURIComponent(alert.hostId)}/${alert.uuid}`} className="underline">
+            <Link href={`/vms/${encodeURIComponent(alert.hostId)}/${alert.uuid}`} className="inline-flex min-h-11 items-center underline">
               {t("list.vmOnHost", { vm: alert.vmName, host: alert.hostId })}
             </Link>
           ) : (

@@ -56,7 +56,7 @@ export function InsightItem({ insight }: { insight: StoredInsight }) {
         {insight.uuid && insight.vmName ? (
           <Link
             href={`/vms/${encodeURIComponent(insight.hostId)}/${insight.uuid}/overview`}
-            className="underline"
+            className="inline-flex min-h-11 items-center underline"
             aria-label={t("vmLink", { name: insight.vmName })}
             translate="no"
           >
@@ -86,7 +86,7 @@ export function VmInsightLines({ insights }: { insights: StoredInsight[] }) {
           </li>
         ))}
       </ul>
-      <Link href="/insights" className="inline-block underline">
+      <Link href="/insights" className="inline-flex min-h-11 items-center underline">
         {t("allLink")}
       </Link>
     </section>

@@ -84,7 +84,7 @@ function TaskItem({ task, canCancel, onCancel }: { task: TaskSummary; canCancel:
         </span>
         <span className="font-medium">{words.kind(task)}</span>
         {task.targetKind === "vm" && task.targetUuid ? (
-          <Link href={`/vms/${encodeURIComponent(task.hostId)}/${task.targetUuid}`} className="underline" translate="no">
+          <Link href={`/vms/${encodeURIComponent(task.hostId)}/${task.targetUuid}`} className="inline-flex min-h-11 items-center underline" translate="no">
             {target}
           </Link>
         ) : (
