@@ -42,7 +42,7 @@ test("an admin creates, fixes, edits, disables and deletes a rule; an operator s
   page,
 }, testInfo) => {
   test.setTimeout(90_000);
-  const operator = unique(testInfo, "kvmm-test-rules-op");
+  const operator = unique(testInfo, `kvmm-test-rules-op-${randomBytes(3).toString("hex")}`);
   const password = "a-rules-password-1";
   const ruleName = unique(testInfo, "kvmm-test-rule");
   vm = await defineIdleDomain(`kvmm-test-rules-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);

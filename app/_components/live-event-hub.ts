@@ -20,8 +20,13 @@ export interface LiveEventHubOptions {
   sessionEnded: () => Promise<boolean>;
   /** The session ended on the server (signed out elsewhere, password or grants changed). */
   onSessionEnded: () => void;
-  /** The stream is back after a gap: events sent meanwhile are lost, so what the tab shows is read again. */
-  onReconnected: () => void;
+  /**
+   * The stream is open, the first time or back after a gap: events sent before it opened are not in
+   * it — a gap's, and on the first open those between the server's render of the page and the
+   * stream (an alert that fired in that second stayed off a freshly loaded /alerts) — so what the
+   * tab shows is read again.
+   */
+  onOpened: () => void;
   /** Runs `run` after `ms`; returns a cancel function. */
   schedule?: (run: () => void, ms: number) => () => void;
 }
@@ -55,7 +60,6 @@ export class LiveEventHub {
   private stream: EventStream | null = null;
   private cancelRetry: (() => void) | null = null;
   private running = false;
-  private everOpened = false;
   private failures = 0;
 
   constructor(private readonly options: LiveEventHubOptions) {
@@ -111,8 +115,7 @@ export class LiveEventHub {
   };
 
   private readonly onOpen = () => {
-    if (this.everOpened) this.options.onReconnected();
-    this.everOpened = true;
+    this.options.onOpened();
     this.failures = 0;
   };
 

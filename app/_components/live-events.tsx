@@ -35,7 +35,7 @@ export function LiveEventsProvider({ children }: { children: React.ReactNode }) 
         // A full load, not a client-side route change: the cached data belonged to the ended session.
         onSessionEnded: () => window.location.assign(signInAgainUrl(window.location)),
         // Active queries only: what is on screen is read again, the rest when next shown.
-        onReconnected: () => void queryClient.invalidateQueries(),
+        onOpened: () => void queryClient.invalidateQueries(),
       }),
   );
   useEffect(() => {
