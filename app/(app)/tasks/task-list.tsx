@@ -122,7 +122,7 @@ function TaskItem({ task, canCancel, onCancel }: { task: TaskSummary; canCancel:
         {task.endedAt && <> · {t("item.ended", { time: format.dateTime(task.endedAt) })}</>}
       </p>
       <details onToggle={(e) => setOpen(e.currentTarget.open)}>
-        <summary className="cursor-pointer text-sky-800 underline dark:text-sky-300">{t("item.log")}</summary>
+        <summary className="flex min-h-11 cursor-pointer items-center text-sky-800 underline dark:text-sky-300">{t("item.log")}</summary>
         {open && <TaskLog id={task.id} updatedAt={task.updatedAt} />}
       </details>
     </li>
