@@ -203,11 +203,23 @@ test("ending the burn resolves the alert, the resolve webhook and e-mail arrive,
   const mail = await waitFor(() => smtp.received[1], { timeoutMs: 10_000, what: "the resolved e-mail" });
   assert.ok(mail.subject.startsWith("[RESOLVED]") && mail.subject.includes(RULE) && mail.subject.includes(guest.name), mail.subject);
 
-  const log = await as(viewer).notifications.deliveries({ alertIds: [resolved.id] });
-  assert.deepEqual(log.map((d) => `${d.event} ${d.channelKind} ${d.channelName}: ${d.state} after ${d.attempts}`).sort(), [
+  // The receivers have the messages a moment before the sender has recorded its attempt (the SMTP
+  // server takes the message before its reply reaches nodemailer): the log is read until it settles.
+  const lines = async () =>
+    (await as(viewer).notifications.deliveries({ alertIds: [resolved.id] }))
+      .map((d) => `${d.event} ${d.channelKind} ${d.channelName}: ${d.state} after ${d.attempts}`)
+      .sort();
+  const expected = [
     "fired email oncall: delivered after 1",
     "fired webhook ops: delivered after 1",
     "resolved email oncall: delivered after 1",
     "resolved webhook ops: delivered after 1",
-  ]);
+  ];
+  let last: string[] = [];
+  await waitFor(async () => !(last = await lines()).some((line) => line.includes(": pending")), {
+    timeoutMs: 10_000,
+    what: "no delivery pending",
+    describe: () => JSON.stringify(last),
+  });
+  assert.deepEqual(last, expected);
 });
