@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { virsh } from "./fixtures/test-host";
+import { badgeAgrees } from "./support/alerts";
 import { ADMIN, signIn, signOut, unique } from "./support/session";
 
 /**
@@ -18,25 +19,6 @@ test.afterEach(async ({}) => {
   await vm?.remove();
   vm = undefined;
 });
-
-/** The count on the visible nav's Alerts badge; 0 when it shows none. */
-async function badgeCount(page: Page): Promise<number> {
-  const badge = page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByTestId("alert-badge");
-  if ((await badge.count()) === 0) return 0;
-  return Number((await badge.locator('[aria-hidden="true"]').textContent()) ?? "0");
-}
-
-interface ListedAlert {
-  id: number;
-  state: string;
-  silenced: boolean;
-}
-
-async function firingAlerts(page: Page): Promise<ListedAlert[]> {
-  const res = await page.request.get(`/api/trpc/alerts.list?input=${encodeURIComponent(JSON.stringify({ state: "firing", limit: 500 }))}`);
-  expect(res.status(), await res.text()).toBe(200);
-  return ((await res.json()) as { result: { data: ListedAlert[] } }).result.data;
-}
 
 test("an admin creates, fixes, edits, disables and deletes a rule; an operator silences a firing alert out of the badge and may not edit rules", async ({
   page,
@@ -103,13 +85,7 @@ test("an admin creates, fixes, edits, disables and deletes a rule; an operator s
   await expect(alert).toContainText("Silenced");
   // Other alerts may fire meanwhile (the collector watches the whole host): the badge must equal the
   // unsilenced firing alerts, of which this one is no longer one.
-  await expect
-    .poll(async () => {
-      const firing = await firingAlerts(page);
-      const ours = firing.find((a) => a.id === alertId);
-      return { silenced: ours?.silenced, badgeMatches: (await badgeCount(page)) === firing.filter((a) => !a.silenced).length };
-    })
-    .toEqual({ silenced: true, badgeMatches: true });
+  await expect.poll(() => badgeAgrees(page, alertId)).toEqual({ firing: true, silenced: true, badgeMatches: true });
 
   await page.goto("/alerts/rules");
   await expect(page.getByText("Only administrators change alert rules.")).toBeVisible();

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { bootAgentGuest } from "../server/guest/testing/agent-guest";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { virsh, type TestDomain } from "./fixtures/test-host";
+import { badgeAgrees } from "./support/alerts";
 import { ADMIN, signIn, signOut, unique } from "./support/session";
 
 /**
@@ -21,13 +22,6 @@ test.afterEach(async ({}) => {
   await guest?.destroy();
   guest = undefined;
 });
-
-/** The count on the visible nav's Alerts badge; 0 when it shows none. */
-async function badgeCount(page: Page): Promise<number> {
-  const badge = page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByTestId("alert-badge");
-  if ((await badge.count()) === 0) return 0;
-  return Number((await badge.locator('[aria-hidden="true"]').textContent()) ?? "0");
-}
 
 test("a VM destroyed outside the manager raises an alert live on /alerts, in the nav badge and on its page; an operator acknowledges it, a viewer cannot", async ({
   page,
@@ -55,7 +49,6 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
   await page.goto(`/alerts?uuid=${vm.uuid}`);
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   await expect(page.getByText("No alerts match.")).toBeVisible();
-  const before = await badgeCount(page);
   const navigations: string[] = [];
   page.on("framenavigated", (frame) => {
     if (frame === page.mainFrame()) navigations.push(frame.url());
@@ -68,9 +61,11 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
   await expect(alert).toContainText(`VM ${vm.name} on host local`);
   await expect(alert).toContainText("VM stopped or crashed without a user action");
   await expect(page.getByRole("status", { name: "Notices" })).toContainText(`Alert: VM crashed — VM ${vm.name} on host local`);
-  await expect.poll(() => badgeCount(page), { message: "the nav badge counts the new firing alert" }).toBeGreaterThan(before);
-  expect(navigations, "the alert arrived without a reload").toEqual([]);
   const alertId = Number(await alert.getAttribute("data-alert-id"));
+  await expect
+    .poll(() => badgeAgrees(page, alertId), { message: "the nav badge counts the new firing alert" })
+    .toEqual({ firing: true, silenced: false, badgeMatches: true });
+  expect(navigations, "the alert arrived without a reload").toEqual([]);
 
   await page.goto(`/vms/local/${vm.uuid}/overview`);
   const banner = page.getByTestId("vm-alert-banner");
@@ -115,7 +110,9 @@ test('a CPU burn in a real guest, run through our agent, fires a "CPU > 50 % for
   const created = await page.request.post("/api/trpc/alerts.createRule", {
     data: {
       name: rule,
-      metric: "vm.cpu",
+      // The guest's own CPU figure: with a test running beside this one the TCG vCPU thread gets well under a
+      // core, and a burn read from the host's side can dip under the resolve threshold mid-burn.
+      metric: "vm.guest.cpu",
       scope: { kind: "vm", ...vmRef },
       comparison: ">",
       threshold: 50,
@@ -144,7 +141,7 @@ test('a CPU burn in a real guest, run through our agent, fires a "CPU > 50 % for
     await expect(alert.getByTestId("alert-state")).toHaveText("Firing", { timeout: 90_000 });
     expect(Date.now() - burnStarted, "fired only after its 15 s window").toBeGreaterThanOrEqual(15_000);
     await expect(alert).toContainText(`VM ${guest.name} on host local`);
-    await expect(alert).toContainText(/VM processor use — Measured \d+(\.\d)? %, threshold above 50\.0 %/);
+    await expect(alert).toContainText(/Processor use inside the guest — Measured \d+(\.\d)? %, threshold above 50\.0 %/);
 
     const stopped = await page.request.post("/api/trpc/guest.exec", { data: { ...vmRef, command: "touch", args: [stopFile] } });
     expect(stopped.status(), await stopped.text()).toBe(200);

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, signOut } from "./support/session";
+import { ADMIN, signIn, signOut, unique } from "./support/session";
 import { virsh } from "./fixtures/test-host";
 
 test("a signed-out visitor is sent to a labelled login form", async ({ page }) => {
@@ -50,12 +50,19 @@ test("after signing in, a callback address that leaves the site lands on the das
   await signOut(page);
 });
 
-test("Settings lists where the user is signed in, and 'sign out everywhere' ends this session too", async ({ page, browser }) => {
+test("Settings lists where the user is signed in, and 'sign out everywhere' ends this session too", async ({ page, browser }, testInfo) => {
+  // A user of its own: signing the shared admin out everywhere would end the sessions of the tests running beside this one.
+  const username = unique(testInfo, "kvmm-test-everywhere");
+  const password = "everywhere-password-1";
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const created = await page.request.post("/api/trpc/users.create", { data: { username, role: "viewer", password } });
+  expect(created.status(), await created.text()).toBe(200);
+  await signOut(page);
   // A second browser signed in as the same user: it must lose its session as well.
   const other = await browser.newContext({ ignoreHTTPSErrors: true });
   const otherPage = await other.newPage();
-  await signIn(otherPage, ADMIN.username, ADMIN.password);
-  await signIn(page, ADMIN.username, ADMIN.password);
+  await signIn(otherPage, username, password);
+  await signIn(page, username, password);
   await page.goto("/settings");
   const devices = page.getByRole("list", { name: "Signed-in devices" });
   await expect(devices.getByText("this device")).toBeVisible();

@@ -6,7 +6,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { MetricUnit } from "@/server/metrics/sample";
 import { useFormat } from "./use-format";
-import { formatMetricValue, summarize, timeAxisFormat, type AlignedSeries } from "./metric-series";
+import { axisIncrements, axisTop, formatMetricValue, summarize, timeAxisFormat, timeAxisIncrements, type AlignedSeries } from "./metric-series";
 
 const HEIGHT = 200;
 
@@ -107,11 +107,11 @@ export function MetricChart({
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
         scales: {
           x: { time: true },
-          y: { range: (_u, min, max) => [Math.min(0, min ?? 0), unit === "percent" ? Math.max(100, max ?? 0) : Math.max(1, (max ?? 0) * 1.1)] },
+          y: { range: (_u, min, max) => [Math.min(0, min ?? 0), axisTop(unit, max)] },
         },
         axes: [
-          { ...axis, values: (_u, ticks) => ticks.map((s) => time.format(new Date(s * 1000))) },
-          { ...axis, size: 80, values: (_u, ticks) => ticks.map((v) => fmt(v)) },
+          { ...axis, incrs: timeAxisIncrements(rangeMs), values: (_u, ticks) => ticks.map((s) => time.format(new Date(s * 1000))) },
+          { ...axis, size: 80, incrs: axisIncrements(unit), values: (_u, ticks) => ticks.map((v) => fmt(v)) },
         ],
         hooks: { setCursor: [(u) => setCursorIdx(u.cursor.idx ?? null)] },
       },

@@ -1,6 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { alignSeries, formatMetricValue, isBanded, parseRange, rangeWindow, summarize, timeAxisFormat, withLive } from "./metric-series";
+import {
+  alignSeries,
+  axisIncrements,
+  axisTop,
+  formatMetricValue,
+  isBanded,
+  parseRange,
+  rangeWindow,
+  summarize,
+  timeAxisFormat,
+  timeAxisIncrements,
+  withLive,
+} from "./metric-series";
 
 const p = (at: number, avg: number | null, min = avg, max = avg) => ({ at, min, avg, max });
 
@@ -67,4 +79,32 @@ test("the time axis shows UTC times of day up to a day's range and dates beyond"
   const moment = new Date(Date.UTC(2026, 10, 27, 18, 5));
   assert.equal(timeAxisFormat(3_600_000, "de").format(moment), "18:05");
   assert.equal(timeAxisFormat(7 * 86_400_000, "en").format(moment), "Nov 27");
+});
+
+test("an all-zero byte rate still gets an axis up to 1 KiB/s, whose binary ticks format to distinct labels", () => {
+  assert.equal(axisTop("bytesPerSecond", 0), 1024);
+  assert.equal(axisTop("bytesPerSecond", null), 1024);
+  assert.equal(axisTop("bytesPerSecond", 10_000), 11_000);
+  assert.equal(axisTop("percent", 37), 100);
+  assert.equal(axisTop("percent", 130), 130);
+  assert.equal(axisTop("perSecond", 0), 1);
+  const incrs = axisIncrements("bytesPerSecond")!;
+  // uPlot ticks 0..1 KiB at 256 B on a 200 px chart: every label different.
+  const labels = [0, 256, 512, 768, 1024].map((v) => formatMetricValue("bytesPerSecond", v, "en-US"));
+  assert.deepEqual(labels, ["0 B/s", "256 B/s", "512 B/s", "768 B/s", "1.0 KiB/s"]);
+  assert.ok(incrs.includes(256) && incrs.includes(512 * 1024 ** 2) && incrs.includes(2 * 1024 ** 3));
+  assert.ok(
+    incrs.every((v, i) => i === 0 || v > incrs[i - 1]!),
+    "increasing, as uPlot expects",
+  );
+  assert.equal(axisIncrements("percent"), undefined);
+});
+
+test("the time axis ticks no finer than its labels: whole minutes up to a day, whole days beyond", () => {
+  const format = timeAxisFormat(3_600_000, "en-US");
+  const hour = timeAxisIncrements(3_600_000);
+  assert.ok(hour.every((step) => step % 60 === 0));
+  // Any two ticks one step apart read differently.
+  for (const step of hour) assert.notEqual(format.format(new Date(0)), format.format(new Date(step * 1000)));
+  assert.ok(timeAxisIncrements(30 * 86_400_000).every((step) => step % 86_400 === 0));
 });

@@ -120,7 +120,42 @@ export function formatMetricValue(unit: MetricUnit, value: number | null, locale
   }
 }
 
+/**
+ * The top of a chart's value axis: 100 % at least for percentages, else a tenth above the highest
+ * figure with a floor that keeps the labels distinct when everything is 0 (an idle disk read as
+ * 0..1 B/s labelled "0 B/s, 0 B/s, 1 B/s, 1 B/s, 1 B/s").
+ */
+export function axisTop(unit: MetricUnit, max: number | null): number {
+  const highest = max ?? 0;
+  if (unit === "percent") return Math.max(100, highest);
+  return Math.max(unit === "perSecond" ? 1 : 1024, highest * 1.1);
+}
+
+const BINARY_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+/** 1 B … 512 PiB in powers of two: byte axes tick at 256 B, 512 MiB, 2 GiB, never at 0.3 KiB. */
+const BYTE_INCREMENTS = [0, 1, 2, 3, 4, 5].flatMap((power) => BINARY_STEPS.map((step) => step * 1024 ** power));
+
+/** The steps a value axis may tick at: powers of two for bytes, uPlot's decimal ones otherwise. */
+export function axisIncrements(unit: MetricUnit): number[] | undefined {
+  return unit === "bytes" || unit === "bytesPerSecond" ? BYTE_INCREMENTS : undefined;
+}
+
 /** Labels for the time axis: times of day up to a day's range, dates beyond; UTC, as every time in the dashboard. */
+const MINUTE_S = 60;
+const HOUR_S = 3600;
+const DAY_S = 86_400;
+/** Time steps in seconds (uPlot's time scale), each a whole number of the unit the labels show. */
+const CLOCK_STEPS = [1, 2, 5, 10, 15, 30].map((m) => m * MINUTE_S).concat([1, 2, 3, 4, 6, 8, 12].map((h) => h * HOUR_S));
+const DATE_STEPS = [1, 2, 3, 7, 14, 30].map((d) => d * DAY_S);
+
+/**
+ * The steps the time axis may tick at: never finer than its labels (hours and minutes up to a
+ * day's range, dates beyond), or two ticks half a minute apart both read "01:25".
+ */
+export function timeAxisIncrements(rangeMs: number): number[] {
+  return rangeMs <= DAY ? CLOCK_STEPS : DATE_STEPS;
+}
+
 export function timeAxisFormat(rangeMs: number, locale: string): Intl.DateTimeFormat {
   return rangeMs <= DAY
     ? new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" })

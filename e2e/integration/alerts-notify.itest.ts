@@ -30,6 +30,11 @@ import { waitFor } from "../fixtures/wait";
  * (1 s ticks), the alert evaluator and the notification job as the server wires them, a rule
  * "CPU > 50 % for 15 s" on that VM notifying a local webhook receiver and a local SMTP server,
  * and a CPU burn started and ended through the agent's exec. One guest, booted once.
+ *
+ * The rule watches the CPU use the agent measures inside the guest, not QEMU's CPU time: on a
+ * loaded 2-core machine (CI runs the unit tests beside this) the TCG vCPU thread gets well under a
+ * core, and a burn read from the host dipped under the resolve threshold and resolved mid-burn.
+ * Inside the guest a busy loop is busy whatever share of the host it gets.
  */
 
 const HOST = "local";
@@ -59,7 +64,7 @@ const cpuNow = () =>
   ticks
     .filter((t) => t.host.hostId === HOST)
     .at(-1)
-    ?.vms.find((vm) => vm.uuid === guest.uuid)?.values["vm.cpu"] ?? null;
+    ?.vms.find((vm) => vm.uuid === guest.uuid)?.values["vm.guest.cpu"] ?? null;
 const alertsOfGuest = () => as(admin).alerts.list({ hostId: HOST, uuid: guest.uuid, limit: 10 });
 
 before(async () => {
@@ -123,7 +128,7 @@ test("a CPU burn through the agent fires the rule; a signed webhook with the ale
   const api = as(admin);
   const rule = await api.alerts.createRule({
     name: RULE,
-    metric: "vm.cpu",
+    metric: "vm.guest.cpu",
     scope: { kind: "vm", hostId: HOST, uuid: guest.uuid },
     comparison: ">",
     threshold: 50,
@@ -177,10 +182,12 @@ test("a CPU burn through the agent fires the rule; a signed webhook with the ale
 });
 
 test("acknowledging as a viewer is refused", async () => {
-  const [alert] = (await alertsOfGuest()).filter((a) => a.state === "firing");
-  assert.ok(alert, "a firing alert");
+  const [alert] = (await alertsOfGuest()).filter((a) => a.ruleName === RULE);
+  assert.ok(alert, "the rule's alert");
   await assert.rejects(as(viewer).alerts.acknowledge({ id: alert.id }), (err) => err instanceof TRPCError && err.code === "FORBIDDEN");
-  assert.equal((await alertsOfGuest()).find((a) => a.id === alert.id)?.state, "firing");
+  const after = (await alertsOfGuest()).find((a) => a.id === alert.id);
+  assert.equal(after?.acknowledgedAt, null);
+  assert.equal(after?.acknowledgedBy, null);
 });
 
 test("ending the burn resolves the alert, the resolve webhook and e-mail arrive, and the alert's deliveries read delivered", async () => {
@@ -193,6 +200,7 @@ test("ending the burn resolves the alert, the resolve webhook and e-mail arrive,
     describe: () => `CPU ${cpuNow()} %`,
   });
   assert.ok(resolved.resolvedValue! < 30, `resolved at ${resolved.resolvedValue} %`);
+  assert.equal((await alertsOfGuest()).filter((a) => a.ruleName === RULE).length, 1, "one alert for the whole burn: it never resolved and fired again");
   const hit = await waitFor(() => hook.received.find((h) => h.headers[EVENT_HEADER] === "alert.resolved"), { timeoutMs: 10_000, what: "the resolved webhook" });
   assert.ok(
     verifyWebhook({ secret: SECRET, body: hit.body, timestamp: hit.headers[TIMESTAMP_HEADER] as string, signature: hit.headers[SIGNATURE_HEADER] as string }),

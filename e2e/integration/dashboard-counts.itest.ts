@@ -58,6 +58,14 @@ test("an operator narrowed to some VMs is told about their VMs only in the dashb
   assert.ok(all.activeDomains >= 2 && all.inactiveDomains >= 1, `the admin's counts include the others: ${all.activeDomains}/${all.inactiveDomains}`);
 });
 
+test("the host's memory in hosts.info is what nodememstats reports, as on the collector's chart beside it", async () => {
+  const admin = createCaller({ db, user: await addUser(db, "adam", "admin"), clientIp: "192.0.2.41" });
+  const info = await admin.hosts.info({ hostId: "local" });
+  const totalKiB = Number(/^total\s*:\s*(\d+) KiB/m.exec(await virsh(["nodememstats"]))?.[1]);
+  assert.equal(info.memoryBytes, totalKiB * 1024);
+  assert.ok(info.memoryFreeBytes! > 0 && info.memoryFreeBytes! < info.memoryBytes, `free ${info.memoryFreeBytes} of ${info.memoryBytes}`);
+});
+
 test("dashboard.summary counts VMs by state, agents, firing alerts and audit rows only as far as the user may see", async () => {
   const nora = await addUser(db, "nina", "operator", [{ kind: "name", value: "kvmm-test-dash-mine-*" }]);
   const narrowed = createCaller({ db, user: nora, clientIp: "192.0.2.42" });

@@ -6,6 +6,7 @@ import { withLibvirtContext } from "../errors";
 import { userCoversHost } from "./scope";
 import { vmsInScope } from "../domains/lookup";
 import { formatLibvirtVersion, LibvirtError, type Connection } from "../libvirt";
+import { nodeMemory } from "./memory";
 import { child, parseXml, textOf } from "../xml/codec";
 
 export interface HostInfo {
@@ -60,7 +61,7 @@ async function domainCounts(user: SessionUser, hostId: string, conn: Connection)
 export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promise<HostInfo> {
   const { conn } = host;
   return withLibvirtContext(`${host.context} (${host.uri})`, async () => {
-    const [hostname, libVersion, hvType, hvVersion, node, free, counts, caps] = await Promise.all([
+    const [hostname, libVersion, hvType, hvVersion, node, free, memory, counts, caps] = await Promise.all([
       conn.connectGetHostname(),
       conn.connectGetLibVersion(),
       conn.connectGetType(),
@@ -71,6 +72,7 @@ export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promi
         if (err instanceof LibvirtError) return null;
         throw err;
       }),
+      nodeMemory(conn),
       domainCounts(user, host.id, conn),
       conn.connectGetCapabilities(),
     ]);
@@ -86,8 +88,8 @@ export async function readHostInfo(host: ResolvedHost, user: SessionUser): Promi
       sockets: node.sockets,
       cores: node.cores,
       threads: node.threads,
-      memoryBytes: Number(node.memory) * 1024,
-      memoryFreeBytes: free === null ? null : Number(free),
+      memoryBytes: memory?.total ?? Number(node.memory) * 1024,
+      memoryFreeBytes: memory?.free ?? (free === null ? null : Number(free)),
       activeDomains: counts.active,
       inactiveDomains: counts.inactive,
       usage: latestHostUsage(user, host.id),

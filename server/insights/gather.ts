@@ -1,12 +1,13 @@
 /**
  * The rules' inputs, read from where each lives: the hosts and their VMs (one bulk stats call per
- * host), the host's memory (node info), each VM's snapshots (the snapshot service), what the guest hub
+ * host), the host's memory (server/hosts/memory.ts), each VM's snapshots (the snapshot service), what the guest hub
  * knows of its agents now plus the sightings it recorded, and the metrics history's 1-hour rollups.
  * A host that does not answer is reported as failed; its VMs are not judged (nothing is known of them).
  */
 import { decodeTypedParams, uuidToString, VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_VCPU, flagsOf } from "@/server/libvirt";
 import type { Db } from "@/server/db/client";
 import { listHosts } from "@/server/hosts/service";
+import { nodeMemory } from "@/server/hosts/memory";
 import { resolveHost, type ResolvedHost } from "@/server/hosts/connection";
 import { vmStateName } from "@/server/domains/power";
 import { listSnapshots } from "@/server/snapshots/service";
@@ -54,7 +55,7 @@ async function gatherHost(
   sightingOf: ReturnType<typeof readSightings>,
 ): Promise<HostInput> {
   const { conn } = host;
-  const [node, stats] = await Promise.all([conn.nodeGetInfo(), conn.connectGetAllDomainStats({ doms: [], stats: STATS, flags: 0 })]);
+  const [node, memory, stats] = await Promise.all([conn.nodeGetInfo(), nodeMemory(conn), conn.connectGetAllDomainStats({ doms: [], stats: STATS, flags: 0 })]);
   const vms = stats.map((record) => {
     const params = decodeTypedParams(record.params);
     const state = vmStateName(Number(params["state.state"] ?? 0));
@@ -95,7 +96,7 @@ async function gatherHost(
       snapshots: snapshots[i]!,
     });
   }
-  return { hostId: host.id, memoryBytes: Number(node.memory) * 1024, vms: inputs };
+  return { hostId: host.id, memoryBytes: memory?.total ?? Number(node.memory) * 1024, vms: inputs };
 }
 
 /** The hub's view of a running VM's agents (asking it to look at a VM it has not seen yet); null when it cannot say. */
