@@ -103,11 +103,16 @@ test("the Network tab adds a card, sets its link down and up, moves it to a brid
   await expect.poll(async () => (await running.liveXml()).includes(mac), { timeout: 30_000 }).toBe(false);
 
   const target = auditTargets.inVm(vm, `NIC ${mac}`);
-  assertAuditedSince(db, mark, [
-    { action: "nics.add", target: auditTargets.inVm(vm, `NIC on network "${network.name}"`) },
-    { action: "nics.setLink", target },
-    { action: "nics.setLink", target },
-    { action: "nics.setSource", target },
-    { action: "nics.remove", target },
-  ]);
+  assertAuditedSince(
+    db,
+    mark,
+    [
+      { action: "nics.add", target: auditTargets.inVm(vm, `NIC on network "${network.name}"`) },
+      { action: "nics.setLink", target },
+      { action: "nics.setLink", target },
+      { action: "nics.setSource", target },
+      { action: "nics.remove", target },
+    ],
+    { about: vm },
+  );
 });
