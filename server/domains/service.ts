@@ -71,13 +71,15 @@ function observe(record: protocol.DomainStatsRecord) {
 }
 
 /**
- * A VM's usage: the collector's latest tick for the rates; memory in use from this very call
- * (no rate needed), so a VM that started since the last tick already shows it.
+ * A VM's usage: the collector's latest tick for the rates and memory (which counts the agent's
+ * in-guest figure); memory from this very call (no rate needed) when the tick has none, so a VM that
+ * started since the last tick already shows it.
  */
 function usageOf(live: Map<string, LiveVmUsage>, uuid: string, running: boolean, params: TypedParams): VmUsage {
   if (!running) return NO_USAGE;
   const fromTick = live.get(uuid);
-  return { ...(fromTick ? vmUsageOf(fromTick) : NO_USAGE), memoryUsedKiB: memoryUsedKiB(params) };
+  const usage = fromTick ? vmUsageOf(fromTick) : NO_USAGE;
+  return { ...usage, memoryUsedKiB: usage.memoryUsedKiB ?? memoryUsedKiB(params) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeTypedParams, typedParam, uuidFromString, VIR_ERR_NO_SUPPORT } from "../libvirt";
+import { decodeTypedParams, encodeTypedParams, typedParam, uuidFromString, VIR_ERR_NO_SUPPORT } from "../libvirt";
+import { memoryUsedKiB } from "./rates";
 import { libvirtError } from "../libvirt/testing/errors";
 import { MetricsCollector, type MetricsConnection } from "./collector";
 import { guestFiguresFrom, GuestTelemetryStore, MAX_GUEST_FILESYSTEMS } from "./guest-telemetry";
@@ -246,4 +247,15 @@ test("what a guest sends is bounded: out-of-range or non-numeric figures are ref
   assert.equal(figures!.filesystems.length, MAX_GUEST_FILESYSTEMS);
   assert.equal(figures!.filesystems[0]!.mount, "/m0", "too long a mount and a percentage over 100 are dropped");
   assert.equal(guestFiguresFrom({ cpu: { percent: 5 }, interval_ms: 1e12 }, 0)!.intervalMs, 600_000, "a claimed interval is capped");
+});
+
+test("memory in use: the balloon's figures first, then the agent's in-guest share of the VM's memory, QEMU's resident size last", () => {
+  const params = (fields: Record<string, bigint>) =>
+    decodeTypedParams(encodeTypedParams(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typedParam.ullong(v)]))));
+  const balloon = params({ "balloon.current": 524288n, "balloon.available": 500000n, "balloon.unused": 300000n, "balloon.rss": 631808n });
+  assert.equal(memoryUsedKiB(balloon, 10), 200000, "the balloon driver's figure wins");
+  const noDriver = params({ "balloon.current": 524288n, "balloon.rss": 631808n });
+  assert.equal(memoryUsedKiB(noDriver, 32.5), 170394, "32.5 % of 512 MiB, not QEMU's 617 MiB");
+  assert.equal(memoryUsedKiB(noDriver), 631808, "without an agent: QEMU's resident size");
+  assert.equal(memoryUsedKiB(params({})), null);
 });

@@ -206,9 +206,9 @@ export class MetricsCollector {
       const rates = running ? vmRates(s.vms.get(uuid), counters) : NO_RATES;
       if (running) s.vms.set(uuid, counters);
       else s.vms.delete(uuid);
-      const used = running ? memoryUsedKiB(params) : null;
-      const total = memoryTotalKiB(params);
       const guest = running ? (this.options.guest?.(hostId, uuid, at) ?? null) : null;
+      const used = running ? memoryUsedKiB(params, guest?.memoryPercent ?? null) : null;
+      const total = memoryTotalKiB(params);
       const values: Record<VmMetricKey, number | null> = {
         ...rates,
         "vm.memory.used": used === null ? null : used * 1024,

@@ -48,11 +48,17 @@ export function countersFromStats(params: TypedParams, at: number): VmCounters {
   };
 }
 
-/** Memory the guest really uses when the balloon driver reports it; otherwise QEMU's resident size. KiB. */
-export function memoryUsedKiB(params: TypedParams): number | null {
+/**
+ * Memory the guest really uses, KiB: the balloon driver's figures when it reports them; else our
+ * agent's in-guest use (`guestPercent`) of the VM's memory; else QEMU's resident size, which also
+ * counts QEMU itself and TCG's code cache (a 512 MiB guest without a balloon driver read 617 MiB).
+ */
+export function memoryUsedKiB(params: TypedParams, guestPercent: number | null = null): number | null {
   const available = num(params, "balloon.available");
   const unused = num(params, "balloon.unused");
   if (available > 0 && unused > 0) return available - unused;
+  const total = memoryTotalKiB(params);
+  if (guestPercent !== null && total !== null) return Math.round((total * guestPercent) / 100);
   const rss = num(params, "balloon.rss");
   return rss > 0 ? rss : null;
 }
