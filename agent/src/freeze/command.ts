@@ -1,0 +1,25 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import type { FreezeCommand } from "./freezer";
+
+/** Where util-linux (and busybox) keep fsfreeze, even when the agent was started with a minimal PATH. */
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** FIFREEZE syncs the filesystem first; on a slow disk that takes a while, but a hung device must not hang the agent. */
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/** util-linux `fsfreeze --freeze|--unfreeze <mount>` (FIFREEZE/FITHAW); busybox's applet takes the same arguments. */
+export const fsfreezeCommand: FreezeCommand = (action, mount) =>
+  new Promise((resolve) => {
+    execFile(
+      "fsfreeze",
+      [`--${action}`, mount],
+      { env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" }, encoding: "utf8", timeout: COMMAND_TIMEOUT_MS, killSignal: "SIGKILL" },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve(null);
+        const reason = stderr.trim() || error.message;
+        resolve((error as NodeJS.ErrnoException).code === "ENOENT" ? `fsfreeze is not installed (util-linux): ${reason}` : reason);
+      },
+    );
+  });
+
+export const readMountInfo = (): Promise<string> => readFile("/proc/self/mountinfo", "utf8");
