@@ -92,6 +92,11 @@ export class Agent {
     await this.channel.stop();
   }
 
+  /** Mount points frozen now, in mount order (the thaw order). */
+  frozenMounts(): string[] {
+    return [...(this.freezer?.status().mounts ?? [])].reverse();
+  }
+
   info(): AgentInfo {
     const { config, platform } = this.options;
     return {

@@ -59,10 +59,10 @@ describe("fs_freeze in the agent", () => {
     assert.equal(new Agent({ config, platform: platform("linux"), transport: new IdleTransport(), log }).info().capabilities.includes("fs.freeze"), true);
   });
 
-  it("thaws what is frozen when the agent stops", async () => {
+  it("thaws what is frozen when the agent stops, and names it in thaw order for the crash handler", async () => {
     const calls: string[] = [];
     const freezer = new Freezer({
-      readMountInfo: async () => "23 1 254:1 / /srv rw - ext4 /dev/vda1 rw\n",
+      readMountInfo: async () => "23 1 254:1 / /srv rw - ext4 /dev/vda1 rw\n24 23 254:16 / /srv/data rw - xfs /dev/vdb rw\n",
       run: async (action, mount) => {
         calls.push(`${action} ${mount}`);
         return null;
@@ -72,8 +72,10 @@ describe("fs_freeze in the agent", () => {
     });
     const agent = new Agent({ config, platform: platform("linux"), transport: new IdleTransport(), log, freezer });
     await freezer.freeze(60);
+    assert.deepEqual(agent.frozenMounts(), ["/srv", "/srv/data"]);
     await agent.stop();
-    assert.deepEqual(calls, ["freeze /srv", "unfreeze /srv"]);
+    assert.deepEqual(calls, ["freeze /srv/data", "freeze /srv", "unfreeze /srv", "unfreeze /srv/data"]);
+    assert.deepEqual(agent.frozenMounts(), []);
     assert.equal(freezer.status().frozen, false);
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { FreezeCommand } from "./freezer";
 
@@ -21,5 +21,25 @@ export const fsfreezeCommand: FreezeCommand = (action, mount) =>
       },
     );
   });
+
+/**
+ * Thaws the given mounts (mount order) before the process exits after an unexpected failure, when
+ * there is no event loop left to wait on: a guest must not stay frozen because its agent crashed.
+ */
+export function unfreezeNow(mounts: readonly string[]): string[] {
+  const failed: string[] = [];
+  for (const mount of mounts) {
+    try {
+      execFileSync("fsfreeze", ["--unfreeze", mount], {
+        env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" },
+        timeout: COMMAND_TIMEOUT_MS,
+        stdio: "ignore",
+      });
+    } catch {
+      failed.push(mount);
+    }
+  }
+  return failed;
+}
 
 export const readMountInfo = (): Promise<string> => readFile("/proc/self/mountinfo", "utf8");
