@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the throwaway guest that integration tests boot under QEMU (TCG):
 # Debian's kernel (extracted from its .deb, never installed) and a busybox
-# initramfs carrying the host's node and, optionally, stock qemu-guest-agent.
+# initramfs carrying the host's node and, optionally, stock qemu-guest-agent;
+# busybox's fsfreeze applet and the ext4 modules serve guests with a data disk.
 # Built once per machine; a stamp over every input makes a second run a no-op
 # until the kernel package, node, busybox, qemu-ga or this recipe changes.
 #
@@ -32,6 +33,10 @@ readonly MODULES=(
   virtio-rng
   button evdev
 )
+# Installed but loaded only by a guest that has a data disk (kvmm.datadisk=, see
+# e2e/fixtures/test-host.ts `dataDisk`): ext4 and what it needs, in load order
+# (busybox insmod resolves no dependencies). Guests without one boot as fast as before.
+readonly DATA_DISK_MODULES=(crc16 mbcache jbd2 crc32c_generic ext4)
 
 die() { echo "build-test-guest: $*" >&2; exit 1; }
 
@@ -133,7 +138,7 @@ extract_kernel() {
   local deb patterns=(--wildcards './boot/vmlinuz-*')
   deb=$(echo "$WORK"/debs/"$KERNEL_PACKAGE"_*.deb)
   KERNEL_VERSION=$(dpkg-deb -f "$deb" Version)
-  for module in "${MODULES[@]}"; do
+  for module in "${MODULES[@]}" "${DATA_DISK_MODULES[@]}"; do
     patterns+=("./lib/modules/*/$module.ko*")
   done
   mkdir -p "$WORK/kernel"
@@ -144,11 +149,13 @@ extract_kernel() {
 }
 
 # busybox insmod cannot read compressed modules, so decompress them here.
+# $1: the list init loads them from; the rest: the modules, in load order.
 install_modules() {
-  local dest=$ROOT/lib/modules/$KERNEL_RELEASE found
+  local dest=$ROOT/lib/modules/$KERNEL_RELEASE list=$ROOT/lib/kvmm/$1 found module
+  shift
   mkdir -p "$dest" "$ROOT/lib/kvmm"
-  : > "$ROOT/lib/kvmm/modules"
-  for module in "${MODULES[@]}"; do
+  : > "$list"
+  for module in "$@"; do
     found=$(find "$WORK/kernel/lib/modules" -name "$module.ko*" -print -quit)
     [[ -n $found ]] || die "module $module is not in $KERNEL_PACKAGE"
     case $found in
@@ -158,7 +165,7 @@ install_modules() {
       *.ko.gz) gzip -dc "$found" > "$dest/$module.ko" ;;
       *) die "unknown module format: $found" ;;
     esac
-    echo "$module" >> "$ROOT/lib/kvmm/modules"
+    echo "$module" >> "$list"
   done
 }
 
@@ -225,6 +232,7 @@ write_manifest() {
     }
     manifest.recipeVersion = Number(manifest.recipeVersion);
     manifest.modules = manifest.modules.split(" ");
+    manifest.dataDiskModules = manifest.dataDiskModules.split(" ");
     manifest.qemuGuestAgentVersion ||= null;
     manifest.qemuGuestAgentPath = manifest.qemuGuestAgentVersion ? "/usr/sbin/qemu-ga" : null;
     require("node:fs").writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
@@ -234,13 +242,14 @@ write_manifest() {
     "kernelPackage=$KERNEL_PACKAGE" "kernelPackageVersion=$KERNEL_VERSION" \
     "kernelRelease=$KERNEL_RELEASE" "nodeVersion=$NODE_VERSION" \
     "busyboxVersion=$BUSYBOX_VERSION" "qemuGuestAgentVersion=$QGA_VERSION" \
-    "modules=${MODULES[*]}" "builtAt=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    "modules=${MODULES[*]}" "dataDiskModules=${DATA_DISK_MODULES[*]}" "builtAt=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }
 
 fetch_debs
 extract_kernel
 install_base_files
-install_modules
+install_modules modules "${MODULES[@]}"
+install_modules data-disk-modules "${DATA_DISK_MODULES[@]}"
 install_busybox
 install_with_libraries "$NODE_BIN" /usr/bin/node
 [[ -n $QGA_VERSION ]] && install_qemu_ga

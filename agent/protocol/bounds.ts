@@ -41,6 +41,8 @@ export const LIST_MAX = {
   sessions: 1_000,
   /** file_list: its own `limit` param goes no higher. */
   fileEntries: 100_000,
+  /** fs_freeze, fs_thaw, fs_freeze_status: mount points. */
+  freezeMounts: 256,
   /** get_agent_info's allowed_paths. */
   allowedPaths: 64,
 } as const;

@@ -16,6 +16,8 @@ export const ErrorCode = {
   TooLarge: -32004,
   Busy: -32005,
   IoError: -32006,
+  Unsupported: -32007,
+  Conflict: -32008,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -36,7 +38,10 @@ export const errorCodeMeanings: Record<ErrorCodeName, string> = {
   Timeout: "An operation the agent waited for did not finish in time.",
   TooLarge: "A request line, file chunk or response exceeds a configured size limit.",
   Busy: "The agent is already handling its maximum number of concurrent requests.",
-  IoError: "The operating system reported an I/O error; `data.errno` names it (e.g. ENOSPC, EISDIR).",
+  IoError:
+    "The operating system reported an I/O error; `data.errno` names it (e.g. ENOSPC, EISDIR). `fs_freeze`: a mount could not be frozen; `data.failed` lists it, `data.thawed_again` what was thawed again.",
+  Unsupported: "The method exists but this guest's operating system cannot do it (e.g. `fs_freeze` on Windows).",
+  Conflict: "The request conflicts with the agent's state (e.g. `fs_freeze` while the filesystems are already frozen).",
 };
 
 /** An error that travels on the wire as a JSON-RPC error object. */

@@ -18,6 +18,7 @@ export const exampleAgentInfo: AgentInfo = {
     "file.write",
     "file.manage",
     "power",
+    "fs.freeze",
     "telemetry",
     "telemetry.filesystems",
   ],

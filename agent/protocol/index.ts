@@ -13,5 +13,6 @@ export { isNotificationName, notifications } from "./notifications";
 export type { NotificationName, NotificationParams, NotificationSpec } from "./notifications";
 export type { AgentInfo } from "./schemas/core";
 export type { ExecParams, ExecResult } from "./schemas/exec";
+export { FREEZE_TIMEOUT_S } from "./schemas/freeze";
 export type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, ProcessList, SystemInfo, Telemetry, TelemetryFilesystem, UserSession } from "./schemas/system";
 export { AGENT_PORT_NAME, PROTOCOL_VERSION } from "./version";

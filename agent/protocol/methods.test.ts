@@ -22,6 +22,9 @@ const contractMethods = [
   "file_remove",
   "shutdown",
   "reboot",
+  "fs_freeze",
+  "fs_thaw",
+  "fs_freeze_status",
 ];
 
 describe("method table", () => {

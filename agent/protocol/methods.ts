@@ -15,6 +15,7 @@ import {
   fileWriteParams,
   fileWriteResult,
 } from "./schemas/files";
+import { fsFreezeParams, fsFreezeResult, fsFreezeStatusParams, fsFreezeStatusResult, fsThawParams, fsThawResult } from "./schemas/freeze";
 import { powerParams, powerResult } from "./schemas/power";
 import {
   diskUsageParams,
@@ -51,6 +52,8 @@ export const capabilities = [
   /** file_rename and file_remove; switched with file.write (file_write_enabled). */
   "file.manage",
   "power",
+  /** fs_freeze, fs_thaw, fs_freeze_status: announced on Linux only (Windows would need VSS). */
+  "fs.freeze",
   "telemetry",
   /** `telemetry` carries `filesystems`; listed with `telemetry`. */
   "telemetry.filesystems",
@@ -324,6 +327,40 @@ export const methods = {
     capability: "power",
     summary: "Reboots the guest. The agent answers first, then acts.",
     example: { params: { force: true }, result: { accepted: true, method: "systemd" } },
+  }),
+  fs_freeze: method({
+    params: fsFreezeParams,
+    result: fsFreezeResult,
+    capability: "fs.freeze",
+    summary:
+      "Linux: freezes every writable filesystem on a block device (FIFREEZE through `fsfreeze --freeze`; pseudo, read-only and network filesystems are skipped) in reverse mount order, so the host can take a consistent copy. If any mount fails, the ones already frozen are thawed again and the answer is IoError. The agent thaws by itself after `timeout_s` without an `fs_thaw`, and when it stops. While frozen, a second `fs_freeze` answers Conflict. Windows: Unsupported (no VSS).",
+    example: {
+      params: { timeout_s: 60 },
+      result: { frozen: ["/srv/data", "/"], frozen_at: "2025-01-01T12:00:00.000Z", auto_thaw_at: "2025-01-01T12:01:00.000Z" },
+    },
+  }),
+  fs_thaw: method({
+    params: fsThawParams,
+    result: fsThawResult,
+    capability: "fs.freeze",
+    summary: "Thaws what `fs_freeze` froze, in mount order. Idempotent: with nothing frozen it answers an empty `thawed`.",
+    example: { params: {}, result: { thawed: ["/", "/srv/data"], failed: [], auto_thawed_at: null } },
+  }),
+  fs_freeze_status: method({
+    params: fsFreezeStatusParams,
+    result: fsFreezeStatusResult,
+    capability: "fs.freeze",
+    summary: "Whether filesystems are frozen now, which, and when the automatic thaw comes (or came).",
+    example: {
+      params: {},
+      result: {
+        frozen: true,
+        mounts: ["/srv/data", "/"],
+        frozen_at: "2025-01-01T12:00:00.000Z",
+        auto_thaw_at: "2025-01-01T12:01:00.000Z",
+        auto_thawed_at: null,
+      },
+    },
   }),
 } as const;
 

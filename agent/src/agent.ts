@@ -7,6 +7,8 @@ import { capabilities } from "../protocol/methods";
 import { PROTOCOL_VERSION } from "../protocol/version";
 import { Channel } from "./channel";
 import type { AgentConfig } from "./config";
+import { fsfreezeCommand, readMountInfo } from "./freeze/command";
+import { Freezer, systemClock } from "./freeze/freezer";
 import type { Logger } from "./log";
 import { fitTelemetry } from "./platform/fit";
 import type { Platform } from "./platform/platform";
@@ -21,11 +23,14 @@ export interface AgentOptions {
   platform: Platform;
   transport: Transport;
   log: Logger;
+  /** Default on Linux: fsfreeze(8) on the mounts in /proc/self/mountinfo; none on Windows. */
+  freezer?: Freezer | null;
 }
 
 export class Agent {
   private readonly channel: Channel;
   private readonly dispatcher: Dispatcher;
+  private readonly freezer: Freezer | null;
   private readonly startedAt = new Date().toISOString();
   private telemetryTimer: NodeJS.Timeout | undefined;
   /** False from start and from every (re)connect of a host until a `sync` is answered (see rpc/handshake.ts). */
@@ -35,8 +40,14 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     const { config, platform, transport, log } = options;
     this.channel = new Channel(transport, config.max_request_bytes, log);
+    this.freezer =
+      options.freezer !== undefined
+        ? options.freezer
+        : platform.os === "linux"
+          ? new Freezer({ readMountInfo, run: fsfreezeCommand, clock: systemClock, log })
+          : null;
     this.dispatcher = new Dispatcher({
-      handlers: buildHandlers({ config, platform, log, agentInfo: () => this.info() }),
+      handlers: buildHandlers({ config, platform, log, agentInfo: () => this.info(), freezer: this.freezer }),
       disabledReason: (capability) => disabledReason(config, capability),
       maxConcurrent: config.max_concurrent_requests,
       // Our own answers may use the whole protocol limit even when requests are limited further.
@@ -73,7 +84,17 @@ export class Agent {
 
   async stop(): Promise<void> {
     clearInterval(this.telemetryTimer);
+    // A guest must never stay frozen because its agent went away.
+    if (this.freezer?.status().frozen) {
+      const { thawed, failed } = await this.freezer.thaw();
+      this.options.log.warn("stopping while frozen: thawed", { thawed, failed: failed.map((f) => f.mount) });
+    }
     await this.channel.stop();
+  }
+
+  /** Mount points frozen now, in mount order (the thaw order). */
+  frozenMounts(): string[] {
+    return [...(this.freezer?.status().mounts ?? [])].reverse();
   }
 
   info(): AgentInfo {
@@ -83,7 +104,11 @@ export class Agent {
       version: AGENT_VERSION,
       protocol_version: PROTOCOL_VERSION,
       capabilities: capabilities.filter((capability) =>
-        capability === "telemetry" || capability === "telemetry.filesystems" ? config.telemetry_interval_s > 0 : disabledReason(config, capability) === null,
+        capability === "telemetry" || capability === "telemetry.filesystems"
+          ? config.telemetry_interval_s > 0
+          : capability === "fs.freeze"
+            ? this.freezer !== null
+            : disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {

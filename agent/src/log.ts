@@ -11,7 +11,13 @@ export type LogFields = Record<string, unknown>;
 
 const rank: Record<Severity, number> = { error: 0, warn: 1, notice: 2, info: 3, debug: 4 };
 
+/** Records kept while the log is held (fs_freeze); beyond it only a count survives. */
+const HELD_MAX = 1000;
+
 export class Logger {
+  private held: Array<[Severity, string]> | null = null;
+  private droppedWhileHeld = 0;
+
   constructor(
     private readonly level: LogLevel,
     private readonly sink: LogSink,
@@ -35,12 +41,35 @@ export class Logger {
 
   /** One record per exec, file or power request: who asked (request id), what, and how it ended. */
   audit(fields: LogFields): void {
-    this.sink.write("notice", formatLine("audit", fields));
+    this.write("notice", formatLine("audit", fields));
+  }
+
+  /**
+   * Keeps records in memory instead of writing them, until release(): while filesystems are frozen
+   * a write to a log file on one of them would block the agent (and so the thaw).
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    for (const [severity, line] of held) this.sink.write(severity, line);
+    if (this.droppedWhileHeld > 0) this.sink.write("warn", formatLine("log records dropped while filesystems were frozen", { count: this.droppedWhileHeld }));
+    this.droppedWhileHeld = 0;
   }
 
   private log(severity: Severity, message: string, fields?: LogFields): void {
     if (rank[severity] > rank[this.level]) return;
-    this.sink.write(severity, formatLine(message, fields));
+    this.write(severity, formatLine(message, fields));
+  }
+
+  private write(severity: Severity, line: string): void {
+    if (!this.held) this.sink.write(severity, line);
+    else if (this.held.length < HELD_MAX) this.held.push([severity, line]);
+    else this.droppedWhileHeld++;
   }
 }
 

@@ -2,6 +2,7 @@ import { AGENT_PORT_NAME, PROTOCOL_VERSION } from "../protocol/version";
 import { Agent } from "./agent";
 import { parseCli, usage, UsageError } from "./cli";
 import { ConfigError, loadConfig } from "./config";
+import { unfreezeNow } from "./freeze/command";
 import { Logger } from "./log";
 import { selectPlatform } from "./platform/select";
 import { chooseSink } from "./syslog";
@@ -26,12 +27,23 @@ async function main(): Promise<void> {
   const platform = selectPlatform(process.platform);
   const config = await loadConfig(cli.configPath ?? platform.defaultConfigPath, cli.configPath !== undefined, platform.defaultAllowedPaths);
   const log = new Logger(config.log_level, chooseSink(process.env, process.platform));
+  /** Set once the agent exists; the crash handler below is in place before that. */
+  const running: { agent?: Agent } = {};
   process.on("uncaughtException", (error) => {
-    log.error("unexpected failure, exiting", { error: error.stack ?? error.message });
+    // Thawed first: a guest must not stay frozen because its agent crashed, and the log may live on a frozen filesystem.
+    const frozen = running.agent?.frozenMounts() ?? [];
+    const notThawed = unfreezeNow(frozen);
+    log.release();
+    log.error("unexpected failure, exiting", {
+      error: error.stack ?? error.message,
+      thawed: frozen.filter((m) => !notThawed.includes(m)),
+      not_thawed: notThawed,
+    });
     process.exit(EX_SOFTWARE);
   });
   const transport = await selectTransport(cli.devicePath ?? platform.devicePath(AGENT_PORT_NAME), process.platform, log);
   const agent = new Agent({ config, platform, transport, log });
+  running.agent = agent;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       log.info("stopping", { signal });

@@ -78,6 +78,7 @@ describe("information methods", () => {
       "file.manage",
       "file.read",
       "file.write",
+      "fs.freeze",
       "metrics",
       "network.info",
       "power",

@@ -49,6 +49,8 @@ const RPC_ERROR_KINDS = new Map<number, ServiceErrorKind>([
   [ErrorCode.MethodNotFound, "invalid"],
   [ErrorCode.TooLarge, "invalid"],
   [ErrorCode.IoError, "invalid"],
+  [ErrorCode.Unsupported, "invalid"],
+  [ErrorCode.Conflict, "conflict"],
   [ErrorCode.PermissionDenied, "forbidden"],
   [ErrorCode.PathNotAllowed, "forbidden"],
   [ErrorCode.NotFound, "not_found"],

@@ -35,22 +35,43 @@ test("libvirt's snapshot XML parses: parent, time, state, memory, disks", () => 
   assert.equal(info.createdAt, "2023-11-14T22:13:20.000Z");
   assert.equal(info.memory, "internal");
   assert.equal(info.location, "internal");
+  assert.equal(info.consistency, "memory");
   assert.deepEqual(info.disks, [
     { name: "vda", snapshot: "internal", file: null },
     { name: "sda", snapshot: "no", file: null },
   ]);
 });
 
+test("a shut-off VM's disk snapshot is consistent, a running VM's disks without memory only crash-consistent", () => {
+  const shutOff = parseSnapshotXml(`<domainsnapshot><name>off</name><state>shutoff</state><creationTime>1</creationTime></domainsnapshot>`);
+  assert.equal(shutOff.consistency, "shutOff");
+  const crashed = parseSnapshotXml(
+    `<domainsnapshot><name>c</name><state>crashed</state><creationTime>1</creationTime><memory snapshot='no'/></domainsnapshot>`,
+  );
+  assert.equal(crashed.consistency, "crash");
+});
+
 test("an external disk-only snapshot is recognised as external, with its overlay file", () => {
   const info = parseSnapshotXml(`<domainsnapshot><name>live</name><state>disk-snapshot</state><creationTime>1</creationTime>
   <memory snapshot='no'/><disks><disk name='vda' snapshot='external' type='file'><driver type='qcow2'/><source file='/srv/vm.live'/></disk></disks></domainsnapshot>`);
   assert.equal(info.location, "external");
+  assert.equal(info.consistency, "crash");
   assert.equal(info.parent, null);
   assert.equal(info.disks[0]?.file, "/srv/vm.live");
 });
 
 function snap(name: string, parent: string | null, t: number): SnapshotXmlInfo {
-  return { name, parent, createdAt: new Date(t * 1000).toISOString(), description: null, state: "shutoff", memory: "no", disks: [], location: "internal" };
+  return {
+    name,
+    parent,
+    createdAt: new Date(t * 1000).toISOString(),
+    description: null,
+    state: "shutoff",
+    memory: "no",
+    disks: [],
+    location: "internal",
+    consistency: "shutOff",
+  };
 }
 
 test("the tree: parents before children, siblings by time, depth, children and current", () => {

@@ -30,6 +30,20 @@ export interface SnapshotDisk {
   file: string | null;
 }
 
+/**
+ * Whether the snapshot's disks can be used as they are. `memory`: the guest's RAM was saved with
+ * them (savevm pauses the VM), so reverting resumes the guest exactly: nothing half-written.
+ * `shutOff`: no guest was writing. `crash`: a running VM's disks without its memory (an external
+ * disk-only snapshot, which the manager never takes — see choices.ts — so one made elsewhere, with
+ * no record of a filesystem freeze): like pulling the power cord.
+ */
+export type SnapshotConsistency = "memory" | "shutOff" | "crash";
+
+export function snapshotConsistency(state: string, memory: string): SnapshotConsistency {
+  if (memory !== "no") return "memory";
+  return state === "shutoff" ? "shutOff" : "crash";
+}
+
 export interface SnapshotXmlInfo {
   name: string;
   description: string | null;
@@ -43,6 +57,7 @@ export interface SnapshotXmlInfo {
   disks: SnapshotDisk[];
   /** Internal (inside the qcow2 files) or external (overlay files): libvirt 9.0 cannot revert external ones. */
   location: "internal" | "external";
+  consistency: SnapshotConsistency;
 }
 
 export function parseSnapshotXml(xml: string): SnapshotXmlInfo {
@@ -65,6 +80,7 @@ export function parseSnapshotXml(xml: string): SnapshotXmlInfo {
     memory,
     disks,
     location: external ? "external" : "internal",
+    consistency: snapshotConsistency(textOf(snap.state) ?? "", memory),
   };
 }
 

@@ -6,6 +6,7 @@ import type { AgentConfig } from "../config";
 import { envAllowList } from "../exec/env";
 import { resolveCommand } from "../exec/resolve";
 import { runCommand } from "../exec/run";
+import type { Freezer } from "../freeze/freezer";
 import { fileList, fileRead, fileRemove, fileRename, fileStat, fileWrite, type FileLimits } from "../files/operations";
 import type { Logger, LogFields } from "../log";
 import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "../platform/fit";
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   platform: Platform;
   log: Logger;
   agentInfo(): AgentInfo;
+  /** Null where freezing is not supported (Windows: it would need VSS). */
+  freezer: Freezer | null;
 }
 
 const switches: Partial<Record<Capability, keyof AgentConfig>> = {
@@ -44,6 +47,11 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
       context.afterResponse(() => startPowerCommand(command.argv, context.id, log));
       return { accepted: true as const, method: command.method };
     });
+
+  const freezer = (method: string): Freezer => {
+    if (deps.freezer) return deps.freezer;
+    throw new RpcError(ErrorCode.Unsupported, `${method}: freezing filesystems is not supported on ${platform.os} guests (it would need VSS)`);
+  };
 
   return {
     ping: () => ({ pong: true, time: new Date().toISOString() }),
@@ -83,6 +91,17 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
       }),
     file_rename: (params, context) => audited(context, { from: params.from, to: params.to }, () => fileRename(params, files)),
     file_remove: (params, context) => audited(context, { path: params.path }, () => fileRemove(params, files)),
+    fs_freeze: (params, context) =>
+      audited(context, { timeout_s: params.timeout_s }, async () => {
+        const result = await freezer("fs_freeze").freeze(params.timeout_s);
+        return Object.assign(result, { [auditDetail]: { frozen: result.frozen } });
+      }),
+    fs_thaw: (_params, context) =>
+      audited(context, {}, async () => {
+        const result = await freezer("fs_thaw").thaw();
+        return Object.assign(result, { [auditDetail]: { thawed: result.thawed, failed: result.failed.map((f) => f.mount) } });
+      }),
+    fs_freeze_status: () => freezer("fs_freeze_status").status(),
     shutdown: power("shutdown"),
     reboot: power("reboot"),
   };

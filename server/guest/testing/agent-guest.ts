@@ -43,6 +43,8 @@ export interface AgentGuestOptions {
   memoryMiB?: number;
   /** Merged over TEST_AGENT_CONFIG. */
   agentConfig?: Record<string, unknown>;
+  /** An ext4 data disk mounted in the guest (see TestDomainOptions.dataDisk). */
+  dataDisk?: { sizeMiB: number; mountpoint: string };
 }
 
 export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ guest: TestDomain; image: TestGuestImage }> {
@@ -55,6 +57,7 @@ export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ gues
     memoryMiB: options.memoryMiB,
     network: options.network ?? false,
     cdrom: options.cdrom ?? false,
+    dataDisk: options.dataDisk,
     channels: [...(withAgent ? [AGENT_CHANNEL] : []), ...(options.qemuGuestAgent ? [QGA_CHANNEL] : [])],
     qemuGuestAgent: options.qemuGuestAgent ?? false,
     overlay: withAgent

@@ -124,6 +124,9 @@ export function SnapshotsPanel({
                 {t("meta", { state: stateWords(t, s.state), memory: s.memory === "internal" ? "internal" : "none", time: f.dateTime(s.createdAt) })}
               </span>
             </div>
+            <p className={s.consistency === "crash" ? "mt-1 text-xs text-amber-700 dark:text-amber-400" : "mt-1 text-xs text-slate-500 dark:text-slate-400"}>
+              {t(`consistency.${s.consistency}`)}
+            </p>
             {s.description && (
               <p translate="no" className="mt-1 break-words text-slate-600 dark:text-slate-400">
                 {s.description}
