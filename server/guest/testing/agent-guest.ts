@@ -40,6 +40,8 @@ export interface AgentGuestOptions {
   network?: boolean;
   /** An empty CD-ROM drive (see TestDomainOptions.cdrom). */
   cdrom?: boolean;
+  /** A qcow2 image attached as the virtio disk vda (see TestDomainOptions.dataDisk). */
+  dataDisk?: string;
   memoryMiB?: number;
   /** Merged over TEST_AGENT_CONFIG. */
   agentConfig?: Record<string, unknown>;
@@ -55,6 +57,7 @@ export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ gues
     memoryMiB: options.memoryMiB,
     network: options.network ?? false,
     cdrom: options.cdrom ?? false,
+    dataDisk: options.dataDisk,
     channels: [...(withAgent ? [AGENT_CHANNEL] : []), ...(options.qemuGuestAgent ? [QGA_CHANNEL] : [])],
     qemuGuestAgent: options.qemuGuestAgent ?? false,
     overlay: withAgent
