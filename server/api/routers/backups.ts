@@ -8,7 +8,7 @@ import { assertCoversHost } from "@/server/hosts/scope";
 import { poolNameSchema } from "@/server/storage/schemas";
 import { hostUris } from "@/server/tasks/service";
 import { taskRunner } from "@/server/tasks/runner";
-import { backupContext, listBackups, visibleBackup } from "@/server/backups/store";
+import { backupContext, listBackups, visibleBackup, type BackupInfo, type BackupTarget } from "@/server/backups/store";
 import {
   deleteBackup,
   listBackupTargets,
@@ -21,6 +21,14 @@ import {
 } from "@/server/backups/service";
 import { backupQuiesce } from "@/server/backups/quiesce";
 
+/** Dates as ISO strings, as the wire carries them (the server's caller and the browser see the same shape). */
+function wire(b: BackupInfo) {
+  return { ...b, startedAt: b.startedAt.toISOString(), finishedAt: b.finishedAt?.toISOString() ?? null, verifiedAt: b.verifiedAt?.toISOString() ?? null };
+}
+function wireTarget(t: BackupTarget) {
+  return { ...t, createdAt: t.createdAt.toISOString() };
+}
+
 const backupIdSchema = z.string().regex(/^[0-9a-f]{16}$/, "a backup id is 16 hex digits");
 
 /**
@@ -30,13 +38,17 @@ const backupIdSchema = z.string().regex(/^[0-9a-f]{16}$/, "a backup id is 16 hex
  * names the backup inside its VM (`VM "web-1" on host "local": backup 1a2b…`) or the pool.
  */
 export const backupsRouter = router({
-  targets: procedure("backup.read").query(({ ctx }) => listBackupTargets(ctx.db).filter((t) => coversHost(ctx.user.role, ctx.user.grants, t.hostId))),
+  targets: procedure("backup.read").query(({ ctx }) =>
+    listBackupTargets(ctx.db)
+      .filter((t) => coversHost(ctx.user.role, ctx.user.grants, t.hostId))
+      .map(wireTarget),
+  ),
 
   setTarget: hostProcedure("backup.target")
     .input(z.object({ pool: poolNameSchema }))
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       ctx.audit.target = auditTargets.pool(ctx.host.id, input.pool);
-      return setBackupTarget(ctx.db, ctx.host, input.pool, ctx.user);
+      return wireTarget(await setBackupTarget(ctx.db, ctx.host, input.pool, ctx.user));
     }),
 
   removeTarget: hostProcedure("backup.target")
@@ -54,7 +66,7 @@ export const backupsRouter = router({
         limit: z.number().int().min(1).max(1000).default(200),
       }),
     )
-    .query(({ ctx, input }) => listBackups(taskRunner(ctx.db).db, ctx.user, input, hostUris(ctx.db))),
+    .query(async ({ ctx, input }) => (await listBackups(taskRunner(ctx.db).db, ctx.user, input, hostUris(ctx.db))).map(wire)),
 
   /** Starts a backup (a task) and answers at once; the task and the row tell how it goes. */
   create: vmProcedure("backup.create")
