@@ -12,7 +12,7 @@ import { useFormat } from "@/app/_components/use-format";
 import { useToasts } from "@/app/_components/toasts";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
-import { Field } from "@/app/_components/form-fields";
+import { Field, Options } from "@/app/_components/form-fields";
 
 export type Backup = inferRouterOutputs<AppRouter>["backups"]["list"][number];
 
@@ -106,7 +106,7 @@ function BackupItem({
         <div>
           <dt className="text-xs text-slate-600 dark:text-slate-400">{t("columns.consistency")}</dt>
           <dd title={b.consistencyReason ?? undefined}>
-            {t(`consistency.${consistency}`)}
+            <span data-testid="backup-consistency">{t(`consistency.${consistency}`)}</span>
             {b.consistencyReason && (
               <span className="block text-xs text-slate-600 dark:text-slate-400" translate="no">
                 {b.consistencyReason}
@@ -227,7 +227,7 @@ function DeleteDialog({ backup, onDone }: { backup: Backup; onDone: () => void }
 }
 
 /** "Back up now" on a VM's page: starts the backup (a task) and says so; the list follows the task. */
-export function BackUpNow({ hostId, uuid, vmName }: { hostId: string; uuid: string; vmName: string }) {
+export function BackUpNow({ hostId, uuid, vmName, pools }: { hostId: string; uuid: string; vmName: string; pools: string[] }) {
   const t = useTranslations("backups");
   const trpc = useTRPC();
   const toasts = useToasts();
@@ -241,11 +241,27 @@ export function BackUpNow({ hostId, uuid, vmName }: { hostId: string; uuid: stri
       },
     }),
   );
+  const [pool, setPool] = useState(pools[0] ?? "");
+  if (pools.length === 0) return <p className="text-sm">{t("noTarget")}</p>;
   return (
     <div className="space-y-1">
-      <button type="button" className="btn btn-primary" disabled={!hydrated || start.isPending} onClick={() => start.mutate({ hostId, uuid, full: false })}>
-        {start.isPending ? t("backingUp") : t("backUpNow")}
-      </button>
+      <div className="flex flex-wrap items-end gap-2">
+        {pools.length > 1 && (
+          <Field id="backup-now-pool" label={t("target")}>
+            <select id="backup-now-pool" className="input mt-1" value={pool} onChange={(e) => setPool(e.target.value)}>
+              <Options choices={pools.map((p) => ({ value: p, label: p }))} />
+            </select>
+          </Field>
+        )}
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!hydrated || start.isPending}
+          onClick={() => start.mutate({ hostId, uuid, pool, full: false })}
+        >
+          {start.isPending ? t("backingUp") : t("backUpNow")}
+        </button>
+      </div>
       {start.error && (
         <p className="text-sm text-red-800 dark:text-red-300" role="alert">
           {start.error.message}

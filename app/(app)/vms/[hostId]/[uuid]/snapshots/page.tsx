@@ -18,7 +18,10 @@ export default async function VmSnapshotsPage({ params }: { params: Promise<{ ho
   const [vm, can, user] = await Promise.all([loadVm(hostId, uuid), vmPermissions(), pageUser()]);
   const may = (p: Parameters<typeof roleHas>[1]) => !!user && roleHas(user.role, p);
   // Backups sit beside snapshots: both are copies of the VM's disks at a point in time.
-  const backups = may("backup.read") ? await (await serverApi()).backups.list({ vm: { hostId, uuid: vm.uuid }, limit: 200 }) : null;
+  const api = await serverApi();
+  const [backups, targets] = may("backup.read")
+    ? await Promise.all([api.backups.list({ vm: { hostId, uuid: vm.uuid }, limit: 200 }), api.backups.targets()])
+    : [null, []];
   return (
     <div className="space-y-4">
       <SnapshotsTab initial={vm} canManage={can.snapshot} />
@@ -26,6 +29,7 @@ export default async function VmSnapshotsPage({ params }: { params: Promise<{ ho
         <VmBackups
           vm={{ hostId, uuid: vm.uuid, name: vm.name }}
           initial={backups}
+          pools={targets.filter((t) => t.hostId === hostId).map((t) => t.pool)}
           canCreate={may("backup.create")}
           can={{ verify: may("backup.create"), restore: may("backup.restore"), delete: may("backup.delete") }}
         />

@@ -8,10 +8,13 @@ import { BackUpNow, BackupList, type Backup, type BackupAbilities } from "@/app/
 export function VmBackups({
   vm,
   initial,
+  pools,
   canCreate,
   can,
 }: {
   vm: { hostId: string; uuid: string; name: string };
+  /** The backup-target pools of the VM's host. */
+  pools: string[];
   initial: Backup[];
   canCreate: boolean;
   can: BackupAbilities;
@@ -19,7 +22,7 @@ export function VmBackups({
   const t = useTranslations("backups");
   return (
     <Section title={t("vmSection")}>
-      {canCreate && <BackUpNow hostId={vm.hostId} uuid={vm.uuid} vmName={vm.name} />}
+      {canCreate && <BackUpNow hostId={vm.hostId} uuid={vm.uuid} vmName={vm.name} pools={pools} />}
       <BackupList initial={initial} vm={{ hostId: vm.hostId, uuid: vm.uuid }} can={can} />
     </Section>
   );
