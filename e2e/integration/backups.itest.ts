@@ -259,3 +259,21 @@ test("the chain restored as a new VM boots and holds every record synced before 
   const sha = (await exec(restored.uuid, "dd if=/dev/vda bs=1M skip=32 count=8 2>/dev/null | sha256sum")).split(" ")[0];
   assert.equal(sha, made.randomSha);
 });
+
+test("restoring over the original needs its name typed exactly; afterwards its disk holds the backup's contents and its checkpoints are gone", async () => {
+  await virsh(["destroy", RESTORED]);
+  const restoredDisk = join(POOL_DIR, `${RESTORED}-vda.qcow2`);
+  // The writer went on after the incremental backup began: the original's disk differs from the restored copy.
+  await assert.rejects(run("qemu-img", ["compare", DISK, restoredDisk]));
+  await assert.rejects(
+    api().restoreOver({ hostId: HOST, uuid: guest.uuid, id: made.incremental!, confirmName: `${guest.name}x` }),
+    /type the VM's name exactly/,
+  );
+  await run("qemu-img", ["compare", DISK, restoredDisk]).then(
+    () => assert.fail("a refused restore changed the disk"),
+    () => undefined,
+  );
+  await api().restoreOver({ hostId: HOST, uuid: guest.uuid, id: made.incremental!, confirmName: guest.name });
+  await run("qemu-img", ["compare", DISK, restoredDisk]);
+  assert.equal((await virsh(["checkpoint-list", guest.name, "--name"])).trim(), "");
+});
