@@ -11,6 +11,8 @@
 #                           30 days / 7 days / 24 h / 6 h on a database filled with 30 days of 100 VMs, a clean-up run
 #   scripts/bench/insights.ts
 #                           insights at 1,000 VMs with 7 days of 1-hour rollups: reading the history, the rules, storing
+#   scripts/bench/backups.ts
+#                           backup throughput of a running VM's 1 GiB qcow2 disk: full, then incremental after 10 MiB changed
 # Ends with one summary table. Every libvirt object it creates is named kvmm-bench-<run>-* and removed
 # on exit, even when a benchmark fails or is interrupted.
 set -uo pipefail
@@ -82,10 +84,21 @@ else
 fi
 insights_seconds=$((SECONDS - started))
 
+printf '\n\033[1m== backups (scripts/bench/backups.ts)\033[0m\n'
+started=$SECONDS
+if KVMM_BENCH_RUN=$run_id npx tsx scripts/bench/backups.ts; then
+  backups_result="ran: its figures are above"
+else
+  backups_result="FAILED (exit $?): see above"
+  status=1
+fi
+backups_seconds=$((SECONDS - started))
+
 printf '\n\033[1m== summary\033[0m\n'
 if [ -s "$summary" ]; then cat "$summary"; else echo "scripts/bench/main.ts: $main_result"; fi
 echo "guest bench: $guest_result"
 echo "metrics history bench: $history_result"
 echo "insights bench: $insights_result"
-echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s"
+echo "backups bench: $backups_result"
+echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s, backups ${backups_seconds} s"
 exit "$status"

@@ -139,6 +139,16 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "notifications.setSmtp": smtp,
     // Port 9 (discard) refuses: the answer is the refusal in words, audited as the call it was.
     "notifications.testEmail": { smtp, to: "ops@example.com" },
+    // The pool is gone by now (storage.deletePool above): refused by libvirt, audited against the pool.
+    "backups.setTarget": { hostId: HOST, pool: "kvmm-audit-pool" },
+    "backups.removeTarget": { hostId: HOST, pool: "kvmm-audit-pool" },
+    // Refused: the host has no backup target; audited against the VM.
+    "backups.create": vm,
+    // Refused: no backup in this database; audited with the backup's id.
+    "backups.verify": { id: "0123456789abcdef" },
+    "backups.restore": { id: "0123456789abcdef", name: "kvmm-test-restored", pool: "kvmm-audit-pool" },
+    "backups.restoreOver": { ...vm, id: "0123456789abcdef", confirmName: VM },
+    "backups.delete": { id: "0123456789abcdef" },
   };
 }
 

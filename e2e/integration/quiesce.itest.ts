@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { ExecResult } from "@/agent/protocol";
 import { resolveVm } from "@/server/domains/lookup";
 import { startGuestHub, stopGuestHub, type GuestHub } from "@/server/guest";
 import { quiesce } from "@/server/guest/quiesce";
+import { runBackup, setBackupTarget } from "@/server/backups/service";
 import type { GuestVm } from "@/server/guest/service";
 import { bootAgentGuest } from "@/server/guest/testing/agent-guest";
 import { resolveHost } from "@/server/hosts/connection";
@@ -17,6 +20,7 @@ import type { SessionUser } from "@/server/users/service";
 import { defineIdleDomain, type IdleDomain } from "../fixtures/idle-domain";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh, type TestDomain } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
+import { kvmmCacheDir } from "../fixtures/paths";
 
 /**
  * Freezing a real guest's filesystems for a consistent copy (server/guest/quiesce.ts): one TCG test
@@ -128,6 +132,29 @@ test("without our agent, stock qemu-guest-agent freezes through libvirt", async 
     await quiesced.thaw();
   }
   assert.equal((await exec(`echo qga > ${DATA}/qga.txt && cat ${DATA}/qga.txt`, 10_000)).stdout, "qga\n");
+});
+
+test("a backup of the running guest freezes its ext4 disk through our agent, is recorded consistent, and leaves it thawed", async () => {
+  const pool = `kvmm-test-quiesce-backup-${randomBytes(3).toString("hex")}`;
+  // Not under the run root: the fixtures' clean-up removes directories there that have no live owner.
+  const dir = join(kvmmCacheDir(), pool);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await virsh(["pool-create-as", pool, "dir", "--target", dir]);
+  let checkpoint: string | null = null;
+  try {
+    await setBackupTarget(db, resolveHost(db, HOST), pool, admin);
+    const backup = await runBackup(db, await asAdmin(guest.uuid), { user: admin, quiesce, hub }).done;
+    checkpoint = backup.checkpoint;
+    assert.equal(backup.state, "succeeded");
+    assert.equal(backup.consistency, "consistent", backup.consistencyReason ?? "");
+    assert.equal(backup.quiesceMethod, "kvmm-agent");
+    assert.equal((await hub.call(HOST, guest.uuid, "fs_freeze_status")).frozen, false);
+    assert.equal((await exec(`echo after-backup > ${DATA}/backup.txt && cat ${DATA}/backup.txt`, 10_000)).stdout, "after-backup\n");
+  } finally {
+    if (checkpoint) await virsh(["checkpoint-delete", guest.name, checkpoint]).catch(() => undefined);
+    await virsh(["pool-destroy", pool]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("a VM without any agent is not quiesced, says why, and its snapshot shows how consistent it is", async () => {

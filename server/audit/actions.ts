@@ -95,6 +95,13 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "notifications.setRuleChannels": "Choose where an alert rule notifies",
   "notifications.setSmtp": "Change the SMTP settings for alert e-mail",
   "notifications.testEmail": "Send a test e-mail",
+  "backups.setTarget": "Mark a pool as a backup target",
+  "backups.removeTarget": "Stop using a pool as a backup target",
+  "backups.create": "Back up a VM",
+  "backups.verify": "Verify a backup",
+  "backups.restore": "Restore a backup as a new VM",
+  "backups.restoreOver": "Restore a backup over its VM",
+  "backups.delete": "Delete a backup",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -113,6 +120,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   metricsTokens: "Prometheus scrape tokens",
   tasks: "Tasks",
   notifications: "Alert notifications",
+  backups: "Backups",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -28,6 +28,8 @@ export const auditTargets = {
   insights: "insights",
   /** A task (server/tasks/) not found: named by its id; one that is found is audited against what it acts on. */
   task: (id: string) => `task ${id}`,
+  /** A backup (server/backups/) not found: named by its id; one that is found is named inside its VM (`VM "web-1" on host "local": backup <id>`). */
+  backup: (id: string) => `backup ${id}`,
   /** A webhook endpoint or e-mail list alerts are sent to (server/notifications/), by name, or by id when none was found. */
   notificationChannel: (name: string) => `notification channel "${name}"`,
   notificationChannelById: (id: number) => `notification channel ${id}`,
@@ -56,6 +58,7 @@ export const CANONICAL_TARGET = new RegExp(
     `metrics token ${QUOTED}`,
     "insights",
     "task [0-9a-f]{24}",
+    "backup [0-9a-f]{16}",
     `notification channel ${QUOTED}`,
     "notification channel [0-9]+",
     "unknown user",

@@ -34,17 +34,33 @@ export const PERMISSIONS = [
   "task.read",
   "task.cancel",
   "task.cancelAny",
+  /** Backups (server/backups/): see them (narrowed like VMs); back up now and verify; restore; delete; mark backup targets. */
+  "backup.read",
+  "backup.create",
+  "backup.restore",
+  "backup.delete",
+  "backup.target",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read", "task.read"];
+const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read", "task.read", "backup.read"];
 
 /**
  * Operators look after running VMs, so they acknowledge and silence alerts (alert.ack); the rules
  * themselves decide what every user is told, so editing them (alert.manage) stays with admins.
  */
-const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files", "alert.ack", "task.cancel"];
+const OPERATOR: readonly Permission[] = [
+  ...VIEWER,
+  "vm.power",
+  "vm.console",
+  "vm.snapshot",
+  "guest.exec",
+  "guest.files",
+  "alert.ack",
+  "task.cancel",
+  "backup.create",
+];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),

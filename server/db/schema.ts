@@ -10,6 +10,8 @@ import { ALERT_COMPARISONS, ALERT_SEVERITIES, ALERT_STATES, SILENCE_KINDS } from
 import { INSIGHT_KINDS, INSIGHT_SEVERITIES } from "../insights/kinds";
 // Tasks (issue 12, item 1): the enums of the tasks block at the end of this file.
 import { TASK_KINDS, TASK_STATES, TASK_TARGET_KINDS } from "../tasks/kinds";
+// Backups (issue 12, item 4): the enums of the "Backups" block at the end of this file.
+import { BACKUP_CONSISTENCIES, BACKUP_KINDS, BACKUP_STATES, BACKUP_VERIFY_STATES } from "../backups/kinds";
 
 export { GRANT_KINDS, ROLES, type GrantKind, type Role } from "../auth/roles";
 
@@ -449,4 +451,58 @@ export const notificationAttempts = sqliteTable(
     durationMs: integer("duration_ms").notNull(),
   },
   (t) => [index("notification_attempts_delivery_idx").on(t.deliveryId)],
+);
+
+// ── Backups (issue 12, item 4: backup targets, backups of VMs, verification; server/backups/) ──────
+/** A storage pool (dir or netfs) that backups are written into: each backup is a directory under the pool's path. */
+export const backupTargets = sqliteTable(
+  "backup_targets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    hostId: text("host_id").notNull(),
+    pool: text("pool").notNull(),
+    /** The pool's directory when it was marked (the manager reads and writes the backup files there). */
+    path: text("path").notNull(),
+    createdAt: createdAt(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [uniqueIndex("backup_targets_pool_idx").on(t.hostId, t.pool)],
+);
+
+/** One backup of one VM: its files are in `dir` (disk images, domain.xml, manifest.json with the SHA-256 of each). */
+export const backups = sqliteTable(
+  "backups",
+  {
+    /** Random hex; also names the checkpoint (kvmm-<id>) and ends the directory's name. */
+    id: text("id").primaryKey(),
+    hostId: text("host_id").notNull(),
+    vmUuid: text("vm_uuid").notNull(),
+    vmName: text("vm_name").notNull(),
+    pool: text("pool").notNull(),
+    dir: text("dir").notNull(),
+    kind: text("kind", { enum: BACKUP_KINDS }).notNull(),
+    /** The backup an incremental one builds on (restoring it needs the whole chain). */
+    parentId: text("parent_id"),
+    /** The libvirt checkpoint taken with it (the next incremental starts there); null when a disk is not qcow2 or the VM was off. */
+    checkpoint: text("checkpoint"),
+    state: text("state", { enum: BACKUP_STATES }).notNull(),
+    consistency: text("consistency", { enum: BACKUP_CONSISTENCIES }),
+    /** How the guest was quiesced (kvmm-agent, qemu-ga, none) and, when not, why. */
+    quiesceMethod: text("quiesce_method"),
+    consistencyReason: text("consistency_reason"),
+    /** JSON [{ target, file, format, source, virtualBytes }]: the disks backed up. */
+    disks: text("disks").notNull().default("[]"),
+    /** Bytes of the backup's files on the target. */
+    bytes: integer("bytes"),
+    /** Sum of the disks' virtual sizes. */
+    virtualBytes: integer("virtual_bytes"),
+    taskId: text("task_id"),
+    error: text("error"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    verifyState: text("verify_state", { enum: BACKUP_VERIFY_STATES }),
+    verifyDetail: text("verify_detail"),
+    verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("backups_vm_idx").on(t.hostId, t.vmUuid), index("backups_started_idx").on(t.startedAt), index("backups_parent_idx").on(t.parentId)],
 );

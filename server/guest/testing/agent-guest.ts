@@ -2,7 +2,7 @@
 // init.d hook, restarted whenever it exits. Shared by the guest-agent integration tests and
 // scripts/bench-guest.ts.
 import { builtAgent } from "@/agent/test/harness";
-import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain } from "@/e2e/fixtures/test-host";
+import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain, type TestDomainOptions } from "@/e2e/fixtures/test-host";
 import { ensureTestGuestImage, type TestGuestImage } from "@/e2e/fixtures/guest-image";
 
 export const AGENT_PATH = "/opt/kvmm/kvmm-agent.cjs";
@@ -43,8 +43,8 @@ export interface AgentGuestOptions {
   memoryMiB?: number;
   /** Merged over TEST_AGENT_CONFIG. */
   agentConfig?: Record<string, unknown>;
-  /** An ext4 data disk mounted in the guest (see TestDomainOptions.dataDisk). */
-  dataDisk?: { sizeMiB: number; mountpoint: string };
+  /** A virtio data disk: an ext4 one mounted in the guest, or a caller's qcow2 left raw (see TestDomainOptions.dataDisk). */
+  dataDisk?: TestDomainOptions["dataDisk"];
 }
 
 export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ guest: TestDomain; image: TestGuestImage }> {

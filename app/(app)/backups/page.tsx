@@ -1,0 +1,35 @@
+import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
+import { roleHas } from "@/server/auth/permissions";
+import { requirePermission, serverApi } from "@/app/_components/page-session";
+import { BackupList } from "./backup-list";
+import { BackupTargets } from "./targets";
+
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("backups");
+  return { title: t("pageTitle") };
+}
+export const dynamic = "force-dynamic";
+
+/** Every backup the user may see, with verify, restore and delete as their role allows, and the backup targets. */
+export default async function BackupsPage() {
+  const user = await requirePermission("backup.read");
+  const t = await getTranslations("backups");
+  const api = await serverApi();
+  const [backups, targets, hosts] = await Promise.all([
+    api.backups.list({ limit: 200 }),
+    api.backups.targets(),
+    roleHas(user.role, "backup.target") ? api.hosts.list() : Promise.resolve([]),
+  ]);
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">{t("pageTitle")}</h1>
+      <p className="text-sm text-slate-600 dark:text-slate-400">{t("liveNote")}</p>
+      <BackupList
+        initial={backups}
+        can={{ verify: roleHas(user.role, "backup.create"), restore: roleHas(user.role, "backup.restore"), delete: roleHas(user.role, "backup.delete") }}
+      />
+      <BackupTargets initial={targets} hosts={hosts.map((h) => ({ id: h.id, name: h.name }))} canManage={roleHas(user.role, "backup.target")} />
+    </div>
+  );
+}
