@@ -139,6 +139,15 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "notifications.setSmtp": smtp,
     // Port 9 (discard) refuses: the answer is the refusal in words, audited as the call it was.
     "notifications.testEmail": { smtp, to: "ops@example.com" },
+    // The first schedule of this database is schedule 1; it is deleted before "run now", which is refused and audited by its id.
+    "schedules.create": { name: "kvmm-audit-schedule", target: { kind: "vm", ...vm }, cron: "0 3 * * *", timeZone: "UTC", action: "start" },
+    "schedules.update": {
+      id: 1,
+      schedule: { name: "kvmm-audit-schedule", target: { kind: "vm", ...vm }, cron: "0 4 * * *", timeZone: "UTC", action: "reboot" },
+    },
+    "schedules.delete": { id: 1 },
+    "schedules.runNow": { id: 1 },
+    "schedules.setHostConcurrency": { limit: 3 },
   };
 }
 

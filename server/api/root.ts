@@ -17,6 +17,7 @@ import { metricsTokensRouter } from "./routers/metrics-tokens";
 import { dashboardRouter } from "./routers/dashboard";
 import { insightsRouter } from "./routers/insights";
 import { notificationsRouter } from "./routers/notifications";
+import { schedulesRouter } from "./routers/schedules";
 
 export const appRouter = router({
   auth: authRouter,
@@ -37,6 +38,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   insights: insightsRouter,
   notifications: notificationsRouter,
+  schedules: schedulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -95,6 +95,11 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "notifications.setRuleChannels": "Choose where an alert rule notifies",
   "notifications.setSmtp": "Change the SMTP settings for alert e-mail",
   "notifications.testEmail": "Send a test e-mail",
+  "schedules.create": "Create a schedule",
+  "schedules.update": "Change a schedule",
+  "schedules.delete": "Delete a schedule",
+  "schedules.runNow": "Run a schedule now",
+  "schedules.setHostConcurrency": "Change how many VMs of a host schedules act on at once",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -113,6 +118,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   metricsTokens: "Prometheus scrape tokens",
   tasks: "Tasks",
   notifications: "Alert notifications",
+  schedules: "Schedules",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -34,17 +34,44 @@ export const PERMISSIONS = [
   "task.read",
   "task.cancel",
   "task.cancelAny",
+  /**
+   * Schedules (server/automation/): see them (narrowed like VMs), and create, change, delete and run
+   * them now. Operators may manage: a schedule only does later what they may do now (vm.power,
+   * vm.snapshot on VMs their grants cover), and every run checks its creator's rights again.
+   */
+  "schedule.read",
+  "schedule.manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read", "task.read"];
+const VIEWER: readonly Permission[] = [
+  "self",
+  "host.read",
+  "vm.read",
+  "guest.read",
+  "storage.read",
+  "network.read",
+  "alert.read",
+  "task.read",
+  "schedule.read",
+];
 
 /**
  * Operators look after running VMs, so they acknowledge and silence alerts (alert.ack); the rules
  * themselves decide what every user is told, so editing them (alert.manage) stays with admins.
  */
-const OPERATOR: readonly Permission[] = [...VIEWER, "vm.power", "vm.console", "vm.snapshot", "guest.exec", "guest.files", "alert.ack", "task.cancel"];
+const OPERATOR: readonly Permission[] = [
+  ...VIEWER,
+  "vm.power",
+  "vm.console",
+  "vm.snapshot",
+  "guest.exec",
+  "guest.files",
+  "alert.ack",
+  "task.cancel",
+  "schedule.manage",
+];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
