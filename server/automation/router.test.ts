@@ -85,12 +85,12 @@ test("a bad cron expression or time zone is refused with the field it is about; 
     timeZoneValid: true,
     next: [],
   });
-  const ok = (await call(viewer, "schedules.preview", { cron: "30 2 * * 1", timeZone: "Europe/Berlin" })) as { next: Date[] };
+  const ok = (await call(viewer, "schedules.preview", { cron: "30 2 * * 1", timeZone: "Europe/Berlin" })) as { next: string[] };
   assert.equal(ok.next.length, 5);
   for (const at of ok.next) {
-    assert.equal(at.getUTCDay(), 1);
+    assert.equal(new Date(at).getUTCDay(), 1);
     // 02:30 in Berlin is 01:30 UTC in winter, 00:30 UTC in summer.
-    assert.ok(["01:30", "00:30"].includes(at.toISOString().slice(11, 16)), at.toISOString());
+    assert.ok(["01:30", "00:30"].includes(at.slice(11, 16)), at);
   }
 });
 

@@ -27,9 +27,10 @@ export interface Schedule {
   missedPolicy: MissedPolicy;
   enabled: boolean;
   createdByName: string;
-  createdAt: Date;
-  updatedAt: Date;
-  firedThrough: Date;
+  /** ISO 8601, as every time the API answers. */
+  createdAt: string;
+  updatedAt: string;
+  firedThrough: string;
 }
 
 export type ScheduleRow = typeof schedules.$inferSelect;
@@ -55,9 +56,9 @@ export function toSchedule(row: ScheduleRow): Schedule {
     missedPolicy: row.missedPolicy,
     enabled: row.enabled,
     createdByName: row.createdByName,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    firedThrough: row.firedThrough,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    firedThrough: row.firedThrough.toISOString(),
   };
 }
 
@@ -214,10 +215,10 @@ export async function deleteSchedule(db: Db, user: SessionUser, id: number): Pro
 }
 
 /** The next five fire times, or the problem with the expression or time zone. */
-export function previewCron(cron: string, timeZone: string, now: Date): { problem: CronProblem | null; timeZoneValid: boolean; next: Date[] } {
+export function previewCron(cron: string, timeZone: string, now: Date): { problem: CronProblem | null; timeZoneValid: boolean; next: string[] } {
   if (!isTimeZone(timeZone)) return { problem: null, timeZoneValid: false, next: [] };
   const problem = cronProblem(cron, timeZone);
-  return { problem, timeZoneValid: true, next: problem ? [] : nextFires(cron, timeZone, now, 5) };
+  return { problem, timeZoneValid: true, next: problem ? [] : nextFires(cron, timeZone, now, 5).map((d) => d.toISOString()) };
 }
 
 export interface RunOutcome {
@@ -232,9 +233,10 @@ export interface ScheduleRun {
   id: number;
   scheduleId: number;
   trigger: "cron" | "manual" | "catchUp";
-  firedFor: Date | null;
-  startedAt: Date;
-  endedAt: Date | null;
+  /** ISO 8601 times. */
+  firedFor: string | null;
+  startedAt: string;
+  endedAt: string | null;
   result: "running" | "ok" | "failed" | "skipped";
   outcomes: RunOutcome[];
   error: string | null;
@@ -245,7 +247,13 @@ const outcomesSchema = z.array(z.object({ hostId: z.string(), uuid: z.string(), 
 
 export function toRun(row: typeof scheduleRuns.$inferSelect): ScheduleRun {
   const parsed = outcomesSchema.safeParse(JSON.parse(row.outcomes));
-  return { ...row, outcomes: parsed.success ? parsed.data : [] };
+  return {
+    ...row,
+    firedFor: row.firedFor?.toISOString() ?? null,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null,
+    outcomes: parsed.success ? parsed.data : [],
+  };
 }
 
 /** The schedule's newest runs first. */

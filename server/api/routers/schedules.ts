@@ -23,10 +23,10 @@ import {
   type Schedule,
 } from "@/server/automation/service";
 
-function nextRunOf(schedule: Schedule, now: Date): Date | null {
+function nextRunOf(schedule: Schedule, now: Date): string | null {
   if (!schedule.enabled) return null;
   try {
-    return nextFire(schedule.cron, schedule.timeZone, now);
+    return nextFire(schedule.cron, schedule.timeZone, now)?.toISOString() ?? null;
   } catch {
     return null;
   }

@@ -24,6 +24,7 @@ import alerts from "./alerts.json" with { type: "json" };
 import insights from "./insights.json" with { type: "json" };
 import tasks from "./tasks.json" with { type: "json" };
 import notifications from "./notifications.json" with { type: "json" };
+import schedules from "./schedules.json" with { type: "json" };
 
 export default {
   common,
@@ -50,4 +51,5 @@ export default {
   insights,
   tasks,
   notifications,
+  schedules,
 };
