@@ -7,7 +7,7 @@ import type { Db } from "@/server/db/client";
 import { ensureLocalHost } from "@/server/hosts/service";
 import { closeAllConnections } from "@/server/libvirt/registry";
 import { addUser, tempDatabase } from "@/server/testing/test-db";
-import type { SessionUser } from "@/server/users/service";
+import { updateUser, type SessionUser } from "@/server/users/service";
 import { ScheduleEngine } from "@/server/automation/engine";
 import { createSchedule, toRun } from "@/server/automation/service";
 import type { MissedPolicy } from "@/server/automation/schemas";
@@ -128,3 +128,21 @@ for (const policy of ["runOnce", "skip"] as const) {
     }
   });
 }
+
+test("a run checks the creator's grants again: once they no longer cover the VM, the run fails naming it and takes no snapshot", async () => {
+  const { db, cleanup, clock } = await setUp();
+  const engine = new ScheduleEngine({ db, clock });
+  try {
+    const nora = await addUser(db, "nora", "operator", [{ kind: "name", value: dom.name }]);
+    const s = await createSchedule(db, nora, snapshotSchedule(`grants-${id}`, 2, "skip"), new Date(clock.now()));
+    updateUser(db, nora.id, { grants: [{ kind: "name", value: "kvmm-test-other-*" }] });
+    await engine.runNow(s.id, "ada").done;
+    const [run] = runsOf(db, s.id);
+    assert.equal(run!.result, "failed");
+    assert.equal(run!.error, `schedule "grants-${id}": VM ${dom.uuid} on host "local": not found`);
+    assert.deepEqual(await dom.snapshots(), []);
+  } finally {
+    await engine.stop();
+    cleanup();
+  }
+});
