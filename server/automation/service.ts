@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { grants, scheduleRuns, schedules, settings, users } from "../db/schema";
@@ -337,9 +337,5 @@ export function scheduleRowById(db: Db, id: number): ScheduleRow | null {
 }
 
 export function enabledScheduleRows(db: Db): ScheduleRow[] {
-  return db
-    .select()
-    .from(schedules)
-    .where(and(eq(schedules.enabled, true)))
-    .all();
+  return db.select().from(schedules).where(eq(schedules.enabled, true)).all();
 }

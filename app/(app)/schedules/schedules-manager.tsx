@@ -64,7 +64,7 @@ function useZoned() {
   );
 }
 
-export function cronProblemWords(t: Translate, problem: CronProblem): string {
+function cronProblemWords(t: Translate, problem: CronProblem): string {
   switch (problem.code) {
     case "fieldCount":
       return t("form.cronProblem.fieldCount", { count: problem.count });
