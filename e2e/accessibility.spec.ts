@@ -55,6 +55,7 @@ test("every page has no serious or critical accessibility violation in the light
     "/alerts/rules",
     "/insights",
     "/tasks",
+    "/schedules",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

@@ -112,6 +112,7 @@ test("a German browser gets every page and VM tab in German, without a missing k
     "/alerts/rules",
     "/insights",
     "/tasks",
+    "/schedules",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

@@ -264,7 +264,7 @@ async function tapTargets(page: Page) {
 
 test("on every main page each tap target is at least 44 px in both directions, and the signed-in user is shown", async ({ page }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
-  for (const path of ["/", "/vms", "/alerts", "/alerts/rules", "/storage", "/networks", "/insights", "/tasks", "/users", "/audit", "/settings"]) {
+  for (const path of ["/", "/vms", "/alerts", "/alerts/rules", "/storage", "/networks", "/insights", "/tasks", "/schedules", "/users", "/audit", "/settings"]) {
     await page.goto(path);
     await expect(page.getByTestId("signed-in-user")).toBeVisible();
     await expect(page.getByTestId("signed-in-user")).toContainText(ADMIN.username);

@@ -149,6 +149,15 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "backups.restore": { id: "0123456789abcdef", name: "kvmm-test-restored", pool: "kvmm-audit-pool" },
     "backups.restoreOver": { ...vm, id: "0123456789abcdef", confirmName: VM },
     "backups.delete": { id: "0123456789abcdef" },
+    // The first schedule of this database is schedule 1; it is deleted before "run now", which is refused and audited by its id.
+    "schedules.create": { name: "kvmm-audit-schedule", target: { kind: "vm", ...vm }, cron: "0 3 * * *", timeZone: "UTC", action: "start" },
+    "schedules.update": {
+      id: 1,
+      schedule: { name: "kvmm-audit-schedule", target: { kind: "vm", ...vm }, cron: "0 4 * * *", timeZone: "UTC", action: "reboot" },
+    },
+    "schedules.delete": { id: 1 },
+    "schedules.runNow": { id: 1 },
+    "schedules.setHostConcurrency": { limit: 3 },
   };
 }
 

@@ -18,6 +18,7 @@ import { dashboardRouter } from "./routers/dashboard";
 import { insightsRouter } from "./routers/insights";
 import { notificationsRouter } from "./routers/notifications";
 import { backupsRouter } from "./routers/backups";
+import { schedulesRouter } from "./routers/schedules";
 
 export const appRouter = router({
   auth: authRouter,
@@ -39,6 +40,7 @@ export const appRouter = router({
   insights: insightsRouter,
   notifications: notificationsRouter,
   backups: backupsRouter,
+  schedules: schedulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

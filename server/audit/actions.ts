@@ -102,6 +102,11 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "backups.restore": "Restore a backup as a new VM",
   "backups.restoreOver": "Restore a backup over its VM",
   "backups.delete": "Delete a backup",
+  "schedules.create": "Create a schedule",
+  "schedules.update": "Change a schedule",
+  "schedules.delete": "Delete a schedule",
+  "schedules.runNow": "Run a schedule now",
+  "schedules.setHostConcurrency": "Change how many VMs of a host schedules act on at once",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -121,6 +126,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   tasks: "Tasks",
   notifications: "Alert notifications",
   backups: "Backups",
+  schedules: "Schedules",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -33,6 +33,9 @@ export const auditTargets = {
   /** A webhook endpoint or e-mail list alerts are sent to (server/notifications/), by name, or by id when none was found. */
   notificationChannel: (name: string) => `notification channel "${name}"`,
   notificationChannelById: (id: number) => `notification channel ${id}`,
+  /** A schedule (server/automation/), by name, or by id when none was found. */
+  schedule: (name: string) => `schedule "${name}"`,
+  scheduleById: (id: number) => `schedule ${id}`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -61,6 +64,8 @@ export const CANONICAL_TARGET = new RegExp(
     "backup [0-9a-f]{16}",
     `notification channel ${QUOTED}`,
     "notification channel [0-9]+",
+    `schedule ${QUOTED}`,
+    "schedule [0-9]+",
     "unknown user",
   ]
     .map((form) => `^${form}$`)

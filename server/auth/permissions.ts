@@ -40,11 +40,29 @@ export const PERMISSIONS = [
   "backup.restore",
   "backup.delete",
   "backup.target",
+  /**
+   * Schedules (server/automation/): see them (narrowed like VMs), and create, change, delete and run
+   * them now. Operators may manage: a schedule only does later what they may do now (vm.power,
+   * vm.snapshot on VMs their grants cover), and every run checks its creator's rights again.
+   */
+  "schedule.read",
+  "schedule.manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: readonly Permission[] = ["self", "host.read", "vm.read", "guest.read", "storage.read", "network.read", "alert.read", "task.read", "backup.read"];
+const VIEWER: readonly Permission[] = [
+  "self",
+  "host.read",
+  "vm.read",
+  "guest.read",
+  "storage.read",
+  "network.read",
+  "alert.read",
+  "task.read",
+  "backup.read",
+  "schedule.read",
+];
 
 /**
  * Operators look after running VMs, so they acknowledge and silence alerts (alert.ack); the rules
@@ -60,6 +78,7 @@ const OPERATOR: readonly Permission[] = [
   "alert.ack",
   "task.cancel",
   "backup.create",
+  "schedule.manage",
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {

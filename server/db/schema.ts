@@ -506,3 +506,75 @@ export const backups = sqliteTable(
   },
   (t) => [index("backups_vm_idx").on(t.hostId, t.vmUuid), index("backups_started_idx").on(t.startedAt), index("backups_parent_idx").on(t.parentId)],
 );
+
+// ── Schedules (issue 12, item 3: scheduled VM actions; server/automation/) ───────────────────────
+
+/**
+ * A schedule: an action on a target at the times a cron expression names in a time zone. It runs
+ * with its creator's rights, checked again at every run. `firedThrough` is the latest fire time
+ * accounted for (run, skipped or missed): a restarted engine compares the next fire after it with
+ * the clock to find fires missed while the manager was stopped.
+ */
+export const schedules = sqliteTable("schedules", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  targetKind: text("target_kind", { enum: ["vm", "tag", "host"] }).notNull(),
+  /** The host of a "vm" or "host" target; for a "tag" target, null (every host) or the one host it is narrowed to. */
+  hostId: text("host_id"),
+  vmUuid: text("vm_uuid"),
+  /** The VM's name when the schedule was saved, for lists that cannot reach its host. */
+  vmName: text("vm_name"),
+  tag: text("tag"),
+  action: text("action", { enum: ["start", "shutdown", "reboot", "snapshot"] }).notNull(),
+  /** The action's options as JSON, validated by the action's own schema (server/automation/actions.ts). */
+  options: text("options").notNull(),
+  cron: text("cron").notNull(),
+  timeZone: text("time_zone").notNull(),
+  missedPolicy: text("missed_policy", { enum: ["skip", "runOnce"] }).notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+  createdByName: text("created_by_name").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  firedThrough: integer("fired_through", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** One run of a schedule: when, why (a cron fire, run now, a catch-up after a restart), how it ended, one line per VM. */
+export const scheduleRuns = sqliteTable(
+  "schedule_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    scheduleId: integer("schedule_id")
+      .notNull()
+      .references(() => schedules.id, { onDelete: "cascade" }),
+    trigger: text("trigger", { enum: ["cron", "manual", "catchUp"] }).notNull(),
+    /** The fire time it was for (cron, catchUp); null for a run now. */
+    firedFor: integer("fired_for", { mode: "timestamp_ms" }),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    result: text("result", { enum: ["running", "ok", "failed", "skipped"] }).notNull(),
+    /** JSON: [{ hostId, uuid, name, ok, message }] — bounded by the VMs a target covers. */
+    outcomes: text("outcomes").notNull(),
+    /** Why it failed or was skipped, naming the schedule, VM and host where one is to blame. */
+    error: text("error"),
+    /** Who asked for a run now. */
+    byUser: text("by_user"),
+  },
+  (t) => [index("schedule_runs_schedule_idx").on(t.scheduleId, t.startedAt)],
+);
+
+/** The snapshots a schedule took: its "keep the last N" deletes only these, oldest first. */
+export const scheduleSnapshots = sqliteTable(
+  "schedule_snapshots",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    scheduleId: integer("schedule_id")
+      .notNull()
+      .references(() => schedules.id, { onDelete: "cascade" }),
+    hostId: text("host_id").notNull(),
+    vmUuid: text("vm_uuid").notNull(),
+    name: text("name").notNull(),
+    takenAt: integer("taken_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("schedule_snapshots_vm_idx").on(t.scheduleId, t.hostId, t.vmUuid, t.takenAt)],
+);

@@ -13,6 +13,7 @@ import { deliverDue } from "../notifications/queue";
 import { JobRunner } from "./runner";
 import { taskRunner } from "../tasks/runner";
 import { pruneTasks } from "../tasks/store";
+import { scheduleEngine } from "../automation/engine";
 
 interface Running {
   runner: JobRunner;
@@ -70,6 +71,8 @@ export function startJobs(hub: GuestHub): JobRunner {
   };
   running.set({ runner, stopFeeds });
   runner.start();
+  // After the task runner: a catch-up snapshot with memory is a task. Its own timers, one per schedule (server/automation/).
+  scheduleEngine(db()).start();
   return runner;
 }
 
@@ -79,5 +82,5 @@ export async function stopJobs(): Promise<void> {
   if (!current) return;
   running.clear();
   current.stopFeeds();
-  await current.runner.stop();
+  await Promise.all([current.runner.stop(), scheduleEngine(db()).stop()]);
 }

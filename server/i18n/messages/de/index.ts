@@ -25,6 +25,7 @@ import insights from "./insights.json" with { type: "json" };
 import tasks from "./tasks.json" with { type: "json" };
 import notifications from "./notifications.json" with { type: "json" };
 import backups from "./backups.json" with { type: "json" };
+import schedules from "./schedules.json" with { type: "json" };
 
 export default {
   common,
@@ -52,4 +53,5 @@ export default {
   tasks,
   notifications,
   backups,
+  schedules,
 };

@@ -4,6 +4,7 @@ import { loadVm, vmPermissions } from "../load-vm";
 import { OverviewTab } from "./overview-tab";
 import { serverApi } from "@/app/_components/page-session";
 import { VmInsightLines } from "@/app/(app)/insights/insight-line";
+import { VmScheduleLine } from "@/app/(app)/schedules/vm-schedule-line";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("vm.overview");
@@ -21,6 +22,7 @@ export default async function VmOverviewPage({ params }: { params: Promise<{ hos
     <div className="space-y-4">
       <VmInsightLines insights={insights?.insights ?? []} />
       <OverviewTab initial={vm} canSeeScreen={can.console} />
+      <VmScheduleLine hostId={vm.hostId} uuid={vm.uuid} />
     </div>
   );
 }
