@@ -59,7 +59,7 @@ test("an operator narrowed to some VMs is told about their VMs only in the dashb
 });
 
 test("the host's memory in hosts.info is what nodememstats reports, as on the collector's chart beside it", async () => {
-  const admin = createCaller({ db, user: await addUser(db, "adam", "admin"), clientIp: "192.0.2.41" });
+  const admin = createCaller({ db, user: await addUser(db, "hank", "admin"), clientIp: "192.0.2.41" });
   const info = await admin.hosts.info({ hostId: "local" });
   const totalKiB = Number(/^total\s*:\s*(\d+) KiB/m.exec(await virsh(["nodememstats"]))?.[1]);
   assert.equal(info.memoryBytes, totalKiB * 1024);
