@@ -137,12 +137,17 @@ test("the Disks tab lists a running VM's drives with their sizes; a new volume i
   await expect(disk).toHaveCount(0);
   expect(await virsh(["vol-list", pool])).toContain("data.qcow2");
 
-  assertAuditedSince(db, mark, [
-    { action: "storage.attachNewDisk", target: inVm(`new volume "data.qcow2" of pool "${pool}"`) },
-    { action: "storage.growDisk", target: inVm("disk vda") },
-    { action: "storage.changeMedia", target: inVm("drive sda") },
-    { action: "storage.changeMedia", target: inVm("drive sda") },
-    { action: "storage.setBootOrder", target: auditTargets.vm("local", vm) },
-    { action: "storage.detachDisk", target: inVm("disk vda") },
-  ]);
+  assertAuditedSince(
+    db,
+    mark,
+    [
+      { action: "storage.attachNewDisk", target: inVm(`new volume "data.qcow2" of pool "${pool}"`) },
+      { action: "storage.growDisk", target: inVm("disk vda") },
+      { action: "storage.changeMedia", target: inVm("drive sda") },
+      { action: "storage.changeMedia", target: inVm("drive sda") },
+      { action: "storage.setBootOrder", target: auditTargets.vm("local", vm) },
+      { action: "storage.detachDisk", target: inVm("disk vda") },
+    ],
+    { about: auditTargets.vm("local", vm) },
+  );
 });

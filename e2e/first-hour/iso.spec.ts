@@ -68,88 +68,91 @@ async function volumeFileSha256(testInfo: TestInfo, volume: string) {
   return sha256OfFile(join(namesFor(testInfo).dir, volume));
 }
 
-test("an ISO of a few hundred MiB uploads byte-equal with a moving progress bar, the manager's memory stays flat, and a VM boots from it", async ({
-  page,
-}, testInfo) => {
-  test.setTimeout(600_000);
-  const { pool, vm, runDir } = namesFor(testInfo);
-  const hostname = `iso-${testInfo.project.name}`;
-  const iso: BootableIso = await buildBootableIso(join(runDir, "boot.iso"), { hostname, paddingBytes: BIG_PADDING });
-  await openPool(page, testInfo);
+// @alone: it measures the manager's memory, which a test running beside it would grow (scripts/test.sh runs these by themselves).
+test(
+  "an ISO of a few hundred MiB uploads byte-equal with a moving progress bar, the manager's memory stays flat, and a VM boots from it",
+  { tag: "@alone" },
+  async ({ page }, testInfo) => {
+    test.setTimeout(600_000);
+    const { pool, vm, runDir } = namesFor(testInfo);
+    const hostname = `iso-${testInfo.project.name}`;
+    const iso: BootableIso = await buildBootableIso(join(runDir, "boot.iso"), { hostname, paddingBytes: BIG_PADDING });
+    await openPool(page, testInfo);
 
-  const pid = await pidListeningOn(Number(process.env.KVMM_E2E_PORT));
-  // A first small upload loads the route's code and libvirt's stream paths, so the baseline holds them.
-  const warmup = join(runDir, "warmup.img");
-  await writeFile(warmup, randomBytes(8 * MiB));
-  await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(warmup);
-  await uploadForm(page).getByRole("button", { name: "Upload" }).click();
-  await expect(row(page, "warmup.img").getByText("done", { exact: true })).toBeVisible();
+    const pid = await pidListeningOn(Number(process.env.KVMM_E2E_PORT));
+    // A first small upload loads the route's code and libvirt's stream paths, so the baseline holds them.
+    const warmup = join(runDir, "warmup.img");
+    await writeFile(warmup, randomBytes(8 * MiB));
+    await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(warmup);
+    await uploadForm(page).getByRole("button", { name: "Upload" }).click();
+    await expect(row(page, "warmup.img").getByText("done", { exact: true })).toBeVisible();
 
-  const volume = "boot.iso";
-  await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(iso.path);
-  await expect(uploadForm(page).getByLabel("Save as volume", { exact: true })).toHaveValue(volume);
-  await uploadForm(page).getByLabel("SHA-256 (optional)", { exact: true }).fill(iso.sha256);
-  await expectNoHorizontalScroll(page);
+    const volume = "boot.iso";
+    await uploadForm(page).getByLabel("File", { exact: true }).setInputFiles(iso.path);
+    await expect(uploadForm(page).getByLabel("Save as volume", { exact: true })).toHaveValue(volume);
+    await uploadForm(page).getByLabel("SHA-256 (optional)", { exact: true }).fill(iso.sha256);
+    await expectNoHorizontalScroll(page);
 
-  const baseline = await rssBytes(pid);
-  let peak = baseline;
-  const sampler = setInterval(
-    () =>
-      void rssBytes(pid).then(
-        (rss) => (peak = Math.max(peak, rss)),
-        () => undefined,
-      ),
-    50,
-  );
-  const started = Date.now();
-  await uploadForm(page).getByRole("button", { name: "Upload" }).click();
-  // The bar is read as the browser shows it, until the server says the file is complete and verified.
-  const seen: number[] = [];
-  try {
-    await waitFor(
-      async () => {
-        const value = await progressOf(page, volume).catch(() => NaN);
-        if (Number.isFinite(value) && value !== seen.at(-1)) seen.push(value);
-        return row(page, volume).getByText("done, SHA-256 verified").isVisible();
-      },
-      { timeoutMs: 300_000, intervalMs: 50, what: `the upload of ${volume} to finish` },
+    const baseline = await rssBytes(pid);
+    let peak = baseline;
+    const sampler = setInterval(
+      () =>
+        void rssBytes(pid).then(
+          (rss) => (peak = Math.max(peak, rss)),
+          () => undefined,
+        ),
+      50,
     );
-  } finally {
-    clearInterval(sampler);
-  }
-  const seconds = (Date.now() - started) / 1000;
-  const between = seen.filter((v) => v > 0 && v < iso.size);
-  const figures = {
-    fileMiB: +(iso.size / MiB).toFixed(1),
-    seconds: +seconds.toFixed(1),
-    MBps: +(iso.size / 1e6 / seconds).toFixed(1),
-    rssBaselineMiB: +(baseline / MiB).toFixed(1),
-    rssPeakMiB: +(peak / MiB).toFixed(1),
-    progressValuesSeen: between.length,
-  };
-  console.log(`[iso upload ${testInfo.project.name}] ${JSON.stringify(figures)}`);
-  testInfo.annotations.push({ type: "figures", description: JSON.stringify(figures) });
-  expect(between.length, "the progress bar showed values between empty and full").toBeGreaterThanOrEqual(3);
-  expect(between, "the progress bar only moved forward").toEqual([...between].sort((a, b) => a - b));
-  expect(peak - baseline, `the manager grew by ${figures.rssPeakMiB - figures.rssBaselineMiB} MiB for a ${figures.fileMiB} MiB file`).toBeLessThan(
-    iso.size / 8,
-  );
-  expect(await volumeFileSha256(testInfo, volume), "the volume's file has the same SHA-256 as the uploaded one").toBe(iso.sha256);
+    const started = Date.now();
+    await uploadForm(page).getByRole("button", { name: "Upload" }).click();
+    // The bar is read as the browser shows it, until the server says the file is complete and verified.
+    const seen: number[] = [];
+    try {
+      await waitFor(
+        async () => {
+          const value = await progressOf(page, volume).catch(() => NaN);
+          if (Number.isFinite(value) && value !== seen.at(-1)) seen.push(value);
+          return row(page, volume).getByText("done, SHA-256 verified").isVisible();
+        },
+        { timeoutMs: 300_000, intervalMs: 50, what: `the upload of ${volume} to finish` },
+      );
+    } finally {
+      clearInterval(sampler);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const between = seen.filter((v) => v > 0 && v < iso.size);
+    const figures = {
+      fileMiB: +(iso.size / MiB).toFixed(1),
+      seconds: +seconds.toFixed(1),
+      MBps: +(iso.size / 1e6 / seconds).toFixed(1),
+      rssBaselineMiB: +(baseline / MiB).toFixed(1),
+      rssPeakMiB: +(peak / MiB).toFixed(1),
+      progressValuesSeen: between.length,
+    };
+    console.log(`[iso upload ${testInfo.project.name}] ${JSON.stringify(figures)}`);
+    testInfo.annotations.push({ type: "figures", description: JSON.stringify(figures) });
+    expect(between.length, "the progress bar showed values between empty and full").toBeGreaterThanOrEqual(3);
+    expect(between, "the progress bar only moved forward").toEqual([...between].sort((a, b) => a - b));
+    expect(peak - baseline, `the manager grew by ${figures.rssPeakMiB - figures.rssBaselineMiB} MiB for a ${figures.fileMiB} MiB file`).toBeLessThan(
+      iso.size / 8,
+    );
+    expect(await volumeFileSha256(testInfo, volume), "the volume's file has the same SHA-256 as the uploaded one").toBe(iso.sha256);
 
-  // Boot it: a TCG VM whose only disk is this volume as a CD-ROM reaches the guest's ready marker.
-  const serialLog = join(runDir, "serial.log");
-  const xmlPath = join(runDir, "domain.xml");
-  await writeFile(xmlPath, cdromBootDomainXml({ name: vm, isoPath: join(namesFor(testInfo).dir, volume), serialLog }));
-  await virsh(["define", xmlPath]);
-  await virsh(["start", vm], { timeoutMs: 120_000 });
-  const marker = await waitFor(async () => READY_MARKER.exec(await readFile(serialLog, "utf8").catch(() => "")), {
-    timeoutMs: 240_000,
-    intervalMs: 500,
-    what: `VM ${vm} to boot from ${volume} in pool ${pool}`,
-    describe: async () => `last serial output:\n${(await readFile(serialLog, "utf8").catch(() => "")).split("\n").slice(-30).join("\n")}`,
-  });
-  expect(marker[1], "the guest that booted is the one on the uploaded ISO").toBe(hostname);
-});
+    // Boot it: a TCG VM whose only disk is this volume as a CD-ROM reaches the guest's ready marker.
+    const serialLog = join(runDir, "serial.log");
+    const xmlPath = join(runDir, "domain.xml");
+    await writeFile(xmlPath, cdromBootDomainXml({ name: vm, isoPath: join(namesFor(testInfo).dir, volume), serialLog }));
+    await virsh(["define", xmlPath]);
+    await virsh(["start", vm], { timeoutMs: 120_000 });
+    const marker = await waitFor(async () => READY_MARKER.exec(await readFile(serialLog, "utf8").catch(() => "")), {
+      timeoutMs: 240_000,
+      intervalMs: 500,
+      what: `VM ${vm} to boot from ${volume} in pool ${pool}`,
+      describe: async () => `last serial output:\n${(await readFile(serialLog, "utf8").catch(() => "")).split("\n").slice(-30).join("\n")}`,
+    });
+    expect(marker[1], "the guest that booted is the one on the uploaded ISO").toBe(hostname);
+  },
+);
 
 test("an upload paused mid-way resumes where it stopped and arrives byte-equal; one given up is deleted once confirmed; a wrong SHA-256 deletes the volume, said in words", async ({
   page,

@@ -96,4 +96,12 @@ describe("the summary of a whole run", () => {
     assert.equal(summaryLine(counts), "2 passed, 4 failed, 4 skipped");
     assert.ok(counts.skipped.every((line) => line.startsWith("unit: ")));
   });
+
+  test("adds every Playwright report: the run side by side and the run of tests that measure the manager alone", () => {
+    const results = fs.mkdtempSync(path.join(dir, "results-"));
+    const report = (expected: number, unexpected: number) => JSON.stringify({ stats: { expected, unexpected, skipped: 0 }, suites: [], errors: [] });
+    fs.writeFileSync(path.join(results, "playwright-1.json"), report(150, 1));
+    fs.writeFileSync(path.join(results, "playwright-2.json"), report(2, 0));
+    assert.equal(summaryLine(countResults(results)), "152 passed, 1 failed, 0 skipped");
+  });
 });

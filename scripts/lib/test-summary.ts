@@ -1,5 +1,5 @@
 // The last line of `npm test`, "N passed, N failed, N skipped", from what each phase left in the
-// results folder: node's TAP files (*.tap), Playwright's JSON report (playwright.json) and one line
+// results folder: node's TAP files (*.tap), Playwright's JSON reports (playwright*.json) and one line
 // per failed static check (static). Skipped tests are listed by name with their reason, because a
 // skip hides a test as well as a failure does: on CI (--ci) any skip fails the run.
 //
@@ -84,10 +84,14 @@ export function countResults(dir: string): Counts {
   for (const file of fs.readdirSync(dir).sort()) {
     if (file.endsWith(".tap")) add(countTap(fs.readFileSync(path.join(dir, file), "utf8"), phaseName(file)));
   }
-  const report = path.join(dir, "playwright.json");
+  // One report per Playwright run (test.sh runs it twice: side by side, then the tests that measure the manager alone).
+  const reports = fs
+    .readdirSync(dir)
+    .filter((file) => /^playwright.*\.json$/.test(file))
+    .sort();
+  for (const report of reports) add(countPlaywright(JSON.parse(fs.readFileSync(path.join(dir, report), "utf8")) as PlaywrightReport));
   // No report at all: Playwright never got as far as writing one.
-  if (fs.existsSync(report)) add(countPlaywright(JSON.parse(fs.readFileSync(report, "utf8")) as PlaywrightReport));
-  else add({ passed: 0, failed: 1, skipped: [] });
+  if (reports.length === 0) add({ passed: 0, failed: 1, skipped: [] });
   const staticChecks = path.join(dir, "static");
   if (fs.existsSync(staticChecks)) add({ passed: 0, failed: fs.readFileSync(staticChecks, "utf8").split("\n").filter(Boolean).length, skipped: [] });
   return all;
