@@ -26,6 +26,7 @@ CREATE TABLE `backups` (
 	`bytes` integer,
 	`virtual_bytes` integer,
 	`task_id` text,
+	`schedule_id` integer,
 	`error` text,
 	`started_at` integer NOT NULL,
 	`finished_at` integer,

@@ -1,6 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { asc, eq } from "drizzle-orm";
 import { scheduleRuns } from "@/server/db/schema";
 import type { Db } from "@/server/db/client";
@@ -12,7 +14,13 @@ import { ScheduleEngine } from "@/server/automation/engine";
 import { createSchedule, toRun } from "@/server/automation/service";
 import type { MissedPolicy } from "@/server/automation/schemas";
 import { FakeClock } from "@/server/automation/testing/fake-clock";
+import { runBackup, setBackupTarget, deleteBackup } from "@/server/backups/service";
+import { backupById, backupsOfVm } from "@/server/backups/store";
+import { resolveHost } from "@/server/hosts/connection";
+import { resolveVm } from "@/server/domains/lookup";
+import { quiesce } from "@/server/guest/quiesce";
 import { defineIdleDomain, type IdleDomain } from "../fixtures/idle-domain";
+import { kvmmCacheDir } from "../fixtures/paths";
 import { ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 
 /**
@@ -144,5 +152,59 @@ test("a run checks the creator's grants again: once they no longer cover the VM,
   } finally {
     await engine.stop();
     cleanup();
+  }
+});
+
+test('a backup schedule every minute with "keep the newest 2" leaves exactly its 2 newest backups after 3 runs, their files on disk; a backup made by hand stays', async () => {
+  const { db, cleanup, admin, clock } = await setUp();
+  const pool = `kvmm-test-sched-backups-${id}`;
+  // Not under the run root: the fixtures' clean-up removes directories there that have no live owner.
+  const dir = join(kvmmCacheDir(), pool);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await virsh(["pool-create-as", pool, "dir", "--target", dir]);
+  const engine = new ScheduleEngine({ db, clock });
+  try {
+    await setBackupTarget(db, resolveHost(db, "local"), pool, admin);
+    const vm = () => resolveVm(resolveHost(db, "local"), admin, dom.uuid);
+    const byHand = await runBackup(db, await vm(), { user: admin, quiesce }).done;
+    const s = await createSchedule(
+      db,
+      admin,
+      {
+        name: `backups-${id}`,
+        target: { kind: "vm", hostId: "local", uuid: dom.uuid },
+        cron: "* * * * *",
+        timeZone: "UTC",
+        missedPolicy: "skip",
+        enabled: true,
+        action: "backup",
+        options: { pool, keepLast: 2, daily: 0, weekly: 0, monthly: 0 },
+      },
+      new Date(clock.now()),
+    );
+    engine.start();
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(MINUTE);
+      await engine.idle();
+    }
+    const runs = runsOf(db, s.id);
+    assert.deepEqual(
+      runs.map((r) => [r.trigger, r.result, r.error]),
+      Array.from({ length: 3 }, () => ["cron", "ok", null]),
+    );
+    const made = runs.map((r) => /^full backup ([0-9a-f]{16}) \(consistent\) in pool /.exec(r.outcomes[0]!.message)?.[1]);
+    assert.ok(made.every(Boolean), runs.map((r) => r.outcomes[0]!.message).join("\n"));
+    assert.match(runs[2]!.outcomes[0]!.message, new RegExp(`; deleted backup ${made[0]}$`));
+    const valid = backupsOfVm(db, "local", dom.uuid, ["succeeded"]).map((b) => b.id);
+    assert.deepEqual(valid.sort(), [byHand.id, made[1]!, made[2]!].sort());
+    for (const kept of [made[1]!, made[2]!, byHand.id]) await access(join(backupById(db, kept)!.dir, "manifest.json"));
+    assert.equal((await readdir(dir)).length, 3, "the deleted backup's directory is gone from the pool");
+  } finally {
+    await engine.stop();
+    const { conn } = resolveHost(db, "local");
+    for (const b of backupsOfVm(db, "local", dom.uuid)) await deleteBackup(db, b, conn).catch(() => undefined);
+    cleanup();
+    await virsh(["pool-destroy", pool]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
   }
 });

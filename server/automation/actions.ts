@@ -7,9 +7,20 @@ import { vmStateName, type VmState } from "../domains/power";
 import { powerAction } from "../domains/service";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { takeSnapshot } from "../snapshots/service";
-import { keepLastSnapshots } from "./retention";
+import { runBackup } from "../backups/service";
+import { quiesce } from "../guest/quiesce";
+import { keepLastSnapshots, keepScheduleBackups } from "./retention";
 import type { ScheduleActionName } from "./options";
-import { NO_OPTIONS, shutdownOptionsSchema, snapshotNameFor, snapshotOptionsSchema, type ShutdownOptions, type SnapshotOptions } from "./options";
+import {
+  backupOptionsSchema,
+  NO_OPTIONS,
+  shutdownOptionsSchema,
+  snapshotNameFor,
+  snapshotOptionsSchema,
+  type BackupScheduleOptions,
+  type ShutdownOptions,
+  type SnapshotOptions,
+} from "./options";
 
 /**
  * What a schedule can do, one entry per action: the permission its creator needs (at creation and
@@ -98,11 +109,24 @@ const snapshot: ScheduleAction<SnapshotOptions> = {
   },
 };
 
+const backup: ScheduleAction<BackupScheduleOptions> = {
+  permission: "backup.create",
+  options: backupOptionsSchema,
+  async run({ db, user, vm, schedule, at }, options) {
+    // A task like "Back up now" (progress, cancel); quiesced through the guest's agent where there is one.
+    const made = await runBackup(db, vm, { user, pool: options.pool ?? undefined, quiesce, scheduleId: schedule.id }).done;
+    const deleted = await keepScheduleBackups(db, schedule.id, vm, options, at);
+    const what = `${made.kind} backup ${made.id} (${made.consistency}) in pool "${made.pool}"`;
+    return deleted.length ? `${what}; deleted ${deleted.map((id) => `backup ${id}`).join(", ")}` : what;
+  },
+};
+
 export const SCHEDULE_ACTIONS: { [K in ScheduleActionName]: ScheduleAction<never> } = {
   start: start as ScheduleAction<never>,
   shutdown: shutdown as ScheduleAction<never>,
   reboot: reboot as ScheduleAction<never>,
   snapshot: snapshot as ScheduleAction<never>,
+  backup: backup as ScheduleAction<never>,
 };
 
 /** The action's options, checked by its schema (defaults filled in). */

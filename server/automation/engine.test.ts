@@ -38,6 +38,7 @@ function withRun(run: (ctx: ActionContext) => Promise<string>) {
     shutdown: fake(SCHEDULE_ACTIONS.shutdown),
     reboot: fake(SCHEDULE_ACTIONS.reboot),
     snapshot: fake(SCHEDULE_ACTIONS.snapshot),
+    backup: fake(SCHEDULE_ACTIONS.backup),
   };
 }
 

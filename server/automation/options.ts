@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { NAME_PATTERN } from "../identifiers";
+import { NAME_PATTERN, nameSchema } from "../identifiers";
 
 /**
  * The actions a schedule can take and their options: client-safe (zod only), so the form checks
  * what the server checks. How each action acts is in actions.ts.
  */
-export const SCHEDULE_ACTION_NAMES = ["start", "shutdown", "reboot", "snapshot"] as const;
+export const SCHEDULE_ACTION_NAMES = ["start", "shutdown", "reboot", "snapshot", "backup"] as const;
 export type ScheduleActionName = (typeof SCHEDULE_ACTION_NAMES)[number];
 
 export const NO_OPTIONS = z.object({}).strict();
@@ -68,3 +68,21 @@ export const snapshotOptionsSchema = z
 
 export type ShutdownOptions = z.infer<typeof shutdownOptionsSchema>;
 export type SnapshotOptions = z.infer<typeof snapshotOptionsSchema>;
+
+export const BACKUP_SCHEDULE_DEFAULTS = { pool: null, keepLast: 7, daily: 0, weekly: 0, monthly: 0 } as const;
+/**
+ * A scheduled backup (server/backups/): the target pool, and which of the backups THIS schedule made
+ * of a VM to keep — the newest `keepLast`, plus the newest of each of the last `daily` days, `weekly`
+ * weeks and `monthly` months (server/backups/retention.ts). A kept incremental keeps its parents.
+ */
+export const backupOptionsSchema = z
+  .object({
+    /** A backup-target pool; null: the VM's host's only one. */
+    pool: nameSchema.nullable().default(BACKUP_SCHEDULE_DEFAULTS.pool),
+    keepLast: z.number().int().min(1).max(100).default(BACKUP_SCHEDULE_DEFAULTS.keepLast),
+    daily: z.number().int().min(0).max(366).default(BACKUP_SCHEDULE_DEFAULTS.daily),
+    weekly: z.number().int().min(0).max(104).default(BACKUP_SCHEDULE_DEFAULTS.weekly),
+    monthly: z.number().int().min(0).max(120).default(BACKUP_SCHEDULE_DEFAULTS.monthly),
+  })
+  .strict();
+export type BackupScheduleOptions = z.infer<typeof backupOptionsSchema>;

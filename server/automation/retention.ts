@@ -5,6 +5,9 @@ import { uuidToString } from "../libvirt";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError } from "../errors";
 import { deleteSnapshot } from "../snapshots/service";
+import { deleteBackup } from "../backups/service";
+import { backupsOfSchedule, dependentsOf } from "../backups/store";
+import { applyRetention, type RetentionPolicy } from "../backups/retention";
 
 /**
  * "Keep the last N" of a snapshot schedule: records the snapshot it just took, then deletes the
@@ -33,6 +36,27 @@ export async function keepLastSnapshots(db: Db, scheduleId: number, vm: Resolved
     db.delete(scheduleSnapshots)
       .where(inArray(scheduleSnapshots.id, [old.id]))
       .run();
+  }
+  return deleted;
+}
+
+/**
+ * Retention of a backup schedule: of the backups THIS schedule made of this VM, those the policy
+ * does not keep are deleted, newest first so an incremental goes before its parent. One that a
+ * backup made otherwise (Back up now, another schedule) builds on stays. Answers the ids deleted.
+ */
+export async function keepScheduleBackups(db: Db, scheduleId: number, vm: ResolvedVm, policy: RetentionPolicy, now: Date): Promise<string[]> {
+  const mine = backupsOfSchedule(db, scheduleId, vm.hostId, uuidToString(vm.dom.uuid));
+  const { remove } = applyRetention(
+    mine.map((b) => ({ id: b.id, parentId: b.parentId, at: b.startedAt.getTime() })),
+    policy,
+    now.getTime(),
+  );
+  const deleted: string[] = [];
+  for (const backup of mine.filter((b) => remove.includes(b.id))) {
+    if (dependentsOf(db, backup.id).length > 0) continue;
+    await deleteBackup(db, backup, vm.conn);
+    deleted.push(backup.id);
   }
   return deleted;
 }

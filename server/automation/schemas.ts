@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { hostIdSchema, nameSchema, TAG_PATTERN } from "../identifiers";
-import { NO_OPTIONS, SHUTDOWN_DEFAULTS, DEFAULT_SNAPSHOT_PATTERN, shutdownOptionsSchema, snapshotOptionsSchema } from "./options";
+import {
+  BACKUP_SCHEDULE_DEFAULTS,
+  backupOptionsSchema,
+  NO_OPTIONS,
+  SHUTDOWN_DEFAULTS,
+  DEFAULT_SNAPSHOT_PATTERN,
+  shutdownOptionsSchema,
+  snapshotOptionsSchema,
+} from "./options";
 
 /** Schedules' API input: client-safe (zod only). Cron and time zone are checked by the service with croner (cron.ts). */
 
@@ -33,6 +41,7 @@ export const scheduleInputSchema = z.discriminatedUnion("action", [
   base.extend({ action: z.literal("shutdown"), options: shutdownOptionsSchema.default({ ...SHUTDOWN_DEFAULTS }) }),
   base.extend({ action: z.literal("reboot"), options: NO_OPTIONS.default({}) }),
   base.extend({ action: z.literal("snapshot"), options: snapshotOptionsSchema.default({ memory: false, namePattern: DEFAULT_SNAPSHOT_PATTERN, keepLast: 7 }) }),
+  base.extend({ action: z.literal("backup"), options: backupOptionsSchema.default({ ...BACKUP_SCHEDULE_DEFAULTS }) }),
 ]);
 export type ScheduleInput = z.infer<typeof scheduleInputSchema>;
 

@@ -118,6 +118,8 @@ export interface RunBackupOptions {
   /** Freezes the guest's filesystems around the backup's start (server/guest/quiesce.ts). */
   quiesce: QuiesceFn;
   hub?: GuestHub;
+  /** The schedule that asks for it (its retention counts only the backups it made). */
+  scheduleId?: number;
 }
 
 export interface StartedBackup {
@@ -179,6 +181,7 @@ export function runBackup(db: Db, vm: ResolvedVm, options: RunBackupOptions): St
     kind: "full",
     state: "running",
     taskId,
+    scheduleId: options.scheduleId ?? null,
     startedAt,
   });
   return { backupId: id, taskId, done };

@@ -118,6 +118,17 @@ export function backupsOfVm(db: Db, hostId: string, vmUuid: string, states?: Bac
     .map(rowToBackup);
 }
 
+/** The valid backups a schedule made of one VM, newest first: what its retention counts. */
+export function backupsOfSchedule(db: Db, scheduleId: number, hostId: string, vmUuid: string): BackupInfo[] {
+  return db
+    .select()
+    .from(backups)
+    .where(and(eq(backups.scheduleId, scheduleId), eq(backups.hostId, hostId), eq(backups.vmUuid, vmUuid), eq(backups.state, "succeeded")))
+    .orderBy(desc(backups.startedAt))
+    .all()
+    .map(rowToBackup);
+}
+
 /** Backups built on this one (running or valid): while there are any it cannot be deleted. */
 export function dependentsOf(db: Db, id: string): BackupInfo[] {
   return db

@@ -497,6 +497,8 @@ export const backups = sqliteTable(
     /** Sum of the disks' virtual sizes. */
     virtualBytes: integer("virtual_bytes"),
     taskId: text("task_id"),
+    /** The schedule that made it (its retention counts only these); null for "Back up now". Kept when the schedule goes. */
+    scheduleId: integer("schedule_id"),
     error: text("error"),
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
@@ -525,7 +527,7 @@ export const schedules = sqliteTable("schedules", {
   /** The VM's name when the schedule was saved, for lists that cannot reach its host. */
   vmName: text("vm_name"),
   tag: text("tag"),
-  action: text("action", { enum: ["start", "shutdown", "reboot", "snapshot"] }).notNull(),
+  action: text("action", { enum: ["start", "shutdown", "reboot", "snapshot", "backup"] }).notNull(),
   /** The action's options as JSON, validated by the action's own schema (server/automation/actions.ts). */
   options: text("options").notNull(),
   cron: text("cron").notNull(),

@@ -7,7 +7,13 @@ import { useLocale, useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import type { FieldMap } from "@/server/api/error-words";
-import { SCHEDULE_ACTION_NAMES, DEFAULT_SNAPSHOT_PATTERN, SHUTDOWN_DEFAULTS, type ScheduleActionName } from "@/server/automation/options";
+import {
+  BACKUP_SCHEDULE_DEFAULTS,
+  SCHEDULE_ACTION_NAMES,
+  DEFAULT_SNAPSHOT_PATTERN,
+  SHUTDOWN_DEFAULTS,
+  type ScheduleActionName,
+} from "@/server/automation/options";
 import type { ScheduleInput } from "@/server/automation/schemas";
 import type { CronProblem } from "@/server/automation/cron";
 import { useTRPC } from "@/app/_components/trpc";
@@ -320,6 +326,10 @@ interface Draft {
   memory: boolean;
   namePattern: string;
   keepLast: string;
+  backupPool: string;
+  backupDaily: string;
+  backupWeekly: string;
+  backupMonthly: string;
   cron: string;
   timeZone: string;
   missedPolicy: "skip" | "runOnce";
@@ -341,6 +351,10 @@ function draftOf(s: ScheduleItem | null): Draft {
     memory: (o.memory as boolean | undefined) ?? false,
     namePattern: (o.namePattern as string | undefined) ?? DEFAULT_SNAPSHOT_PATTERN,
     keepLast: String(o.keepLast ?? 7),
+    backupPool: (o.pool as string | null | undefined) ?? "",
+    backupDaily: String(o.daily ?? BACKUP_SCHEDULE_DEFAULTS.daily),
+    backupWeekly: String(o.weekly ?? BACKUP_SCHEDULE_DEFAULTS.weekly),
+    backupMonthly: String(o.monthly ?? BACKUP_SCHEDULE_DEFAULTS.monthly),
     cron: s?.cron ?? "0 3 * * *",
     timeZone: s?.timeZone ?? browserZone(),
     missedPolicy: s?.missedPolicy ?? "skip",
@@ -362,9 +376,68 @@ function inputOf(d: Draft): ScheduleInput {
       return { ...base, action: "shutdown", options: { timeoutSeconds: Number(d.timeoutSeconds), forceOff: d.forceOff } };
     case "snapshot":
       return { ...base, action: "snapshot", options: { memory: d.memory, namePattern: d.namePattern.trim(), keepLast: Number(d.keepLast) } };
-    default:
+    case "backup":
+      return {
+        ...base,
+        action: "backup",
+        options: {
+          pool: d.backupPool || null,
+          keepLast: Number(d.keepLast),
+          daily: Number(d.backupDaily),
+          weekly: Number(d.backupWeekly),
+          monthly: Number(d.backupMonthly),
+        },
+      };
+    case "start":
+    case "reboot":
       return { ...base, action: d.action, options: {} };
   }
+}
+
+/** A backup schedule's target pool (the backup targets the user may see) and which of its backups to keep. */
+function BackupFields({ draft, set }: { draft: Draft; set: <K extends keyof Draft>(key: K, value: Draft[K]) => void }) {
+  const t = useTranslations("schedules");
+  const trpc = useTRPC();
+  const targets = useQuery(trpc.backups.targets.queryOptions());
+  const pools = [...new Set((targets.data ?? []).map((target) => target.pool))].sort();
+  return (
+    <>
+      <Field id="schedule-backup-pool" label={t("form.backupPool")}>
+        <select id="schedule-backup-pool" className="input mt-1" value={draft.backupPool} onChange={(e) => set("backupPool", e.target.value)}>
+          <Options choices={[{ value: "", label: t("form.backupPoolDefault") }, ...pools.map((pool) => ({ value: pool, label: pool }))]} />
+        </select>
+      </Field>
+      <TextField
+        id="schedule-keep"
+        label={t("form.backupKeepLast")}
+        hint={t("form.backupKeepLastHint")}
+        inputMode="numeric"
+        value={draft.keepLast}
+        onChange={(e) => set("keepLast", e.target.value)}
+      />
+      <TextField
+        id="schedule-backup-daily"
+        label={t("form.backupDaily")}
+        inputMode="numeric"
+        value={draft.backupDaily}
+        onChange={(e) => set("backupDaily", e.target.value)}
+      />
+      <TextField
+        id="schedule-backup-weekly"
+        label={t("form.backupWeekly")}
+        inputMode="numeric"
+        value={draft.backupWeekly}
+        onChange={(e) => set("backupWeekly", e.target.value)}
+      />
+      <TextField
+        id="schedule-backup-monthly"
+        label={t("form.backupMonthly")}
+        inputMode="numeric"
+        value={draft.backupMonthly}
+        onChange={(e) => set("backupMonthly", e.target.value)}
+      />
+    </>
+  );
 }
 
 function scheduleFields(t: Translate): FieldMap {
@@ -377,6 +450,10 @@ function scheduleFields(t: Translate): FieldMap {
     "options.timeoutSeconds": { id: "schedule-timeout", label: t("form.timeout") },
     "options.namePattern": { id: "schedule-pattern", label: t("form.namePattern") },
     "options.keepLast": { id: "schedule-keep", label: t("form.keepLast") },
+    "options.pool": { id: "schedule-backup-pool", label: t("form.backupPool") },
+    "options.daily": { id: "schedule-backup-daily", label: t("form.backupDaily") },
+    "options.weekly": { id: "schedule-backup-weekly", label: t("form.backupWeekly") },
+    "options.monthly": { id: "schedule-backup-monthly", label: t("form.backupMonthly") },
     cron: { id: "schedule-cron", label: t("form.cron") },
     timeZone: { id: "schedule-zone", label: t("form.timeZone") },
   };
@@ -530,6 +607,7 @@ function ScheduleEditor({ schedule, hosts, vms, onDone }: { schedule: ScheduleIt
               <CheckboxField id="schedule-memory" label={t("form.memory")} checked={draft.memory} onChange={(e) => set("memory", e.target.checked)} />
             </>
           )}
+          {draft.action === "backup" && <BackupFields draft={draft} set={set} />}
           <TextField
             id="schedule-cron"
             label={t("form.cron")}
