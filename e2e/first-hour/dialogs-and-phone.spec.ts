@@ -262,16 +262,29 @@ async function tapTargets(page: Page) {
   });
 }
 
-test("on every main page each tap target is at least 44 px in both directions, and the signed-in user is shown", async ({ page }) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  for (const path of ["/", "/vms", "/alerts", "/alerts/rules", "/storage", "/networks", "/insights", "/tasks", "/schedules", "/users", "/audit", "/settings"]) {
-    await page.goto(path);
-    await expect(page.getByTestId("signed-in-user")).toBeVisible();
-    await expect(page.getByTestId("signed-in-user")).toContainText(ADMIN.username);
-    const filters = page.getByRole("button", { name: /^Filters/ });
-    if (await filters.isVisible()) await filters.click();
-    const small = (await tapTargets(page)).filter((t) => Math.min(t.width, t.height) < 44);
-    expect(small, `tap targets under 44 px on ${path}`).toEqual([]);
+test("on every main page each tap target is at least 44 px in both directions, and the signed-in user is shown", async ({ page }, testInfo) => {
+  // A pool of its own, so /storage and a pool's page always have a card and a volume to walk (the pool's name link
+  // was 24 px tall, seen only when another test's pool happened to be there).
+  const pool = unique(testInfo, `kvmm-test-taps-${randomBytes(3).toString("hex")}`);
+  const dir = join(testRunRoot(), pool);
+  await virsh(["pool-create-as", pool, "dir", "--target", dir, "--build"]);
+  try {
+    await virsh(["vol-create-as", pool, "taps.qcow2", "16M", "--format", "qcow2"]);
+    await signIn(page, ADMIN.username, ADMIN.password);
+    const paths = ["/", "/vms", "/alerts", "/alerts/rules", "/storage", `/storage/local/${pool}`, "/networks", "/insights", "/tasks", "/schedules", "/backups"];
+    for (const path of [...paths, "/users", "/audit", "/settings"]) {
+      await page.goto(path);
+      await expect(page.getByTestId("signed-in-user")).toBeVisible();
+      await expect(page.getByTestId("signed-in-user")).toContainText(ADMIN.username);
+      const filters = page.getByRole("button", { name: /^Filters/ });
+      if (await filters.isVisible()) await filters.click();
+      const small = (await tapTargets(page)).filter((t) => Math.min(t.width, t.height) < 44);
+      expect(small, `tap targets under 44 px on ${path}`).toEqual([]);
+    }
+  } finally {
+    await virsh(["vol-delete", "taps.qcow2", "--pool", pool]).catch(() => undefined);
+    await virsh(["pool-destroy", pool]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -212,7 +212,7 @@ export function PoolCard({ pool, canManage, detail = false, as: Tag = "li" }: { 
         ) : (
           <Link
             href={`/storage/${encodeURIComponent(pool.hostId)}/${encodeURIComponent(pool.name)}`}
-            className="min-w-0 break-all text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
+            className="inline-flex min-h-11 min-w-0 items-center break-all text-base font-semibold text-sky-800 underline-offset-2 hover:underline dark:text-sky-300"
             translate="no"
           >
             {pool.name}
