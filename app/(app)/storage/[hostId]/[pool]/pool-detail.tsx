@@ -34,7 +34,7 @@ export function PoolDetail({
 
   return (
     <div className="space-y-4">
-      <Link href="/storage" className="text-sm text-sky-800 underline-offset-2 hover:underline dark:text-sky-300">
+      <Link href="/storage" className="inline-flex min-h-11 items-center text-sm text-sky-800 underline-offset-2 hover:underline dark:text-sky-300">
         {t("allStorage")}
       </Link>
       <h1 className="min-w-0 break-all text-2xl font-semibold">{t("heading", { name: pool.name })}</h1>
