@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { access, mkdir, rename, rmdir, stat, unlink, writeFile, readFile } from "node:fs/promises";
+import { access, chmod, mkdir, rename, rmdir, stat, unlink, writeFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   decodeTypedParams,
@@ -115,6 +115,11 @@ export interface RunBackupOptions {
   pool?: string;
   /** A full backup even when an incremental one is possible. */
   full?: boolean;
+  /**
+   * The most MiB per second a running VM's backup job may read (per disk), so a backup leaves the
+   * host's storage to its VMs; unset: as fast as the storage allows. A shut-off VM's copy ignores it.
+   */
+  bandwidthMiBs?: number;
   /** Freezes the guest's filesystems around the backup's start (server/guest/quiesce.ts). */
   quiesce: QuiesceFn;
   hub?: GuestHub;
@@ -240,7 +245,10 @@ async function performBackup(db: Db, vm: ResolvedVm, run: BackupRun): Promise<Ba
   let checkpoint: string | null = null;
   let checkpointMade = false;
   try {
-    await mkdir(dir, { mode: 0o755 });
+    await mkdir(dir);
+    // Set after mkdir, which the manager's umask (077, server/main.ts) narrows: QEMU runs as another
+    // user and must reach its target files in here ("Permission denied" from blockdev-add otherwise).
+    await chmod(dir, 0o755);
     await writeFile(join(dir, DOMAIN_XML_FILE), inactiveXml, { mode: 0o644 });
     let stored: StoredDisk[];
     let kind: BackupKind = "full";
@@ -326,6 +334,7 @@ async function pushBackup(
   } finally {
     await quiesced.thaw();
   }
+  if (options.bandwidthMiBs) await limitBandwidth(vm, run, disks, options.bandwidthMiBs);
   const consistent = quiesced.method !== "none";
   updateBackup(run.db, run.id, {
     consistency: consistent ? "consistent" : "crash-consistent",
@@ -337,6 +346,24 @@ async function pushBackup(
   );
   await followBackupJob(vm, task, run.id);
   return stored;
+}
+
+/**
+ * Sets the backup job's speed on each disk (libvirt 9.0 keeps a push backup as a block job per
+ * disk, and QEMU's rate limit applies to it). libvirt takes no speed in domainBackupBegin, so the
+ * first moments of the job run unlimited. A job that has already ended is not an error.
+ */
+async function limitBandwidth(vm: ResolvedVm, run: BackupRun, disks: BackupDisk[], mibs: number): Promise<void> {
+  const { conn, dom } = vm;
+  for (const d of disks) {
+    await withLibvirtContext(vm.context, () =>
+      conn.domainBlockJobSetSpeed({ dom, path: d.target, bandwidth: BigInt(mibs), flags: 0 }).catch((err: unknown) => {
+        // "disk vda does not have an active block job": it finished before the limit could apply.
+        if (!hasErrorCode(err, VIR_ERR_OPERATION_INVALID)) throw err;
+      }),
+    );
+  }
+  run.task.log(`Bandwidth limited to ${mibs} MiB/s per disk`);
 }
 
 /**

@@ -70,9 +70,16 @@ export const backupsRouter = router({
 
   /** Starts a backup (a task) and answers at once; the task and the row tell how it goes. */
   create: vmProcedure("backup.create")
-    .input(z.object({ pool: poolNameSchema.optional(), full: z.boolean().default(false) }))
+    .input(
+      z.object({
+        pool: poolNameSchema.optional(),
+        full: z.boolean().default(false),
+        /** MiB/s per disk for a running VM's backup job; left out: unlimited. */
+        bandwidthMiBs: z.number().int().min(1).max(1_000_000).optional(),
+      }),
+    )
     .mutation(({ ctx, input }) => {
-      const started = runBackup(ctx.db, ctx.vm, { user: ctx.user, pool: input.pool, full: input.full, quiesce });
+      const started = runBackup(ctx.db, ctx.vm, { user: ctx.user, pool: input.pool, full: input.full, bandwidthMiBs: input.bandwidthMiBs, quiesce });
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `backup ${started.backupId}`);
       // The row and the task record a failure; nothing waits on it here.
       started.done.catch(() => undefined);
