@@ -12,7 +12,7 @@ import { useFormat } from "@/app/_components/use-format";
 import { useToasts } from "@/app/_components/toasts";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
-import { Field, Options } from "@/app/_components/form-fields";
+import { CheckboxField, Field, Options, TextField } from "@/app/_components/form-fields";
 
 export type Backup = inferRouterOutputs<AppRouter>["backups"]["list"][number];
 
@@ -20,6 +20,8 @@ export interface BackupAbilities {
   verify: boolean;
   restore: boolean;
   delete: boolean;
+  /** Cancel a running backup's task (task.cancel; the server refuses another user's task without task.cancelAny). */
+  cancel: boolean;
 }
 
 const STATE_TONE: Record<Backup["state"], string> = {
@@ -43,17 +45,30 @@ export function BackupList({ initial, vm, can }: { initial: Backup[]; vm?: { hos
     if (event.task.kind.startsWith("backup.")) void queryClient.invalidateQueries({ queryKey: options.queryKey });
   });
   const [restoring, setRestoring] = useState<Backup | null>(null);
+  const [restoringOver, setRestoringOver] = useState<Backup | null>(null);
   const [deleting, setDeleting] = useState<Backup | null>(null);
+  const [cancelling, setCancelling] = useState<Backup | null>(null);
   if (list.data.length === 0) return <p className="text-sm">{vm ? t("vmNone") : t("none")}</p>;
   return (
     <>
       <ol className="space-y-2" aria-label={t("listLabel")}>
         {list.data.map((b) => (
-          <BackupItem key={b.id} backup={b} showVm={!vm} can={can} onRestore={() => setRestoring(b)} onDelete={() => setDeleting(b)} />
+          <BackupItem
+            key={b.id}
+            backup={b}
+            showVm={!vm}
+            can={can}
+            onRestore={() => setRestoring(b)}
+            onRestoreOver={() => setRestoringOver(b)}
+            onDelete={() => setDeleting(b)}
+            onCancel={() => setCancelling(b)}
+          />
         ))}
       </ol>
       {restoring && <RestoreDialog backup={restoring} onDone={() => setRestoring(null)} />}
+      {restoringOver && <RestoreOverDialog backup={restoringOver} onDone={() => setRestoringOver(null)} />}
       {deleting && <DeleteDialog backup={deleting} onDone={() => setDeleting(null)} />}
+      {cancelling && <CancelDialog backup={cancelling} onDone={() => setCancelling(null)} />}
     </>
   );
 }
@@ -63,13 +78,17 @@ function BackupItem({
   showVm,
   can,
   onRestore,
+  onRestoreOver,
   onDelete,
+  onCancel,
 }: {
   backup: Backup;
   showVm: boolean;
   can: BackupAbilities;
   onRestore: () => void;
+  onRestoreOver: () => void;
   onDelete: () => void;
+  onCancel: () => void;
 }) {
   const t = useTranslations("backups");
   const format = useFormat();
@@ -90,7 +109,7 @@ function BackupItem({
   const valid = b.state === "succeeded";
   const consistency = b.consistency ?? "unknown";
   return (
-    <li className="card space-y-1 text-sm" data-testid="backup" data-backup-id={b.id} data-backup-state={b.state}>
+    <li className="card space-y-1 text-sm" data-testid="backup" data-backup-id={b.id} data-backup-state={b.state} data-task-id={b.taskId ?? undefined}>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
         <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${STATE_TONE[b.state]}`}>{t(`states.${b.state}`)}</span>
         <span className="font-medium">{t(`kinds.${b.kind}`)}</span>
@@ -149,12 +168,22 @@ function BackupItem({
               {t("restore.button")}
             </button>
           )}
+          {can.restore && (
+            <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={onRestoreOver}>
+              {t("restoreOver.button")}
+            </button>
+          )}
           {can.delete && (
             <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={onDelete}>
               {t("delete.button")}
             </button>
           )}
         </div>
+      )}
+      {b.state === "running" && can.cancel && b.taskId && (
+        <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={onCancel}>
+          {t("cancel.button")}
+        </button>
       )}
       {!valid && can.delete && b.state !== "running" && (
         <button type="button" className="btn btn-secondary" disabled={!hydrated} onClick={onDelete}>
@@ -194,6 +223,84 @@ function RestoreDialog({ backup, onDone }: { backup: Backup; onDone: () => void 
       <Field id="restore-pool" label={t("restore.pool")}>
         <input id="restore-pool" name="pool" required className="input mt-1" defaultValue={backup.pool} autoComplete="off" />
       </Field>
+    </ConfirmDialog>
+  );
+}
+
+/**
+ * Restore over the VM the backup was taken of: its disks are replaced by the backup's contents. The
+ * VM's name typed back proves it is the VM meant; the server checks the name and that it is shut off.
+ */
+function RestoreOverDialog({ backup, onDone }: { backup: Backup; onDone: () => void }) {
+  const t = useTranslations("backups");
+  const trpc = useTRPC();
+  const toasts = useToasts();
+  const [typed, setTyped] = useState("");
+  const restore = useMutation(
+    trpc.backups.restoreOver.mutationOptions({
+      onSuccess: () => {
+        toasts.success(`backup ${backup.id}`, t("restoreOver.done", { id: backup.id, vm: backup.vmName }));
+        onDone();
+      },
+    }),
+  );
+  return (
+    <ConfirmDialog
+      title={t("restoreOver.title", { id: backup.id, vm: backup.vmName })}
+      confirmLabel={t("restoreOver.confirm")}
+      pendingLabel={t("restoreOver.pending")}
+      mutation={restore}
+      ready={typed === backup.vmName}
+      onConfirm={() => restore.mutate({ hostId: backup.hostId, uuid: backup.vmUuid, id: backup.id, confirmName: typed })}
+      onCancel={onDone}
+    >
+      <p>{t("restoreOver.body")}</p>
+      <p>
+        {t.rich("restoreOver.ask", {
+          name: backup.vmName,
+          verbatim: (chunks) => (
+            <span translate="no" className="break-all font-mono">
+              {chunks}
+            </span>
+          ),
+        })}
+      </p>
+      <TextField
+        id="restore-over-name"
+        label={t("restoreOver.nameLabel")}
+        name="confirmName"
+        autoComplete="off"
+        value={typed}
+        onChange={(e) => setTyped(e.target.value)}
+      />
+    </ConfirmDialog>
+  );
+}
+
+/** Stops a running backup through its task; the service removes what it wrote and marks it cancelled. */
+function CancelDialog({ backup, onDone }: { backup: Backup; onDone: () => void }) {
+  const t = useTranslations("backups");
+  const trpc = useTRPC();
+  const toasts = useToasts();
+  const cancel = useMutation(
+    trpc.tasks.cancel.mutationOptions({
+      onSuccess: () => {
+        toasts.success(`backup ${backup.id}`, t("cancel.requested", { vm: backup.vmName }));
+        onDone();
+      },
+    }),
+  );
+  return (
+    <ConfirmDialog
+      title={t("cancel.title", { vm: backup.vmName })}
+      confirmLabel={t("cancel.confirm")}
+      pendingLabel={t("cancel.pending")}
+      danger={false}
+      mutation={cancel}
+      onConfirm={() => cancel.mutate({ id: backup.taskId! })}
+      onCancel={onDone}
+    >
+      <p>{t("cancel.body")}</p>
     </ConfirmDialog>
   );
 }
@@ -242,10 +349,15 @@ export function BackUpNow({ hostId, uuid, vmName, pools }: { hostId: string; uui
     }),
   );
   const [pool, setPool] = useState(pools[0] ?? "");
+  const [full, setFull] = useState(false);
+  const [bandwidth, setBandwidth] = useState("");
   if (pools.length === 0) return <p className="text-sm">{t("noTarget")}</p>;
+  // Empty: no limit. Otherwise whole MiB/s from 1 (the browser's number field keeps to that; the server checks it again).
+  const limit = bandwidth.trim() === "" ? undefined : Number(bandwidth);
+  const limitValid = limit === undefined || (Number.isInteger(limit) && limit >= 1 && limit <= 1_000_000);
   return (
     <div className="space-y-1">
-      <div className="flex flex-wrap items-end gap-2">
+      <div className="flex flex-wrap items-start gap-x-4 gap-y-2">
         {pools.length > 1 && (
           <Field id="backup-now-pool" label={t("target")}>
             <select id="backup-now-pool" className="input mt-1" value={pool} onChange={(e) => setPool(e.target.value)}>
@@ -253,11 +365,30 @@ export function BackUpNow({ hostId, uuid, vmName, pools }: { hostId: string; uui
             </select>
           </Field>
         )}
+        <TextField
+          id="backup-now-bandwidth"
+          label={t("bandwidth")}
+          hint={t("bandwidthHint")}
+          error={limitValid ? null : t("bandwidthInvalid")}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={1_000_000}
+          step={1}
+          className="w-full max-w-xs"
+          // Typed before the page is live it would be lost, and the backup would run unlimited.
+          disabled={!hydrated}
+          value={bandwidth}
+          onChange={(e) => setBandwidth(e.target.value)}
+        />
+      </div>
+      <CheckboxField id="backup-now-full" label={t("full")} disabled={!hydrated} checked={full} onChange={(e) => setFull(e.target.checked)} />
+      <div>
         <button
           type="button"
           className="btn btn-primary"
-          disabled={!hydrated || start.isPending}
-          onClick={() => start.mutate({ hostId, uuid, pool, full: false })}
+          disabled={!hydrated || start.isPending || !limitValid}
+          onClick={() => start.mutate({ hostId, uuid, pool, full, bandwidthMiBs: limit })}
         >
           {start.isPending ? t("backingUp") : t("backUpNow")}
         </button>

@@ -27,7 +27,12 @@ export default async function BackupsPage() {
       <p className="text-sm text-slate-600 dark:text-slate-400">{t("liveNote")}</p>
       <BackupList
         initial={backups}
-        can={{ verify: roleHas(user.role, "backup.create"), restore: roleHas(user.role, "backup.restore"), delete: roleHas(user.role, "backup.delete") }}
+        can={{
+          verify: roleHas(user.role, "backup.create"),
+          restore: roleHas(user.role, "backup.restore"),
+          delete: roleHas(user.role, "backup.delete"),
+          cancel: roleHas(user.role, "task.cancel"),
+        }}
       />
       <BackupTargets initial={targets} hosts={hosts.map((h) => ({ id: h.id, name: h.name }))} canManage={roleHas(user.role, "backup.target")} />
     </div>

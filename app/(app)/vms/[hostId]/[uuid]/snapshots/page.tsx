@@ -31,7 +31,7 @@ export default async function VmSnapshotsPage({ params }: { params: Promise<{ ho
           initial={backups}
           pools={targets.filter((t) => t.hostId === hostId).map((t) => t.pool)}
           canCreate={may("backup.create")}
-          can={{ verify: may("backup.create"), restore: may("backup.restore"), delete: may("backup.delete") }}
+          can={{ verify: may("backup.create"), restore: may("backup.restore"), delete: may("backup.delete"), cancel: may("task.cancel") }}
         />
       )}
     </div>
