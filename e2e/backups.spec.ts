@@ -13,7 +13,8 @@ import { ADMIN, expectNoHorizontalScroll, navigate, signIn, unique, vmTab } from
  * /backups, a shut-off idle domain backed up from its Snapshots tab (its 16 MiB disk copied by
  * qemu-img), verified, deleted, and the target removed — each destructive step behind one confirmation.
  * A running idle domain's backup (libvirt's push-mode job, limited in bandwidth so it lasts) followed
- * in the tray and cancelled from the VM's page; and a backup restored over its VM, checked byte for byte.
+ * in the tray and cancelled from the VM's page; a backup restored over its VM, checked byte for byte; and
+ * "Full backup" where an incremental one was possible.
  */
 
 const MiB = 1024 ** 2;
@@ -215,4 +216,24 @@ test("a backup restored over its shut-off VM after its name is typed back puts t
   await expect(dialog).toHaveCount(0, { timeout: 30_000 });
   expect((await readImageBytes(vm.disk!, "qcow2", MiB, before.length)).equals(before)).toBe(true);
   await expectNoHorizontalScroll(page);
+});
+
+test("'Full backup' backs up a running VM in full although its valid backup's checkpoint would allow an incremental one", async ({ page }, testInfo) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const target = await backupTarget(page, testInfo, "kvmm-test-bkf");
+  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkfvm-${randomBytes(2).toString("hex")}`));
+  await virsh(["start", vm.name]);
+
+  const section = await backupsSection(page, vm.uuid, target.name);
+  const rows = section.getByTestId("backup");
+  await section.getByRole("button", { name: "Back up now" }).click();
+  await expect(rows.first()).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
+  // The first backup of a running qcow2 VM leaves a checkpoint: the next one would be incremental.
+  expect(await virsh(["checkpoint-list", vm.name, "--name"])).toMatch(/^kvmm-/);
+  await section.getByLabel("Full backup").check();
+  await section.getByRole("button", { name: "Back up now" }).click();
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
+  for (const row of await rows.all()) await expect(row.getByText("Full", { exact: true })).toBeVisible();
+  await expect(section.getByText("Incremental", { exact: true })).toHaveCount(0);
 });
