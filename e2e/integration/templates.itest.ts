@@ -251,3 +251,25 @@ test("delete is refused naming the linked clone VM, then the volume a removed cl
     { action: "templates.delete", target },
   ]);
 });
+
+test("a cancel while the disks are copied removes the copies made so far and the template's row", async () => {
+  // A second disk, so there is a point between disks where the cancel takes effect.
+  const second = join(testRunRoot(), source, "disk2.qcow2");
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", second, "16M"]);
+  await virsh(["pool-refresh", srcPool]);
+  await virsh(["attach-disk", source, second, "vdb", "--subdriver", "qcow2", "--config"]);
+  const name = `${templateName}-cancel`;
+  const started = await admin.templates.create({ hostId: "local", uuid: idle.uuid, name, pool: tplPool });
+  await admin.tasks.cancel({ id: started.taskId });
+  const task = await waitFor(
+    async () => {
+      const t = await admin.tasks.get({ id: started.taskId });
+      return t.state !== "running" && t;
+    },
+    { timeoutMs: 30_000, what: "the template task to end" },
+  );
+  assert.equal(task.state, "cancelled", task.error ?? "");
+  assert.match(task.error ?? "", new RegExp(`template "${name}" on host "local": cancelled; the \\d disk copies made were deleted`));
+  assert.deepEqual(await admin.templates.list({}), []);
+  assert.doesNotMatch(await virsh(["vol-list", tplPool]), new RegExp(name));
+});
