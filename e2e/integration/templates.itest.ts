@@ -173,10 +173,28 @@ test("a linked deploy is a qcow2 overlay on the template's disk, made in under 5
   assert.ok(!userData.includes(PASSWORD), "the seed holds the hash, not the password");
   assert.equal(JSON.parse(await seedFile(iso, "meta-data"))["local-hostname"], "linked-host");
   assertAuditedSince(db, mark, [{ action: "templates.deploy", target: auditTargets.vm("local", linked) }]);
+  const input = db.select({ input: auditLog.input }).from(auditLog).where(gt(auditLog.id, mark)).get()?.input ?? "";
+  assert.ok(!input.includes(PASSWORD) && !input.includes("htop"), `the audit row keeps neither the password nor the user-data: ${input}`);
 });
 
-test("a full deploy holds the template's bytes in a volume of its own, with no backing file", async () => {
-  const deployed = await admin.templates.deploy({ id: templateId, name: full, mode: "full", pool: vmPool, start: false });
+test("a deploy whose user-data is a list or broken YAML is refused in plain words (line and column) and makes nothing", async () => {
+  const before = await virsh(["vol-list", vmPool]);
+  await assert.rejects(
+    admin.templates.deploy({ id: templateId, name: `${linked}-bad`, mode: "linked", pool: vmPool, cloudInit: { userData: "- just\n- a list\n" } }),
+    /user-data must be a mapping of cloud-config keys/,
+  );
+  await assert.rejects(
+    admin.templates.deploy({ id: templateId, name: `${linked}-bad`, mode: "linked", pool: vmPool, cloudInit: { userData: "a: [1\nb: 2" } }),
+    /user-data is not valid YAML at line \d+, column \d+: /,
+  );
+  assert.equal(await virsh(["vol-list", vmPool]), before);
+  await assert.rejects(virsh(["domstate", `${linked}-bad`]), /failed to get domain|Domain not found/);
+});
+
+test("a full deploy holds the template's bytes in a volume of its own, with no backing file, and starts when asked", async () => {
+  const deployed = await admin.templates.deploy({ id: templateId, name: full, mode: "full", pool: vmPool, start: true });
+  assert.equal(await virsh(["domstate", full]), "running", "asked to start, it was started");
+  await virsh(["destroy", full]);
   const disk = join(vmDir, `${full}-vda.qcow2`);
   const info = await qemuImgInfo(disk);
   assert.equal(info["backing-filename"], undefined);
