@@ -18,6 +18,7 @@ import { dashboardRouter } from "./routers/dashboard";
 import { insightsRouter } from "./routers/insights";
 import { notificationsRouter } from "./routers/notifications";
 import { backupsRouter } from "./routers/backups";
+import { templatesRouter } from "./routers/templates";
 import { schedulesRouter } from "./routers/schedules";
 
 export const appRouter = router({
@@ -40,6 +41,7 @@ export const appRouter = router({
   insights: insightsRouter,
   notifications: notificationsRouter,
   backups: backupsRouter,
+  templates: templatesRouter,
   schedules: schedulesRouter,
 });
 

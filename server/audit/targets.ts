@@ -36,6 +36,9 @@ export const auditTargets = {
   /** A schedule (server/automation/), by name, or by id when none was found. */
   schedule: (name: string) => `schedule "${name}"`,
   scheduleById: (id: number) => `schedule ${id}`,
+  /** A template (server/templates/) by name on its host, or by id when none was found. */
+  template: (hostId: string, name: string) => `template "${name}" on host "${hostId}"`,
+  templateById: (id: string) => `template ${id}`,
   /** A sign-in with a name that matches no account: the name itself is never stored (it is often a password). */
   unknownUser: "unknown user",
 } as const;
@@ -66,6 +69,8 @@ export const CANONICAL_TARGET = new RegExp(
     "notification channel [0-9]+",
     `schedule ${QUOTED}`,
     "schedule [0-9]+",
+    `template ${QUOTED} on host ${QUOTED}`,
+    "template [0-9a-f]{16}",
     "unknown user",
   ]
     .map((form) => `^${form}$`)

@@ -47,6 +47,9 @@ export const PERMISSIONS = [
    */
   "schedule.read",
   "schedule.manage",
+  /** Templates (server/templates/): see them (every role); make and delete them (admins). Deploying one needs vm.create. */
+  "template.read",
+  "template.manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -62,6 +65,7 @@ const VIEWER: readonly Permission[] = [
   "task.read",
   "backup.read",
   "schedule.read",
+  "template.read",
 ];
 
 /**
