@@ -17,6 +17,7 @@ const source = `<domain type='kvm'>
     <interface type='network'><mac address='52:54:00:aa:bb:cc'/><source network='default'/><model type='virtio'/></interface>
     <channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/web-1.agent'/><target type='virtio' name='org.kvmmanager.agent.0'/></channel>
     <graphics type='vnc' port='5905' autoport='no' listen='127.0.0.1'/>
+    <serial type='file'><source path='/var/log/vms/web-1.serial' append='off'/><target port='0'/><log file='/var/log/vms/web-1.log'/></serial>
   </devices>
 </domain>`;
 
@@ -41,6 +42,12 @@ test("device order survives the edit (a controller between disks stays there)", 
   const xml = cloneDomainXml(source, "web-2", new Map());
   const order = [...xml.matchAll(/<(disk|controller|interface|channel|graphics)\b/g)].map((m) => m[1]);
   assert.deepEqual(order, ["disk", "controller", "disk", "interface", "channel", "graphics"]);
+});
+
+test("a serial port writing to a file becomes a pty in the clone, so the two never write one file", () => {
+  const xml = cloneDomainXml(source, "web-2", new Map());
+  assert.ok(!xml.includes("/var/log/vms/web-1"), xml);
+  assert.match(xml, /<serial type="pty">\s*<target port="0"\/>\s*<\/serial>/);
 });
 
 test("copied volumes are named after the clone", () => {

@@ -10,7 +10,7 @@ import { parseDomainXml } from "./xml";
 /**
  * The clone's definition: the source's XML with a new name, its disks pointed at the copies, and
  * everything that must be unique dropped for libvirt to assign anew (UUID, MACs, NVRAM file,
- * channel socket paths, fixed VNC ports).
+ * channel socket paths, fixed VNC ports, serial output files).
  */
 export function cloneDomainXml(xml: string, newName: string, diskPaths: ReadonlyMap<string, string>): string {
   const tree = parseOrdered(xml, "domain XML");
@@ -39,6 +39,15 @@ function rewriteDevices(devices: OrderedNode, diskPaths: ReadonlyMap<string, str
   for (const channel of elements(devices, "channel")) {
     const source = element(channel, "source");
     if (source && getAttr(source, "mode") === "bind") removeAttr(source, "path");
+  }
+  // A serial port or console writing to a file would make the source and its copy write (and, with
+  // append off, truncate) one file: the copy's becomes a pty, reached through the console as usual.
+  for (const port of [...elements(devices, "serial"), ...elements(devices, "console")]) {
+    removeChildren(port, "log");
+    if (getAttr(port, "type") === "file") {
+      setAttr(port, "type", "pty");
+      removeChildren(port, "source");
+    }
   }
   for (const graphics of elements(devices, "graphics")) {
     if (getAttr(graphics, "autoport") === "no" || getAttr(graphics, "port")) {
