@@ -88,6 +88,7 @@ if wait "$debian_build_pid"; then
 else
   status=1
   echo "Debian guest build failed" >>"$results/static"
+  echo "scripts/build-debian-guest.sh failed, so e2e/debian/ did not run; its log:"
   cat "$results/debian-guest-build.log"
 fi
 wait "$static_and_unit_pid"
