@@ -252,6 +252,9 @@ echo "$STAMP" >"$NEW/stamp"
 echo "$STAMP_TEXT" >"$NEW/stamp.inputs"
 chmod 0755 "$NEW"
 chmod 0644 "$NEW"/*
+# Tests boot overlays over it: read-only, so a guest's QEMU (which libvirt makes its owner while
+# the image backs an overlay, and does not give back) can never write it.
+chmod 0444 "$NEW/disk.qcow2"
 
 # Swap in the new image in one rename; running guests keep the old files open.
 [[ -d $OUT_DIR ]] && mv "$OUT_DIR" "$WORK_DIR/previous"
