@@ -16,8 +16,9 @@ UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ov
 # With all of these no test skips (README, Tests): rpm (rpmbuild) and systemd (systemd-analyze) for
 # the agent's packages, gcc and libc6-dev for the LD_PRELOAD library the exec test plants,
 # openssh-server and netcat-openbsd for qemu+ssh://, isolinux and syslinux-common for the bootable
-# ISO the upload test builds with xorriso (e2e/fixtures/bootable-iso.ts).
-TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common)
+# ISO the upload test builds with xorriso (e2e/fixtures/bootable-iso.ts), debootstrap for the Debian test
+# guest (scripts/build-debian-guest.sh, which test.sh runs in the background).
+TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common debootstrap)
 
 ensure_packages() {
   local missing=()
