@@ -12,6 +12,8 @@ import { INSIGHT_KINDS, INSIGHT_SEVERITIES } from "../insights/kinds";
 import { TASK_KINDS, TASK_STATES, TASK_TARGET_KINDS } from "../tasks/kinds";
 // Backups (issue 12, item 4): the enums of the "Backups" block at the end of this file.
 import { BACKUP_CONSISTENCIES, BACKUP_KINDS, BACKUP_STATES, BACKUP_VERIFY_STATES } from "../backups/kinds";
+// Templates (issue 12, item 2): the enum of the "Templates" block at the end of this file.
+import { TEMPLATE_STATES } from "../templates/kinds";
 
 export { GRANT_KINDS, ROLES, type GrantKind, type Role } from "../auth/roles";
 
@@ -579,4 +581,36 @@ export const scheduleSnapshots = sqliteTable(
     takenAt: integer("taken_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("schedule_snapshots_vm_idx").on(t.scheduleId, t.hostId, t.vmUuid, t.takenAt)],
+);
+
+// ── Templates (issue 12, item 2: VM templates and deploys; server/templates/) ─────────────────────
+/**
+ * A template: copies of a shut-off VM's disks in a pool (`disks`, JSON TemplateDisk[]) and the VM's
+ * definition with what must be unique removed (`domainXml`). "creating" while its task copies the
+ * disks; a manager start turns a "creating" row left by an earlier process into "failed".
+ */
+export const templates = sqliteTable(
+  "templates",
+  {
+    /** 16 random hex digits. */
+    id: text("id").primaryKey(),
+    hostId: text("host_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** The VM it was made from, by the name it had then. */
+    sourceVm: text("source_vm").notNull(),
+    pool: text("pool").notNull(),
+    state: text("state", { enum: TEMPLATE_STATES }).notNull(),
+    error: text("error"),
+    vcpus: integer("vcpus").notNull(),
+    memoryMiB: integer("memory_mib").notNull(),
+    domainXml: text("domain_xml").notNull(),
+    disks: text("disks").notNull().default("[]"),
+    createdAt: createdAt(),
+    createdByUserId: integer("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    /** Kept beside the id: the account may be deleted, the record of who made the template stays. */
+    createdBy: text("created_by"),
+    taskId: text("task_id"),
+  },
+  (t) => [uniqueIndex("templates_host_name_idx").on(t.hostId, t.name)],
 );

@@ -185,7 +185,7 @@ async function prepareDisks(host: ResolvedHost, spec: CreateVmSpec, created: Cre
     created.push({ pool: spec.install.pool, volume: name });
     await attach(spec.install.pool, name, spec.install.bus, "disk");
     if (spec.install.cloudInit) {
-      const seed = await createSeedVolume(host, spec.install.pool, spec.name, spec.install.cloudInit);
+      const seed = await createSeedVolume(host, spec.install.pool, spec.name, spec.install.cloudInit, "install.cloudInit");
       created.push({ pool: spec.install.pool, volume: seed });
       await attach(spec.install.pool, seed, "sata", "cdrom");
     }

@@ -67,6 +67,13 @@ test("a volume carries its size in bytes and its format; logical volumes go with
   assert.doesNotMatch(buildVolumeXml({ name: "lv", capacityBytes: 1024 ** 3 }), /format/);
 });
 
+test("a linked clone's volume names its backing image and that image's format, escaped by the codec", () => {
+  const xml = buildVolumeXml({ name: "web-1-vda.qcow2", capacityBytes: 1024, format: "qcow2", backingStore: { path: "/pool/a&b<c>.qcow2", format: "raw" } });
+  assert.match(xml, /<backingStore>\s*<path>\/pool\/a&amp;b&lt;c&gt;.qcow2<\/path>\s*<format type="raw"\/>\s*<\/backingStore>/);
+  assert.equal(parseVolumeXml(xml).backingPath, "/pool/a&b<c>.qcow2");
+  assert.doesNotMatch(buildVolumeXml({ name: "x", capacityBytes: 1, format: "qcow2" }), /backingStore/);
+});
+
 test("libvirt's volume XML parses, with units and the physical size", () => {
   const info = parseVolumeXml(`<volume type='file'>
   <name>web-1.qcow2</name>

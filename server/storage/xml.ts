@@ -92,6 +92,8 @@ export interface VolumeBuildSpec {
   format?: VolumeFormat;
   /** Bytes to allocate up front; default 0 (sparse / thin). */
   allocationBytes?: number;
+  /** A qcow2 overlay's backing image (a linked clone reads it for every block it has not written). */
+  backingStore?: { path: string; format: string };
 }
 
 export function buildVolumeXml(spec: VolumeBuildSpec): string {
@@ -101,6 +103,7 @@ export function buildVolumeXml(spec: VolumeBuildSpec): string {
       capacity: { [`${ATTR}unit`]: "bytes", "#text": String(spec.capacityBytes) },
       allocation: { [`${ATTR}unit`]: "bytes", "#text": String(spec.allocationBytes ?? 0) },
       ...(spec.format ? { target: { format: { [`${ATTR}type`]: spec.format } } } : {}),
+      ...(spec.backingStore ? { backingStore: { path: spec.backingStore.path, format: { [`${ATTR}type`]: spec.backingStore.format } } } : {}),
     },
   });
 }

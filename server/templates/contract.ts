@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nameSchema } from "@/server/identifiers";
 import { poolNameSchema } from "@/server/storage/schemas";
+import type { TemplateState } from "./kinds";
 
 /**
  * Templates (server/templates/): the shapes the router, the service and the pages share. See
@@ -70,8 +71,7 @@ export const deployTemplateInput = z.object({
   cloudInit: deployCloudInitSchema.optional(),
 });
 
-export const TEMPLATE_STATES = ["creating", "ready", "failed"] as const;
-export type TemplateState = (typeof TEMPLATE_STATES)[number];
+export { TEMPLATE_STATES, type TemplateState } from "./kinds";
 
 export interface TemplateDisk {
   /** The disk's target in the template's definition (vda…). */

@@ -24,9 +24,9 @@ export const templatesRouter = router({
   /** Starts copying the VM's disks (a task) and answers at once. */
   create: vmProcedure("template.manage")
     .input(createTemplateInput)
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `template "${input.name}"`);
-      const started = createTemplate(ctx.db, ctx.vm, input, ctx.user);
+      const started = await createTemplate(ctx.db, ctx.vm, input, ctx.user);
       started.done.catch(() => undefined);
       return { templateId: started.templateId, taskId: started.taskId };
     }),
