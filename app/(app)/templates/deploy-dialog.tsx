@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import type { FieldMap } from "@/server/api/error-words";
-import { USER_DATA_MAX_CHARS, type DeployMode, type TemplateInfo } from "@/server/templates/contract";
+import type { DeployMode, TemplateInfo } from "@/server/templates/contract";
 import { useTRPC } from "@/app/_components/trpc";
 import { useToasts } from "@/app/_components/toasts";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
@@ -39,9 +39,11 @@ function useUserDataWords() {
  * Deploy from a template: the new VM's name, a linked clone or a full copy, the pool, whether to
  * start it, and optionally cloud-init (hostname, first user, password or its hash, SSH keys, and a
  * #cloud-config document checked as YAML here before it is sent). The server's refusals are shown
- * next to their fields; when the VM is defined the user is taken to its page.
+ * next to their fields; when the VM is defined the user is taken to its page. `userDataMaxChars` is
+ * the contract's USER_DATA_MAX_CHARS, handed down by the page: contract.ts reaches server-only
+ * modules (libvirt) through its schemas, so client code imports only its types.
  */
-export function DeployDialog({ template, onCancel }: { template: TemplateInfo; onCancel: () => void }) {
+export function DeployDialog({ template, userDataMaxChars, onCancel }: { template: TemplateInfo; userDataMaxChars: number; onCancel: () => void }) {
   const t = useTranslations("templates.deploy");
   const trpc = useTRPC();
   const router = useRouter();
@@ -197,7 +199,7 @@ export function DeployDialog({ template, onCancel }: { template: TemplateInfo; o
                   id={IDS.userData}
                   name="userData"
                   rows={8}
-                  maxLength={USER_DATA_MAX_CHARS}
+                  maxLength={userDataMaxChars}
                   spellCheck={false}
                   autoCapitalize="off"
                   autoCorrect="off"

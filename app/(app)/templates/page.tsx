@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
+import { USER_DATA_MAX_CHARS } from "@/server/templates/contract";
 import { requirePermission, serverApi } from "@/app/_components/page-session";
 import { TemplateLibrary } from "./template-library";
 
@@ -21,6 +22,7 @@ export default async function TemplatesPage() {
       <p className="text-sm text-slate-600 dark:text-slate-400">{t("liveNote")}</p>
       <TemplateLibrary
         initial={templates}
+        userDataMaxChars={USER_DATA_MAX_CHARS}
         // Deploying makes a VM (vm.create); its pool is chosen from the host's pools (storage.read).
         can={{ manage: roleHas(user.role, "template.manage"), deploy: roleHas(user.role, "vm.create") && roleHas(user.role, "storage.read") }}
       />

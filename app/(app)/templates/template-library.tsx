@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
@@ -36,7 +36,7 @@ const TEMPLATE_TASKS = `/tasks?${new URLSearchParams({ kind: "template.create" }
  * phone. A template being made shows its copying task's progress from the task events, and the
  * list is read again when such a task ends (ready or failed) or one starts that it does not hold.
  */
-export function TemplateLibrary({ initial, can }: { initial: TemplateInfo[]; can: TemplateAbilities }) {
+export function TemplateLibrary({ initial, can, userDataMaxChars }: { initial: TemplateInfo[]; can: TemplateAbilities; userDataMaxChars: number }) {
   const t = useTranslations("templates");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -50,6 +50,13 @@ export function TemplateLibrary({ initial, can }: { initial: TemplateInfo[]; can
       void queryClient.invalidateQueries({ queryKey: options.queryKey });
     }
   });
+  // A copy that ended between the server's render of this page and the subscription above sent its
+  // event to no one: read once more now that the events are heard, when something was still being made.
+  const [creatingAtRender] = useState(() => initial.some((tpl) => tpl.state === "creating"));
+  const refetch = list.refetch;
+  useEffect(() => {
+    if (creatingAtRender) void refetch();
+  }, [creatingAtRender, refetch]);
   const [deploying, setDeploying] = useState<TemplateInfo | null>(null);
   const [deleting, setDeleting] = useState<TemplateInfo | null>(null);
   if (list.data.length === 0) {
@@ -75,7 +82,7 @@ export function TemplateLibrary({ initial, can }: { initial: TemplateInfo[]; can
           />
         ))}
       </ol>
-      {deploying && <DeployDialog template={deploying} onCancel={() => setDeploying(null)} />}
+      {deploying && <DeployDialog template={deploying} userDataMaxChars={userDataMaxChars} onCancel={() => setDeploying(null)} />}
       {deleting && <DeleteDialog template={deleting} onDone={() => setDeleting(null)} />}
     </>
   );
