@@ -158,6 +158,11 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "schedules.delete": { id: 1 },
     "schedules.runNow": { id: 1 },
     "schedules.setHostConcurrency": { limit: 3 },
+    // Refused: the pool is gone (or the VM runs); audited against the VM and the template's name.
+    "templates.create": { ...vm, name: "kvmm-audit-template", pool: "kvmm-audit-pool" },
+    // Refused: no template in this database; audited with the template's id.
+    "templates.deploy": { id: "0123456789abcdef", name: "kvmm-test-deployed", mode: "linked", pool: "kvmm-audit-pool" },
+    "templates.delete": { id: "0123456789abcdef" },
   };
 }
 

@@ -51,7 +51,7 @@ after(async () => {
   cleanup();
 });
 
-test("a cloud-image VM gets a grown copy of the image's data and a cloud-init seed with the user's key; create and delete each leave one ok audit row", async () => {
+test("a cloud-image VM gets a grown copy of the image's data and a cloud-init seed with the user's key and a hash of the password, not the password; create and delete each leave one ok audit row", async () => {
   const mark = auditMark(db);
   const created = await api.vms.create({
     hostId: "local",
@@ -64,7 +64,7 @@ test("a cloud-image VM gets a grown copy of the image's data and a cloud-init se
       volume: "base-cloud.qcow2",
       sizeGiB: 1,
       bus: "virtio",
-      cloudInit: { username: "ops", sshAuthorizedKeys: [key], hostname: "cloud-1" },
+      cloudInit: { username: "ops", sshAuthorizedKeys: [key], hostname: "cloud-1", password: "wizard-secret-42" },
     },
     network: { kind: "none" },
     graphics: "none",
@@ -87,6 +87,8 @@ test("a cloud-image VM gets a grown copy of the image's data and a cloud-init se
     const config = JSON.parse(userData.slice("#cloud-config\n".length));
     assert.equal(config.hostname, "cloud-1");
     assert.deepEqual(config.users[0].ssh_authorized_keys, [key]);
+    assert.match(config.users[0].passwd, /^\$6\$/, "a SHA-512 crypt hash");
+    assert.ok(!userData.includes("wizard-secret-42"), "the password itself is nowhere in the seed");
     assert.equal(JSON.parse(await readFile(join(out, "meta-data"), "utf8"))["local-hostname"], "cloud-1");
   } finally {
     await rm(out, { recursive: true, force: true });

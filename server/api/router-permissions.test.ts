@@ -74,3 +74,31 @@ test("refused mutations leave exactly one 'denied' audit row each and nothing el
     assert.equal(row.clientIp, "192.0.2.1");
   }
 });
+
+test("templates: every role reads them, only admins make and delete them, deploying one needs vm.create", () => {
+  const roles = ["viewer", "operator", "admin"] as const;
+  assert.deepEqual(
+    roles.filter((r) => roleHas(r, "template.read")),
+    roles,
+  );
+  assert.deepEqual(
+    roles.filter((r) => roleHas(r, "template.manage")),
+    ["admin"],
+  );
+  assert.deepEqual(
+    roles.filter((r) => roleHas(r, "vm.create")),
+    ["admin"],
+  );
+  const declared = Object.fromEntries(
+    allProcedures()
+      .filter((p) => p.path.startsWith("templates."))
+      .map((p) => [p.path, p.permission]),
+  );
+  assert.deepEqual(declared, {
+    "templates.list": "template.read",
+    "templates.get": "template.read",
+    "templates.create": "template.manage",
+    "templates.deploy": "vm.create",
+    "templates.delete": "template.manage",
+  });
+});

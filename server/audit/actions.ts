@@ -107,6 +107,9 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "schedules.delete": "Delete a schedule",
   "schedules.runNow": "Run a schedule now",
   "schedules.setHostConcurrency": "Change how many VMs of a host schedules act on at once",
+  "templates.create": "Make a template of a VM",
+  "templates.deploy": "Deploy a VM from a template",
+  "templates.delete": "Delete a template",
 };
 
 /** The areas an action path starts with, for "any action on …" choices. */
@@ -127,6 +130,7 @@ export const ACTION_AREAS: Readonly<Record<string, string>> = {
   notifications: "Alert notifications",
   backups: "Backups",
   schedules: "Schedules",
+  templates: "Templates",
 };
 
 /** An audited action in words: from the table, else from its path ("storage.uploadVolume" → "Storage: upload volume"). */

@@ -11,6 +11,7 @@ import { wireAlerts } from "../alerts/evaluator";
 import { recomputeInsights, watchAgentSightings } from "../insights/service";
 import { deliverDue } from "../notifications/queue";
 import { JobRunner } from "./runner";
+import { failLeftoverTemplates } from "../templates/store";
 import { taskRunner } from "../tasks/runner";
 import { pruneTasks } from "../tasks/store";
 import { scheduleEngine } from "../automation/engine";
@@ -47,6 +48,8 @@ export function startJobs(hub: GuestHub): JobRunner {
   if (current) return current.runner;
   // Before anything else: tasks an earlier process left running are marked interrupted, never shown as running.
   taskRunner(db());
+  // Likewise templates whose disks were being copied then: their copies are incomplete, so they are failed.
+  failLeftoverTemplates(db());
   const runner = new JobRunner();
   runner.add(collectorJob());
   runner.add({ name: "tasks retention", intervalMs: TASK_RETENTION_MS, run: async () => void pruneTasks(db(), Date.now()) });

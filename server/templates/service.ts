@@ -7,6 +7,8 @@ import type { SessionUser } from "../users/service";
 import {
   isLibvirtError,
   isNoDomain,
+  isNoStoragePool,
+  isNoStorageVol,
   uuidToString,
   VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
   VIR_DOMAIN_XML_INACTIVE,
@@ -393,6 +395,11 @@ export async function deleteTemplate(db: Db, host: ResolvedHost, template: Templ
   const context = templateContext(template);
   if (template.state === "creating") throw new ServiceError(`${context}: its disks are still being copied; cancel its task first`, "conflict");
   await withLibvirtContext(context, async () => {
+    // An inactive pool hides its volumes: their users and their files could not be told apart from none.
+    const pool = await conn.storagePoolLookupByName({ name: template.pool }).catch((err: unknown) => (isNoStoragePool(err) ? null : Promise.reject(err)));
+    if (pool && (await conn.storagePoolIsActive({ pool })) !== 1) {
+      throw new ServiceError(`${context}: its pool "${template.pool}" is not active; start it so the template's volumes can be deleted`, "conflict");
+    }
     const users = await templateUsers(
       conn,
       template.disks.map((d) => d.path),
@@ -406,13 +413,8 @@ export async function deleteTemplate(db: Db, host: ResolvedHost, template: Templ
         const vol = await conn.storageVolLookupByPath({ path: disk.path });
         await conn.storageVolDelete({ vol, flags: 0 });
       } catch (err) {
-        // Already gone (deleted by hand): the template's row goes all the same.
-        if (!isLibvirtError(err)) throw err;
-        const gone = await conn.storageVolLookupByPath({ path: disk.path }).then(
-          () => false,
-          () => true,
-        );
-        if (!gone) throw err;
+        // Already gone (deleted by hand, or its pool deleted): the template's row goes all the same.
+        if (!isNoStorageVol(err)) throw err;
       }
     }
   });

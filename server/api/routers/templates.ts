@@ -34,6 +34,8 @@ export const templatesRouter = router({
   deploy: procedure("vm.create")
     .input(deployTemplateInput)
     .mutation(async ({ ctx, input }) => {
+      // Until the template is found its host is unknown: a refusal is audited against the template's id.
+      ctx.audit.target = auditTargets.templateById(input.id);
       const template = visibleTemplate(ctx.db, ctx.user, input.id);
       ctx.audit.target = auditTargets.vm(template.hostId, input.name);
       assertCoversHost(ctx.user, template.hostId);
