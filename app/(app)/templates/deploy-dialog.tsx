@@ -60,7 +60,8 @@ export function DeployDialog({ template, userDataMaxChars, onCancel }: { templat
     trpc.templates.deploy.mutationOptions({
       onSuccess: (vm) => {
         toasts.success(`deploy ${template.id}`, t("done", { name: vm.name, template: template.name }));
-        router.push(`/vms/${encodeURIComponent(template.hostId)}/${vm.uuid}`);
+        // Straight to the tab: the VM's bare address redirects there, a second navigation.
+        router.push(`/vms/${encodeURIComponent(template.hostId)}/${vm.uuid}/overview`);
       },
     }),
   );
