@@ -27,7 +27,7 @@ async function seriousViolations(page: Page) {
 const setDark = (page: Page, dark: boolean) => page.evaluate((on) => document.documentElement.classList.toggle("dark", on), dark);
 
 test("every page has no serious or critical accessibility violation in the light or the dark theme", async ({ page }, testInfo) => {
-  // Twenty-two pages, each analysed twice by axe-core, on a loaded 2-core machine: about a minute, more under load.
+  // Twenty-three pages, each analysed twice by axe-core, on a loaded 2-core machine: about a minute, more under load.
   test.setTimeout(120_000);
   vm = await defineIdleDomain(`kvmm-test-a11y-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await page.emulateMedia({ colorScheme: "light" });
@@ -56,6 +56,7 @@ test("every page has no serious or critical accessibility violation in the light
     "/insights",
     "/tasks",
     "/schedules",
+    "/templates",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

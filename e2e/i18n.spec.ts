@@ -113,6 +113,7 @@ test("a German browser gets every page and VM tab in German, without a missing k
     "/insights",
     "/tasks",
     "/schedules",
+    "/templates",
     "/settings",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];

@@ -30,6 +30,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     ...(roleHas(user.role, "task.read") ? [{ href: "/tasks", label: t("tasks"), icon: "activity" } as const] : []),
     ...(roleHas(user.role, "backup.read") ? [{ href: "/backups", label: t("backups"), icon: "database" } as const] : []),
     ...(roleHas(user.role, "schedule.read") ? [{ href: "/schedules", label: t("schedules"), icon: "clock" } as const] : []),
+    ...(roleHas(user.role, "template.read") ? [{ href: "/templates", label: t("templates"), icon: "layers" } as const] : []),
     ...(roleHas(user.role, "user.manage") ? [{ href: "/users", label: t("users"), icon: "users" } as const] : []),
     ...(roleHas(user.role, "audit.read") ? [{ href: "/audit", label: t("auditLog"), icon: "list" } as const] : []),
     { href: "/settings", label: t("settings"), icon: "cog" },

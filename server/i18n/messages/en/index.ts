@@ -26,6 +26,7 @@ import tasks from "./tasks.json" with { type: "json" };
 import notifications from "./notifications.json" with { type: "json" };
 import backups from "./backups.json" with { type: "json" };
 import schedules from "./schedules.json" with { type: "json" };
+import templates from "./templates.json" with { type: "json" };
 
 export default {
   common,
@@ -54,4 +55,5 @@ export default {
   notifications,
   backups,
   schedules,
+  templates,
 };

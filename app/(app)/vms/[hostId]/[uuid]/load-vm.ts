@@ -32,6 +32,7 @@ export async function vmPermissions() {
     guestFiles: can("guest.files"),
     storageRead: can("storage.read"),
     networkRead: can("network.read"),
+    templateManage: can("template.manage"),
   };
 }
 

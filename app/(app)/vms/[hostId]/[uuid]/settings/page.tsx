@@ -13,5 +13,5 @@ export const dynamic = "force-dynamic";
 export default async function VmSettingsPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {
   const { hostId, uuid } = await params;
   const [vm, can] = await Promise.all([loadVm(hostId, uuid), vmPermissions()]);
-  return <SettingsTab initial={vm} canEdit={can.edit} canDelete={can.delete} />;
+  return <SettingsTab initial={vm} canEdit={can.edit} canDelete={can.delete} canMakeTemplate={can.templateManage} />;
 }

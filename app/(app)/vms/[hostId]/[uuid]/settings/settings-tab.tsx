@@ -18,9 +18,22 @@ import { ProcessorForm } from "./processor-form";
 import { useCpuModeLabel, type CpuMode } from "@/app/_components/cpu-words";
 import { AgentChannels } from "./agent-channels";
 import { DeleteVm } from "./delete-vm";
+import { MakeTemplate } from "./make-template";
 
 /** Everything about a VM that is changed rather than operated: each form says when its change takes effect. */
-export function SettingsTab({ initial, canEdit, canDelete }: { initial: Vm; canEdit: boolean; canDelete: boolean }) {
+export function SettingsTab({
+  initial,
+  canEdit,
+  canDelete,
+  canMakeTemplate,
+}: {
+  initial: Vm;
+  canEdit: boolean;
+  canDelete: boolean;
+  /** template.manage: "Make template" (admins). */
+  canMakeTemplate: boolean;
+}) {
+  const tTemplates = useTranslations("templates.make");
   const vm = useVm(initial);
   const t = useTranslations("vmSettings");
   const tVm = useTranslations("vm");
@@ -61,6 +74,11 @@ export function SettingsTab({ initial, canEdit, canDelete }: { initial: Vm; canE
       <Section title={t("sections.agents")}>
         <AgentChannels vm={vm} canEdit={canEdit} />
       </Section>
+      {canMakeTemplate && (
+        <Section title={tTemplates("section")}>
+          <MakeTemplate vm={vm} />
+        </Section>
+      )}
       {canDelete && (
         <Section title={t("sections.delete")}>
           <DeleteVm vm={vm} />
