@@ -4,7 +4,17 @@
  */
 
 /** What a task does. A later kind (backup, restore, template deploy, migration) is added here and in the catalogs (tasks.kinds.*). */
-export const TASK_KINDS = ["volume.upload", "volume.download", "vm.clone", "snapshot.memory", "backup.create", "backup.verify", "backup.restore", "template.create", "template.deploy"] as const;
+export const TASK_KINDS = [
+  "volume.upload",
+  "volume.download",
+  "vm.clone",
+  "snapshot.memory",
+  "backup.create",
+  "backup.verify",
+  "backup.restore",
+  "template.create",
+  "template.deploy",
+] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /**
