@@ -130,11 +130,12 @@ test("a running VM's backup shows moving progress in the tray; cancelled from it
 }, testInfo) => {
   await signIn(page, ADMIN.username, ADMIN.password);
   const target = await backupTarget(page, testInfo, "kvmm-test-bkp");
-  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkpvm-${randomBytes(2).toString("hex")}`), { diskMiB: 129 });
-  // 128 MiB of random data from 1 MiB on (sector 0 stays empty: SeaBIOS finds nothing to boot). Unlimited,
-  // the job copies it in a tenth of a second here; limited to 8 MiB/s (the first moments, up to ~30 MiB
-  // measured, run before the limit applies) it lasts 12 s at least.
-  await writeImageBytes(vm.disk!, "qcow2", MiB, randomBytes(128 * MiB));
+  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkpvm-${randomBytes(2).toString("hex")}`), { diskMiB: 385 });
+  // 384 MiB of random data from 1 MiB on (sector 0 stays empty: SeaBIOS finds nothing to boot). Unlimited,
+  // the job copies ~1.5 GiB/s here, so the limit (set just after the job begins: libvirt 9.0 takes no
+  // speed in the begin call) must land within ~250 ms — 128 MiB left a loaded manager too little time;
+  // limited to 8 MiB/s (the first moments, up to ~30 MiB measured, run before the limit applies) it lasts 40 s at least.
+  await writeImageBytes(vm.disk!, "qcow2", MiB, randomBytes(384 * MiB));
   await virsh(["start", vm.name]);
 
   const section = await backupsSection(page, vm.uuid, target.name);

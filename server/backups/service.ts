@@ -12,6 +12,7 @@ import {
   VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY,
   VIR_DOMAIN_JOB_STATS_COMPLETED,
   VIR_DOMAIN_XML_INACTIVE,
+  VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_DOMAIN_CHECKPOINT,
   VIR_ERR_OPERATION_INVALID,
   type Connection,
@@ -358,8 +359,9 @@ async function limitBandwidth(vm: ResolvedVm, run: BackupRun, disks: BackupDisk[
   for (const d of disks) {
     await withLibvirtContext(vm.context, () =>
       conn.domainBlockJobSetSpeed({ dom, path: d.target, bandwidth: BigInt(mibs), flags: 0 }).catch((err: unknown) => {
-        // "disk vda does not have an active block job": it finished before the limit could apply.
-        if (!hasErrorCode(err, VIR_ERR_OPERATION_INVALID)) throw err;
+        // "disk vda does not have an active block job" (libvirt 9.0 says it as an invalid argument): the
+        // copy finished before the limit could apply, which the job's own completion then reports.
+        if (!hasErrorCode(err, VIR_ERR_OPERATION_INVALID) && !hasErrorCode(err, VIR_ERR_INVALID_ARG)) throw err;
       }),
     );
   }
