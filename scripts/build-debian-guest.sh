@@ -84,15 +84,20 @@ readonly INITRAMFS_MODULES=(virtio_pci virtio_blk ext4 ahci sr_mod)
 die() { echo "build-debian-guest: $*" >&2; exit 1; }
 log() { echo "build-debian-guest: $*"; }
 
-# The first URIs: of the stanza whose Suites: name ours, so the guest comes from the mirror apt uses here.
+# The mirror apt uses here, so the guest comes from where this machine may fetch: the first URIs:
+# of the deb822 stanza whose Suites: name ours, else the first one-line `deb` entry for our suite,
+# else Debian's own redirector.
 mirror() {
-  awk -v suite="$SUITE" '
+  local uri=""
+  [[ -r /etc/apt/sources.list.d/debian.sources ]] && uri=$(awk -v suite="$SUITE" '
     /^URIs:/ { uri = $2 }
     /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite && uri != "") { print uri; exit } }
-    /^$/ { uri = "" }' /etc/apt/sources.list.d/debian.sources
+    /^$/ { uri = "" }' /etc/apt/sources.list.d/debian.sources)
+  [[ -z $uri && -r /etc/apt/sources.list ]] && uri=$(awk -v suite="$SUITE" '
+    $1 == "deb" { for (i = 2; i < NF; i++) if ($i !~ /^\[/ && $(i + 1) == suite) { print $i; exit } }' /etc/apt/sources.list)
+  echo "${uri:-http://deb.debian.org/debian}"
 }
 MIRROR=$(mirror)
-[[ -n $MIRROR ]] || die "no mirror for $SUITE in /etc/apt/sources.list.d/debian.sources"
 
 # Stage 1. Runs with fd 9 (the lock) closed: nothing started inside the chroot may hold it.
 # (Called in an `||` list, where set -e does not apply: each step checks its own status.)
