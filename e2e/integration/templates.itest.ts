@@ -160,6 +160,12 @@ test("a linked deploy is a qcow2 overlay on the template's disk, made in under 5
 
   const task = await admin.tasks.get({ id: deployed.taskId });
   assert.deepEqual([task.kind, task.state, task.detail, task.result], ["template.deploy", "succeeded", templateName, { uuid: deployed.uuid, name: linked }]);
+  const vmTasks = await admin.tasks.list({ vm: { hostId: "local", uuid: deployed.uuid } });
+  assert.deepEqual(
+    vmTasks.map((t) => t.id),
+    [deployed.taskId],
+    "the new VM's page lists the deploy that made it",
+  );
   const xml = await virsh(["dumpxml", "--inactive", linked]);
   assert.match(xml, new RegExp(`<source file=["']${disk}["']`));
   const iso = join(vmDir, `${linked}-cidata.iso`);

@@ -241,3 +241,23 @@ test("tasks are seen as their targets are: VM tasks by the VM's grants, volume t
   assert.ok(await viewFor(onLocal, volEvent, noUri));
   assert.equal(await viewFor(allNames, volEvent, noUri), null);
 });
+
+test("a task that makes a VM names it by UUID once it exists: the VM's task filter finds it and its events carry the UUID", async () => {
+  const uuid = "5f0c7d1e-0000-4000-8000-00000000abcd";
+  const { id, done } = runner.run(
+    { kind: "template.deploy", target: { hostId: "local", kind: "vm", name: "web-9", uuid: null }, user: admin, detail: "base" },
+    async (task) => {
+      task.madeVm(uuid);
+      return { uuid, name: "web-9" };
+    },
+    (vm) => vm,
+  );
+  await done;
+  assert.equal(row(id).targetUuid, uuid);
+  assert.deepEqual(
+    (await listTasks(db, admin, { limit: 50, vm: { hostId: "local", uuid } }, noUri)).map((t) => t.id),
+    [id],
+  );
+  const published = events.flatMap((e) => (e.type === "task" && e.task.id === id ? [e.uuid] : []));
+  assert.equal(published.at(-1), uuid);
+});

@@ -136,6 +136,16 @@ export class TaskHandle {
     this.flush();
   }
 
+  /**
+   * The VM this task makes now exists (a deploy from a template): the row names it by UUID from
+   * here on, so the VM's page links to the task and the VM's grants decide who sees it.
+   */
+  madeVm(uuid: string): void {
+    if (this.ended || this.row.targetKind !== "vm" || this.row.targetUuid === uuid) return;
+    this.row.targetUuid = uuid;
+    this.flush();
+  }
+
   /** Called once, when a user cancels, before `signal` aborts: for operations that stop by other means than the signal. */
   onCancel(hook: () => void): void {
     this.cancelHooks.push(hook);
@@ -200,6 +210,7 @@ export class TaskHandle {
         bytesDone: r.bytesDone,
         bytesTotal: r.bytesTotal,
         cancellable: r.cancellable,
+        targetUuid: r.targetUuid,
         log: JSON.stringify(r.log),
         result: r.result === null ? null : JSON.stringify(r.result),
         error: r.error,

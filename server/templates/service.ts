@@ -375,6 +375,7 @@ async function runDeploy(
     const xml = deployDomainXml(template.domainXml, input.name, placements, seed);
     const dom = await withLibvirtContext(vmContext, () => conn.domainDefineXmlFlags({ xml, flags: 0 }));
     made.length = 0; // from here on the volumes belong to a defined VM and must stay
+    task.madeVm(uuidToString(dom.uuid));
     task.log(`VM "${input.name}" defined from template "${template.name}" (${input.mode}) in ${Date.now() - started} ms`);
     if (input.start) {
       await withLibvirtContext(`${vmContext} was created, but`, () => conn.domainCreateWithFlags({ dom, flags: 0 }));
