@@ -25,6 +25,9 @@ const contractMethods = [
   "fs_freeze",
   "fs_thaw",
   "fs_freeze_status",
+  // Password and clock (issue 15 item 4).
+  "set_user_password",
+  "sync_time",
 ];
 
 describe("method table", () => {

@@ -15,6 +15,7 @@ import {
   fileWriteParams,
   fileWriteResult,
 } from "./schemas/files";
+import { setUserPasswordParams, setUserPasswordResult, syncTimeParams, syncTimeResult } from "./schemas/admin";
 import { fsFreezeParams, fsFreezeResult, fsFreezeStatusParams, fsFreezeStatusResult, fsThawParams, fsThawResult } from "./schemas/freeze";
 import { powerParams, powerResult } from "./schemas/power";
 import {
@@ -57,6 +58,11 @@ export const capabilities = [
   "telemetry",
   /** `telemetry` carries `filesystems`; listed with `telemetry`. */
   "telemetry.filesystems",
+  // Password and clock (issue 15 item 4).
+  /** set_user_password: off by default (set_user_password_enabled), it hands the console to whoever may call it. */
+  "user.password",
+  /** sync_time: on by default (sync_time_enabled); announced on Linux only. */
+  "time.sync",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
@@ -361,6 +367,23 @@ export const methods = {
         auto_thawed_at: null,
       },
     },
+  }),
+  // Password and clock (issue 15 item 4).
+  set_user_password: method({
+    params: setUserPasswordParams,
+    result: setUserPasswordResult,
+    capability: "user.password",
+    summary:
+      "Linux: sets an existing account's password through `chpasswd` (`-e` with `crypted`), which hashes it in the guest with the system's method. The line `user:password` goes to chpasswd's stdin (no shell, no argv), and the password is never logged: the audit record names the user only. An account `getent passwd` does not know answers NotFound. Windows: Unsupported.",
+    example: { params: { username: "deploy", password: "correct horse battery staple" }, result: { username: "deploy", crypted: false } },
+  }),
+  sync_time: method({
+    params: syncTimeParams,
+    result: syncTimeResult,
+    capability: "time.sync",
+    summary:
+      "Linux: sets the guest clock to the host's time (`date -u -s @<seconds.fraction>`, i.e. clock_settime), advanced by the time the request spent in the agent, and answers the correction. The host sends it after a resume or a snapshot revert (a paused guest's clock stands still), like qemu-ga's guest-set-time. Windows: Unsupported.",
+    example: { params: { time_ms: 1735732800000 }, result: { offset_ms: 3600012, method: "date" } },
   }),
 } as const;
 

@@ -3,7 +3,7 @@ import { clip, LIST_MAX, TEXT_MAX } from "../protocol/bounds";
 import { MAX_LINE_BYTES } from "../protocol/framing";
 import type { AgentInfo } from "../protocol/index";
 import { makeNotification } from "../protocol/jsonrpc";
-import { capabilities } from "../protocol/methods";
+import { capabilities, type Capability } from "../protocol/methods";
 import { PROTOCOL_VERSION } from "../protocol/version";
 import { Channel } from "./channel";
 import type { AgentConfig } from "./config";
@@ -17,6 +17,9 @@ import { answerToSync } from "./rpc/handshake";
 import { buildHandlers, disabledReason } from "./rpc/handlers";
 import type { Transport } from "./transport/transport";
 import { AGENT_NAME, AGENT_VERSION } from "./version";
+
+/** Password and clock (issue 15 item 4): chpasswd and date(1), so Linux guests only. */
+const linuxOnlyCapabilities: ReadonlySet<Capability> = new Set<Capability>(["user.password", "time.sync"]);
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -108,7 +111,9 @@ export class Agent {
           ? config.telemetry_interval_s > 0
           : capability === "fs.freeze"
             ? this.freezer !== null
-            : disabledReason(config, capability) === null,
+            : linuxOnlyCapabilities.has(capability) && platform.os !== "linux"
+              ? false
+              : disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {

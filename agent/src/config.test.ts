@@ -11,6 +11,9 @@ describe("config", () => {
     assert.equal(config.allowed_env, undefined);
     assert.equal(config.exec_output_max_bytes, 1024 * 1024);
     assert.equal(config.max_request_bytes, 16 * 1024 * 1024);
+    // Password and clock (issue 15 item 4).
+    assert.equal(config.set_user_password_enabled, false);
+    assert.equal(config.sync_time_enabled, true);
   });
 
   it("names every offending key", () => {

@@ -36,6 +36,11 @@ function configSchema(defaultAllowedPaths: string[]) {
       exec_max_timeout_ms: z.number().int().positive().default(600_000),
       max_concurrent_requests: z.number().int().min(1).max(10_000).default(128),
       log_level: z.enum(["error", "warn", "info", "debug"]).default("info"),
+      // Password and clock (issue 15 item 4). Setting a password hands the console (and sudo) to
+      // whoever may call it, so it is off until the guest's admin opts in; setting the clock from the
+      // host that already owns the guest's RTC is not, so it is on.
+      set_user_password_enabled: z.boolean().default(false),
+      sync_time_enabled: z.boolean().default(true),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
       message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",

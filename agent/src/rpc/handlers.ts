@@ -12,6 +12,9 @@ import type { Logger, LogFields } from "../log";
 import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "../platform/fit";
 import type { Platform, PowerAction } from "../platform/platform";
 import { startPowerCommand } from "../power/act";
+import { readEtcPasswd, setUserPassword, type PasswordDeps } from "../account/password";
+import { runSystemCommand } from "../account/run";
+import { syncTime, type ClockDeps } from "../clock/sync-time";
 import type { Handlers, RequestContext } from "./dispatcher";
 
 export interface HandlerDeps {
@@ -21,6 +24,9 @@ export interface HandlerDeps {
   agentInfo(): AgentInfo;
   /** Null where freezing is not supported (Windows: it would need VSS). */
   freezer: Freezer | null;
+  /** chpasswd/getent and date; the real programs by default (tests inject fakes). */
+  account?: PasswordDeps;
+  clock?: ClockDeps;
 }
 
 const switches: Partial<Record<Capability, keyof AgentConfig>> = {
@@ -29,6 +35,9 @@ const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   "file.write": "file_write_enabled",
   "file.manage": "file_write_enabled",
   power: "power_enabled",
+  // Password and clock (issue 15 item 4).
+  "user.password": "set_user_password_enabled",
+  "time.sync": "sync_time_enabled",
 };
 
 export function disabledReason(config: AgentConfig, capability: Capability): string | null {
@@ -51,6 +60,10 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
   const freezer = (method: string): Freezer => {
     if (deps.freezer) return deps.freezer;
     throw new RpcError(ErrorCode.Unsupported, `${method}: freezing filesystems is not supported on ${platform.os} guests (it would need VSS)`);
+  };
+
+  const linuxOnly = (method: string): void => {
+    if (platform.os !== "linux") throw new RpcError(ErrorCode.Unsupported, `${method}: not supported on ${platform.os} guests`);
   };
 
   return {
@@ -104,6 +117,18 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
     fs_freeze_status: () => freezer("fs_freeze_status").status(),
     shutdown: power("shutdown"),
     reboot: power("reboot"),
+    // Password and clock (issue 15 item 4). The audit record names the user, never the password.
+    set_user_password: (params, context) =>
+      audited(context, { username: params.username, crypted: params.crypted ?? false }, async () => {
+        linuxOnly("set_user_password");
+        return setUserPassword(params, deps.account ?? { run: runSystemCommand, readPasswd: readEtcPasswd });
+      }),
+    sync_time: (params, context) =>
+      audited(context, {}, async () => {
+        linuxOnly("sync_time");
+        const result = await syncTime(params.time_ms, deps.clock ?? { run: runSystemCommand, now: Date.now, monotonic: () => performance.now() });
+        return Object.assign(result, { [auditDetail]: { offset_ms: result.offset_ms } });
+      }),
   };
 }
 
