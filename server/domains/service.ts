@@ -30,6 +30,7 @@ import { listHosts } from "../hosts/service";
 import type { ResolvedVm } from "./lookup";
 import { stateAfter, vmStateName, type PowerAction, type VmState } from "./power";
 import { assertTransition, runPowerAction } from "./power-actions";
+import { syncGuestTimeAfter } from "../guest/admin";
 import { memoryUsedKiB } from "../metrics/rates";
 import { NO_USAGE, vmUsageOf, type LiveVmUsage, type VmUsage } from "../metrics/live";
 import { latestVmUsage } from "../metrics/service";
@@ -198,6 +199,8 @@ export async function powerAction(vm: ResolvedVm, action: PowerAction): Promise<
     const state = await stateOf(vm);
     assertTransition(vm.context, action, state);
     await runPowerAction(vm, action, state);
+    // The guest's clock stood still while it was paused (issue 15 item 4); best effort, not awaited.
+    if (action === "resume") void syncGuestTimeAfter(vm, "resume");
     return { state: stateAfter(action, state) };
   });
 }

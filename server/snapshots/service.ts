@@ -17,6 +17,7 @@ import { auditTargets } from "../audit/targets";
 import { parseDomainXml } from "../domains/xml";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { refuseSnapshot } from "./choices";
+import { syncGuestTimeAfter } from "../guest/admin";
 import { taskRunner, type TaskHandle } from "../tasks/runner";
 import type { Db } from "../db/client";
 import { buildSnapshotXml, parseSnapshotXml, snapshotTree, subtree, type SnapshotNode } from "./xml";
@@ -187,6 +188,8 @@ export async function revertSnapshot(vm: ResolvedVm, name: string, options: Reve
   return withLibvirtContext(snapshotContext(vm, name), async () => {
     await vm.conn.domainRevertToSnapshot({ snap, flags });
     const { state } = await vm.conn.domainGetState({ dom: vm.dom, flags: 0 });
+    // The guest runs on from the snapshot's moment, its clock with it (issue 15 item 4); best effort, not awaited.
+    if (vmStateName(state) === "running") void syncGuestTimeAfter(vm, `revert to snapshot "${name}"`);
     return { state: vmStateName(state) };
   });
 }
