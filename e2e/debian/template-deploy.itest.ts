@@ -11,6 +11,9 @@ import { closeAllConnections } from "@/server/libvirt/registry";
 import { addUser, tempDatabase } from "@/server/testing/test-db";
 import { DEBIAN_BOOT_MS, createDebianGuest, ensureDebianGuestImage, type DebianGuest, type DebianGuestImage, type GuestShell } from "../fixtures/debian-guest";
 import { testRunRoot } from "../fixtures/paths";
+import { resolveVm } from "@/server/domains/lookup";
+import { resolveHost } from "@/server/hosts/connection";
+import { checkSetPassword, checkSyncTime } from "./checks/password";
 import { run } from "../fixtures/run";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
@@ -190,6 +193,15 @@ test("our agent, installed from its .deb and started by the package's udev rule 
   assert.equal(active.stdout.trim(), "active");
   const enabled = await shell.exec("/usr/bin/systemctl", ["is-enabled", "kvmmanager-agent.service"]);
   assert.equal(enabled.stdout.trim(), "disabled", "nothing but the udev rule can have started it");
+});
+
+test("the product sets the cloud-init user's password in the guest (hashed there, never logged) and syncs the guest clock after a resume", async () => {
+  assert.ok(agentConnected, "the clone was deployed by the test before");
+  const { uuid } = await agentConnected;
+  const vm = await resolveVm(resolveHost(db, HOST), await addUser(db, "guest-admin", "admin"), uuid);
+  const check = { api, db, hub, shell, vm, hostId: HOST, uuid, user: USERNAME, oldPassword: PASSWORD, figures };
+  await checkSetPassword(check);
+  await checkSyncTime(check);
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {
