@@ -84,6 +84,8 @@ describe("information methods", () => {
       "power",
       "processes",
       "system.info",
+      // sync_time is on by default, set_user_password off (issue 15 item 4).
+      "time.sync",
       "users",
     ]);
   });
