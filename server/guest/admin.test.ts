@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RpcError, ErrorCode } from "@/agent/protocol";
 import { createCaller } from "@/server/api/root";
+import { setPasswordInput } from "@/server/api/routers/guest";
 import type { Db } from "@/server/db/client";
 import { auditLog } from "@/server/db/schema";
 import { ServiceError } from "@/server/errors";
@@ -117,6 +118,22 @@ describe("syncGuestTime", () => {
       'VM "web-1" on host "local": clock not synced after resume: host unreachable',
     ]);
     assert.equal(await syncGuestTimeAfter(quiet.vm, "resume", null), undefined, "a process without a hub does nothing");
+  });
+});
+
+describe("guest.setPassword input", () => {
+  it("refuses what chpasswd and guest-set-user-password would misread, and a non-hash with crypted, without quoting the password", () => {
+    const refused = (input: object) => {
+      const result = setPasswordInput.safeParse({ hostId: "local", uuid: "u", ...input });
+      assert.equal(result.success, false, JSON.stringify(input));
+      return result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    };
+    assert.equal(refused({ user: "deploy", password: `${SECRET}:0` }), "password: must not contain ':', a line break or NUL");
+    assert.equal(refused({ user: "deploy", password: `${SECRET}\nroot:x` }), "password: must not contain ':', a line break or NUL");
+    assert.match(refused({ user: "root:0", password: SECRET }), /^user: must be a Linux user name/);
+    assert.match(refused({ user: "deploy", password: "" }), /^password: a password/);
+    assert.equal(refused({ user: "deploy", password: SECRET, crypted: true }), "password: a crypt(3) hash such as $6$salt$hash");
+    assert.ok(setPasswordInput.safeParse({ user: "deploy", password: SECRET }).success);
   });
 });
 

@@ -67,14 +67,14 @@ const powerInput = z.object({
 });
 
 /** chpasswd (ours) and guest-set-user-password (qemu-ga) both read `user:password` lines. */
-const setPasswordInput = z
+export const setPasswordInput = z
   .object({
     user: linuxUserName,
     password: z
       .string()
       .min(1, "a password")
       .max(PASSWORD_MAX_CHARS)
-      .refine((p) => !/[:\r\n\0]/.test(p), "must not contain ':' or a line break"),
+      .refine((p) => !/[:\r\n\0]/.test(p), "must not contain ':', a line break or NUL"),
     crypted: z.boolean().default(false),
   })
   .refine((input) => !input.crypted || (input.password.length <= PASSWORD_HASH_MAX_CHARS && /^\$[A-Za-z0-9]+\$[A-Za-z0-9./$=,+-]+$/.test(input.password)), {
