@@ -14,5 +14,7 @@ export type { NotificationName, NotificationParams, NotificationSpec } from "./n
 export type { AgentInfo } from "./schemas/core";
 export type { ExecParams, ExecResult } from "./schemas/exec";
 export { FREEZE_TIMEOUT_S } from "./schemas/freeze";
+export { SERVICE_NAME_PATTERN, serviceActions } from "./schemas/services";
+export type { PackageEntry, PackageList, ServiceActionName, ServiceActionResult, ServiceEntry, ServiceList } from "./schemas/services";
 export type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, ProcessList, SystemInfo, Telemetry, TelemetryFilesystem, UserSession } from "./schemas/system";
 export { AGENT_PORT_NAME, PROTOCOL_VERSION } from "./version";

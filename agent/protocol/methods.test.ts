@@ -25,6 +25,10 @@ const contractMethods = [
   "fs_freeze",
   "fs_thaw",
   "fs_freeze_status",
+  // Services and packages (issue 15).
+  "list_services",
+  "service_action",
+  "list_packages",
 ];
 
 describe("method table", () => {

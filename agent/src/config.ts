@@ -36,6 +36,10 @@ function configSchema(defaultAllowedPaths: string[]) {
       exec_max_timeout_ms: z.number().int().positive().default(600_000),
       max_concurrent_requests: z.number().int().min(1).max(10_000).default(128),
       log_level: z.enum(["error", "warn", "info", "debug"]).default("info"),
+      // Services and packages (issue 15): reading is harmless; service_action can stop sshd or the network, so it is opt-in like exec.
+      services_enabled: z.boolean().default(true),
+      service_action_enabled: z.boolean().default(false),
+      packages_enabled: z.boolean().default(true),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
       message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",
