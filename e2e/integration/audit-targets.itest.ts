@@ -110,6 +110,7 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "guest.qgaFileWrite": { ...vm, path: "/tmp/x", offset: 0, contentBase64: "eA==" },
     "guest.shutdown": vm,
     "guest.reboot": vm,
+    "guest.serviceAction": { ...vm, name: "cron", action: "restart" },
     // Refused: a test-driver VM has no serial console; the refusal is audited like a ticket would be.
     "consoles.ticket": { ...vm, kind: "serial" },
     "consoles.addVnc": vm,

@@ -72,6 +72,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "guest.qgaFileWrite": "Write a file in a guest through qemu-guest-agent",
   "guest.shutdown": "Shut down through the guest agent",
   "guest.reboot": "Reboot through the guest agent",
+  "guest.serviceAction": "Start, stop, restart, enable or disable a service in a guest",
   "consoles.ticket": "Open a VM console",
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",
