@@ -12,6 +12,7 @@ import { addUser, tempDatabase } from "@/server/testing/test-db";
 import { DEBIAN_BOOT_MS, createDebianGuest, ensureDebianGuestImage, type DebianGuest, type DebianGuestImage, type GuestShell } from "../fixtures/debian-guest";
 import { testRunRoot } from "../fixtures/paths";
 import { run } from "../fixtures/run";
+import { checkServices } from "./checks/services";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -22,7 +23,8 @@ import { waitFor } from "../fixtures/wait";
  * - cloud-init itself applying the product's NoCloud seed (the deploy builds it as the VM wizard does:
  *   server/domains/cloud-init.ts resolveSeedSpec + writeSeedVolume), asked of the guest through
  *   qemu-guest-agent;
- * - our agent, installed from its package and started by its udev rule, answering the guest hub.
+ * - our agent, installed from its package and started by its udev rule, answering the guest hub;
+ * - its services and packages methods (issue 15) through the product's API (checks/services.ts).
  * Boot figures go to the test log.
  */
 
@@ -190,6 +192,11 @@ test("our agent, installed from its .deb and started by the package's udev rule 
   assert.equal(active.stdout.trim(), "active");
   const enabled = await shell.exec("/usr/bin/systemctl", ["is-enabled", "kvmmanager-agent.service"]);
   assert.equal(enabled.stdout.trim(), "disabled", "nothing but the udev rule can have started it");
+});
+
+test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
+  const connected = await agentConnected;
+  await checkServices({ api, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {
