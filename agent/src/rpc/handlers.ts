@@ -9,10 +9,18 @@ import { runCommand } from "../exec/run";
 import type { Freezer } from "../freeze/freezer";
 import { fileList, fileRead, fileRemove, fileRename, fileStat, fileWrite, type FileLimits } from "../files/operations";
 import type { Logger, LogFields } from "../log";
-import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "../platform/fit";
+import {
+  fitDiskUsage,
+  fitMetrics,
+  fitNetworkInfo,
+  fitPackageList,
+  fitProcessList,
+  fitServiceEntry,
+  fitServiceList,
+  fitSystemInfo,
+  fitUsers,
+} from "../platform/fit";
 import type { Platform, PowerAction } from "../platform/platform";
-import { clipService } from "../platform/linux/services";
-import { clipPackage } from "../platform/linux/packages";
 import { startPowerCommand } from "../power/act";
 import { LIST_MAX } from "../../protocol/bounds";
 import { SERVICE_ACTION_TIMEOUT_MS } from "../../protocol/schemas/services";
@@ -117,31 +125,23 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
     fs_freeze_status: () => freezer("fs_freeze_status").status(),
     shutdown: power("shutdown"),
     reboot: power("reboot"),
-    // Services and packages (issue 15): sorted by name, cut to `limit` and to the protocol's bounds.
+    // Services and packages (issue 15): sorted by name, cut to `limit` and to the protocol's bounds (platform/fit.ts).
     list_services: async (params) => {
       const { init, services: list } = await services("list_services").list();
-      const { items, truncated } = bounded(list, params.limit ?? LIST_MAX.services);
-      return { init_system: init, services: items.map(clipService), ...(truncated ? { truncated } : {}) };
+      return fitServiceList(init, list, params.limit ?? LIST_MAX.services);
     },
     service_action: (params, context) =>
       audited(context, { name: params.name, action: params.action }, async () => {
         const { init, service } = await services("service_action").act(params.name, params.action, params.timeout_ms ?? SERVICE_ACTION_TIMEOUT_MS.default);
-        const result = { init_system: init, action: params.action, service: clipService(service) };
+        const result = { init_system: init, action: params.action, service: fitServiceEntry(service) };
         return Object.assign(result, { [auditDetail]: { active_state: result.service.active_state, enabled_state: result.service.enabled_state } });
       }),
     list_packages: async (params) => {
       if (!platform.packages) throw new RpcError(ErrorCode.Unsupported, `list_packages: not supported on ${platform.os} guests`);
       const { manager, packages } = await platform.packages();
-      const { items, truncated } = bounded(packages, params.limit ?? LIST_MAX.packages);
-      return { manager, packages: items.map(clipPackage), ...(truncated ? { truncated } : {}) };
+      return fitPackageList(manager, packages, params.limit ?? LIST_MAX.packages);
     },
   };
-}
-
-/** The first `limit` by name (code-unit order: the same in every locale). */
-function bounded<T extends { name: string }>(list: T[], limit: number): { items: T[]; truncated: boolean } {
-  const sorted = [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { items: sorted.slice(0, limit), truncated: sorted.length > limit };
 }
 
 /** Extra facts a handler wants in its audit record; a symbol key never reaches the wire. */

@@ -1,5 +1,5 @@
 import type { PackageEntry } from "../../../protocol/index";
-import { clip, TEXT_MAX } from "../../../protocol/bounds";
+import { clip } from "../../../protocol/bounds";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 import type { PackageManagerName } from "../platform";
 import { which } from "./power";
@@ -57,14 +57,6 @@ export function parseApk(text: string): PackageEntry[] {
 }
 
 const PARSERS: Record<PackageManagerName, (text: string) => PackageEntry[]> = { dpkg: parseDpkg, rpm: parseRpm, apk: parseApk };
-
-export function clipPackage(entry: PackageEntry): PackageEntry {
-  return {
-    name: clip(entry.name, TEXT_MAX.name),
-    version: clip(entry.version, TEXT_MAX.name),
-    arch: entry.arch === null ? null : clip(entry.arch, TEXT_MAX.token),
-  };
-}
 
 export async function listLinuxPackages(run: RunTool, manager: PackageManagerName | null): Promise<{ manager: PackageManagerName; packages: PackageEntry[] }> {
   if (!manager) throw new RpcError(ErrorCode.Unsupported, "list_packages: found neither dpkg-query, rpm nor apk");

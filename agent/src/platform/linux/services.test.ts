@@ -5,7 +5,6 @@ import {
   LinuxServices,
   actionArgv,
   chooseInitSystem,
-  clipService,
   mergeOpenrcServices,
   mergeSystemdServices,
   parseOpenrcRunlevels,
@@ -121,11 +120,6 @@ describe("which init system and which command", () => {
     assert.deepEqual(actionArgv("openrc", "restart", "sshd"), ["rc-service", "sshd", "restart"]);
     assert.deepEqual(actionArgv("openrc", "enable", "sshd"), ["rc-update", "add", "sshd", "default"]);
     assert.deepEqual(actionArgv("openrc", "disable", "sshd"), ["rc-update", "--all", "del", "sshd"]);
-  });
-
-  it("cuts a description to the protocol's 256 code units", () => {
-    const long = clipService({ name: "x.service", description: "d".repeat(1000), active_state: "active", sub_state: "running", enabled_state: null });
-    assert.equal(long.description?.length, 256);
   });
 });
 

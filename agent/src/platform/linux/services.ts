@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
-import { clip, TEXT_MAX } from "../../../protocol/bounds";
+import { clip } from "../../../protocol/bounds";
 import type { ServiceActionName, ServiceEntry } from "../../../protocol/index";
 import type { ServiceManager } from "../platform";
 import { gatherInitFacts, which, type InitFacts } from "./power";
@@ -8,7 +8,7 @@ import { gatherInitFacts, which, type InitFacts } from "./power";
 /**
  * Services through the guest's init system. The tools are run with execFile (no shell), a fixed
  * PATH and LC_ALL=C; their text output is parsed by the pure functions below, which the unit tests
- * feed with captured samples. Text, not `systemctl --output=json`: systemd 252 (Debian 12) has no
+ * feed with captured samples; platform/fit.ts cuts the answer to the protocol's bounds. Text, not `systemctl --output=json`: systemd 252 (Debian 12) has no
  * JSON for list-units/list-unit-files, and `--plain --no-legend --full` has been stable for a decade.
  */
 
@@ -144,17 +144,6 @@ export function actionArgv(init: InitSystem, action: ServiceActionName, name: st
   if (action === "enable") return ["rc-update", "add", name, "default"];
   if (action === "disable") return ["rc-update", "--all", "del", name];
   return ["rc-service", name, action];
-}
-
-/** Cuts the strings a guest's unit files control (descriptions can be anything) to the protocol's bounds. */
-export function clipService(entry: ServiceEntry): ServiceEntry {
-  return {
-    name: clip(entry.name, TEXT_MAX.name),
-    description: entry.description === null ? null : clip(entry.description, TEXT_MAX.name),
-    active_state: clip(entry.active_state, TEXT_MAX.token),
-    sub_state: clip(entry.sub_state, TEXT_MAX.token),
-    enabled_state: entry.enabled_state === null ? null : clip(entry.enabled_state, TEXT_MAX.token),
-  };
 }
 
 export interface ToolResult {
