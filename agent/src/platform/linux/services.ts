@@ -8,8 +8,10 @@ import { gatherInitFacts, which, type InitFacts } from "./power";
 /**
  * Services through the guest's init system. The tools are run with execFile (no shell), a fixed
  * PATH and LC_ALL=C; their text output is parsed by the pure functions below, which the unit tests
- * feed with captured samples; platform/fit.ts cuts the answer to the protocol's bounds. Text, not `systemctl --output=json`: systemd 252 (Debian 12) has no
- * JSON for list-units/list-unit-files, and `--plain --no-legend --full` has been stable for a decade.
+ * feed with captured samples; platform/fit.ts cuts the answer to the protocol's bounds. Text, not `systemctl --output=json`: list-units and list-unit-files
+ * speak JSON only since systemd 246 (RHEL 8 ships 239, Ubuntu 20.04 245), while
+ * `--plain --no-legend --full` reads the same on every version: a unit name has no spaces and the
+ * description, the only free text, is the last column and cannot hold a newline.
  */
 
 const LIST_TIMEOUT_MS = 30_000;
