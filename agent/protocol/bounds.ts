@@ -45,6 +45,10 @@ export const LIST_MAX = {
   freezeMounts: 256,
   /** get_agent_info's allowed_paths. */
   allowedPaths: 64,
+  /** list_services: a busy systemd host has ~400 service units; its own `limit` param goes no higher. */
+  services: 4_096,
+  /** list_packages: a full desktop install has ~5,000; its own `limit` param goes no higher. */
+  packages: 20_000,
 } as const;
 
 const MiB = 1024 * 1024;

@@ -31,7 +31,7 @@ export const errorCodeMeanings: Record<ErrorCodeName, string> = {
   InvalidParams: "The params do not match the method's schema; `data.issues` lists the problems.",
   InternalError: "The agent failed unexpectedly while handling the request.",
   PermissionDenied:
-    "The feature is disabled in the agent config (exec, file read/write, power, set_user_password, sync_time), the command is not in `allowed_commands`, an `exec_command` env name is refused (loader, shell and interpreter variables always; with `allowed_commands` set, any name not in `allowed_env`), or the OS refused access (EACCES/EPERM).",
+    "The feature is disabled in the agent config (exec, file read/write, power, services, service actions, packages, set_user_password, sync_time), the command is not in `allowed_commands`, an `exec_command` env name is refused (loader, shell and interpreter variables always; with `allowed_commands` set, any name not in `allowed_env`), or the OS refused access (EACCES/EPERM).",
   PathNotAllowed:
     "The path (a file path, or `exec_command`'s `cwd`) is not absolute, or leads outside `allowed_paths`: through `..` above a root, or through a symlink whose target leaves them.",
   NotFound: "The file, directory or command does not exist, or (`set_user_password`) the account.",

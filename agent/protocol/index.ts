@@ -16,5 +16,7 @@ export type { ExecParams, ExecResult } from "./schemas/exec";
 export { FREEZE_TIMEOUT_S } from "./schemas/freeze";
 // Password and clock (issue 15 item 4).
 export { linuxUserName, PASSWORD_HASH_MAX_CHARS, PASSWORD_MAX_CHARS, SYNC_TIME_MAX_MS, SYNC_TIME_MIN_MS } from "./schemas/admin";
+export { SERVICE_NAME_PATTERN, serviceActions } from "./schemas/services";
+export type { PackageEntry, PackageList, ServiceActionName, ServiceActionResult, ServiceEntry, ServiceList } from "./schemas/services";
 export type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, ProcessList, SystemInfo, Telemetry, TelemetryFilesystem, UserSession } from "./schemas/system";
 export { AGENT_PORT_NAME, PROTOCOL_VERSION } from "./version";

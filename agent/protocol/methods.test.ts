@@ -28,6 +28,10 @@ const contractMethods = [
   // Password and clock (issue 15 item 4).
   "set_user_password",
   "sync_time",
+  // Services and packages (issue 15).
+  "list_services",
+  "service_action",
+  "list_packages",
 ];
 
 describe("method table", () => {

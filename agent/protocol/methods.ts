@@ -18,6 +18,7 @@ import {
 import { setUserPasswordParams, setUserPasswordResult, syncTimeParams, syncTimeResult } from "./schemas/admin";
 import { fsFreezeParams, fsFreezeResult, fsFreezeStatusParams, fsFreezeStatusResult, fsThawParams, fsThawResult } from "./schemas/freeze";
 import { powerParams, powerResult } from "./schemas/power";
+import { listPackagesParams, listPackagesResult, listServicesParams, listServicesResult, serviceActionParams, serviceActionResult } from "./schemas/services";
 import {
   diskUsageParams,
   diskUsageResult,
@@ -63,6 +64,13 @@ export const capabilities = [
   "user.password",
   /** sync_time: on by default (sync_time_enabled); announced on Linux only. */
   "time.sync",
+  // Services and packages (issue 15): announced on Linux only; each has its own config switch.
+  /** list_services (services_enabled, on by default). */
+  "services",
+  /** service_action (service_action_enabled, off by default: it can stop sshd or the network). */
+  "services.manage",
+  /** list_packages (packages_enabled, on by default). */
+  "packages",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
@@ -384,6 +392,69 @@ export const methods = {
     summary:
       "Linux: sets the guest clock to the host's time (`date -u -s @<seconds.fraction>`, i.e. clock_settime), advanced by the time the request spent in the agent, and answers the correction. The host sends it after a resume or a snapshot revert (a paused guest's clock stands still), like qemu-ga's guest-set-time. Windows: Unsupported.",
     example: { params: { time_ms: 1735732800000 }, result: { offset_ms: 3600012, method: "date" } },
+  }),
+  // Services and packages (issue 15).
+  list_services: method({
+    params: listServicesParams,
+    result: listServicesResult,
+    capability: "services",
+    summary:
+      "Linux: the service units systemd knows (loaded ones from `systemctl list-units --all`, the rest from `systemctl list-unit-files`, which gives the enabled state), or OpenRC's init scripts (`rc-status --servicelist`, `rc-update show --verbose`), by name. Unsupported without either, and on Windows.",
+    example: {
+      params: { limit: 2 },
+      result: {
+        init_system: "systemd",
+        services: [
+          {
+            name: "cron.service",
+            description: "Regular background program processing daemon",
+            active_state: "active",
+            sub_state: "running",
+            enabled_state: "enabled",
+          },
+          {
+            name: "kvmmanager-agent.service",
+            description: "KVM Manager guest agent",
+            active_state: "active",
+            sub_state: "running",
+            enabled_state: "disabled",
+          },
+        ],
+        truncated: true,
+      },
+    },
+  }),
+  service_action: method({
+    params: serviceActionParams,
+    result: serviceActionResult,
+    capability: "services.manage",
+    summary:
+      "Starts, stops, restarts, enables or disables one service (`systemctl <action> -- <unit>`, waiting for the job; OpenRC: `rc-service`, `rc-update add <name> default`, `rc-update --all del <name>`) and answers its state afterwards. NotFound for an unknown service; IoError with the tool's message when it fails; Timeout after `timeout_ms`. Off unless `service_action_enabled` is true.",
+    example: {
+      params: { name: "cron", action: "stop" },
+      result: {
+        init_system: "systemd",
+        action: "stop",
+        service: {
+          name: "cron.service",
+          description: "Regular background program processing daemon",
+          active_state: "inactive",
+          sub_state: "dead",
+          enabled_state: "enabled",
+        },
+      },
+    },
+  }),
+  list_packages: method({
+    params: listPackagesParams,
+    result: listPackagesResult,
+    capability: "packages",
+    summary:
+      "Installed packages by name, from the first package database found: `dpkg-query -W`, else `rpm -qa`, else `apk info -v`. Unsupported without any, and on Windows.",
+    example: {
+      params: { limit: 1 },
+      result: { manager: "dpkg", packages: [{ name: "kvmmanager-agent", version: "0.1.0", arch: "all" }], truncated: true },
+    },
   }),
 } as const;
 

@@ -113,7 +113,12 @@ export class Agent {
             ? this.freezer !== null
             : linuxOnlyCapabilities.has(capability) && platform.os !== "linux"
               ? false
-              : disabledReason(config, capability) === null,
+              : // Services and packages (issue 15): only where the platform has them, and switched on.
+                (capability === "services" || capability === "services.manage"
+                  ? platform.services !== undefined
+                  : capability === "packages"
+                    ? platform.packages !== undefined
+                    : true) && disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {

@@ -41,6 +41,10 @@ function configSchema(defaultAllowedPaths: string[]) {
       // host that already owns the guest's RTC is not, so it is on.
       set_user_password_enabled: z.boolean().default(false),
       sync_time_enabled: z.boolean().default(true),
+      // Services and packages (issue 15): reading is harmless; service_action can stop sshd or the network, so it is opt-in like exec.
+      services_enabled: z.boolean().default(true),
+      service_action_enabled: z.boolean().default(false),
+      packages_enabled: z.boolean().default(true),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
       message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",

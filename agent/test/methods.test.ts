@@ -81,8 +81,10 @@ describe("information methods", () => {
       "fs.freeze",
       "metrics",
       "network.info",
+      "packages",
       "power",
       "processes",
+      "services",
       "system.info",
       // sync_time is on by default, set_user_password off (issue 15 item 4).
       "time.sync",
@@ -165,6 +167,20 @@ describe("information methods", () => {
     const top = await client.call("list_processes", { sort_by: "memory", limit: 3 });
     assert.equal(top.processes.length, Math.min(3, top.total));
     assert.ok(top.processes[0]!.rss_bytes >= top.processes[top.processes.length - 1]!.rss_bytes);
+  });
+
+  it("list_packages reads this machine's dpkg database: the same packages and versions as dpkg-query", async () => {
+    const listed = await client.call("list_packages", {});
+    assert.equal(listed.manager, "dpkg");
+    const { stdout } = await promisify(execFile)("dpkg-query", ["--show", "--showformat=${Package} ${Version} ${db:Status-Status}\n"], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const installed = stdout
+      .split("\n")
+      .filter((line) => line.endsWith(" installed"))
+      .map((line) => line.split(" ").slice(0, 2).join(" "));
+    assert.deepEqual(listed.packages.map((p) => `${p.name} ${p.version}`).sort(), installed.sort());
+    assert.ok(listed.packages.some((p) => p.name === "dpkg" && p.arch !== null));
   });
 
   it("get_users returns the sessions in utmp, as who lists them", async () => {

@@ -15,6 +15,7 @@ import { resolveVm } from "@/server/domains/lookup";
 import { resolveHost } from "@/server/hosts/connection";
 import { checkSetPassword, checkSyncTime } from "./checks/password";
 import { run } from "../fixtures/run";
+import { checkServices } from "./checks/services";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -25,7 +26,8 @@ import { waitFor } from "../fixtures/wait";
  * - cloud-init itself applying the product's NoCloud seed (the deploy builds it as the VM wizard does:
  *   server/domains/cloud-init.ts resolveSeedSpec + writeSeedVolume), asked of the guest through
  *   qemu-guest-agent;
- * - our agent, installed from its package and started by its udev rule, answering the guest hub.
+ * - our agent, installed from its package and started by its udev rule, answering the guest hub;
+ * - its services and packages methods (issue 15) through the product's API (checks/services.ts).
  * Boot figures go to the test log.
  */
 
@@ -202,6 +204,11 @@ test("the product sets the cloud-init user's password in the guest (hashed there
   const check = { api, db, hub, shell, vm, hostId: HOST, uuid, user: USERNAME, oldPassword: PASSWORD, figures };
   await checkSetPassword(check);
   await checkSyncTime(check);
+});
+
+test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
+  const connected = await agentConnected;
+  await checkServices({ api, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {

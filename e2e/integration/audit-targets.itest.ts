@@ -111,6 +111,7 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "guest.shutdown": vm,
     "guest.reboot": vm,
     "guest.setPassword": { ...vm, user: "deploy", password: "audit-target-secret" },
+    "guest.serviceAction": { ...vm, name: "cron", action: "restart" },
     // Refused: a test-driver VM has no serial console; the refusal is audited like a ticket would be.
     "consoles.ticket": { ...vm, kind: "serial" },
     "consoles.addVnc": vm,

@@ -1,7 +1,18 @@
 // What the guest router calls: one function per use case, on a VM the router has already resolved
 // (and checked the user's grants for) with resolveVm. Failures come out as ServiceErrors that name
 // the VM.
-import type { ExecResult, MethodName, MethodParams, MethodResult, Metrics, ProcessList } from "@/agent/protocol";
+import type {
+  ExecResult,
+  MethodName,
+  MethodParams,
+  MethodResult,
+  Metrics,
+  PackageList,
+  ProcessList,
+  ServiceActionName,
+  ServiceActionResult,
+  ServiceList,
+} from "@/agent/protocol";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError } from "../errors";
 import { agentFactsComplete, mergeFacts, networkFact, type AgentFacts, type Fact, type GuestFacts, type InterfaceFact, type QgaFacts } from "./facts";
@@ -285,4 +296,31 @@ export async function guestPower(
     }
   }
   throw new ServiceError(`${vm.context}: neither the KVM Manager agent nor qemu-guest-agent is connected; use the ACPI power button instead`, "conflict");
+}
+
+// Services and packages (issue 15): the agent's answers are checked against the protocol's result
+// schemas by the client (bounded lists and strings) before they get here.
+
+/** The agent's own wait for the init system's job, and how long past it we wait for the answer. */
+const SERVICE_ACTION_TIMEOUT_MS = 60_000;
+const SERVICE_ANSWER_MARGIN_MS = 15_000;
+/** Listing every unit or package under TCG takes seconds; a loaded guest gets room. */
+const LIST_CALL_TIMEOUT_MS = 90_000;
+
+export function guestServices(vm: GuestVm, input: { limit: number }, hub?: GuestHub): Promise<ServiceList> {
+  return agentCall(vm, "list_services", { limit: input.limit }, { timeoutMs: LIST_CALL_TIMEOUT_MS }, hub);
+}
+
+export function guestServiceAction(vm: GuestVm, input: { name: string; action: ServiceActionName }, hub?: GuestHub): Promise<ServiceActionResult> {
+  return agentCall(
+    vm,
+    "service_action",
+    { name: input.name, action: input.action, timeout_ms: SERVICE_ACTION_TIMEOUT_MS },
+    { timeoutMs: SERVICE_ACTION_TIMEOUT_MS + SERVICE_ANSWER_MARGIN_MS },
+    hub,
+  );
+}
+
+export function guestPackages(vm: GuestVm, input: { limit: number }, hub?: GuestHub): Promise<PackageList> {
+  return agentCall(vm, "list_packages", { limit: input.limit }, { timeoutMs: LIST_CALL_TIMEOUT_MS }, hub);
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { methods } from "../../protocol/methods";
 import { notifications } from "../../protocol/notifications";
-import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitTelemetry, fitUsers } from "./fit";
+import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitPackageList, fitProcessList, fitServiceList, fitSystemInfo, fitTelemetry, fitUsers } from "./fit";
 
 const examples = {
   system: methods.get_system_info.example.result,
@@ -85,5 +85,35 @@ describe("fitting telemetry", () => {
     assert.deepEqual(fitTelemetry(telemetry), telemetry);
     const { filesystems: _, ...metrics } = telemetry;
     assert.equal("filesystems" in fitTelemetry(metrics), false);
+  });
+});
+
+describe("fitting services and packages", () => {
+  it("sorts by name, keeps the first `limit`, cuts descriptions, versions and states, and flags what was cut", () => {
+    const service = (name: string, description: string | null) => ({
+      name,
+      description,
+      active_state: "active",
+      sub_state: "running",
+      enabled_state: "enabled",
+    });
+    const services = fitServiceList("systemd", [service("b.service", "d".repeat(1000)), service("a.service", null), service("c.service", null)], 2);
+    assert.deepEqual(
+      services.services.map((s) => [s.name, s.description?.length ?? null]),
+      [
+        ["a.service", null],
+        ["b.service", 256],
+      ],
+    );
+    assert.equal(services.truncated, true);
+    methods.list_services.result.parse(services);
+    assert.equal(fitServiceList("systemd", [service("a.service", "x")], 10).truncated, undefined);
+
+    const packages = fitPackageList("dpkg", [{ name: "n".repeat(300), version: "1".repeat(300), arch: "a".repeat(100) }], 10);
+    assert.deepEqual(
+      [packages.packages[0]!.name.length, packages.packages[0]!.version.length, packages.packages[0]!.arch?.length, packages.truncated],
+      [256, 256, 64, true],
+    );
+    methods.list_packages.result.parse(packages);
   });
 });

@@ -3,7 +3,19 @@
 // mounts or a process with a 100 KiB command line must get a shorter answer, not an invalid one:
 // lists keep their first entries, strings their first characters, and `truncated` says so.
 import { clip, LIST_MAX, TEXT_MAX } from "../../protocol/bounds";
-import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, Telemetry, UserSession } from "../../protocol/index";
+import type {
+  DiskUsage,
+  Metrics,
+  NetworkInfo,
+  PackageEntry,
+  PackageList,
+  ProcessList,
+  ServiceEntry,
+  ServiceList,
+  SystemInfo,
+  Telemetry,
+  UserSession,
+} from "../../protocol/index";
 
 /** Records whether anything was cut while one answer was fitted. */
 class Cutter {
@@ -121,4 +133,41 @@ export function fitUsers(sessions: UserSession[]): { sessions: UserSession[]; tr
     host: c.optional(s.host, name),
   }));
   return c.flag({ sessions: kept });
+}
+
+// Services and packages (issue 15): sorted by name (code-unit order, the same in every locale),
+// the first `limit` kept; names and descriptions come from unit files and package databases.
+function byName<T extends { name: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function fitService(c: Cutter, entry: ServiceEntry): ServiceEntry {
+  return {
+    name: c.text(entry.name, name),
+    description: c.optional(entry.description, name),
+    active_state: c.text(entry.active_state, token),
+    sub_state: c.text(entry.sub_state, token),
+    enabled_state: c.optional(entry.enabled_state, token),
+  };
+}
+
+export function fitServiceList(init: ServiceList["init_system"], services: ServiceEntry[], limit: number): ServiceList {
+  const c = new Cutter();
+  const kept = c.list(byName(services), Math.min(limit, LIST_MAX.services)).map((entry) => fitService(c, entry));
+  return c.flag({ init_system: init, services: kept });
+}
+
+/** One service's state after an action: only its strings can exceed the bounds. */
+export function fitServiceEntry(entry: ServiceEntry): ServiceEntry {
+  return fitService(new Cutter(), entry);
+}
+
+export function fitPackageList(manager: PackageList["manager"], packages: PackageEntry[], limit: number): PackageList {
+  const c = new Cutter();
+  const kept = c.list(byName(packages), Math.min(limit, LIST_MAX.packages)).map((p) => ({
+    name: c.text(p.name, name),
+    version: c.text(p.version, name),
+    arch: c.optional(p.arch, token),
+  }));
+  return c.flag({ manager, packages: kept });
 }

@@ -1,4 +1,15 @@
-import type { DiskUsage, Metrics, NetworkInfo, ProcessList, SystemInfo, Telemetry, UserSession } from "../../protocol/index";
+import type {
+  DiskUsage,
+  Metrics,
+  NetworkInfo,
+  PackageEntry,
+  ProcessList,
+  ServiceActionName,
+  ServiceEntry,
+  SystemInfo,
+  Telemetry,
+  UserSession,
+} from "../../protocol/index";
 
 export type PowerAction = "shutdown" | "reboot";
 
@@ -31,4 +42,16 @@ export interface Platform {
   powerCommand(action: PowerAction, force: boolean): Promise<PowerCommand>;
   /** Kills a process started detached together with everything in its group (or tree). */
   killProcessTree(pid: number): void;
+  /** Services through the init system; absent where the agent has none to offer (Windows: untested, not built). */
+  readonly services?: ServiceManager;
+  /** Installed packages; absent on Windows. */
+  readonly packages?: () => Promise<{ manager: PackageManagerName; packages: PackageEntry[] }>;
+}
+
+export type PackageManagerName = "dpkg" | "rpm" | "apk";
+
+/** Services and packages (issue 15). Entries may exceed the protocol's bounds: the handlers cut them. */
+export interface ServiceManager {
+  list(): Promise<{ init: "systemd" | "openrc"; services: ServiceEntry[] }>;
+  act(name: string, action: ServiceActionName, timeoutMs: number): Promise<{ init: "systemd" | "openrc"; service: ServiceEntry }>;
 }

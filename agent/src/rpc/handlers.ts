@@ -9,12 +9,24 @@ import { runCommand } from "../exec/run";
 import type { Freezer } from "../freeze/freezer";
 import { fileList, fileRead, fileRemove, fileRename, fileStat, fileWrite, type FileLimits } from "../files/operations";
 import type { Logger, LogFields } from "../log";
-import { fitDiskUsage, fitMetrics, fitNetworkInfo, fitProcessList, fitSystemInfo, fitUsers } from "../platform/fit";
+import {
+  fitDiskUsage,
+  fitMetrics,
+  fitNetworkInfo,
+  fitPackageList,
+  fitProcessList,
+  fitServiceEntry,
+  fitServiceList,
+  fitSystemInfo,
+  fitUsers,
+} from "../platform/fit";
 import type { Platform, PowerAction } from "../platform/platform";
 import { startPowerCommand } from "../power/act";
 import { readEtcPasswd, setUserPassword, type PasswordDeps } from "../account/password";
 import { runSystemCommand } from "../account/run";
 import { syncTime, type ClockDeps } from "../clock/sync-time";
+import { LIST_MAX } from "../../protocol/bounds";
+import { SERVICE_ACTION_TIMEOUT_MS } from "../../protocol/schemas/services";
 import type { Handlers, RequestContext } from "./dispatcher";
 
 export interface HandlerDeps {
@@ -38,6 +50,10 @@ const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   // Password and clock (issue 15 item 4).
   "user.password": "set_user_password_enabled",
   "time.sync": "sync_time_enabled",
+  // Services and packages (issue 15).
+  services: "services_enabled",
+  "services.manage": "service_action_enabled",
+  packages: "packages_enabled",
 };
 
 export function disabledReason(config: AgentConfig, capability: Capability): string | null {
@@ -64,6 +80,10 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
 
   const linuxOnly = (method: string): void => {
     if (platform.os !== "linux") throw new RpcError(ErrorCode.Unsupported, `${method}: not supported on ${platform.os} guests`);
+  };
+  const services = (method: string) => {
+    if (platform.services) return platform.services;
+    throw new RpcError(ErrorCode.Unsupported, `${method}: not supported on ${platform.os} guests`);
   };
 
   return {
@@ -129,6 +149,22 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
         const result = await syncTime(params.time_ms, deps.clock ?? { run: runSystemCommand, now: Date.now, monotonic: () => performance.now() });
         return Object.assign(result, { [auditDetail]: { offset_ms: result.offset_ms } });
       }),
+    // Services and packages (issue 15): sorted by name, cut to `limit` and to the protocol's bounds (platform/fit.ts).
+    list_services: async (params) => {
+      const { init, services: list } = await services("list_services").list();
+      return fitServiceList(init, list, params.limit ?? LIST_MAX.services);
+    },
+    service_action: (params, context) =>
+      audited(context, { name: params.name, action: params.action }, async () => {
+        const { init, service } = await services("service_action").act(params.name, params.action, params.timeout_ms ?? SERVICE_ACTION_TIMEOUT_MS.default);
+        const result = { init_system: init, action: params.action, service: fitServiceEntry(service) };
+        return Object.assign(result, { [auditDetail]: { active_state: result.service.active_state, enabled_state: result.service.enabled_state } });
+      }),
+    list_packages: async (params) => {
+      if (!platform.packages) throw new RpcError(ErrorCode.Unsupported, `list_packages: not supported on ${platform.os} guests`);
+      const { manager, packages } = await platform.packages();
+      return fitPackageList(manager, packages, params.limit ?? LIST_MAX.packages);
+    },
   };
 }
 

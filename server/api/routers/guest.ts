@@ -17,7 +17,11 @@ import {
   guestQgaFileRead,
   guestQgaFileWrite,
   guestStatus,
+  guestPackages,
+  guestServiceAction,
+  guestServices,
 } from "@/server/guest/service";
+import { LIST_MAX, SERVICE_NAME_PATTERN, serviceActions } from "@/agent/protocol";
 import { QGA_CHUNK_BYTES } from "@/server/guest/qga";
 import { guestSetPassword } from "@/server/guest/admin";
 import { linuxUserName, PASSWORD_HASH_MAX_CHARS, PASSWORD_MAX_CHARS } from "@/agent/protocol";
@@ -215,4 +219,31 @@ export const guestRouter = router({
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `user "${input.user}"`);
       return guestSetPassword(ctx.vm, input);
     }),
+  // Services and packages (issue 15).
+  /** The guest's services (systemd units or OpenRC scripts) with their active and enabled state, by name. */
+  services: vmProcedure("guest.read")
+    .input(z.object({ limit: z.number().int().min(1).max(LIST_MAX.services).default(1000) }))
+    .query(({ ctx, input }) => guestServices(ctx.vm, input)),
+
+  /**
+   * Starts, stops, restarts, enables or disables one service. guest.exec, not guest.read: whoever may
+   * run commands in the guest may also stop its services, and nobody with less (stopping ssh or the
+   * network locks users out as surely as a command would).
+   */
+  serviceAction: vmProcedure("guest.exec")
+    .input(
+      z.object({
+        name: z.string().regex(SERVICE_NAME_PATTERN, "a service name: letters, digits and :_.@\\- only, not starting with -"),
+        action: z.enum(serviceActions),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      ctx.audit.target = auditTargets.inVm(ctx.vm.context, `service ${input.name}`);
+      return guestServiceAction(ctx.vm, input);
+    }),
+
+  /** Installed packages (dpkg, rpm or apk) with version and architecture, by name. */
+  packages: vmProcedure("guest.read")
+    .input(z.object({ limit: z.number().int().min(1).max(LIST_MAX.packages).default(LIST_MAX.packages) }))
+    .query(({ ctx, input }) => guestPackages(ctx.vm, input)),
 });

@@ -6,7 +6,9 @@ import { linuxDiskUsage } from "./disks";
 import { LinuxMetrics } from "./metrics";
 import { linuxNetworkInfo } from "./network";
 import { choosePowerCommand, gatherInitFacts } from "./power";
+import { findPackageManager, listLinuxPackages } from "./packages";
 import { LinuxProcesses } from "./processes";
+import { LinuxServices, toolRunner } from "./services";
 import { linuxSystemInfo } from "./system";
 import { parseUtmp, utmpLayoutFor } from "./utmp";
 
@@ -16,6 +18,7 @@ const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 export function linuxPlatform(): Platform {
   const metrics = new LinuxMetrics();
   const processes = new LinuxProcesses();
+  const runTool = toolRunner(SYSTEM_PATH);
   return {
     os: "linux",
     devicePath: (portName) => `/dev/virtio-ports/${portName}`,
@@ -34,6 +37,8 @@ export function linuxPlatform(): Platform {
     // musl systems (Alpine) keep no utmp: no file means no sessions to report.
     users: async () => parseUtmp(await readFile("/var/run/utmp").catch(() => Buffer.alloc(0)), utmpLayoutFor(os.arch())),
     powerCommand: async (action, force) => choosePowerCommand(action, force, await gatherInitFacts(SYSTEM_PATH)),
+    services: new LinuxServices(runTool, LinuxServices.detectIn(SYSTEM_PATH)),
+    packages: async () => listLinuxPackages(runTool, await findPackageManager(SYSTEM_PATH)),
     killProcessTree: (pid) => {
       try {
         process.kill(-pid, "SIGKILL");

@@ -61,7 +61,8 @@ async function isDirectory(dir: string): Promise<boolean> {
   return (await stat(dir).catch(() => null))?.isDirectory() ?? false;
 }
 
-async function which(command: string, searchPath: string): Promise<string | null> {
+/** The absolute path of `command` in `searchPath`, or null. */
+export async function which(command: string, searchPath: string): Promise<string | null> {
   for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, command);
     if (
