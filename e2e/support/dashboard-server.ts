@@ -74,9 +74,13 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
     return children.length > 0 ? Number(children[0]) : null;
   };
   const shutdown = async () => {
-    if (child.exitCode === null) {
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    if (!exited()) {
       child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      // Polled, not awaited as an "exit" event: a test that only waits on the event was seen ended by
+      // node:test ("the event loop has already resolved") while the server wrote its last audit rows;
+      // the poll's timer keeps this process alive until the server has gone.
+      await waitFor(exited, { timeoutMs: 30_000, intervalMs: 50, what: "the dashboard to exit after SIGTERM", describe: () => log });
     }
     await agent?.close();
     agent = undefined;
