@@ -74,15 +74,14 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
     return children.length > 0 ? Number(children[0]) : null;
   };
   const shutdown = async () => {
-    const exited = () => child.exitCode !== null || child.signalCode !== null;
-    if (!exited()) {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
-      // Polled, not awaited as an "exit" event: a test that only waits on the event was seen ended by
-      // node:test ("the event loop has already resolved") while the server wrote its last audit rows;
-      // the poll's timer keeps this process alive until the server has gone.
-      await waitFor(exited, { timeoutMs: 30_000, intervalMs: 50, what: "the dashboard to exit after SIGTERM", describe: () => log });
+      await new Promise((r) => child.once("exit", r));
     }
-    await agent?.close();
+    // destroy, not close: the server is gone, and close() waits for requests it may never finish (a
+    // refused upload's body) — a promise no handle keeps alive, which node:test reports as "the event
+    // loop has already resolved".
+    await agent?.destroy();
     agent = undefined;
   };
   const stop = async () => {
