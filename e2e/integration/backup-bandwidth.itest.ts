@@ -23,9 +23,10 @@ import { waitFor } from "../fixtures/wait";
 
 /**
  * A backup's bandwidth limit on libvirt 9.0 / QEMU 7.2, and a cancel of a push backup job while it
- * copies: an idle domain (SeaBIOS, no guest boots) with 256 MiB of random data on its qcow2 disk,
- * backed up at 4 MiB/s (the job's first moments run unlimited: at ~1.5 GiB/s here, a small disk
- * would be copied before the limit applies) — libvirt reports the limit on the disk's job, the task's progress moves
+ * copies: an idle domain (SeaBIOS, no guest boots) with 1 GiB of random data on its qcow2 disk,
+ * backed up at 4 MiB/s. The job's first moments run unlimited (libvirt takes no speed in
+ * domainBackupBegin), at ~1.5 GiB/s here: 256 MiB were copied in ~170 ms, before the limit applied,
+ * in a landing run whose machine was loaded by other work; 1 GiB gives the limit ~0.7 s to land. libvirt reports the limit on the disk's job, the task's progress moves
  * through values between 0 and 1, and a cancel aborts the job and leaves neither files nor a
  * checkpoint. Under the manager's umask (077), which once kept QEMU out of the backup's directory.
  */
@@ -36,6 +37,8 @@ const POOL = `${TEST_DOMAIN_PREFIX}bkbw-${RUN}`;
 // Not under the run root: the fixtures' clean-up removes directories there that have no live owner.
 const POOL_DIR = join(kvmmCacheDir(), `backup-bandwidth-itest-${RUN}`);
 const MiB = 1024 ** 2;
+const DATA_MIB = 1024;
+const CHUNK_MIB = 128;
 
 let db: Db;
 let cleanupDb: () => void;
@@ -52,9 +55,11 @@ before(async () => {
   await mkdir(POOL_DIR, { recursive: true, mode: 0o755 });
   await virsh(["pool-create-as", POOL, "dir", "--target", POOL_DIR]);
   await setBackupTarget(db, resolveHost(db, HOST), POOL, admin);
-  vm = await defineIdleDomain(`${TEST_DOMAIN_PREFIX}bkbw-${RUN}`, { diskMiB: 257 });
-  // From 1 MiB on: sector 0 stays empty, so SeaBIOS finds nothing to boot.
-  await writeImageBytes(vm.disk!, "qcow2", MiB, randomBytes(256 * MiB));
+  vm = await defineIdleDomain(`${TEST_DOMAIN_PREFIX}bkbw-${RUN}`, { diskMiB: DATA_MIB + 1 });
+  // From 1 MiB on: sector 0 stays empty, so SeaBIOS finds nothing to boot. One random chunk written
+  // again and again: QEMU copies every cluster whatever it holds, and only zeroes would be skipped.
+  const chunk = randomBytes(CHUNK_MIB * MiB);
+  for (let at = 0; at < DATA_MIB; at += CHUNK_MIB) await writeImageBytes(vm.disk!, "qcow2", MiB + at * MiB, chunk);
   await virsh(["start", vm.name]);
 });
 
