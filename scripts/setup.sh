@@ -17,8 +17,9 @@ UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ov
 # the agent's packages, gcc and libc6-dev for the LD_PRELOAD library the exec test plants,
 # openssh-server and netcat-openbsd for qemu+ssh://, isolinux and syslinux-common for the bootable
 # ISO the upload test builds with xorriso (e2e/fixtures/bootable-iso.ts), debootstrap for the Debian test
-# guest (scripts/build-debian-guest.sh, which test.sh runs in the background).
-TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common debootstrap)
+# guest (scripts/build-debian-guest.sh, which test.sh runs in the background), iproute2 and procps
+# for the second libvirt host the multi-host tests start in namespaces (e2e/fixtures/second-host.ts).
+TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common debootstrap iproute2 procps)
 
 ensure_packages() {
   local missing=()
