@@ -165,7 +165,16 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
       const { manager, packages } = await platform.packages();
       return fitPackageList(manager, packages, params.limit ?? LIST_MAX.packages);
     },
+    // CONTRACT BRANCH ONLY — replaced by the guest-side self-update work before anything merges to main.
+    agent_update_begin: () => notBuilt(),
+    agent_update_chunk: () => notBuilt(),
+    agent_update_commit: () => notBuilt(),
+    agent_update_abort: () => notBuilt(),
   };
+}
+
+function notBuilt(): never {
+  throw new RpcError(ErrorCode.Unsupported, "self-update: not in this build");
 }
 
 /** Extra facts a handler wants in its audit record; a symbol key never reaches the wire. */
