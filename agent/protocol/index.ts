@@ -22,5 +22,5 @@ export type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, ProcessList, System
 // Self-update (issue 15 item 5).
 export { agentVersion, UPDATE_BUNDLE_MAX_BYTES, UPDATE_TRIAL_MS, updateManifest } from "./schemas/update";
 export type { AgentUpdateStatus, UpdateManifest } from "./schemas/update";
-export { signedUpdateMessage } from "./update";
+export { bundleVersion, compareVersions, signedUpdateMessage } from "./update";
 export { AGENT_PORT_NAME, PROTOCOL_VERSION } from "./version";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UPDATE_BUNDLE_MAX_BYTES } from "../update";
 import { base64Text, count, timestamp, token } from "./common";
 
 /**
@@ -14,10 +15,8 @@ import { base64Text, count, timestamp, token } from "./common";
  * on fixed lines, so a signature for one bundle can never pass for another.
  */
 
-/** A bundle larger than this is refused at begin: today's bundle is ~0.8 MiB. */
-export const UPDATE_BUNDLE_MAX_BYTES = 16 * 1024 * 1024;
-/** How long a new bundle has to answer the host's `sync` after it starts before the launcher rolls back. */
-export const UPDATE_TRIAL_MS = 30_000;
+// The numbers live in ../update.ts, free of zod: the launcher (agent/src/launcher.ts) needs them and must stay small.
+export { UPDATE_BUNDLE_MAX_BYTES, UPDATE_TRIAL_MS } from "../update";
 
 /** A release as agent/src/version.ts spells it: MAJOR.MINOR.PATCH with an optional -prerelease. */
 export const agentVersion = z
