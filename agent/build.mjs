@@ -28,7 +28,16 @@ const versionOverride = {
     }));
   },
 };
-const common = { bundle: true, platform: "node", target: "node18", format: "cjs", legalComments: "none", minifySyntax: true, metafile: true, logLevel: "warning" };
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node18",
+  format: "cjs",
+  legalComments: "none",
+  minifySyntax: true,
+  metafile: true,
+  logLevel: "warning",
+};
 
 const started = performance.now();
 const [result] = await Promise.all([

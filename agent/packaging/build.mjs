@@ -190,7 +190,9 @@ const formats = [
 const work = await mkdtemp(path.join(os.tmpdir(), "kvmm-package-"));
 try {
   await mkdir(out, { recursive: true });
-  console.log(UPDATE_KEY ? "update key: packaged (self-update on)" : "update key: none found (--update-key, KVMM_AGENT_UPDATE_KEY): the packages cannot self-update");
+  console.log(
+    UPDATE_KEY ? "update key: packaged (self-update on)" : "update key: none found (--update-key, KVMM_AGENT_UPDATE_KEY): the packages cannot self-update",
+  );
   const bundle = path.join(work, "kvmm-agent.cjs");
   await run(process.execPath, [path.join(agentDir, "build.mjs"), "--outfile", bundle]);
   let missing = 0;

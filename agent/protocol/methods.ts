@@ -413,7 +413,12 @@ export const methods = {
     summary:
       "Starts an upload of a new agent bundle. The signature (Ed25519 over `signedUpdateMessage`: name, version, size, SHA-256) must verify with the public key the package installed (/usr/lib/kvmmanager-agent/update-key.pem) before any byte is accepted: PermissionDenied otherwise, and Unsupported when the package has no key. One upload at a time (Conflict while another is open); an upload left without a chunk for 60 s is dropped.",
     example: {
-      params: { version: "0.2.0", size: 843167, sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", signature: "c2lnbmF0dXJlIG9mIDY0IGJ5dGVzIGdvZXMgaGVyZSwgYmFzZTY0IGVuY29kZWQgLi4uLi4uLi4uLg==" },
+      params: {
+        version: "0.2.0",
+        size: 843167,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        signature: "c2lnbmF0dXJlIG9mIDY0IGJ5dGVzIGdvZXMgaGVyZSwgYmFzZTY0IGVuY29kZWQgLi4uLi4uLi4uLg==",
+      },
       result: { update_id: "u-3f9a1c", chunk_max_bytes: 1048576 },
     },
   }),
@@ -421,7 +426,8 @@ export const methods = {
     params: agentUpdateChunkParams,
     result: agentUpdateChunkResult,
     capability: "update",
-    summary: "Appends bytes to the upload. `offset` must equal the bytes received so far (Conflict otherwise); more than the announced size is TooLarge. The bytes go to a file under the agent's state directory, never into the running bundle.",
+    summary:
+      "Appends bytes to the upload. `offset` must equal the bytes received so far (Conflict otherwise); more than the announced size is TooLarge. The bytes go to a file under the agent's state directory, never into the running bundle.",
     example: { params: { update_id: "u-3f9a1c", offset: 0, data: "IyEvdXNyL2Jpbi9lbnYgbm9kZQo=" }, result: { received: 20 } },
   }),
   agent_update_commit: method({

@@ -37,7 +37,9 @@ launch({
   exists: existsSync,
   readHead,
   remove: (file) => rmSync(file, { force: true }),
-  // A computed path: esbuild leaves this require to node at run time.
+  // The launcher's one job: load a bundle chosen at run time into this process. A computed path, so
+  // esbuild leaves the require to node.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   load: (file) => require(file),
   ...stateFileDeps(stateDir),
   setTimer: (run, ms) => {

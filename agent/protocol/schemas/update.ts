@@ -64,7 +64,9 @@ export const agentUpdateAbortResult = z.object({ aborted: z.literal(true) });
 export const agentUpdateStatus = z.object({
   state: z
     .enum(["none", "trial", "confirmed", "rolled_back"])
-    .describe("none: running the packaged bundle, never updated; trial: a new bundle started and has not yet answered a sync; confirmed: the running bundle was pushed and answered; rolled_back: the last pushed bundle failed and the previous one runs"),
+    .describe(
+      "none: running the packaged bundle, never updated; trial: a new bundle started and has not yet answered a sync; confirmed: the running bundle was pushed and answered; rolled_back: the last pushed bundle failed and the previous one runs",
+    ),
   running_version: agentVersion,
   packaged_version: agentVersion.describe("the bundle the package installed, the last resort"),
   failed_version: agentVersion.optional().describe("rolled_back: the release that failed"),

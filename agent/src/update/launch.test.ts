@@ -112,7 +112,12 @@ describe("launcher: which bundle", () => {
 
   it("decide: a confirmed bundle whose file vanished falls back to the packaged one", () => {
     const packaged = { version: "0.1.0", file: "/p/kvmm-agent.cjs" };
-    const decision = decide({ state: "confirmed", current: { version: "0.2.0", file: "/s/x.cjs" }, previous: null, at: NOW.toISOString() }, packaged, () => false, NOW);
+    const decision = decide(
+      { state: "confirmed", current: { version: "0.2.0", file: "/s/x.cjs" }, previous: null, at: NOW.toISOString() },
+      packaged,
+      () => false,
+      NOW,
+    );
     assert.deepEqual(decision.run, packaged);
     assert.equal(decision.trial, false);
   });

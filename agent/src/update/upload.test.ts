@@ -103,7 +103,11 @@ describe("agent_update: upload", () => {
     const target = uploads();
     const { update_id } = await target.begin(signed(manifestOf(BUNDLE)));
     await target.chunk({ update_id, offset: 0, data: BUNDLE.subarray(0, 10).toString("base64") });
-    await rpcError(target.chunk({ update_id, offset: 20, data: BUNDLE.subarray(20, 30).toString("base64") }), ErrorCode.Conflict, /does not follow the 10 bytes/);
+    await rpcError(
+      target.chunk({ update_id, offset: 20, data: BUNDLE.subarray(20, 30).toString("base64") }),
+      ErrorCode.Conflict,
+      /does not follow the 10 bytes/,
+    );
   });
 
   it("more bytes than announced, or a chunk above chunk_max_bytes, is TooLarge", async () => {
@@ -112,7 +116,11 @@ describe("agent_update: upload", () => {
     await rpcError(target.chunk({ update_id, offset: 0, data: Buffer.concat([BUNDLE, Buffer.from("x")]).toString("base64") }), ErrorCode.TooLarge, /announced/);
     const small = uploads(8);
     const second = await small.begin(signed(manifestOf(BUNDLE)));
-    await rpcError(small.chunk({ update_id: second.update_id, offset: 0, data: BUNDLE.subarray(0, 9).toString("base64") }), ErrorCode.TooLarge, /a chunk may hold/);
+    await rpcError(
+      small.chunk({ update_id: second.update_id, offset: 0, data: BUNDLE.subarray(0, 9).toString("base64") }),
+      ErrorCode.TooLarge,
+      /a chunk may hold/,
+    );
   });
 
   it("bytes that differ from the signed hash are refused at commit and dropped; nothing is installed", async () => {

@@ -104,7 +104,10 @@ export class Uploads {
     const digest = upload.hash.digest("hex");
     if (digest !== manifest.sha256) {
       await this.drop();
-      throw new RpcError(ErrorCode.InvalidParams, `agent_update_commit: the bytes' SHA-256 is ${digest}, the signed one ${manifest.sha256}; the upload was dropped`);
+      throw new RpcError(
+        ErrorCode.InvalidParams,
+        `agent_update_commit: the bytes' SHA-256 is ${digest}, the signed one ${manifest.sha256}; the upload was dropped`,
+      );
     }
     await upload.handle.sync();
     await upload.handle.close();
