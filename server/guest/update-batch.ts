@@ -7,7 +7,9 @@ import type { VmRef } from "../identifiers";
 import { auditTargets } from "../audit/targets";
 import { taskRunner } from "../tasks/runner";
 import type { SessionUser } from "../users/service";
-import { offeredAgentBundle, pushAgentUpdate, type AgentBundle, type UpdateHub } from "./update";
+import { toServiceError } from "./errors";
+import { guestHub } from "./index";
+import { offeredAgentBundle, pushAgentUpdate, updateRefusal, type AgentBundle, type UpdateHub } from "./update";
 import { loadSigningKey } from "./update-signing";
 
 /**
@@ -71,7 +73,8 @@ export async function startAgentUpdates(
 ): Promise<{ version: string; vms: AgentUpdateStart[] }> {
   const bundle = deps.bundle ?? offeredAgentBundle();
   if (!bundle) throw new ServiceError("There is no agent bundle to offer: build it with `npm run build:agent` (KVMM_AGENT_BUNDLE names the file).", "conflict");
-  const key = deps.key ?? loadSigningKey();
+  let key = deps.key;
+  const hub = deps.hub ?? guestHub();
   const seen = new Set<string>();
   const unique = refs.filter((ref) => {
     const id = `${ref.hostId}/${ref.uuid.toLowerCase()}`;
@@ -84,6 +87,14 @@ export async function startAgentUpdates(
     try {
       const vm = await resolveVm(resolveHost(db, ref.hostId), user, ref.uuid);
       target = vm.context;
+      // A VM that cannot be updated now (stopped, no agent, an old one) gets no task: its row says why at once.
+      const status = await hub.track({ id: vm.hostId, conn: vm.conn }, vm.dom).catch((err: unknown) => {
+        throw toServiceError(vm.context, err);
+      });
+      const refusal = updateRefusal(status, bundle);
+      if (refusal) throw new ServiceError(`${vm.context}: cannot update the agent to ${bundle.version}: ${refusal}`, "conflict");
+      key ??= loadSigningKey();
+      const signingKey = key;
       const { id, done } = runner.run(
         {
           kind: "agent.update",
@@ -99,8 +110,8 @@ export async function startAgentUpdates(
           try {
             if (task.signal.aborted) throw new ServiceError(`${vm.context}: agent update cancelled before it began`, "conflict");
             const outcome = await pushAgentUpdate(vm, bundle, {
-              key,
-              hub: deps.hub,
+              key: signingKey,
+              hub,
               signal: task.signal,
               waitMs: deps.waitMs,
               onProgress: (bytesDone, bytesTotal) => task.progress({ bytesDone, bytesTotal }),
