@@ -70,9 +70,8 @@ export async function startAgentUpdates(
   user: SessionUser,
   refs: VmRef[],
   deps: AgentUpdateDeps = {},
-): Promise<{ version: string; vms: AgentUpdateStart[] }> {
+): Promise<{ version: string | null; vms: AgentUpdateStart[] }> {
   const bundle = deps.bundle ?? offeredAgentBundle();
-  if (!bundle) throw new ServiceError("There is no agent bundle to offer: build it with `npm run build:agent` (KVMM_AGENT_BUNDLE names the file).", "conflict");
   let key = deps.key;
   const hub = deps.hub ?? guestHub();
   const seen = new Set<string>();
@@ -87,6 +86,12 @@ export async function startAgentUpdates(
     try {
       const vm = await resolveVm(resolveHost(db, ref.hostId), user, ref.uuid);
       target = vm.context;
+      // Each VM's row says so, as it would say any other reason this VM cannot be updated.
+      if (!bundle)
+        throw new ServiceError(
+          `${vm.context}: there is no agent bundle to offer: build it with \`npm run build:agent\` (KVMM_AGENT_BUNDLE names the file)`,
+          "conflict",
+        );
       // A VM that cannot be updated now (stopped, no agent, an old one) gets no task: its row says why at once.
       const status = await hub.track({ id: vm.hostId, conn: vm.conn }, vm.dom).catch((err: unknown) => {
         throw toServiceError(vm.context, err);
@@ -139,5 +144,5 @@ export async function startAgentUpdates(
       vms.push({ ...ref, name: null, taskId: null, error: err instanceof Error ? err.message : String(err), target });
     }
   }
-  return { version: bundle.version, vms };
+  return { version: bundle?.version ?? null, vms };
 }

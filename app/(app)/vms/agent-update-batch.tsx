@@ -22,18 +22,18 @@ export function AgentUpdateBatch({ selected }: { selected: (VmRef & { name: stri
   const trpc = useTRPC();
   const hydrated = useHydrated();
   const [asking, setAsking] = useState(false);
-  const [outcome, setOutcome] = useState<{ version: string; started: number; failed: { key: string; error: string }[] } | null>(null);
+  const [outcome, setOutcome] = useState<{ started: number; failed: { key: string; error: string }[] } | null>(null);
   const update = useMutation(trpc.guest.agentUpdate.mutationOptions());
 
   async function run() {
     const refs = selected.map(({ hostId, uuid }) => ({ hostId, uuid }));
-    let version = "";
+    let answered = false;
     let started = 0;
     const failed: { key: string; error: string }[] = [];
     try {
       for (let i = 0; i < refs.length; i += CHUNK) {
         const answer = await update.mutateAsync({ vms: refs.slice(i, i + CHUNK) });
-        version = answer.version;
+        answered = true;
         for (const vm of answer.vms) {
           if (vm.taskId) started++;
           else failed.push({ key: `${vm.hostId}/${vm.uuid}`, error: vm.error ?? "" });
@@ -43,7 +43,7 @@ export function AgentUpdateBatch({ selected }: { selected: (VmRef & { name: stri
       // The whole request was refused (no bundle, the role, the connection): update.error says so.
     }
     setAsking(false);
-    if (version) setOutcome({ version, started, failed });
+    if (answered) setOutcome({ started, failed });
   }
 
   return (
@@ -67,7 +67,7 @@ export function AgentUpdateBatch({ selected }: { selected: (VmRef & { name: stri
       {update.error && <FormStatus error={update.error.message} />}
       {outcome && (
         <div className="card space-y-1 text-sm" role="status">
-          <p>{t("started", { count: outcome.started, version: outcome.version })}</p>
+          <p>{t("started", { count: outcome.started })}</p>
           {outcome.failed.length > 0 && (
             <ul aria-label={t("failedList")}>
               {outcome.failed.map((f) => (
