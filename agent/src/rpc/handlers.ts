@@ -186,7 +186,10 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
         const { uploads, restart } = update("agent_update_commit");
         const result = await uploads.commit(params);
         context.afterResponse(() => setTimeout(restart, UPDATE_RESTART_IN_MS));
-        return Object.assign({ ...result, restart_in_ms: UPDATE_RESTART_IN_MS }, { [auditDetail]: { version: result.version, previous_version: result.previous_version } });
+        return Object.assign(
+          { ...result, restart_in_ms: UPDATE_RESTART_IN_MS },
+          { [auditDetail]: { version: result.version, previous_version: result.previous_version } },
+        );
       }),
     agent_update_abort: (params, context) => audited(context, { update_id: params.update_id }, () => update("agent_update_abort").uploads.abort(params)),
   };
