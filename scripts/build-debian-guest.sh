@@ -166,10 +166,26 @@ ROOTFS_KEY=$({
   echo "suite=$SUITE mirror=$MIRROR packages=${PACKAGES[*]} initramfs-modules=${INITRAMFS_MODULES[*]}"
   declare -f rootfs
 } | sha256sum | cut -d' ' -f1)
+# The tests' agent-update signing key (e2e/fixtures/update-key.ts makes the same file): the .deb
+# carries its public half, so the tests' host can push bundles this image's agent accepts.
+UPDATE_KEY=$CACHE_DIR/agent-update-test-key.pem
+if [[ ! -f $UPDATE_KEY ]]; then
+  mkdir -p "$CACHE_DIR"
+  node -e '
+    const { generateKeyPairSync } = require("node:crypto");
+    const pem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" });
+    try { require("node:fs").writeFileSync(process.argv[1], pem, { mode: 0o600, flag: "wx" }); }
+    catch (error) { if (error.code !== "EEXIST") throw error; }
+  ' "$UPDATE_KEY" || die "making the test update key $UPDATE_KEY failed"
+fi
+UPDATE_KEY_PUBLIC=$(node -e 'process.stdout.write(require("node:crypto").createPublicKey(require("node:fs").readFileSync(process.argv[1], "utf8")).export({ type: "spki", format: "pem" }))' "$UPDATE_KEY") ||
+  die "reading the test update key $UPDATE_KEY failed"
+
 STAMP_TEXT="recipe=$RECIPE_VERSION
 rootfs=$ROOTFS_KEY
 script=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
-agent=$(agent_sources_hash)"
+agent=$(agent_sources_hash)
+update-key=$(sha256sum <<<"$UPDATE_KEY_PUBLIC" | cut -d' ' -f1)"
 STAMP=$(sha256sum <<<"$STAMP_TEXT" | cut -d' ' -f1)
 
 print_outputs() {
@@ -242,7 +258,7 @@ fi
 started=$SECONDS
 mkdir -p "$ROOT"
 zstd -q -dc "$ROOTFS_TARBALL" | tar -C "$ROOT" --numeric-owner --xattrs --xattrs-include='*' -xpf -
-(cd "$REPO_ROOT" && node agent/packaging/build.mjs --out "$SCRATCH_DIR/pkg" >/dev/null) 9>&- || die "building the agent's packages failed"
+(cd "$REPO_ROOT" && node agent/packaging/build.mjs --out "$SCRATCH_DIR/pkg" --update-key "$UPDATE_KEY" >/dev/null) 9>&- || die "building the agent's packages failed"
 DEB=$(find "$SCRATCH_DIR/pkg" -name 'kvmmanager-agent_*_all.deb' -print -quit)
 [[ -n $DEB ]] || die "agent/packaging/build.mjs made no .deb"
 AGENT_VERSION=$(dpkg-deb -f "$DEB" Version)

@@ -2,7 +2,12 @@
 //   .deb (dpkg-deb), .rpm (rpmbuild), Alpine tarball with an OpenRC script,
 //   and kvmmanager-guest-agent.iso (xorriso or genisoimage) with install.sh.
 // A format whose tool is missing is skipped with a message; --require-all makes that an error.
+// The update key (self-update, agent/README.md): --update-key FILE, else $KVMM_AGENT_UPDATE_KEY, else the
+// manager's own signing key ($KVMM_DATA_DIR or ./data, agent-update-key.pem) when it exists; a private or
+// public Ed25519 PEM, of which only the public half is packaged. Without one the package cannot be updated.
 import { execFile } from "node:child_process";
+import { createPublicKey } from "node:crypto";
+import { existsSync } from "node:fs";
 import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +18,7 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const agentDir = path.dirname(here);
 const files = path.join(here, "files");
-const { values } = parseArgs({ options: { out: { type: "string" }, "require-all": { type: "boolean" } } });
+const { values } = parseArgs({ options: { out: { type: "string" }, "require-all": { type: "boolean" }, "update-key": { type: "string" } } });
 const out = path.resolve(values.out ?? path.join(agentDir, "dist", "packages"));
 
 const NAME = "kvmmanager-agent";
@@ -22,6 +27,17 @@ const VERSION = /AGENT_VERSION = ["']([^"']+)["']/.exec(versionSource)?.[1];
 if (!VERSION) throw new Error("agent/src/version.ts: AGENT_VERSION not found");
 const SUMMARY = "KVM Manager guest agent";
 const DESCRIPTION = "Answers KVM Manager over the virtio-serial port org.kvmmanager.agent.0: system facts, metrics, files, commands, power.";
+
+/** The public half of the update signing key, PEM, or null when none is found. */
+async function updateKeyPem() {
+  const hostKey = path.resolve(process.env.KVMM_DATA_DIR ?? "data", "agent-update-key.pem");
+  const file = values["update-key"] ?? process.env.KVMM_AGENT_UPDATE_KEY ?? (existsSync(hostKey) ? hostKey : undefined);
+  if (!file) return null;
+  const key = createPublicKey(await readFile(file, "utf8"));
+  if (key.asymmetricKeyType !== "ed25519") throw new Error(`${file}: not an Ed25519 key`);
+  return key.export({ type: "spki", format: "pem" });
+}
+const UPDATE_KEY = await updateKeyPem();
 
 async function has(tool) {
   return run("sh", ["-c", `command -v ${tool}`]).then(
@@ -38,10 +54,13 @@ async function stage(root, bundle, init) {
     await chmod(path.join(root, target), mode);
   };
   await put(bundle, "usr/lib/kvmmanager-agent/kvmm-agent.cjs", 0o755);
+  await put(path.join(path.dirname(bundle), "kvmm-launcher.cjs"), "usr/lib/kvmmanager-agent/kvmm-launcher.cjs", 0o755);
+  if (UPDATE_KEY) await writeFile(path.join(root, "usr/lib/kvmmanager-agent/update-key.pem"), UPDATE_KEY, { mode: 0o644 });
   await put(path.join(files, "config.json"), "etc/kvmmanager-agent/config.json", 0o644);
   await put(path.join(agentDir, "PROTOCOL.md"), "usr/share/doc/kvmmanager-agent/PROTOCOL.md", 0o644);
   await mkdir(path.join(root, "usr/bin"), { recursive: true });
-  await symlink("../lib/kvmmanager-agent/kvmm-agent.cjs", path.join(root, "usr/bin/kvmmanager-agent"));
+  // Through the launcher, as the service runs it: a pushed bundle, if any, is the one that runs.
+  await symlink("../lib/kvmmanager-agent/kvmm-launcher.cjs", path.join(root, "usr/bin/kvmmanager-agent"));
   if (init === "systemd") {
     await put(path.join(files, "kvmmanager-agent.service"), "usr/lib/systemd/system/kvmmanager-agent.service", 0o644);
     await put(path.join(files, "60-kvmmanager-agent.rules"), "usr/lib/udev/rules.d/60-kvmmanager-agent.rules", 0o644);
@@ -108,6 +127,8 @@ ${systemdPrerm.replace("#!/bin/sh\nset -e\n", "")}
 %files
 %dir /usr/lib/kvmmanager-agent
 /usr/lib/kvmmanager-agent/kvmm-agent.cjs
+/usr/lib/kvmmanager-agent/kvmm-launcher.cjs
+${UPDATE_KEY ? "/usr/lib/kvmmanager-agent/update-key.pem" : ""}
 /usr/bin/kvmmanager-agent
 /usr/lib/systemd/system/kvmmanager-agent.service
 /usr/lib/udev/rules.d/60-kvmmanager-agent.rules
@@ -143,6 +164,8 @@ async function buildIso(bundle, work) {
   const root = path.join(work, "iso");
   await mkdir(root);
   await copyFile(bundle, path.join(root, "kvmm-agent.cjs"));
+  await copyFile(path.join(path.dirname(bundle), "kvmm-launcher.cjs"), path.join(root, "kvmm-launcher.cjs"));
+  if (UPDATE_KEY) await writeFile(path.join(root, "update-key.pem"), UPDATE_KEY);
   for (const name of ["kvmmanager-agent.service", "60-kvmmanager-agent.rules", "kvmmanager-agent.openrc", "config.json", "install.sh", "cloud-init.yaml"]) {
     await copyFile(path.join(files, name), path.join(root, name));
   }
@@ -167,6 +190,9 @@ const formats = [
 const work = await mkdtemp(path.join(os.tmpdir(), "kvmm-package-"));
 try {
   await mkdir(out, { recursive: true });
+  console.log(
+    UPDATE_KEY ? "update key: packaged (self-update on)" : "update key: none found (--update-key, KVMM_AGENT_UPDATE_KEY): the packages cannot self-update",
+  );
   const bundle = path.join(work, "kvmm-agent.cjs");
   await run(process.execPath, [path.join(agentDir, "build.mjs"), "--outfile", bundle]);
   let missing = 0;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -18,17 +19,26 @@ const has = (tool: string) =>
 const [dpkg, rpmQuery, rpmBuild, xorriso, systemdAnalyze] = await Promise.all(["dpkg-deb", "rpm", "rpmbuild", "xorriso", "systemd-analyze"].map(has));
 const rpm = rpmQuery && rpmBuild;
 
-const installed = ["usr/lib/kvmmanager-agent/kvmm-agent.cjs", "usr/bin/kvmmanager-agent", "etc/kvmmanager-agent/config.json"];
+const installed = [
+  "usr/lib/kvmmanager-agent/kvmm-agent.cjs",
+  "usr/lib/kvmmanager-agent/kvmm-launcher.cjs",
+  "usr/lib/kvmmanager-agent/update-key.pem",
+  "usr/bin/kvmmanager-agent",
+  "etc/kvmmanager-agent/config.json",
+];
 
 describe("agent packages", () => {
   let out: string;
   before(async () => {
     out = await mkdtemp(path.join(os.tmpdir(), "kvmm-packages-"));
-    await run(process.execPath, [path.join(here, "build.mjs"), "--out", out]);
+    // A private key, as the manager keeps it: only its public half may reach the package.
+    const key = path.join(out, "signing-key.pem");
+    await writeFile(key, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+    await run(process.execPath, [path.join(here, "build.mjs"), "--out", out, "--update-key", key]);
   });
   after(() => rm(out, { recursive: true, force: true }));
 
-  it(".deb holds the bundle, the unit, the udev rule and a conffile, and depends on nodejs >= 18", { skip: !dpkg }, async () => {
+  it(".deb holds the bundle, its launcher, the update key, the unit, the udev rule and a conffile, and depends on nodejs >= 18", { skip: !dpkg }, async () => {
     const deb = path.join(out, `kvmmanager-agent_${AGENT_VERSION}_all.deb`);
     const { stdout: listing } = await run("dpkg-deb", ["-c", deb]);
     for (const file of [...installed, "usr/lib/systemd/system/kvmmanager-agent.service", "usr/lib/udev/rules.d/60-kvmmanager-agent.rules"]) {
@@ -36,6 +46,9 @@ describe("agent packages", () => {
     }
     assert.equal((await run("dpkg-deb", ["-f", deb, "Depends"])).stdout.trim(), "nodejs (>= 18)");
     assert.equal((await run("dpkg-deb", ["-I", deb, "conffiles"])).stdout.trim(), "/etc/kvmmanager-agent/config.json");
+    const { stdout: key } = await run("sh", ["-c", 'dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/lib/kvmmanager-agent/update-key.pem', "sh", deb]);
+    assert.match(key, /^-----BEGIN PUBLIC KEY-----\n/);
+    assert.doesNotMatch(key, /PRIVATE/);
   });
 
   it(".rpm lists the same files and requires nodejs", { skip: !rpm }, async () => {
@@ -58,6 +71,8 @@ describe("agent packages", () => {
     const { stdout: listing } = await run("xorriso", ["-indev", iso, "-ls"]);
     for (const name of [
       "kvmm-agent.cjs",
+      "kvmm-launcher.cjs",
+      "update-key.pem",
       "install.sh",
       "kvmmanager-agent.service",
       "kvmmanager-agent.openrc",

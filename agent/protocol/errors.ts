@@ -31,7 +31,7 @@ export const errorCodeMeanings: Record<ErrorCodeName, string> = {
   InvalidParams: "The params do not match the method's schema; `data.issues` lists the problems.",
   InternalError: "The agent failed unexpectedly while handling the request.",
   PermissionDenied:
-    "The feature is disabled in the agent config (exec, file read/write, power, services, service actions, packages, set_user_password, sync_time), the command is not in `allowed_commands`, an `exec_command` env name is refused (loader, shell and interpreter variables always; with `allowed_commands` set, any name not in `allowed_env`), or the OS refused access (EACCES/EPERM).",
+    "The feature is disabled in the agent config (exec, file read/write, power, services, service actions, packages, set_user_password, sync_time, self_update), the command is not in `allowed_commands`, an `exec_command` env name is refused (loader, shell and interpreter variables always; with `allowed_commands` set, any name not in `allowed_env`), the OS refused access (EACCES/EPERM), or (`agent_update_begin`) the bundle's signature does not verify with the packaged update key.",
   PathNotAllowed:
     "The path (a file path, or `exec_command`'s `cwd`) is not absolute, or leads outside `allowed_paths`: through `..` above a root, or through a symlink whose target leaves them.",
   NotFound: "The file, directory or command does not exist, or (`set_user_password`) the account.",
@@ -40,8 +40,10 @@ export const errorCodeMeanings: Record<ErrorCodeName, string> = {
   Busy: "The agent is already handling its maximum number of concurrent requests.",
   IoError:
     "The operating system reported an I/O error; `data.errno` names it (e.g. ENOSPC, EISDIR). `fs_freeze`: a mount could not be frozen; `data.failed` lists it, `data.thawed_again` what was thawed again.",
-  Unsupported: "The method exists but this guest's operating system cannot do it (e.g. `fs_freeze` on Windows).",
-  Conflict: "The request conflicts with the agent's state (e.g. `fs_freeze` while the filesystems are already frozen).",
+  Unsupported:
+    "The method exists but this guest's operating system cannot do it (e.g. `fs_freeze` on Windows), or (`agent_update_*`) the package installed no update key or the agent was started without its launcher.",
+  Conflict:
+    "The request conflicts with the agent's state (e.g. `fs_freeze` while the filesystems are already frozen, a second `agent_update_begin` while an upload is open, an `agent_update_chunk` at the wrong offset).",
 };
 
 /** An error that travels on the wire as a JSON-RPC error object. */

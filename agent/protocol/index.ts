@@ -19,4 +19,8 @@ export { linuxUserName, PASSWORD_HASH_MAX_CHARS, PASSWORD_MAX_CHARS, SYNC_TIME_M
 export { SERVICE_NAME_PATTERN, serviceActions } from "./schemas/services";
 export type { PackageEntry, PackageList, ServiceActionName, ServiceActionResult, ServiceEntry, ServiceList } from "./schemas/services";
 export type { DiskUsage, Metrics, NetworkInfo, ProcessEntry, ProcessList, SystemInfo, Telemetry, TelemetryFilesystem, UserSession } from "./schemas/system";
+// Self-update (issue 15 item 5).
+export { agentVersion, UPDATE_BUNDLE_MAX_BYTES, UPDATE_TRIAL_MS, updateManifest } from "./schemas/update";
+export type { AgentUpdateStatus, UpdateManifest } from "./schemas/update";
+export { bundleVersion, compareVersions, signedUpdateMessage } from "./update";
 export { AGENT_PORT_NAME, PROTOCOL_VERSION } from "./version";

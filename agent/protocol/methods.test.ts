@@ -32,6 +32,11 @@ const contractMethods = [
   "list_services",
   "service_action",
   "list_packages",
+  // Self-update (issue 15 item 5).
+  "agent_update_begin",
+  "agent_update_chunk",
+  "agent_update_commit",
+  "agent_update_abort",
 ];
 
 describe("method table", () => {

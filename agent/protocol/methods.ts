@@ -18,6 +18,16 @@ import {
 import { setUserPasswordParams, setUserPasswordResult, syncTimeParams, syncTimeResult } from "./schemas/admin";
 import { fsFreezeParams, fsFreezeResult, fsFreezeStatusParams, fsFreezeStatusResult, fsThawParams, fsThawResult } from "./schemas/freeze";
 import { powerParams, powerResult } from "./schemas/power";
+import {
+  agentUpdateAbortParams,
+  agentUpdateAbortResult,
+  agentUpdateBeginParams,
+  agentUpdateBeginResult,
+  agentUpdateChunkParams,
+  agentUpdateChunkResult,
+  agentUpdateCommitParams,
+  agentUpdateCommitResult,
+} from "./schemas/update";
 import { listPackagesParams, listPackagesResult, listServicesParams, listServicesResult, serviceActionParams, serviceActionResult } from "./schemas/services";
 import {
   diskUsageParams,
@@ -71,6 +81,8 @@ export const capabilities = [
   "services.manage",
   /** list_packages (packages_enabled, on by default). */
   "packages",
+  /** agent_update_*: self-update with a bundle signed by the host's key (self_update_enabled, on by default: only the key's holder can push). */
+  "update",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
@@ -392,6 +404,46 @@ export const methods = {
     summary:
       "Linux: sets the guest clock to the host's time (`date -u -s @<seconds.fraction>`, i.e. clock_settime), advanced by the time the request spent in the agent, and answers the correction. The host sends it after a resume or a snapshot revert (a paused guest's clock stands still), like qemu-ga's guest-set-time. Windows: Unsupported.",
     example: { params: { time_ms: 1735732800000 }, result: { offset_ms: 3600012, method: "date" } },
+  }),
+  // Self-update (issue 15 item 5): begin → chunk… → commit, or abort.
+  agent_update_begin: method({
+    params: agentUpdateBeginParams,
+    result: agentUpdateBeginResult,
+    capability: "update",
+    summary:
+      "Starts an upload of a new agent bundle. The signature (Ed25519 over `signedUpdateMessage`: name, version, size, SHA-256) must verify with the public key the package installed (/usr/lib/kvmmanager-agent/update-key.pem) before any byte is accepted: PermissionDenied otherwise, and Unsupported when the package has no key. One upload at a time (Conflict while another is open); an upload left without a chunk for 60 s is dropped.",
+    example: {
+      params: {
+        version: "0.2.0",
+        size: 843167,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        signature: "c2lnbmF0dXJlIG9mIDY0IGJ5dGVzIGdvZXMgaGVyZSwgYmFzZTY0IGVuY29kZWQgLi4uLi4uLi4uLg==",
+      },
+      result: { update_id: "u-3f9a1c", chunk_max_bytes: 1048576 },
+    },
+  }),
+  agent_update_chunk: method({
+    params: agentUpdateChunkParams,
+    result: agentUpdateChunkResult,
+    capability: "update",
+    summary:
+      "Appends bytes to the upload. `offset` must equal the bytes received so far (Conflict otherwise); more than the announced size is TooLarge. The bytes go to a file under the agent's state directory, never into the running bundle.",
+    example: { params: { update_id: "u-3f9a1c", offset: 0, data: "IyEvdXNyL2Jpbi9lbnYgbm9kZQo=" }, result: { received: 20 } },
+  }),
+  agent_update_commit: method({
+    params: agentUpdateCommitParams,
+    result: agentUpdateCommitResult,
+    capability: "update",
+    summary:
+      "Checks the upload's size and SHA-256 against the signed manifest (InvalidParams and the upload dropped when they differ), makes it the bundle the launcher starts — on trial — with one atomic rename, answers, and exits so that its service manager starts the launcher again. The new bundle must answer the host's `sync` within 30 s; if it exits or stays silent, the launcher goes back to the previous bundle and get_agent_info's `update` says why.",
+    example: { params: { update_id: "u-3f9a1c" }, result: { version: "0.2.0", previous_version: "0.1.0", restart_in_ms: 200 } },
+  }),
+  agent_update_abort: method({
+    params: agentUpdateAbortParams,
+    result: agentUpdateAbortResult,
+    capability: "update",
+    summary: "Drops an open upload and its bytes. NotFound when there is no such upload.",
+    example: { params: { update_id: "u-3f9a1c" }, result: { aborted: true } },
   }),
   // Services and packages (issue 15).
   list_services: method({

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import { clip, LIST_MAX, TEXT_MAX } from "../protocol/bounds";
 import { MAX_LINE_BYTES } from "../protocol/framing";
@@ -16,6 +18,8 @@ import { Dispatcher } from "./rpc/dispatcher";
 import { answerToSync } from "./rpc/handshake";
 import { buildHandlers, disabledReason } from "./rpc/handlers";
 import type { Transport } from "./transport/transport";
+import type { LauncherHook } from "./update/launch";
+import { Uploads } from "./update/upload";
 import { AGENT_NAME, AGENT_VERSION } from "./version";
 
 /** Password and clock (issue 15 item 4): chpasswd and date(1), so Linux guests only. */
@@ -28,6 +32,9 @@ export interface AgentOptions {
   log: Logger;
   /** Default on Linux: fsfreeze(8) on the mounts in /proc/self/mountinfo; none on Windows. */
   freezer?: Freezer | null;
+  /** Self-update (issue 15 item 5): the launcher that loaded this bundle (none: started directly, no self-update), and how to exit for the restart. */
+  launcher?: LauncherHook;
+  restart?: () => void;
 }
 
 export class Agent {
@@ -50,13 +57,28 @@ export class Agent {
           ? new Freezer({ readMountInfo, run: fsfreezeCommand, clock: systemClock, log })
           : null;
     this.dispatcher = new Dispatcher({
-      handlers: buildHandlers({ config, platform, log, agentInfo: () => this.info(), freezer: this.freezer }),
+      handlers: buildHandlers({ config, platform, log, agentInfo: () => this.info(), freezer: this.freezer, update: this.updateDeps() }),
       disabledReason: (capability) => disabledReason(config, capability),
       maxConcurrent: config.max_concurrent_requests,
       // Our own answers may use the whole protocol limit even when requests are limited further.
       maxLineBytes: MAX_LINE_BYTES,
       log,
     });
+  }
+
+  private updateDeps() {
+    const { launcher, restart, config } = this.options;
+    if (!launcher || !restart) return undefined;
+    const uploads = new Uploads({
+      stateDir: launcher.stateDir,
+      keyPath: launcher.keyPath,
+      chunkMaxBytes: config.max_file_chunk_bytes,
+      runningVersion: AGENT_VERSION,
+      running: launcher.running,
+      now: Date.now,
+      newId: () => `u-${randomBytes(6).toString("hex")}`,
+    });
+    return { uploads, restart };
   }
 
   start(): void {
@@ -118,7 +140,10 @@ export class Agent {
                   ? platform.services !== undefined
                   : capability === "packages"
                     ? platform.packages !== undefined
-                    : true) && disabledReason(config, capability) === null,
+                    : // Self-update: only under the launcher, with the package's key in place.
+                      capability === "update"
+                      ? this.options.launcher !== undefined && existsSync(this.options.launcher.keyPath)
+                      : true) && disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {
@@ -130,6 +155,7 @@ export class Agent {
       allowed_paths: config.allowed_paths.slice(0, LIST_MAX.allowedPaths).map((root) => clip(root, TEXT_MAX.path)),
       pid: process.pid,
       started_at: this.startedAt,
+      ...(this.options.launcher ? { update: { ...this.options.launcher.status(), running_version: AGENT_VERSION } } : {}),
     };
   }
 
@@ -144,6 +170,8 @@ export class Agent {
     // Queued before the answer to any later line, so the host reads it first; the gate opens with it.
     void this.channel.sendLine(answer);
     this.synced = true;
+    // A bundle on trial has now proved it can answer the host: the launcher keeps it.
+    this.options.launcher?.confirm();
     if (this.discarded > 0) this.options.log.info("host synced; discarded the lines it sent before", { lines: this.discarded });
   }
 

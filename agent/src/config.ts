@@ -45,6 +45,8 @@ function configSchema(defaultAllowedPaths: string[]) {
       services_enabled: z.boolean().default(true),
       service_action_enabled: z.boolean().default(false),
       packages_enabled: z.boolean().default(true),
+      // Self-update (issue 15 item 5): on, because only the holder of the host's private key can push a bundle.
+      self_update_enabled: z.boolean().default(true),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
       message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",

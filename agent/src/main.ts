@@ -7,6 +7,8 @@ import { Logger } from "./log";
 import { selectPlatform } from "./platform/select";
 import { chooseSink } from "./syslog";
 import { selectTransport } from "./transport/select";
+import { launcherHook } from "./update/hook";
+import { EXIT_RESTART } from "./update/launch";
 import { AGENT_VERSION } from "./version";
 
 /** sysexits(3): lets the service manager tell a bad config or command line from a crash. */
@@ -42,7 +44,18 @@ async function main(): Promise<void> {
     process.exit(EX_SOFTWARE);
   });
   const transport = await selectTransport(cli.devicePath ?? platform.devicePath(AGENT_PORT_NAME), process.platform, log);
-  const agent = new Agent({ config, platform, transport, log });
+  const agent: Agent = new Agent({
+    config,
+    platform,
+    transport,
+    log,
+    launcher: launcherHook(),
+    // After a self-update: exit non-zero so the service manager starts the launcher again, which runs the new bundle on trial.
+    restart: () => {
+      log.info("restarting into the updated bundle", { exit_code: EXIT_RESTART });
+      void agent.stop().finally(() => process.exit(EXIT_RESTART));
+    },
+  });
   running.agent = agent;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

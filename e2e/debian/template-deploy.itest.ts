@@ -16,6 +16,7 @@ import { resolveHost } from "@/server/hosts/connection";
 import { checkSetPassword, checkSyncTime } from "./checks/password";
 import { run } from "../fixtures/run";
 import { checkServices } from "./checks/services";
+import { checkAgentUpdate } from "./checks/update";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -209,6 +210,11 @@ test("the product sets the cloud-init user's password in the guest (hashed there
 test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
   const connected = await agentConnected;
   await checkServices({ api, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
+});
+
+test("agent self-update under systemd: a newer bundle is installed, restarted into by the unit and confirmed; one that never answers sync is rolled back after 30 s", async () => {
+  const connected = await agentConnected;
+  await checkAgentUpdate({ db, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {

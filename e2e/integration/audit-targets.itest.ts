@@ -112,6 +112,8 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "guest.reboot": vm,
     "guest.setPassword": { ...vm, user: "deploy", password: "audit-target-secret" },
     "guest.serviceAction": { ...vm, name: "cron", action: "restart" },
+    // One VM: one row, with the VM as its target (like vms.batch).
+    "guest.agentUpdate": { vms: [vm] },
     // Refused: a test-driver VM has no serial console; the refusal is audited like a ticket would be.
     "consoles.ticket": { ...vm, kind: "serial" },
     "consoles.addVnc": vm,

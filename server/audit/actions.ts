@@ -74,6 +74,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "guest.reboot": "Reboot through the guest agent",
   "guest.setPassword": "Set a user's password in a guest",
   "guest.serviceAction": "Start, stop, restart, enable or disable a service in a guest",
+  "guest.agentUpdate": "Update the guest agent",
   "consoles.ticket": "Open a VM console",
   "consoles.open": "Connect to a VM console",
   "consoles.addVnc": "Add a VNC display to a VM",

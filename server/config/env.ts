@@ -16,6 +16,10 @@ const envSchema = z.object({
   /** The operator's own certificate and key (PEM files); both or neither. Without them a self-signed pair is made in the data directory. */
   KVMM_TLS_CERT: z.string().min(1).optional(),
   KVMM_TLS_KEY: z.string().min(1).optional(),
+  /** The Ed25519 key that signs agent bundles for self-update (PEM, private); made on first use as agent-update-key.pem in the data directory when unset. */
+  KVMM_AGENT_SIGNING_KEY: z.string().min(1).optional(),
+  /** The agent bundle offered to guests for self-update: the one the setup builds (npm run build:agent). */
+  KVMM_AGENT_BUNDLE: z.string().min(1).default("agent/dist/kvmm-agent.cjs"),
   /** Addresses of reverse proxies whose X-Forwarded-For / -Proto / -Host are believed; nobody else's are. */
   /** How long a console ticket stays valid (server/console/tickets.ts); 30 s unless a test needs them to expire sooner. */
   KVMM_CONSOLE_TICKET_TTL_S: z.coerce.number().int().min(1).max(300).default(30),

@@ -14,6 +14,8 @@ export const TASK_KINDS = [
   "backup.restore",
   "template.create",
   "template.deploy",
+  // Agent self-update (issue 15 item 5): server/guest/update-batch.ts.
+  "agent.update",
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 

@@ -37,7 +37,11 @@ fi
 
 install -d -m 0755 "$prefix" /etc/kvmmanager-agent
 install -m 0755 "$here/kvmm-agent.cjs" "$prefix/kvmm-agent.cjs"
-ln -sf "$prefix/kvmm-agent.cjs" /usr/bin/kvmmanager-agent
+install -m 0755 "$here/kvmm-launcher.cjs" "$prefix/kvmm-launcher.cjs"
+# The public half of the host's update signing key: present when the ISO was built with one.
+[ -e "$here/update-key.pem" ] && install -m 0644 "$here/update-key.pem" "$prefix/update-key.pem"
+install -d -m 0700 /var/lib/kvmmanager-agent
+ln -sf "$prefix/kvmm-launcher.cjs" /usr/bin/kvmmanager-agent
 [ -e /etc/kvmmanager-agent/config.json ] || install -m 0644 "$here/config.json" /etc/kvmmanager-agent/config.json
 
 if [ -d /run/systemd/system ]; then

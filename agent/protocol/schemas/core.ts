@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LIST_MAX } from "../bounds";
 import { count, hostname, noParams, resultPath, timestamp, token } from "./common";
+import { agentUpdateStatus } from "./update";
 
 export const pingParams = noParams;
 export const pingResult = z.object({
@@ -38,5 +39,6 @@ export const agentInfoResult = z.object({
     .describe("the roots the file methods and exec's cwd are confined to, as configured; older agents leave it out"),
   pid: count,
   started_at: timestamp,
+  update: agentUpdateStatus.optional().describe("self-update state (issue 15); agents before self-update leave it out"),
 });
 export type AgentInfo = z.infer<typeof agentInfoResult>;

@@ -27,6 +27,7 @@ import { runSystemCommand } from "../account/run";
 import { syncTime, type ClockDeps } from "../clock/sync-time";
 import { LIST_MAX } from "../../protocol/bounds";
 import { SERVICE_ACTION_TIMEOUT_MS } from "../../protocol/schemas/services";
+import type { Uploads } from "../update/upload";
 import type { Handlers, RequestContext } from "./dispatcher";
 
 export interface HandlerDeps {
@@ -39,7 +40,12 @@ export interface HandlerDeps {
   /** chpasswd/getent and date; the real programs by default (tests inject fakes). */
   account?: PasswordDeps;
   clock?: ClockDeps;
+  /** Self-update (issue 15 item 5): absent when the bundle was not started by its launcher. */
+  update?: { uploads: Uploads; restart(): void };
 }
+
+/** How long after answering agent_update_commit the agent exits, so the answer leaves first. */
+export const UPDATE_RESTART_IN_MS = 200;
 
 const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   exec: "exec_enabled",
@@ -54,6 +60,8 @@ const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   services: "services_enabled",
   "services.manage": "service_action_enabled",
   packages: "packages_enabled",
+  // Self-update (issue 15 item 5).
+  update: "self_update_enabled",
 };
 
 export function disabledReason(config: AgentConfig, capability: Capability): string | null {
@@ -80,6 +88,10 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
 
   const linuxOnly = (method: string): void => {
     if (platform.os !== "linux") throw new RpcError(ErrorCode.Unsupported, `${method}: not supported on ${platform.os} guests`);
+  };
+  const update = (method: string) => {
+    if (deps.update) return deps.update;
+    throw new RpcError(ErrorCode.Unsupported, `${method}: this agent was started without its launcher (kvmm-launcher.cjs), which self-update needs`);
   };
   const services = (method: string) => {
     if (platform.services) return platform.services;
@@ -165,6 +177,21 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
       const { manager, packages } = await platform.packages();
       return fitPackageList(manager, packages, params.limit ?? LIST_MAX.packages);
     },
+    // Self-update (issue 15 item 5): chunks are not audited one by one; begin, commit and abort are.
+    agent_update_begin: (params, context) =>
+      audited(context, { version: params.version, size: params.size, sha256: params.sha256 }, () => update("agent_update_begin").uploads.begin(params)),
+    agent_update_chunk: (params) => update("agent_update_chunk").uploads.chunk(params),
+    agent_update_commit: (params, context) =>
+      audited(context, { update_id: params.update_id }, async () => {
+        const { uploads, restart } = update("agent_update_commit");
+        const result = await uploads.commit(params);
+        context.afterResponse(() => setTimeout(restart, UPDATE_RESTART_IN_MS));
+        return Object.assign(
+          { ...result, restart_in_ms: UPDATE_RESTART_IN_MS },
+          { [auditDetail]: { version: result.version, previous_version: result.previous_version } },
+        );
+      }),
+    agent_update_abort: (params, context) => audited(context, { update_id: params.update_id }, () => update("agent_update_abort").uploads.abort(params)),
   };
 }
 

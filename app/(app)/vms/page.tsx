@@ -31,6 +31,7 @@ export default async function VmsPage({ searchParams }: { searchParams: Promise<
         initialView={parseView(query)}
         canPower={!!user && roleHas(user.role, "vm.power")}
         canSnapshot={!!user && roleHas(user.role, "vm.snapshot")}
+        canUpdateAgents={!!user && roleHas(user.role, "guest.exec")}
         canSeeScreens={!!user && roleHas(user.role, "vm.console")}
       />
     </div>

@@ -13,6 +13,7 @@ import { FormStatus } from "@/app/_components/form-status";
 import { allTags, applyView, viewToQuery, type ListView, type SortKey } from "./list-view";
 import { VmFilters } from "./vm-filters";
 import { rowKey, VmTable } from "./vm-table";
+import { AgentUpdateBatch } from "./agent-update-batch";
 import { BatchActions } from "./batch-actions";
 
 type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
@@ -25,12 +26,15 @@ export function VmList({
   initialView,
   canPower,
   canSnapshot,
+  canUpdateAgents = false,
   canSeeScreens,
 }: {
   initial: HostLists;
   initialView: ListView;
   canPower: boolean;
   canSnapshot: boolean;
+  /** "Update agent" for the selected VMs (guest.exec). */
+  canUpdateAgents?: boolean;
   /** Running VMs' cards show a live thumbnail of the screen (the console's permission). */
   canSeeScreens: boolean;
 }) {
@@ -80,7 +84,7 @@ export function VmList({
       }),
     [],
   );
-  const canSelect = canPower || canSnapshot;
+  const canSelect = canPower || canSnapshot || canUpdateAgents;
 
   return (
     <div className="space-y-4">
@@ -100,6 +104,7 @@ export function VmList({
           canSnapshot={canSnapshot}
         />
       )}
+      {canUpdateAgents && <AgentUpdateBatch selected={selectedRows} />}
       <p className="text-sm text-slate-600 dark:text-slate-400" role="status" data-testid="vm-count">
         {rows.length === all.length ? t("count.all", { count: all.length }) : t("count.shown", { shown: rows.length, total: all.length })}
       </p>

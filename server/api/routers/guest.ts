@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { router, vmProcedure } from "../trpc";
+import { procedure, router, vmProcedure } from "../trpc";
 import { auditTargets } from "@/server/audit/targets";
 import {
   guestExec,
@@ -25,6 +25,18 @@ import { LIST_MAX, SERVICE_NAME_PATTERN, serviceActions } from "@/agent/protocol
 import { QGA_CHUNK_BYTES } from "@/server/guest/qga";
 import { guestSetPassword } from "@/server/guest/admin";
 import { linuxUserName, PASSWORD_HASH_MAX_CHARS, PASSWORD_MAX_CHARS } from "@/agent/protocol";
+import { vmRefSchema } from "@/server/identifiers";
+import { offeredAgentBundle } from "@/server/guest/update";
+import { MAX_AGENT_UPDATE_VMS, startAgentUpdates } from "@/server/guest/update-batch";
+
+/** The agent release this manager offers for self-update; null when it has no bundle (or an unreadable one: then there is nothing to offer). */
+function offeredAgentVersion(): string | null {
+  try {
+    return offeredAgentBundle()?.version ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Inside the VM, through our guest agent (and stock qemu-guest-agent where it helps). Like every
@@ -88,7 +100,7 @@ export const setPasswordInput = z
 
 export const guestRouter = router({
   /** Agent connection state, version, capabilities, last telemetry; whether qemu-ga is connected. */
-  status: vmProcedure("guest.read").query(({ ctx }) => guestStatus(ctx.vm)),
+  status: vmProcedure("guest.read").query(async ({ ctx }) => ({ ...(await guestStatus(ctx.vm)), offeredAgentVersion: offeredAgentVersion() })),
 
   /** System, network, disk and user facts, each with the source it came from (agent, qga, lease, arp). */
   facts: vmProcedure("guest.read").query(({ ctx }) => guestFacts(ctx.vm)),
@@ -240,6 +252,25 @@ export const guestRouter = router({
     .mutation(({ ctx, input }) => {
       ctx.audit.target = auditTargets.inVm(ctx.vm.context, `service ${input.name}`);
       return guestServiceAction(ctx.vm, input);
+    }),
+
+  /**
+   * Updates the agent of each VM to the bundle this manager offers (issue 15 item 5): one task per
+   * VM (progress, cancel until the commit, the rollback's reason as its error), AGENT_UPDATE_CONCURRENCY
+   * at a time. guest.exec: the agent runs as root, and replacing it is replacing what runs as root —
+   * though only with this manager's own signed build, never code the user picks. One audit row per VM.
+   */
+  agentUpdate: procedure("guest.exec")
+    .input(z.object({ vms: z.array(vmRefSchema).min(1).max(MAX_AGENT_UPDATE_VMS) }))
+    .mutation(async ({ ctx, input }) => {
+      const started = await startAgentUpdates(ctx.db, ctx.user, input.vms);
+      ctx.audit.items = started.vms.map((vm) => ({
+        target: vm.target,
+        input: { hostId: vm.hostId, uuid: vm.uuid, version: started.version, taskId: vm.taskId ?? undefined },
+        result: vm.error ? "error" : "ok",
+        error: vm.error,
+      }));
+      return { version: started.version, vms: started.vms.map(({ target: _target, ...vm }) => vm) };
     }),
 
   /** Installed packages (dpkg, rpm or apk) with version and architecture, by name. */

@@ -1,11 +1,16 @@
-// Boots a test guest (e2e/fixtures) that runs our bundled agent as a service would: from an
-// init.d hook, restarted whenever it exits. Shared by the guest-agent integration tests and
-// scripts/bench-guest.ts.
+// Boots a test guest (e2e/fixtures) that runs our bundled agent as a service would: through its
+// launcher (self-update), from an init.d hook, restarted whenever it exits. Shared by the
+// guest-agent integration tests and scripts/bench-guest.ts.
+import path from "node:path";
 import { builtAgent } from "@/agent/test/harness";
+import { ensureTestUpdateKey } from "@/e2e/fixtures/update-key";
 import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain, type TestDomainOptions } from "@/e2e/fixtures/test-host";
 import { ensureTestGuestImage, type TestGuestImage } from "@/e2e/fixtures/guest-image";
 
 export const AGENT_PATH = "/opt/kvmm/kvmm-agent.cjs";
+/** The launcher beside the packaged bundle, as the package installs them; update-key.pem (the tests' key) beside both. */
+export const LAUNCHER_PATH = "/opt/kvmm/kvmm-launcher.cjs";
+export const UPDATE_KEY_PATH = "/opt/kvmm/update-key.pem";
 export const AGENT_CONFIG_PATH = "/etc/kvmmanager-agent/config.json";
 export const AGENT_LOG_PATH = "/var/log/kvmm-agent.log";
 /** Printed on the serial console each time the agent process exits. */
@@ -23,7 +28,7 @@ const AGENT_HOOK = `#!/bin/sh
 # KVM Manager agent, restarted whenever it exits, as systemd's Restart= would.
 (
   while :; do
-    node ${AGENT_PATH} --config ${AGENT_CONFIG_PATH} >>${AGENT_LOG_PATH} 2>&1
+    node ${LAUNCHER_PATH} --config ${AGENT_CONFIG_PATH} >>${AGENT_LOG_PATH} 2>&1
     echo "KVMM-AGENT-EXIT status=$?" >/dev/console
     sleep 1
   done
@@ -64,6 +69,8 @@ export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ gues
       ? {
           files: [
             { path: AGENT_PATH, source: await builtAgent(), mode: 0o755 },
+            { path: LAUNCHER_PATH, source: path.join(path.dirname(await builtAgent()), "kvmm-launcher.cjs"), mode: 0o755 },
+            { path: UPDATE_KEY_PATH, content: ensureTestUpdateKey().publicPem, mode: 0o644 },
             { path: AGENT_CONFIG_PATH, content: `${JSON.stringify({ ...TEST_AGENT_CONFIG, ...options.agentConfig }, null, 2)}\n`, mode: 0o600 },
           ],
           initScripts: [{ name: "50-kvmm-agent", script: AGENT_HOOK }],

@@ -10,6 +10,7 @@ import { useLiveRefetch } from "@/app/_components/live-events";
 import { FormStatus } from "@/app/_components/form-status";
 import { useFormat } from "@/app/_components/use-format";
 import { useHydrated } from "@/app/_components/use-hydrated";
+import { AgentUpdate } from "./agent-update";
 
 type Facts = inferRouterOutputs<AppRouter>["guest"]["facts"];
 type Fact<T> = { value: T | null; source: string | null };
@@ -260,6 +261,7 @@ export function GuestPanel({ hostId, uuid, running, canExec }: { hostId: string;
         })}
       </p>
       <FormStatus error={status.error?.message ?? facts.error?.message ?? null} />
+      {status.data && <AgentUpdate hostId={hostId} uuid={uuid} status={status.data} canUpdate={canExec} />}
       {facts.data && <FactsView facts={facts.data} />}
       {canExec && agent?.state === "connected" && <RunCommand hostId={hostId} uuid={uuid} />}
     </div>
