@@ -32,6 +32,7 @@ const contractMethods = [
   "list_services",
   "service_action",
   "list_packages",
+  "online_hotplugged",
 ];
 
 describe("method table", () => {

@@ -118,7 +118,9 @@ export class Agent {
                   ? platform.services !== undefined
                   : capability === "packages"
                     ? platform.packages !== undefined
-                    : true) && disabledReason(config, capability) === null,
+                    : capability === "hotplug.online"
+                      ? platform.onlineHotplugged !== undefined
+                      : true) && disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {

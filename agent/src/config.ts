@@ -45,6 +45,8 @@ function configSchema(defaultAllowedPaths: string[]) {
       services_enabled: z.boolean().default(true),
       service_action_enabled: z.boolean().default(false),
       packages_enabled: z.boolean().default(true),
+      // Onlining hot-plugged vCPUs and memory (issue 15 item 4) only uses what the host already gave the guest.
+      online_hotplugged_enabled: z.boolean().default(true),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
       message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",

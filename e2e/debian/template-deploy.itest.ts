@@ -16,6 +16,9 @@ import { resolveHost } from "@/server/hosts/connection";
 import { checkSetPassword, checkSyncTime } from "./checks/password";
 import { run } from "../fixtures/run";
 import { checkServices } from "./checks/services";
+import { checkAptRemove, checkPackaging } from "./checks/packaging";
+import { checkLogindUsers } from "./checks/logind-users";
+import { checkHotplug } from "./checks/hotplug";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -209,6 +212,27 @@ test("the product sets the cloud-init user's password in the guest (hashed there
 test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
   const connected = await agentConnected;
   await checkServices({ api, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
+});
+
+test("our package under systemd: restart and reboot end with the hub reconnected, the sandbox refuses /etc and /usr to the root agent, audit records reach the journal with request ids", async () => {
+  const { uuid } = await agentConnected;
+  await checkPackaging({ api, hub, hostId: HOST, uuid, shell, figures });
+});
+
+test("get_users answers a logind session that utmp does not hold", async () => {
+  const { uuid } = await agentConnected;
+  await checkLogindUsers({ hub, hostId: HOST, uuid, shell, user: USERNAME });
+});
+
+test("a vCPU hot-plugged by the product's live change is brought online in the guest by our agent", async () => {
+  const { uuid } = await agentConnected;
+  await checkHotplug({ api, hostId: HOST, uuid, shell, figures });
+});
+
+// Last on the clone: the agent is gone after it.
+test("apt-get remove stops the agent, removes its files but the conffile, says nothing on stderr, and the hub sees the channel go quiet", async () => {
+  const { uuid } = await agentConnected;
+  await checkAptRemove({ api, hub, hostId: HOST, uuid, shell, figures });
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {
