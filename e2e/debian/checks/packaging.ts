@@ -7,6 +7,7 @@ import type { GuestHub } from "@/server/guest";
 import type { AgentInfo } from "@/agent/protocol/index";
 import type { GuestShell } from "../../fixtures/debian-guest";
 import { repoRoot } from "../../fixtures/paths";
+import { virsh } from "../../fixtures/test-host";
 import { waitFor } from "../../fixtures/wait";
 
 /**
@@ -17,8 +18,9 @@ import { waitFor } from "../../fixtures/wait";
  *   /etc and /usr even when the agent's own config allows them; `systemd-analyze security` scores the
  *   packaged unit against the same unit without the sandbox;
  * - the agent's audit records reach the journal with the request id;
- * - `apt-get remove` (checkAptRemove, last on its VM) stops the unit, removes its files, and the hub
- *   sees the channel go quiet.
+ * - `apt-get remove` (checkAptRemove, last on its VM) stops the unit and removes its files; the
+ *   port is closed in libvirt's view and the channel goes quiet (no answer, no telemetry). The
+ *   hub's status keeps saying "connected": nothing tells it an agent went away without a new one.
  * Everything in the guest is asked through qemu-guest-agent, never through our agent.
  */
 export interface PackagingCheck {
@@ -34,6 +36,7 @@ const UNIT = "kvmmanager-agent.service";
 const CONFIG = "/etc/kvmmanager-agent/config.json";
 /** Restart and reconnect: seconds under TCG; a reboot: a boot (~35 s), generous on a loaded machine. */
 const RESTART_MS = 60_000;
+const CHANNEL_CLOSED = /<target type=['"]virtio['"] name=['"]org\.kvmmanager\.agent\.0['"] state=['"]disconnected['"]\/>/;
 const REBOOT_MS = 240_000;
 
 async function sh(shell: GuestShell, script: string, ...args: string[]): Promise<string> {
@@ -187,15 +190,23 @@ export async function checkAptRemove({ hub, hostId, uuid, shell, figures }: Pack
   assert.equal(removed.stderr, "", "the maintainer scripts said nothing on stderr");
   assert.match(removed.stdout, /Removing kvmmanager-agent/);
 
-  await waitFor(
-    () => {
-      const s = hub.status(hostId, uuid);
-      return s !== null && s.agent.state !== "connected";
-    },
-    { timeoutMs: 30_000, intervalMs: 250, what: "the guest hub to see the agent's channel go quiet" },
+  const removedAt = Date.now();
+  // What the host sees of it: the guest closed its end of the port (libvirt's live XML follows
+  // QEMU's VSERPORT_CHANGE event), and nothing answers or sends on the channel any more.
+  await waitFor(async () => CHANNEL_CLOSED.test(await virsh(["dumpxml", uuid])), {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+    what: "libvirt to report the agent's port closed by the guest",
+  });
+  figures.aptRemoveToPortClosedMs = Date.now() - started;
+  // Longer than the packaged telemetry interval (10 s): a live agent would have sent telemetry meanwhile.
+  await assert.rejects(hub.call(hostId, uuid, "ping", {}, { timeoutMs: 12_000 }), /no answer within|timed out|timeout/i);
+  const quiet = hub.status(hostId, uuid)!.agent;
+  assert.ok(
+    quiet.telemetryAt === null || Date.parse(quiet.telemetryAt) < removedAt,
+    `telemetry at ${quiet.telemetryAt}, removed at ${new Date(removedAt).toISOString()}`,
   );
-  figures.aptRemoveToHubQuietMs = Date.now() - started;
-  await assert.rejects(hub.call(hostId, uuid, "ping", {}, { timeoutMs: 5_000 }));
+  assert.equal(quiet.handshakes, handshakes, "no agent came back");
 
   const show = await sh(shell, "systemctl show --property=LoadState --property=ActiveState kvmmanager-agent.service");
   assert.match(show, /LoadState=not-found/);
@@ -209,7 +220,6 @@ export async function checkAptRemove({ hub, hostId, uuid, shell, figures }: Pack
     "every installed file is gone but the conffile (dpkg keeps it until purge)",
   );
   assert.equal((await sh(shell, "dpkg-query -W -f='${Status}' kvmmanager-agent")).trim(), "deinstall ok config-files");
-  // The port is still there, but nothing answers on it: no new handshake.
-  assert.equal((await sh(shell, "ls /dev/virtio-ports/")).includes("org.kvmmanager.agent.0"), true);
-  assert.equal(hub.status(hostId, uuid)!.agent.handshakes, handshakes);
+  // The port is still there (the VM keeps its channel), but nothing holds it.
+  assert.ok((await sh(shell, "ls /dev/virtio-ports/")).includes("org.kvmmanager.agent.0"));
 }

@@ -4,8 +4,9 @@ import { fitUsers } from "../fit";
 import { logindSessions, parseSessionIds, parseShowSessions, SESSION_PROPERTIES } from "./logind";
 import type { RunTool } from "./services";
 
-// Captured from the Debian 12 test guest (systemd 252): a session opened by systemd-run with
-// PAMName=login for the cloud-init user (class user, no TTY) and a cron job's (class background).
+// systemd 252's output (Debian 12) for a session opened by systemd-run with PAMName=login for the
+// cloud-init user (class user, no TTY) and a cron job's (class background). Not captured from the
+// Debian test guest: its image has no libpam-systemd, so logind registers no session there.
 const LIST = `      3 1000 deploy -
      c1    0 root   -
 `;
