@@ -82,6 +82,17 @@ const systemdPrerm = `#!/bin/sh
 set -e
 if [ -d /run/systemd/system ]; then systemctl stop kvmmanager-agent.service || true; fi
 `;
+// After the files are gone: systemd forgets the unit, and udev re-reads the port without our rule,
+// so the port is no longer a device unit that wants a service that does not exist.
+const systemdPostrm = `#!/bin/sh
+set -e
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload || true
+	systemctl reset-failed kvmmanager-agent.service 2>/dev/null || true
+	udevadm control --reload-rules || true
+	udevadm trigger --subsystem-match=virtio-ports || true
+fi
+`;
 
 async function buildDeb(bundle, work) {
   const root = path.join(work, "deb");
@@ -94,6 +105,7 @@ async function buildDeb(bundle, work) {
   await writeFile(path.join(root, "DEBIAN", "conffiles"), "/etc/kvmmanager-agent/config.json\n");
   await writeFile(path.join(root, "DEBIAN", "postinst"), systemdPostinst, { mode: 0o755 });
   await writeFile(path.join(root, "DEBIAN", "prerm"), systemdPrerm, { mode: 0o755 });
+  await writeFile(path.join(root, "DEBIAN", "postrm"), systemdPostrm, { mode: 0o755 });
   const file = path.join(out, `${NAME}_${VERSION}_all.deb`);
   await run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, file]);
   return file;
@@ -124,6 +136,8 @@ cp -a ${root}/. %{buildroot}/
 ${systemdPostinst.replace("#!/bin/sh\nset -e\n", "")}
 %preun
 ${systemdPrerm.replace("#!/bin/sh\nset -e\n", "")}
+%postun
+${systemdPostrm.replace("#!/bin/sh\nset -e\n", "")}
 %files
 %dir /usr/lib/kvmmanager-agent
 /usr/lib/kvmmanager-agent/kvmm-agent.cjs

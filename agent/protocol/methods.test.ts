@@ -37,6 +37,7 @@ const contractMethods = [
   "agent_update_chunk",
   "agent_update_commit",
   "agent_update_abort",
+  "online_hotplugged",
 ];
 
 describe("method table", () => {

@@ -15,7 +15,7 @@ import {
   fileWriteParams,
   fileWriteResult,
 } from "./schemas/files";
-import { setUserPasswordParams, setUserPasswordResult, syncTimeParams, syncTimeResult } from "./schemas/admin";
+import { onlineHotpluggedParams, onlineHotpluggedResult, setUserPasswordParams, setUserPasswordResult, syncTimeParams, syncTimeResult } from "./schemas/admin";
 import { fsFreezeParams, fsFreezeResult, fsFreezeStatusParams, fsFreezeStatusResult, fsThawParams, fsThawResult } from "./schemas/freeze";
 import { powerParams, powerResult } from "./schemas/power";
 import {
@@ -83,6 +83,8 @@ export const capabilities = [
   "packages",
   /** agent_update_*: self-update with a bundle signed by the host's key (self_update_enabled, on by default: only the key's holder can push). */
   "update",
+  /** online_hotplugged (online_hotplugged_enabled, on by default: it only onlines what the host added); Linux only. */
+  "hotplug.online",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
@@ -506,6 +508,17 @@ export const methods = {
     example: {
       params: { limit: 1 },
       result: { manager: "dpkg", packages: [{ name: "kvmmanager-agent", version: "0.1.0", arch: "all" }], truncated: true },
+    },
+  }),
+  online_hotplugged: method({
+    params: onlineHotpluggedParams,
+    result: onlineHotpluggedResult,
+    capability: "hotplug.online",
+    summary:
+      "Linux: brings hot-plugged vCPUs and memory online: writes 1 to `/sys/devices/system/cpu/cpuN/online` and `/sys/devices/system/memory/memoryN/online` of every one that is offline (many distributions ship no udev rule that does), and answers what it onlined and how many are online now. The host calls it after a live vCPU or memory change. Windows: Unsupported (Windows onlines hot-added CPUs and memory itself).",
+    example: {
+      params: {},
+      result: { cpus_onlined: [2], memory_onlined: [], failed: [], cpus_online: 3, memory_blocks_online: 8, memory_block_bytes: 134217728 },
     },
   }),
 } as const;

@@ -143,7 +143,9 @@ export class Agent {
                     : // Self-update: only under the launcher, with the package's key in place.
                       capability === "update"
                       ? this.options.launcher !== undefined && existsSync(this.options.launcher.keyPath)
-                      : true) && disabledReason(config, capability) === null,
+                      : capability === "hotplug.online"
+                        ? platform.onlineHotplugged !== undefined
+                        : true) && disabledReason(config, capability) === null,
       ),
       platform: { os: platform.os, arch: os.arch(), hostname: clip(os.hostname(), TEXT_MAX.hostname), node_version: process.version },
       limits: {

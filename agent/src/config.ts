@@ -47,6 +47,8 @@ function configSchema(defaultAllowedPaths: string[]) {
       packages_enabled: z.boolean().default(true),
       // Self-update (issue 15 item 5): on, because only the holder of the host's private key can push a bundle.
       self_update_enabled: z.boolean().default(true),
+      // Onlining hot-plugged vCPUs and memory (issue 15 item 4) only uses what the host already gave the guest.
+      online_hotplugged_enabled: z.boolean().default(true),
     })
     .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
       message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",

@@ -17,6 +17,8 @@ import { checkSetPassword, checkSyncTime } from "./checks/password";
 import { run } from "../fixtures/run";
 import { checkServices } from "./checks/services";
 import { checkAgentUpdate } from "./checks/update";
+import { checkAptRemove, checkPackaging } from "./checks/packaging";
+import { checkHotplug } from "./checks/hotplug";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -215,6 +217,22 @@ test("services and packages through the product's API match systemctl and dpkg-q
 test("agent self-update under systemd: a newer bundle is installed, restarted into by the unit and confirmed; one that never answers sync is rolled back after 30 s", async () => {
   const connected = await agentConnected;
   await checkAgentUpdate({ db, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
+});
+
+test("our package under systemd: restart and reboot end with the hub reconnected, the sandbox refuses /etc and /usr to the root agent, audit records reach the journal with request ids", async () => {
+  const { uuid } = await agentConnected;
+  await checkPackaging({ api, hub, hostId: HOST, uuid, shell, figures });
+});
+
+test("a vCPU hot-plugged by the product's live change is brought online in the guest by our agent", async () => {
+  const { uuid } = await agentConnected;
+  await checkHotplug({ api, hostId: HOST, uuid, shell, figures });
+});
+
+// Last on the clone: the agent is gone after it.
+test("apt-get remove stops the agent, removes its files but the conffile, says nothing on stderr, and the channel goes quiet", async () => {
+  const { uuid } = await agentConnected;
+  await checkAptRemove({ api, hub, hostId: HOST, uuid, shell, figures });
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {

@@ -67,3 +67,20 @@ export const syncTimeResult = z.object({
     .describe("how far the guest clock was corrected: host time minus guest time when the request arrived (positive: the guest was behind)"),
   method: z.enum(["date"]).describe("how the clock was set: `date -u -s @<seconds>` (clock_settime)"),
 });
+
+/** online_hotplugged (issue 15 item 4): no params; the agent onlines whatever the host added and it finds offline. */
+export const onlineHotpluggedParams = z.strictObject({});
+
+const deviceNumbers = z.array(z.number().int().min(0)).max(8192);
+
+export const onlineHotpluggedResult = z.object({
+  cpus_onlined: deviceNumbers.describe("CPU numbers (cpuN) this call brought online"),
+  memory_onlined: deviceNumbers.describe("memory block numbers (memoryN) this call brought online"),
+  failed: z
+    .array(z.object({ device: z.string().max(64), error: z.string().max(512) }))
+    .max(64)
+    .describe("devices the kernel refused to online, with its words"),
+  cpus_online: z.number().int().min(0).describe("online CPUs after the call"),
+  memory_blocks_online: z.number().int().min(0).describe("online memory blocks after the call"),
+  memory_block_bytes: z.number().int().positive().nullable().describe("the size of a memory block (/sys/devices/system/memory/block_size_bytes)"),
+});

@@ -80,6 +80,25 @@ describe("setUserPassword", () => {
     ]);
   });
 
+  it("in the packaged unit's sandbox, runs chpasswd outside it through systemd-run, the line still on stdin only", async () => {
+    const account = { ...fakeAccount(["deploy"]), outsideSandbox: true };
+    await setUserPassword({ username: "deploy", password: SECRET }, account);
+    assert.deepEqual(account.calls[1], {
+      file: "systemd-run",
+      args: [
+        "--wait",
+        "--pipe",
+        "--quiet",
+        "--collect",
+        "--service-type=exec",
+        "--property=Description=KVM Manager agent: set_user_password",
+        "--",
+        "chpasswd",
+      ],
+      stdin: `deploy:${SECRET}\n`,
+    });
+  });
+
   it("refuses a user getent does not know with NotFound, and never runs chpasswd", async () => {
     const account = fakeAccount(["deploy"]);
     await assert.rejects(setUserPassword({ username: "ghost", password: SECRET }, account), (error: Error & { code: number }) => {

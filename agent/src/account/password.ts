@@ -6,7 +6,23 @@ export interface PasswordDeps {
   run: CommandRunner;
   /** /etc/passwd, read where getent is missing (busybox systems). */
   readPasswd(): Promise<string>;
+  /**
+   * Run chpasswd as a transient unit of systemd's (`systemd-run --wait --pipe`), outside the agent's
+   * sandbox: the packaged unit makes /etc read-only for the agent (ProtectSystem=strict), and
+   * chpasswd must replace /etc/shadow. The unit sets KVMM_AGENT_SANDBOXED=1 to ask for this.
+   */
+  outsideSandbox?: boolean;
 }
+
+/** systemd-run's part of the chpasswd command line: waits for it, its stdin/stdout/stderr are ours, the unit is collected after. */
+export const SYSTEMD_RUN_PIPE = [
+  "--wait",
+  "--pipe",
+  "--quiet",
+  "--collect",
+  "--service-type=exec",
+  "--property=Description=KVM Manager agent: set_user_password",
+];
 
 export const readEtcPasswd = (): Promise<string> => readFile("/etc/passwd", "utf8");
 
@@ -41,7 +57,11 @@ export async function setUserPassword(
   if (!(await userExists(username, deps))) {
     throw new RpcError(ErrorCode.NotFound, `set_user_password: user "${username}" does not exist in the guest`, { username });
   }
-  const outcome = await deps.run("chpasswd", crypted ? ["-e"] : [], `${username}:${password}\n`);
+  const chpasswd = ["chpasswd", ...(crypted ? ["-e"] : [])];
+  const line = `${username}:${password}\n`;
+  const outcome = deps.outsideSandbox
+    ? await deps.run("systemd-run", [...SYSTEMD_RUN_PIPE, "--", ...chpasswd], line)
+    : await deps.run(chpasswd[0]!, chpasswd.slice(1), line);
   if (outcome.errno === "ENOENT") {
     throw new RpcError(ErrorCode.Unsupported, "set_user_password: chpasswd is not installed in the guest (shadow's passwd package or busybox)");
   }

@@ -1,3 +1,4 @@
+import type { HotplugResult } from "./linux/hotplug";
 import type {
   DiskUsage,
   Metrics,
@@ -46,6 +47,8 @@ export interface Platform {
   readonly services?: ServiceManager;
   /** Installed packages; absent on Windows. */
   readonly packages?: () => Promise<{ manager: PackageManagerName; packages: PackageEntry[] }>;
+  /** Onlines hot-plugged vCPUs and memory blocks (Linux sysfs); absent on Windows, which does it itself. */
+  readonly onlineHotplugged?: () => Promise<HotplugResult>;
 }
 
 export type PackageManagerName = "dpkg" | "rpm" | "apk";

@@ -62,6 +62,7 @@ const switches: Partial<Record<Capability, keyof AgentConfig>> = {
   packages: "packages_enabled",
   // Self-update (issue 15 item 5).
   update: "self_update_enabled",
+  "hotplug.online": "online_hotplugged_enabled",
 };
 
 export function disabledReason(config: AgentConfig, capability: Capability): string | null {
@@ -153,7 +154,10 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
     set_user_password: (params, context) =>
       audited(context, { username: params.username, crypted: params.crypted ?? false }, async () => {
         linuxOnly("set_user_password");
-        return setUserPassword(params, deps.account ?? { run: runSystemCommand, readPasswd: readEtcPasswd });
+        return setUserPassword(
+          params,
+          deps.account ?? { run: runSystemCommand, readPasswd: readEtcPasswd, outsideSandbox: process.env.KVMM_AGENT_SANDBOXED === "1" },
+        );
       }),
     sync_time: (params, context) =>
       audited(context, {}, async () => {
@@ -171,6 +175,14 @@ export function buildHandlers(deps: HandlerDeps): Handlers {
         const { init, service } = await services("service_action").act(params.name, params.action, params.timeout_ms ?? SERVICE_ACTION_TIMEOUT_MS.default);
         const result = { init_system: init, action: params.action, service: fitServiceEntry(service) };
         return Object.assign(result, { [auditDetail]: { active_state: result.service.active_state, enabled_state: result.service.enabled_state } });
+      }),
+    online_hotplugged: (_params, context) =>
+      audited(context, {}, async () => {
+        if (!platform.onlineHotplugged) throw new RpcError(ErrorCode.Unsupported, `online_hotplugged: not supported on ${platform.os} guests`);
+        const result = await platform.onlineHotplugged();
+        return Object.assign(result, {
+          [auditDetail]: { cpus_onlined: result.cpus_onlined, memory_onlined: result.memory_onlined, failed: result.failed.map((f) => f.device) },
+        });
       }),
     list_packages: async (params) => {
       if (!platform.packages) throw new RpcError(ErrorCode.Unsupported, `list_packages: not supported on ${platform.os} guests`);

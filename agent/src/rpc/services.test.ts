@@ -52,6 +52,14 @@ function platform(os: "linux" | "windows", services?: ServiceManager): Platform 
     ...(services
       ? {
           services,
+          onlineHotplugged: async () => ({
+            cpus_onlined: [2],
+            memory_onlined: [],
+            failed: [],
+            cpus_online: 3,
+            memory_blocks_online: 8,
+            memory_block_bytes: 134217728,
+          }),
           packages: async () => ({
             manager: "dpkg" as const,
             packages: [
@@ -158,5 +166,23 @@ describe("services and packages through the dispatcher", () => {
       agent.info().capabilities.filter((c) => c.startsWith("services") || c === "packages"),
       [],
     );
+  });
+
+  it("online_hotplugged: announced and audited on Linux by default; online_hotplugged_enabled false refuses it; Windows has none", async () => {
+    const on = setup({});
+    assert.ok(on.agent.info().capabilities.includes("hotplug.online"));
+    audit.length = 0;
+    const answer = methods.online_hotplugged.result.parse((await on.call("online_hotplugged", {})).result);
+    assert.deepEqual(answer.cpus_onlined, [2]);
+    assert.ok(
+      audit.some((line) => /^audit id=1 method=online_hotplugged outcome=ok cpus_onlined="\[2\]" memory_onlined="\[\]" failed="\[\]"/.test(line)),
+      audit.join("\n"),
+    );
+    const off = setup({ online_hotplugged_enabled: false });
+    assert.equal(off.agent.info().capabilities.includes("hotplug.online"), false);
+    assert.equal((await off.call("online_hotplugged", {})).error?.code, ErrorCode.PermissionDenied);
+    const windows = setup({}, "windows");
+    assert.equal(windows.agent.info().capabilities.includes("hotplug.online"), false);
+    assert.equal((await windows.call("online_hotplugged", {})).error?.code, ErrorCode.Unsupported);
   });
 });

@@ -16,6 +16,7 @@ import { uuidToString } from "@/server/libvirt";
 import { importXml } from "@/server/domains/importer";
 import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setDescription, setTags } from "@/server/domains/service";
 import { changeResources } from "@/server/domains/resources";
+import { onlineHotplugged } from "@/server/guest/hotplug";
 import { changeCpu } from "@/server/domains/cpu-change";
 import { vmThumbnail } from "@/server/domains/screenshot";
 import { cpuSchema } from "@/server/domains/processor";
@@ -103,14 +104,17 @@ export const vmsRouter = router({
         .refine((r) => r.vcpus <= (r.maxVcpus ?? r.vcpus), { path: ["vcpus"], message: "no more vCPUs than the maximum" })
         .refine((r) => r.memoryMiB <= (r.maxMemoryMiB ?? r.memoryMiB), { path: ["memoryMiB"], message: "no more memory than the maximum" }),
     )
-    .mutation(({ ctx, input }) =>
-      changeResources(ctx.vm, {
+    .mutation(async ({ ctx, input }) => {
+      const result = await changeResources(ctx.vm, {
         vcpus: input.vcpus,
         maxVcpus: input.maxVcpus ?? input.vcpus,
         memoryKiB: input.memoryMiB * 1024,
         maxMemoryKiB: (input.maxMemoryMiB ?? input.memoryMiB) * 1024,
-      }),
-    ),
+      });
+      // vCPUs plugged into the running guest come up offline in many distributions: our agent onlines them.
+      const plugged = result.changes.some((c) => c.what === "vcpus" && c.applies === "nowAndNextBoot" && c.to > c.from);
+      return plugged ? { ...result, guest: await onlineHotplugged(ctx.vm, input.vcpus) } : result;
+    }),
 
   setTags: vmProcedure("vm.edit")
     .input(z.object({ tags: tagsSchema }))

@@ -54,16 +54,22 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
   const [maxMemoryText, setMaxMemoryText] = useState(() => sizeText(vm.memoryKiB, f.locale));
   const save = useMutation(
     trpc.vms.setResources.mutationOptions({
-      onSuccess: ({ changes }) => {
+      onSuccess: (result) => {
+        const { changes } = result;
         vmCache.reread(vm);
         const refused = changes.filter((c) => c.notLive);
-        const summary = changes.length ? changes.map((c) => changeWords(c, t, f.locale)).join("; ") : t("resources.nothingChanged");
-        const notice = t("resources.notice", { name: vm.name, summary });
+        const parts = changes.length ? changes.map((c) => changeWords(c, t, f.locale)) : [t("resources.nothingChanged")];
+        // After a live vCPU increase the server asked our guest agent to bring the new vCPUs online (server/guest/hotplug.ts).
+        const guest = "guest" in result ? result.guest : null;
+        if (guest) parts.push(guest.state === "online" ? t("resources.guestOnline", { count: guest.cpusOnlined.length }) : t("resources.guestNotOnline"));
+        const notice = t("resources.notice", { name: vm.name, summary: parts.join("; ") });
         if (refused.length)
           toasts.error(`resources ${vm.hostId}/${vm.uuid}`, notice, {
             label: t("resources.whyNotNow"),
             text: refused.map((c) => c.notLive).join("\n"),
           });
+        else if (guest && guest.state !== "online")
+          toasts.error(`resources ${vm.hostId}/${vm.uuid}`, notice, { label: t("resources.whyNotOnline"), text: guest.reason });
         else toasts.success(`resources ${vm.hostId}/${vm.uuid}`, notice);
       },
     }),
