@@ -79,6 +79,8 @@ describe("information methods", () => {
       "file.read",
       "file.write",
       "fs.freeze",
+      // Onlining hot-plugged vCPUs and memory is on by default on Linux; self-update needs the launcher, absent here.
+      "hotplug.online",
       "metrics",
       "network.info",
       "packages",
