@@ -16,6 +16,7 @@ import { resolveHost } from "@/server/hosts/connection";
 import { checkSetPassword, checkSyncTime } from "./checks/password";
 import { run } from "../fixtures/run";
 import { checkServices } from "./checks/services";
+import { checkGuestAdminUi } from "./checks/ui";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -209,6 +210,19 @@ test("the product sets the cloud-init user's password in the guest (hashed there
 test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
   const connected = await agentConnected;
   await checkServices({ api, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
+});
+
+test("through a real dashboard in chromium: a unit stopped with the Services section is stopped for systemctl in the guest and started again; a password set with the Reset password dialog logs in on the product's serial console", async () => {
+  const { uuid } = await agentConnected;
+  hub = await checkGuestAdminUi({
+    hostId: HOST,
+    uuid,
+    vmName: clone,
+    user: USERNAME,
+    shell,
+    figures,
+    hubs: { stop: stopGuestHub, start: () => startGuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] }) },
+  });
 });
 
 test("the template's delete is refused while the clone exists, naming it; once the clone is deleted, the template goes with its disk", async () => {
