@@ -14,6 +14,7 @@ import { startDashboard, type DashboardServer } from "../../support/dashboard-se
  * chromium through the playwright library as playwright.config does.
  * - A unit stopped with the Services section's Stop (and its confirmation) is inactive for
  *   systemctl inside the guest, and Start brings it back; asked over qemu-guest-agent, never our agent.
+ * - The Packages list, asked, has our package.
  * - A password set with the Reset password dialog logs the user in on the VM's serial console,
  *   typed into the product's own serial console (xterm.js over libvirt's console stream) in the
  *   browser: a wrong password is refused first, the new one reaches a shell that runs a command.
@@ -196,6 +197,10 @@ export async function checkGuestAdminUi(c: UiCheck): Promise<GuestHub> {
     await signIn(page, server);
     await page.goto(`${server.url}/vms/${c.hostId}/${c.uuid}/guest`);
     await stopAndStartThroughServices(page, c);
+    const packages = page.getByRole("region", { name: "Packages" });
+    await packages.getByRole("button", { name: "List installed packages" }).click();
+    await packages.getByLabel("Filter by name").fill("kvmmanager-agent");
+    await packages.getByRole("cell", { name: "kvmmanager-agent", exact: true }).waitFor({ timeout: 60_000 });
     await resetPasswordThroughDialog(page, c);
     await serialLogin(page, c);
     await context.close();

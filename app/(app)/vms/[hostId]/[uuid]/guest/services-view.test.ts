@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ServiceEntry } from "@/agent/protocol/schemas/services";
-import { actionProblem, cutsAccess, filterServices, listProblem, needsConfirmation, problemOfError, serviceActionsFor } from "./services-view";
+import { actionProblem, cutsAccess, filterPackages, filterServices, listProblem, needsConfirmation, problemOfError, serviceActionsFor } from "./services-view";
 
 const svc = (name: string, active_state: string, enabled_state: string | null, description: string | null = null): ServiceEntry => ({
   name,
@@ -101,5 +101,20 @@ describe("problems", () => {
     assert.equal(problemOfError(`${vm}the VM has no org.kvmmanager.agent.0 channel for the KVM Manager agent`), "noAgent");
     assert.equal(problemOfError(`${vm}the VM is not running`), "notRunning");
     assert.equal(problemOfError(`${vm}guest agent: service_action: Unit kvmm-no-such-unit.service does not exist`), null);
+  });
+});
+
+describe("filterPackages", () => {
+  it("matches names in any case and keeps the guest's order", () => {
+    const packages = [{ name: "libc6" }, { name: "openssh-server" }, { name: "LibSSL3" }];
+    assert.deepEqual(
+      filterPackages(packages, "libs").map((p) => p.name),
+      ["LibSSL3"],
+    );
+    assert.deepEqual(
+      filterPackages(packages, " SSH ").map((p) => p.name),
+      ["openssh-server"],
+    );
+    assert.equal(filterPackages(packages, "").length, 3);
   });
 });

@@ -90,3 +90,9 @@ export function problemOfError(message: string): ServicesProblem | null {
   if (/did not connect|not connected|has no \S+ channel/i.test(message)) return "noAgent";
   return null;
 }
+
+/** The packages whose name holds `text` (any case), in the guest's order. */
+export function filterPackages<P extends { name: string }>(packages: readonly P[], text: string): P[] {
+  const needle = text.trim().toLowerCase();
+  return needle ? packages.filter((p) => p.name.toLowerCase().includes(needle)) : [...packages];
+}
