@@ -107,7 +107,11 @@ function ResetPasswordDialog({
     const found = passwordFormProblems({ user, password, confirm });
     setProblems(found);
     setAttempt((n) => n + 1);
-    if (Object.keys(found).length > 0) return;
+    if (Object.keys(found).length > 0) {
+      // An earlier refusal by the server is not about what the form now holds.
+      set.reset();
+      return;
+    }
     const account = user.trim();
     set.mutate(
       { hostId, uuid, user: account, password },
