@@ -49,8 +49,10 @@ test("Services says the busybox guest has no systemd or OpenRC; Reset password n
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto(`/vms/local/${guest!.uuid}/guest`);
   const services = page.getByRole("region", { name: "Services" });
-  await expect(services.getByText("The guest runs neither systemd nor OpenRC", { exact: false })).toBeVisible({ timeout: 60_000 });
-  await expect(services.getByText("list_services: the guest runs neither systemd nor OpenRC", { exact: false })).toBeVisible();
+  await expect(services.getByText("The guest runs neither systemd nor OpenRC, so the agent has no services to list or manage.", { exact: true })).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(services.getByText(/guest agent: list_services: .*the guest runs neither systemd nor OpenRC/)).toBeVisible();
 
   await page.getByRole("region", { name: "Accounts" }).getByRole("button", { name: "Reset password…" }).click();
   const dialog = page.getByRole("dialog", { name: /Reset a password in/ });
