@@ -214,14 +214,14 @@ test("services and packages through the product's API match systemctl and dpkg-q
 
 test("through a real dashboard in chromium: a unit stopped with the Services section is stopped for systemctl in the guest and started again; a password set with the Reset password dialog logs in on the product's serial console", async () => {
   const { uuid } = await agentConnected;
-  hub = await checkGuestAdminUi({
+  await checkGuestAdminUi({
     hostId: HOST,
     uuid,
     vmName: clone,
     user: USERNAME,
     shell,
     figures,
-    hubs: { stop: stopGuestHub, start: () => startGuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] }) },
+    hubs: { stop: stopGuestHub, start: async () => (hub = await startGuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] })) },
   });
 });
 

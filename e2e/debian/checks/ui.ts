@@ -19,7 +19,8 @@ import { startDashboard, type DashboardServer } from "../../support/dashboard-se
  *   typed into the product's own serial console (xterm.js over libvirt's console stream) in the
  *   browser: a wrong password is refused first, the new one reaches a shell that runs a command.
  * Two guest hubs on one libvirtd take each other's agent channels, so the test process's hub is
- * stopped while the dashboard runs and started again after it (`hubs`), connected before this returns.
+ * stopped while the dashboard runs and started again after it (`hubs.start` gives the test its new
+ * hub), connected before this returns, failed or not.
  */
 export interface UiCheck {
   hostId: string;
@@ -63,9 +64,9 @@ async function isActive(shell: GuestShell): Promise<string> {
   return (await shell.exec("/usr/bin/systemctl", ["is-active", UNIT])).stdout.trim();
 }
 
-/** The serial terminal's screen as text (xterm.js's DOM rows, whose spaces are no-break spaces). */
+/** The serial terminal's screen as text: xterm.js's DOM rows (beside them is its style sheet), whose spaces are no-break spaces. */
 async function screen(terminal: Locator): Promise<string> {
-  return ((await terminal.textContent()) ?? "").replace(/\u00a0/g, " ");
+  return ((await terminal.locator(".xterm-rows").textContent()) ?? "").replace(/\u00a0/g, " ");
 }
 
 /** Waits until the terminal's screen matches `pattern`; the screen is in the failure message. */
@@ -171,7 +172,7 @@ async function serialLogin(page: Page, c: UiCheck): Promise<void> {
   await page.keyboard.press("Enter");
 }
 
-export async function checkGuestAdminUi(c: UiCheck): Promise<GuestHub> {
+export async function checkGuestAdminUi(c: UiCheck): Promise<void> {
   // The guest's admin switches service_action and set_user_password on (both off by default); a unit to stop.
   await exec(c.shell, "/usr/bin/python3", [
     "-c",
@@ -187,6 +188,20 @@ export async function checkGuestAdminUi(c: UiCheck): Promise<GuestHub> {
   assert.equal(await isActive(c.shell), "active");
 
   await c.hubs.stop();
+  try {
+    await throughDashboard(c);
+  } finally {
+    // The checks after this one need the test's hub, whatever happened here.
+    const hub = await c.hubs.start();
+    await waitFor(() => hub.status(c.hostId, c.uuid)?.agent.state === "connected", {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: "our agent to connect to the test's guest hub again",
+    });
+  }
+}
+
+async function throughDashboard(c: UiCheck): Promise<void> {
   let server: DashboardServer | undefined;
   let browser: Browser | undefined;
   try {
@@ -211,11 +226,4 @@ export async function checkGuestAdminUi(c: UiCheck): Promise<GuestHub> {
     await browser?.close();
     await server?.stop();
   }
-  const hub = await c.hubs.start();
-  await waitFor(() => hub.status(c.hostId, c.uuid)?.agent.state === "connected", {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what: "our agent to connect to the test's guest hub again",
-  });
-  return hub;
 }
