@@ -150,20 +150,23 @@ async function serialLogin(page: Page, c: UiCheck): Promise<void> {
   const terminal = page.getByTestId("serial-terminal");
   await terminal.click();
   const started = Date.now();
+  // Each wait is for what the screen ends with next, which it never ends with before: a prompt already
+  // on screen is never mistaken for the next one.
   const login = async (password: string) => {
-    await page.keyboard.press("Enter");
-    await waitForScreen(terminal, /login:\s*$/, "getty's login prompt");
     await page.keyboard.type(c.user);
     await page.keyboard.press("Enter");
     await waitForScreen(terminal, /Password:\s*$/, "login's password prompt");
     await page.keyboard.type(password);
     await page.keyboard.press("Enter");
   };
+  await page.keyboard.press("Enter");
+  await waitForScreen(terminal, /login:\s*$/, "getty's login prompt");
   await login("not the password");
-  await waitForScreen(terminal, /Login incorrect/, "login to refuse a wrong password");
+  // login refuses, waits (pam_faildelay) and asks again by itself.
+  await waitForScreen(terminal, /Login incorrect[\s\S]*login:\s*$/, "login to refuse a wrong password and ask again");
   await login(PASSWORD);
-  // The shell's answer, not the typed line: the command holds $((6*7)), its output 42.
   await waitForScreen(terminal, /[$#]\s*$/, "a shell prompt after the login", 90_000);
+  // The shell's answer, not the typed line: the command holds $((6*7)), its output 42.
   await page.keyboard.type("echo KVMM-UI-$((6*7)) $(id -un)");
   await page.keyboard.press("Enter");
   await waitForScreen(terminal, new RegExp(`KVMM-UI-42 ${c.user}`), "the shell's answer to a command");
