@@ -19,6 +19,7 @@ import { checkServices } from "./checks/services";
 import { checkAgentUpdate } from "./checks/update";
 import { checkAptRemove, checkPackaging } from "./checks/packaging";
 import { checkHotplug } from "./checks/hotplug";
+import { checkGuestAdminUi } from "./checks/ui";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
 
@@ -212,6 +213,19 @@ test("the product sets the cloud-init user's password in the guest (hashed there
 test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
   const connected = await agentConnected;
   await checkServices({ api, hub, hostId: HOST, uuid: connected.uuid, shell, agentVersion: image.agentVersion, figures });
+});
+
+test("through a real dashboard in chromium: a unit stopped with the Services section is stopped for systemctl in the guest and started again; a password set with the Reset password dialog logs in on the product's serial console", async () => {
+  const { uuid } = await agentConnected;
+  await checkGuestAdminUi({
+    hostId: HOST,
+    uuid,
+    vmName: clone,
+    user: USERNAME,
+    shell,
+    figures,
+    hubs: { stop: stopGuestHub, start: async () => (hub = await startGuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] })) },
+  });
 });
 
 test("agent self-update under systemd: a newer bundle is installed, restarted into by the unit and confirmed; one that never answers sync is rolled back after 30 s", async () => {

@@ -9,6 +9,7 @@ import vmCreate from "./vmCreate.json" with { type: "json" };
 import vm from "./vm.json" with { type: "json" };
 import vmSettings from "./vmSettings.json" with { type: "json" };
 import vmGuest from "./vmGuest.json" with { type: "json" };
+import guestAdmin from "./guestAdmin.json" with { type: "json" };
 import vmSnapshots from "./vmSnapshots.json" with { type: "json" };
 import vmConsole from "./vmConsole.json" with { type: "json" };
 import vmFiles from "./vmFiles.json" with { type: "json" };
@@ -38,6 +39,7 @@ export default {
   vm,
   vmSettings,
   vmGuest,
+  guestAdmin,
   vmSnapshots,
   vmConsole,
   vmFiles,
