@@ -1,6 +1,7 @@
 // Bundles the agent into one CommonJS file that runs on Node >= 18 with no node_modules.
 // Usage: node agent/build.mjs [--outfile PATH]
 import { chmod } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -9,6 +10,41 @@ import { build } from "esbuild";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: { outfile: { type: "string" } } });
 const outfile = path.resolve(values.outfile ?? path.join(here, "dist", "kvmm-agent.cjs"));
+
+/**
+ * `import { z } from "zod"` hands the bundle zod's whole namespace: esbuild cannot drop what a
+ * namespace object holds, so the agent carried every locale (~250 of them), JSON-schema import
+ * and export and the core namespace — 690 of its 864 KiB, and ~8 MiB of its idle RSS in a guest
+ * (scripts/bench/agent-footprint.ts). In the bundle `z` is instead a namespace over the modules
+ * that make and run schemas; English error messages stay (classic schemas register them).
+ * agent/test/bundle.test.ts checks that every `z.x` the agent's sources use is in it.
+ */
+const zodClassicDir = path.join(path.dirname(createRequire(import.meta.url).resolve("zod")), "v4", "classic");
+const leanZod = {
+  name: "lean-zod",
+  setup(builder) {
+    builder.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "lean-zod" }));
+    builder.onResolve({ filter: /^lean-zod:schemas$/, namespace: "lean-zod" }, () => ({ path: "schemas", namespace: "lean-zod" }));
+    builder.onLoad({ filter: /^zod$/, namespace: "lean-zod" }, () => ({
+      contents: `import * as z from "lean-zod:schemas"; export { z };`,
+      resolveDir: zodClassicDir,
+      loader: "js",
+    }));
+    builder.onLoad({ filter: /^schemas$/, namespace: "lean-zod" }, () => ({
+      contents: [
+        `export * from "./schemas.js";`,
+        `export * from "./checks.js";`,
+        `export * from "./errors.js";`,
+        `export * from "./parse.js";`,
+        `export * from "./compat.js";`,
+        `export { config, NEVER } from "../core/index.js";`,
+        `export * as iso from "./iso.js";`,
+      ].join("\n"),
+      resolveDir: zodClassicDir,
+      loader: "js",
+    }));
+  },
+};
 
 const started = performance.now();
 const result = await build({
@@ -23,6 +59,7 @@ const result = await build({
   minifySyntax: true,
   metafile: true,
   logLevel: "warning",
+  plugins: [leanZod],
 });
 await chmod(outfile, 0o755);
 const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
