@@ -3,13 +3,11 @@
 import { chmod } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { outfile: { type: "string" } } });
-const outfile = path.resolve(values.outfile ?? path.join(here, "dist", "kvmm-agent.cjs"));
 
 /**
  * `import { z } from "zod"` hands the bundle zod's whole namespace: esbuild cannot drop what a
@@ -20,7 +18,7 @@ const outfile = path.resolve(values.outfile ?? path.join(here, "dist", "kvmm-age
  * agent/test/bundle.test.ts checks that every `z.x` the agent's sources use is in it.
  */
 const zodClassicDir = path.join(path.dirname(createRequire(import.meta.url).resolve("zod")), "v4", "classic");
-const leanZod = {
+export const leanZod = {
   name: "lean-zod",
   setup(builder) {
     builder.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "lean-zod" }));
@@ -46,21 +44,29 @@ const leanZod = {
   },
 };
 
-const started = performance.now();
-const result = await build({
-  entryPoints: [path.join(here, "src", "main.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  target: "node18",
-  format: "cjs",
-  banner: { js: "#!/usr/bin/env node" },
-  legalComments: "none",
-  minifySyntax: true,
-  metafile: true,
-  logLevel: "warning",
-  plugins: [leanZod],
-});
-await chmod(outfile, 0o755);
-const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
-console.log(`built ${path.relative(process.cwd(), outfile)} (${(bytes / 1024).toFixed(0)} KiB) in ${(performance.now() - started).toFixed(0)} ms`);
+/** The bundle as the packages ship it; agent/test/bundle.test.ts imports `leanZod` without building. */
+export async function buildAgent(outfile) {
+  const started = performance.now();
+  const result = await build({
+    entryPoints: [path.join(here, "src", "main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    banner: { js: "#!/usr/bin/env node" },
+    legalComments: "none",
+    minifySyntax: true,
+    metafile: true,
+    logLevel: "warning",
+    plugins: [leanZod],
+  });
+  await chmod(outfile, 0o755);
+  const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
+  console.log(`built ${path.relative(process.cwd(), outfile)} (${(bytes / 1024).toFixed(0)} KiB) in ${(performance.now() - started).toFixed(0)} ms`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { values } = parseArgs({ options: { outfile: { type: "string" } } });
+  await buildAgent(path.resolve(values.outfile ?? path.join(here, "dist", "kvmm-agent.cjs")));
+}

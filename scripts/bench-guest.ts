@@ -1,20 +1,21 @@
 // Guest channel benchmark: our agent through the hub vs stock qemu-guest-agent through libvirt,
 // on one throwaway TCG test guest running both. Prints figures; asserts nothing.
 //
-//   npx tsx scripts/bench-guest.ts [--pings N] [--mib N] [--idle-s N] [--footprint-only]
+//   npx tsx scripts/bench-guest.ts [--pings N] [--mib N] [--idle-s N] [--footprint-only [--node-flags "A B"]…]
 //
 // Measures: ping round trip (back to back, and spaced out so that each one wakes an idle guest),
 // file transfer throughput both ways (ours: file_write/file_read chunks; QGA:
 // guest-file-open/write/read/close in 64 KiB chunks — 1 MiB chunks hang qemu-ga), and the
 // agent's idle footprint next to a bare node (scripts/bench/agent-footprint.ts; --idle-s, default
-// KVMM_BENCH_IDLE_S or 120 s; --footprint-only stops after it).
+// KVMM_BENCH_IDLE_S or 120 s; --footprint-only stops after it, and with --node-flags measures one
+// guest boot per flag set, e.g. --node-flags "" --node-flags "--jitless"; default the packaged unit's).
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { uuidFromString } from "../server/libvirt";
 import { closeAllConnections, getConnection } from "../server/libvirt/registry";
 import { GuestHub } from "../server/guest/hub";
 import { QGA_CHUNK_BYTES, qgaCommand, qgaReadFile, qgaWriteFile } from "../server/guest/qga";
-import { bootAgentGuest } from "../server/guest/testing/agent-guest";
+import { bootAgentGuest, packagedNodeFlags } from "../server/guest/testing/agent-guest";
 import { downloadFile, sha256, uploadFile, type AgentCaller } from "../server/guest/transfer";
 import { formatFootprint, measureFootprint } from "./bench/agent-footprint";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, type TestDomain } from "../e2e/fixtures/test-host";
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     mib: { type: "string", default: "20" },
     "idle-s": { type: "string", default: process.env.KVMM_BENCH_IDLE_S ?? "120" },
     "footprint-only": { type: "boolean", default: false },
+    "node-flags": { type: "string", multiple: true },
   },
 });
 const PINGS = Number(values.pings);
@@ -74,24 +76,28 @@ const mbps = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFix
 async function main(): Promise<void> {
   await ensureLibvirtd();
   await cleanupStaleTestDomains();
-  console.log("booting a test guest with the KVM Manager agent and qemu-ga (TCG, 1 vCPU, 768 MiB)…");
-  const { guest } = await bootAgentGuest({
-    label: "bench",
-    qemuGuestAgent: true,
-    memoryMiB: 768,
-    agentConfig: { telemetry_interval_s: 10 },
-  });
-  const hub = new GuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] });
-  try {
-    await run(guest, hub);
-  } finally {
-    await hub.stop();
-    await guest.destroy();
-    await closeAllConnections();
+  const flagSets = values["footprint-only"] && values["node-flags"] ? values["node-flags"].map((set) => set.split(" ").filter(Boolean)) : [packagedNodeFlags()];
+  for (const nodeFlags of flagSets) {
+    console.log(`booting a test guest with the KVM Manager agent (node ${nodeFlags.join(" ") || "without flags"}) and qemu-ga (TCG, 1 vCPU, 768 MiB)…`);
+    const { guest } = await bootAgentGuest({
+      label: "bench",
+      qemuGuestAgent: true,
+      memoryMiB: 768,
+      agentConfig: { telemetry_interval_s: 10 },
+      nodeFlags,
+    });
+    const hub = new GuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] });
+    try {
+      await run(guest, hub, nodeFlags);
+    } finally {
+      await hub.stop();
+      await guest.destroy();
+    }
   }
+  await closeAllConnections();
 }
 
-async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
+async function run(guest: TestDomain, hub: GuestHub, nodeFlags: readonly string[]): Promise<void> {
   await hub.start();
   await hub.waitForAgent(HOST, guest.uuid, 180_000);
   const conn = getConnection(HOST, libvirtUri());
@@ -116,7 +122,9 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
     idleS: IDLE_S,
     settleS: 5,
   });
-  console.log(`\n${formatFootprint(`busybox test guest (TCG, 1 vCPU, node ${info.platform.node_version})`, footprint)}`);
+  console.log(
+    `\n${formatFootprint(`busybox test guest (TCG, 1 vCPU, node ${info.platform.node_version} ${nodeFlags.join(" ") || "without flags"})`, footprint)}`,
+  );
   if (values["footprint-only"]) return;
 
   console.log(`\n== ping round trip (ours: hub ping; qga: guest-ping via libvirt), in alternating blocks of ${PING_BLOCK}`);
