@@ -1,14 +1,14 @@
 // Guest channel benchmark: our agent through the hub vs stock qemu-guest-agent through libvirt,
 // on one throwaway TCG test guest running both. Prints figures; asserts nothing.
 //
-//   npx tsx scripts/bench-guest.ts [--pings N] [--mib N] [--idle-s N] [--footprint-only [--node-flags "A B"]…]
+//   npx tsx scripts/bench-guest.ts [--pings N] [--mib N] [--idle-s N] [--footprint-only [--node-flags="A B"]…]
 //
 // Measures: ping round trip (back to back, and spaced out so that each one wakes an idle guest),
 // file transfer throughput both ways (ours: file_write/file_read chunks; QGA:
 // guest-file-open/write/read/close in 64 KiB chunks — 1 MiB chunks hang qemu-ga), and the
 // agent's idle footprint next to a bare node (scripts/bench/agent-footprint.ts; --idle-s, default
 // KVMM_BENCH_IDLE_S or 120 s; --footprint-only stops after it, and with --node-flags measures one
-// guest boot per flag set, e.g. --node-flags "" --node-flags "--jitless"; default the packaged unit's).
+// guest boot per flag set, e.g. --node-flags= --node-flags=--jitless; default the packaged unit's).
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { uuidFromString } from "../server/libvirt";
@@ -17,7 +17,7 @@ import { GuestHub } from "../server/guest/hub";
 import { QGA_CHUNK_BYTES, qgaCommand, qgaReadFile, qgaWriteFile } from "../server/guest/qga";
 import { bootAgentGuest, packagedNodeFlags } from "../server/guest/testing/agent-guest";
 import { downloadFile, sha256, uploadFile, type AgentCaller } from "../server/guest/transfer";
-import { formatFootprint, measureFootprint } from "./bench/agent-footprint";
+import { FOOTPRINT_BEFORE, formatFootprint, measureFootprint } from "./bench/agent-footprint";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, type TestDomain } from "../e2e/fixtures/test-host";
 
 const { values } = parseArgs({
@@ -123,7 +123,7 @@ async function run(guest: TestDomain, hub: GuestHub, nodeFlags: readonly string[
     settleS: 5,
   });
   console.log(
-    `\n${formatFootprint(`busybox test guest (TCG, 1 vCPU, node ${info.platform.node_version} ${nodeFlags.join(" ") || "without flags"})`, footprint)}`,
+    `\n${formatFootprint(`busybox test guest (TCG, 1 vCPU, node ${info.platform.node_version} ${nodeFlags.join(" ") || "without flags"})`, footprint, FOOTPRINT_BEFORE.busybox)}`,
   );
   if (values["footprint-only"]) return;
 

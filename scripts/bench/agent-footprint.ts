@@ -128,10 +128,19 @@ export async function measureFootprint(qga: QgaCall, options: { agentPid: number
   }
 }
 
+/**
+ * The same bench before issue 15 item 3 (commit 5036690, 60 s window): agent RSS at the end, its
+ * distance to the bare node, CPU. Printed beside each run's figures.
+ */
+export const FOOTPRINT_BEFORE = {
+  busybox: { rssMiB: 55.7, overBareMiB: 19.6, cpuPercent: 1.28 },
+  debian: { rssMiB: 69.2, overBareMiB: 19.2, cpuPercent: 0.53 },
+} as const;
+
 const mib = (kib: number | null) => (kib === null ? "n/a" : (kib / 1024).toFixed(1));
 
 /** The figures as a few lines, with the issue's targets (≤ 5 MiB above bare node, < 0.1 % of a vCPU). */
-export function formatFootprint(label: string, f: Footprint): string {
+export function formatFootprint(label: string, f: Footprint, before: (typeof FOOTPRINT_BEFORE)[keyof typeof FOOTPRINT_BEFORE]): string {
   const row = (name: string, p: ProcessFootprint) =>
     `${name.padEnd(10)} RSS ${mib(p.start.rssKiB)} → ${mib(p.end.rssKiB)} MiB, anon ${mib(p.start.anonKiB)} → ${mib(p.end.anonKiB)}, ` +
     `PSS ${mib(p.start.pssKiB)} → ${mib(p.end.pssKiB)}, private ${mib(p.start.privateKiB)} → ${mib(p.end.privateKiB)}; ` +
@@ -142,6 +151,7 @@ export function formatFootprint(label: string, f: Footprint): string {
     row("agent", f.agent),
     row("bare node", f.bareNode),
     `agent − bare node at the end: RSS +${over.toFixed(1)} MiB (target ≤ 5), agent CPU ${f.agent.cpuPercent.toFixed(3)} % (target < 0.1)`,
+    `before (commit 5036690): agent RSS ${before.rssMiB} MiB, +${before.overBareMiB} MiB over a bare node, CPU ${before.cpuPercent} %`,
     "(start = after boot and a settle; end = after the window; read by qemu-guest-agent's guest-exec, CPU in guest time)",
   ].join("\n");
 }

@@ -2,7 +2,7 @@
 // installed from its .deb and run by its systemd unit, as users run it, next to a bare `node`.
 // Prints figures; asserts nothing.
 //
-//   npx tsx scripts/bench/debian-footprint.ts [--idle-s N] [--node-flags "A B"]…
+//   npx tsx scripts/bench/debian-footprint.ts [--idle-s N] [--node-flags="A B"]…
 //
 // --idle-s defaults to KVMM_BENCH_IDLE_S or 120 s. Without --node-flags the agent runs as its .deb
 // installed it; each --node-flags set ("" for none) is measured in turn in the same boot, with a
@@ -13,7 +13,7 @@ import { closeAllConnections } from "../../server/libvirt/registry";
 import { createDebianGuest, type DebianGuest } from "../../e2e/fixtures/debian-guest";
 import { waitFor } from "../../e2e/fixtures/wait";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri } from "../../e2e/fixtures/test-host";
-import { formatFootprint, measureFootprint } from "./agent-footprint";
+import { FOOTPRINT_BEFORE, formatFootprint, measureFootprint } from "./agent-footprint";
 
 const { values } = parseArgs({
   options: { "idle-s": { type: "string", default: process.env.KVMM_BENCH_IDLE_S ?? "120" }, "node-flags": { type: "string", multiple: true } },
@@ -47,7 +47,9 @@ async function main(): Promise<void> {
         settleS: 20,
       });
       const label = flags === null ? "as packaged" : flags || "without flags";
-      console.log(`\n${formatFootprint(`Debian 12 guest (TCG, 2 vCPUs, node ${info.platform.node_version}, systemd unit, ${label})`, footprint)}`);
+      console.log(
+        `\n${formatFootprint(`Debian 12 guest (TCG, 2 vCPUs, node ${info.platform.node_version}, systemd unit, ${label})`, footprint, FOOTPRINT_BEFORE.debian)}`,
+      );
     }
   } finally {
     await hub.stop();
