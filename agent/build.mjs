@@ -3,31 +3,65 @@
 // Usage: node agent/build.mjs [--outfile PATH] [--version X.Y.Z]
 //   --version  builds the bundle as another release (AGENT_VERSION replaced): tests of self-update need a newer one.
 import { chmod, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { outfile: { type: "string" }, version: { type: "string" } } });
-const outfile = path.resolve(values.outfile ?? path.join(here, "dist", "kvmm-agent.cjs"));
-const launcherOutfile = path.join(path.dirname(outfile), "kvmm-launcher.cjs");
 const versionFile = path.join(here, "src", "version.ts");
 const sourceVersion = /AGENT_VERSION = "([^"]+)"/.exec(await readFile(versionFile, "utf8"))?.[1];
 if (!sourceVersion) throw new Error("agent/src/version.ts: AGENT_VERSION not found");
-const version = values.version ?? sourceVersion;
-if (!/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/.test(version)) throw new Error(`--version ${version}: must be a version such as 1.4.2`);
 
 /** --version: version.ts as if it said another release. */
-const versionOverride = {
-  name: "agent-version",
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, async (args) => ({
-      contents: (await readFile(args.path, "utf8")).replace(`AGENT_VERSION = "${sourceVersion}"`, `AGENT_VERSION = ${JSON.stringify(version)}`),
-      loader: "ts",
+function versionOverride(version) {
+  return {
+    name: "agent-version",
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, async (args) => ({
+        contents: (await readFile(args.path, "utf8")).replace(`AGENT_VERSION = "${sourceVersion}"`, `AGENT_VERSION = ${JSON.stringify(version)}`),
+        loader: "ts",
+      }));
+    },
+  };
+}
+
+/**
+ * `import { z } from "zod"` hands the bundle zod's whole namespace: esbuild cannot drop what a
+ * namespace object holds, so the agent carried every locale (~250 of them), JSON-schema import
+ * and export and the core namespace — 690 of its 864 KiB, and ~8 MiB of its idle RSS in a guest
+ * (scripts/bench/agent-footprint.ts). In the bundle `z` is instead a namespace over the modules
+ * that make and run schemas; English error messages stay (classic schemas register them).
+ * agent/test/bundle.test.ts checks that every `z.x` the agent's sources use is in it.
+ */
+const zodClassicDir = path.join(path.dirname(createRequire(import.meta.url).resolve("zod")), "v4", "classic");
+export const leanZod = {
+  name: "lean-zod",
+  setup(builder) {
+    builder.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "lean-zod" }));
+    builder.onResolve({ filter: /^lean-zod:schemas$/, namespace: "lean-zod" }, () => ({ path: "schemas", namespace: "lean-zod" }));
+    builder.onLoad({ filter: /^zod$/, namespace: "lean-zod" }, () => ({
+      contents: `import * as z from "lean-zod:schemas"; export { z };`,
+      resolveDir: zodClassicDir,
+      loader: "js",
+    }));
+    builder.onLoad({ filter: /^schemas$/, namespace: "lean-zod" }, () => ({
+      contents: [
+        `export * from "./schemas.js";`,
+        `export * from "./checks.js";`,
+        `export * from "./errors.js";`,
+        `export * from "./parse.js";`,
+        `export * from "./compat.js";`,
+        `export { config, NEVER } from "../core/index.js";`,
+        `export * as iso from "./iso.js";`,
+      ].join("\n"),
+      resolveDir: zodClassicDir,
+      loader: "js",
     }));
   },
 };
+
 const common = {
   bundle: true,
   platform: "node",
@@ -39,19 +73,32 @@ const common = {
   logLevel: "warning",
 };
 
-const started = performance.now();
-const [result] = await Promise.all([
-  build({
-    ...common,
-    entryPoints: [path.join(here, "src", "main.ts")],
-    outfile,
-    // The second line names the release: the launcher and the host read it without loading the bundle (protocol/update.ts).
-    banner: { js: `#!/usr/bin/env node\n// kvmmanager-agent-version ${version}` },
-    plugins: [versionOverride],
-  }),
-  build({ ...common, entryPoints: [path.join(here, "src", "launcher.ts")], outfile: launcherOutfile, banner: { js: "#!/usr/bin/env node" } }),
-]);
-await chmod(outfile, 0o755);
-await chmod(launcherOutfile, 0o755);
-const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
-console.log(`built ${path.relative(process.cwd(), outfile)} (${(bytes / 1024).toFixed(0)} KiB) in ${(performance.now() - started).toFixed(0)} ms`);
+/**
+ * The bundle as the packages ship it, and the launcher beside it (no zod: it stays small);
+ * agent/test/bundle.test.ts imports `leanZod` without building.
+ */
+export async function buildAgent(outfile, version = sourceVersion) {
+  if (!/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/.test(version)) throw new Error(`--version ${version}: must be a version such as 1.4.2`);
+  const launcherOutfile = path.join(path.dirname(outfile), "kvmm-launcher.cjs");
+  const started = performance.now();
+  const [result] = await Promise.all([
+    build({
+      ...common,
+      entryPoints: [path.join(here, "src", "main.ts")],
+      outfile,
+      // The second line names the release: the launcher and the host read it without loading the bundle (protocol/update.ts).
+      banner: { js: `#!/usr/bin/env node\n// kvmmanager-agent-version ${version}` },
+      plugins: [versionOverride(version), leanZod],
+    }),
+    build({ ...common, entryPoints: [path.join(here, "src", "launcher.ts")], outfile: launcherOutfile, banner: { js: "#!/usr/bin/env node" } }),
+  ]);
+  await chmod(outfile, 0o755);
+  await chmod(launcherOutfile, 0o755);
+  const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
+  console.log(`built ${path.relative(process.cwd(), outfile)} (${(bytes / 1024).toFixed(0)} KiB) in ${(performance.now() - started).toFixed(0)} ms`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { values } = parseArgs({ options: { outfile: { type: "string" }, version: { type: "string" } } });
+  await buildAgent(path.resolve(values.outfile ?? path.join(here, "dist", "kvmm-agent.cjs")), values.version);
+}

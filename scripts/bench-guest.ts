@@ -1,27 +1,32 @@
 // Guest channel benchmark: our agent through the hub vs stock qemu-guest-agent through libvirt,
 // on one throwaway TCG test guest running both. Prints figures; asserts nothing.
 //
-//   npx tsx scripts/bench-guest.ts [--pings N] [--mib N] [--idle-s N]
+//   npx tsx scripts/bench-guest.ts [--pings N] [--mib N] [--idle-s N] [--footprint-only [--node-flags="A B"]…]
 //
 // Measures: ping round trip (back to back, and spaced out so that each one wakes an idle guest),
 // file transfer throughput both ways (ours: file_write/file_read chunks; QGA:
 // guest-file-open/write/read/close in 64 KiB chunks — 1 MiB chunks hang qemu-ga), and the
-// agent's idle RSS and CPU inside the guest (from /proc, read at the start and end of the window).
+// agent's idle footprint next to a bare node (scripts/bench/agent-footprint.ts; --idle-s, default
+// KVMM_BENCH_IDLE_S or 120 s; --footprint-only stops after it, and with --node-flags measures one
+// guest boot per flag set, e.g. --node-flags= --node-flags=--jitless; default the packaged unit's).
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { uuidFromString } from "../server/libvirt";
 import { closeAllConnections, getConnection } from "../server/libvirt/registry";
 import { GuestHub } from "../server/guest/hub";
 import { QGA_CHUNK_BYTES, qgaCommand, qgaReadFile, qgaWriteFile } from "../server/guest/qga";
-import { bootAgentGuest } from "../server/guest/testing/agent-guest";
+import { bootAgentGuest, packagedNodeFlags } from "../server/guest/testing/agent-guest";
 import { downloadFile, sha256, uploadFile, type AgentCaller } from "../server/guest/transfer";
+import { FOOTPRINT_BEFORE, formatFootprint, measureFootprint } from "./bench/agent-footprint";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, type TestDomain } from "../e2e/fixtures/test-host";
 
 const { values } = parseArgs({
   options: {
     pings: { type: "string", default: "200" },
     mib: { type: "string", default: "20" },
-    "idle-s": { type: "string", default: "60" },
+    "idle-s": { type: "string", default: process.env.KVMM_BENCH_IDLE_S ?? "120" },
+    "footprint-only": { type: "boolean", default: false },
+    "node-flags": { type: "string", multiple: true },
   },
 });
 const PINGS = Number(values.pings);
@@ -71,52 +76,28 @@ const mbps = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFix
 async function main(): Promise<void> {
   await ensureLibvirtd();
   await cleanupStaleTestDomains();
-  console.log("booting a test guest with the KVM Manager agent and qemu-ga (TCG, 1 vCPU, 768 MiB)…");
-  const { guest } = await bootAgentGuest({
-    label: "bench",
-    qemuGuestAgent: true,
-    memoryMiB: 768,
-    agentConfig: { telemetry_interval_s: 10 },
-  });
-  const hub = new GuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] });
-  try {
-    await run(guest, hub);
-  } finally {
-    await hub.stop();
-    await guest.destroy();
-    await closeAllConnections();
+  const flagSets = values["footprint-only"] && values["node-flags"] ? values["node-flags"].map((set) => set.split(" ").filter(Boolean)) : [packagedNodeFlags()];
+  for (const nodeFlags of flagSets) {
+    console.log(`booting a test guest with the KVM Manager agent (node ${nodeFlags.join(" ") || "without flags"}) and qemu-ga (TCG, 1 vCPU, 768 MiB)…`);
+    const { guest } = await bootAgentGuest({
+      label: "bench",
+      qemuGuestAgent: true,
+      memoryMiB: 768,
+      agentConfig: { telemetry_interval_s: 10 },
+      nodeFlags,
+    });
+    const hub = new GuestHub({ hosts: () => [{ id: HOST, uri: libvirtUri() }] });
+    try {
+      await run(guest, hub, nodeFlags);
+    } finally {
+      await hub.stop();
+      await guest.destroy();
+    }
   }
+  await closeAllConnections();
 }
 
-async function idleCost(call: AgentCaller, when: string): Promise<void> {
-  console.log(`\n== agent cost inside the guest over ${IDLE_S} s, ${when} (telemetry every 10 s stays on)`);
-  const agentPid = (await call("get_agent_info")).pid;
-  const qgaPid = (await call("exec_command", { command: "pidof", args: ["qemu-ga"] })).stdout.trim().split(/\s+/)[0];
-  const sample = async (pid: string | number) => {
-    const r = await call("exec_command", { command: "cat", args: [`/proc/${pid}/stat`, `/proc/${pid}/status`, "/proc/uptime"] });
-    const [stat, ...rest] = r.stdout.split("\n");
-    const fields = stat!.slice(stat!.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(rest.join("\n"))?.[1] ?? NaN);
-    const uptime = Number(rest.at(-2)?.split(" ")[0] ?? rest.at(-1)?.split(" ")[0]);
-    return { ticks, rssKiB, uptime };
-  };
-  const a0 = await sample(agentPid);
-  const q0 = qgaPid ? await sample(qgaPid) : null;
-  await sleep(IDLE_S * 1000);
-  const a1 = await sample(agentPid);
-  const q1 = qgaPid ? await sample(qgaPid) : null;
-  const cpu = (t0: number, t1: number, u0: number, u1: number) => `${(((t1 - t0) / 100 / (u1 - u0)) * 100).toFixed(2)} % of a vCPU`;
-  console.log(
-    `ours: RSS ${(a1.rssKiB / 1024).toFixed(1)} MiB, CPU ${cpu(a0.ticks, a1.ticks, a0.uptime, a1.uptime)} (${a1.ticks - a0.ticks} ticks in ${(a1.uptime - a0.uptime).toFixed(1)} s guest time)`,
-  );
-  if (q0 && q1) {
-    console.log(`qga:  RSS ${(q1.rssKiB / 1024).toFixed(1)} MiB, CPU ${cpu(q0.ticks, q1.ticks, q0.uptime, q1.uptime)} (${q1.ticks - q0.ticks} ticks)`);
-  }
-  console.log("(the two samples are taken through exec, whose own cost lands in the agent's figure)");
-}
-
-async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
+async function run(guest: TestDomain, hub: GuestHub, nodeFlags: readonly string[]): Promise<void> {
   await hub.start();
   await hub.waitForAgent(HOST, guest.uuid, 180_000);
   const conn = getConnection(HOST, libvirtUri());
@@ -135,9 +116,16 @@ async function run(guest: TestDomain, hub: GuestHub): Promise<void> {
   console.log(
     `agent ${info.version} (protocol ${info.protocol_version}, node ${info.platform.node_version}), transport ${hub.status(HOST, guest.uuid)!.agent.transport}`,
   );
-  // Let boot-time work settle before measuring.
-  await sleep(5_000);
-  await idleCost(call, "idle after boot");
+  // The footprint first, while nothing but boot has touched the agent.
+  const footprint = await measureFootprint(<T>(execute: string, args?: Record<string, unknown>) => qgaCommand<T>(conn, dom, execute, args), {
+    agentPid: info.pid,
+    idleS: IDLE_S,
+    settleS: 5,
+  });
+  console.log(
+    `\n${formatFootprint(`busybox test guest (TCG, 1 vCPU, node ${info.platform.node_version} ${nodeFlags.join(" ") || "without flags"})`, footprint, FOOTPRINT_BEFORE.busybox)}`,
+  );
+  if (values["footprint-only"]) return;
 
   console.log(`\n== ping round trip (ours: hub ping; qga: guest-ping via libvirt), in alternating blocks of ${PING_BLOCK}`);
   // Blocks, not single pings in turns: host load drifts, so both must sample the same spells of

@@ -5,7 +5,11 @@
 #                           a sign-in flood, the CPU the agent's virtio-serial transport spends waiting,
 #                           a graphical console's first frame, the metrics collector's CPU per tick at 1,000 VMs,
 #                           the dashboard at 1,000 VMs with live usage (server render, dashboard.summary)
-#   scripts/bench-guest.ts  guest agent vs qemu-guest-agent, when that script exists
+#   scripts/bench-guest.ts  guest agent vs qemu-guest-agent, when that script exists; first the agent's idle
+#                           footprint next to a bare node in the busybox test guest (scripts/bench/agent-footprint.ts)
+#   scripts/bench/debian-footprint.ts
+#                           the same footprint in the Debian 12 test guest, the agent run by its packaged unit
+#   (KVMM_BENCH_IDLE_S sets both footprints' idle window, default 120 s)
 #   scripts/bench/metrics-history.ts
 #                           metrics history: insert throughput (ticks of 1,000 VMs), one VM's history over
 #                           30 days / 7 days / 24 h / 6 h on a database filled with 30 days of 100 VMs, a clean-up run
@@ -64,6 +68,16 @@ if [ -f scripts/bench-guest.ts ]; then
   guest_seconds=$((SECONDS - started))
 fi
 
+printf '\n\033[1m== agent footprint in the Debian 12 guest (scripts/bench/debian-footprint.ts)\033[0m\n'
+started=$SECONDS
+if npx tsx scripts/bench/debian-footprint.ts; then
+  debian_result="ran: its figures are above"
+else
+  debian_result="FAILED (exit $?): see above"
+  status=1
+fi
+debian_seconds=$((SECONDS - started))
+
 printf '\n\033[1m== metrics history (scripts/bench/metrics-history.ts)\033[0m\n'
 started=$SECONDS
 if npx tsx scripts/bench/metrics-history.ts; then
@@ -97,8 +111,9 @@ backups_seconds=$((SECONDS - started))
 printf '\n\033[1m== summary\033[0m\n'
 if [ -s "$summary" ]; then cat "$summary"; else echo "scripts/bench/main.ts: $main_result"; fi
 echo "guest bench: $guest_result"
+echo "Debian footprint bench: $debian_result"
 echo "metrics history bench: $history_result"
 echo "insights bench: $insights_result"
 echo "backups bench: $backups_result"
-echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s, backups ${backups_seconds} s"
+echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, Debian footprint ${debian_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s, backups ${backups_seconds} s"
 exit "$status"

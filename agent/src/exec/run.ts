@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { performance } from "node:perf_hooks";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 import type { ExecParams, ExecResult } from "../../protocol/index";
 import { Walk } from "../files/confine";

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
 import { lstat, open, opendir, rename, unlink, type FileHandle } from "node:fs/promises";
 import type { z } from "zod";
@@ -6,6 +5,12 @@ import { ErrorCode, RpcError } from "../../protocol/errors";
 import type { methods } from "../../protocol/methods";
 import { BytesFieldResult } from "../rpc/bytes-result";
 import { errno, Walk } from "./confine";
+
+/**
+ * node:crypto is loaded on first use: loading it costs ~1 MiB of RSS that an agent which never
+ * hashes or writes a file would carry all its life (issue 15, scripts/bench/agent-footprint.ts).
+ */
+const crypto = () => import("node:crypto");
 
 type Params<M extends keyof typeof methods> = z.output<(typeof methods)[M]["params"]>;
 type Result<M extends keyof typeof methods> = z.output<(typeof methods)[M]["result"]>;
@@ -157,7 +162,7 @@ async function replaceAtomically(walk: Walk, content: Buffer, params: Params<"fi
   });
   const name = walk.name;
   if (name === null || previous?.isDirectory()) throw new RpcError(ErrorCode.IoError, `file_write: ${params.path} is a directory`, { errno: "EISDIR" });
-  const temp = walk.inDir(`.${name}.${randomBytes(6).toString("hex")}.kvmm-tmp`);
+  const temp = walk.inDir(`.${name}.${(await crypto()).randomBytes(6).toString("hex")}.kvmm-tmp`);
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
   try {
     await writeAll(handle, content, 0);
@@ -220,7 +225,7 @@ function notRegular(requested: string): () => RpcError {
 }
 
 async function sha256Of(handle: FileHandle): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = (await crypto()).createHash("sha256");
   // The stream owns the handle from here and closes it.
   for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest("hex");

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 import type { AgentInfo } from "../../protocol/index";
 import type { Capability, MethodName } from "../../protocol/methods";

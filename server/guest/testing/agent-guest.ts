@@ -1,8 +1,10 @@
 // Boots a test guest (e2e/fixtures) that runs our bundled agent as a service would: through its
-// launcher (self-update), from an init.d hook, restarted whenever it exits. Shared by the
-// guest-agent integration tests and scripts/bench-guest.ts.
+// launcher (self-update), with the packaged unit's node flags, from an init.d hook, restarted
+// whenever it exits. Shared by the guest-agent integration tests and scripts/bench-guest.ts.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { builtAgent } from "@/agent/test/harness";
+import { repoRoot } from "@/e2e/fixtures/paths";
 import { ensureTestUpdateKey } from "@/e2e/fixtures/update-key";
 import { AGENT_CHANNEL, QGA_CHANNEL, createTestDomain, type TestDomain, type TestDomainOptions } from "@/e2e/fixtures/test-host";
 import { ensureTestGuestImage, type TestGuestImage } from "@/e2e/fixtures/guest-image";
@@ -24,11 +26,22 @@ export const TEST_AGENT_CONFIG = {
   power_commands: { shutdown: ["poweroff", "-f"], reboot: ["reboot", "-f"] },
 };
 
-const AGENT_HOOK = `#!/bin/sh
+/**
+ * The node flags the packaged systemd unit starts the agent with (its ExecStart), so the test guest
+ * runs the agent as installed guests do: the unit is their one source.
+ */
+export function packagedNodeFlags(): string[] {
+  const unit = readFileSync(path.join(repoRoot, "agent", "packaging", "files", "kvmmanager-agent.service"), "utf8");
+  const execStart = /^ExecStart=(\S+)((?: --\S+)*) /m.exec(unit);
+  if (!execStart || !/\/node$/.test(execStart[1]!)) throw new Error(`kvmmanager-agent.service: no ExecStart=/…/node [--flag …] <script> line`);
+  return execStart[2]!.trim().split(" ").filter(Boolean);
+}
+
+const agentHook = (nodeFlags: readonly string[]) => `#!/bin/sh
 # KVM Manager agent, restarted whenever it exits, as systemd's Restart= would.
 (
   while :; do
-    node ${LAUNCHER_PATH} --config ${AGENT_CONFIG_PATH} >>${AGENT_LOG_PATH} 2>&1
+    node ${[...nodeFlags, LAUNCHER_PATH].join(" ")} --config ${AGENT_CONFIG_PATH} >>${AGENT_LOG_PATH} 2>&1
     echo "KVMM-AGENT-EXIT status=$?" >/dev/console
     sleep 1
   done
@@ -50,6 +63,8 @@ export interface AgentGuestOptions {
   agentConfig?: Record<string, unknown>;
   /** A virtio data disk: an ext4 one mounted in the guest, or a caller's qcow2 left raw (see TestDomainOptions.dataDisk). */
   dataDisk?: TestDomainOptions["dataDisk"];
+  /** Node flags before the agent's script; default the packaged unit's (packagedNodeFlags). */
+  nodeFlags?: readonly string[];
 }
 
 export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ guest: TestDomain; image: TestGuestImage }> {
@@ -73,7 +88,7 @@ export async function bootAgentGuest(options: AgentGuestOptions): Promise<{ gues
             { path: UPDATE_KEY_PATH, content: ensureTestUpdateKey().publicPem, mode: 0o644 },
             { path: AGENT_CONFIG_PATH, content: `${JSON.stringify({ ...TEST_AGENT_CONFIG, ...options.agentConfig }, null, 2)}\n`, mode: 0o600 },
           ],
-          initScripts: [{ name: "50-kvmm-agent", script: AGENT_HOOK }],
+          initScripts: [{ name: "50-kvmm-agent", script: agentHook(options.nodeFlags ?? packagedNodeFlags()) }],
         }
       : undefined,
   });

@@ -2,7 +2,7 @@ import { statfs } from "node:fs/promises";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 import type { DiskUsage } from "../../../protocol/index";
 import { parseMounts, type MountEntry } from "./procfs";
-import { readText } from "./read";
+import { ProcFile } from "./read";
 
 type Filesystem = DiskUsage["filesystems"][number];
 
@@ -34,13 +34,15 @@ export const pseudoFilesystems = new Set([
 
 /** A hung network filesystem must not hang the whole answer. */
 const STATFS_TIMEOUT_MS = 2_000;
+/** Read for every telemetry sample: kept open (read.ts). */
+const mountsFile = new ProcFile("/proc/self/mounts");
 
 export async function linuxDiskUsage(includePseudo: boolean): Promise<DiskUsage> {
   // fs.statfs arrived in Node 18.15; Debian 12 and Ubuntu 24.04 ship 18.19, but older 18.x exist.
   if (typeof statfs !== "function") {
     throw new RpcError(ErrorCode.InternalError, `get_disk_usage needs Node.js 18.15 or newer; this is ${process.version}`);
   }
-  const mounts = parseMounts((await readText("/proc/self/mounts")) ?? "");
+  const mounts = parseMounts(mountsFile.read() ?? "");
   const wanted = new Map<string, MountEntry>();
   // The last mount on a mountpoint is the one visible there.
   for (const mount of mounts) {

@@ -1,13 +1,15 @@
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import os from "node:os";
 import type { Metrics } from "../../../protocol/index";
 import { delay } from "../../delay";
 import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, type CpuTimes, type DiskCounters, type NetCounters } from "./procfs";
-import { readText } from "./read";
+import { ProcFile } from "./read";
 
 export interface MetricsSample {
   at: number;
   cpu: CpuTimes;
+  /** CPUs online (from /proc/stat's cpuN lines). */
+  cpuCount: number;
   disks: DiskCounters[];
   net: NetCounters[];
   memory: Map<string, number>;
@@ -19,21 +21,33 @@ const BASELINE_MS = 250;
 const STALE_MS = 10 * 60_000;
 const VIRTUAL_DISK = /^(loop|ram|zram|dm-|md|sr|fd)\d*/;
 
-async function readSample(): Promise<MetricsSample> {
-  const [stat, diskstats, netdev, meminfo, blockDevices] = await Promise.all([
-    readText("/proc/stat"),
-    readText("/proc/diskstats"),
-    readText("/proc/net/dev"),
-    readText("/proc/meminfo"),
-    readdir("/sys/block").catch(() => [] as string[]),
-  ]);
-  const whole = new Set(blockDevices.filter((name) => !VIRTUAL_DISK.test(name)));
+/** The files every sample reads, kept open (read.ts says why). */
+const files = {
+  stat: new ProcFile("/proc/stat"),
+  diskstats: new ProcFile("/proc/diskstats"),
+  netdev: new ProcFile("/proc/net/dev"),
+  meminfo: new ProcFile("/proc/meminfo"),
+};
+
+function blockDevices(): string[] {
+  try {
+    return readdirSync("/sys/block");
+  } catch {
+    return [];
+  }
+}
+
+/** One synchronous pass over /proc: every read is a pread of memory the kernel generates. */
+function readSample(): MetricsSample {
+  const whole = new Set(blockDevices().filter((name) => !VIRTUAL_DISK.test(name)));
+  const stat = parseProcStat(files.stat.read() ?? "");
   return {
     at: Date.now(),
-    cpu: parseProcStat(stat ?? "").cpu,
-    disks: parseDiskstats(diskstats ?? "").filter((disk) => whole.has(disk.name)),
-    net: parseNetDev(netdev ?? ""),
-    memory: parseMeminfo(meminfo ?? ""),
+    cpu: stat.cpu,
+    cpuCount: stat.online || os.cpus().length,
+    disks: parseDiskstats(files.diskstats.read() ?? "").filter((disk) => whole.has(disk.name)),
+    net: parseNetDev(files.netdev.read() ?? ""),
+    memory: parseMeminfo(files.meminfo.read() ?? ""),
   };
 }
 
@@ -44,12 +58,12 @@ export class LinuxMetrics {
   async sample(): Promise<Metrics> {
     let before = this.previous;
     if (!before || Date.now() - before.at > STALE_MS) {
-      before = await readSample();
+      before = readSample();
       await delay(BASELINE_MS);
     }
-    const now = await readSample();
+    const now = readSample();
     this.previous = now;
-    return computeMetrics(before, now, os.loadavg(), os.cpus().length);
+    return computeMetrics(before, now, os.loadavg(), now.cpuCount);
   }
 }
 

@@ -27,7 +27,12 @@ describe("procfs parsers", () => {
 
   it("/proc/stat CPU totals and boot time", () => {
     const stat = parseProcStat("cpu  100 5 50 800 20 1 2 3 40 0\ncpu0 1 1 1 1 1 1 1 1 0 0\nbtime 1735729200\n");
-    assert.deepEqual(stat, { cpu: { total: 981, idle: 820 }, bootTime: 1735729200 });
+    assert.deepEqual(stat, { cpu: { total: 981, idle: 820 }, online: 1, bootTime: 1735729200 });
+  });
+
+  it("/proc/stat's cpuN lines count the CPUs online", () => {
+    const stat = parseProcStat("cpu  4 0 4 8 0 0 0 0 0 0\ncpu0 1 0 1 2 0 0 0 0 0 0\ncpu1 1 0 1 2 0 0 0 0 0 0\ncpu3 2 0 2 4 0 0 0 0 0 0\nintr 5\n");
+    assert.equal(stat.online, 3);
   });
 
   it("diskstats in bytes of 512-byte sectors", () => {

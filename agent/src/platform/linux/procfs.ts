@@ -35,6 +35,8 @@ export interface CpuTimes {
 
 export interface ProcStat {
   cpu: CpuTimes;
+  /** `cpuN` lines: the CPUs online now (hot-plug changes it), 0 when the text has none. */
+  online: number;
   /** Boot time, seconds since the epoch. */
   bootTime: number | null;
 }
@@ -42,7 +44,12 @@ export interface ProcStat {
 export function parseProcStat(text: string): ProcStat {
   let cpu: CpuTimes = { total: 0, idle: 0 };
   let bootTime: number | null = null;
+  let online = 0;
   for (const line of text.split("\n")) {
+    if (/^cpu\d/.test(line)) {
+      online++;
+      continue;
+    }
     const fields = line.trim().split(/\s+/);
     if (fields[0] === "cpu") {
       // guest and guest_nice are already counted in user and nice.
@@ -55,7 +62,7 @@ export function parseProcStat(text: string): ProcStat {
       bootTime = Number(fields[1]);
     }
   }
-  return { cpu, bootTime };
+  return { cpu, online, bootTime };
 }
 
 export interface DiskCounters {
