@@ -13,7 +13,7 @@ import { waitFor } from "../fixtures/wait";
 /**
  * The second libvirt host the multi-host tests stand on (e2e/fixtures/second-host.ts): two start
  * side by side without meeting, each is a host of its own to the product's libvirt client (its
- * own UUID, none of this machine's VMs), a VM started there runs there, a crashed libvirtd is
+ * own UUID, none of this machine's VMs) over TCP and over ssh, a VM started there runs there, a crashed libvirtd is
  * reconnected to once it is back, and a stop leaves no namespace, interface, mount or process.
  */
 
@@ -71,6 +71,13 @@ test("two second hosts start side by side on their own subnets, each with its ow
   assert.deepEqual(await domainNames(onC), []);
   await c.stop();
   hosts.splice(hosts.indexOf(c), 1);
+});
+
+test("the second host is reached over ssh too: the product's client through qemu+ssh (key only, its host key checked) sees the same host", async () => {
+  const b = hosts[0]!;
+  const overSsh = connect(b.sshUri);
+  assert.equal(await hostUuidOf(overSsh), b.hostUuid);
+  assert.deepEqual(await domainNames(overSsh), []);
 });
 
 test("a VM started on the second host runs there: its QEMU is in the host's namespace, and this machine does not list it", async () => {
