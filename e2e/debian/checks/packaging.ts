@@ -211,7 +211,8 @@ export async function checkAptRemove({ hub, hostId, uuid, shell, figures }: Pack
   const show = await sh(shell, "systemctl show --property=LoadState --property=ActiveState kvmmanager-agent.service");
   assert.match(show, /LoadState=not-found/);
   assert.match(show, /ActiveState=inactive/);
-  const running = await shell.exec("/usr/bin/pgrep", ["-f", "kvmm-agent.cjs"]);
+  // The agent runs as node with the launcher (or a bundle) from its package's directory.
+  const running = await shell.exec("/usr/bin/pgrep", ["-f", "kvmmanager-agent/"]);
   assert.equal(running.stdout.trim(), "", `no agent process is left (pid ${before.pid} was it)`);
   const remaining = await sh(shell, 'for f; do if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; fi; done', ...files);
   assert.deepEqual(
