@@ -13,12 +13,13 @@ import { dataDir, env } from "../config/env";
 export const SIGNING_KEY_FILE = "agent-update-key.pem";
 
 export function signingKeyPath(): string {
-  return path.resolve(env().KVMM_AGENT_SIGNING_KEY ?? path.join(dataDir(), SIGNING_KEY_FILE));
+  // A run-time path (the data dir or an env variable): turbopackIgnore keeps next build from tracing the whole project for it.
+  return path.resolve(/*turbopackIgnore: true*/ env().KVMM_AGENT_SIGNING_KEY ?? path.join(dataDir(), SIGNING_KEY_FILE));
 }
 
 /** Reads the key, making it first when there is none (never over an existing file: `wx`). */
 export function loadSigningKey(file: string = signingKeyPath()): KeyObject {
-  if (!fs.existsSync(file)) {
+  if (!fs.existsSync(/*turbopackIgnore: true*/ file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const pem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" });
     try {
@@ -28,7 +29,7 @@ export function loadSigningKey(file: string = signingKeyPath()): KeyObject {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
   }
-  const key = createPrivateKey(fs.readFileSync(file, "utf8"));
+  const key = createPrivateKey(fs.readFileSync(/*turbopackIgnore: true*/ file, "utf8"));
   if (key.asymmetricKeyType !== "ed25519") throw new Error(`${file}: the agent signing key must be Ed25519, not ${key.asymmetricKeyType ?? "unknown"}`);
   return key;
 }
