@@ -3,26 +3,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
+import { CHROMIUM_LAUNCH } from "./e2e/support/chromium";
 
 // Set once in the main process; workers inherit the environment, so every test signs in with the same admin.
 process.env.KVMM_E2E_PORT ??= String(3100 + (process.pid % 800));
 process.env.KVMM_E2E_ADMIN_PASSWORD ??= randomBytes(12).toString("base64url");
 process.env.KVMM_E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), "kvmm-e2e-"));
 const port = Number(process.env.KVMM_E2E_PORT);
-
-const chromium = {
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-};
 
 export default defineConfig({
   testDir: "e2e",
@@ -39,10 +26,10 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   // English pages unless a test asks for another language (e2e/i18n.spec.ts): the dashboard follows the browser's.
   // The dashboard serves HTTPS with the self-signed certificate it made in its data directory, as a user's does.
-  use: { baseURL: `https://127.0.0.1:${port}`, locale: "en-US", ignoreHTTPSErrors: true, trace: "retain-on-failure", launchOptions: chromium },
+  use: { baseURL: `https://127.0.0.1:${port}`, locale: "en-US", ignoreHTTPSErrors: true, trace: "retain-on-failure", launchOptions: CHROMIUM_LAUNCH },
   projects: [
-    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
-    { name: "phone", use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: CHROMIUM_LAUNCH } },
+    { name: "phone", use: { ...devices["Pixel 7"], launchOptions: CHROMIUM_LAUNCH } },
   ],
   webServer: {
     command: "node_modules/.bin/tsx server/main.ts",

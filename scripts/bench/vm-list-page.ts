@@ -11,22 +11,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
+import { CHROMIUM_LAUNCH } from "../../e2e/support/chromium";
 import { startDashboard } from "../../e2e/support/dashboard-server";
 import { HttpClient } from "../../e2e/support/http-client";
 import { summarizeLatencies, timeMs, type LatencySummary } from "../../server/libvirt/bench";
 import { fakeVms, testDriverConfig } from "./test-driver";
 import { heading, ms } from "./format";
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-dev-shm-usage",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 export interface VmListPageResult {
   vms: number;
@@ -46,7 +36,7 @@ export async function benchVmListPage(o: { vms: number; namePrefix: string; rend
   fs.writeFileSync(file, testDriverConfig(vms));
   heading(`the /vms page with ${o.vms} VMs (libvirt test driver: test+unix://${file})`);
   const server = await startDashboard({ KVMM_LIBVIRT_URI: `test+unix://${file}` });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     const admin = new HttpClient(server);
     if ((await admin.signIn("admin", server.adminPassword)).status !== 200) throw new Error("the admin could not sign in");

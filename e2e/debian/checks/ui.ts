@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright";
+import { CHROMIUM_LAUNCH } from "../../support/chromium";
 import type { GuestHub } from "@/server/guest";
 import type { GuestShell } from "../../fixtures/debian-guest";
 import { libvirtUri } from "../../fixtures/test-host";
@@ -42,17 +43,6 @@ ExecStart=/bin/sleep infinity
 `;
 const AGENT_CONFIG = "/etc/kvmmanager-agent/config.json";
 const PASSWORD = "set in the browser 42";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-dev-shm-usage",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 async function exec(shell: GuestShell, path: string, args: string[]): Promise<string> {
   const result = await shell.exec(path, args, 60_000);
   assert.equal(result.exitCode, 0, `${path} ${args.join(" ")}: exit ${result.exitCode}: ${result.stderr}`);
@@ -209,7 +199,7 @@ async function throughDashboard(c: UiCheck): Promise<void> {
   let browser: Browser | undefined;
   try {
     server = await startDashboard({ KVMM_LIBVIRT_URI: libvirtUri() });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
     const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: "en-US" });
     const page = await context.newPage();
     await signIn(page, server);
