@@ -20,6 +20,7 @@ import { notificationsRouter } from "./routers/notifications";
 import { backupsRouter } from "./routers/backups";
 import { templatesRouter } from "./routers/templates";
 import { schedulesRouter } from "./routers/schedules";
+import { migrationRouter } from "./routers/migration";
 
 export const appRouter = router({
   auth: authRouter,
@@ -43,6 +44,7 @@ export const appRouter = router({
   backups: backupsRouter,
   templates: templatesRouter,
   schedules: schedulesRouter,
+  migration: migrationRouter,
 });
 
 export type AppRouter = typeof appRouter;

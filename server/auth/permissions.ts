@@ -12,6 +12,11 @@ export const PERMISSIONS = [
   "vm.edit",
   "vm.delete",
   "vm.snapshot",
+  /**
+   * Move a VM to another host (server/migration/): operators, as moving VMs off a host is routine
+   * upkeep; the user's grants must cover the destination host as well as the VM.
+   */
+  "vm.migrate",
   "guest.read",
   "guest.exec",
   "guest.files",
@@ -77,6 +82,7 @@ const OPERATOR: readonly Permission[] = [
   "vm.power",
   "vm.console",
   "vm.snapshot",
+  "vm.migrate",
   "guest.exec",
   "guest.files",
   "alert.ack",

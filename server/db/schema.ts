@@ -74,7 +74,12 @@ export const grants = sqliteTable(
 export const hosts = sqliteTable("hosts", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /** The URI the connection uses, with the parameters the manager adds (server/hosts/service.ts). */
   uri: text("uri").notNull(),
+  /** A disabled host is not connected to; its VMs are not listed (issue 14). */
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** ssh hosts: the host key line pinned when the host was added (`ssh-ed25519 AAAA…`). */
+  hostKey: text("host_key"),
   createdAt: createdAt(),
 });
 

@@ -27,6 +27,10 @@ export type ManagerEvent =
   | { type: "domain.reboot"; hostId: string; uuid: string; name: string }
   | { type: "domain.metadata"; hostId: string; uuid: string; name: string }
   | { type: "host.connection"; hostId: string; state: string; error: string | null }
+  /** A migration (server/migration/) moved the VM: its page follows it to the destination (same uuid). */
+  | { type: "domain.migrated"; hostId: string; uuid: string; name: string; toHostId: string }
+  /** A host was added, changed, disabled or removed (server/hosts/): pages listing hosts refresh. */
+  | { type: "host.changed"; hostId: string }
   /** Whether the VM runs and each guest agent is connected: sent when one of them changes. */
   | { type: "guest.status"; hostId: string; uuid: string; name: string; running: boolean; agent: boolean; qga: boolean }
   | { type: "guest.telemetry"; hostId: string; uuid: string; name: string; at: string; metrics: unknown }

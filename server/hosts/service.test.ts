@@ -11,7 +11,10 @@ test("the local host is named after the machine, and follows the libvirt URI on 
   try {
     ensureLocalHost(db, "qemu:///system");
     ensureLocalHost(db, "test:///default");
-    assert.deepEqual({ ...getHost(db, LOCAL_HOST_ID), createdAt: null }, { id: LOCAL_HOST_ID, name: hostname(), uri: "test:///default", createdAt: null });
+    assert.deepEqual(
+      { ...getHost(db, LOCAL_HOST_ID), createdAt: null },
+      { id: LOCAL_HOST_ID, name: hostname(), uri: "test:///default", enabled: true, hostKey: null, createdAt: null },
+    );
   } finally {
     cleanup();
   }

@@ -21,8 +21,27 @@ export function ensureLocalHost(db: Db, uri: string) {
     .run();
 }
 
+/** The enabled hosts: what every page, job and watcher works on (a disabled host is not connected to). */
 export function listHosts(db: Db) {
+  return db.select().from(hosts).where(eq(hosts.enabled, true)).orderBy(asc(hosts.createdAt)).all();
+}
+
+/** Every host row, disabled ones too: the hosts page. */
+export function listHostRows(db: Db) {
   return db.select().from(hosts).orderBy(asc(hosts.createdAt)).all();
+}
+
+/** The parameters the manager adds to a host's URI (its ssh key, the pinned host key, the TLS files): not shown as the address. */
+export const MANAGER_URI_PARAMS = ["keyfile", "known_hosts", "pkipath"] as const;
+
+/** The URI as the sysadmin typed it: the stored one without MANAGER_URI_PARAMS. */
+export function hostAddress(uri: string): string {
+  const query = uri.indexOf("?");
+  if (query === -1) return uri;
+  const params = new URLSearchParams(uri.slice(query + 1));
+  for (const name of MANAGER_URI_PARAMS) params.delete(name);
+  const rest = params.toString();
+  return rest ? `${uri.slice(0, query)}?${rest}` : uri.slice(0, query);
 }
 
 export function getHost(db: Db, hostId: string) {

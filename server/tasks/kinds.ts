@@ -16,6 +16,9 @@ export const TASK_KINDS = [
   "template.deploy",
   // Agent self-update (issue 15 item 5): server/guest/update-batch.ts.
   "agent.update",
+  // Live and offline migration, and a host evacuated VM by VM (issue 14 item 3): server/migration/.
+  "vm.migrate",
+  "host.evacuate",
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
