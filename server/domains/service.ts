@@ -139,7 +139,10 @@ function guestOf(status: GuestStatus | null): VmSummary["guest"] {
 export interface HostVmList {
   hostId: string;
   vms: VmSummary[];
+  /** Why the host's VMs could not be listed now (unreachable, timed out), in plain words; null when they were. */
   error: string | null;
+  /** With `error`: `vms` are the host's VMs as last listed (the page greys them out with the reason). */
+  stale: boolean;
 }
 
 /** Every host's VMs; one unreachable host shows as an error beside the others instead of failing the page. */
@@ -150,10 +153,10 @@ export async function listVms(db: Db, user: SessionUser, hostId?: string): Promi
     hosts.map(async (host) => {
       const { conn, context } = resolveHost(db, host.id);
       try {
-        return { hostId: host.id, vms: await withLibvirtContext(context, () => listHostVms(host.id, conn, user)), error: null };
+        return { hostId: host.id, vms: await withLibvirtContext(context, () => listHostVms(host.id, conn, user)), error: null, stale: false };
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
-        return { hostId: host.id, vms: [], error: err.message };
+        return { hostId: host.id, vms: [], error: err.message, stale: false };
       }
     }),
   );
