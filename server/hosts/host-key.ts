@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import net from "node:net";
 import { ServiceError } from "../errors";
 import type { ScannedHostKey } from "./contract";
 import { parseHostAddress } from "./address";
@@ -70,26 +71,45 @@ export function pickScannedKey(output: string): HostKey | null {
 
 /** The key the address's sshd offers, for the sysadmin to compare before `add` pins it. */
 export async function scanHostKey(address: string): Promise<ScannedHostKey> {
-  const { host, port } = parseHostAddress(address, "ssh");
-  const where = `${host} port ${port ?? 22}`;
-  const { stdout, stderr, timedOut } = await keyscan(["-T", String(SCAN_TIMEOUT_S), "-p", String(port ?? 22), "-t", "ed25519,ecdsa,rsa", "--", host]);
+  const { host, port: typedPort } = parseHostAddress(address, "ssh");
+  const port = typedPort ?? 22;
+  const where = `${host} port ${port}`;
+  const unreachable = await tcpReachable(host, port);
+  if (unreachable) throw new ServiceError(`no ssh server answers at ${where}: ${unreachable}`, "unavailable", { field: "address" });
+  const { stdout, timedOut } = await keyscan(["-T", String(SCAN_TIMEOUT_S), "-p", String(port), "-t", "ed25519,ecdsa,rsa", "--", host]);
   const key = pickScannedKey(stdout);
   if (key) return { algorithm: key.algorithm, fingerprint: hostKeyFingerprint(key), hostKey: `${key.algorithm} ${key.blob}` };
-  if (timedOut || /timed out|timeout/i.test(stderr)) {
-    throw new ServiceError(`no ssh server at ${where} answered within ${SCAN_TIMEOUT_S} s`, "unavailable", { field: "address" });
-  }
-  const reason = /Connection refused|No route to host|Name or service not known|not known|Network is unreachable/i.exec(stderr)?.[0];
-  throw new ServiceError(
-    reason ? `no ssh server answers at ${where} (${reason.toLowerCase()})` : `no ssh server answers at ${where}: it sent no host key`,
-    "unavailable",
-    { field: "address" },
-  );
+  const why = timedOut ? `it did not send a host key within ${SCAN_TIMEOUT_S} s` : "something listens there, but it sent no ssh host key";
+  throw new ServiceError(`no ssh server answers at ${where}: ${why}`, "unavailable", { field: "address" });
 }
 
-function keyscan(args: string[]): Promise<{ stdout: string; stderr: string; timedOut: boolean }> {
+/** Null when a TCP connection to the port opens; else why not, in plain words (ssh-keyscan itself says nothing). */
+function tcpReachable(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile("ssh-keyscan", args, { timeout: SCAN_DEADLINE_MS, killSignal: "SIGKILL" }, (err, stdout, stderr) => {
-      resolve({ stdout, stderr, timedOut: err !== null && "killed" in err && err.killed === true });
+    const socket = net.connect({ host, port, timeout: SCAN_TIMEOUT_S * 1000 });
+    const end = (why: string | null) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.once("connect", () => end(null));
+    socket.once("timeout", () => end(`no answer within ${SCAN_TIMEOUT_S} s`));
+    socket.once("error", (err: NodeJS.ErrnoException) => {
+      const words: Record<string, string> = {
+        ECONNREFUSED: "connection refused (nothing listens on that port)",
+        EHOSTUNREACH: "no route to the host",
+        ENETUNREACH: "the network is unreachable",
+        ENOTFOUND: "the name does not resolve",
+        EAI_AGAIN: "the name does not resolve",
+      };
+      end(words[err.code ?? ""] ?? err.message);
+    });
+  });
+}
+
+function keyscan(args: string[]): Promise<{ stdout: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    execFile("ssh-keyscan", args, { timeout: SCAN_DEADLINE_MS, killSignal: "SIGKILL" }, (err, stdout) => {
+      resolve({ stdout, timedOut: err !== null && "killed" in err && err.killed === true });
     });
   });
 }
