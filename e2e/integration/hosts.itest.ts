@@ -156,7 +156,10 @@ test("B added over ssh: connected, its pinned fingerprint shown, its VM listed u
   assert.ok(events.some((e) => e.type === "host.changed" && e.hostId === id));
 });
 
-test("the same name or endpoint again is refused; qemu+tcp is refused as unencrypted", async () => {
+test("the same name or endpoint again is refused; qemu+tcp is refused as unencrypted; an operator may not manage hosts", async () => {
+  const operator = createCaller({ db, user: await addUser(db, "otto", "operator"), clientIp: "192.0.2.61" });
+  await assert.rejects(operator.hosts.sshPublicKey(), /needs host\.manage/);
+  await assert.rejects(operator.hosts.remove({ hostId: bId, confirmName: "Host B" }), /needs host\.manage/);
   await assert.rejects(
     admin.hosts.add({ transport: "ssh", name: "host b", address: b.sshAddress, hostKey: b.sshHostKey }),
     /a host is already called "Host B"/,

@@ -67,8 +67,19 @@ export function hostDir(hostId: string): string {
   return path.join(dataDir(), "hosts", hostId);
 }
 
-/** Checks the address, pins the key or stores the TLS files, connects once (refused with the reason if it cannot), saves. */
-export async function addHost(db: Db, input: AddHostInput): Promise<{ id: string }> {
+let adding: Promise<unknown> = Promise.resolve();
+
+/**
+ * Checks the address, pins the key or stores the TLS files, connects once (refused with the reason
+ * if it cannot), saves. One add at a time: two adds of one name would pick the same id and directory.
+ */
+export function addHost(db: Db, input: AddHostInput): Promise<{ id: string }> {
+  const added = adding.then(() => addOneHost(db, input));
+  adding = added.catch(() => undefined);
+  return added;
+}
+
+async function addOneHost(db: Db, input: AddHostInput): Promise<{ id: string }> {
   const address = parseHostAddress(input.address, input.transport);
   const name = input.name.trim();
   assertNewHost(db, name, address);
