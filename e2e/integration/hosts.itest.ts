@@ -174,7 +174,7 @@ test("the same name or endpoint again is refused; qemu+tcp is refused as unencry
   );
 });
 
-test("B's libvirtd killed: B shows as not connected while this machine still answers; restarted, B and its VM are back without restarting anything", async () => {
+test("B's libvirtd killed: B shows as not connected (and an event says so) while this machine still answers; restarted, B and its VM are back without restarting anything", async () => {
   await b.killLibvirtd();
   const killed = performance.now();
   await waitFor(async () => (await stateOf(bId)) !== "connected", { timeoutMs: 30_000, intervalMs: 50, what: "hosts.list to show B not connected" });
@@ -183,6 +183,10 @@ test("B's libvirtd killed: B shows as not connected while this machine still ans
   // stream, noticed at once. Keepalive (5 s × 5 pings, connection.ts) is for a peer that goes silent.
   console.log(`figure: B's libvirtd killed → hosts.list shows it not connected: ${Math.round(noticed)} ms (keepalive interval 5000 ms)`);
   assert.ok(noticed < 5_000, `noticed within one keepalive interval: ${Math.round(noticed)} ms`);
+  const shown = (await admin.hosts.list()).find((h) => h.id === bId)?.connection;
+  assert.ok(shown?.error && !shown.error.includes("keyfile"), `the reason is shown without the manager's parameters: ${shown?.error}`);
+  // The event watch `add` started tells open pages too.
+  assert.ok(events.some((e) => e.type === "host.connection" && e.hostId === bId && e.state !== "open"));
   const listing = performance.now();
   assert.ok((await vmNames("local")).includes(here.name));
   console.log(`figure: this machine's vms.list while B is down: ${Math.round(performance.now() - listing)} ms`);

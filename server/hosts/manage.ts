@@ -54,9 +54,12 @@ function transportOf(hostId: string, uri: string): HostTransport {
   return transport === "ssh" || transport === "tls" || transport === "tcp" ? transport : "local";
 }
 
-/** A connection not yet opened (idle, no error) counts as connecting: the first call opens it. */
+/**
+ * A connection not yet opened (idle, no error) counts as connecting: the first call opens it. The
+ * error loses the URI prefix: it would show the manager's key and file paths, not the address.
+ */
 function connectionView(conn: Connection): HostConnectionView {
-  const error = conn.error?.message ?? null;
+  const error = conn.error ? conn.error.message.split(`${conn.uri}: `).join("") : null;
   if (conn.state === "open") return { state: "connected", error: null };
   if (conn.state === "idle" && error) return { state: "unreachable", error };
   return { state: "connecting", error };
