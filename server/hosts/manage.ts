@@ -91,18 +91,20 @@ async function addOneHost(db: Db, input: AddHostInput): Promise<{ id: string }> 
   // A directory left by an add that died half-way belongs to no host: start clean.
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  let uri: string;
   try {
-    const { uri, hostKey, publicKey } = await writeHostFiles(dir, address, input);
-    const refusal = await probeHost(uri, address.transport, publicKey);
+    const files = await writeHostFiles(dir, address, input);
+    const refusal = await probeHost(files.uri, address.transport, files.publicKey);
     if (refusal) throw new ServiceError(`host "${name}" (${address.address}): cannot connect: ${refusal}`, "unavailable", { field: "address" });
-    db.insert(hosts).values({ id, name, uri, hostKey }).run();
-    await startHost({ id, uri });
-    publish({ type: "host.changed", hostId: id });
-    return { id };
+    db.insert(hosts).values({ id, name, uri: files.uri, hostKey: files.hostKey }).run();
+    uri = files.uri;
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  await startHost({ id, uri });
+  publish({ type: "host.changed", hostId: id });
+  return { id };
 }
 
 function assertNewHost(db: Db, name: string, address: HostAddress): void {
