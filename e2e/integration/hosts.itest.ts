@@ -52,6 +52,7 @@ after(async () => {
   unsubscribe();
   await unwatchAllHosts();
   await closeAllConnections();
+  await onB?.remove();
   await b?.stop();
   await here?.remove();
   cleanup();
