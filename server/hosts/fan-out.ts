@@ -26,13 +26,21 @@ export function hostTimeoutMs(): number {
  * act on each host as soon as it answers (the collector publishes a host's tick without waiting for
  * the slowest).
  */
-export function answerEach<H extends { id: string }, T>(hosts: readonly H[], work: (host: H) => Promise<T>, options: FanOutOptions = {}): Promise<HostAnswer<T>>[] {
+export function answerEach<H extends { id: string }, T>(
+  hosts: readonly H[],
+  work: (host: H) => Promise<T>,
+  options: FanOutOptions = {},
+): Promise<HostAnswer<T>>[] {
   const timeoutMs = options.timeoutMs ?? hostTimeoutMs();
   return hosts.map((host) => answerOf(host.id, () => work(host), timeoutMs));
 }
 
 /** Every host's answer, once the last has answered or timed out: at most the timeout after the call. */
-export function acrossHosts<H extends { id: string }, T>(hosts: readonly H[], work: (host: H) => Promise<T>, options: FanOutOptions = {}): Promise<HostAnswer<T>[]> {
+export function acrossHosts<H extends { id: string }, T>(
+  hosts: readonly H[],
+  work: (host: H) => Promise<T>,
+  options: FanOutOptions = {},
+): Promise<HostAnswer<T>[]> {
   return Promise.all(answerEach(hosts, work, options));
 }
 
