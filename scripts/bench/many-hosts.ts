@@ -6,9 +6,9 @@
 // the services the API calls (no HTTP), on a temporary database holding the 20 hosts:
 //   1. vm.list across the 20 hosts (listVms) vs each host alone (listHostVms): the slowest host's figures;
 //   2. dashboard.summary across the 20 hosts;
-//   3. memory per open connection: heap and RSS after opening 19 connections, and after their first
-//      vm.list (the tag and address caches filled, the last list kept), minus before, over 19 (the first
-//      host's connection and list, made before, load the code all of them use);
+//   3. memory: per idle open connection (100 more to the 20 daemons, over 100), and per host connected
+//      and listed once (the tag cache filled, its last list kept), over 19 (the first host's connection
+//      and list, made before, load the code all of them use);
 //   4. one host stalled (its libvirtd stopped with SIGSTOP: the TCP connection stays open, nothing
 //      answers): its own list without a bound (until the connection gives up), then vm.list and
 //      dashboard.summary across the 20, bounded by KVMM_HOST_TIMEOUT_S.
@@ -24,6 +24,7 @@ import { listHostVms, listVms, type HostVmList } from "../../server/domains/serv
 import { dashboardSummary } from "../../server/dashboard/summary";
 import { hostTimeoutMs } from "../../server/hosts/fan-out";
 import { closeAllConnections, getConnection } from "../../server/libvirt/registry";
+import { Connection } from "../../server/libvirt";
 import { summarizeLatencies, timeMs, type LatencySummary } from "../../server/libvirt/bench";
 import { tempDatabase } from "../../server/testing/test-db";
 import { BENCH_USER } from "./vm-list";
@@ -32,13 +33,16 @@ import { count, heading, ms, table } from "./format";
 
 /** Second hosts started at once: each copies /etc/libvirt and QEMU's capability cache and makes two ssh keys. */
 const STARTS_AT_ONCE = 5;
+const EXTRA_CONNECTIONS_PER_HOST = 5;
 
 export interface ManyHostsResult {
   hosts: number;
   vmsPerHost: number;
-  across: LatencySummary;
-  slowestHost: { hostId: string; latency: LatencySummary };
-  summary: LatencySummary;
+  across: Timed;
+  slowestHost: { hostId: string; latency: Timed };
+  /** The hosts' medians alone, added up: the 20 lists one after another. */
+  sequentialMs: number;
+  summary: Timed;
   memory: { heapPerConnection: number; rssPerConnection: number; heapPerListedHost: number; rssPerListedHost: number };
   stalled: {
     timeoutMs: number;
@@ -59,10 +63,15 @@ function memoryNow(): { heap: number; rss: number } {
   return { heap: heapUsed, rss };
 }
 
-async function repeat(runs: number, fn: () => Promise<unknown>): Promise<LatencySummary> {
+/** Wall time of each run, and this process's CPU time (user + system) per run: what the manager itself spent. */
+type Timed = LatencySummary & { cpuMs: number };
+
+async function repeat(runs: number, fn: () => Promise<unknown>): Promise<Timed> {
   const times: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < runs; i++) times.push((await timeMs(fn)).ms);
-  return summarizeLatencies(times);
+  const used = process.cpuUsage(cpu);
+  return { ...summarizeLatencies(times), cpuMs: (used.user + used.system) / 1000 / runs };
 }
 
 async function startHosts(count: number): Promise<SecondHost[]> {
@@ -92,6 +101,25 @@ async function libvirtdPid(host: SecondHost): Promise<number> {
   throw new Error(`no libvirtd in network namespace ${host.name}`);
 }
 
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/**
+ * What one open, idle Connection costs: EXTRA_CONNECTIONS_PER_HOST more to each host (besides the
+ * registry's), opened and asked once; the heap and RSS they add, over their number. RSS grows by
+ * whole pages and arenas, so many connections are needed for a figure that is not noise.
+ */
+async function idleConnectionMemory(uris: string[]): Promise<{ heapPerConnection: number; rssPerConnection: number }> {
+  const before = memoryNow();
+  const opened = await Promise.all(uris.flatMap((uri) => Array.from({ length: EXTRA_CONNECTIONS_PER_HOST }, () => Connection.open(uri))));
+  try {
+    await Promise.all(opened.map((conn) => conn.connectGetHostname()));
+    const after = memoryNow();
+    return { heapPerConnection: (after.heap - before.heap) / opened.length, rssPerConnection: (after.rss - before.rss) / opened.length };
+  } finally {
+    await Promise.all(opened.map((conn) => conn.close()));
+  }
+}
+
 function counted(lists: HostVmList[]): number {
   return lists.reduce((n, l) => n + (l.error ? 0 : l.vms.length), 0);
 }
@@ -115,36 +143,36 @@ export async function benchManyHosts(o: { hosts: number; vmsPerHost: number; run
     });
     db.insert(hostsTable).values(rows).run();
 
-    // The first host's connection and list load the code both need: the figures are what each further host adds.
+    // The first host's connection and list load the code all need: the figures are what each further one adds.
     const [warm, ...others] = rows;
     await listHostVms(warm!.id, getConnection(warm!.id, warm!.uri), BENCH_USER);
+    const idle = await idleConnectionMemory(rows.map((row) => row.uri));
     const before = memoryNow();
-    await Promise.all(others.map((row) => getConnection(row.id, row.uri).connectGetHostname()));
-    const opened = memoryNow();
     const first = await listVms(db, BENCH_USER);
     const listed = memoryNow();
     if (counted(first) !== o.hosts * o.vmsPerHost) throw new Error(`vm.list counted ${counted(first)} VMs, not ${o.hosts * o.vmsPerHost}`);
-    const memory = {
-      heapPerConnection: (opened.heap - before.heap) / others.length,
-      rssPerConnection: (opened.rss - before.rss) / others.length,
-      heapPerListedHost: (listed.heap - before.heap) / others.length,
-      rssPerListedHost: (listed.rss - before.rss) / others.length,
-    };
+    const memory = { ...idle, heapPerListedHost: (listed.heap - before.heap) / others.length, rssPerListedHost: (listed.rss - before.rss) / others.length };
     console.log(
-      `  memory per connection: heap ${(memory.heapPerConnection / 1024).toFixed(0)} KiB, RSS ${(memory.rssPerConnection / 1024).toFixed(0)} KiB; ` +
-        `with its first vm.list: heap ${(memory.heapPerListedHost / 1024).toFixed(0)} KiB, RSS ${(memory.rssPerListedHost / 1024).toFixed(0)} KiB`,
+      `  memory per idle connection (${EXTRA_CONNECTIONS_PER_HOST * o.hosts} opened): heap ${kib(memory.heapPerConnection)}, RSS ${kib(memory.rssPerConnection)}; ` +
+        `per host connected and listed once (its last list and tags kept): heap ${kib(memory.heapPerListedHost)}, RSS ${kib(memory.rssPerListedHost)}`,
     );
 
     for (let i = 0; i < 3; i++) await listVms(db, BENCH_USER);
     // Each host alone, one after another: what a page of that one host would wait for.
-    const perHost: { hostId: string; latency: LatencySummary }[] = [];
+    const perHost: { hostId: string; latency: Timed }[] = [];
     for (const row of rows)
       perHost.push({ hostId: row.id, latency: await repeat(o.runs, () => listHostVms(row.id, getConnection(row.id, row.uri), BENCH_USER)) });
     const slowestHost = perHost.reduce((a, b) => (b.latency.median > a.latency.median ? b : a));
+    const sequentialMs = perHost.reduce((n, h) => n + h.latency.median, 0);
     const across = await repeat(o.runs, () => listVms(db, BENCH_USER));
     const summary = await repeat(o.runs, () => dashboardSummary(db, BENCH_USER));
-    console.log(`  vm.list, one host alone (slowest: ${slowestHost.hostId}): median ${ms(slowestHost.latency.median)}, p95 ${ms(slowestHost.latency.p95)}`);
-    console.log(`  vm.list across ${o.hosts} hosts, ${count(o.hosts * o.vmsPerHost)} VMs, ${o.runs} runs: median ${ms(across.median)}, p95 ${ms(across.p95)}`);
+    console.log(
+      `  vm.list, one host alone (slowest: ${slowestHost.hostId}): median ${ms(slowestHost.latency.median)}, p95 ${ms(slowestHost.latency.p95)}, ` +
+        `manager CPU ${ms(slowestHost.latency.cpuMs)} a run; the ${o.hosts} alone one after another: ${ms(sequentialMs)} (sum of medians)`,
+    );
+    console.log(
+      `  vm.list across ${o.hosts} hosts, ${count(o.hosts * o.vmsPerHost)} VMs, ${o.runs} runs: median ${ms(across.median)}, p95 ${ms(across.p95)}, manager CPU ${ms(across.cpuMs)} a run`,
+    );
     console.log(`  dashboard.summary across ${o.hosts} hosts, ${o.runs} runs: median ${ms(summary.median)}, p95 ${ms(summary.p95)}`);
 
     const stalledHost = daemons[0]!;
@@ -175,7 +203,7 @@ export async function benchManyHosts(o: { hosts: number; vmsPerHost: number; run
         `${stalled.answered} hosts answered; ${rows[0]!.id}: ${stalled.error}, stale ${stalled.stale} with ${stalled.staleVms} VMs; ` +
         `dashboard.summary median ${ms(stalledSummary.median)}`,
     );
-    return { hosts: o.hosts, vmsPerHost: o.vmsPerHost, across, slowestHost, summary, memory, stalled };
+    return { hosts: o.hosts, vmsPerHost: o.vmsPerHost, across, slowestHost, sequentialMs, summary, memory, stalled };
   } finally {
     if (stopped !== undefined) process.kill(stopped, "SIGCONT");
     await closeAllConnections();
@@ -186,20 +214,24 @@ export async function benchManyHosts(o: { hosts: number; vmsPerHost: number; run
 }
 
 export function manyHostsRows(r: ManyHostsResult): string[][] {
-  const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   return [
     [
       `vm.list across ${r.hosts} hosts × ${r.vmsPerHost} VMs`,
       ms(r.across.median),
       ms(r.across.p95),
-      `${r.hosts} libvirtd in namespaces, test driver over TCP; slowest host alone ${ms(r.slowestHost.latency.median)} / ${ms(r.slowestHost.latency.p95)} (${(r.across.median / r.slowestHost.latency.median).toFixed(1)}×)`,
+      `slowest host alone ${ms(r.slowestHost.latency.median)} / ${ms(r.slowestHost.latency.p95)}; all ${r.hosts} one after another ${ms(r.sequentialMs)}; manager CPU ${ms(r.across.cpuMs)} a run`,
     ],
-    [`dashboard.summary across ${r.hosts} hosts`, ms(r.summary.median), ms(r.summary.p95), `${count(r.hosts * r.vmsPerHost)} VMs counted by state`],
+    [
+      `dashboard.summary across ${r.hosts} hosts`,
+      ms(r.summary.median),
+      ms(r.summary.p95),
+      `${count(r.hosts * r.vmsPerHost)} VMs counted by state; manager CPU ${ms(r.summary.cpuMs)} a run`,
+    ],
     [
       "memory per open connection",
       "",
       "",
-      `heap ${kib(r.memory.heapPerConnection)}, RSS ${kib(r.memory.rssPerConnection)}; after its first vm.list heap ${kib(r.memory.heapPerListedHost)}, RSS ${kib(r.memory.rssPerListedHost)}`,
+      `idle: heap ${kib(r.memory.heapPerConnection)}, RSS ${kib(r.memory.rssPerConnection)}; a host connected and listed once: heap ${kib(r.memory.heapPerListedHost)}, RSS ${kib(r.memory.rssPerListedHost)}`,
     ],
     [
       `vm.list, 1 of ${r.hosts} hosts stalled`,
