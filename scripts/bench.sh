@@ -17,6 +17,9 @@
 #                           insights at 1,000 VMs with 7 days of 1-hour rollups: reading the history, the rules, storing
 #   scripts/bench/backups.ts
 #                           backup throughput of a running VM's 1 GiB qcow2 disk: full, then incremental after 10 MiB changed
+#   scripts/bench/many-hosts.ts
+#                           20 hosts × 50 VMs (20 libvirtd in namespaces, test driver over TCP): vm.list across hosts vs
+#                           the slowest host alone, dashboard.summary, memory per connection, one host stalled
 # Ends with one summary table. Every libvirt object it creates is named kvmm-bench-<run>-* and removed
 # on exit, even when a benchmark fails or is interrupted.
 set -uo pipefail
@@ -108,6 +111,16 @@ else
 fi
 backups_seconds=$((SECONDS - started))
 
+printf '\n\033[1m== 20 hosts × 50 VMs (scripts/bench/many-hosts.ts)\033[0m\n'
+started=$SECONDS
+if KVMM_BENCH_RUN=$run_id node --expose-gc --import tsx scripts/bench/many-hosts.ts; then
+  hosts_result="ran: its figures are above"
+else
+  hosts_result="FAILED (exit $?): see above"
+  status=1
+fi
+hosts_seconds=$((SECONDS - started))
+
 printf '\n\033[1m== summary\033[0m\n'
 if [ -s "$summary" ]; then cat "$summary"; else echo "scripts/bench/main.ts: $main_result"; fi
 echo "guest bench: $guest_result"
@@ -115,5 +128,6 @@ echo "Debian footprint bench: $debian_result"
 echo "metrics history bench: $history_result"
 echo "insights bench: $insights_result"
 echo "backups bench: $backups_result"
-echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, Debian footprint ${debian_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s, backups ${backups_seconds} s"
+echo "20 hosts bench: $hosts_result"
+echo "time: setup ${setup_seconds} s, benchmarks ${main_seconds} s, guest bench ${guest_seconds} s, Debian footprint ${debian_seconds} s, metrics history ${history_seconds} s, insights ${insights_seconds} s, backups ${backups_seconds} s, 20 hosts ${hosts_seconds} s"
 exit "$status"

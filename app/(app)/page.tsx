@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { TRPCError } from "@trpc/server";
 import { getLocale, getTranslations } from "next-intl/server";
 import { serverApi } from "@/app/_components/page-session";
+import { acrossHosts } from "@/server/hosts/fan-out";
 import { formatBytes } from "@/app/_components/format";
 import { HostUsage } from "./_dashboard/host-usage";
 import { HostCharts } from "./_dashboard/host-charts";
@@ -29,25 +29,21 @@ export default async function DashboardPage() {
   const api = await serverApi();
   const t = await getTranslations("dashboard");
   const locale = await getLocale();
-  const [hosts, summary] = await Promise.all([api.hosts.list(), api.dashboard.summary()]);
+  const [hostRows, summary] = await Promise.all([api.hosts.list(), api.dashboard.summary()]);
+  // A disabled host is not connected to; the hosts page shows it.
+  const hosts = hostRows.filter((h) => h.enabled);
   // One window for every host's chart, fixed at render; new ticks extend it live.
   const chartWindow = rangeWindow(LIVE_RANGE, Date.now());
-  const infos = await Promise.all(
-    hosts.map(async (host) => {
-      try {
-        return { host, info: await api.hosts.info({ hostId: host.id }), error: null };
-      } catch (err) {
-        return { host, info: null, error: err instanceof TRPCError ? err.message : String(err) };
-      }
-    }),
-  );
+  // Every host at once, each within KVMM_HOST_TIMEOUT_S: a host that is down is shown greyed with its reason, not waited for.
+  const answers = await acrossHosts(hosts, (host) => api.hosts.info({ hostId: host.id }));
+  const infos = answers.map((answer, i) => ({ host: hosts[i]!, info: answer.ok ? answer.value : null, error: answer.ok ? null : answer.error }));
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">{t("title")}</h1>
       <SummaryCards initial={summary} />
       {infos.map(({ host, info, error }) => (
-        <section key={host.id} aria-labelledby={`host-${host.id}`} className="card">
-          <h2 id={`host-${host.id}`} className="mb-4 text-lg font-semibold">
+        <section key={host.id} aria-labelledby={`host-${host.id}`} className={error ? "card border-dashed" : "card"} data-unreachable={error ? "" : undefined}>
+          <h2 id={`host-${host.id}`} className={`mb-4 text-lg font-semibold${error ? " text-slate-500 dark:text-slate-400" : ""}`}>
             {info?.hostname ?? host.name} <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({host.uri})</span>
           </h2>
           {error && (

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import type { SessionUser } from "../users/service";
 import { resolveHost } from "../hosts/connection";
 import { listHosts } from "../hosts/service";
+import { acrossHosts } from "../hosts/fan-out";
 import { resolveVm, vmsInScope, type ResolvedVm } from "../domains/lookup";
 import { tagsOf } from "../domains/tags";
 import { uuidToString } from "../libvirt";
@@ -25,18 +26,18 @@ async function hostVms(db: Db, user: SessionUser, hostId: string, tag: string | 
 
 /**
  * The VMs of a schedule's target as its creator sees them now (their grants narrow a host or tag
- * target; a VM target outside them answers "not found", like a missing VM).
+ * target; a VM target outside them answers "not found", like a missing VM). Every host is read at
+ * once; one that fails or does not answer within KVMM_HOST_TIMEOUT_S is a failure line of the run.
  */
 export async function resolveRunTargets(db: Db, user: SessionUser, schedule: ScheduleRow): Promise<RunTargets> {
   if (schedule.targetKind === "vm") return { vms: [await resolveVm(resolveHost(db, schedule.hostId!), user, schedule.vmUuid!)], hostErrors: [] };
   const hostIds = schedule.hostId ? [schedule.hostId] : listHosts(db).map((h) => h.id);
   const tag = schedule.targetKind === "tag" ? schedule.tag : null;
-  const found = await Promise.allSettled(hostIds.map((id) => hostVms(db, user, id, tag)));
-  const vms: ResolvedVm[] = [];
-  const hostErrors: RunTargets["hostErrors"] = [];
-  found.forEach((r, i) => {
-    if (r.status === "fulfilled") vms.push(...r.value);
-    else hostErrors.push({ hostId: hostIds[i]!, message: r.reason instanceof Error ? r.reason.message : String(r.reason) });
-  });
+  const answers = await acrossHosts(
+    hostIds.map((id) => ({ id })),
+    (host) => hostVms(db, user, host.id, tag),
+  );
+  const vms = answers.flatMap((a) => (a.ok ? a.value : []));
+  const hostErrors = answers.flatMap((a): RunTargets["hostErrors"] => (a.ok ? [] : [{ hostId: a.hostId, message: a.error }]));
   return { vms, hostErrors };
 }

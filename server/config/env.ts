@@ -25,6 +25,8 @@ const envSchema = z.object({
   KVMM_CONSOLE_TICKET_TTL_S: z.coerce.number().int().min(1).max(300).default(30),
   /** Seconds between two ticks of the metrics collector (server/metrics): every host's VMs sampled once a tick. */
   KVMM_METRICS_INTERVAL_S: z.coerce.number().int().min(1).max(300).default(5),
+  /** Seconds each host gets to answer a page's or job's per-host work (server/hosts/fan-out.ts) before it shows as not answering. */
+  KVMM_HOST_TIMEOUT_S: z.coerce.number().min(0.1).max(120).default(5),
   KVMM_TRUSTED_PROXIES: z
     .string()
     .default("")

@@ -4,7 +4,8 @@ import type { SessionUser } from "../users/service";
 import { coversHost, roleHas, vmInScope } from "../auth/permissions";
 import { resolveHost } from "../hosts/connection";
 import { listHosts } from "../hosts/service";
-import { ServiceError, withLibvirtContext } from "../errors";
+import { withLibvirtContext } from "../errors";
+import { acrossHosts } from "../hosts/fan-out";
 import { VM_STATES, vmStateName, type VmState } from "../domains/power";
 import { tagsOf } from "../domains/tags";
 import { runningGuestHub } from "../guest";
@@ -98,28 +99,19 @@ function recentAudit(db: Db): DashboardAuditEntry[] {
 /**
  * The dashboard's counts, narrowed to what the user may see: VMs by state and running VMs by
  * connected agent (one libvirt call per host; agent states from the guest hub's memory), firing
- * alerts by severity and the latest audit rows (from the database). A host that does not answer
- * is named instead of failing the rest.
+ * alerts by severity and the latest audit rows (from the database). Every host is asked at once; one
+ * that fails or does not answer within KVMM_HOST_TIMEOUT_S is named instead of failing or holding up the rest.
  */
 export async function dashboardSummary(db: Db, user: SessionUser): Promise<DashboardSummary> {
   const states = zeros(VM_STATES);
   const agents = zeros<AgentKind>(["agent", "qga", "none"]);
-  const unreachable: DashboardSummary["unreachable"] = [];
   const hub = runningGuestHub();
-  const [perHost, alerts] = await Promise.all([
-    Promise.all(
-      listHosts(db).map(async (host) => {
-        try {
-          return { hostId: host.id, vms: await hostVmStates(user, host.id, db) };
-        } catch (err) {
-          if (!(err instanceof ServiceError)) throw err;
-          unreachable.push({ hostId: host.id, error: err.message });
-          return { hostId: host.id, vms: [] };
-        }
-      }),
-    ),
+  const [answers, alerts] = await Promise.all([
+    acrossHosts(listHosts(db), (host) => hostVmStates(user, host.id, db)),
     roleHas(user.role, "alert.read") ? alertCounts(db, user) : null,
   ]);
+  const unreachable = answers.flatMap((a) => (a.ok ? [] : [{ hostId: a.hostId, error: a.error }]));
+  const perHost = answers.flatMap((a) => (a.ok ? [{ hostId: a.hostId, vms: a.value }] : []));
   for (const { hostId, vms } of perHost) {
     for (const vm of vms) {
       states[vm.state]++;

@@ -27,6 +27,8 @@ import { vmInScope } from "../auth/permissions";
 import { resolveHost } from "../hosts/connection";
 import { withLibvirtContext, ServiceError } from "../errors";
 import { listHosts } from "../hosts/service";
+import { acrossHosts } from "../hosts/fan-out";
+import { processSingleton } from "../process-shared";
 import type { ResolvedVm } from "./lookup";
 import { stateAfter, vmStateName, type PowerAction, type VmState } from "./power";
 import { assertTransition, runPowerAction } from "./power-actions";
@@ -90,7 +92,7 @@ function usageOf(live: Map<string, LiveVmUsage>, uuid: string, running: boolean,
  * transient lets a browser apply a "stopped" event to its list without reading it again (only a
  * transient VM vanishes).
  */
-export async function listHostVms(hostId: string, conn: Connection, user: SessionUser): Promise<VmSummary[]> {
+async function readHostVms(hostId: string, conn: Connection): Promise<VmSummary[]> {
   const [auto, transientList, stats, leases] = await Promise.all([
     conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_AUTOSTART }),
     conn.connectListAllDomains({ needResults: 1, flags: VIR_CONNECT_LIST_DOMAINS_TRANSIENT }),
@@ -128,8 +130,16 @@ export async function listHostVms(hostId: string, conn: Connection, user: Sessio
         usage: usageOf(live, uuids[i]!, running, params),
       };
     })
-    .filter((vm) => vmInScope(user.role, user.grants, vm))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function visibleTo(user: SessionUser, vms: readonly VmSummary[]): VmSummary[] {
+  return vms.filter((vm) => vmInScope(user.role, user.grants, vm));
+}
+
+/** One host's VMs the user may see, by name. */
+export async function listHostVms(hostId: string, conn: Connection, user: SessionUser): Promise<VmSummary[]> {
+  return visibleTo(user, await readHostVms(hostId, conn));
 }
 
 function guestOf(status: GuestStatus | null): VmSummary["guest"] {
@@ -145,21 +155,34 @@ export interface HostVmList {
   stale: boolean;
 }
 
-/** Every host's VMs; one unreachable host shows as an error beside the others instead of failing the page. */
+/**
+ * Each host's VMs as last listed, every one of them: what a host that stops answering shows (greyed,
+ * with the reason). Narrowed to the asking user's grants when answered, like a fresh list, so one
+ * user's list never shows another's VMs.
+ */
+const lastListed = processSingleton("lastVmLists", () => new Map<string, VmSummary[]>());
+
+/**
+ * Every host's VMs, each host asked at once and given KVMM_HOST_TIMEOUT_S (server/hosts/fan-out.ts):
+ * a host that fails or does not answer in time shows its reason beside the others, with its VMs as
+ * last listed (`stale`), instead of failing or holding up the page.
+ */
 export async function listVms(db: Db, user: SessionUser, hostId?: string): Promise<HostVmList[]> {
   const hosts = listHosts(db).filter((h) => !hostId || h.id === hostId);
   if (hostId && hosts.length === 0) throw new ServiceError(`host "${hostId}" does not exist`, "not_found");
-  return Promise.all(
-    hosts.map(async (host) => {
-      const { conn, context } = resolveHost(db, host.id);
-      try {
-        return { hostId: host.id, vms: await withLibvirtContext(context, () => listHostVms(host.id, conn, user)), error: null, stale: false };
-      } catch (err) {
-        if (!(err instanceof ServiceError)) throw err;
-        return { hostId: host.id, vms: [], error: err.message, stale: false };
-      }
-    }),
-  );
+  if (!hostId) for (const id of lastListed.keys()) if (!hosts.some((h) => h.id === id)) lastListed.delete(id);
+  const answers = await acrossHosts(hosts, (host) => {
+    const { conn, context } = resolveHost(db, host.id);
+    return withLibvirtContext(context, () => readHostVms(host.id, conn));
+  });
+  return answers.map((answer): HostVmList => {
+    if (answer.ok) {
+      lastListed.set(answer.hostId, answer.value);
+      return { hostId: answer.hostId, vms: visibleTo(user, answer.value), error: null, stale: false };
+    }
+    const last = lastListed.get(answer.hostId);
+    return { hostId: answer.hostId, vms: last ? visibleTo(user, last) : [], error: answer.error, stale: last !== undefined };
+  });
 }
 
 async function stateOf(vm: ResolvedVm): Promise<VmState> {

@@ -2,11 +2,13 @@
  * The rules' inputs, read from where each lives: the hosts and their VMs (one bulk stats call per
  * host), the host's memory (server/hosts/memory.ts), each VM's snapshots (the snapshot service), what the guest hub
  * knows of its agents now plus the sightings it recorded, and the metrics history's 1-hour rollups.
- * A host that does not answer is reported as failed; its VMs are not judged (nothing is known of them).
+ * Every host is read at once (server/hosts/fan-out.ts); one that fails or does not answer within
+ * KVMM_HOST_TIMEOUT_S is reported as failed; its VMs are not judged (nothing is known of them).
  */
 import { decodeTypedParams, uuidToString, VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_VCPU, flagsOf } from "@/server/libvirt";
 import type { Db } from "@/server/db/client";
 import { listHosts } from "@/server/hosts/service";
+import { acrossHosts } from "@/server/hosts/fan-out";
 import { nodeMemory } from "@/server/hosts/memory";
 import { resolveHost, type ResolvedHost } from "@/server/hosts/connection";
 import { vmStateName } from "@/server/domains/power";
@@ -32,19 +34,13 @@ export interface Gathered {
 export async function gatherInputs(db: Db, hub: GuestHub | null, now: number): Promise<Gathered> {
   const historyOf = readVmHistory(db, now);
   const sightingOf = readSightings(db);
-  const results = await Promise.all(
-    listHosts(db).map(async (row): Promise<HostInput | FailedHost> => {
-      const host = resolveHost(db, row.id);
-      try {
-        return await withLibvirtContext(host.context, () => gatherHost(host, hub, historyOf, sightingOf));
-      } catch (err) {
-        return { hostId: host.id, error: err instanceof Error ? err.message : String(err) };
-      }
-    }),
-  );
+  const answers = await acrossHosts(listHosts(db), (row) => {
+    const host = resolveHost(db, row.id);
+    return withLibvirtContext(host.context, () => gatherHost(host, hub, historyOf, sightingOf));
+  });
   return {
-    hosts: results.filter((r): r is HostInput => "vms" in r),
-    failedHosts: results.filter((r): r is FailedHost => "error" in r),
+    hosts: answers.flatMap((a) => (a.ok ? [a.value] : [])),
+    failedHosts: answers.flatMap((a): FailedHost[] => (a.ok ? [] : [{ hostId: a.hostId, error: a.error }])),
   };
 }
 

@@ -3,8 +3,8 @@
  * CONNECT_GET_ALL_DOMAIN_STATS for all of its VMs, plus the host's CPU and memory counters and
  * its active pools — and turns two consecutive samples into a MetricsTick (sample.ts). It keeps
  * the latest tick of each host and hands every tick to its listeners (history, alerts, the event
- * stream, Prometheus: see README.md). A host that does not answer within the timeout yields a
- * tick with `reachable: false` and no VMs: its VMs are unknown, not stopped.
+ * stream, Prometheus: see README.md). A host that fails or does not answer within the timeout
+ * yields a tick with `reachable: false` and no VMs: its VMs are unknown, not stopped.
  */
 import {
   decodeTypedParams,
@@ -24,6 +24,7 @@ import {
   type Connection,
 } from "../libvirt";
 import { vmStateName } from "../domains/power";
+import { answerEach } from "../hosts/fan-out";
 import type { HostMetricKey, HostSample, MetricsTick, PoolUse, VmMetricKey, VmSample } from "./sample";
 import {
   countersFromStats,
@@ -97,8 +98,6 @@ interface HostState {
   memoryStatsUnsupported: boolean;
 }
 
-class Timeout extends Error {}
-
 export class MetricsCollector {
   private readonly latest = new Map<string, MetricsTick>();
   private readonly state = new Map<string, HostState>();
@@ -126,26 +125,40 @@ export class MetricsCollector {
     return () => this.listeners.delete(listener);
   }
 
-  /** One tick of every host, sampled in parallel; resolves when each has answered or timed out. */
+  /**
+   * One tick of every host, sampled in parallel (server/hosts/fan-out.ts); each host's tick goes to
+   * the listeners as soon as it is in, so a silent host delays nobody else's. Resolves when each has
+   * answered or timed out.
+   */
   async collect(): Promise<MetricsTick[]> {
     const hosts = this.options.hosts();
     const ids = new Set(hosts.map((h) => h.id));
     for (const id of [...this.latest.keys()]) if (!ids.has(id)) this.latest.delete(id);
     for (const id of [...this.state.keys()]) if (!ids.has(id)) this.state.delete(id);
+    const answers = answerEach(hosts, (host) => this.sampleHost(host), { timeoutMs: this.options.timeoutMs });
     return Promise.all(
-      hosts.map(async (host) => {
-        const tick = await this.collectHost(host);
-        this.latest.set(host.id, tick);
+      answers.map(async (pending) => {
+        const answer = await pending;
+        const tick = answer.ok ? answer.value : this.unreachable(answer.hostId, answer.error);
+        this.latest.set(answer.hostId, tick);
         for (const listener of this.listeners) {
           try {
             listener(tick);
           } catch (err) {
-            this.log(`metrics: a tick listener failed on host "${host.id}":`, err);
+            this.log(`metrics: a tick listener failed on host "${answer.hostId}":`, err);
           }
         }
         return tick;
       }),
     );
+  }
+
+  /** The tick of a host that failed or did not answer: its VMs are unknown, not stopped. */
+  private unreachable(hostId: string, why: string): MetricsTick {
+    const previous = this.latest.get(hostId);
+    // Said once when a host stops answering, not every tick it stays silent.
+    if (!previous || previous.host.reachable) this.log(`metrics: ${why}; the host counts as unreachable until it answers`);
+    return { host: { hostId, at: this.now(), reachable: false, values: { ...HOST_NULLS }, pools: [] }, vms: [] };
   }
 
   private hostState(hostId: string): HostState {
@@ -157,27 +170,9 @@ export class MetricsCollector {
     return s;
   }
 
-  private async collectHost(host: CollectorHost): Promise<MetricsTick> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Timeout(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-    });
-    try {
-      if (host.conn.state === "closed") throw new Error("its connection is closed");
-      return await Promise.race([this.sampleHost(host), deadline]);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      const previous = this.latest.get(host.id);
-      // Said once when a host stops answering, not every tick it stays silent.
-      if (!previous || previous.host.reachable) this.log(`metrics: host "${host.id}" is unreachable: ${why}`);
-      return { host: { hostId: host.id, at: this.now(), reachable: false, values: { ...HOST_NULLS }, pools: [] }, vms: [] };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private async sampleHost(host: CollectorHost): Promise<MetricsTick> {
     const { conn, id: hostId } = host;
+    if (conn.state === "closed") throw new Error("its connection is closed");
     const s = this.hostState(hostId);
     const [{ records, at }, cpu, memory, pools] = await Promise.all([
       conn.connectGetAllDomainStats({ doms: [], stats: COLLECTOR_STATS, flags: 0 }).then((records) => ({ records, at: this.now() })),

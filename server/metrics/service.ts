@@ -6,6 +6,7 @@
 import { db } from "../db/client";
 import { env } from "../config/env";
 import { listHosts } from "../hosts/service";
+import { hostTimeoutMs } from "../hosts/fan-out";
 import { getConnection } from "../libvirt/registry";
 import { processSingleton } from "../process-shared";
 import { publish } from "../events/bus";
@@ -15,9 +16,6 @@ import { MetricsCollector, type TickListener } from "./collector";
 import { GuestTelemetryStore } from "./guest-telemetry";
 import { liveTick, liveVmUsage, type LiveVmUsage } from "./live";
 import type { MetricsTick } from "./sample";
-
-/** A host gets this long to answer a tick at most, however long the interval. */
-const MAX_HOST_TIMEOUT_MS = 10_000;
 
 export const COLLECTOR_JOB = "metrics-collector";
 
@@ -36,7 +34,8 @@ const shared = () =>
     const telemetry = new GuestTelemetryStore();
     const collector = new MetricsCollector({
       hosts: () => listHosts(db()).map((h) => ({ id: h.id, conn: getConnection(h.id, h.uri) })),
-      timeoutMs: Math.min(MAX_HOST_TIMEOUT_MS, intervalMs()),
+      // A host gets KVMM_HOST_TIMEOUT_S, as everywhere, but never past the next tick.
+      timeoutMs: Math.min(hostTimeoutMs(), intervalMs()),
       guest: (hostId, uuid, now) => telemetry.get(hostId, uuid, now),
       onVmsSeen: (hostId, uuids) => telemetry.retain(hostId, uuids),
     });

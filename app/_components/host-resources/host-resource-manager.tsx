@@ -67,14 +67,15 @@ function HostList<T extends HostResource, K extends QueryKey, E extends { messag
   const items = useQuery({ ...props.list(trpc, initial.host.id), initialData: initial.items ?? undefined, refetchInterval: FALLBACK_POLL_MS });
   const headingId = `${props.noun}s-${initial.host.id}`;
   const error = items.error?.message ?? (items.data ? null : initial.error);
+  // A host that cannot be read now: heading and cards as last read greyed, its reason beneath the heading.
   return (
-    <section aria-labelledby={headingId} className="space-y-3">
-      <h2 id={headingId} className="text-lg font-semibold">
+    <section aria-labelledby={headingId} className="space-y-3" data-unreachable={error ? "" : undefined}>
+      <h2 id={headingId} className={`text-lg font-semibold${error ? " text-slate-500 dark:text-slate-400" : ""}`}>
         {initial.host.name} <span className="text-sm font-normal text-slate-500 dark:text-slate-400">({initial.host.id})</span>
       </h2>
       <FormStatus error={error} verbatim />
       {items.data && items.data.length === 0 && <p className="card text-sm">{props.emptyText}</p>}
-      <ul className="grid grid-cols-1 gap-3 lg:grid-cols-2">
+      <ul className={`grid grid-cols-1 gap-3 lg:grid-cols-2${error ? " opacity-60" : ""}`}>
         {items.data?.map((item) => (
           <Fragment key={item.uuid || item.name}>{props.card(item)}</Fragment>
         ))}

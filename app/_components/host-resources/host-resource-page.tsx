@@ -1,6 +1,6 @@
 import type { ComponentType } from "react";
-import { TRPCError } from "@trpc/server";
 import { roleHas, type Permission } from "@/server/auth/permissions";
+import { acrossHosts } from "@/server/hosts/fan-out";
 import { requirePermission, serverApi } from "../page-session";
 import type { HostItems, HostResourceProps } from "./host-resource-manager";
 
@@ -18,19 +18,18 @@ export interface HostResourcePageSpec<T> {
   Manager: ComponentType<HostResourceProps<T>>;
 }
 
-/** Every host's list; one unreachable host does not hide the others', it shows its error beside them. */
+/**
+ * Every enabled host's list, each host asked at once and given KVMM_HOST_TIMEOUT_S: one that fails or
+ * does not answer shows its reason beside the others' lists instead of failing or holding up the page.
+ */
 async function readPerHost<T>(api: Api, load: HostResourcePageSpec<T>["load"]): Promise<HostItems<T>[]> {
-  const hosts = await api.hosts.list();
-  return Promise.all(
-    hosts.map(async ({ id, name }) => {
-      const host = { id, name };
-      try {
-        return { host, items: await load(api, id), error: null };
-      } catch (err) {
-        return { host, items: null, error: err instanceof TRPCError ? err.message : String(err) };
-      }
-    }),
-  );
+  const hosts = (await api.hosts.list()).filter((h) => h.enabled);
+  const answers = await acrossHosts(hosts, (host) => load(api, host.id));
+  return answers.map((answer, i) => ({
+    host: { id: hosts[i]!.id, name: hosts[i]!.name },
+    items: answer.ok ? answer.value : null,
+    error: answer.ok ? null : answer.error,
+  }));
 }
 
 /** The page of one kind of per-host resource (storage pools, virtual networks): its title, then the manager. */
