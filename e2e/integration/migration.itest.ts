@@ -35,7 +35,12 @@ const TICK = /KVMM-TICK (\d+) up=(\d+\.\d+)/g;
 
 const TICKER = {
   name: "50-ticker",
-  script: ["#!/bin/sh", "# Counts seconds on the serial port, for the host to time.", "( i=0; while true; do i=$((i+1)); read up idle < /proc/uptime; echo \"KVMM-TICK $i up=$up\"; sleep 1; done ) &", ""].join("\n"),
+  script: [
+    "#!/bin/sh",
+    "# Counts seconds on the serial port, for the host to time.",
+    '( i=0; while true; do i=$((i+1)); read up idle < /proc/uptime; echo "KVMM-TICK $i up=$up"; sleep 1; done ) &',
+    "",
+  ].join("\n"),
 };
 
 /** When each tick number was first seen, on this machine's monotonic clock, and the guest's uptime when it wrote it (ms). */
@@ -166,8 +171,14 @@ async function liveMove(t: TestContext, from: string, to: string, mode: "managed
   t.diagnostic(
     `${from} → ${to} (${mode}): ${result.elapsedMs} ms, downtime ${result.downtimeMs} ms; largest tick gap ${Math.round(gap)} ms, guest clock stood still ≤ ${Math.round(stopped)} ms, guest's own lateness ≤ ${Math.round(late)} ms (allowed gap ${allowed} ms + that lateness)`,
   );
-  assert.ok(stopped <= result.downtimeMs + TICK_TOLERANCE_MS, `the guest stood still ${Math.round(stopped)} ms > downtime ${result.downtimeMs} + ${TICK_TOLERANCE_MS} ms`);
-  assert.ok(gap <= allowed + late, `largest gap between ticks ${Math.round(gap)} ms > 1000 + downtime ${result.downtimeMs} + ${TICK_TOLERANCE_MS} + lateness ${Math.round(late)} ms`);
+  assert.ok(
+    stopped <= result.downtimeMs + TICK_TOLERANCE_MS,
+    `the guest stood still ${Math.round(stopped)} ms > downtime ${result.downtimeMs} + ${TICK_TOLERANCE_MS} ms`,
+  );
+  assert.ok(
+    gap <= allowed + late,
+    `largest gap between ticks ${Math.round(gap)} ms > 1000 + downtime ${result.downtimeMs} + ${TICK_TOLERANCE_MS} + lateness ${Math.round(late)} ms`,
+  );
   figures.push({ direction: `${from}→${to}`, mode, elapsedMs: result.elapsedMs, downtimeMs: result.downtimeMs, wallMs: Math.round(ended - started) });
   return task;
 }
@@ -177,7 +188,13 @@ test("a name clash on host b makes the pre-flight say so and start refuse, namin
   await writeFile(
     xmlPath,
     buildXml({
-      domain: { "@_type": "qemu", name: guest.name, uuid: randomUUID(), memory: { "@_unit": "MiB", "#text": "16" }, os: { type: { "@_arch": "x86_64", "#text": "hvm" } } },
+      domain: {
+        "@_type": "qemu",
+        name: guest.name,
+        uuid: randomUUID(),
+        memory: { "@_unit": "MiB", "#text": "16" },
+        os: { type: { "@_arch": "x86_64", "#text": "hvm" } },
+      },
     }),
   );
   await virsh(["define", xmlPath], { uri: b.uri });
@@ -210,7 +227,11 @@ test("live migration local → b → local, three times, managed by the manager:
   for (let round = 0; round < 3; round += 1) {
     const there = await liveMove(t, LOCAL_HOST_ID, "b", "managed");
     const lines = there.log.lines.map((l) => l.text);
-    for (const step of ["Begin:", "Prepare:", "Perform:", "Finish:", "Confirm:"]) assert.ok(lines.some((l) => l.startsWith(step)), `${step} in\n${lines.join("\n")}`);
+    for (const step of ["Begin:", "Prepare:", "Perform:", "Finish:", "Confirm:"])
+      assert.ok(
+        lines.some((l) => l.startsWith(step)),
+        `${step} in\n${lines.join("\n")}`,
+      );
     await liveMove(t, "b", LOCAL_HOST_ID, "managed");
   }
 });
@@ -249,6 +270,21 @@ test("a migration cancelled while its memory moves (1 MiB/s) ends cancelled, and
   assert.equal(await stateOn(b.uri, guest.name), "absent");
   const before = ticks.last();
   await waitFor(() => ticks.last() >= before + 2, { timeoutMs: 20_000, what: "the guest to count on, on local" });
+});
+
+test("evacuating host b moves its running VM back to local as a vm.migrate task of its own, one line of log each", async () => {
+  await bringHome();
+  await migrate(LOCAL_HOST_ID, "b");
+  // Host b, not local: this machine runs other test runs' VMs, which an evacuation of local would move too.
+  const { taskId } = await api.migration.evacuate({ hostId: "b", destHostId: LOCAL_HOST_ID });
+  const task = await taskEnd(taskId);
+  const log = task.log.lines.map((l) => l.text).join("\n");
+  assert.equal(task.state, "succeeded", log);
+  assert.deepEqual([task.kind, task.targetKind, task.result], ["host.evacuate", "host", { migrated: 1, skipped: 0, failed: 0 }]);
+  assert.match(log, new RegExp(`${guest.name} moved to host "local"`));
+  const moves = await api.tasks.list({ kind: "vm.migrate", vm: { hostId: "b", uuid: guest.uuid } });
+  assert.equal(moves[0]?.state, "succeeded");
+  assert.deepEqual([await stateOn(libvirtUri(), guest.name), await stateOn(b.uri, guest.name)], ["running", "absent"]);
 });
 
 test("a shut-off VM moves offline: its definition goes to b and leaves local", async () => {
