@@ -154,10 +154,10 @@ async function migrate(from: string, to: string, options: Partial<MigrationOptio
 }
 
 /** A live move, timed: the task's figures, and the count went on with no longer pause than they allow. */
-async function liveMove(t: TestContext, from: string, to: string, mode: "managed" | "p2p") {
+async function liveMove(t: TestContext, from: string, to: string, mode: "managed" | "p2p", options: Partial<MigrationOptions> = {}) {
   const before = ticks.last();
   const started = performance.now();
-  const { task, onA, onB } = await migrate(from, to, { mode });
+  const { task, onA, onB } = await migrate(from, to, { mode, ...options });
   const ended = performance.now();
   assert.deepEqual([onA, onB], to === "b" ? ["absent", "running"] : ["running", "absent"]);
   await waitFor(() => ticks.last() >= before + 3 && ticks.seen.get(ticks.last())! > ended, { timeoutMs: 30_000, what: "the guest to count on after the move" });
@@ -245,6 +245,17 @@ test("peer-to-peer live migration local → b → local: each source's libvirtd 
   await bringHome();
   await liveMove(t, LOCAL_HOST_ID, "b", "p2p");
   await liveMove(t, "b", LOCAL_HOST_ID, "p2p");
+});
+
+test("with auto-converge and post-copy asked for, a live move local → b → local succeeds and says so in its log", async (t) => {
+  await bringHome();
+  for (const [from, to] of [
+    [LOCAL_HOST_ID, "b"],
+    ["b", LOCAL_HOST_ID],
+  ] as const) {
+    const task = await liveMove(t, from, to, "managed", { autoConverge: true, postCopy: true });
+    assert.match(task.log.lines[0]!.text, /live, persist on destination, undefine source, auto-converge, post-copy;/);
+  }
 });
 
 test("a migration cancelled while its memory moves (1 MiB/s) ends cancelled, and the VM keeps running on local and is not on b", async () => {
