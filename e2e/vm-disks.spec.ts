@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
-import { expect, test, type Locator, type TestInfo } from "@playwright/test";
+import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
 import { openDatabase, type Db } from "@/server/db/client";
 import { auditTargets } from "@/server/audit/targets";
 import { createTestDomain, ensureLibvirtd, virsh, type TestDomain } from "./fixtures/test-host";
@@ -29,6 +29,13 @@ async function removePool({ pool, dir }: ReturnType<typeof poolOf>) {
   await virsh(["pool-destroy", pool]).catch(() => undefined);
   await virsh(["pool-undefine", pool]).catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Kept in the test's output folder as well as attached to the report: the issue asks for these pictures at both widths. */
+async function keepPicture(page: Page, testInfo: TestInfo) {
+  const screenshot = testInfo.outputPath(`disks-tab-${testInfo.project.name}.png`);
+  await page.screenshot({ path: screenshot, fullPage: true });
+  await testInfo.attach(`disks-tab-${testInfo.project.name}`, { path: screenshot, contentType: "image/png" });
 }
 
 /** The value of a disk card's fact ("Size", "Allocated"…). */
@@ -115,10 +122,7 @@ test(
     await expect(fact(cdrom, "Size")).toHaveText("1.0 MiB");
 
     await expectNoHorizontalScroll(page);
-    // Kept in the test's output folder as well as attached to the report: the issue asks for these pictures at both widths.
-    const screenshot = testInfo.outputPath(`disks-tab-${testInfo.project.name}.png`);
-    await page.screenshot({ path: screenshot, fullPage: true });
-    await testInfo.attach(`disks-tab-${testInfo.project.name}`, { path: screenshot, contentType: "image/png" });
+    await keepPicture(page, testInfo);
 
     await cdrom.getByRole("button", { name: "Eject" }).click();
     await expect(page.getByText(`Drive sda of ${vm} is empty now, and it stays after a restart.`)).toBeVisible();
@@ -181,5 +185,6 @@ test(
     const boot = page.getByRole("region", { name: "Boot order" });
     await expectWithinWidth(page, [boot.getByRole("button", { name: "Save boot order" })]);
     await expectNoHorizontalScroll(page);
+    await keepPicture(page, testInfo);
   },
 );

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
 import { openDatabase, type Db } from "../server/db/client";
 import { auditTargets } from "../server/audit/targets";
 import { bootAgentGuest } from "../server/guest/testing/agent-guest";
@@ -38,6 +38,13 @@ function card(page: Page, mac: string): Locator {
     .getByRole("list", { name: "Network cards" })
     .getByRole("listitem")
     .filter({ has: page.getByRole("heading", { name: mac }) });
+}
+
+/** Written into the test's output folder as well as attached, so the picture outlives the run whatever the reporter. */
+async function keepPicture(page: Page, testInfo: TestInfo) {
+  const shot = testInfo.outputPath(`network-tab-${testInfo.project.name}.png`);
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach(`network-tab-${testInfo.project.name}`, { path: shot, contentType: "image/png" });
 }
 
 async function expectNotice(page: Page, text: string) {
@@ -93,10 +100,7 @@ test("the Network tab adds a card, sets its link down and up, moves it to a brid
   await expect(added.getByText(/^vnet\d+$/)).toBeVisible();
 
   await expectNoHorizontalScroll(page);
-  // Written into the test's output folder as well as attached, so the picture outlives the run whatever the reporter.
-  const shot = testInfo.outputPath(`network-tab-${testInfo.project.name}.png`);
-  await page.screenshot({ path: shot, fullPage: true });
-  await testInfo.attach(`network-tab-${testInfo.project.name}`, { path: shot, contentType: "image/png" });
+  await keepPicture(page, testInfo);
 
   await added.getByRole("button", { name: "Remove…" }).click();
   const dialog = page.getByRole("dialog", { name: `Remove network card ${mac}?` });
@@ -152,4 +156,5 @@ test("on a phone the Network tab of a VM that is off adds a card whose controls 
     added.getByRole("button", { name: "Remove…" }),
   ]);
   await expectNoHorizontalScroll(page);
+  await keepPicture(page, testInfo);
 });
