@@ -91,64 +91,67 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
   await theirs.context().close();
 });
 
-test('a CPU burn in a real guest, run through our agent, fires a "CPU > 50 % for 15 s" rule live on /alerts, and ending the burn resolves it', async ({
-  page,
-}, testInfo) => {
-  test.setTimeout(240_000);
-  const rule = unique(testInfo, "kvmm-test-cpu-burn");
-  const stopFile = "/tmp/kvmm-stop-burn";
-  await signIn(page, ADMIN.username, ADMIN.password);
-  ({ guest } = await bootAgentGuest({ label: `e2e-burn-${testInfo.project.name}` }));
-  const vmRef = { hostId: "local", uuid: guest.uuid };
-  // The agent starts last in the guest's boot: once it runs a command, the boot's own CPU use is over.
-  await expect
-    .poll(async () => (await page.request.post("/api/trpc/guest.exec", { data: { ...vmRef, command: "true" } })).status(), {
-      message: "our agent answers in the guest",
-      timeout: 120_000,
-    })
-    .toBe(200);
-  const created = await page.request.post("/api/trpc/alerts.createRule", {
-    data: {
-      name: rule,
-      // The guest's own CPU figure: with a test running beside this one the TCG vCPU thread gets well under a
-      // core, and a burn read from the host's side can dip under the resolve threshold mid-burn.
-      metric: "vm.guest.cpu",
-      scope: { kind: "vm", ...vmRef },
-      comparison: ">",
-      threshold: 50,
-      resolveThreshold: 30,
-      forMs: 15_000,
-      severity: "warning",
-    },
-  });
-  expect(created.status(), await created.text()).toBe(200);
-  const ruleId = ((await created.json()) as { result: { data: { id: number } } }).result.data.id;
-  try {
-    await page.goto(`/alerts?uuid=${guest.uuid}`);
-    await expect(page.getByText("No alerts match.")).toBeVisible();
-    const navigations: string[] = [];
-    page.on("framenavigated", (frame) => {
-      if (frame === page.mainFrame()) navigations.push(frame.url());
+// @desktop: what fires the rule is the guest's CPU, which no viewport changes; the phone sees /alerts in the test above.
+test(
+  'a CPU burn in a real guest, run through our agent, fires a "CPU > 50 % for 15 s" rule live on /alerts, and ending the burn resolves it',
+  { tag: "@desktop" },
+  async ({ page }, testInfo) => {
+    test.setTimeout(240_000);
+    const rule = unique(testInfo, "kvmm-test-cpu-burn");
+    const stopFile = "/tmp/kvmm-stop-burn";
+    await signIn(page, ADMIN.username, ADMIN.password);
+    ({ guest } = await bootAgentGuest({ label: `e2e-burn-${testInfo.project.name}` }));
+    const vmRef = { hostId: "local", uuid: guest.uuid };
+    // The agent starts last in the guest's boot: once it runs a command, the boot's own CPU use is over.
+    await expect
+      .poll(async () => (await page.request.post("/api/trpc/guest.exec", { data: { ...vmRef, command: "true" } })).status(), {
+        message: "our agent answers in the guest",
+        timeout: 120_000,
+      })
+      .toBe(200);
+    const created = await page.request.post("/api/trpc/alerts.createRule", {
+      data: {
+        name: rule,
+        // The guest's own CPU figure: with a test running beside this one the TCG vCPU thread gets well under a
+        // core, and a burn read from the host's side can dip under the resolve threshold mid-burn.
+        metric: "vm.guest.cpu",
+        scope: { kind: "vm", ...vmRef },
+        comparison: ">",
+        threshold: 50,
+        resolveThreshold: 30,
+        forMs: 15_000,
+        severity: "warning",
+      },
     });
+    expect(created.status(), await created.text()).toBe(200);
+    const ruleId = ((await created.json()) as { result: { data: { id: number } } }).result.data.id;
+    try {
+      await page.goto(`/alerts?uuid=${guest.uuid}`);
+      await expect(page.getByText("No alerts match.")).toBeVisible();
+      const navigations: string[] = [];
+      page.on("framenavigated", (frame) => {
+        if (frame === page.mainFrame()) navigations.push(frame.url());
+      });
 
-    // busybox sh: `[` is a builtin, so the loop forks nothing and keeps the one vCPU busy until the file exists.
-    const burnStarted = Date.now();
-    const burn = page.request.post("/api/trpc/guest.exec", {
-      data: { ...vmRef, command: "sh", args: ["-c", `while [ ! -e ${stopFile} ]; do :; done`], timeoutMs: 180_000 },
-      timeout: 200_000,
-    });
-    const alert = page.getByTestId("alert").filter({ hasText: rule });
-    await expect(alert.getByTestId("alert-state")).toHaveText("Firing", { timeout: 90_000 });
-    expect(Date.now() - burnStarted, "fired only after its 15 s window").toBeGreaterThanOrEqual(15_000);
-    await expect(alert).toContainText(`VM ${guest.name} on host local`);
-    await expect(alert).toContainText(/Processor use inside the guest — Measured \d+(\.\d)? %, threshold above 50\.0 %/);
+      // busybox sh: `[` is a builtin, so the loop forks nothing and keeps the one vCPU busy until the file exists.
+      const burnStarted = Date.now();
+      const burn = page.request.post("/api/trpc/guest.exec", {
+        data: { ...vmRef, command: "sh", args: ["-c", `while [ ! -e ${stopFile} ]; do :; done`], timeoutMs: 180_000 },
+        timeout: 200_000,
+      });
+      const alert = page.getByTestId("alert").filter({ hasText: rule });
+      await expect(alert.getByTestId("alert-state")).toHaveText("Firing", { timeout: 90_000 });
+      expect(Date.now() - burnStarted, "fired only after its 15 s window").toBeGreaterThanOrEqual(15_000);
+      await expect(alert).toContainText(`VM ${guest.name} on host local`);
+      await expect(alert).toContainText(/Processor use inside the guest — Measured \d+(\.\d)? %, threshold above 50\.0 %/);
 
-    const stopped = await page.request.post("/api/trpc/guest.exec", { data: { ...vmRef, command: "touch", args: [stopFile] } });
-    expect(stopped.status(), await stopped.text()).toBe(200);
-    expect((await burn).status(), "the burn ended when told").toBe(200);
-    await expect(alert.getByTestId("alert-state")).toHaveText("Resolved", { timeout: 60_000 });
-    expect(navigations, "the alert fired and resolved without a reload").toEqual([]);
-  } finally {
-    await page.request.post("/api/trpc/alerts.deleteRule", { data: { id: ruleId } });
-  }
-});
+      const stopped = await page.request.post("/api/trpc/guest.exec", { data: { ...vmRef, command: "touch", args: [stopFile] } });
+      expect(stopped.status(), await stopped.text()).toBe(200);
+      expect((await burn).status(), "the burn ended when told").toBe(200);
+      await expect(alert.getByTestId("alert-state")).toHaveText("Resolved", { timeout: 60_000 });
+      expect(navigations, "the alert fired and resolved without a reload").toEqual([]);
+    } finally {
+      await page.request.post("/api/trpc/alerts.deleteRule", { data: { id: ruleId } });
+    }
+  },
+);

@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
 import { openDatabase, type Db } from "../server/db/client";
 import { auditTargets } from "../server/audit/targets";
 import { bootAgentGuest } from "../server/guest/testing/agent-guest";
 import type { TestDomain } from "./fixtures/test-host";
 import { createEmptyNetwork, createHostBridge, type TestNicSource } from "./fixtures/nic-sources";
 import { assertAuditedSince, auditMark } from "./fixtures/audit";
-import { ADMIN, expectNoHorizontalScroll, signIn } from "./support/session";
+import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
+import { ADMIN, expectNoHorizontalScroll, expectWithinWidth, signIn } from "./support/session";
 
 /**
  * The VM page's Network tab on a running test guest with our agent: the guest's own card shows
@@ -19,6 +20,7 @@ import { ADMIN, expectNoHorizontalScroll, signIn } from "./support/session";
 let guest: TestDomain | undefined;
 let network: TestNicSource | undefined;
 let bridge: TestNicSource | undefined;
+let idle: IdleDomain | undefined;
 /** The dashboard's own database, for its audit rows; opened once, closed with the worker. */
 let db: Db | undefined;
 
@@ -26,7 +28,9 @@ test.afterEach(async () => {
   await guest?.destroy();
   await network?.remove();
   await bridge?.remove();
+  await idle?.remove();
   guest = network = bridge = undefined;
+  idle = undefined;
 });
 
 function card(page: Page, mac: string): Locator {
@@ -36,11 +40,19 @@ function card(page: Page, mac: string): Locator {
     .filter({ has: page.getByRole("heading", { name: mac }) });
 }
 
+/** Written into the test's output folder as well as attached, so the picture outlives the run whatever the reporter. */
+async function keepPicture(page: Page, testInfo: TestInfo) {
+  const shot = testInfo.outputPath(`network-tab-${testInfo.project.name}.png`);
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach(`network-tab-${testInfo.project.name}`, { path: shot, contentType: "image/png" });
+}
+
 async function expectNotice(page: Page, text: string) {
   await expect(page.getByRole("status").filter({ hasText: text })).toBeVisible({ timeout: 30_000 });
 }
 
-test("the Network tab adds a card, sets its link down and up, moves it to a bridge and removes it", async ({ page }, testInfo) => {
+// @desktop: live changes to a booted guest's cards are the same at any width; the phone's tab is the next test's.
+test("the Network tab adds a card, sets its link down and up, moves it to a bridge and removes it", { tag: "@desktop" }, async ({ page }, testInfo) => {
   test.setTimeout(360_000);
   const id = randomBytes(3).toString("hex");
   const mac = `52:54:00:e2:${id.slice(0, 2)}:${id.slice(2, 4)}`;
@@ -88,10 +100,7 @@ test("the Network tab adds a card, sets its link down and up, moves it to a brid
   await expect(added.getByText(/^vnet\d+$/)).toBeVisible();
 
   await expectNoHorizontalScroll(page);
-  // Written into the test's output folder as well as attached, so the picture outlives the run whatever the reporter.
-  const shot = testInfo.outputPath(`network-tab-${testInfo.project.name}.png`);
-  await page.screenshot({ path: shot, fullPage: true });
-  await testInfo.attach(`network-tab-${testInfo.project.name}`, { path: shot, contentType: "image/png" });
+  await keepPicture(page, testInfo);
 
   await added.getByRole("button", { name: "Remove…" }).click();
   const dialog = page.getByRole("dialog", { name: `Remove network card ${mac}?` });
@@ -115,4 +124,37 @@ test("the Network tab adds a card, sets its link down and up, moves it to a brid
     ],
     { about: vm },
   );
+});
+
+test("on a phone the Network tab of a VM that is off adds a card whose controls fit the screen", { tag: "@phone" }, async ({ page }, testInfo) => {
+  const id = randomBytes(3).toString("hex");
+  const mac = `52:54:00:e3:${id.slice(0, 2)}:${id.slice(2, 4)}`;
+  network = await createEmptyNetwork(`kvmm-e2e-nic-${testInfo.project.name}-${id}`);
+  idle = await defineIdleDomain(`kvmm-test-e2e-nic-${testInfo.project.name}-${id}`);
+  await page.setViewportSize({ width: 360, height: 780 });
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/vms/local/${idle.uuid}/network`);
+  await expect(page.getByText("The VM is off: changes apply when it next starts.")).toBeVisible();
+  await expect(page.getByText("This VM has no network card.")).toBeVisible();
+
+  const add = page.getByRole("region", { name: "Add a network card" });
+  await expectWithinWidth(page, [
+    add.getByLabel("Connect to"),
+    add.getByLabel("Model"),
+    add.getByLabel("MAC address (optional)"),
+    add.getByRole("button", { name: "Add card" }),
+  ]);
+  await add.getByLabel("MAC address (optional)").fill(mac);
+  await add.getByLabel("Connect to").selectOption({ label: network.name });
+  await add.getByRole("button", { name: "Add card" }).click();
+  await expectNotice(page, `Network card ${mac} added on network ${network.name}: applies when the VM next starts.`);
+  const added = card(page, mac);
+  await expect(added.getByText(`network ${network.name}`)).toBeVisible();
+  await expectWithinWidth(page, [
+    added.getByRole("button", { name: "Set link down" }),
+    added.getByRole("button", { name: "Change source…" }),
+    added.getByRole("button", { name: "Remove…" }),
+  ]);
+  await expectNoHorizontalScroll(page);
+  await keepPicture(page, testInfo);
 });

@@ -12,7 +12,9 @@ test.afterEach(async ({}, testInfo) => {
   await virsh(["undefine", `kvmm-test-form-${testInfo.project.name}`]).catch(() => undefined);
 });
 
-test("the VM list shows a real guest and follows its power state live as the user drives it", async ({ page }, testInfo) => {
+// @desktop (the three tests that boot a guest): a list that follows libvirt's events is the same at any width; the phone
+// drives the list's power buttons on idle domains in first-hour/dialogs-and-phone.spec.ts and vm-list.spec.ts.
+test("the VM list shows a real guest and follows its power state live as the user drives it", { tag: "@desktop" }, async ({ page }, testInfo) => {
   guest = await createTestDomain({ label: `e2e-${testInfo.project.name}`, memoryMiB: 256 });
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).getByRole("link", { name: "VMs" }).click();
@@ -33,7 +35,7 @@ test("the VM list shows a real guest and follows its power state live as the use
   await expect(card.getByRole("button", { name: "Start" })).toBeVisible();
 });
 
-test("a VM changed outside the manager updates on an open page without reload", async ({ page }, testInfo) => {
+test("a VM changed outside the manager updates on an open page without reload", { tag: "@desktop" }, async ({ page }, testInfo) => {
   guest = await createTestDomain({ label: `e2e-live-${testInfo.project.name}`, memoryMiB: 256 });
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto("/vms");
@@ -44,7 +46,7 @@ test("a VM changed outside the manager updates on an open page without reload", 
   guest = undefined;
 });
 
-test("the VM page shows the guest's hardware and its agent connection", async ({ page }, testInfo) => {
+test("the VM page shows the guest's hardware and its agent connection", { tag: "@desktop" }, async ({ page }, testInfo) => {
   guest = await createTestDomain({ label: `e2e-detail-${testInfo.project.name}`, memoryMiB: 256 });
   await signIn(page, ADMIN.username, ADMIN.password);
   await page.goto(`/vms/local/${guest.uuid}`);

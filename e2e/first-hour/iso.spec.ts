@@ -69,9 +69,10 @@ async function volumeFileSha256(testInfo: TestInfo, volume: string) {
 }
 
 // @alone: it measures the manager's memory, which a test running beside it would grow (scripts/test.sh runs these by themselves).
+// @desktop: the memory and the boot are the server's and the guest's; the upload form at phone width is the next test's.
 test(
   "an ISO of a few hundred MiB uploads byte-equal with a moving progress bar, the manager's memory stays flat, and a VM boots from it",
-  { tag: "@alone" },
+  { tag: ["@alone", "@desktop"] },
   async ({ page }, testInfo) => {
     test.setTimeout(600_000);
     const { pool, vm, runDir } = namesFor(testInfo);

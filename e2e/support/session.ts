@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
 
 export const ADMIN = { username: "admin", password: process.env.KVMM_E2E_ADMIN_PASSWORD ?? "" };
 
@@ -23,6 +23,16 @@ export function unique(testInfo: TestInfo, base: string) {
 export async function expectNoHorizontalScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, "page scrolls sideways").toBeLessThanOrEqual(0);
+}
+
+/** Each control is shown and lies within the viewport's width, where a thumb reaches it by scrolling down only. */
+export async function expectWithinWidth(page: Page, controls: Locator[]) {
+  const { width } = page.viewportSize()!;
+  for (const control of controls) {
+    await expect(control).toBeVisible();
+    const box = await control.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= width, `${control} lies within the ${width} px width`).toBe(true);
+  }
 }
 
 /** Follows a main-navigation link the way a user would, opening the phone bar's "More" menu when the link is in it. */
