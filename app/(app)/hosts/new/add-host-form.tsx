@@ -126,8 +126,12 @@ export function AddHostForm() {
       },
     };
     if (transport === "ssh") {
-      if (!errors.check(key && confirmed ? {} : { [ID.hostKey]: key ? t("ssh.confirmFirst") : t("ssh.checkFirst") })) return;
-      add.mutate({ transport, name, address, hostKey: key!.hostKey }, done);
+      if (!key || !confirmed) {
+        errors.check({ [ID.hostKey]: key ? t("ssh.confirmFirst") : t("ssh.checkFirst") });
+        return;
+      }
+      errors.check({});
+      add.mutate({ transport, name, address, hostKey: key.hostKey }, done);
       return;
     }
     const [caPem, certPem, keyPem] = await Promise.all([fileText(form, "ca"), fileText(form, "cert"), fileText(form, "key")]);

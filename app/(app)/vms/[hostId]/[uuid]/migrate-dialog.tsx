@@ -3,14 +3,7 @@
 import { useState } from "react";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import {
-  COPY_STORAGE,
-  MAX_BANDWIDTH_MIBPS,
-  MIGRATION_MODES,
-  migrationOptionsSchema,
-  type MigrationOptions,
-  type PreflightCheck,
-} from "@/server/migration/contract";
+import { COPY_STORAGE, MAX_BANDWIDTH_MIBPS, MIGRATION_MODES, type MigrationOptions, type PreflightCheck } from "@/server/migration/contract";
 import { useTRPC } from "@/app/_components/trpc";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { useToasts } from "@/app/_components/toasts";
@@ -18,23 +11,13 @@ import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { CheckboxField, Field, Options, TextField } from "@/app/_components/form-fields";
 import { FormStatus } from "@/app/_components/form-status";
 import { migrationTargets } from "@/app/(app)/hosts/targets";
-
-type Choices = Omit<MigrationOptions, "destHostId">;
-/** The contract's defaults: live, the definition moved to the destination and taken off the source. */
-const DEFAULTS: Choices = migrationOptionsSchema.omit({ destHostId: true }).parse({});
+import { DEFAULT_CHOICES, parseBandwidth, type MigrationChoices as Choices } from "./migrate-options";
 
 const STATUS_TONE: Record<PreflightCheck["status"], string> = {
   ok: "text-emerald-800 dark:text-emerald-300",
   warning: "text-amber-800 dark:text-amber-300",
   error: "text-red-800 dark:text-red-300",
 };
-
-/** The bandwidth field's text as MiB/s: empty is "no limit"; anything but a whole number in range is refused here. */
-function parseBandwidth(text: string): { value: number | null; ok: boolean } {
-  if (text.trim() === "") return { value: null, ok: true };
-  const value = Number(text);
-  return { value, ok: Number.isInteger(value) && value >= 1 && value <= MAX_BANDWIDTH_MIBPS };
-}
 
 function PreflightList({ checks }: { checks: PreflightCheck[] }) {
   const t = useTranslations("vmMigrate");
@@ -65,7 +48,7 @@ export function MigrateDialog({ hostId, uuid, name, onDone }: { hostId: string; 
   const targets = migrationTargets(hosts.data ?? [], hostId);
   const [dest, setDest] = useState("");
   const destHostId = dest || targets[0]?.id || "";
-  const [choices, setChoices] = useState(DEFAULTS);
+  const [choices, setChoices] = useState(DEFAULT_CHOICES);
   const [bandwidthText, setBandwidthText] = useState("");
   const bandwidth = parseBandwidth(bandwidthText);
   const options: MigrationOptions = { ...choices, destHostId, bandwidthMiBps: bandwidth.value };
