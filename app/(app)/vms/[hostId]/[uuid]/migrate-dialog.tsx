@@ -67,7 +67,7 @@ export function MigrateDialog({ hostId, uuid, name, onDone }: { hostId: string; 
   return (
     <ConfirmDialog
       title={t("title", { name })}
-      confirmLabel={t("confirm", { dest: destName })}
+      confirmLabel={destHostId ? t("confirm", { dest: destName }) : t("confirmNoDest")}
       pendingLabel={t("starting")}
       danger={false}
       mutation={start}
