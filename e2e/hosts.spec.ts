@@ -38,14 +38,14 @@ test.describe("a second host", () => {
     const page = await browser.newPage();
     try {
       await signIn(page, ADMIN.username, ADMIN.password);
-      for (const name of ["rack-b", "rack-b-tls"]) await removeIfPresent(page.request, unique(testInfo, name));
+      for (const name of ["rack-b", "rack-b-renamed", "rack-b-tls"]) await removeIfPresent(page.request, unique(testInfo, name));
     } finally {
       await page.close();
       await host?.stop();
     }
   });
 
-  test("is added with the manager's key and a confirmed host key, shows connected with the pinned fingerprint, and is removed with its name typed", async ({
+  test("is added with the manager's key and a confirmed host key, shows connected with the pinned fingerprint, is disabled, enabled and renamed, and is removed with its name typed", async ({
     page,
   }, testInfo) => {
     const name = unique(testInfo, "rack-b");
@@ -89,15 +89,30 @@ test.describe("a second host", () => {
     await expect(card.getByText(/^QEMU \d+\.\d+\.\d+$/)).toBeVisible();
     await expectNoHorizontalScroll(page);
 
-    await card.getByRole("button", { name: "Remove…" }).click();
-    const dialog = page.getByRole("dialog", { name: `Remove host ${name}?` });
+    // Disabled, the manager lets go of it; enabled, it connects again.
+    await card.getByRole("button", { name: "Disable" }).click();
+    await expect(card.getByTestId("host-state")).toHaveText("disabled");
+    await expect(card).toContainText("Disabled: the manager does not connect to it.");
+    await card.getByRole("button", { name: "Enable" }).click();
+    await expect(card.getByTestId("host-state")).toHaveText("connected", { timeout: 30_000 });
+
+    const renamed = unique(testInfo, "rack-b-renamed");
+    await card.getByRole("button", { name: "Edit name" }).click();
+    await card.getByLabel("Host name").fill(renamed);
+    await card.getByRole("button", { name: "Save name" }).click();
+    const renamedCard = page.getByRole("listitem", { name: `Host ${renamed}` });
+    await expect(renamedCard.getByTestId("host-state")).toHaveText("connected");
+
+    await renamedCard.getByRole("button", { name: "Remove…" }).click();
+    const dialog = page.getByRole("dialog", { name: `Remove host ${renamed}?` });
     await expect(dialog).toContainText("Its VMs keep running on it, but the manager forgets them");
     const confirm = dialog.getByRole("button", { name: "Remove host" });
+    await dialog.getByLabel(`Type the host's name, ${renamed}, to confirm`).fill(name);
     await expect(confirm).toBeDisabled();
-    await dialog.getByLabel(`Type the host's name, ${name}, to confirm`).fill(name);
+    await dialog.getByLabel(`Type the host's name, ${renamed}, to confirm`).fill(renamed);
     await confirm.click();
     await expect(dialog).toHaveCount(0);
-    await expect(card).toHaveCount(0);
+    await expect(renamedCard).toHaveCount(0);
   });
   test("is added over TLS with the CA, client certificate and key read from files, each missing file said beside its field", async ({ page }, testInfo) => {
     const name = unique(testInfo, "rack-b-tls");
