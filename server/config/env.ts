@@ -5,6 +5,11 @@ import { nameSchema } from "../identifiers";
 const envSchema = z.object({
   KVMM_DATA_DIR: z.string().min(1).default("./data"),
   KVMM_LIBVIRT_URI: z.string().min(1).default("qemu:///system"),
+  /**
+   * The local host's libvirtd as other hosts' libvirtd reach it (qemu+ssh://this-machine/system):
+   * the destination URI of a peer-to-peer migration to the local host (server/migration/addresses.ts).
+   */
+  KVMM_LIBVIRT_PEER_URI: z.string().min(1).optional(),
   KVMM_ADMIN_USER: nameSchema.default("admin"),
   KVMM_ADMIN_PASSWORD: z.string().min(8).optional(),
   /** kvm uses hardware virtualisation; qemu emulates (slow, but works where KVM does not, e.g. nested). */

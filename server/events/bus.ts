@@ -145,6 +145,14 @@ export function watchHost(hostId: string, conn: Connection): Promise<() => void>
   return started;
 }
 
+/** Stops bridging one host's events (it was disabled or removed); a later watchHost starts again. */
+export async function unwatchHost(hostId: string): Promise<void> {
+  const stopping = watched.get(hostId);
+  watched.delete(hostId);
+  const stop = await stopping?.catch(() => undefined);
+  stop?.();
+}
+
 export async function unwatchAllHosts(): Promise<void> {
   const all = [...watched.values()];
   watched.clear();

@@ -51,6 +51,11 @@ export async function stopGuestHub(): Promise<void> {
   await current.hub.stop();
 }
 
+/** After a host was added, enabled, disabled or removed: the running hub (if any) re-reads the host list. */
+export async function refreshGuestHubHosts(): Promise<void> {
+  await running.get()?.hub.refreshHosts();
+}
+
 /** The hub if this process runs one, without starting it: for reads that can do without (the VM list's agent column). */
 export function runningGuestHub(): GuestHub | null {
   return running.get()?.hub ?? null;

@@ -53,7 +53,7 @@ export const hostNameSchema = z
 export const PEM_MAX_BYTES = 64 * 1024;
 const pemSchema = z.string().min(1, "the file is empty").max(PEM_MAX_BYTES, "larger than 64 KiB: not a certificate or key");
 
-/** The libvirt URI as typed: checked by service.ts (`parseHostAddress`) for the scheme, host and path. */
+/** The libvirt URI as typed: checked by address.ts (`parseHostAddress`) for the scheme, host and path. */
 export const hostAddressSchema = z.string().trim().min(1, "an address is needed").max(512, "at most 512 characters");
 
 /** One host key line as `scanHostKey` returned it (`ssh-ed25519 AAAA…`); the user confirmed its fingerprint. */

@@ -1,6 +1,8 @@
 // qemu+tls:// against a TLS endpoint in front of the real libvirtd: a Node
 // TLS server that demands a client certificate and forwards to libvirtd's
-// unix socket (the shared libvirtd is not reconfigured to listen on TLS).
+// unix socket (the shared libvirtd is not reconfigured to listen on TLS), answering
+// the handshake with libvirtd's one-byte verdict. e2e/integration/hosts.itest.ts
+// reaches a real libvirtd over TLS (the second host's).
 // Certificates come from openssl, laid out as libvirt's pkipath expects.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -61,6 +63,8 @@ before(async () => {
     { key: read("serverkey.pem"), cert: read("servercert.pem"), ca: read("cacert.pem"), requestCert: true, rejectUnauthorized: true },
     (socket) => {
       clientNames.push(String(socket.getPeerCertificate().subject?.CN));
+      // As libvirtd does once it has checked the client's certificate and address (virnetserverclient.c).
+      socket.write(Buffer.from([1]));
       const upstream = net.createConnection({ path: LIBVIRTD_SOCKET });
       socket.pipe(upstream).pipe(socket);
       socket.on("error", () => upstream.destroy());

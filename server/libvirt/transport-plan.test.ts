@@ -88,6 +88,30 @@ test("ssh runs virt-ssh-helper with a netcat fallback, as libvirt does", () => {
   assert.deepEqual(plan("qemu+ext:///system?command=/bin/proxy"), { kind: "command", file: "/bin/proxy", args: [] });
 });
 
+test("ssh with ?known_hosts= checks the host key against that file alone, strictly, even beside no_verify", () => {
+  const p = plan("qemu+ssh://root@kvm1/system?keyfile=/data/ssh/id_ed25519&known_hosts=%2Fdata%2Fhosts%2Fkvm1%2Fknown_hosts&no_verify=1");
+  assert.ok(p.kind === "command");
+  assert.deepEqual(p.args.slice(0, -1), [
+    "-l",
+    "root",
+    "-i",
+    "/data/ssh/id_ed25519",
+    "-T",
+    "-e",
+    "none",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "UserKnownHostsFile=/data/hosts/kvm1/known_hosts",
+    "-o",
+    "GlobalKnownHostsFile=/dev/null",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "--",
+    "kvm1",
+  ]);
+});
+
 test("shell escaping quotes only when needed, like virBufferEscapeShell", () => {
   assert.equal(escapeShell("qemu:///system"), "qemu:///system");
   assert.equal(escapeShell(""), "''");

@@ -104,6 +104,9 @@ function tlsFiles(uri: LibvirtUri, env: TransportEnv): { caFile: string; certFil
  * `ssh [-p port] [-l user] [-i keyfile] -T -e none -o BatchMode=yes
  * [-o StrictHostKeyChecking=no] -- host <remote command>`. Unlike virsh we
  * always pass BatchMode=yes: a server process has nobody to type a password.
+ * `?known_hosts=<file>` (libvirt reads it for libssh only) pins the host key
+ * for ssh too: that file alone is consulted, strictly, so a key the manager
+ * pinned is never overridden by ~/.ssh/known_hosts or /etc/ssh.
  */
 function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
   if (!uri.host) throw new LibvirtUriError(`${uri.uri}: ssh needs a host`);
@@ -113,7 +116,9 @@ function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
   const keyfile = uri.params.get("keyfile");
   if (keyfile) args.push("-i", keyfile);
   args.push("-T", "-e", "none", "-o", "BatchMode=yes");
-  if (flagParam(uri, "no_verify")) args.push("-o", "StrictHostKeyChecking=no");
+  const knownHosts = uri.params.get("known_hosts");
+  if (knownHosts) args.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes");
+  else if (flagParam(uri, "no_verify")) args.push("-o", "StrictHostKeyChecking=no");
   args.push("--", uri.host, remoteProxyCommand(uri, options));
   return args;
 }

@@ -51,7 +51,32 @@ async function openTls(plan: Extract<TransportPlan, { kind: "tls" }>, uri: strin
     servername: net.isIP(plan.host) ? undefined : plan.host,
     rejectUnauthorized: plan.verify,
   });
-  return connected(socket, "secureConnect", `${uri}: TLS connection to ${plan.host}:${plan.port} failed`);
+  return serverVerdict(await connected(socket, "secureConnect", `${uri}: TLS connection to ${plan.host}:${plan.port} failed`), uri);
+}
+
+/**
+ * After the TLS handshake libvirtd checks our certificate and address, and sends one byte, 1, if
+ * they pass (virnetserverclient.c), or closes the connection; its RPC protocol starts after that
+ * byte (virnetclient.c reads it the same way).
+ */
+function serverVerdict(socket: tls.TLSSocket, uri: string): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null) => {
+      socket.off("readable", onReadable).off("close", onClose).off("error", onError);
+      if (!err) return resolve(socket);
+      socket.destroy();
+      reject(new LibvirtConnectionError("connect", `${uri}: ${err.message}`, { cause: err }));
+    };
+    const onReadable = () => {
+      const verdict: Buffer | null = socket.read(1);
+      if (verdict === null) return;
+      done(verdict[0] === 1 ? null : new Error(`libvirtd answered the TLS handshake with ${verdict[0]} instead of 1`));
+    };
+    const onClose = () =>
+      done(new Error("libvirtd closed the connection after the TLS handshake: it refused our certificate or address (its tls_allowed_dn_list)"));
+    const onError = (err: Error) => done(err);
+    socket.on("readable", onReadable).once("close", onClose).once("error", onError);
+  });
 }
 
 function connected<S extends net.Socket>(socket: S, event: "connect" | "secureConnect", context: string): Promise<S> {

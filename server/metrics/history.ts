@@ -145,6 +145,22 @@ class MetricsHistory {
     return stmt;
   }
 
+  /** Deletes every sample and rollup of a host and its VMs, and their subjects (the host was removed). */
+  forgetHost(hostId: string): number {
+    const ids = (this.sqlite.prepare("SELECT id FROM metric_subjects WHERE host_id = ?").all(hostId) as { id: number }[]).map((r) => r.id);
+    const deleteRaw = this.sqlite.prepare("DELETE FROM metric_raw WHERE subject_id = ?");
+    const deleteRollups = Object.values(ROLLUPS).map(({ table }) => this.sqlite.prepare(`DELETE FROM ${table} WHERE id >= ? AND id < ?`));
+    this.sqlite.transaction(() => {
+      for (const id of ids) {
+        deleteRaw.run(id);
+        for (const rollup of deleteRollups) rollup.run(id * SUBJECT_SHIFT, (id + 1) * SUBJECT_SHIFT);
+      }
+      this.sqlite.prepare("DELETE FROM metric_subjects WHERE host_id = ?").run(hostId);
+    })();
+    this.subjectIds.clear();
+    return ids.length;
+  }
+
   private subjectKey(subject: HistorySubject): [string, string, string] {
     return [subject.kind, subject.hostId, subject.kind === "vm" ? subject.uuid : ""];
   }
@@ -358,6 +374,11 @@ export function recordTick(db: Db, tick: MetricsTick): void {
  */
 export function historyMaintenance(db: Db, now: () => number = Date.now): Promise<MaintenanceReport> {
   return historyOf(db).maintain(now());
+}
+
+/** Forgets a removed host's history (see MetricsHistory.forgetHost); returns how many subjects (the host and its VMs) went. */
+export function forgetHostHistory(db: Db, hostId: string): number {
+  return historyOf(db).forgetHost(hostId);
 }
 
 /** One subject's metric over [from, to] at the resolution the range needs (see pickResolution). */
