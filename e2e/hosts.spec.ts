@@ -56,8 +56,9 @@ test.describe("a second host", () => {
     await expect(page.getByRole("heading", { level: 1, name: "Add a host" })).toBeVisible();
 
     // The sysadmin copies the manager's public key into the host's authorized_keys.
-    const publicKey = (await page.getByTestId("manager-public-key").textContent())?.trim() ?? "";
-    expect(publicKey).toMatch(/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+/);
+    const keyBox = page.getByTestId("manager-public-key");
+    await expect(keyBox).toHaveText(/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+/);
+    const publicKey = (await keyBox.textContent())!.trim();
     await host!.authorizeKey(publicKey);
 
     await page.getByLabel("Name", { exact: true }).fill(name);

@@ -115,8 +115,13 @@ test("with the checks passing, Migrate starts a migration task and the page foll
 
   await dialog.getByRole("button", { name: `Migrate to ${hostB!.name}` }).click();
   await expect(page.getByRole("status").filter({ hasText: `Migration of ${name} to ${hostB!.name} started.` })).toBeVisible();
-  const tasks = await trpc<{ kind: string }[]>(page.request, "tasks.list", { vm: { hostId: "local", uuid }, limit: 10 }, "query");
-  expect(tasks.map((t) => t.kind)).toContain("vm.migrate");
+  // The task's own record says how it ended (its error, if it failed), before the page is asked to follow.
+  const migration = async () =>
+    (
+      await trpc<{ kind: string; state: string; error: string | null }[]>(page.request, "tasks.list", { vm: { hostId: "local", uuid }, limit: 10 }, "query")
+    ).find((t) => t.kind === "vm.migrate");
+  await expect.poll(async () => (await migration())?.state, { timeout: 30_000 }).not.toBe("running");
+  expect(await migration()).toMatchObject({ state: "succeeded", error: null });
 
   await page.waitForURL((url) => url.pathname === `/vms/${hostB!.id}/${uuid}/overview`);
   await expect(page.getByRole("status").filter({ hasText: `VM ${name} moved to host ${hostB!.name}.` })).toBeVisible();
