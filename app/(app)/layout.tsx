@@ -25,6 +25,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     ...(roleHas(user.role, "alert.read") ? [{ href: "/alerts", label: t("alerts"), icon: "bell", badge: "alerts" } as const] : []),
     ...(roleHas(user.role, "storage.read") ? [{ href: "/storage", label: t("storage"), icon: "database" } as const] : []),
     ...(roleHas(user.role, "network.read") ? [{ href: "/networks", label: t("networks"), icon: "network" } as const] : []),
+    ...(roleHas(user.role, "host.read") ? [{ href: "/hosts", label: t("hosts"), icon: "hosts" } as const] : []),
     // Read daily, not watched live: on a phone it sits under "More".
     ...(roleHas(user.role, "vm.read") ? [{ href: "/insights", label: t("insights"), icon: "bulb" } as const] : []),
     ...(roleHas(user.role, "task.read") ? [{ href: "/tasks", label: t("tasks"), icon: "activity" } as const] : []),

@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 
 export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const [user, api, query, t] = await Promise.all([pageUser(), serverApi(), searchParams, getTranslations("vmList")]);
-  const initial = await api.vms.list({});
+  const [initial, hosts] = await Promise.all([api.vms.list({}), api.hosts.list()]);
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -28,6 +28,7 @@ export default async function VmsPage({ searchParams }: { searchParams: Promise<
       </div>
       <VmList
         initial={initial}
+        initialHosts={hosts}
         initialView={parseView(query)}
         canPower={!!user && roleHas(user.role, "vm.power")}
         canSnapshot={!!user && roleHas(user.role, "vm.snapshot")}

@@ -19,7 +19,18 @@ import {
  * Search, filters and sort of the VM list. Each change applies at once (the list is filtered in
  * the browser) and goes into the URL; on a phone the form folds behind one "Filters" button.
  */
-export function VmFilters({ view, onChange, hosts, tags }: { view: ListView; onChange: (view: ListView) => void; hosts: string[]; tags: string[] }) {
+export function VmFilters({
+  view,
+  onChange,
+  hosts,
+  tags,
+}: {
+  view: ListView;
+  onChange: (view: ListView) => void;
+  /** Each host's id as the value, its name as the label. */
+  hosts: { value: string; label: string }[];
+  tags: string[];
+}) {
   const set = (change: Partial<ListView>) => onChange({ ...view, ...change });
   const orNull = <T extends string>(value: string) => (value === "" ? null : (value as T));
   const t = useTranslations("vmList");
@@ -50,7 +61,7 @@ export function VmFilters({ view, onChange, hosts, tags }: { view: ListView; onC
         <Field id="vm-filter-host" label={t("filters.host")}>
           <select id="vm-filter-host" className="input mt-1" value={view.host ?? ""} onChange={(e) => set({ host: orNull(e.target.value) })}>
             <option value="">{t("filters.anyHost")}</option>
-            <Options choices={view.host && !hosts.includes(view.host) ? [...hosts, view.host] : hosts} />
+            <Options choices={view.host && !hosts.some((h) => h.value === view.host) ? [...hosts, view.host] : hosts} />
           </select>
         </Field>
         <Field id="vm-filter-tag" label={t("filters.tag")}>

@@ -6,6 +6,7 @@ import { useTranslations } from "next-intl";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import type { VmState } from "@/server/domains/power";
+import type { HostListItem } from "@/server/hosts/contract";
 import { useTRPC } from "@/app/_components/trpc";
 import { useLiveEvent, useLiveRefetch } from "@/app/_components/live-events";
 import { useVmCache } from "@/app/_components/vm-cache";
@@ -18,11 +19,24 @@ import { BatchActions } from "./batch-actions";
 
 type HostLists = inferRouterOutputs<AppRouter>["vms"]["list"];
 
-/** Events the list cannot apply by itself (new or removed VMs, tags, a host back): it is read again. */
-const REREAD_ON = ["domain.lifecycle", "domain.metadata", "host.connection"] as const;
+/** Events the list cannot apply by itself (new or removed VMs, tags, a host down or back, moved, added or removed): it is read again. */
+const REREAD_ON = ["domain.lifecycle", "domain.metadata", "domain.migrated", "host.connection", "host.changed"] as const;
+/** A host's name changes only with its row; its connection is in the VM list's own answer. */
+const HOSTS_REREAD_ON = ["host.changed"] as const;
+
+/** A host that could not be listed now: the reason, and whether its VMs are shown as last seen. */
+function DownHostNotice({ name, error, count }: { name: string; error: string; count: number | null }) {
+  const t = useTranslations("vmList");
+  return (
+    <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100" data-testid="host-down">
+      {count === null ? t("hostDown.none", { host: name }) : t("hostDown.stale", { host: name, count })} <span translate="no">{error}</span>
+    </p>
+  );
+}
 
 export function VmList({
   initial,
+  initialHosts,
   initialView,
   canPower,
   canSnapshot,
@@ -30,6 +44,8 @@ export function VmList({
   canSeeScreens,
 }: {
   initial: HostLists;
+  /** Every host's name, for the filter, the host column and the notices. */
+  initialHosts: HostListItem[];
   initialView: ListView;
   canPower: boolean;
   canSnapshot: boolean;
@@ -42,6 +58,8 @@ export function VmList({
   const trpc = useTRPC();
   // Live events drive refreshes (a VM can appear, vanish or change on any host) and bring usage each collector tick; the 30 s poll is a fallback.
   const list = useQuery({ ...trpc.vms.list.queryOptions({}), initialData: initial, refetchInterval: 30_000 });
+  const hostRows = useQuery({ ...trpc.hosts.list.queryOptions(), initialData: initialHosts });
+  useLiveRefetch(HOSTS_REREAD_ON, () => [trpc.hosts.list.queryKey()]);
   const vmCache = useVmCache();
   // A lifecycle event that says the new state (stopped, paused, resumed…) is applied as it is, except that a
   // transient VM is gone once stopped, and a VM the list does not hold yet (just started from XML) is new.
@@ -66,7 +84,10 @@ export function VmList({
 
   const all = useMemo(() => list.data.flatMap((host) => host.vms), [list.data]);
   const rows = useMemo(() => applyView(all, view), [all, view]);
-  const hosts = useMemo(() => list.data.map((h) => h.hostId), [list.data]);
+  const hostNames = useMemo(() => new Map(hostRows.data.map((h) => [h.id, h.name])), [hostRows.data]);
+  const hosts = useMemo(() => list.data.map((h) => ({ value: h.hostId, label: hostNames.get(h.hostId) ?? h.hostId })), [list.data, hostNames]);
+  // A host that is down keeps its VMs on screen as last seen, greyed, with the reason.
+  const downHosts = useMemo(() => new Map(list.data.flatMap((h) => (h.error === null ? [] : [[h.hostId, h.error] as const]))), [list.data]);
   const tags = useMemo(() => allTags(all), [all]);
 
   // Only VMs on screen can be acted on: a filter narrows the selection with the list.
@@ -89,11 +110,17 @@ export function VmList({
   return (
     <div className="space-y-4">
       {list.error && <FormStatus error={list.error.message} />}
-      {list.data
-        .filter((host) => host.error)
-        .map((host) => (
-          <FormStatus key={host.hostId} error={t("hostError", { host: host.hostId, error: host.error ?? "" })} />
-        ))}
+      {list.data.map(
+        (host) =>
+          host.error !== null && (
+            <DownHostNotice
+              key={host.hostId}
+              name={hostNames.get(host.hostId) ?? host.hostId}
+              error={host.error}
+              count={host.stale && host.vms.length > 0 ? host.vms.length : null}
+            />
+          ),
+      )}
       <VmFilters view={view} onChange={setView} hosts={hosts} tags={tags} />
       {canSelect && (
         <BatchActions
@@ -121,6 +148,8 @@ export function VmList({
           canPower={canPower}
           canSeeScreens={canSeeScreens}
           showHost={hosts.length > 1}
+          hostNames={hostNames}
+          downHosts={downHosts}
         />
       )}
       <p className="text-xs text-slate-500 dark:text-slate-400">{t("ipNote")}</p>

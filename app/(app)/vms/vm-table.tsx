@@ -58,6 +58,8 @@ export function VmTable({
   canPower,
   canSeeScreens,
   showHost,
+  hostNames,
+  downHosts,
 }: {
   rows: VmRow[];
   view: ListView;
@@ -69,6 +71,9 @@ export function VmTable({
   canSeeScreens: boolean;
   /** With one host the column says nothing on a desktop; a phone's card still names it. */
   showHost: boolean;
+  hostNames: ReadonlyMap<string, string>;
+  /** Hosts that could not be listed now, with the reason: their VMs are shown as last seen, greyed, without actions. */
+  downHosts: ReadonlyMap<string, string>;
 }) {
   const t = useTranslations("vmList");
   const bodyRef = useRef<HTMLTableSectionElement>(null);
@@ -150,6 +155,8 @@ export function VmTable({
               canPower={canPower}
               canSeeScreens={canSeeScreens}
               showHost={showHost}
+              hostName={hostNames.get(vm.hostId) ?? vm.hostId}
+              hostDown={downHosts.get(vm.hostId) ?? null}
             />
           );
         })}
@@ -177,6 +184,8 @@ const VmTableRow = memo(function VmTableRow({
   canPower,
   canSeeScreens,
   showHost,
+  hostName,
+  hostDown,
 }: {
   vm: VmRow;
   index: number;
@@ -187,6 +196,9 @@ const VmTableRow = memo(function VmTableRow({
   canPower: boolean;
   canSeeScreens: boolean;
   showHost: boolean;
+  hostName: string;
+  /** Why the VM's host could not be listed; the row is its last-seen state. */
+  hostDown: string | null;
 }) {
   const t = useTranslations("vmList");
   const f = useFormat();
@@ -200,7 +212,8 @@ const VmTableRow = memo(function VmTableRow({
       aria-rowindex={index + 2}
       aria-label={t("table.row", { name: vm.name })}
       aria-selected={canSelect ? selected : undefined}
-      className="card mb-3 flex flex-wrap items-center gap-x-4 gap-y-1 lg:mb-0 lg:table-row lg:rounded-none lg:border-0 lg:border-b lg:p-0 lg:shadow-none"
+      data-host-down={hostDown === null ? undefined : ""}
+      className={`${hostDown === null ? "" : "opacity-60"} card mb-3 flex flex-wrap items-center gap-x-4 gap-y-1 lg:mb-0 lg:table-row lg:rounded-none lg:border-0 lg:border-b lg:p-0 lg:shadow-none`}
     >
       <td role="cell" className="shrink-0 lg:px-1 lg:align-middle">
         {canSelect && (
@@ -218,6 +231,11 @@ const VmTableRow = memo(function VmTableRow({
         >
           {vm.name}
         </Link>
+        {hostDown !== null && (
+          <span className="block text-xs text-slate-600 dark:text-slate-400" title={hostDown}>
+            {t("table.lastSeen", { host: hostName })}
+          </span>
+        )}
         {vm.autostart && <span className="text-xs text-slate-500 dark:text-slate-400">{t("table.autostart")}</span>}
         {vm.tags.length > 0 && (
           <ul className="hidden flex-wrap gap-1 pb-1 lg:flex" aria-label={t("table.tags")}>
@@ -236,7 +254,7 @@ const VmTableRow = memo(function VmTableRow({
       </td>
       <td role="cell" className={`truncate lg:px-1 lg:align-middle ${showHost ? "" : "lg:hidden"}`}>
         <CardLabel>{t("card.host")}</CardLabel>
-        <span translate="no">{vm.hostId}</span>
+        <span translate="no">{hostName}</span>
       </td>
       <td role="cell" className="whitespace-nowrap lg:px-1 lg:text-right lg:align-middle">
         <CardLabel>{t("card.vcpus")}</CardLabel>
@@ -278,7 +296,7 @@ const VmTableRow = memo(function VmTableRow({
           </ul>
         )}
       </td>
-      {canSeeScreens && vm.state === "running" && (
+      {canSeeScreens && vm.state === "running" && hostDown === null && (
         <td role="cell" className="basis-full lg:hidden">
           <VmThumbnail hostId={vm.hostId} uuid={vm.uuid} name={vm.name} running hideWhenUnavailable className="w-40" />
         </td>
@@ -289,7 +307,7 @@ const VmTableRow = memo(function VmTableRow({
       </td>
       {canPower && (
         <td role="cell" className="basis-full py-1 lg:w-[24rem] lg:px-1 lg:py-2 lg:align-middle">
-          <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />
+          {hostDown === null && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="list" />}
         </td>
       )}
     </tr>

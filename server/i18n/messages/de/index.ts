@@ -28,6 +28,8 @@ import notifications from "./notifications.json" with { type: "json" };
 import backups from "./backups.json" with { type: "json" };
 import schedules from "./schedules.json" with { type: "json" };
 import templates from "./templates.json" with { type: "json" };
+import hosts from "./hosts.json" with { type: "json" };
+import vmMigrate from "./vmMigrate.json" with { type: "json" };
 
 export default {
   common,
@@ -58,4 +60,6 @@ export default {
   backups,
   schedules,
   templates,
+  hosts,
+  vmMigrate,
 };

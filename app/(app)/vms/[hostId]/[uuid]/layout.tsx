@@ -20,7 +20,7 @@ export default async function VmLayout({ params, children }: { params: Promise<{
   ]);
   return (
     <div className="space-y-4">
-      <VmHeader initial={vm} canPower={can.power} />
+      <VmHeader initial={vm} canPower={can.power} canMigrate={can.migrate} />
       {alerts && <VmAlertBanner hostId={vm.hostId} uuid={vm.uuid} initial={alerts} />}
       {tasks && <VmTaskLine hostId={vm.hostId} uuid={vm.uuid} initial={tasks} />}
       <VmTabs base={`/vms/${encodeURIComponent(vm.hostId)}/${vm.uuid}`} tabs={tabsFor(can)} />

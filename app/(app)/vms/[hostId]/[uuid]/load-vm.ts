@@ -27,6 +27,7 @@ export async function vmPermissions() {
     edit: can("vm.edit"),
     delete: can("vm.delete"),
     snapshot: can("vm.snapshot"),
+    migrate: can("vm.migrate"),
     guestRead: can("guest.read"),
     guestExec: can("guest.exec"),
     guestFiles: can("guest.files"),

@@ -8,12 +8,14 @@ import { VmStateBadge } from "@/app/_components/vm-state-badge";
 import { PowerButtons } from "@/app/_components/power-buttons";
 import { useVmCache } from "@/app/_components/vm-cache";
 import { useVm, type Vm } from "./use-vm";
+import { MigrateButton } from "./migrate-dialog";
+import { useFollowMigration } from "./follow-migration";
 
 /**
  * The VM's name, state and power buttons above every tab. It stays mounted while the user moves
  * between tabs, so it is the one place that applies this VM's live events to the cached VM.
  */
-export function VmHeader({ initial, canPower }: { initial: Vm; canPower: boolean }) {
+export function VmHeader({ initial, canPower, canMigrate }: { initial: Vm; canPower: boolean; canMigrate: boolean }) {
   const trpc = useTRPC();
   const vm = useVm(initial);
   const vmCache = useVmCache();
@@ -30,6 +32,7 @@ export function VmHeader({ initial, canPower }: { initial: Vm; canPower: boolean
   useLiveRefetch(["domain.lifecycle", "domain.metadata"], (event) =>
     mine(event) && !(event.type === "domain.lifecycle" && appliesInPlace(event.state)) ? [trpc.vms.get.queryKey(ref)] : [],
   );
+  useFollowMigration(vm);
 
   return (
     <div className="space-y-3">
@@ -38,7 +41,12 @@ export function VmHeader({ initial, canPower }: { initial: Vm; canPower: boolean
         <VmStateBadge state={vm.state} />
       </div>
       {vm.title && <p className="text-slate-600 dark:text-slate-400">{vm.title}</p>}
-      {canPower && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="page" />}
+      {(canPower || canMigrate) && (
+        <div className="flex flex-wrap items-start gap-2">
+          {canPower && <PowerButtons hostId={vm.hostId} uuid={vm.uuid} name={vm.name} state={vm.state} where="page" />}
+          {canMigrate && <MigrateButton hostId={vm.hostId} uuid={vm.uuid} name={vm.name} />}
+        </div>
+      )}
     </div>
   );
 }
