@@ -53,6 +53,23 @@ function reply(to: PacketHeader, status = p.VIR_NET_OK, type = p.VIR_NET_REPLY):
   return { ...to, type, status };
 }
 
+test("with maxCallsInFlight 1 a call goes out only once the one before it is answered, in order", async () => {
+  const socket = net.createConnection({ path: server.path });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const rpc = new RpcClient(socket, { uri: "fake:///", onMessage: () => {}, onClose: () => {}, maxCallsInFlight: 1 });
+  const calls = [rpc.call(hostnameCall), rpc.call(hostnameCall), rpc.call(hostnameCall)];
+  for (const serial of [1, 2, 3]) {
+    const packet = await server.next();
+    assert.equal(packet.header.serial, serial);
+    // Unbounded, all three go out in one write and arrive together; bounded, nothing follows this one yet.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(server.received.length, 0, `only call ${serial} is out`);
+    server.send(reply(packet.header), (w) => p.encodeConnectGetHostnameRet(w, { hostname: `host-${serial}` }));
+  }
+  assert.deepEqual(await Promise.all(calls), ["host-1", "host-2", "host-3"]);
+  rpc.close();
+});
+
 test("replies reach their callers by serial, whatever their order", async () => {
   const { rpc } = await client();
   const calls = [rpc.call(hostnameCall), rpc.call(hostnameCall), rpc.call(hostnameCall)];
