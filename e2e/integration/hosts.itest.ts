@@ -52,6 +52,7 @@ after(async () => {
   unsubscribe();
   await unwatchAllHosts();
   await closeAllConnections();
+  await onB?.remove();
   await b?.stop();
   await here?.remove();
   cleanup();
@@ -156,7 +157,10 @@ test("B added over ssh: connected, its pinned fingerprint shown, its VM listed u
   assert.ok(events.some((e) => e.type === "host.changed" && e.hostId === id));
 });
 
-test("the same name or endpoint again is refused; qemu+tcp is refused as unencrypted", async () => {
+test("the same name or endpoint again is refused; qemu+tcp is refused as unencrypted; an operator may not manage hosts", async () => {
+  const operator = createCaller({ db, user: await addUser(db, "otto", "operator"), clientIp: "192.0.2.61" });
+  await assert.rejects(operator.hosts.sshPublicKey(), /needs host\.manage/);
+  await assert.rejects(operator.hosts.remove({ hostId: bId, confirmName: "Host B" }), /needs host\.manage/);
   await assert.rejects(
     admin.hosts.add({ transport: "ssh", name: "host b", address: b.sshAddress, hostKey: b.sshHostKey }),
     /a host is already called "Host B"/,
@@ -171,7 +175,7 @@ test("the same name or endpoint again is refused; qemu+tcp is refused as unencry
   );
 });
 
-test("B's libvirtd killed: B shows as not connected while this machine still answers; restarted, B and its VM are back without restarting anything", async () => {
+test("B's libvirtd killed: B shows as not connected (and an event says so) while this machine still answers; restarted, B and its VM are back without restarting anything", async () => {
   await b.killLibvirtd();
   const killed = performance.now();
   await waitFor(async () => (await stateOf(bId)) !== "connected", { timeoutMs: 30_000, intervalMs: 50, what: "hosts.list to show B not connected" });
@@ -180,6 +184,10 @@ test("B's libvirtd killed: B shows as not connected while this machine still ans
   // stream, noticed at once. Keepalive (5 s × 5 pings, connection.ts) is for a peer that goes silent.
   console.log(`figure: B's libvirtd killed → hosts.list shows it not connected: ${Math.round(noticed)} ms (keepalive interval 5000 ms)`);
   assert.ok(noticed < 5_000, `noticed within one keepalive interval: ${Math.round(noticed)} ms`);
+  const shown = (await admin.hosts.list()).find((h) => h.id === bId)?.connection;
+  assert.ok(shown?.error && !shown.error.includes("keyfile"), `the reason is shown without the manager's parameters: ${shown?.error}`);
+  // The event watch `add` started tells open pages too.
+  assert.ok(events.some((e) => e.type === "host.connection" && e.hostId === bId && e.state !== "open"));
   const listing = performance.now();
   assert.ok((await vmNames("local")).includes(here.name));
   console.log(`figure: this machine's vms.list while B is down: ${Math.round(performance.now() - listing)} ms`);

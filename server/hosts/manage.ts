@@ -54,9 +54,12 @@ function transportOf(hostId: string, uri: string): HostTransport {
   return transport === "ssh" || transport === "tls" || transport === "tcp" ? transport : "local";
 }
 
-/** A connection not yet opened (idle, no error) counts as connecting: the first call opens it. */
+/**
+ * A connection not yet opened (idle, no error) counts as connecting: the first call opens it. The
+ * error loses the URI prefix: it would show the manager's key and file paths, not the address.
+ */
 function connectionView(conn: Connection): HostConnectionView {
-  const error = conn.error?.message ?? null;
+  const error = conn.error ? conn.error.message.split(`${conn.uri}: `).join("") : null;
   if (conn.state === "open") return { state: "connected", error: null };
   if (conn.state === "idle" && error) return { state: "unreachable", error };
   return { state: "connecting", error };
@@ -67,8 +70,19 @@ export function hostDir(hostId: string): string {
   return path.join(dataDir(), "hosts", hostId);
 }
 
-/** Checks the address, pins the key or stores the TLS files, connects once (refused with the reason if it cannot), saves. */
-export async function addHost(db: Db, input: AddHostInput): Promise<{ id: string }> {
+let adding: Promise<unknown> = Promise.resolve();
+
+/**
+ * Checks the address, pins the key or stores the TLS files, connects once (refused with the reason
+ * if it cannot), saves. One add at a time: two adds of one name would pick the same id and directory.
+ */
+export function addHost(db: Db, input: AddHostInput): Promise<{ id: string }> {
+  const added = adding.then(() => addOneHost(db, input));
+  adding = added.catch(() => undefined);
+  return added;
+}
+
+async function addOneHost(db: Db, input: AddHostInput): Promise<{ id: string }> {
   const address = parseHostAddress(input.address, input.transport);
   const name = input.name.trim();
   assertNewHost(db, name, address);
@@ -77,18 +91,20 @@ export async function addHost(db: Db, input: AddHostInput): Promise<{ id: string
   // A directory left by an add that died half-way belongs to no host: start clean.
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  let uri: string;
   try {
-    const { uri, hostKey, publicKey } = await writeHostFiles(dir, address, input);
-    const refusal = await probeHost(uri, address.transport, publicKey);
+    const files = await writeHostFiles(dir, address, input);
+    const refusal = await probeHost(files.uri, address.transport, files.publicKey);
     if (refusal) throw new ServiceError(`host "${name}" (${address.address}): cannot connect: ${refusal}`, "unavailable", { field: "address" });
-    db.insert(hosts).values({ id, name, uri, hostKey }).run();
-    await startHost({ id, uri });
-    publish({ type: "host.changed", hostId: id });
-    return { id };
+    db.insert(hosts).values({ id, name, uri: files.uri, hostKey: files.hostKey }).run();
+    uri = files.uri;
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  await startHost({ id, uri });
+  publish({ type: "host.changed", hostId: id });
+  return { id };
 }
 
 function assertNewHost(db: Db, name: string, address: HostAddress): void {

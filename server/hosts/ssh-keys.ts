@@ -1,7 +1,8 @@
 /**
  * The manager's own ssh key pair: one for every ssh host, made on first use in the data directory,
  * its public half shown on the hosts page for the host's authorized_keys. It never leaves this
- * machine and is not the key of the user running the manager (~/.ssh is never read).
+ * machine; ssh offers it alone (IdentitiesOnly, see transport-plan.ts), never the keys of the
+ * user running the manager.
  */
 import { execFile } from "node:child_process";
 import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";

@@ -88,7 +88,7 @@ test("ssh runs virt-ssh-helper with a netcat fallback, as libvirt does", () => {
   assert.deepEqual(plan("qemu+ext:///system?command=/bin/proxy"), { kind: "command", file: "/bin/proxy", args: [] });
 });
 
-test("ssh with ?known_hosts= checks the host key against that file alone, strictly, even beside no_verify", () => {
+test("ssh with ?known_hosts= checks the host key against that file alone, strictly, even beside no_verify, and offers the keyfile alone", () => {
   const p = plan("qemu+ssh://root@kvm1/system?keyfile=/data/ssh/id_ed25519&known_hosts=%2Fdata%2Fhosts%2Fkvm1%2Fknown_hosts&no_verify=1");
   assert.ok(p.kind === "command");
   assert.deepEqual(p.args.slice(0, -1), [
@@ -107,6 +107,8 @@ test("ssh with ?known_hosts= checks the host key against that file alone, strict
     "GlobalKnownHostsFile=/dev/null",
     "-o",
     "StrictHostKeyChecking=yes",
+    "-o",
+    "IdentitiesOnly=yes",
     "--",
     "kvm1",
   ]);

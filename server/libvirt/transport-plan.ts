@@ -106,7 +106,8 @@ function tlsFiles(uri: LibvirtUri, env: TransportEnv): { caFile: string; certFil
  * always pass BatchMode=yes: a server process has nobody to type a password.
  * `?known_hosts=<file>` (libvirt reads it for libssh only) pins the host key
  * for ssh too: that file alone is consulted, strictly, so a key the manager
- * pinned is never overridden by ~/.ssh/known_hosts or /etc/ssh.
+ * pinned is never overridden by ~/.ssh/known_hosts or /etc/ssh; and only the
+ * keyfile is offered, not the keys of an ssh agent or ~/.ssh.
  */
 function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
   if (!uri.host) throw new LibvirtUriError(`${uri.uri}: ssh needs a host`);
@@ -117,8 +118,9 @@ function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
   if (keyfile) args.push("-i", keyfile);
   args.push("-T", "-e", "none", "-o", "BatchMode=yes");
   const knownHosts = uri.params.get("known_hosts");
-  if (knownHosts) args.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes");
-  else if (flagParam(uri, "no_verify")) args.push("-o", "StrictHostKeyChecking=no");
+  if (knownHosts) {
+    args.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes");
+  } else if (flagParam(uri, "no_verify")) args.push("-o", "StrictHostKeyChecking=no");
   args.push("--", uri.host, remoteProxyCommand(uri, options));
   return args;
 }

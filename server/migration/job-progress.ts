@@ -19,8 +19,11 @@ export const JOB_POLL_MS = 500;
 export interface JobProgress {
   bytesDone: number | null;
   bytesTotal: number | null;
-  /** Memory passes QEMU finished (0 during the first): post-copy may start after the first. */
-  memoryIteration: number | null;
+  /**
+   * Memory passes QEMU finished: its iteration counter counts dirty-bitmap syncs, the first at the
+   * start, so passes done = iteration − 1 (virsh's --postcopy-after-precopy waits for iteration 2 alike).
+   */
+  passesDone: number | null;
 }
 
 function count(value: unknown): number | null {
@@ -28,12 +31,16 @@ function count(value: unknown): number | null {
   return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
+function passesDone(iteration: number | null): number | null {
+  return iteration === null ? null : Math.max(0, iteration - 1);
+}
+
 /** A running migration job's statistics (domainGetJobStats) as task progress. */
 export function jobProgress(stats: TypedParams): JobProgress {
   return {
     bytesDone: count(stats[VIR_DOMAIN_JOB_DATA_PROCESSED]),
     bytesTotal: count(stats[VIR_DOMAIN_JOB_DATA_TOTAL]),
-    memoryIteration: count(stats[VIR_DOMAIN_JOB_MEMORY_ITERATION]),
+    passesDone: passesDone(count(stats[VIR_DOMAIN_JOB_MEMORY_ITERATION])),
   };
 }
 
@@ -60,7 +67,7 @@ export function describePass(progress: JobProgress): string {
     progress.bytesDone === null
       ? ""
       : `: ${Math.round(progress.bytesDone / MiB)}${progress.bytesTotal ? ` of ${Math.round(progress.bytesTotal / MiB)}` : ""} MiB sent`;
-  return `Memory pass ${progress.memoryIteration} done${sent}`;
+  return `Memory pass ${progress.passesDone} done${sent}`;
 }
 
 export interface WatchOptions {
@@ -99,8 +106,8 @@ export function watchMigrationJob(options: WatchOptions): { stop: () => Promise<
     if (!stats || stats.type === virDomainJobType.NONE) return;
     const progress = jobProgress(decodeTypedParams(stats.params));
     if (progress.bytesTotal) task.progress({ bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal });
-    if (progress.memoryIteration !== null && progress.memoryIteration > lastPass) {
-      lastPass = progress.memoryIteration;
+    if (progress.passesDone !== null && progress.passesDone > lastPass) {
+      lastPass = progress.passesDone;
       task.log(describePass(progress));
     }
     if (options.postCopy && !postCopyStarted && lastPass >= 1 && !task.signal.aborted) {

@@ -17,7 +17,7 @@ import { destinationFlags, sourceFlags } from "./params";
  *   ends the source's job.
  * - Finish fails (no VM on the destination): Confirm(cancelled) resumes the VM on the source.
  * - Otherwise Confirm(done) stops the VM on the source (and undefines it with UNDEFINE_SOURCE).
- * - An offline migration has no Perform: Finish defines the VM on the destination from Prepare's cookie.
+ * - An offline migration has no Perform: Finish (with no cookie) defines the VM on the destination.
  *
  * The hosts need no access to each other's libvirtd: only the two QEMUs talk (the migration URI).
  */
@@ -79,9 +79,9 @@ export async function migrateManaged(m: ManagedMigration): Promise<protocol.Nonn
   let performError: unknown = null;
   let notifySource = true;
   let finishCookie = EMPTY;
-  if ((m.flags & VIR_MIGRATE_OFFLINE) !== 0) {
-    finishCookie = prepared.cookieOut;
-  } else {
+  // Offline, Finish gets no cookie (libvirt drops Prepare's: it is the destination's own, and the
+  // destination refuses a cookie carrying its own host UUID as "migrate guest to the same host").
+  if ((m.flags & VIR_MIGRATE_OFFLINE) === 0) {
     m.onPhase("perform", false);
     const performed = await m
       .perform(() =>

@@ -130,7 +130,7 @@ function phaseWords(m: Move, phase: Phase, cancelled: boolean): string {
     case "finish":
       return cancelled ? `Finish (cancelled): ${dest} drops its unfinished copy of ${name}` : `Finish: ${dest} takes ${name} over`;
     case "confirm":
-      return cancelled ? `Confirm (cancelled): ${source} keeps ${name} running` : `Confirm: ${source} lets go of ${name}`;
+      return cancelled ? `Confirm (cancelled): ${source} keeps ${name}` : `Confirm: ${source} lets go of ${name}`;
   }
 }
 

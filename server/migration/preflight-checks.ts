@@ -101,18 +101,18 @@ export interface CpuFacts {
 }
 
 export function judgeCpu(n: Names, cpu: CpuFacts): Finding {
-  const accel = cpu.domainType === "qemu" ? "emulated (TCG)" : cpu.domainType;
+  const accel = cpu.domainType === "qemu" ? "emulation (TCG)" : cpu.domainType.toUpperCase();
   if (cpu.mode === "host-passthrough" || cpu.mode === "maximum") {
     return warning(
       `${n.vm} uses the ${cpu.mode} CPU mode: the guest sees ${n.source}'s own CPU, which libvirt cannot compare; it moves safely only to a host with the same CPU model and microcode.`,
     );
   }
-  if (!cpu.model) return ok(`${n.vm} uses QEMU's default CPU model (${accel}), which ${n.dest}'s QEMU offers too.`);
+  if (!cpu.model) return ok(`${n.vm} uses QEMU's default CPU model under ${accel}, which ${n.dest}'s QEMU offers too.`);
   if (cpu.compared instanceof Error) return warning(`${n.dest} could not compare CPU model ${cpu.model}: ${cpu.compared.message}.`);
   if (cpu.compared === VIR_CPU_COMPARE_INCOMPATIBLE) {
-    return error(`${n.dest} cannot offer ${n.vm}'s CPU model ${cpu.model} to a ${accel} guest: its CPU or QEMU lacks features the guest uses.`);
+    return error(`${n.dest} cannot offer ${n.vm}'s CPU model ${cpu.model} under ${accel}: its CPU or QEMU lacks features the guest uses.`);
   }
-  return ok(`${n.dest} can offer ${n.vm}'s CPU model ${cpu.model} to a ${accel} guest.`);
+  return ok(`${n.dest} can offer ${n.vm}'s CPU model ${cpu.model} under ${accel}.`);
 }
 
 export interface NameFacts {

@@ -33,6 +33,7 @@ export async function startMigration(db: Db, user: SessionUser, vm: ResolvedVm, 
 /** Migrates the host's running VMs to `destHostId` one at a time, as a `host.evacuate` task. */
 export async function evacuateHost(db: Db, user: SessionUser, host: ResolvedHost, destHostId: string, mode: MigrationMode): Promise<{ taskId: string }> {
   if (destHostId === host.id) throw new ServiceError(`${host.context}: cannot evacuate a host onto itself`, "invalid");
+  // A destination that does not exist is refused here, before a task is made; each VM's pre-flight checks the rest.
   getHost(db, destHostId);
   const { id, done } = launchEvacuation(db, user, host, destHostId, mode);
   done.catch(() => undefined);
