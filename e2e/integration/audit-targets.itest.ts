@@ -49,6 +49,15 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "auth.setLocale": { locale: null },
     "auth.endSession": { sessionId: "x".repeat(32) },
     "auth.signOutEverywhere": undefined,
+    // Refused before any connection (qemu+tcp is unencrypted); audited with the name typed.
+    "hosts.add": { transport: "ssh", name: "kvmm-audit-host", address: "qemu+tcp://192.0.2.1/system", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5" },
+    "hosts.update": { hostId: HOST, name: "test driver" },
+    // Refused (the name typed back is wrong), so the later calls still have their host.
+    "hosts.remove": { hostId: HOST, confirmName: "not-its-name" },
+    // Refused by the pre-flight: the destination is the VM's own host.
+    "migration.start": { ...vm, destHostId: HOST },
+    // Refused: no such destination host.
+    "migration.evacuate": { hostId: HOST, destHostId: "kvmm-audit-nowhere" },
     "users.create": { username: "kvmm-audit-new", role: "viewer" },
     "users.update": { userId: otherUserId, role: "operator" },
     "users.setDisabled": { userId: otherUserId, disabled: true },

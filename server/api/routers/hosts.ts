@@ -21,7 +21,8 @@ export const hostsRouter = router({
   add: procedure("host.manage")
     .input(addHostInput)
     .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `host "${input.name}" (${input.address})`;
+      // Until it has an id, the host is named as typed (the address is in the row's input).
+      ctx.audit.target = auditTargets.host(input.name);
       const added = await addHost(ctx.db, input);
       ctx.audit.target = auditTargets.host(added.id);
       return added;
