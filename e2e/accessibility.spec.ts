@@ -27,8 +27,10 @@ async function seriousViolations(page: Page) {
 const setDark = (page: Page, dark: boolean) => page.evaluate((on) => document.documentElement.classList.toggle("dark", on), dark);
 
 test("every page has no serious or critical accessibility violation in the light or the dark theme", async ({ page }, testInfo) => {
-  // Twenty-three pages, each analysed twice by axe-core, on a loaded 2-core machine: about a minute, more under load.
-  test.setTimeout(120_000);
+  // Twenty-three pages, each analysed twice by axe-core: about a minute on a quiet 2-core machine. Beside the
+  // hosts and migration specs (a second libvirtd, TCG guests moving) the run of cafbf52 ran out of 120 s at
+  // the 14th page with no violation found: a budget, not a figure this test checks.
+  test.setTimeout(240_000);
   vm = await defineIdleDomain(`kvmm-test-a11y-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await page.emulateMedia({ colorScheme: "light" });
   const found: Record<string, string[]> = {};
