@@ -4,9 +4,9 @@ import { expect, test, type Page } from "@playwright/test";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { ADMIN, signIn } from "./support/session";
 
-// Every page an admin can open, checked by axe-core for WCAG 2.x A and AA rules in the light and
-// then the dark theme of the same render: no serious or critical violation. The VM's pages are
-// those of an idle domain.
+// Every page an admin can open, checked by axe-core for WCAG 2.x A and AA rules in the light theme,
+// then for the colour rules in the dark theme of the same render: no serious or critical violation.
+// The VM's pages are those of an idle domain.
 
 let vm: IdleDomain | undefined;
 
@@ -16,8 +16,15 @@ test.afterEach(async ({}) => {
   vm = undefined;
 });
 
-async function seriousViolations(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+/** The rules a theme can change the verdict of: the dark theme changes colours only (app/_components/theme.ts), so its pass runs these. */
+const COLOUR_RULES = ["color-contrast", "link-in-text-block"];
+
+async function seriousViolations(page: Page, rules?: string[]) {
+  // axe.run in the page itself (legacy mode): the default opens a blank page for every analysis to finish the
+  // run in, measured at 2.1 s per analysis of /users against 0.9 s; the pages have no cross-origin frame, which
+  // is all legacy mode leaves out.
+  const axe = new AxeBuilder({ page }).setLegacyMode(true).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
+  const { violations } = await (rules ? axe.withRules(rules) : axe).analyze();
   return violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
@@ -38,7 +45,7 @@ test("every page has no serious or critical accessibility violation in the light
     await setDark(page, false);
     found[`${path} (light)`] = await seriousViolations(page);
     await setDark(page, true);
-    found[`${path} (dark)`] = await seriousViolations(page);
+    found[`${path} (dark)`] = await seriousViolations(page, COLOUR_RULES);
   };
   await page.goto("/login");
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
@@ -60,6 +67,8 @@ test("every page has no serious or critical accessibility violation in the light
     "/schedules",
     "/templates",
     "/settings",
+    "/hosts",
+    "/hosts/new",
     ...["overview", "metrics", "console", "guest", "files", "disks", "network", "snapshots", "settings"].map((t) => `${vmPage}/${t}`),
   ];
   for (const path of paths) {

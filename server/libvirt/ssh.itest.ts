@@ -43,6 +43,7 @@ before(async () => {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file("host_key")]);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file("id")]);
   writeFileSync(file("authorized_keys"), readFileSync(file("id.pub")));
+  mkdirSync(file("home"));
   port = await freePort();
   writeFileSync(
     file("sshd_config"),
@@ -57,6 +58,9 @@ before(async () => {
       "PermitRootLogin prohibit-password",
       "UsePAM no",
       "StrictModes no",
+      // An empty home, so the session's bash reads no ~/.bashrc: root's here runs `pyenv rehash`, which waits
+      // 60 s on a lock a killed session leaves behind (both tests timed out in CI, stop 24).
+      `SetEnv HOME=${file("home")}`,
     ].join("\n") + "\n",
   );
   // Our own known_hosts, so the test leaves root's ~/.ssh alone: libvirt's ?command= picks the ssh binary.
