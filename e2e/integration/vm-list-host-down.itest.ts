@@ -6,7 +6,10 @@ import path from "node:path";
 import { hosts } from "@/server/db/schema";
 import { listVms, type HostVmList } from "@/server/domains/service";
 import { hostTimeoutMs } from "@/server/hosts/fan-out";
-import { closeAllConnections } from "@/server/libvirt/registry";
+import { closeAllConnections, getConnection } from "@/server/libvirt/registry";
+import { waitFor } from "@/server/libvirt/testing/libvirtd";
+import { subscribe, watchHost } from "@/server/events/bus";
+import { hostList } from "@/server/hosts/manage";
 import { startSocketProxy, type SocketProxy } from "@/server/libvirt/testing/socket-proxy";
 import { addUser, tempDatabase } from "@/server/testing/test-db";
 import type { SessionUser } from "@/server/users/service";
@@ -58,6 +61,13 @@ after(async () => {
   cleanup();
 });
 
+const hostUri = (id: string) =>
+  db
+    .select()
+    .from(hosts)
+    .all()
+    .find((h) => h.id === id)!.uri;
+
 const byHost = (lists: HostVmList[], id: string) => {
   const list = lists.find((l) => l.hostId === id);
   assert.ok(list, `host "${id}" is in the answer`);
@@ -103,6 +113,36 @@ test("the last list of a host that does not answer is narrowed to the asking use
     assert.deepEqual({ names: b.names, stale: b.stale }, { names: ["b-web-1", "b-web-2"], stale: true }, "the admin's last list of b, without b-db-1");
   } finally {
     proxy.thaw();
+  }
+});
+
+test("a host that leaves a keepalive ping unanswered shows as not answering on the hosts page and in an event, is listed stale at once without its timeout, and shows connected once it answers", async (t) => {
+  await listVms(db, admin);
+  const conn = getConnection("b", hostUri("b"));
+  const stopWatching = await watchHost("b", conn);
+  const events: string[] = [];
+  const unsubscribe = subscribe((event) => event.type === "host.connection" && event.hostId === "b" && events.push(event.state));
+  const stateOfB = () => hostList(db, admin).find((h) => h.id === "b")!.connection;
+  proxy.freeze();
+  const frozenAt = performance.now();
+  try {
+    // libvirt's keepalive: a ping after 5 s without traffic, unanswered for 5 s more; the keepalive itself gives up only after 30 s.
+    await waitFor("host b to show as not answering", () => stateOfB().state === "unresponsive", 20_000);
+    t.diagnostic(`not answering shown ${((performance.now() - frozenAt) / 1000).toFixed(1)} s after the host froze`);
+    assert.match(stateOfB().error ?? "", /^libvirtd has not answered since \d\d:\d\d:\d\d UTC/);
+    assert.deepEqual(events, ["unresponsive"]);
+    const b = byHost(await listVms(db, admin), "b");
+    assert.deepEqual({ names: b.names, stale: b.stale }, { names: ["b-db-1", "b-web-1", "b-web-2"], stale: true });
+    assert.match(b.error ?? "", /^host "b": libvirtd has not answered since/, "not asked, so not its timeout's words");
+  } finally {
+    proxy.thaw();
+  }
+  try {
+    await waitFor("host b to show connected again", () => stateOfB().state === "connected", 20_000);
+    assert.deepEqual(events, ["unresponsive", "open"]);
+  } finally {
+    unsubscribe();
+    stopWatching();
   }
 });
 

@@ -6,6 +6,7 @@ import type { TaskSummary } from "../tasks/store";
 import { processSingleton } from "../process-shared";
 import { stateAfterEvent, type VmState } from "../domains/power";
 import {
+  unansweredMessage,
   uuidToString,
   virDomainEventType,
   virNetworkEventLifecycleType,
@@ -124,6 +125,9 @@ export function watchHost(hostId: string, conn: Connection): Promise<() => void>
   if (existing) return existing;
   const started = (async () => {
     const offState = conn.onStateChange((state, error) => publish({ type: "host.connection", hostId, state, error: error?.message ?? null }));
+    const offSilence = conn.onSilenceChange((since) =>
+      publish({ type: "host.connection", hostId, state: since ? "unresponsive" : conn.state, error: since ? unansweredMessage(since) : null }),
+    );
     const unsubscribers = await Promise.all([
       conn.subscribeDomainEvents(
         (ev) => {
@@ -137,6 +141,7 @@ export function watchHost(hostId: string, conn: Connection): Promise<() => void>
     ]);
     return () => {
       offState();
+      offSilence();
       for (const unsubscribe of unsubscribers) void unsubscribe();
     };
   })();

@@ -13,10 +13,12 @@ export const HOST_TRANSPORTS = ["local", "ssh", "tls", "tcp"] as const;
 export type HostTransport = (typeof HOST_TRANSPORTS)[number];
 
 /**
- * connected: the connection is open; connecting: opening or reconnecting (error: the last failure);
- * unreachable: the last attempt failed and the next one waits; disabled: a sysadmin switched it off.
+ * connected: the connection is open; not answering: open, but libvirtd left a keepalive ping unanswered
+ * (a hung daemon or a cut link: its VMs show as last seen); connecting: opening or reconnecting (error:
+ * the last failure); unreachable: the last attempt failed and the next one waits; disabled: a sysadmin
+ * switched it off.
  */
-export const HOST_CONNECTION_STATES = ["connected", "connecting", "unreachable", "disabled"] as const;
+export const HOST_CONNECTION_STATES = ["connected", "unresponsive", "connecting", "unreachable", "disabled"] as const;
 export type HostConnectionState = (typeof HOST_CONNECTION_STATES)[number];
 
 export interface HostConnectionView {

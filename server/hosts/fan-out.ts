@@ -3,10 +3,14 @@
  * once, each bounded by its own timeout, each answering its value or why it has none. One slow or
  * dead host costs the others nothing: its answer is "no answer within 5 s" when the timeout ends,
  * whatever its libvirt call is still waiting for (that call is left to finish or fail on its own;
- * its late result is dropped).
+ * its late result is dropped). A host whose libvirtd has stopped answering keepalive pings is not
+ * asked at all: it answers why at once, rather than costing every page its timeout until the
+ * keepalive gives up on it (30 s).
  */
 import { env } from "../config/env";
 import { auditTargets } from "../audit/targets";
+import { unansweredMessage } from "../libvirt";
+import { existingConnection } from "../libvirt/registry";
 
 /** One host's outcome: its work's value, or the failure in plain words naming the host. */
 export type HostAnswer<T> = { hostId: string; ok: true; value: T } | { hostId: string; ok: false; error: string };
@@ -45,6 +49,8 @@ export function acrossHosts<H extends { id: string }, T>(
 }
 
 async function answerOf<T>(hostId: string, run: () => Promise<T>, timeoutMs: number): Promise<HostAnswer<T>> {
+  const silentSince = existingConnection(hostId)?.unansweredSince;
+  if (silentSince) return { hostId, ok: false, error: `${auditTargets.host(hostId)}: ${unansweredMessage(silentSince)}` };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<HostAnswer<T>>((resolve) => {
     timer = setTimeout(() => resolve({ hostId, ok: false, error: `${auditTargets.host(hostId)}: no answer within ${timeoutMs / 1000} s` }), timeoutMs);

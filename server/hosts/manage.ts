@@ -18,7 +18,7 @@ import { scheduleEngine } from "../automation/engine";
 import type { AddHostInput, HostConnectionView, HostListItem, HostTransport } from "./contract";
 import { getHost, hostAddress, listHostRows, LOCAL_HOST_ID } from "./service";
 import { getConnection } from "../libvirt/registry";
-import { parseLibvirtUri, type Connection } from "../libvirt";
+import { parseLibvirtUri, unansweredMessage, type Connection } from "../libvirt";
 import { parseHostAddress, sameEndpoint, type HostAddress } from "./address";
 import { hostKeyFingerprint, knownHostsLine, parseHostKeyLine } from "./host-key";
 import { managerKeyFile, managerSshKey } from "./ssh-keys";
@@ -60,7 +60,8 @@ function transportOf(hostId: string, uri: string): HostTransport {
  */
 function connectionView(conn: Connection): HostConnectionView {
   const error = conn.error ? conn.error.message.split(`${conn.uri}: `).join("") : null;
-  if (conn.state === "open") return { state: "connected", error: null };
+  const since = conn.unansweredSince;
+  if (conn.state === "open") return since ? { state: "unresponsive", error: unansweredMessage(since) } : { state: "connected", error: null };
   if (conn.state === "idle" && error) return { state: "unreachable", error };
   return { state: "connecting", error };
 }

@@ -129,6 +129,11 @@ class Session {
   }
 }
 
+/** What a host whose libvirtd stopped answering shows (Connection.unansweredSince). */
+export function unansweredMessage(since: Date): string {
+  return `libvirtd has not answered since ${since.toISOString().slice(11, 19)} UTC (a keepalive ping went unanswered)`;
+}
+
 export class Connection extends LibvirtProcedures<LibvirtStream> {
   readonly uri: string;
   private readonly parsed: LibvirtUri;
@@ -139,6 +144,8 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   private connecting: Promise<void> | null = null;
   private wakeBackoff: (() => void) | null = null;
   private lastError: Error | null = null;
+  /** Since when the open session's peer has left a keepalive ping unanswered for a whole interval. */
+  private silentSince: Date | null = null;
   private readonly subscriptions = new Set<Subscription>();
   /** The event registrations some subscription wants, with how many do. */
   private readonly registrations = new Map<string, { registration: EventRegistration; refs: number }>();
@@ -180,6 +187,20 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
   /** Why the last connection attempt failed or the connection dropped. */
   get error(): Error | null {
     return this.lastError;
+  }
+
+  /**
+   * Since when the open connection's peer has not answered (a keepalive ping unanswered for a whole
+   * interval: a hung libvirtd or a cut link, noticed long before the keepalive gives up), or null.
+   */
+  get unansweredSince(): Date | null {
+    return this.silentSince;
+  }
+
+  /** Calls `listener` when the peer stops answering (the time since when) and when it answers again (null). */
+  onSilenceChange(listener: (since: Date | null) => void): () => void {
+    this.emitter.on("silence", listener);
+    return () => this.emitter.off("silence", listener);
   }
 
   /** Calls `listener` on every state change; returns the unsubscribe function. */
@@ -383,13 +404,21 @@ export class Connection extends LibvirtProcedures<LibvirtStream> {
     }
     await api.connectOpen({ name: this.parsed.remoteName, flags: this.options.readOnly ? VIR_CONNECT_RO : 0 });
     if (this.options.keepaliveIntervalMs > 0 && (await api.connectSupportsFeature({ feature: FEATURE_PROGRAM_KEEPALIVE })) === 1) {
-      rpc.startKeepalive(this.options.keepaliveIntervalMs, this.options.keepaliveCount);
+      rpc.startKeepalive(this.options.keepaliveIntervalMs, this.options.keepaliveCount, (silent) => this.onSilence(rpc, silent));
     }
+  }
+
+  private onSilence(rpc: RpcClient, silent: boolean): void {
+    if (this.session?.rpc !== rpc || silent === (this.silentSince !== null)) return;
+    this.silentSince = silent ? new Date() : null;
+    this.emitter.emit("silence", this.silentSince);
   }
 
   private onSessionClosed(session: Session, err: Error | null): void {
     if (this.session !== session) return; // a session that never finished its handshake
     this.session = null;
+    // The state change that follows says what became of the peer; a new session starts answering.
+    this.silentSince = null;
     if (this.currentState === "closed") return;
     this.lastError = err;
     if (!this.options.reconnect) {

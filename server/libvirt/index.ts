@@ -1,5 +1,5 @@
 // The libvirt client's public surface. Services import from here.
-export { Connection, type ConnectionOptions, type ConnectionState } from "./connection";
+export { Connection, unansweredMessage, type ConnectionOptions, type ConnectionState } from "./connection";
 export { LibvirtStream } from "./stream";
 export {
   LibvirtError,

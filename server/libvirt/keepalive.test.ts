@@ -7,7 +7,12 @@ import { Keepalive } from "./keepalive";
 function harness() {
   let now = 0;
   const log: string[] = [];
-  const ka = new Keepalive(1000, 3, { ping: () => log.push(`ping@${now}`), dead: () => log.push(`dead@${now}`) }, () => now);
+  const ka = new Keepalive(
+    1000,
+    3,
+    { ping: () => log.push(`ping@${now}`), dead: () => log.push(`dead@${now}`), silence: (silent) => log.push(`${silent ? "silent" : "spoke"}@${now}`) },
+    () => now,
+  );
   return { ka, log, at: (t: number) => ((now = t), ka.tick()) };
 }
 
@@ -16,7 +21,7 @@ test("pings after an idle interval and declares the peer dead after `count` unan
   at(500);
   assert.deepEqual(log, [], "no ping before the interval");
   for (const t of [1000, 2000, 3000, 4000, 5000]) at(t);
-  assert.deepEqual(log, ["ping@1000", "ping@2000", "ping@3000", "dead@4000"]);
+  assert.deepEqual(log, ["ping@1000", "silent@2000", "ping@2000", "ping@3000", "dead@4000"]);
   ka.stop();
 });
 
@@ -28,6 +33,32 @@ test("any traffic counts as an answer", () => {
   at(2500);
   at(3000);
   at(4000);
-  assert.deepEqual(log, ["ping@1000", "ping@2000", "ping@3000", "ping@4000"]);
+  assert.deepEqual(log, ["ping@1000", "silent@2000", "ping@2000", "spoke@2000", "ping@3000", "silent@4000", "ping@4000"]);
   ka.stop();
+});
+
+test("silence is reported once, after a ping went unanswered for a whole interval, and its end once, on the next packet", () => {
+  const { ka, log, at } = harness();
+  at(1000);
+  at(1999);
+  assert.deepEqual(log, ["ping@1000", "ping@1999"], "a ping not yet a whole interval old is no silence");
+  ka.traffic();
+  ka.traffic();
+  assert.deepEqual(log, ["ping@1000", "ping@1999"], "traffic without a silence before it reports nothing");
+  at(3000);
+  at(4000);
+  at(5000);
+  ka.traffic();
+  ka.traffic();
+  assert.deepEqual(log, ["ping@1000", "ping@1999", "ping@3000", "silent@4000", "ping@4000", "ping@5000", "spoke@5000"]);
+  ka.stop();
+});
+
+test("a stopped keepalive reports no end of silence", () => {
+  const { ka, log, at } = harness();
+  at(1000);
+  at(2000);
+  ka.stop();
+  ka.traffic();
+  assert.deepEqual(log, ["ping@1000", "silent@2000", "ping@2000"]);
 });

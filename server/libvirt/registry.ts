@@ -32,6 +32,11 @@ export function getConnection(hostId: string, uri?: string, options?: Connection
   return conn;
 }
 
+/** The host's connection if one was made, without making one. */
+export function existingConnection(hostId: string): Connection | undefined {
+  return connections.get(hostId);
+}
+
 /** Closes a host's connection (a host was removed). */
 export async function closeConnection(hostId: string): Promise<void> {
   const conn = connections.get(hostId);

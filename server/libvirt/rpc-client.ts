@@ -141,9 +141,10 @@ export class RpcClient {
   }
 
   /** Starts our pings; libvirtd pings us only once it knows we support keepalive. */
-  startKeepalive(intervalMs: number, count: number): void {
+  startKeepalive(intervalMs: number, count: number, onSilence?: (silent: boolean) => void): void {
     this.keepalive?.stop();
     this.keepalive = new Keepalive(intervalMs, count, {
+      silence: onSilence,
       ping: () => this.sendKeepalive(KEEPALIVE_PROC_PING),
       dead: () => this.transport.destroy(new LibvirtConnectionError("disconnected", `${this.options.uri}: no answer to ${count} keepalive pings`)),
     });

@@ -11,6 +11,7 @@ import { HostActions } from "./host-actions";
 
 const STATE_TONE: Record<HostConnectionState, string> = {
   connected: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/50 dark:text-emerald-100",
+  unresponsive: "bg-red-100 text-red-900 dark:bg-red-900/50 dark:text-red-100",
   connecting: "bg-amber-100 text-amber-900 dark:bg-amber-900/50 dark:text-amber-100",
   unreachable: "bg-red-100 text-red-900 dark:bg-red-900/50 dark:text-red-100",
   disabled: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
