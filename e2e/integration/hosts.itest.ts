@@ -204,6 +204,26 @@ test("B's libvirtd killed: B shows as not connected (and an event says so) while
   assert.equal(await onB.state(), "running");
 });
 
+test("B's libvirtd frozen (SIGSTOP): B shows as not answering and its VMs as last seen while this machine answers; thawed, B is connected and listed fresh", async () => {
+  await b.pauseLibvirtd();
+  const frozen = performance.now();
+  try {
+    await waitFor(async () => (await stateOf(bId)) === "unresponsive", { timeoutMs: 30_000, intervalMs: 100, what: "hosts.list to show B not answering" });
+    console.log(`figure: B's libvirtd frozen → hosts.list shows it not answering: ${Math.round(performance.now() - frozen)} ms (keepalive interval 5000 ms)`);
+    assert.ok(events.some((e) => e.type === "host.connection" && e.hostId === bId && e.state === "unresponsive"));
+    const lists = await admin.vms.list();
+    const onHostB = lists.find((l) => l.hostId === bId);
+    assert.deepEqual({ names: onHostB?.vms.map((vm) => vm.name), stale: onHostB?.stale }, { names: [onB.name], stale: true }, "B's VM as last seen, greyed");
+    assert.match(onHostB?.error ?? "", /libvirtd has not answered since/);
+    assert.ok(lists.find((l) => l.hostId === "local")?.vms.some((vm) => vm.name === here.name));
+  } finally {
+    await b.resumeLibvirtd();
+  }
+  await waitFor(async () => (await stateOf(bId)) === "connected", { timeoutMs: 30_000, intervalMs: 100, what: "B to answer again" });
+  const fresh = (await admin.vms.list()).find((l) => l.hostId === bId);
+  assert.deepEqual({ names: fresh?.vms.map((vm) => vm.name), stale: fresh?.stale }, { names: [onB.name], stale: false });
+});
+
 test("B disabled: shown as disabled, left out of the VM list, its connection closed; enabled again: connected and listed", async () => {
   const conn = getConnection(bId, db.select().from(hosts).where(eq(hosts.id, bId)).get()!.uri);
   await admin.hosts.update({ hostId: bId, enabled: false });
