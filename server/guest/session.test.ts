@@ -3,7 +3,7 @@
 // limits is the test's, so nothing here waits for real seconds.
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { exampleMetrics } from "@/agent/protocol/examples";
+import { exampleAgentInfo, exampleMetrics } from "@/agent/protocol/examples";
 import { AgentSession, type AgentStatus, type SessionTuning } from "./session";
 import { ScriptedAgent } from "./testing/scripted-agent";
 
@@ -115,5 +115,35 @@ describe("agent session under a flood", () => {
     session.nudge();
     await until("the handshake to fail", () => session.status().lastError?.includes("does not match the schema"));
     assert.notEqual(session.status().info?.platform.hostname.length, 5_000_000);
+  });
+});
+
+describe("agent session when the agent goes quiet", () => {
+  test("pings an agent silent for idlePingMs; one that stops answering is shown disconnected with why, and connected again when it announces itself", async () => {
+    const { agent, clock, seen, session } = await connected({ idlePingMs: 40, idlePingTimeoutMs: 100 });
+    await until("two answered pings", () => agent.requests.filter((r) => r.method === "ping").length >= 2);
+    assert.equal(session.status().state, "connected", "an agent that answers its pings stays connected");
+    agent.silent = true;
+    const gone = await until("the session to give the agent up", () => seen.statuses.find((s) => s.state === "disconnected"));
+    assert.equal(gone.lastError, "the agent stopped answering: no reply to a ping within 0.1 s");
+    await assert.rejects(session.call("ping", {}, { waitMs: 0 }), /the guest agent is not connected \(the agent stopped answering/);
+    agent.silent = false;
+    clock.now += 2_000; // past the gap between handshakes
+    agent.send({ jsonrpc: "2.0", method: "agent.ready", params: exampleAgentInfo });
+    await session.waitConnected(5_000);
+    assert.equal(agent.opened, 1, "the same channel, never re-opened");
+  });
+
+  test("sends no ping while the agent talks: telemetry counts as a sign of life", async () => {
+    const { agent } = await connected({ idlePingMs: 200, idlePingTimeoutMs: 100 });
+    const deadline = Date.now() + 600;
+    while (Date.now() < deadline) {
+      agent.send(telemetry);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(
+      agent.requests.filter((r) => r.method === "ping"),
+      [],
+    );
   });
 });

@@ -66,6 +66,10 @@ export interface SessionTuning {
   handshakeGapMs: number;
   /** At most one log line about dropped messages per this span. */
   dropLogIntervalMs: number;
+  /** A connected agent this long silent (no telemetry, no answer) is pinged to learn whether it is still there. */
+  idlePingMs: number;
+  /** How long that ping may take before the agent counts as gone. */
+  idlePingTimeoutMs: number;
 }
 
 export const DEFAULT_TUNING: SessionTuning = {
@@ -76,6 +80,8 @@ export const DEFAULT_TUNING: SessionTuning = {
   telemetryIntervalMs: 1_000,
   handshakeGapMs: 1_000,
   dropLogIntervalMs: 60_000,
+  idlePingMs: 30_000,
+  idlePingTimeoutMs: 10_000,
 };
 
 export interface AgentSessionOptions {
@@ -296,6 +302,8 @@ class ChannelLink {
   private lost: (() => void) | null = null;
   private rawDecoder: LineDecoder | null = null;
   private lastHandshakeAt = Number.NEGATIVE_INFINITY;
+  /** When the agent last sent anything (Date.now()). */
+  private lastHeardAt = Date.now();
 
   constructor(
     private readonly session: AgentSession,
@@ -318,6 +326,9 @@ class ChannelLink {
       }
     });
     this.client.on("close", () => this.close("the agent channel closed"));
+    stream.on("data", () => {
+      this.lastHeardAt = Date.now();
+    });
     stream.on("error", (err) => this.close(`the agent channel failed: ${err.message}`));
   }
 
@@ -370,9 +381,16 @@ class ChannelLink {
           lastError: null,
           handshakes: this.session.status().handshakes + 1,
         });
-        await gone;
+        const ended = await this.whileConnected(gone);
         this.lost = null;
         if (this.closedReason !== null) break;
+        if (ended === "silent") {
+          this.ready = false;
+          const seconds = this.tuning.idlePingTimeoutMs / 1000;
+          this.session.update({ state: "disconnected", lastError: `the agent stopped answering: no reply to a ping within ${seconds} s` });
+          now = false;
+          continue;
+        }
         this.session.update({ state: "connecting", lastError: "the agent restarted" });
         now = true;
       } catch (err) {
@@ -383,6 +401,34 @@ class ChannelLink {
       }
     }
     return { reason: this.closedReason ?? "the agent channel closed", handshakes: this.handshakes, reopenAtOnce: this.reopenAtOnce };
+  }
+
+  /**
+   * Waits while the agent stays connected. Nothing tells the host when an agent stops without a
+   * restart (removed from the guest, killed, hung): the host end of the channel stays open, and
+   * libvirt reports the guest closing a port only for qemu-ga's channel. So an agent silent for
+   * `idlePingMs` is pinged; one that does not answer is "silent". "lost": the channel closed or
+   * the agent announced a restart.
+   */
+  private async whileConnected(gone: Promise<void>): Promise<"lost" | "silent"> {
+    let lost = false;
+    void gone.then(() => {
+      lost = true;
+      this.sleeper.wake();
+    });
+    while (!lost && this.closedReason === null) {
+      const quietMs = Date.now() - this.lastHeardAt;
+      if (quietMs < this.tuning.idlePingMs) {
+        await this.sleeper.sleep(this.tuning.idlePingMs - quietMs);
+        continue;
+      }
+      try {
+        await this.client.call("ping", {}, { timeoutMs: this.tuning.idlePingTimeoutMs });
+      } catch {
+        if (!lost && this.closedReason === null) return "silent";
+      }
+    }
+    return "lost";
   }
 
   private trigger(): void {

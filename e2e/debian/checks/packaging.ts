@@ -207,6 +207,16 @@ export async function checkAptRemove({ hub, hostId, uuid, shell, figures }: Pack
     `telemetry at ${quiet.telemetryAt}, removed at ${new Date(removedAt).toISOString()}`,
   );
   assert.equal(quiet.handshakes, handshakes, "no agent came back");
+  // Nothing tells the host that the agent went: the hub learns it from its own ping going unanswered.
+  const given = await waitFor(
+    () => {
+      const agent = hub.status(hostId, uuid)!.agent;
+      return agent.state === "disconnected" ? agent : null;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: "the hub to show the removed agent as not connected" },
+  );
+  figures.aptRemoveToHubDisconnectedMs = Date.now() - started;
+  assert.match(given.lastError ?? "", /^the agent stopped answering: no reply to a ping within \d+ s$/);
 
   const show = await sh(shell, "systemctl show --property=LoadState --property=ActiveState kvmmanager-agent.service");
   assert.match(show, /LoadState=not-found/);

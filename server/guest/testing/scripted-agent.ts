@@ -18,6 +18,8 @@ export class ScriptedAgent {
   /** Channels opened so far; the host reopens after a close. */
   opened = 0;
   info: AgentInfo = exampleAgentInfo;
+  /** Answers nothing while set: an agent removed from the guest, or hung, behind a channel that stays open. */
+  silent = false;
   private toHost: PassThrough | null = null;
   private readonly decoder = new LineDecoder();
 
@@ -52,6 +54,7 @@ export class ScriptedAgent {
   }
 
   private answer(request: Request): void {
+    if (this.silent) return;
     switch (request.method) {
       case "sync":
         return this.send({ jsonrpc: "2.0", id: request.id, result: { id: request.params?.id } });
