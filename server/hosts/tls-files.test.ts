@@ -1,49 +1,25 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceError } from "../errors";
+import { issueTestCertificate, makeTestCa } from "../libvirt/testing/test-pki";
 import { checkTlsFiles, writeTlsFiles, type TlsFiles } from "./tls-files";
 
 let dir: string;
-const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
 const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
-const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
-/** A CA valid 10 days (`<ca>cert.pem`, `<ca>key.pem`) and a client certificate from it valid 1 day (`<name>cert.pem`). */
-function makeCa(ca: string): void {
-  openssl("req", "-x509", ...ec, "-keyout", `${ca}key.pem`, "-out", `${ca}cert.pem`, "-days", "10", "-subj", `/CN=${ca}`);
-}
-function makeClient(name: string, ca: string): void {
-  openssl("req", ...ec, "-keyout", `${name}key.pem`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-  writeFileSync(path.join(dir, `${name}.ext`), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    `${ca}cert.pem`,
-    "-CAkey",
-    `${ca}key.pem`,
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    `${name}.ext`,
-    "-out",
-    `${name}cert.pem`,
-  );
-}
+/** A client certificate valid 1 day from a CA valid 10 days. */
+const makeClient = (name: string, ca: string) =>
+  issueTestCertificate(dir, { name, cn: name, ca, days: 1, extensions: ["basicConstraints=CA:FALSE", "extendedKeyUsage=clientAuth"] });
 
 let good: TlsFiles;
 
 before(() => {
   dir = mkdtempSync(path.join(tmpdir(), "kvmm-host-pki-"));
-  makeCa("ca");
-  makeCa("otherca");
+  makeTestCa(dir, "ca", 10);
+  makeTestCa(dir, "otherca", 10);
   makeClient("client", "ca");
   makeClient("stranger", "otherca");
   good = { caPem: read("cacert.pem"), certPem: read("clientcert.pem"), keyPem: read("clientkey.pem") };

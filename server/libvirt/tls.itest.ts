@@ -13,6 +13,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
 import { Connection, LibvirtConnectionError } from "./index";
+import { issueTestCertificate, makeTestCa } from "./testing/test-pki";
 
 const LIBVIRTD_SOCKET = "/var/run/libvirt/libvirt-sock";
 
@@ -21,38 +22,11 @@ let server: tls.Server;
 let port: number;
 const clientNames: string[] = [];
 
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-}
-
 /** A CA, a server certificate for localhost and a client certificate signed by it. */
 function makePki(): void {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  openssl("req", "-x509", ...ec, "-keyout", "cakey.pem", "-out", "cacert.pem", "-days", "1", "-subj", "/CN=kvmm-test-ca");
-  for (const [name, cn, ext] of [
-    ["server", "localhost", "subjectAltName=DNS:localhost"],
-    ["client", "kvmm-test-client", "extendedKeyUsage=clientAuth"],
-  ] as const) {
-    openssl("req", ...ec, "-keyout", `${name}key.pem`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
-    writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "cacert.pem",
-      "-CAkey",
-      "cakey.pem",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}cert.pem`,
-    );
-  }
+  makeTestCa(dir, "ca", 1);
+  issueTestCertificate(dir, { name: "server", cn: "localhost", ca: "ca", days: 1, extensions: ["subjectAltName=DNS:localhost"] });
+  issueTestCertificate(dir, { name: "client", cn: "kvmm-test-client", ca: "ca", days: 1, extensions: ["extendedKeyUsage=clientAuth"] });
 }
 
 before(async () => {
