@@ -112,7 +112,7 @@ function greeted(stream: ChildProcessTransport, context: string): Promise<Duplex
       stream.unshift(chunk);
       resolve(stream);
     };
-    const onEnd = (error?: Error) => fail(stream.stderrText.split("\n")[0] || (error?.message ?? "ssh ended before the VNC server answered"));
+    const onEnd = (error?: Error) => fail(stream.stderrText.split(/\r?\n/)[0]!.trim() || (error?.message ?? "ssh ended before the VNC server answered"));
     const timer = setTimeout(() => fail(`no answer from the VNC display within ${SSH_GREETING_MS / 1000} s`), SSH_GREETING_MS);
     stream.on("data", onData).once("error", onEnd).once("close", onEnd);
   });
