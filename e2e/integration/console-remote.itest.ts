@@ -26,10 +26,11 @@ import { waitFor } from "../fixtures/wait";
 /**
  * The graphical console of a VM on another host (issue 14): a second libvirtd in its own network
  * namespace (e2e/fixtures/second-host.ts) is added through the hosts API over ssh and over TLS; a VM
- * defined there (kvmm-test-vnc-b-<id>) has its VNC display on that host's loopback. Over ssh the
- * console opens through the real console WebSocket (ConsoleGate, a ticket, a signed session) and
- * the bytes come from B's QEMU through ssh's forward; over TLS the ticket is refused in words that
- * say what the host needs. B, its VM and the data directory go in `after`.
+ * defined there (kvmm-test-vnc-b-<id>) has its VNC display on that host's loopback, another
+ * (kvmm-test-vnc-b-any-<id>) on every address. Over ssh the console opens through the real console
+ * WebSocket (ConsoleGate, a ticket, a signed session) and the bytes come from B's QEMU through ssh's
+ * forward; over TLS the loopback one's ticket is refused in words that say what the host needs, and
+ * the other one's console goes straight to B's address. B, its VMs and the data directory go in `after`.
  */
 const RUN = randomBytes(3).toString("hex");
 const data = mkdtempSync(path.join(tmpdir(), "kvmm-console-remote-"));
@@ -39,6 +40,7 @@ const { db, cleanup } = tempDatabase();
 const RFB_GREETING = "RFB 003.008\n";
 let b: SecondHost;
 let vm: IdleDomain;
+let onNetwork: IdleDomain;
 let user: SessionUser;
 let admin: ReturnType<typeof createCaller>;
 let sshId: string;
@@ -54,8 +56,10 @@ before(async () => {
   user = await addUser(db, "ada", "admin");
   admin = createCaller({ db, user, clientIp: "192.0.2.62" });
   b = await startSecondHost({ tls: true });
-  vm = await defineIdleDomain(`${TEST_DOMAIN_PREFIX}vnc-b-${RUN}`, { uri: b.uri, vnc: true });
+  vm = await defineIdleDomain(`${TEST_DOMAIN_PREFIX}vnc-b-${RUN}`, { uri: b.uri, vncListen: "127.0.0.1" });
   await virsh(["start", vm.name], { uri: b.uri });
+  onNetwork = await defineIdleDomain(`${TEST_DOMAIN_PREFIX}vnc-b-any-${RUN}`, { uri: b.uri, vncListen: "0.0.0.0" });
+  await virsh(["start", onNetwork.name], { uri: b.uri });
   await b.authorizeKey((await admin.hosts.sshPublicKey()).publicKey);
   ({ id: sshId } = await admin.hosts.add({ transport: "ssh", name: "B over ssh", address: b.sshAddress, hostKey: b.sshHostKey }));
   const tls = b.tls!;
@@ -80,6 +84,7 @@ after(async () => {
   await unwatchAllHosts();
   await closeAllConnections();
   await vm?.remove();
+  await onNetwork?.remove();
   await b?.stop();
   cleanup();
   rmSync(data, { recursive: true, force: true });
@@ -174,4 +179,20 @@ test("a VM on a host added over TLS whose VNC listens on loopback gets no ticket
       `VM "${vm.name}" on host "${tlsId}": its VNC display listens on the host's loopback only, which the manager cannot reach over TLS; add the host over ssh, ` +
       `or make QEMU listen on an address the manager reaches (vnc_listen in the host's /etc/libvirt/qemu.conf, on a network only the manager uses: VNC is not encrypted there)`,
   });
+});
+
+test("a VM on a host added over TLS whose VNC listens on every address: its console opens straight to B's address, with no ssh", async () => {
+  const port = Number(/<graphics type='vnc' port='(\d+)'/.exec(await virsh(["dumpxml", onNetwork.name], { uri: b.uri }))?.[1]);
+  await connectDirectly(b.address, port);
+  const { ticket } = await admin.consoles.ticket({ hostId: tlsId, uuid: onNetwork.uuid, kind: "vnc" });
+  const vnc = await openConsole(ticket);
+  await waitFor(() => vnc.received().length >= RFB_GREETING.length, {
+    timeoutMs: 20_000,
+    what: "QEMU's RFB greeting",
+    describe: () => vnc.received().toString("latin1"),
+  });
+  assert.equal(vnc.received().toString("latin1"), RFB_GREETING);
+  assert.deepEqual(await sshForwards(), []);
+  vnc.ws.close();
+  await vnc.closed;
 });

@@ -59,10 +59,11 @@ export function openSerialStream(vm: ResolvedVm, force: boolean): Promise<Libvir
 }
 
 /**
- * How long ssh may take to log in, open the forward and bring QEMU's greeting before the console is
- * given up: ssh itself has no deadline for a host that does not answer.
+ * How long a VNC display may take to answer (a TCP connect to a TLS host's address; ssh's login,
+ * forward and QEMU's greeting) before the console is given up: neither the kernel's SYN retries
+ * (about 2 min) nor ssh (none) has a deadline a person waits for.
  */
-const SSH_GREETING_MS = 20_000;
+const VNC_OPEN_MS = 20_000;
 
 /** A connection to QEMU's VNC server along `route`; resolves once it carries bytes, rejects in words that name the VM. */
 export function connectVnc(route: VncRoute, context: string): Promise<Duplex> {
@@ -71,7 +72,9 @@ export function connectVnc(route: VncRoute, context: string): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const socket = route.kind === "tcp" ? net.connect({ host: route.host, port: route.port }) : net.connect({ path: route.path });
     const onError = (error: Error) => reject(new Error(`${context}: cannot reach its VNC display at ${where}: ${error.message}`));
+    socket.setTimeout(VNC_OPEN_MS, () => socket.destroy(new Error(`no answer within ${VNC_OPEN_MS / 1000} s`)));
     socket.once("connect", () => {
+      socket.setTimeout(0);
       socket.off("error", onError);
       resolve(socket);
     });
@@ -113,7 +116,7 @@ function greeted(stream: ChildProcessTransport, context: string): Promise<Duplex
       resolve(stream);
     };
     const onEnd = (error?: Error) => fail(stream.stderrText.split(/\r?\n/)[0]!.trim() || (error?.message ?? "ssh ended before the VNC server answered"));
-    const timer = setTimeout(() => fail(`no answer from the VNC display within ${SSH_GREETING_MS / 1000} s`), SSH_GREETING_MS);
+    const timer = setTimeout(() => fail(`no answer from the VNC display within ${VNC_OPEN_MS / 1000} s`), VNC_OPEN_MS);
     stream.on("data", onData).once("error", onEnd).once("close", onEnd);
   });
 }
