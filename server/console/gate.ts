@@ -25,9 +25,9 @@ import { CLOSE, ConsoleRegistry, type OpenConsole } from "./open-consoles";
  * this site (scheme and host of the request), the session cookie names a live session, the ticket
  * exists, is unexpired and unused, and was issued to that session and user, and the user's role and
  * grants still allow `vm.console` on the ticket's VM. Then the socket carries raw bytes: the serial
- * console (libvirt's console stream) or the VNC protocol (QEMU's VNC port, for noVNC; through ssh for a
- * VM on an ssh host). Reasons a
- * console cannot be opened or ends are close codes (`CLOSE`) with words, which the page shows.
+ * console (libvirt's console stream) or the VNC protocol (QEMU's VNC port, for noVNC; through ssh for
+ * a VM on an ssh host). Reasons a console cannot be opened or ends are close codes (`CLOSE`) with
+ * words, which the page shows.
  */
 export const CONSOLE_PATH = "/api/console";
 /** noVNC's messages are small (clipboard text is the largest); the serial console's are keystrokes. */

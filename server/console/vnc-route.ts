@@ -36,7 +36,7 @@ export function vncRoute(hostUri: string, endpoint: VncEndpoint, context: string
   const uri = parseLibvirtUri(hostUri);
   if (uri.transport === "unix" && uri.host === null) {
     if (endpoint.kind === "unix") return endpoint;
-    // The old rule for this machine: whatever QEMU listens on, its loopback answers.
+    // QEMU on this machine listening on any address or on loopback answers on 127.0.0.1, the manager's own loopback.
     return { kind: "tcp", host: ANY_ADDRESS.has(endpoint.address) || isLoopback(endpoint.address) ? "127.0.0.1" : endpoint.address, port: endpoint.port };
   }
   if (endpoint.kind === "unix") {
@@ -55,7 +55,7 @@ export function vncRoute(hostUri: string, endpoint: VncEndpoint, context: string
   if (uri.transport === "tls" || uri.transport === "tcp") {
     if (isLoopback(endpoint.address)) {
       throw refuse(
-        `${context}: its VNC display listens on the host's loopback only, which the manager cannot reach over TLS; add the host over ssh, ` +
+        `${context}: its VNC display listens on the host's loopback only, which the manager cannot reach over ${uri.transport.toUpperCase()}; add the host over ssh, ` +
           `or make QEMU listen on an address the manager reaches (vnc_listen in the host's /etc/libvirt/qemu.conf, on a network only the manager uses: VNC is not encrypted there)`,
       );
     }

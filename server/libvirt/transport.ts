@@ -108,7 +108,7 @@ const STDERR_TAIL = 2048;
  * A child's stdout as the readable side and stdin as the writable side. The
  * child's stderr tail (ssh's "Permission denied", nc's "No such file")
  * becomes the error when it exits. Destroying it kills the child. The VNC
- * console's ssh forward is one too (server/console/vnc-route.ts).
+ * console's ssh forward is one too (server/console/service.ts).
  */
 export class ChildProcessTransport extends Duplex {
   private stderr = "";
