@@ -7,7 +7,7 @@ import type { WebSocket, RawData } from "ws";
  * link) pauses the source once `HIGH_WATER` bytes wait in its socket, instead of the process
  * holding a whole screen stream for it; a source that does not take input pauses the browser's socket.
  */
-const HIGH_WATER = 1024 * 1024;
+export const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 
 function toBuffer(data: RawData): Buffer {
