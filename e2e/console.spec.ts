@@ -1,7 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { createTestDomain, READY_MARKER, virsh, type TestDomain } from "./fixtures/test-host";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique, vmTab } from "./support/session";
+import { distinctPixels } from "./support/vnc";
 
 let guest: TestDomain | undefined;
 let idle: IdleDomain | undefined;
@@ -11,18 +12,6 @@ test.afterEach(async () => {
   guest = undefined;
   idle = undefined;
 });
-
-/** How many different pixel values the noVNC canvas holds (1 = one flat colour, or nothing drawn yet). */
-function distinctPixels(page: Page): Promise<number> {
-  return page.getByTestId("vnc-screen").evaluate((screen) => {
-    const canvas = screen.querySelector("canvas");
-    if (!canvas || canvas.width === 0 || canvas.height === 0) return 0;
-    const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const seen = new Set<number>();
-    for (let i = 0; i < data.length && seen.size < 16; i += 4) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
-    return seen.size;
-  });
-}
 
 // @desktop: a booted guest's reboot and serial console behave alike at any width; the phone's console is the next test's.
 test(

@@ -1,17 +1,14 @@
-import type net from "node:net";
+import type { Duplex } from "node:stream";
 import type { WebSocket, RawData } from "ws";
-import type { LibvirtStream } from "../libvirt";
 
 /**
- * Bytes between a browser's WebSocket and the console's other end (libvirt's console stream, or
- * QEMU's VNC socket), bounded both ways: a browser that does not read (a phone asleep, a slow
+ * Bytes between a browser's WebSocket and the console's other end (libvirt's console stream, QEMU's
+ * VNC socket, or ssh's forward to it), bounded both ways: a browser that does not read (a phone asleep, a slow
  * link) pauses the source once `HIGH_WATER` bytes wait in its socket, instead of the process
  * holding a whole screen stream for it; a source that does not take input pauses the browser's socket.
  */
-const HIGH_WATER = 1024 * 1024;
+export const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
-
-type Source = net.Socket | LibvirtStream;
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -38,7 +35,7 @@ export function holdMessages(ws: WebSocket): () => RawData[] {
  * failed. The WebSocket is not closed here: the caller words the close. `early` is what the browser
  * sent before (holdMessages); a browser that left meanwhile gets the source closed at once.
  */
-export function bridge(ws: WebSocket, source: Source, early: RawData[], onEnd: (error: Error | null) => void): void {
+export function bridge(ws: WebSocket, source: Duplex, early: RawData[], onEnd: (error: Error | null) => void): void {
   if (ws.readyState !== ws.OPEN) {
     source.destroy();
     return;
@@ -71,4 +68,6 @@ export function bridge(ws: WebSocket, source: Source, early: RawData[], onEnd: (
     ended = true;
     source.destroy();
   });
+  // A source may come paused (the VNC greeting read through ssh was put back): it flows now that its bytes have somewhere to go.
+  source.resume();
 }

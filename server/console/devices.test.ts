@@ -35,15 +35,16 @@ test("a VM built without graphics has no graphics or video device", () => {
   assert.equal(consoleDevices(xml).hasGraphics, false);
 });
 
-test("the live XML's VNC port and address are read; any-address and localhost are reached on loopback", () => {
+test("the live XML's VNC port and listen address are read as QEMU has them", () => {
   assert.deepEqual(
     consoleDevices(live(`<graphics type='vnc' port='5901' autoport='yes' listen='0.0.0.0'><listen type='address' address='0.0.0.0'/></graphics>`)).vnc,
     {
       kind: "tcp",
-      address: "127.0.0.1",
+      address: "0.0.0.0",
       port: 5901,
     },
   );
+  assert.deepEqual(consoleDevices(live(`<graphics type='vnc' port='5903'/>`)).vnc, { kind: "tcp", address: "127.0.0.1", port: 5903 });
   assert.deepEqual(consoleDevices(live(`<graphics type='vnc' port='5902' listen='192.0.2.7'/>`)).vnc, { kind: "tcp", address: "192.0.2.7", port: 5902 });
   assert.deepEqual(consoleDevices(live(`<graphics type='vnc' socket='/run/vnc.sock'><listen type='socket' socket='/run/vnc.sock'/></graphics>`)).vnc, {
     kind: "unix",

@@ -4,6 +4,7 @@ import { buildOrdered, childNodes, element, elements, parseOrdered, type Ordered
 /**
  * What a domain's XML says about its consoles (pure: no I/O). The live XML carries the VNC port
  * QEMU actually took (`autoport` fills it in at start); the inactive one says what the next start gets.
+ * `address` is where QEMU listens, as the host sees it; how the manager gets there is vnc-route.ts's.
  */
 export type VncEndpoint = { kind: "tcp"; address: string; port: number } | { kind: "unix"; path: string };
 
@@ -15,9 +16,6 @@ export interface ConsoleDevices {
   /** A serial port or console on a pty: what libvirt's console stream can open. */
   serial: boolean;
 }
-
-/** QEMU listening on "any address" is reachable on loopback, which is the only address we connect to it on. */
-const ANY_ADDRESS = new Set(["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"]);
 
 export function consoleDevices(xml: string): ConsoleDevices {
   const devices = child(child(parseXml(xml, "domain XML"), "domain"), "devices");
@@ -35,7 +33,7 @@ function vncEndpoint(vnc: XmlNode): VncEndpoint | null {
   if (!Number.isInteger(port) || port <= 0) return null;
   const addressListen = children(vnc, "listen").find((l) => attr(l, "type") === "address");
   const address = attr(addressListen, "address") ?? attr(vnc, "listen") ?? "127.0.0.1";
-  return { kind: "tcp", address: ANY_ADDRESS.has(address) ? "127.0.0.1" : address, port };
+  return { kind: "tcp", address, port };
 }
 
 /**

@@ -25,8 +25,9 @@ import { CLOSE, ConsoleRegistry, type OpenConsole } from "./open-consoles";
  * this site (scheme and host of the request), the session cookie names a live session, the ticket
  * exists, is unexpired and unused, and was issued to that session and user, and the user's role and
  * grants still allow `vm.console` on the ticket's VM. Then the socket carries raw bytes: the serial
- * console (libvirt's console stream) or the VNC protocol (QEMU's VNC port, for noVNC). Reasons a
- * console cannot be opened or ends are close codes (`CLOSE`) with words, which the page shows.
+ * console (libvirt's console stream) or the VNC protocol (QEMU's VNC port, for noVNC; through ssh for
+ * a VM on an ssh host). Reasons a console cannot be opened or ends are close codes (`CLOSE`) with
+ * words, which the page shows.
  */
 export const CONSOLE_PATH = "/api/console";
 /** noVNC's messages are small (clipboard text is the largest); the serial console's are keystrokes. */
@@ -219,9 +220,9 @@ export class ConsoleGate {
         });
         bridge(ws, stream, held(), (error) => this.ended(entry, vm, error));
       } else {
-        const endpoint = await checkConsole(vm, "vnc");
-        const tcp = await connectVnc(endpoint!);
-        bridge(ws, tcp, held(), (error) => this.ended(entry, vm, error));
+        const route = await checkConsole(vm, "vnc");
+        const vnc = await connectVnc(route!, vm.context);
+        bridge(ws, vnc, held(), (error) => this.ended(entry, vm, error));
       }
     } catch (error) {
       if (isConsoleBusy(error)) entry.close(CLOSE.busy, `Another session holds the serial console of ${vm.context}`);

@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import net from "node:net";
+import type { Duplex } from "node:stream";
 import {
   flagsOf,
   LibvirtError,
@@ -6,34 +8,26 @@ import {
   VIR_DOMAIN_CONSOLE_SAFE,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_SECURE,
-  parseLibvirtUri,
   type LibvirtStream,
 } from "../libvirt";
 import { vmStateName } from "../domains/power";
 import type { ResolvedVm } from "../domains/lookup";
 import { ServiceError, withLibvirtContext } from "../errors";
-import { consoleDevices, withVncGraphics, type VncEndpoint } from "./devices";
+import { ChildProcessTransport } from "../libvirt/transport";
+import { consoleDevices, withVncGraphics } from "./devices";
+import { vncRoute, type VncRoute } from "./vnc-route";
 import type { ConsoleKind } from "./tickets";
 
 /**
  * What the console proxy asks of libvirt: whether a VM's console can be opened now (asked when the
  * ticket is issued, so the page says why not before any socket is opened), and the two ways in —
  * libvirt's console stream for the serial port (any host: it travels on the libvirt connection) and
- * QEMU's VNC port for the screen (the local host only: QEMU listens on its loopback).
+ * QEMU's VNC port for the screen (on this machine directly, through ssh for an ssh host, over the
+ * network for a TLS host whose QEMU listens there: vnc-route.ts).
  */
 
-/** Whether the manager runs on the host itself (a unix socket to its libvirtd), where QEMU's loopback is ours. */
-export function isLocalHost(uri: string): boolean {
-  try {
-    const parsed = parseLibvirtUri(uri);
-    return parsed.transport === "unix" && parsed.host === null;
-  } catch {
-    return false;
-  }
-}
-
-/** Refuses, in words that name the VM, a console that cannot be opened; answers the VNC endpoint for `vnc`. */
-export async function checkConsole(vm: ResolvedVm, kind: ConsoleKind): Promise<VncEndpoint | null> {
+/** Refuses, in words that name the VM, a console that cannot be opened; answers the way to the VNC display for `vnc`. */
+export async function checkConsole(vm: ResolvedVm, kind: ConsoleKind): Promise<VncRoute | null> {
   return withLibvirtContext(vm.context, async () => {
     const { state } = await vm.conn.domainGetState({ dom: vm.dom, flags: 0 });
     const name = vmStateName(state);
@@ -47,13 +41,7 @@ export async function checkConsole(vm: ResolvedVm, kind: ConsoleKind): Promise<V
     }
     if (!devices.hasGraphics) throw new ServiceError(`${vm.context} has no graphics device`, "conflict");
     if (!devices.vnc) throw new ServiceError(`${vm.context} has no VNC display (its graphics device is not VNC)`, "conflict");
-    if (!isLocalHost(vm.host.uri)) {
-      throw new ServiceError(
-        `${vm.context}: the graphical console of a VM on a remote host comes with multi-host support; its serial console works now`,
-        "unavailable",
-      );
-    }
-    return devices.vnc;
+    return vncRoute(vm.host.uri, devices.vnc, vm.context);
   });
 }
 
@@ -70,15 +58,66 @@ export function openSerialStream(vm: ResolvedVm, force: boolean): Promise<Libvir
   return vm.conn.domainOpenConsole({ dom: vm.dom, devName: null, flags: flagsOf(VIR_DOMAIN_CONSOLE_SAFE, force ? VIR_DOMAIN_CONSOLE_FORCE : 0) });
 }
 
-/** A TCP (or unix) connection to QEMU's VNC server; resolves once connected. */
-export function connectVnc(endpoint: VncEndpoint): Promise<net.Socket> {
+/**
+ * How long a VNC display may take to answer (a TCP connect to a TLS host's address; ssh's login,
+ * forward and QEMU's greeting) before the console is given up: neither the kernel's SYN retries
+ * (about 2 min) nor ssh (none) has a deadline a person waits for.
+ */
+const VNC_OPEN_MS = 20_000;
+
+/** A connection to QEMU's VNC server along `route`; resolves once it carries bytes, rejects in words that name the VM. */
+export function connectVnc(route: VncRoute, context: string): Promise<Duplex> {
+  if (route.kind === "ssh") return forwardVnc(route, context);
+  const where = route.kind === "tcp" ? `${route.host} port ${route.port}` : route.path;
   return new Promise((resolve, reject) => {
-    const socket = endpoint.kind === "tcp" ? net.connect({ host: endpoint.address, port: endpoint.port }) : net.connect({ path: endpoint.path });
+    const socket = route.kind === "tcp" ? net.connect({ host: route.host, port: route.port }) : net.connect({ path: route.path });
+    const onError = (error: Error) => reject(new Error(`${context}: cannot reach its VNC display at ${where}: ${error.message}`));
+    socket.setTimeout(VNC_OPEN_MS, () => socket.destroy(new Error(`no answer within ${VNC_OPEN_MS / 1000} s`)));
     socket.once("connect", () => {
-      socket.off("error", reject);
+      socket.setTimeout(0);
+      socket.off("error", onError);
       resolve(socket);
     });
-    socket.once("error", reject);
+    socket.once("error", onError);
+  });
+}
+
+/** ssh's stdio forward to the VNC address on the host: no shell, the argv vncRoute built; destroying the stream kills ssh. */
+async function forwardVnc(route: Extract<VncRoute, { kind: "ssh" }>, context: string): Promise<Duplex> {
+  const child = spawn(route.file, route.args, { stdio: ["pipe", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (error) => reject(new Error(`${context}: cannot run ${route.file}: ${error.message}`)));
+  });
+  return greeted(new ChildProcessTransport(child, route.file), context);
+}
+
+/**
+ * Resolves once the VNC server's first bytes came through (VNC servers speak first: "RFB 003.008\n"),
+ * with them put back and the stream paused for the bridge; rejects with ssh's first line of complaint
+ * when it ends before (host key, login, nothing listening at the forwarded address), so a console that
+ * cannot be reached fails to open (4005) in ssh's words instead of opening and breaking at once.
+ */
+function greeted(stream: ChildProcessTransport, context: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      clearTimeout(timer);
+      stream.off("data", onData).off("error", onEnd).off("close", onEnd);
+    };
+    const fail = (why: string) => {
+      settle();
+      stream.destroy();
+      reject(new Error(`${context}: VNC through ssh: ${why}`));
+    };
+    const onData = (chunk: Buffer) => {
+      settle();
+      stream.pause();
+      stream.unshift(chunk);
+      resolve(stream);
+    };
+    const onEnd = (error?: Error) => fail(stream.stderrText.split(/\r?\n/)[0]!.trim() || (error?.message ?? "ssh ended before the VNC server answered"));
+    const timer = setTimeout(() => fail(`no answer from the VNC display within ${VNC_OPEN_MS / 1000} s`), VNC_OPEN_MS);
+    stream.on("data", onData).once("error", onEnd).once("close", onEnd);
   });
 }
 

@@ -47,7 +47,7 @@ export function planTransport(uri: LibvirtUri, env: TransportEnv, options: PlanO
     case "tls":
       return { kind: "tls", host: uri.host ?? "localhost", port: uri.port ?? TLS_PORT, ...tlsFiles(uri, env), verify: !flagParam(uri, "no_verify") };
     case "ssh":
-      return { kind: "command", file: uri.params.get("command") ?? "ssh", args: sshArgs(uri, options) };
+      return { kind: "command", file: sshInvocation(uri).file, args: sshArgs(uri, options) };
     case "ext": {
       const command = uri.params.get("command");
       if (!command) throw new LibvirtUriError(`${uri.uri}: the ext transport needs ?command=`);
@@ -104,25 +104,50 @@ function tlsFiles(uri: LibvirtUri, env: TransportEnv): { caFile: string; certFil
  * `ssh [-p port] [-l user] [-i keyfile] -T -e none -o BatchMode=yes
  * [-o StrictHostKeyChecking=no] -- host <remote command>`. Unlike virsh we
  * always pass BatchMode=yes: a server process has nobody to type a password.
+ */
+function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
+  const ssh = sshInvocation(uri);
+  return [...ssh.options, "--", ssh.host, remoteProxyCommand(uri, options)];
+}
+
+/** How an ssh URI's host is reached: the program, its options up to the destination, and the destination. */
+export interface SshInvocation {
+  file: string;
+  options: string[];
+  host: string;
+}
+
+/**
+ * The ssh program and options of an ssh URI, shared by the libvirt
+ * connection and anything else the manager forwards through that host (the
+ * VNC console), so both log in with the same key and trust the same host key.
  * `?known_hosts=<file>` (libvirt reads it for libssh only) pins the host key
  * for ssh too: that file alone is consulted, strictly, so a key the manager
  * pinned is never overridden by ~/.ssh/known_hosts or /etc/ssh; and only the
  * keyfile is offered, not the keys of an ssh agent or ~/.ssh.
  */
-function sshArgs(uri: LibvirtUri, options: PlanOptions): string[] {
+export function sshInvocation(uri: LibvirtUri): SshInvocation {
   if (!uri.host) throw new LibvirtUriError(`${uri.uri}: ssh needs a host`);
-  const args: string[] = [];
-  if (uri.port) args.push("-p", String(uri.port));
-  if (uri.user) args.push("-l", uri.user);
+  const options: string[] = [];
+  if (uri.port) options.push("-p", String(uri.port));
+  if (uri.user) options.push("-l", uri.user);
   const keyfile = uri.params.get("keyfile");
-  if (keyfile) args.push("-i", keyfile);
-  args.push("-T", "-e", "none", "-o", "BatchMode=yes");
+  if (keyfile) options.push("-i", keyfile);
+  options.push("-T", "-e", "none", "-o", "BatchMode=yes");
   const knownHosts = uri.params.get("known_hosts");
   if (knownHosts) {
-    args.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes");
-  } else if (flagParam(uri, "no_verify")) args.push("-o", "StrictHostKeyChecking=no");
-  args.push("--", uri.host, remoteProxyCommand(uri, options));
-  return args;
+    options.push(
+      "-o",
+      `UserKnownHostsFile=${knownHosts}`,
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "IdentitiesOnly=yes",
+    );
+  } else if (flagParam(uri, "no_verify")) options.push("-o", "StrictHostKeyChecking=no");
+  return { file: uri.params.get("command") ?? "ssh", options, host: uri.host };
 }
 
 /**

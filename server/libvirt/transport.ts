@@ -107,9 +107,10 @@ const STDERR_TAIL = 2048;
 /**
  * A child's stdout as the readable side and stdin as the writable side. The
  * child's stderr tail (ssh's "Permission denied", nc's "No such file")
- * becomes the error when it exits.
+ * becomes the error when it exits. Destroying it kills the child. The VNC
+ * console's ssh forward is one too (server/console/service.ts).
  */
-class ChildProcessTransport extends Duplex {
+export class ChildProcessTransport extends Duplex {
   private stderr = "";
 
   constructor(
@@ -130,6 +131,11 @@ class ChildProcessTransport extends Duplex {
       const detail = this.stderr.trim() ? `: ${this.stderr.trim()}` : "";
       this.destroy(new LibvirtConnectionError("disconnected", `${this.context} ${how}${detail}`));
     });
+  }
+
+  /** What the child wrote to stderr so far (its last STDERR_TAIL characters). */
+  get stderrText(): string {
+    return this.stderr.trim();
   }
 
   override _read(): void {
