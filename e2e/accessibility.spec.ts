@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { ADMIN, signIn } from "./support/session";
+import { themeViolations } from "./support/axe";
 
 // Every page an admin can open, checked by axe-core for WCAG 2.x A and AA rules in the light theme,
 // then for the colour rules in the dark theme of the same render: no serious or critical violation.
@@ -16,23 +16,6 @@ test.afterEach(async ({}) => {
   vm = undefined;
 });
 
-/** The rules a theme can change the verdict of: the dark theme changes colours only (app/_components/theme.ts), so its pass runs these. */
-const COLOUR_RULES = ["color-contrast", "link-in-text-block"];
-
-async function seriousViolations(page: Page, rules?: string[]) {
-  // axe.run in the page itself (legacy mode): the default opens a blank page for every analysis to finish the
-  // run in, measured at 2.1 s per analysis of /users against 0.9 s; the pages have no cross-origin frame, which
-  // is all legacy mode leaves out.
-  const axe = new AxeBuilder({ page }).setLegacyMode(true).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
-  const { violations } = await (rules ? axe.withRules(rules) : axe).analyze();
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
-
-/** The dark theme as the app applies it (app/_components/theme.ts): the class on <html>, which also sets `color-scheme`. */
-const setDark = (page: Page, dark: boolean) => page.evaluate((on) => document.documentElement.classList.toggle("dark", on), dark);
-
 test("every page has no serious or critical accessibility violation in the light or the dark theme", async ({ page }, testInfo) => {
   // Twenty-three pages, each analysed twice by axe-core: about a minute on a quiet 2-core machine. Beside the
   // hosts and migration specs (a second libvirtd, TCG guests moving) the run of cafbf52 ran out of 120 s at
@@ -42,10 +25,9 @@ test("every page has no serious or critical accessibility violation in the light
   await page.emulateMedia({ colorScheme: "light" });
   const found: Record<string, string[]> = {};
   const check = async (path: string) => {
-    await setDark(page, false);
-    found[`${path} (light)`] = await seriousViolations(page);
-    await setDark(page, true);
-    found[`${path} (dark)`] = await seriousViolations(page, COLOUR_RULES);
+    const { light, dark } = await themeViolations(page);
+    found[`${path} (light)`] = light;
+    found[`${path} (dark)`] = dark;
   };
   await page.goto("/login");
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();

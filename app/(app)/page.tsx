@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { getLocale, getTranslations } from "next-intl/server";
 import { serverApi } from "@/app/_components/page-session";
+import { HostFilter } from "@/app/_components/host-filter";
+import { hostsShown, parseHostFilter, type SearchParams } from "@/app/_components/host-filter-param";
 import { acrossHosts } from "@/server/hosts/fan-out";
 import { formatBytes } from "@/app/_components/format";
 import { HostUsage } from "./_dashboard/host-usage";
@@ -25,13 +27,19 @@ function Fact({ label, value }: { label: string; value: string }) {
   );
 }
 
-export default async function DashboardPage() {
+export default async function DashboardPage({ searchParams }: { searchParams: SearchParams }) {
   const api = await serverApi();
   const t = await getTranslations("dashboard");
   const locale = await getLocale();
-  const [hostRows, summary] = await Promise.all([api.hosts.list(), api.dashboard.summary()]);
   // A disabled host is not connected to; the hosts page shows it.
-  const hosts = hostRows.filter((h) => h.enabled);
+  const enabled = (await api.hosts.list()).filter((h) => h.enabled);
+  const filter = parseHostFilter(
+    (await searchParams).host,
+    enabled.map((h) => h.id),
+  );
+  const hosts = hostsShown(enabled, filter);
+  // The counts are the shown hosts' own, so a filtered page's totals are that host's.
+  const summary = await api.dashboard.summary(filter.hostId === null ? {} : { hostId: filter.hostId });
   // One window for every host's chart, fixed at render; new ticks extend it live.
   const chartWindow = rangeWindow(LIVE_RANGE, Date.now());
   // Every host at once, each within KVMM_HOST_TIMEOUT_S: a host that is down is shown greyed with its reason, not waited for.
@@ -40,7 +48,8 @@ export default async function DashboardPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">{t("title")}</h1>
-      <SummaryCards initial={summary} />
+      <HostFilter hosts={enabled} filter={filter} />
+      <SummaryCards initial={summary} hostId={filter.hostId} />
       {infos.map(({ host, info, error }) => (
         <section key={host.id} aria-labelledby={`host-${host.id}`} className={error ? "card border-dashed" : "card"} data-unreachable={error ? "" : undefined}>
           <h2 id={`host-${host.id}`} className={`mb-4 text-lg font-semibold${error ? " text-slate-500 dark:text-slate-400" : ""}`}>

@@ -4,7 +4,7 @@ import { TRPCError } from "@trpc/server";
 import { desc } from "drizzle-orm";
 import { callByPath } from "@/server/api/testing/procedures";
 import { addUser, tempDatabase } from "@/server/testing/test-db";
-import { auditLog } from "@/server/db/schema";
+import { auditLog, hosts } from "@/server/db/schema";
 import type { Db } from "@/server/db/client";
 import type { SessionUser } from "@/server/users/service";
 
@@ -111,4 +111,24 @@ test("schedules are narrowed by grants: a user sees and creates them only for ta
 
 test("a schedule's name is used once", async () => {
   assert.deepEqual(await refusal(operator, "schedules.create", schedule("nightly-start")), { code: "CONFLICT", field: "name" });
+});
+
+test("a host filter lists the schedules that act on that host: its VMs by host or by a tag there, and tags on every host", async () => {
+  // Host targets name hosts that exist; nothing here connects to them.
+  db.insert(hosts)
+    .values([
+      { id: "local", name: "local", uri: "test:///default" },
+      { id: "rack-b", name: "rack b", uri: "test:///default" },
+    ])
+    .run();
+  const on = (name: string, target: unknown) => call(operator, "schedules.create", { ...schedule(name), target });
+  await on("on-local", { kind: "host", hostId: "local" });
+  await on("on-rack-b", { kind: "host", hostId: "rack-b" });
+  await on("web-on-rack-b", { kind: "tag", tag: "web", hostId: "rack-b" });
+  const names = async (input?: unknown) => ((await call(operator, "schedules.list", input)) as { name: string }[]).map((s) => s.name);
+  const everywhere = ["db-snapshots", "nightly-start", "web-start"];
+  assert.deepEqual(await names({ hostId: "local" }), [...everywhere, "on-local"].sort());
+  assert.deepEqual(await names({ hostId: "rack-b" }), [...everywhere, "on-rack-b", "web-on-rack-b"].sort());
+  assert.deepEqual(await names(), [...everywhere, "on-local", "on-rack-b", "web-on-rack-b"].sort());
+  assert.equal((await refusal(operator, "schedules.list", { hostId: "Not A Host" }))?.code, "BAD_REQUEST");
 });

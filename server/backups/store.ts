@@ -149,16 +149,25 @@ export function backupVisibleTo(user: SessionUser, b: BackupInfo, hostUri: (host
 /** Rows read before narrowing: a user with grants sees fewer than were read, never more than `limit`. */
 const SCAN_LIMIT = 2000;
 
+/**
+ * The backups a user may see, newest first: of one VM, or of the VMs of one host (`hostId`: the host
+ * the VM was on when the backup was taken, where its files are), or all.
+ */
 export async function listBackups(
   db: Db,
   user: SessionUser,
-  filter: { vm?: { hostId: string; uuid: string }; limit: number },
+  filter: { vm?: { hostId: string; uuid: string }; hostId?: string; limit: number },
   hostUri: (hostId: string) => string | undefined,
 ): Promise<BackupInfo[]> {
   const rows = db
     .select()
     .from(backups)
-    .where(filter.vm ? and(eq(backups.hostId, filter.vm.hostId), eq(backups.vmUuid, filter.vm.uuid)) : undefined)
+    .where(
+      and(
+        filter.vm ? and(eq(backups.hostId, filter.vm.hostId), eq(backups.vmUuid, filter.vm.uuid)) : undefined,
+        filter.hostId ? eq(backups.hostId, filter.hostId) : undefined,
+      ),
+    )
     .orderBy(desc(backups.startedAt))
     .limit(user.role === "admin" || user.grants.length === 0 ? filter.limit : SCAN_LIMIT)
     .all()

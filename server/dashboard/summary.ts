@@ -68,10 +68,10 @@ async function hostVmStates(user: SessionUser, hostId: string, db: Db): Promise<
   });
 }
 
-async function alertCounts(db: Db, user: SessionUser): Promise<Record<AlertSeverity, number>> {
+async function alertCounts(db: Db, user: SessionUser, hostId: string | undefined): Promise<Record<AlertSeverity, number>> {
   const counts = zeros(ALERT_SEVERITIES);
   const uris = new Map(listHosts(db).map((h) => [h.id, h.uri]));
-  const firing = listAlerts(db, { state: "firing", limit: ALERT_LIMIT }).filter((row) => !row.silenced);
+  const firing = listAlerts(db, { state: "firing", hostId, limit: ALERT_LIMIT }).filter((row) => !row.silenced);
   const visible = await Promise.all(
     firing.map((row) =>
       row.uuid === null || row.vmName === null
@@ -101,14 +101,17 @@ function recentAudit(db: Db): DashboardAuditEntry[] {
  * connected agent (one libvirt call per host; agent states from the guest hub's memory), firing
  * alerts by severity and the latest audit rows (from the database). Every host is asked at once; one
  * that fails or does not answer within KVMM_HOST_TIMEOUT_S is named instead of failing or holding up the rest.
+ * With `hostId` (the page's host filter) the VM and alert counts are that host's alone, so the
+ * totals are those of the hosts shown; the audit rows are the installation's, as they name no host.
  */
-export async function dashboardSummary(db: Db, user: SessionUser): Promise<DashboardSummary> {
+export async function dashboardSummary(db: Db, user: SessionUser, hostId?: string): Promise<DashboardSummary> {
   const states = zeros(VM_STATES);
   const agents = zeros<AgentKind>(["agent", "qga", "none"]);
   const hub = runningGuestHub();
+  const hosts = listHosts(db).filter((h) => hostId === undefined || h.id === hostId);
   const [answers, alerts] = await Promise.all([
-    acrossHosts(listHosts(db), (host) => hostVmStates(user, host.id, db)),
-    roleHas(user.role, "alert.read") ? alertCounts(db, user) : null,
+    acrossHosts(hosts, (host) => hostVmStates(user, host.id, db)),
+    roleHas(user.role, "alert.read") ? alertCounts(db, user, hostId) : null,
   ]);
   const unreachable = answers.flatMap((a) => (a.ok ? [] : [{ hostId: a.hostId, error: a.error }]));
   const perHost = answers.flatMap((a) => (a.ok ? [{ hostId: a.hostId, vms: a.value }] : []));

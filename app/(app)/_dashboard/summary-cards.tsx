@@ -21,9 +21,14 @@ const SEVERITY_TONE = {
   info: "bg-sky-700 text-white",
 } as const;
 
-/** The VM list filtered as a count says: its rows are the VMs the count counted. */
-function vmsHref(state: StateFilter, agent: AgentFilter | null = null): string {
-  return `/vms?${viewToQuery({ ...DEFAULT_VIEW, state, agent })}`;
+/** The VM list filtered as a count says (and to the dashboard's host): its rows are the VMs the count counted. */
+function vmsHref(host: string | null, state: StateFilter, agent: AgentFilter | null = null): string {
+  return `/vms?${viewToQuery({ ...DEFAULT_VIEW, host, state, agent })}`;
+}
+
+/** The firing alerts of a severity, on the dashboard's host when it shows one. */
+function alertsHref(host: string | null, severity: string): string {
+  return `/alerts?${new URLSearchParams({ state: "firing", severity, ...(host === null ? {} : { hostId: host }) })}`;
 }
 
 /** One count with its words, the whole line a link to the list it counts. */
@@ -45,16 +50,17 @@ function CountLink({ href, label, count, testId, tone }: { href: string; label: 
 
 /**
  * VMs by state, agents in running VMs, firing alerts and the latest audit rows, as `dashboard.summary`
- * answers them for the signed-in user; read again after each burst of events that changes them.
+ * answers them for the signed-in user (of one host when the page's filter names it, `hostId`); read
+ * again after each burst of events that changes them. Each count links to its list on the same host.
  */
-export function SummaryCards({ initial }: { initial: DashboardSummary }) {
+export function SummaryCards({ initial, hostId }: { initial: DashboardSummary; hostId: string | null }) {
   const trpc = useTRPC();
   const t = useTranslations("dashboard.summary");
   const tList = useTranslations("vmList.filters");
   const tAlerts = useTranslations("alerts");
   const tAudit = useTranslations("audit");
   const f = useFormat();
-  const options = trpc.dashboard.summary.queryOptions();
+  const options = trpc.dashboard.summary.queryOptions(hostId === null ? {} : { hostId });
   const { data } = useQuery({ ...options, initialData: initial, refetchInterval: 30_000 });
   useLiveRefetch(REREAD_ON, () => [options.queryKey]);
 
@@ -69,7 +75,7 @@ export function SummaryCards({ initial }: { initial: DashboardSummary }) {
         </h2>
         <ul className="space-y-0.5">
           {STATE_FILTERS.filter((g) => g !== "other" || byGroup.other > 0).map((g) => (
-            <CountLink key={g} href={vmsHref(g)} label={tList(`states.${g}`)} count={byGroup[g]} testId={`dash-state-${g}`} />
+            <CountLink key={g} href={vmsHref(hostId, g)} label={tList(`states.${g}`)} count={byGroup[g]} testId={`dash-state-${g}`} />
           ))}
         </ul>
         {data.unreachable.length > 0 && (
@@ -85,7 +91,7 @@ export function SummaryCards({ initial }: { initial: DashboardSummary }) {
         <p className="mb-1 text-sm text-slate-600 dark:text-slate-400">{t("agentsOf", { running: byGroup.running })}</p>
         <ul className="space-y-0.5">
           {AGENT_FILTERS.map((a) => (
-            <CountLink key={a} href={vmsHref("running", a)} label={tList(`agents.${a}`)} count={data.agents[a]} testId={`dash-agent-${a}`} />
+            <CountLink key={a} href={vmsHref(hostId, "running", a)} label={tList(`agents.${a}`)} count={data.agents[a]} testId={`dash-agent-${a}`} />
           ))}
         </ul>
       </section>
@@ -98,7 +104,7 @@ export function SummaryCards({ initial }: { initial: DashboardSummary }) {
             {[...ALERT_SEVERITIES].reverse().map((s) => (
               <CountLink
                 key={s}
-                href={`/alerts?state=firing&severity=${s}`}
+                href={alertsHref(hostId, s)}
                 label={tAlerts(`severity.${s}`)}
                 count={data.alerts![s]}
                 testId={`dash-alerts-${s}`}

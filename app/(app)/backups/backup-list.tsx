@@ -32,14 +32,25 @@ const STATE_TONE: Record<Backup["state"], string> = {
 };
 
 /**
- * Backups, newest first: all the user may see (/backups) or one VM's (its page). Read again when a
- * backup task moves, so a running backup turns valid (or failed) and verification results appear.
+ * Backups, newest first: all the user may see (/backups, or of one host's VMs with its host filter,
+ * `hostId`) or one VM's (its page). Read again when a backup task moves, so a running backup turns
+ * valid (or failed) and verification results appear.
  */
-export function BackupList({ initial, vm, can }: { initial: Backup[]; vm?: { hostId: string; uuid: string }; can: BackupAbilities }) {
+export function BackupList({
+  initial,
+  vm,
+  hostId = null,
+  can,
+}: {
+  initial: Backup[];
+  vm?: { hostId: string; uuid: string };
+  hostId?: string | null;
+  can: BackupAbilities;
+}) {
   const t = useTranslations("backups");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const options = trpc.backups.list.queryOptions({ vm, limit: 200 });
+  const options = trpc.backups.list.queryOptions({ vm, limit: 200, ...(hostId === null ? {} : { hostId }) });
   const list = useQuery({ ...options, initialData: initial });
   useLiveEvent("task", (event) => {
     if (event.task.kind.startsWith("backup.")) void queryClient.invalidateQueries({ queryKey: options.queryKey });
@@ -48,7 +59,7 @@ export function BackupList({ initial, vm, can }: { initial: Backup[]; vm?: { hos
   const [restoringOver, setRestoringOver] = useState<Backup | null>(null);
   const [deleting, setDeleting] = useState<Backup | null>(null);
   const [cancelling, setCancelling] = useState<Backup | null>(null);
-  if (list.data.length === 0) return <p className="text-sm">{vm ? t("vmNone") : t("none")}</p>;
+  if (list.data.length === 0) return <p className="text-sm">{vm ? t("vmNone") : hostId !== null ? t("noneOnHost", { host: hostId }) : t("none")}</p>;
   return (
     <>
       <ol className="space-y-2" aria-label={t("listLabel")}>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { hostResourcePage } from "@/app/_components/host-resources/host-resource-page";
+import type { SearchParams } from "@/app/_components/host-filter-param";
 import { NetworksManager } from "./networks-manager";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -9,7 +10,7 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 export const dynamic = "force-dynamic";
 
-export default async function NetworksPage() {
+export default async function NetworksPage({ searchParams }: { searchParams: SearchParams }) {
   const t = await getTranslations("networks");
   return hostResourcePage({
     title: t("pageTitle"),
@@ -17,5 +18,5 @@ export default async function NetworksPage() {
     manage: "network.manage",
     load: (api, hostId) => api.networks.list({ hostId }),
     Manager: NetworksManager,
-  })();
+  })({ searchParams });
 }

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
 import { requirePermission, serverApi } from "@/app/_components/page-session";
+import { HostFilter } from "@/app/_components/host-filter";
+import { parseHostFilter, type SearchParams } from "@/app/_components/host-filter-param";
 import { HostConcurrencyForm, SchedulesManager } from "./schedules-manager";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -11,17 +13,23 @@ export async function generateMetadata(): Promise<Metadata> {
 export const dynamic = "force-dynamic";
 
 /**
- * Every schedule the user may see (narrowed to targets their grants cover), with its next run and
- * last result; schedule.manage adds the editor, run now and delete; settings.manage the per-host limit.
+ * Every schedule the user may see (narrowed to targets their grants cover, and by the host filter to
+ * those acting on one host), with its next run and last result; schedule.manage adds the editor,
+ * run now and delete; settings.manage the per-host limit.
  */
-export default async function SchedulesPage() {
+export default async function SchedulesPage({ searchParams }: { searchParams: SearchParams }) {
   const user = await requirePermission("schedule.read");
   const t = await getTranslations("schedules");
   const canManage = roleHas(user.role, "schedule.manage");
   const api = await serverApi();
-  const [schedules, hosts, vmLists, limit] = await Promise.all([
-    api.schedules.list(),
-    roleHas(user.role, "host.read") ? api.hosts.list() : [],
+  const hosts = roleHas(user.role, "host.read") ? await api.hosts.list() : [];
+  const enabled = hosts.filter((h) => h.enabled).map(({ id, name }) => ({ id, name }));
+  const filter = parseHostFilter(
+    (await searchParams).host,
+    enabled.map((h) => h.id),
+  );
+  const [schedules, vmLists, limit] = await Promise.all([
+    api.schedules.list(filter.hostId === null ? {} : { hostId: filter.hostId }),
     canManage && roleHas(user.role, "vm.read") ? api.vms.list({}) : [],
     api.schedules.hostConcurrency(),
   ]);
@@ -33,7 +41,8 @@ export default async function SchedulesPage() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">{t("pageTitle")}</h1>
       {!canManage && <p className="card text-sm">{t("readOnly")}</p>}
-      <SchedulesManager initial={schedules} canManage={canManage} hosts={hosts.map(({ id, name }) => ({ id, name }))} vms={vms} />
+      <HostFilter hosts={enabled} filter={filter} />
+      <SchedulesManager initial={schedules} canManage={canManage} hosts={hosts.map(({ id, name }) => ({ id, name }))} vms={vms} hostId={filter.hostId} />
       {roleHas(user.role, "settings.manage") && <HostConcurrencyForm initial={limit} />}
     </div>
   );

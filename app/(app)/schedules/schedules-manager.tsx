@@ -93,11 +93,23 @@ function targetWords(t: Translate, s: ScheduleItem): string {
   }
 }
 
-/** The list, and for schedule.manage the editor, run now and delete. */
-export function SchedulesManager({ initial, canManage, hosts, vms }: { initial: ScheduleItem[]; canManage: boolean; hosts: HostChoice[]; vms: VmChoice[] }) {
+/** The list (of one host's schedules when the page's filter names it, `hostId`), and for schedule.manage the editor, run now and delete. */
+export function SchedulesManager({
+  initial,
+  canManage,
+  hosts,
+  vms,
+  hostId,
+}: {
+  initial: ScheduleItem[];
+  canManage: boolean;
+  hosts: HostChoice[];
+  vms: VmChoice[];
+  hostId: string | null;
+}) {
   const t = useTranslations("schedules");
   const trpc = useTRPC();
-  const list = useQuery({ ...trpc.schedules.list.queryOptions(), initialData: initial });
+  const list = useQuery({ ...trpc.schedules.list.queryOptions(hostId === null ? {} : { hostId }), initialData: initial });
   const [editing, setEditing] = useState<ScheduleItem | "new" | null>(null);
   const [deleting, setDeleting] = useState<ScheduleItem | null>(null);
   const hydrated = useHydrated();
@@ -118,7 +130,7 @@ export function SchedulesManager({ initial, canManage, hosts, vms }: { initial: 
         />
       )}
       {list.data.length === 0 ? (
-        <p className="card text-sm">{t("none")}</p>
+        <p className="card text-sm">{hostId === null ? t("none") : t("noneOnHost", { host: hostId })}</p>
       ) : (
         <ul className="space-y-2" aria-label={t("listLabel")}>
           {list.data.map((s) => (

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { hostResourcePage } from "@/app/_components/host-resources/host-resource-page";
+import type { SearchParams } from "@/app/_components/host-filter-param";
 import { StorageManager } from "./storage-manager";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -9,7 +10,7 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 export const dynamic = "force-dynamic";
 
-export default async function StoragePage() {
+export default async function StoragePage({ searchParams }: { searchParams: SearchParams }) {
   const t = await getTranslations("storage");
   // The shared page takes its title as words; they are the reader's language, so it is made per request.
   const Page = hostResourcePage({
@@ -19,5 +20,5 @@ export default async function StoragePage() {
     load: (api, hostId) => api.storage.pools({ hostId }),
     Manager: StorageManager,
   });
-  return <Page />;
+  return <Page searchParams={searchParams} />;
 }

@@ -2,7 +2,9 @@ import type { ComponentType } from "react";
 import { roleHas, type Permission } from "@/server/auth/permissions";
 import { acrossHosts } from "@/server/hosts/fan-out";
 import { requirePermission, serverApi } from "../page-session";
-import type { HostItems, HostResourceProps } from "./host-resource-manager";
+import { HostFilter } from "../host-filter";
+import { hostsShown, parseHostFilter, type SearchParams } from "../host-filter-param";
+import type { HostItems, HostOption, HostResourceProps } from "./host-resource-manager";
 
 type Api = Awaited<ReturnType<typeof serverApi>>;
 
@@ -19,11 +21,11 @@ export interface HostResourcePageSpec<T> {
 }
 
 /**
- * Every enabled host's list, each host asked at once and given KVMM_HOST_TIMEOUT_S: one that fails or
- * does not answer shows its reason beside the others' lists instead of failing or holding up the page.
+ * The list of every host the filter shows (all enabled hosts, or the one it names), each host asked at
+ * once and given KVMM_HOST_TIMEOUT_S: one that fails or does not answer shows its reason beside the
+ * others' lists instead of failing or holding up the page. A filtered page asks only its host.
  */
-async function readPerHost<T>(api: Api, load: HostResourcePageSpec<T>["load"]): Promise<HostItems<T>[]> {
-  const hosts = (await api.hosts.list()).filter((h) => h.enabled);
+async function readPerHost<T>(api: Api, load: HostResourcePageSpec<T>["load"], hosts: readonly HostOption[]): Promise<HostItems<T>[]> {
   const answers = await acrossHosts(hosts, (host) => load(api, host.id));
   return answers.map((answer, i) => ({
     host: { id: hosts[i]!.id, name: hosts[i]!.name },
@@ -32,14 +34,21 @@ async function readPerHost<T>(api: Api, load: HostResourcePageSpec<T>["load"]): 
   }));
 }
 
-/** The page of one kind of per-host resource (storage pools, virtual networks): its title, then the manager. */
+/** The page of one kind of per-host resource (storage pools, virtual networks): its title, the host filter, then the manager. */
 export function hostResourcePage<T>(spec: HostResourcePageSpec<T>) {
-  return async function HostResourcePage() {
+  return async function HostResourcePage({ searchParams }: { searchParams: SearchParams }) {
     const user = await requirePermission(spec.read);
-    const initial = await readPerHost(await serverApi(), spec.load);
+    const api = await serverApi();
+    const enabled = (await api.hosts.list()).filter((h) => h.enabled).map(({ id, name }) => ({ id, name }));
+    const filter = parseHostFilter(
+      (await searchParams).host,
+      enabled.map((h) => h.id),
+    );
+    const initial = await readPerHost(api, spec.load, hostsShown(enabled, filter));
     return (
       <div className="space-y-4">
         <h1 className="text-2xl font-semibold">{spec.title}</h1>
+        <HostFilter hosts={enabled} filter={filter} />
         <spec.Manager initial={initial} canManage={roleHas(user.role, spec.manage)} />
       </div>
     );

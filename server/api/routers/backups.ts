@@ -63,6 +63,8 @@ export const backupsRouter = router({
     .input(
       z.object({
         vm: z.object({ hostId: hostIdSchema, uuid: z.uuid() }).optional(),
+        /** Only the backups of VMs on this host (the /backups page's host filter). */
+        hostId: hostIdSchema.optional(),
         limit: z.number().int().min(1).max(1000).default(200),
       }),
     )

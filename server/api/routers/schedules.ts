@@ -6,6 +6,8 @@ import { uuidToString } from "@/server/libvirt";
 import { scheduleEngine } from "@/server/automation/engine";
 import { nextFire } from "@/server/automation/cron";
 import { scheduleIdSchema, scheduleInputSchema } from "@/server/automation/schemas";
+import { scheduleCoversHost } from "@/server/automation/host-filter";
+import { hostIdSchema } from "@/server/identifiers";
 import {
   createSchedule,
   deleteSchedule,
@@ -38,15 +40,19 @@ function nextRunOf(schedule: Schedule, now: Date): string | null {
  * The engine re-plans a schedule after each change.
  */
 export const schedulesRouter = router({
-  list: procedure("schedule.read").query(async ({ ctx }) => {
-    const now = new Date();
-    const list = await listSchedules(ctx.db, ctx.user);
-    const last = latestRuns(
-      ctx.db,
-      list.map((s) => s.id),
-    );
-    return list.map((s) => ({ ...s, nextRun: nextRunOf(s, now), lastRun: last.get(s.id) ?? null }));
-  }),
+  /** With `hostId` (the page's host filter) only the schedules that act on that host, tag schedules on every host among them. */
+  list: procedure("schedule.read")
+    .input(z.object({ hostId: hostIdSchema.optional() }).optional())
+    .query(async ({ ctx, input }) => {
+      const now = new Date();
+      const hostId = input?.hostId;
+      const list = (await listSchedules(ctx.db, ctx.user)).filter((s) => hostId === undefined || scheduleCoversHost(s.target, hostId));
+      const last = latestRuns(
+        ctx.db,
+        list.map((s) => s.id),
+      );
+      return list.map((s) => ({ ...s, nextRun: nextRunOf(s, now), lastRun: last.get(s.id) ?? null }));
+    }),
 
   get: procedure("schedule.read")
     .input(z.object({ id: scheduleIdSchema }))
