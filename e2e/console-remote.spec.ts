@@ -14,7 +14,7 @@ let host: SecondHost | undefined;
 let vm: IdleDomain | undefined;
 
 // @desktop: the path of the bytes is the same at any width; the console tab's layout is console.spec.ts's.
-test("the console tab of a VM on a host added over ssh draws the VM's screen", { tag: "@desktop" }, async ({ page }, testInfo) => {
+test("the console tab of a VM on a host added over ssh draws the VM's screen", { tag: ["@desktop", "@alone"] }, async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const name = unique(testInfo, "vnc-b");
   try {

@@ -97,8 +97,9 @@ cat "$results/static-and-unit.log"
 [ "$(cat "$results/static-and-unit.status" 2>/dev/null)" = 0 ] || status=1
 
 # Two spec files at a time (playwright.config.ts); then, one at a time on a dashboard of their own, the
-# tests tagged @alone, which measure the manager itself (its memory during an upload) and would count
-# the other worker's load as theirs.
+# tests tagged @alone: those that measure the manager itself (its memory during an upload), which would
+# count the other worker's load as theirs, and those that start a second libvirt host, whose network
+# interface coming and going makes Chromium abort every open page's requests (net::ERR_NETWORK_CHANGED).
 step "end to end (Playwright, two files at a time)"
 flock -o --shared "$LIBVIRTD_LOCK" env PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright-1.json" \
   npx playwright test --grep-invert @alone --reporter=list,json || status=1

@@ -54,3 +54,16 @@ export function withTask(list: TaskSummary[] | undefined, task: TaskSummary, acc
   next[at] = task;
   return next;
 }
+
+/**
+ * The list as a read answered it, each task replaced by the version last seen in a `task` event when that one is
+ * as new or newer: a read that left before an event arrived and answered after it must not take the task back
+ * (every change the server writes is also sent as an event, so the newest event is never behind the database).
+ */
+export function withLatestSeen(list: TaskSummary[], seen: ReadonlyMap<string, TaskSummary>, accept: (task: TaskSummary) => boolean): TaskSummary[] {
+  return list.flatMap((task) => {
+    const live = seen.get(task.id);
+    const latest = live && live.updatedAt >= task.updatedAt ? live : task;
+    return accept(latest) ? [latest] : [];
+  });
+}

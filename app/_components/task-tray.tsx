@@ -1,5 +1,6 @@
 "use client";
 
+import { useRef } from "react";
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
@@ -7,7 +8,9 @@ import type { TaskSummary } from "@/server/tasks/store";
 import { useTRPC } from "./trpc";
 import { useLiveEvent } from "./live-events";
 import { Icon } from "./icons";
-import { TaskProgress, useTaskWords, withTask } from "./task-progress";
+import { TaskProgress, useTaskWords, withLatestSeen, withTask } from "./task-progress";
+
+const isRunning = (task: TaskSummary) => task.state === "running";
 
 /** The most running tasks the tray lists; /tasks has them all. */
 const TRAY_LIMIT = 20;
@@ -23,8 +26,14 @@ export function TaskTray({ initial }: { initial: TaskSummary[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const options = trpc.tasks.list.queryOptions({ state: "running", limit: TRAY_LIMIT });
-  const running = useQuery({ ...options, initialData: initial });
-  useLiveEvent("task", (event) => queryClient.setQueryData(options.queryKey, (old) => withTask(old, event.task, (task) => task.state === "running")));
+  // The latest event of each task: a tasks.list read answered after it (the stream reopening reads every query
+  // again) would otherwise put an older progress back, and an upload that waits sends no further event.
+  const seen = useRef(new Map<string, TaskSummary>());
+  const running = useQuery({ ...options, initialData: initial, select: (list) => withLatestSeen(list, seen.current, isRunning) });
+  useLiveEvent("task", (event) => {
+    seen.current.set(event.task.id, event.task);
+    queryClient.setQueryData(options.queryKey, (old) => withTask(old, event.task, isRunning));
+  });
   const count = running.data.length;
   return (
     // <details> opens and closes with the keyboard and screen readers without any script.
