@@ -69,7 +69,10 @@ test.afterEach(async ({}, testInfo) => {
   for (const name of [network, clash]) await removeNetwork(name);
 });
 
-test("an admin creates a NAT network with DHCP, stops and starts it, and deletes it", async ({ page }, testInfo) => {
+// @alone (scripts/test.sh runs these by themselves): a started network is a bridge with an address on this machine,
+// and Chromium aborts the requests in flight of every open page when the machine's addresses change
+// (net::ERR_NETWORK_CHANGED: a notifications spec beside this one lost its navigation in a clean run).
+test("an admin creates a NAT network with DHCP, stops and starts it, and deletes it", { tag: "@alone" }, async ({ page }, testInfo) => {
   const { network, clash } = namesFor(testInfo);
   const x = await freeSubnet(testInfo);
   await narrowOnPhone(page, testInfo);
@@ -128,7 +131,7 @@ test("an admin creates a NAT network with DHCP, stops and starts it, and deletes
   await expect(virsh(["net-info", network])).rejects.toThrow();
 });
 
-test("an isolated network without DHCP, and the bridge mode's own field", async ({ page }, testInfo) => {
+test("an isolated network without DHCP, and the bridge mode's own field", { tag: "@alone" }, async ({ page }, testInfo) => {
   const { network } = namesFor(testInfo);
   const x = await freeSubnet(testInfo);
   await narrowOnPhone(page, testInfo);

@@ -98,8 +98,9 @@ cat "$results/static-and-unit.log"
 
 # Two spec files at a time (playwright.config.ts); then, one at a time on a dashboard of their own, the
 # tests tagged @alone: those that measure the manager itself (its memory during an upload), which would
-# count the other worker's load as theirs, and those that start a second libvirt host, whose network
-# interface coming and going makes Chromium abort every open page's requests (net::ERR_NETWORK_CHANGED).
+# count the other worker's load as theirs, and those that add an address to this machine (a second libvirt
+# host's interface, a started virtual network's bridge): Chromium then aborts every open page's requests in
+# flight (net::ERR_NETWORK_CHANGED).
 step "end to end (Playwright, two files at a time)"
 flock -o --shared "$LIBVIRTD_LOCK" env PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright-1.json" \
   npx playwright test --grep-invert @alone --reporter=list,json || status=1
