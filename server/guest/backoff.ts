@@ -20,7 +20,11 @@ export class Backoff {
   }
 }
 
-/** A sleep that can be cut short: `wake()` resolves it at once. */
+/**
+ * A sleep that can be cut short: `wake()` resolves it at once. Its timer does not keep the process alive
+ * (as the libvirt keepalive's does not): the hub's retry, probe and idle-ping loops run as long as a VM is
+ * watched, and a test or script that never stops its hub must still exit once its own work is done.
+ */
 export class Sleeper {
   private pending: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
 
@@ -30,7 +34,7 @@ export class Sleeper {
       const timer = setTimeout(() => {
         this.pending = null;
         resolve();
-      }, ms);
+      }, ms).unref();
       this.pending = { timer, resolve };
     });
   }
