@@ -214,9 +214,13 @@ describe("power methods", () => {
   it("answers first, then runs the shutdown and reboot commands", async () => {
     const client = await host.client();
     const marker = path.join(host.allowed, "power");
+    // The shell truncates the marker before it writes, so a read can see it empty: wait for the whole word.
+    // A spawned shell can take seconds on a loaded 2-core CI machine, hence the wide deadline.
+    const markerSays = (word: string) =>
+      waitFor(`the ${word} command`, async () => ((await readFile(marker, "utf8").catch(() => "")) === `${word}\n` ? true : undefined), 60_000);
     assert.deepEqual(await client.call("shutdown"), { accepted: true, method: "config" });
-    assert.equal(await waitFor("the shutdown command", () => readFile(marker, "utf8").catch(() => undefined)), "shutdown\n");
+    await markerSays("shutdown");
     assert.deepEqual(await client.call("reboot", { force: true }), { accepted: true, method: "config" });
-    await waitFor("the reboot command", async () => ((await readFile(marker, "utf8")) === "reboot\n" ? true : undefined));
+    await markerSays("reboot");
   });
 });

@@ -48,12 +48,16 @@ class TickWatch {
   readonly seen = new Map<number, number>();
   readonly uptime = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly file: string) {}
 
   start(): void {
     const poll = async () => {
       const text = await readFile(this.file, "utf8").catch(() => "");
+      // stop() may come while the read is in flight: a timer set after it would poll forever and keep
+      // this file's process alive after its last test (what CI saw: 15 min to the file bound).
+      if (this.stopped) return;
       const now = performance.now();
       for (const m of text.matchAll(TICK)) {
         if (this.seen.has(Number(m[1]))) continue;
@@ -66,6 +70,7 @@ class TickWatch {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
   }
 
