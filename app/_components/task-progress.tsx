@@ -1,8 +1,14 @@
 "use client";
 
+import { useRef } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
+import type { inferRouterInputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
 import type { TaskSummary } from "@/server/tasks/store";
 import { useFormat } from "./use-format";
+import { useLiveEvent } from "./live-events";
+import { useTRPC } from "./trpc";
 
 /** "Clone VM web-1 on local": what a task is, in the page's language, for labels and confirmations. */
 export function useTaskWords() {
@@ -66,4 +72,29 @@ export function withLatestSeen(list: TaskSummary[], seen: ReadonlyMap<string, Ta
     const latest = live && live.updatedAt >= task.updatedAt ? live : task;
     return accept(latest) ? [latest] : [];
   });
+}
+
+/** How many tasks' last events a page keeps: far more than a list shows, and a tab open for weeks stays small. */
+const SEEN_LIMIT = 1000;
+
+/**
+ * A `tasks.list` read kept current by `task` events: a task `accept` takes appears first, progress moves in
+ * place, one it no longer takes leaves. Each task shows the newer of its last event and the last read, so a
+ * read answered after an event (the stream reopening reads every query again) cannot put an older progress
+ * back, which an upload that waits for its next bytes would never correct.
+ */
+export function useLiveTaskList(input: inferRouterInputs<AppRouter>["tasks"]["list"], initial: TaskSummary[], accept: (task: TaskSummary) => boolean) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const options = trpc.tasks.list.queryOptions(input);
+  const seen = useRef(new Map<string, TaskSummary>());
+  const query = useQuery({ ...options, initialData: initial, select: (list) => withLatestSeen(list, seen.current, accept) });
+  useLiveEvent("task", (event) => {
+    // Re-inserted so the map's order is the order of last events: the oldest is the one let go.
+    seen.current.delete(event.task.id);
+    seen.current.set(event.task.id, event.task);
+    if (seen.current.size > SEEN_LIMIT) seen.current.delete(seen.current.keys().next().value!);
+    queryClient.setQueryData(options.queryKey, (old) => withTask(old, event.task, accept));
+  });
+  return query.data;
 }

@@ -1,14 +1,10 @@
 "use client";
 
-import { useRef } from "react";
 import Link from "next/link";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import type { TaskSummary } from "@/server/tasks/store";
-import { useTRPC } from "./trpc";
-import { useLiveEvent } from "./live-events";
 import { Icon } from "./icons";
-import { TaskProgress, useTaskWords, withLatestSeen, withTask } from "./task-progress";
+import { TaskProgress, useLiveTaskList, useTaskWords } from "./task-progress";
 
 const isRunning = (task: TaskSummary) => task.state === "running";
 
@@ -23,18 +19,8 @@ const TRAY_LIMIT = 20;
 export function TaskTray({ initial }: { initial: TaskSummary[] }) {
   const t = useTranslations("tasks");
   const words = useTaskWords();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const options = trpc.tasks.list.queryOptions({ state: "running", limit: TRAY_LIMIT });
-  // The latest event of each task: a tasks.list read answered after it (the stream reopening reads every query
-  // again) would otherwise put an older progress back, and an upload that waits sends no further event.
-  const seen = useRef(new Map<string, TaskSummary>());
-  const running = useQuery({ ...options, initialData: initial, select: (list) => withLatestSeen(list, seen.current, isRunning) });
-  useLiveEvent("task", (event) => {
-    seen.current.set(event.task.id, event.task);
-    queryClient.setQueryData(options.queryKey, (old) => withTask(old, event.task, isRunning));
-  });
-  const count = running.data.length;
+  const running = useLiveTaskList({ state: "running", limit: TRAY_LIMIT }, initial, isRunning);
+  const count = running.length;
   return (
     // <details> opens and closes with the keyboard and screen readers without any script.
     <details className="relative" data-testid="task-tray">
@@ -59,7 +45,7 @@ export function TaskTray({ initial }: { initial: TaskSummary[] }) {
           <p>{t("tray.none")}</p>
         ) : (
           <ul className="space-y-3">
-            {running.data.map((task) => (
+            {running.map((task) => (
               <li key={task.id} data-testid="task-tray-item" data-task-id={task.id}>
                 <p className="truncate font-medium" translate="no">
                   {words.what(task)}

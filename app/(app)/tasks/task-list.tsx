@@ -12,7 +12,7 @@ import { useFormat } from "@/app/_components/use-format";
 import { useToasts } from "@/app/_components/toasts";
 import { useHydrated } from "@/app/_components/use-hydrated";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
-import { TaskProgress, useTaskWords, withTask } from "@/app/_components/task-progress";
+import { TaskProgress, useLiveTaskList, useTaskWords } from "@/app/_components/task-progress";
 
 export interface TaskFilters {
   state?: TaskState;
@@ -41,20 +41,16 @@ function matches(filters: TaskFilters, task: TaskSummary): boolean {
  */
 export function TaskList({ filters, initial, userId, canCancelAny }: { filters: TaskFilters; initial: TaskSummary[]; userId: number; canCancelAny: boolean }) {
   const t = useTranslations("tasks");
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const options = trpc.tasks.list.queryOptions({ ...filters, limit: 200 });
-  const list = useQuery({ ...options, initialData: initial });
-  useLiveEvent("task", (event) => queryClient.setQueryData(options.queryKey, (old) => withTask(old, event.task, (task) => matches(filters, task))));
+  const tasks = useLiveTaskList({ ...filters, limit: 200 }, initial, (task) => matches(filters, task));
   const [cancelling, setCancelling] = useState<TaskSummary | null>(null);
   return (
     <>
       <p className="text-sm text-slate-600 dark:text-slate-400">{t("liveNote")}</p>
-      {list.data.length === 0 ? (
+      {tasks.length === 0 ? (
         <p className="card text-sm">{t("none")}</p>
       ) : (
         <ol className="space-y-2" aria-label={t("listLabel")}>
-          {list.data.map((task) => (
+          {tasks.map((task) => (
             <TaskItem
               key={task.id}
               task={task}

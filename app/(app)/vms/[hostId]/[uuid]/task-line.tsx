@@ -1,12 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import type { TaskSummary } from "@/server/tasks/store";
-import { useTRPC } from "@/app/_components/trpc";
-import { useLiveEvent } from "@/app/_components/live-events";
-import { TaskProgress, useTaskWords, withTask } from "@/app/_components/task-progress";
+import { TaskProgress, useLiveTaskList, useTaskWords } from "@/app/_components/task-progress";
 
 /** The VM's latest tasks read for the line: enough to show every running one. */
 const LINE_LIMIT = 10;
@@ -18,14 +15,7 @@ const LINE_LIMIT = 10;
 export function VmTaskLine({ hostId, uuid, initial }: { hostId: string; uuid: string; initial: TaskSummary[] }) {
   const t = useTranslations("tasks");
   const words = useTaskWords();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const options = trpc.tasks.list.queryOptions({ vm: { hostId, uuid }, limit: LINE_LIMIT });
-  const tasks = useQuery({ ...options, initialData: initial });
-  useLiveEvent("task", (event) => {
-    if (event.hostId === hostId && event.uuid === uuid) queryClient.setQueryData(options.queryKey, (old) => withTask(old, event.task, () => true));
-  });
-  const list = tasks.data;
+  const list = useLiveTaskList({ vm: { hostId, uuid }, limit: LINE_LIMIT }, initial, (task) => task.hostId === hostId && task.targetUuid === uuid);
   if (list.length === 0) return null;
   const running = list.filter((task) => task.state === "running");
   return (
