@@ -82,6 +82,8 @@ readonly PACKAGES=(
   systemd-sysv udev dbus kmod linux-image-amd64 initramfs-tools
   qemu-guest-agent nodejs iproute2 procps isc-dhcp-client
   cloud-init sudo
+  # pam_systemd: registers PAM sessions with logind, which the agent's get_users reads where utmp has none.
+  libpam-systemd
   # debootstrap's resolver ignores virtual packages: python3-cryptography (cloud-init → oauthlib)
   # needs python3-cffi-backend-api-min/max, which only this package provides.
   python3-cffi-backend

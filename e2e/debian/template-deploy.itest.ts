@@ -19,6 +19,7 @@ import { checkServices } from "./checks/services";
 import { checkAgentUpdate } from "./checks/update";
 import { checkAptRemove, checkPackaging } from "./checks/packaging";
 import { checkHotplug } from "./checks/hotplug";
+import { checkUsersFromLogind } from "./checks/users";
 import { checkGuestAdminUi } from "./checks/ui";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
@@ -214,6 +215,11 @@ test("the product sets the cloud-init user's password in the guest (hashed there
   const check = { api, db, hub, shell, vm, hostId: HOST, uuid, user: USERNAME, oldPassword: PASSWORD, figures };
   await checkSetPassword(check);
   await checkSyncTime(check);
+});
+
+test("a session only systemd-logind knows of (a PAM session of a service, nothing in utmp) is among the guest's users, and leaves when it ends", async () => {
+  const { uuid } = await agentConnected;
+  await checkUsersFromLogind({ api, shell, hostId: HOST, uuid, user: USERNAME, figures });
 });
 
 test("services and packages through the product's API match systemctl and dpkg-query in the guest; a unit started, restarted, stopped, enabled and disabled there is seen so by systemctl", async () => {
