@@ -2,7 +2,7 @@
 // launcher (src/launcher.ts, the service's ExecStart) into kvmm-launcher.cjs beside it.
 // Usage: node agent/build.mjs [--outfile PATH] [--version X.Y.Z]
 //   --version  builds the bundle as another release (AGENT_VERSION replaced): tests of self-update need a newer one.
-import { chmod, readFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -74,6 +74,22 @@ const common = {
 };
 
 /**
+ * V8 keeps a script's source in memory for as long as the script lives, as one byte per character only
+ * when every character is ASCII: a single em dash in a comment doubles it to UTF-16 (the bundle's 440 KiB
+ * held 879 KiB; measured −0.4 MiB idle RSS without them). esbuild escapes strings but copies the comments
+ * it keeps and regular expression literals as they are, so what is left is written as \uXXXX, which means
+ * the same character in a regular expression and in a template, and is plain text in a comment.
+ */
+async function asciiOnly(file) {
+  const text = await readFile(file, "utf8");
+  // Surrogate pairs too: each half becomes its own escape, which a template or a regular expression with the u flag reads back as one code point.
+  await writeFile(
+    file,
+    text.replace(/[^ -~\t\n\r]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  );
+}
+
+/**
  * The bundle as the packages ship it, and the launcher beside it (no zod: it stays small);
  * agent/test/bundle.test.ts imports `leanZod` without building.
  */
@@ -92,6 +108,7 @@ export async function buildAgent(outfile, version = sourceVersion) {
     }),
     build({ ...common, entryPoints: [path.join(here, "src", "launcher.ts")], outfile: launcherOutfile, banner: { js: "#!/usr/bin/env node" } }),
   ]);
+  await asciiOnly(outfile);
   await chmod(outfile, 0o755);
   await chmod(launcherOutfile, 0o755);
   const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;

@@ -7,6 +7,7 @@ import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
 // @ts-expect-error build.mjs is plain JavaScript without declarations.
 import { leanZod } from "../build.mjs";
+import { builtAgent } from "./harness";
 
 const agentDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.resolve(agentDir, "..");
@@ -50,4 +51,11 @@ test("every z.<name> the bundled agent's sources use exists in the bundle's lean
     }
   }
   assert.deepEqual(missing, []);
+});
+
+test("the shipped bundle is ASCII only, so V8 holds its source at one byte a character; what was not ASCII is there as an escape", async () => {
+  const bundle = await readFile(await builtAgent(), "utf8");
+  assert.equal(bundle.match(/[^ -~\t\n\r]/g), null);
+  // systemctl's bullet for a failed unit, a literal ● in a regular expression of agent/src/platform/linux/services.ts.
+  assert.match(bundle, /\(\?:\\u25cf\|\\\*\)/);
 });
