@@ -125,116 +125,129 @@ async function trayCountMinusListed(tray: Locator): Promise<number> {
   return count - (await tray.getByTestId("task-tray-item").count());
 }
 
-test("a running VM's backup shows moving progress in the tray; cancelled from its page, it is Cancelled, offered for nothing, and leaves no files", async ({
-  page,
-}, testInfo) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  const target = await backupTarget(page, testInfo, "kvmm-test-bkp");
-  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkpvm-${randomBytes(2).toString("hex")}`), { diskMiB: 385 });
-  // 384 MiB of random data from 1 MiB on (sector 0 stays empty: SeaBIOS finds nothing to boot). Unlimited,
-  // the job copies ~1.5 GiB/s here, so the limit (set just after the job begins: libvirt 9.0 takes no
-  // speed in the begin call) must land within ~250 ms — 128 MiB left a loaded manager too little time;
-  // limited to 8 MiB/s (the first moments, up to ~30 MiB measured, run before the limit applies) it lasts 40 s at least.
-  await writeImageBytes(vm.disk!, "qcow2", MiB, randomBytes(384 * MiB));
-  await virsh(["start", vm.name]);
+// @desktop: what a backup copies and restores is the same at any width; the backups page at phone width is the first test's.
+test(
+  "a running VM's backup shows moving progress in the tray; cancelled from its page, it is Cancelled, offered for nothing, and leaves no files",
+  { tag: "@desktop" },
+  async ({ page }, testInfo) => {
+    await signIn(page, ADMIN.username, ADMIN.password);
+    const target = await backupTarget(page, testInfo, "kvmm-test-bkp");
+    vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkpvm-${randomBytes(2).toString("hex")}`), { diskMiB: 385 });
+    // 384 MiB of random data from 1 MiB on (sector 0 stays empty: SeaBIOS finds nothing to boot). Unlimited,
+    // the job copies ~1.5 GiB/s here, so the limit (set just after the job begins: libvirt 9.0 takes no
+    // speed in the begin call) must land within ~250 ms — 128 MiB left a loaded manager too little time;
+    // limited to 8 MiB/s (the first moments, up to ~30 MiB measured, run before the limit applies) it lasts 40 s at least.
+    await writeImageBytes(vm.disk!, "qcow2", MiB, randomBytes(384 * MiB));
+    await virsh(["start", vm.name]);
 
-  const section = await backupsSection(page, vm.uuid, target.name);
-  await section.getByLabel("Bandwidth limit (MiB/s)").fill("8");
-  await section.getByRole("button", { name: "Back up now" }).click();
-  const backup = section.getByTestId("backup");
-  await expect(backup).toHaveAttribute("data-backup-state", "running");
-  const taskId = (await backup.getAttribute("data-task-id"))!;
-  expect(taskId).toBeTruthy();
+    const section = await backupsSection(page, vm.uuid, target.name);
+    await section.getByLabel("Bandwidth limit (MiB/s)").fill("8");
+    await section.getByRole("button", { name: "Back up now" }).click();
+    const backup = section.getByTestId("backup");
+    await expect(backup).toHaveAttribute("data-backup-state", "running");
+    const taskId = (await backup.getAttribute("data-task-id"))!;
+    expect(taskId).toBeTruthy();
 
-  const tray = page.getByTestId("task-tray");
-  await tray.locator("summary").click();
-  const item = tray.locator(`[data-task-id="${taskId}"]`);
-  await expect(item).toContainText("Backup");
-  const seen = new Set<string>();
-  await expect
-    .poll(
-      async () => {
-        const value = await item.getByTestId("task-progress").getAttribute("value");
-        if (value !== null && Number(value) < 100) seen.add(value);
-        return seen.size;
-      },
-      { message: "two different progress values of the running backup in the tray", intervals: [100] },
-    )
-    .toBeGreaterThanOrEqual(2);
-  await expect.poll(() => trayCountMinusListed(tray), { message: "the count is the number of running tasks listed" }).toBe(0);
-  await tray.locator("summary").click();
+    const tray = page.getByTestId("task-tray");
+    await tray.locator("summary").click();
+    const item = tray.locator(`[data-task-id="${taskId}"]`);
+    await expect(item).toContainText("Backup");
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const value = await item.getByTestId("task-progress").getAttribute("value");
+          if (value !== null && Number(value) < 100) seen.add(value);
+          return seen.size;
+        },
+        { message: "two different progress values of the running backup in the tray", intervals: [100] },
+      )
+      .toBeGreaterThanOrEqual(2);
+    await expect.poll(() => trayCountMinusListed(tray), { message: "the count is the number of running tasks listed" }).toBe(0);
+    await tray.locator("summary").click();
 
-  await backup.getByRole("button", { name: "Cancel backup" }).click();
-  const dialog = page.getByRole("dialog");
-  await expect(dialog).toContainText(vm.name);
-  await dialog.getByRole("button", { name: "Cancel backup" }).click();
-  await expect(backup).toHaveAttribute("data-backup-state", "cancelled");
-  await expect(backup).toContainText("Cancelled");
-  await expect(backup).toContainText("it does not count as a backup");
-  for (const name of ["Verify", "Restore"]) await expect(backup.getByRole("button", { name })).toHaveCount(0);
-  await expect(item).toHaveCount(0);
-  await expect.poll(() => trayCountMinusListed(tray), { message: "the count follows the ended task" }).toBe(0);
-  // The service removes the files before it marks the row cancelled.
-  expect((await readdir(target.dir)).filter((f) => f.startsWith("kvmm-backup-"))).toEqual([]);
-  expect(await virsh(["checkpoint-list", vm.name, "--name"])).toBe("");
-  expect(await vm.state()).toBe("running");
-  await expectNoHorizontalScroll(page);
+    await backup.getByRole("button", { name: "Cancel backup" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText(vm.name);
+    await dialog.getByRole("button", { name: "Cancel backup" }).click();
+    await expect(backup).toHaveAttribute("data-backup-state", "cancelled");
+    await expect(backup).toContainText("Cancelled");
+    await expect(backup).toContainText("it does not count as a backup");
+    for (const name of ["Verify", "Restore"]) await expect(backup.getByRole("button", { name })).toHaveCount(0);
+    await expect(item).toHaveCount(0);
+    await expect.poll(() => trayCountMinusListed(tray), { message: "the count follows the ended task" }).toBe(0);
+    // The service removes the files before it marks the row cancelled.
+    expect((await readdir(target.dir)).filter((f) => f.startsWith("kvmm-backup-"))).toEqual([]);
+    expect(await virsh(["checkpoint-list", vm.name, "--name"])).toBe("");
+    expect(await vm.state()).toBe("running");
+    await expectNoHorizontalScroll(page);
 
-  await page.goto("/tasks");
-  const task = page.locator(`[data-testid="task"][data-task-id="${taskId}"]`);
-  await expect(task).toHaveAttribute("data-task-state", "cancelled");
-  await expect(task.getByTestId("task-state")).toHaveText("Cancelled");
+    await page.goto("/tasks");
+    const task = page.locator(`[data-testid="task"][data-task-id="${taskId}"]`);
+    await expect(task).toHaveAttribute("data-task-state", "cancelled");
+    await expect(task.getByTestId("task-state")).toHaveText("Cancelled");
 
-  await navigate(page, "Backups");
-  const listed = page.locator(`[data-testid="backup"][data-task-id="${taskId}"]`);
-  await expect(listed).toHaveAttribute("data-backup-state", "cancelled");
-  for (const name of ["Verify", "Restore"]) await expect(listed.getByRole("button", { name })).toHaveCount(0);
-});
+    await navigate(page, "Backups");
+    const listed = page.locator(`[data-testid="backup"][data-task-id="${taskId}"]`);
+    await expect(listed).toHaveAttribute("data-backup-state", "cancelled");
+    for (const name of ["Verify", "Restore"]) await expect(listed.getByRole("button", { name })).toHaveCount(0);
+  },
+);
 
-test("a backup restored over its shut-off VM after its name is typed back puts the backup's bytes back on the VM's disk", async ({ page }, testInfo) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  const target = await backupTarget(page, testInfo, "kvmm-test-bkr");
-  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkrvm-${randomBytes(2).toString("hex")}`));
-  const before = randomBytes(64 * 1024);
-  const after = randomBytes(64 * 1024);
-  await writeImageBytes(vm.disk!, "qcow2", MiB, before);
+// @desktop: what a backup copies and restores is the same at any width; the backups page at phone width is the first test's.
+test(
+  "a backup restored over its shut-off VM after its name is typed back puts the backup's bytes back on the VM's disk",
+  { tag: "@desktop" },
+  async ({ page }, testInfo) => {
+    await signIn(page, ADMIN.username, ADMIN.password);
+    const target = await backupTarget(page, testInfo, "kvmm-test-bkr");
+    vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkrvm-${randomBytes(2).toString("hex")}`));
+    const before = randomBytes(64 * 1024);
+    const after = randomBytes(64 * 1024);
+    await writeImageBytes(vm.disk!, "qcow2", MiB, before);
 
-  const section = await backupsSection(page, vm.uuid, target.name);
-  await section.getByRole("button", { name: "Back up now" }).click();
-  const backup = section.getByTestId("backup");
-  await expect(backup).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
-  await writeImageBytes(vm.disk!, "qcow2", MiB, after);
-  expect((await readImageBytes(vm.disk!, "qcow2", MiB, after.length)).equals(after)).toBe(true);
+    const section = await backupsSection(page, vm.uuid, target.name);
+    await section.getByRole("button", { name: "Back up now" }).click();
+    const backup = section.getByTestId("backup");
+    await expect(backup).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
+    await writeImageBytes(vm.disk!, "qcow2", MiB, after);
+    expect((await readImageBytes(vm.disk!, "qcow2", MiB, after.length)).equals(after)).toBe(true);
 
-  await backup.getByRole("button", { name: "Restore over the original" }).click();
-  const dialog = page.getByRole("dialog");
-  await expect(dialog).toContainText(vm.name);
-  const confirm = dialog.getByRole("button", { name: "Restore over the VM" });
-  await dialog.getByLabel("VM name").fill(`${vm.name}-not`);
-  await expect(confirm).toBeDisabled();
-  await dialog.getByLabel("VM name").fill(vm.name);
-  await confirm.click();
-  await expect(dialog).toHaveCount(0, { timeout: 30_000 });
-  expect((await readImageBytes(vm.disk!, "qcow2", MiB, before.length)).equals(before)).toBe(true);
-  await expectNoHorizontalScroll(page);
-});
+    await backup.getByRole("button", { name: "Restore over the original" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText(vm.name);
+    const confirm = dialog.getByRole("button", { name: "Restore over the VM" });
+    await dialog.getByLabel("VM name").fill(`${vm.name}-not`);
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel("VM name").fill(vm.name);
+    await confirm.click();
+    await expect(dialog).toHaveCount(0, { timeout: 30_000 });
+    expect((await readImageBytes(vm.disk!, "qcow2", MiB, before.length)).equals(before)).toBe(true);
+    await expectNoHorizontalScroll(page);
+  },
+);
 
-test("'Full backup' backs up a running VM in full although its valid backup's checkpoint would allow an incremental one", async ({ page }, testInfo) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  const target = await backupTarget(page, testInfo, "kvmm-test-bkf");
-  vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkfvm-${randomBytes(2).toString("hex")}`));
-  await virsh(["start", vm.name]);
+// @desktop: what a backup copies and restores is the same at any width; the backups page at phone width is the first test's.
+test(
+  "'Full backup' backs up a running VM in full although its valid backup's checkpoint would allow an incremental one",
+  { tag: "@desktop" },
+  async ({ page }, testInfo) => {
+    await signIn(page, ADMIN.username, ADMIN.password);
+    const target = await backupTarget(page, testInfo, "kvmm-test-bkf");
+    vm = await defineIdleDomain(unique(testInfo, `kvmm-test-bkfvm-${randomBytes(2).toString("hex")}`));
+    await virsh(["start", vm.name]);
 
-  const section = await backupsSection(page, vm.uuid, target.name);
-  const rows = section.getByTestId("backup");
-  await section.getByRole("button", { name: "Back up now" }).click();
-  await expect(rows.first()).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
-  // The first backup of a running qcow2 VM leaves a checkpoint: the next one would be incremental.
-  expect(await virsh(["checkpoint-list", vm.name, "--name"])).toMatch(/^kvmm-/);
-  await section.getByLabel("Full backup").check();
-  await section.getByRole("button", { name: "Back up now" }).click();
-  await expect(rows).toHaveCount(2);
-  await expect(rows.first()).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
-  for (const row of await rows.all()) await expect(row.getByText("Full", { exact: true })).toBeVisible();
-  await expect(section.getByText("Incremental", { exact: true })).toHaveCount(0);
-});
+    const section = await backupsSection(page, vm.uuid, target.name);
+    const rows = section.getByTestId("backup");
+    await section.getByRole("button", { name: "Back up now" }).click();
+    await expect(rows.first()).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
+    // The first backup of a running qcow2 VM leaves a checkpoint: the next one would be incremental.
+    expect(await virsh(["checkpoint-list", vm.name, "--name"])).toMatch(/^kvmm-/);
+    await section.getByLabel("Full backup").check();
+    await section.getByRole("button", { name: "Back up now" }).click();
+    await expect(rows).toHaveCount(2);
+    await expect(rows.first()).toHaveAttribute("data-backup-state", "succeeded", { timeout: 30_000 });
+    for (const row of await rows.all()) await expect(row.getByText("Full", { exact: true })).toBeVisible();
+    await expect(section.getByText("Incremental", { exact: true })).toHaveCount(0);
+  },
+);

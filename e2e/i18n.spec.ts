@@ -81,7 +81,8 @@ function leftovers(words: string[]): string[] {
   return words.filter((w) => w.includes("⟦") || englishOnly.has(w) || ENGLISH_SENTENCE.test(w));
 }
 
-test("a German browser gets every page and VM tab in German, without a missing key or an English leftover", async ({ page }, testInfo) => {
+// @desktop: which words a page shows does not depend on its width; the phone's pages are layout.spec's and the accessibility pass's.
+test("a German browser gets every page and VM tab in German, without a missing key or an English leftover", { tag: "@desktop" }, async ({ page }, testInfo) => {
   // Twenty-two pages, each loaded until the network is idle, on a loaded 2-core machine.
   test.setTimeout(180_000);
   const suffix = `${testInfo.project.name}-${randomBytes(3).toString("hex")}`;

@@ -14,7 +14,8 @@ function countEventStreams(page: Page): () => number {
   return () => opened;
 }
 
-test("one event stream serves the whole tab, across pages", async ({ page }) => {
+// @desktop: the event stream and the session behind it are the same at any width.
+test("one event stream serves the whole tab, across pages", { tag: "@desktop" }, async ({ page }) => {
   // Counted from before sign-in: the layout opens the stream once it has hydrated, which may be after the dashboard shows.
   const opened = countEventStreams(page);
   await signIn(page, ADMIN.username, ADMIN.password);
@@ -24,23 +25,29 @@ test("one event stream serves the whole tab, across pages", async ({ page }) => 
   expect(opened(), "client-side navigation keeps the stream the layout opened").toBe(1);
 });
 
-test("the dashboard shows the host's CPU and memory in use, and the CPU figure follows the collector's ticks without a reload", async ({ page }) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/");
-  const cpu = page.getByTestId("host-cpu").first();
-  await expect(cpu).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
-  await expect(page.getByTestId("host-memory").first()).toHaveText(/ of /);
-  const navigations: string[] = [];
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) navigations.push(frame.url());
-  });
-  const first = await cpu.textContent();
-  // A busy or idle host's CPU share, to a tenth of a percent, moves from one 5 s tick to another.
-  await expect.poll(() => cpu.textContent(), { timeout: 30_000 }).not.toBe(first);
-  expect(navigations).toEqual([]);
-});
+// @desktop: the event stream and the session behind it are the same at any width.
+test(
+  "the dashboard shows the host's CPU and memory in use, and the CPU figure follows the collector's ticks without a reload",
+  { tag: "@desktop" },
+  async ({ page }) => {
+    await signIn(page, ADMIN.username, ADMIN.password);
+    await page.goto("/");
+    const cpu = page.getByTestId("host-cpu").first();
+    await expect(cpu).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
+    await expect(page.getByTestId("host-memory").first()).toHaveText(/ of /);
+    const navigations: string[] = [];
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
+    const first = await cpu.textContent();
+    // A busy or idle host's CPU share, to a tenth of a percent, moves from one 5 s tick to another.
+    await expect.poll(() => cpu.textContent(), { timeout: 30_000 }).not.toBe(first);
+    expect(navigations).toEqual([]);
+  },
+);
 
-test("a tab whose session ends elsewhere is sent to sign in, and comes back to its page after", async ({ page, browser }, testInfo) => {
+// @desktop: the event stream and the session behind it are the same at any width.
+test("a tab whose session ends elsewhere is sent to sign in, and comes back to its page after", { tag: "@desktop" }, async ({ page, browser }, testInfo) => {
   const username = unique(testInfo, "kvmm-test-session-end");
   const password = "session-end-password-1";
   await signIn(page, ADMIN.username, ADMIN.password);

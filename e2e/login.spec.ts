@@ -40,7 +40,8 @@ test("the admin signs in, sees this host's real data from libvirt, and signs out
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("after signing in, a callback address that leaves the site lands on the dashboard instead", async ({ page, baseURL }) => {
+// @desktop: where a callback address leads is the server's answer, the same at any width.
+test("after signing in, a callback address that leaves the site lands on the dashboard instead", { tag: "@desktop" }, async ({ page, baseURL }) => {
   await page.goto("/login?callbackUrl=/%5Cevil.example");
   await page.getByLabel("Username").fill(ADMIN.username);
   await page.getByLabel("Password").fill(ADMIN.password);
@@ -50,27 +51,32 @@ test("after signing in, a callback address that leaves the site lands on the das
   await signOut(page);
 });
 
-test("Settings lists where the user is signed in, and 'sign out everywhere' ends this session too", async ({ page, browser }, testInfo) => {
-  // A user of its own: signing the shared admin out everywhere would end the sessions of the tests running beside this one.
-  const username = unique(testInfo, "kvmm-test-everywhere");
-  const password = "everywhere-password-1";
-  await signIn(page, ADMIN.username, ADMIN.password);
-  const created = await page.request.post("/api/trpc/users.create", { data: { username, role: "viewer", password } });
-  expect(created.status(), await created.text()).toBe(200);
-  await signOut(page);
-  // A second browser signed in as the same user: it must lose its session as well.
-  const other = await browser.newContext({ ignoreHTTPSErrors: true });
-  const otherPage = await other.newPage();
-  await signIn(otherPage, username, password);
-  await signIn(page, username, password);
-  await page.goto("/settings");
-  const devices = page.getByRole("list", { name: "Signed-in devices" });
-  await expect(devices.getByText("this device")).toBeVisible();
-  expect(await devices.getByRole("listitem").count()).toBeGreaterThanOrEqual(2);
-  await page.getByRole("button", { name: "Sign out everywhere…" }).click();
-  await page.getByRole("dialog", { name: "Sign out everywhere?" }).getByRole("button", { name: "Sign out everywhere" }).click();
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
-  await otherPage.goto("/");
-  await expect(otherPage).toHaveURL(/\/login/);
-  await other.close();
-});
+// @desktop: sessions are the server's, the same at any width; Settings at phone width is layout.spec's.
+test(
+  "Settings lists where the user is signed in, and 'sign out everywhere' ends this session too",
+  { tag: "@desktop" },
+  async ({ page, browser }, testInfo) => {
+    // A user of its own: signing the shared admin out everywhere would end the sessions of the tests running beside this one.
+    const username = unique(testInfo, "kvmm-test-everywhere");
+    const password = "everywhere-password-1";
+    await signIn(page, ADMIN.username, ADMIN.password);
+    const created = await page.request.post("/api/trpc/users.create", { data: { username, role: "viewer", password } });
+    expect(created.status(), await created.text()).toBe(200);
+    await signOut(page);
+    // A second browser signed in as the same user: it must lose its session as well.
+    const other = await browser.newContext({ ignoreHTTPSErrors: true });
+    const otherPage = await other.newPage();
+    await signIn(otherPage, username, password);
+    await signIn(page, username, password);
+    await page.goto("/settings");
+    const devices = page.getByRole("list", { name: "Signed-in devices" });
+    await expect(devices.getByText("this device")).toBeVisible();
+    expect(await devices.getByRole("listitem").count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole("button", { name: "Sign out everywhere…" }).click();
+    await page.getByRole("dialog", { name: "Sign out everywhere?" }).getByRole("button", { name: "Sign out everywhere" }).click();
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    await otherPage.goto("/");
+    await expect(otherPage).toHaveURL(/\/login/);
+    await other.close();
+  },
+);

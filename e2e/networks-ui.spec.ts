@@ -164,7 +164,8 @@ test("an isolated network without DHCP, and the bridge mode's own field", { tag:
   await expect(card).toHaveCount(0);
 });
 
-test("a viewer sees the networks but no controls to change them", async ({ page }, testInfo) => {
+// @desktop: what a viewer may do is the server's, the same at any width; these pages at phone width are the tests above.
+test("a viewer sees the networks but no controls to change them", { tag: "@desktop" }, async ({ page }, testInfo) => {
   const { network } = namesFor(testInfo);
   // A network defined (not started) directly with virsh: this test is about what a viewer is shown.
   const dir = await mkdtemp(join(tmpdir(), "kvmm-test-net-"));

@@ -59,36 +59,39 @@ async function expectPage(page: Page, lang: "en" | "de", heading: string) {
   await expect(page.getByRole("heading", { level: 1, name: heading, exact: true })).toBeVisible();
 }
 
-test("a user with an English browser chooses Deutsch: every page is German, until the automatic choice gives English back", async ({
-  page,
-  browser,
-}, testInfo) => {
-  const username = await newUser(browser, testInfo, "sprache");
-  await signInAs(page, username);
-  await page.goto("/settings");
-  await expectPage(page, "en", en.settings.pageTitle);
-  await expect(page.getByRole("option", { name: en.settings.language.automatic })).toBeAttached();
-  await expect(page.getByLabel(en.settings.language.label)).toHaveValue("");
+// @desktop: the language a user chooses is the server's and the cookie's, the same at any width.
+test(
+  "a user with an English browser chooses Deutsch: every page is German, until the automatic choice gives English back",
+  { tag: "@desktop" },
+  async ({ page, browser }, testInfo) => {
+    const username = await newUser(browser, testInfo, "sprache");
+    await signInAs(page, username);
+    await page.goto("/settings");
+    await expectPage(page, "en", en.settings.pageTitle);
+    await expect(page.getByRole("option", { name: en.settings.language.automatic })).toBeAttached();
+    await expect(page.getByLabel(en.settings.language.label)).toHaveValue("");
 
-  await chooseLanguage(page, en, "de", "de");
-  await expectPage(page, "de", de.settings.pageTitle);
-  await expect(page.getByRole("heading", { name: de.settings.language.heading })).toBeVisible();
-  await expect(page.getByLabel(de.settings.language.label)).toHaveValue("de");
-  await page.goto("/networks");
-  await expectPage(page, "de", de.networks.pageTitle);
+    await chooseLanguage(page, en, "de", "de");
+    await expectPage(page, "de", de.settings.pageTitle);
+    await expect(page.getByRole("heading", { name: de.settings.language.heading })).toBeVisible();
+    await expect(page.getByLabel(de.settings.language.label)).toHaveValue("de");
+    await page.goto("/networks");
+    await expectPage(page, "de", de.networks.pageTitle);
 
-  await page.goto("/settings");
-  await chooseLanguage(page, de, "", "en");
-  await expectPage(page, "en", en.settings.pageTitle);
-  await expect(page.getByLabel(en.settings.language.label)).toHaveValue("");
-  await page.goto("/networks");
-  await expectPage(page, "en", en.networks.pageTitle);
-});
+    await page.goto("/settings");
+    await chooseLanguage(page, de, "", "en");
+    await expectPage(page, "en", en.settings.pageTitle);
+    await expect(page.getByLabel(en.settings.language.label)).toHaveValue("");
+    await page.goto("/networks");
+    await expectPage(page, "en", en.networks.pageTitle);
+  },
+);
 
 test.describe("in a German browser", () => {
   test.use({ locale: "de-DE" });
 
-  test("a user who chooses English reads English pages", async ({ page, browser }, testInfo) => {
+  // @desktop: the language a user chooses is the server's and the cookie's, the same at any width.
+  test("a user who chooses English reads English pages", { tag: "@desktop" }, async ({ page, browser }, testInfo) => {
     const username = await newUser(browser, testInfo, "english");
     await signInAs(page, username);
     await page.goto("/settings");

@@ -148,7 +148,8 @@ test("a bad pool path is refused with a reason beside the path field, and the st
   await expectNoHorizontalScroll(page);
 });
 
-test("a viewer sees the pools and their volumes but no controls to change them", async ({ page }, testInfo) => {
+// @desktop: what a viewer may do is the server's, the same at any width; these pages at phone width are the tests above.
+test("a viewer sees the pools and their volumes but no controls to change them", { tag: "@desktop" }, async ({ page }, testInfo) => {
   const { pool, dir } = namesFor(testInfo);
   // A pool made directly with virsh: this test is about what a viewer is shown, not how pools are made.
   await virsh(["pool-define-as", pool, "dir", "--target", dir]);

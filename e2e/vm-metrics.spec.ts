@@ -61,49 +61,61 @@ test("a running VM's Metrics tab draws its CPU as samples arrive, a 6 h range is
   await expectNoHorizontalScroll(page);
 });
 
-test("an admin changes the metrics retention in Settings, sees it after a reload, and a value out of bounds is refused beside its field", async ({ page }) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/settings");
-  const section = page.getByRole("region", { name: "Metrics history" });
-  const raw = section.getByLabel("Every sample (hours)");
-  const minute = section.getByLabel("1-minute averages (days)");
-  const hour = section.getByLabel("1-hour averages (days)");
-  const save = async (r: string, m: string, h: string) => {
-    await raw.fill(r);
-    await minute.fill(m);
-    await hour.fill(h);
-    await section.getByRole("button", { name: "Save retention" }).click();
-  };
-  try {
-    await save("48", "10", "120");
-    await expect(page.getByText("The metrics history retention was saved.")).toBeVisible();
-    await page.reload();
-    await expect(section.getByTestId("retention-current")).toHaveText(
-      "Kept now: every sample for 48 h, 1-minute averages for 10 days, 1-hour averages for 120 days.",
-    );
-    await expect(raw).toHaveValue("48");
-    await expect(hour).toHaveValue("120");
+// @desktop: the retention is the server's setting, the same at any width; Settings at phone width is layout.spec's.
+test(
+  "an admin changes the metrics retention in Settings, sees it after a reload, and a value out of bounds is refused beside its field",
+  { tag: "@desktop" },
+  async ({ page }) => {
+    await signIn(page, ADMIN.username, ADMIN.password);
+    await page.goto("/settings");
+    const section = page.getByRole("region", { name: "Metrics history" });
+    const raw = section.getByLabel("Every sample (hours)");
+    const minute = section.getByLabel("1-minute averages (days)");
+    const hour = section.getByLabel("1-hour averages (days)");
+    const save = async (r: string, m: string, h: string) => {
+      await raw.fill(r);
+      await minute.fill(m);
+      await hour.fill(h);
+      await section.getByRole("button", { name: "Save retention" }).click();
+    };
+    try {
+      await save("48", "10", "120");
+      await expect(page.getByText("The metrics history retention was saved.")).toBeVisible();
+      await page.reload();
+      await expect(section.getByTestId("retention-current")).toHaveText(
+        "Kept now: every sample for 48 h, 1-minute averages for 10 days, 1-hour averages for 120 days.",
+      );
+      await expect(raw).toHaveValue("48");
+      await expect(hour).toHaveValue("120");
 
-    await save("1", "10", "120");
-    await expect(page.locator("[data-field-error]", { has: page.locator("#retention-raw") })).toContainText("Every sample (hours) must be at least 2.");
-    await expect(raw).toHaveAttribute("aria-invalid", "true");
-    await expect(raw).toHaveAttribute("aria-describedby", /retention-raw-error/);
-    await page.reload();
-    await expect(section.getByTestId("retention-current")).toContainText("every sample for 48 h");
-  } finally {
-    // The defaults again, for the other tests on this server.
-    await page.request.post("/api/trpc/metrics.setRetention", { data: { rawHours: 24, minuteDays: 7, hourDays: 90 } });
-  }
-});
+      await save("1", "10", "120");
+      await expect(page.locator("[data-field-error]", { has: page.locator("#retention-raw") })).toContainText("Every sample (hours) must be at least 2.");
+      await expect(raw).toHaveAttribute("aria-invalid", "true");
+      await expect(raw).toHaveAttribute("aria-describedby", /retention-raw-error/);
+      await page.reload();
+      await expect(section.getByTestId("retention-current")).toContainText("every sample for 48 h");
+    } finally {
+      // The defaults again, for the other tests on this server.
+      await page.request.post("/api/trpc/metrics.setRetention", { data: { rawHours: 24, minuteDays: 7, hourDays: 90 } });
+    }
+  },
+);
 
-test("the dashboard charts the local host's CPU and memory over the last hour from its history and the ticks that follow", async ({ page }) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  const cpu = page.getByTestId("host-chart-cpu-local");
-  await expect(cpu.locator("figcaption")).toHaveText("Host CPU, last hour");
-  await expect(cpu.getByTestId("host-chart-cpu-local-value-0")).toHaveText(/^\d+(\.\d)?%$/, { timeout: 30_000 });
-  const memory = page.getByTestId("host-chart-memory-local");
-  await expect(memory.getByTestId("host-chart-memory-local-value-1")).toHaveText(/\d.* (MiB|GiB|TiB)$/);
-  const before = Number(await cpu.getAttribute("data-points"));
-  await expect.poll(async () => Number(await cpu.getAttribute("data-points")), { timeout: 20_000, message: "a new tick adds a point" }).toBeGreaterThan(before);
-  await expectNoHorizontalScroll(page);
-});
+// @desktop: the history and its ticks are the same at any width; a chart at 360 px is the Metrics tab test's above.
+test(
+  "the dashboard charts the local host's CPU and memory over the last hour from its history and the ticks that follow",
+  { tag: "@desktop" },
+  async ({ page }) => {
+    await signIn(page, ADMIN.username, ADMIN.password);
+    const cpu = page.getByTestId("host-chart-cpu-local");
+    await expect(cpu.locator("figcaption")).toHaveText("Host CPU, last hour");
+    await expect(cpu.getByTestId("host-chart-cpu-local-value-0")).toHaveText(/^\d+(\.\d)?%$/, { timeout: 30_000 });
+    const memory = page.getByTestId("host-chart-memory-local");
+    await expect(memory.getByTestId("host-chart-memory-local-value-1")).toHaveText(/\d.* (MiB|GiB|TiB)$/);
+    const before = Number(await cpu.getAttribute("data-points"));
+    await expect
+      .poll(async () => Number(await cpu.getAttribute("data-points")), { timeout: 20_000, message: "a new tick adds a point" })
+      .toBeGreaterThan(before);
+    await expectNoHorizontalScroll(page);
+  },
+);

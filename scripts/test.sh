@@ -105,8 +105,9 @@ step "end to end (Playwright, two files at a time)"
 flock -o --shared "$LIBVIRTD_LOCK" env PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright-1.json" \
   npx playwright test --grep-invert @alone --reporter=list,json || status=1
 step "end to end (Playwright, the tests that measure the manager, alone)"
+# Its own output folder: a run empties its folder first, and the phase above's failures keep their traces.
 flock -o --shared "$LIBVIRTD_LOCK" env KVMM_E2E_WORKERS=1 PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright-2.json" \
-  npx playwright test --grep @alone --reporter=list,json || status=1
+  npx playwright test --grep @alone --output test-results/alone --reporter=list,json || status=1
 
 # Last, after Playwright has stopped its dashboard: nothing of this run talks to libvirtd any more,
 # and a libvirtd that fails to come back fails this phase alone, not every page test after it.
