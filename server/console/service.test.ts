@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { connectVnc } from "./service";
 import type { VncRoute } from "./vnc-route";
 
@@ -63,7 +69,33 @@ test("a program that cannot be run is named in the refusal", async () => {
 });
 
 test("a direct connection that nobody answers is refused with the address, naming VM and host", async () => {
-  await assert.rejects(connectVnc({ kind: "unix", path: "/nonexistent/vnc.sock" }, CONTEXT), {
+  await assert.rejects(connectVnc({ kind: "unix", path: "/nonexistent/vnc.sock" }, CONTEXT, 0), {
     message: `${CONTEXT}: cannot reach its VNC display at /nonexistent/vnc.sock: connect ENOENT /nonexistent/vnc.sock`,
   });
+});
+
+test("a display that refuses at first is asked again until it listens, as one of a VM libvirt is still starting", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "kvmm-vnc-"));
+  const socketPath = path.join(dir, "vnc.sock");
+  const server = net.createServer((socket) => socket.end("RFB 003.008\n"));
+  try {
+    // The first try is made at the call, and a missing socket is refused at once (ENOENT).
+    const connecting = connectVnc({ kind: "unix", path: socketPath }, CONTEXT);
+    let settled = false;
+    connecting.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // Not a wait for state: the display comes late on purpose, as QEMU's does after libvirt has named it.
+    await sleep(1_000);
+    assert.equal(settled, false, "still asking after the refusals");
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const stream = await connecting;
+    const [greeting] = (await once(stream, "data")) as [Buffer];
+    assert.equal(greeting.toString(), "RFB 003.008\n");
+    stream.destroy();
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

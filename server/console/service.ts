@@ -65,20 +65,43 @@ export function openSerialStream(vm: ResolvedVm, force: boolean): Promise<Libvir
  */
 const VNC_OPEN_MS = 20_000;
 
+/**
+ * How long a display that refuses connections is asked again. libvirt puts a starting VM's VNC port in its
+ * live definition, and reports the VM (paused, starting up), before QEMU listens on the port: a console
+ * opened in that window (a page following the VM's events, seen in a test run) was refused and stayed so.
+ */
+export const VNC_STARTING_MS = 5_000;
+const VNC_RETRY_MS = 200;
+/** What a display not listening yet answers: nothing on the port, or no socket file yet. */
+const NOT_LISTENING_YET = new Set(["ECONNREFUSED", "ENOENT"]);
+
 /** A connection to QEMU's VNC server along `route`; resolves once it carries bytes, rejects in words that name the VM. */
-export function connectVnc(route: VncRoute, context: string): Promise<Duplex> {
+export async function connectVnc(route: VncRoute, context: string, startingMs = VNC_STARTING_MS): Promise<Duplex> {
   if (route.kind === "ssh") return forwardVnc(route, context);
   const where = route.kind === "tcp" ? `${route.host} port ${route.port}` : route.path;
+  const deadline = Date.now() + startingMs;
+  for (;;) {
+    try {
+      return await connectDirect(route);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      if (!NOT_LISTENING_YET.has(code) || Date.now() >= deadline)
+        throw new Error(`${context}: cannot reach its VNC display at ${where}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, VNC_RETRY_MS));
+    }
+  }
+}
+
+function connectDirect(route: Exclude<VncRoute, { kind: "ssh" }>): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const socket = route.kind === "tcp" ? net.connect({ host: route.host, port: route.port }) : net.connect({ path: route.path });
-    const onError = (error: Error) => reject(new Error(`${context}: cannot reach its VNC display at ${where}: ${error.message}`));
     socket.setTimeout(VNC_OPEN_MS, () => socket.destroy(new Error(`no answer within ${VNC_OPEN_MS / 1000} s`)));
     socket.once("connect", () => {
       socket.setTimeout(0);
-      socket.off("error", onError);
+      socket.off("error", reject);
       resolve(socket);
     });
-    socket.once("error", onError);
+    socket.once("error", reject);
   });
 }
 
