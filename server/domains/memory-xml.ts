@@ -190,6 +190,14 @@ export function withBootMemory(xml: string, bootKiB: number): string {
   return buildOrdered(tree);
 }
 
+/** The definition without its DIMMs: for a shut-off VM whose modules become boot memory (withBootMemory then sizes it). */
+export function withoutDimms(xml: string): string {
+  const tree = parseOrdered(xml, "domain XML");
+  const devices = element(domainOf(tree), "devices");
+  if (devices) devices.devices = childNodes(devices).filter((d) => !(tagOf(d) === "memory" && d[":@"]?.["@_model"] === "dimm"));
+  return buildOrdered(tree);
+}
+
 /** The definition's one NUMA cell holding vCPUs 0 to maxVcpus-1: libvirt refuses fewer vCPUs than a cell lists. */
 export function withNumaCpus(xml: string, maxVcpus: number): string {
   const tree = parseOrdered(xml, "domain XML");
