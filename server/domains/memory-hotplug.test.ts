@@ -31,11 +31,21 @@ test("beyond the ceiling, or with every slot taken, the change is refused in wor
   assert.throws(
     () => planDimm(CONTEXT, running, hotplug, ask(4096)),
     (err: Error & { field?: string }) =>
-      err.message === `${CONTEXT}: 4096 MiB is more than the 2048 MiB it can grow to while running (its memory hot-plug ceiling); give it at most 2048 MiB now, or more from its next boot after it is shut down` &&
+      err.message ===
+        `${CONTEXT}: 4096 MiB is more than the 2048 MiB it can grow to while running (its memory hot-plug ceiling); give it at most 2048 MiB now, or more from its next boot after it is shut down` &&
       err.field === "memoryMiB",
   );
-  const full = { ...hotplug, hotplug: { slots: 2, ceilingKiB: 2 * GiB }, dimms: [{ sizeKiB: 128 * MiB, slot: 0 }, { sizeKiB: 128 * MiB, slot: 1 }] };
-  assert.throws(() => planDimm(CONTEXT, running, full, ask(1024)), { message: `${CONTEXT}: all 2 memory slots are in use; more memory applies after it is shut down` });
+  const full = {
+    ...hotplug,
+    hotplug: { slots: 2, ceilingKiB: 2 * GiB },
+    dimms: [
+      { sizeKiB: 128 * MiB, slot: 0 },
+      { sizeKiB: 128 * MiB, slot: 1 },
+    ],
+  };
+  assert.throws(() => planDimm(CONTEXT, running, full, ask(1024)), {
+    message: `${CONTEXT}: all 2 memory slots are in use; more memory applies after it is shut down`,
+  });
 });
 
 const WITH_DIMM = `<domain type='qemu'>

@@ -97,7 +97,10 @@ export async function setMemoryHotplug(vm: ResolvedVm, enabled: boolean): Promis
       return { applies: "nextBoot" as const, ceilingKiB: null };
     }
     const host = await conn.nodeGetInfo();
-    const ceilingKiB = hotplugCeilingKiB(Number(host.memory), Math.max(layout.bootKiB + dimmTotal(layout), liveLayout ? liveLayout.bootKiB + dimmTotal(liveLayout) : 0));
+    const ceilingKiB = hotplugCeilingKiB(
+      Number(host.memory),
+      Math.max(layout.bootKiB + dimmTotal(layout), liveLayout ? liveLayout.bootKiB + dimmTotal(liveLayout) : 0),
+    );
     await conn.domainDefineXmlFlags({ xml: withMemoryHotplug(config, { slots: HOTPLUG_SLOTS, ceilingKiB }), flags: 0 });
     return { applies: "nextBoot" as const, ceilingKiB };
   });

@@ -113,10 +113,7 @@ test("the vCPU list of the cell follows the maximum; several cells are refused i
 });
 
 test("a DIMM device goes into NUMA node 0 with its size in KiB", () => {
-  assert.equal(
-    dimmDeviceXml(256 * MiB).replace(/\s+/g, ""),
-    '<memorymodel="dimm"><target><sizeunit="KiB">262144</size><node>0</node></target></memory>',
-  );
+  assert.equal(dimmDeviceXml(256 * MiB).replace(/\s+/g, ""), '<memorymodel="dimm"><target><sizeunit="KiB">262144</size><node>0</node></target></memory>');
 });
 
 test("sizes round up to whole 128 MiB blocks", () => {

@@ -151,7 +151,11 @@ export function withMemoryHotplug(xml: string, hotplug: { slots: number; ceiling
   }
   const children = domain.domain!;
   const memoryAt = children.findIndex((c) => tagOf(c) === "memory");
-  children.splice(memoryAt === -1 ? children.length : memoryAt, 0, newNode("maxMemory", { slots: String(hotplug.slots), unit: "KiB" }, String(hotplug.ceilingKiB)));
+  children.splice(
+    memoryAt === -1 ? children.length : memoryAt,
+    0,
+    newNode("maxMemory", { slots: String(hotplug.slots), unit: "KiB" }, String(hotplug.ceilingKiB)),
+  );
   if (!numa) {
     const cell = newNode("cell", { id: "0", cpus: cpuListOf(vcpuMaxOf(domain)), memory: String(memoryLayoutOf(xml).bootKiB), unit: "KiB" });
     cpuElement(domain).cpu!.push({ numa: [cell] } as OrderedNode);

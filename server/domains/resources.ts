@@ -111,7 +111,9 @@ async function readResources(vm: ResolvedVm) {
 /** Why more memory than a running VM has waits for its next boot although its definition has hot-plug on; null when that is not the case. */
 function hotplugPending(now: Awaited<ReturnType<typeof readResources>>, wanted: Resources): string | null {
   if (!now.live || !now.liveLayout || wanted.memoryKiB <= now.live.maxMemoryKiB || canHotplugMemory(now.liveLayout)) return null;
-  return canHotplugMemory(now.configLayout) ? "memory hot-plug was turned on after the VM started; it can take more memory while running from its next boot" : null;
+  return canHotplugMemory(now.configLayout)
+    ? "memory hot-plug was turned on after the VM started; it can take more memory while running from its next boot"
+    : null;
 }
 
 /**
@@ -167,7 +169,8 @@ async function applyConfigStep(vm: ResolvedVm, what: ResourceName, value: number
       await conn.domainDefineXmlFlags({ xml: definitionWithTotal(vm.context, xml, value, running), flags: 0 });
       return;
     }
-    if (what === "maxVcpus" && layout.numaCells === 1 && value < parseDomainXml(xml).vcpus) await conn.domainDefineXmlFlags({ xml: withNumaCpus(xml, value), flags: 0 });
+    if (what === "maxVcpus" && layout.numaCells === 1 && value < parseDomainXml(xml).vcpus)
+      await conn.domainDefineXmlFlags({ xml: withNumaCpus(xml, value), flags: 0 });
   }
   await applyStep(vm, what, value, VIR_DOMAIN_AFFECT_CONFIG);
 }

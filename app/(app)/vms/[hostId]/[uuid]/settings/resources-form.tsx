@@ -12,7 +12,8 @@ import { useVmCache } from "@/app/_components/vm-cache";
 import { useFormat } from "@/app/_components/use-format";
 import { memoryMiB, parseSize, sizeProblemWords } from "@/app/_components/sizes";
 import type { Vm } from "../use-vm";
-import { changeWords } from "./change-words";
+import { changeWords, guestWords } from "./change-words";
+import { useMemoryHotplug, useRereadMemoryHotplug } from "./memory-hotplug";
 
 /**
  * A size for a field to start with, as f.bytes shows it but without thousands separators, so that
@@ -50,6 +51,8 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
     }),
     [t],
   );
+  const hotplug = useMemoryHotplug(vm).data?.now ?? null;
+  const rereadHotplug = useRereadMemoryHotplug(vm);
   const [memoryText, setMemoryText] = useState(() => sizeText(vm.currentMemoryKiB, f.locale));
   const [maxMemoryText, setMaxMemoryText] = useState(() => sizeText(vm.memoryKiB, f.locale));
   const save = useMutation(
@@ -59,9 +62,14 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
         vmCache.reread(vm);
         const refused = changes.filter((c) => c.notLive);
         const parts = changes.length ? changes.map((c) => changeWords(c, t, f.locale)) : [t("resources.nothingChanged")];
-        // After a live vCPU increase the server asked our guest agent to bring the new vCPUs online (server/guest/hotplug.ts).
+        if (result.memoryAdded) {
+          const { sizeKiB, askedKiB } = result.memoryAdded;
+          parts.push(t("resources.moduleAdded", { size: f.bytes(sizeKiB * 1024), rounded: String(sizeKiB > askedKiB) }));
+          rereadHotplug();
+        }
+        // After plugging vCPUs or memory in, the server asked our guest agent to bring them online (server/guest/hotplug.ts).
         const guest = "guest" in result ? result.guest : null;
-        if (guest) parts.push(guest.state === "online" ? t("resources.guestOnline", { count: guest.cpusOnlined.length }) : t("resources.guestNotOnline"));
+        if (guest) parts.push(...guestWords(guest, Boolean(result.memoryAdded), t));
         const notice = t("resources.notice", { name: vm.name, summary: parts.join("; ") });
         if (refused.length)
           toasts.error(`resources ${vm.hostId}/${vm.uuid}`, notice, {
@@ -101,7 +109,7 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
     <form ref={errors.formRef} onSubmit={onSubmit} className="space-y-3" noValidate>
       <p className="text-sm text-slate-600 dark:text-slate-400">
         {running ? t("resources.running", { name: vm.name, vcpus: vm.vcpus, memory: f.bytes(vm.memoryKiB * 1024) }) : t("resources.stopped")}{" "}
-        {t("resources.balloon")}
+        {running && hotplug?.enabled ? t("resources.hotplugNow", { ceiling: f.bytes((hotplug.ceilingKiB ?? 0) * 1024) }) : null} {t("resources.balloon")}
       </p>
       <FieldErrorsContext value={errors.byField}>
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
