@@ -20,7 +20,7 @@ test("each changed figure says from, to and when it applies, in the page's langu
 });
 
 test("after memory was plugged in, the notice says how many memory blocks the guest onlined, or that it may not use them yet", () => {
-  const online = { state: "online", cpusOnline: 2, cpusOnlined: [], memoryOnlined: [32] } as const;
+  const online = { state: "online" as const, cpusOnline: 2, cpusOnlined: [] as number[], memoryOnlined: [32] };
   assert.deepEqual(guestWords(online, true, tIn("en")), ["the guest brought 1 new memory block online"]);
   assert.deepEqual(guestWords({ ...online, cpusOnlined: [1] }, true, tIn("de")), [
     "der Gast hat 1 neue vCPU in Betrieb genommen",
