@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { definitionWithTotal, planDimm } from "./memory-hotplug";
+import { definitionWithTotal, planDimm, planMemoryHotplug } from "./memory-hotplug";
 import { memoryLayoutOf, type MemoryLayout } from "./memory-xml";
 import { parseDomainXml } from "./xml";
-import type { Resources } from "./resources";
+import { planResourceSteps, type Resources, type ResourceState } from "./resources";
 
 const MiB = 1024;
 const GiB = 1024 * MiB;
@@ -81,4 +81,49 @@ test("a shut-off VM's modules become boot memory, so any size fits", () => {
   const xml = definitionWithTotal(CONTEXT, WITH_DIMM, 128 * MiB, false);
   assert.deepEqual(memoryLayoutOf(xml), { hotplug: { slots: 16, ceilingKiB: 2 * GiB }, numaCells: 1, bootKiB: 128 * MiB, dimms: [] });
   assert.equal(parseDomainXml(xml).memoryKiB, 128 * MiB);
+});
+
+const stateOf = (live: MemoryLayout | null, config: MemoryLayout = hotplug): ResourceState => ({
+  running: live !== null,
+  config: running,
+  configLayout: config,
+  live: live ? running : null,
+  liveLayout: live,
+});
+
+test("planning: a module first, then nothing left for the saved definition when it took the module too", () => {
+  const plan = planMemoryHotplug(CONTEXT, stateOf(hotplug), ask(640));
+  assert.deepEqual(plan, { dimm: { sizeKiB: 128 * MiB, wanted: ask(640) }, wanted: ask(640), pending: null });
+  // libvirt's attach (LIVE|CONFIG) raised both documents to 640 MiB, current and maximum.
+  const after = { ...running, memoryKiB: 640 * MiB, maxMemoryKiB: 640 * MiB };
+  assert.deepEqual(planResourceSteps(after, after, plan.wanted), []);
+});
+
+test("planning: a module and a larger size at next boot leave the boot memory to grow around the module", () => {
+  const plan = planMemoryHotplug(CONTEXT, stateOf(hotplug), ask(640, 1024));
+  assert.equal(plan.dimm?.sizeKiB, 128 * MiB);
+  const after = { ...running, memoryKiB: 640 * MiB, maxMemoryKiB: 640 * MiB };
+  assert.deepEqual(planResourceSteps(after, after, plan.wanted), [{ what: "maxMemoryKiB", scope: "config" }]);
+});
+
+test("planning: less memory is the balloon's now and the boot memory's at next boot; below the modules it is refused before anything changes", () => {
+  const plugged = { ...hotplug, dimms: [{ sizeKiB: 256 * MiB, slot: 0 }] };
+  const big = { ...running, memoryKiB: 768 * MiB, maxMemoryKiB: 768 * MiB };
+  const state = { ...stateOf(plugged, plugged), config: big, live: big };
+  const plan = planMemoryHotplug(CONTEXT, state, ask(512));
+  assert.deepEqual([plan.dimm, plan.pending], [null, null]);
+  assert.deepEqual(planResourceSteps(big, big, plan.wanted), [
+    { what: "memoryKiB", scope: "config" },
+    { what: "maxMemoryKiB", scope: "config" },
+    { what: "memoryKiB", scope: "live" },
+  ]);
+  assert.throws(() => planMemoryHotplug(CONTEXT, state, ask(256)), /256 MiB of hot-plugged memory \(1 module\) stays plugged in while it runs/);
+});
+
+test("planning: hot-plug turned on after the VM started saves more memory for next boot and says why not now", () => {
+  const startedWithout: MemoryLayout = { hotplug: null, numaCells: 0, bootKiB: 512 * MiB, dimms: [] };
+  const plan = planMemoryHotplug(CONTEXT, stateOf(startedWithout, hotplug), ask(1024));
+  assert.equal(plan.dimm, null);
+  assert.match(plan.pending ?? "", /turned on after the VM started/);
+  assert.equal(planMemoryHotplug(CONTEXT, stateOf(startedWithout, startedWithout), ask(1024)).pending, null, "with hot-plug off, as before: next boot");
 });

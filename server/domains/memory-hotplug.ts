@@ -1,7 +1,7 @@
 import { flagsOf, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_XML_SECURE } from "../libvirt";
 import { withLibvirtContext, ServiceError } from "../errors";
 import type { ResolvedVm } from "./lookup";
-import type { Resources } from "./resources";
+import type { Resources, ResourceState } from "./resources";
 import { vmStateName } from "./power";
 import {
   canHotplugMemory,
@@ -137,19 +137,53 @@ export function planDimm(context: string, live: Resources | null, layout: Memory
   return { sizeKiB, wanted: { ...wanted, memoryKiB: totalKiB, maxMemoryKiB: Math.max(wanted.maxMemoryKiB, totalKiB) } };
 }
 
+export interface MemoryPlan {
+  /** The module to plug in first, or null. */
+  dimm: DimmPlan | null;
+  /** The figures the rest of the change (resources.ts planResourceSteps) aims at. */
+  wanted: Resources;
+  /** Why more memory waits for the next boot although the definition has hot-plug on; null otherwise. */
+  pending: string | null;
+}
+
+/**
+ * What memory hot-plug makes of a change, before anything is done: a module to plug in, and the
+ * size at next boot checked against the modules the definition will have, so that a change
+ * refused there is refused before the module goes in.
+ */
+export function planMemoryHotplug(context: string, state: ResourceState, asked: Resources): MemoryPlan {
+  const dimm = planDimm(context, state.live, state.liveLayout, asked);
+  const wanted = dimm?.wanted ?? asked;
+  const config = dimm ? { ...state.configLayout, dimms: [...state.configLayout.dimms, { sizeKiB: dimm.sizeKiB, slot: null }] } : state.configLayout;
+  if (config.numaCells > 0 && wanted.maxMemoryKiB !== state.config.maxMemoryKiB + (dimm?.sizeKiB ?? 0)) {
+    bootMemoryFor(context, config, wanted.maxMemoryKiB, state.running);
+  }
+  const turnedOnSinceStart =
+    !dimm &&
+    state.live &&
+    state.liveLayout &&
+    wanted.memoryKiB > state.live.maxMemoryKiB &&
+    !canHotplugMemory(state.liveLayout) &&
+    canHotplugMemory(state.configLayout);
+  return {
+    dimm,
+    wanted,
+    pending: turnedOnSinceStart ? "memory hot-plug was turned on after the VM started; it can take more memory while running from its next boot" : null,
+  };
+}
+
 /** Plugs a module into the running VM and its definition (LIVE|CONFIG), as disks and NICs are attached. */
 export async function attachDimm(vm: ResolvedVm, sizeKiB: number): Promise<void> {
   await vm.conn.domainAttachDeviceFlags({ dom: vm.dom, xml: dimmDeviceXml(sizeKiB), flags: flagsOf(VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG) });
 }
 
 /**
- * The saved definition's new total memory when it has NUMA cells (libvirt's API refuses to set it
- * then): the boot memory is what is left around its modules while the VM runs with them; a
- * shut-off VM's modules become boot memory, so its size can go anywhere.
+ * The boot memory a definition with NUMA cells needs for `totalKiB` in all: while the VM runs, what
+ * is left around its modules (they stay plugged in); a shut-off VM's modules become boot memory,
+ * so its size can go anywhere. Refused in words when the modules alone are too much.
  */
-export function definitionWithTotal(context: string, xml: string, totalKiB: number, running: boolean): string {
-  const layout = memoryLayoutOf(xml);
-  if (!running) return withBootMemory(withoutDimms(xml), totalKiB);
+export function bootMemoryFor(context: string, layout: MemoryLayout, totalKiB: number, running: boolean): number {
+  if (!running) return totalKiB;
   const bootKiB = totalKiB - dimmTotal(layout);
   if (bootKiB < MIN_BOOT_KIB) {
     throw new ServiceError(
@@ -158,5 +192,11 @@ export function definitionWithTotal(context: string, xml: string, totalKiB: numb
       { field: "maxMemoryMiB" },
     );
   }
-  return withBootMemory(xml, bootKiB);
+  return bootKiB;
+}
+
+/** The saved definition with a new total memory when it has NUMA cells (libvirt's API refuses to set it then); see bootMemoryFor. */
+export function definitionWithTotal(context: string, xml: string, totalKiB: number, running: boolean): string {
+  const bootKiB = bootMemoryFor(context, memoryLayoutOf(xml), totalKiB, running);
+  return running ? withBootMemory(xml, bootKiB) : withBootMemory(withoutDimms(xml), bootKiB);
 }

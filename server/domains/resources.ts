@@ -11,8 +11,8 @@ import { withLibvirtContext, ServiceError } from "../errors";
 import type { ResolvedVm } from "./lookup";
 import { parseDomainXml, type DomainDetails } from "./xml";
 import { vmStateName } from "./power";
-import { canHotplugMemory, memoryLayoutOf, withNumaCpus } from "./memory-xml";
-import { attachDimm, definitionWithTotal, planDimm } from "./memory-hotplug";
+import { memoryLayoutOf, withNumaCpus, type MemoryLayout } from "./memory-xml";
+import { attachDimm, definitionWithTotal, planMemoryHotplug } from "./memory-hotplug";
 
 /**
  * vCPUs and memory of a VM: how many are in use now and the most it may have. The maximums are
@@ -94,7 +94,16 @@ export interface MemoryAdded {
   askedKiB: number;
 }
 
-async function readResources(vm: ResolvedVm) {
+/** A VM's figures and memory layout, saved and (when it runs) live: what a change is planned from. */
+export interface ResourceState {
+  running: boolean;
+  config: Resources;
+  configLayout: MemoryLayout;
+  live: Resources | null;
+  liveLayout: MemoryLayout | null;
+}
+
+async function readResources(vm: ResolvedVm): Promise<ResourceState> {
   const { conn, dom } = vm;
   const [inactiveXml, state] = await Promise.all([conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }), conn.domainGetState({ dom, flags: 0 })]);
   const running = vmStateName(state.state) === "running" || vmStateName(state.state) === "paused";
@@ -108,14 +117,6 @@ async function readResources(vm: ResolvedVm) {
   };
 }
 
-/** Why more memory than a running VM has waits for its next boot although its definition has hot-plug on; null when that is not the case. */
-function hotplugPending(now: Awaited<ReturnType<typeof readResources>>, wanted: Resources): string | null {
-  if (!now.live || !now.liveLayout || wanted.memoryKiB <= now.live.maxMemoryKiB || canHotplugMemory(now.liveLayout)) return null;
-  return canHotplugMemory(now.configLayout)
-    ? "memory hot-plug was turned on after the VM started; it can take more memory while running from its next boot"
-    : null;
-}
-
 /**
  * Saves the new figures in the persistent definition, then applies the current ones live when the
  * VM runs. A live change the guest or QEMU refuses (no hot-plug, no balloon driver) loses nothing:
@@ -127,18 +128,16 @@ export async function changeResources(vm: ResolvedVm, asked: Resources): Promise
   checkResources(vm.context, asked);
   return withLibvirtContext(vm.context, async () => {
     const before = await readResources(vm);
-    const dimm = planDimm(vm.context, before.live, before.liveLayout, asked);
-    const wanted = dimm?.wanted ?? asked;
+    const { dimm, wanted, pending } = planMemoryHotplug(vm.context, before, asked);
     const liveDone = new Set<ResourceName>();
     const refused = new Map<ResourceName, string>();
+    if (pending) refused.set("memoryKiB", pending);
     let now = before;
     if (dimm) {
       await attachDimm(vm, dimm.sizeKiB);
       liveDone.add("memoryKiB").add("maxMemoryKiB");
       now = await readResources(vm);
     }
-    const pending = hotplugPending(before, wanted);
-    if (pending) refused.set("memoryKiB", pending);
     for (const step of planResourceSteps(now.config, now.live, wanted)) {
       if (step.scope === "config") {
         await applyConfigStep(vm, step.what, wanted[step.what], now.running);
