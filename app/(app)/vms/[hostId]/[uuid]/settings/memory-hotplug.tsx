@@ -62,9 +62,13 @@ export function MemoryHotplugSwitch({ vm, canEdit }: { vm: Vm; canEdit: boolean 
         id="memoryHotplug"
         label={t("label")}
         checked={set.isPending ? set.variables.enabled : (next?.enabled ?? false)}
-        disabled={!canEdit || !hydrated || !next || set.isPending}
+        // Not disabled while saving: a disabled control drops the keyboard focus.
+        disabled={!canEdit || !hydrated || !next}
+        aria-busy={set.isPending}
         aria-describedby="memoryHotplug-words memoryHotplug-error"
-        onChange={(e) => set.mutate({ hostId: vm.hostId, uuid: vm.uuid, enabled: e.target.checked })}
+        onChange={(e) => {
+          if (!set.isPending) set.mutate({ hostId: vm.hostId, uuid: vm.uuid, enabled: e.target.checked });
+        }}
       />
       <p id="memoryHotplug-words" className="text-sm text-slate-600 dark:text-slate-400">
         {state.isError ? t("readFailed", { error: state.error.message }) : words}
