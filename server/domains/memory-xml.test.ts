@@ -8,7 +8,7 @@ import {
   roundUpToBlock,
   withBootMemory,
   withMemoryHotplug,
-  withNumaCpus,
+  withMaxVcpus,
 } from "./memory-xml";
 import { parseDomainXml } from "./xml";
 
@@ -72,6 +72,11 @@ test("a definition without <cpu> gets one holding only the cell, after <vcpu>; t
   const off = withMemoryHotplug(on, null);
   assert.doesNotMatch(off, /<cpu|maxMemory|numa/);
   assert.deepEqual(memoryLayoutOf(off), memoryLayoutOf(bare));
+  // libvirt writes the made <cpu> back as mode='custom' with no model: still QEMU's default CPU.
+  const rewritten = on.replace("<cpu>", "<cpu mode='custom' match='exact' check='none'>");
+  assert.doesNotMatch(withMemoryHotplug(rewritten, null), /<cpu/);
+  const passthrough = on.replace("<cpu>", "<cpu mode='host-passthrough'>");
+  assert.match(withMemoryHotplug(passthrough, null), /<cpu mode="host-passthrough"/, "an empty <cpu> with a mode of its own stays");
 });
 
 test("turning hot-plug off keeps the processor model, and a NUMA layout of several cells (the user's own)", () => {
@@ -106,10 +111,12 @@ test("new boot memory goes into the cell; the total counts the DIMMs and the bal
   assert.deepEqual(memoryLayoutOf(shrunk).dimms, [{ sizeKiB: 128 * MiB, slot: 0 }], "the DIMM stays");
 });
 
-test("the vCPU list of the cell follows the maximum; several cells are refused in words", () => {
-  assert.match(withNumaCpus(PLUGGED, 1), /cpus="0"/);
-  assert.match(withNumaCpus(PLUGGED, 8), /cpus="0-7"/);
+test("fewer vCPUs at most change <vcpu>, its current count and the cell's list together; several cells are refused in words", () => {
+  const one = withMaxVcpus(PLUGGED.replace("<vcpu placement='static'>2</vcpu>", "<vcpu placement='static' current='2'>2</vcpu>"), 1);
+  assert.match(one, /cpus="0"/);
+  assert.deepEqual([parseDomainXml(one).vcpus, parseDomainXml(one).currentVcpus], [1, 1]);
   assert.throws(() => withBootMemory(PLAIN, GiB), /its NUMA layout has 0 nodes; change its memory in its XML/);
+  assert.throws(() => withMaxVcpus(PLAIN, 1), /its NUMA layout has 0 nodes; change its vCPUs in its XML/);
 });
 
 test("a DIMM device goes into NUMA node 0 with its size in KiB", () => {

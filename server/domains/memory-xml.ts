@@ -1,6 +1,6 @@
 import { ServiceError } from "../errors";
 import { ATTR, attr, buildXml, child, children, parseXml } from "../xml/codec";
-import { buildOrdered, childNodes, element, elements, parseOrdered, setAttr, tagOf, type OrderedNode } from "../xml/ordered";
+import { buildOrdered, childNodes, element, elements, getAttr, parseOrdered, setAttr, tagOf, type OrderedNode } from "../xml/ordered";
 import { scaledBytes } from "../xml/units";
 
 /**
@@ -145,8 +145,8 @@ export function withMemoryHotplug(xml: string, hotplug: { slots: number; ceiling
   const numa = cpu ? element(cpu, "numa") : undefined;
   if (!hotplug) {
     if (cpu && numa && elements(numa, "cell").length === 1) removeElement(cpu, numa);
-    // A bare <cpu> left behind was made by turning hot-plug on.
-    if (cpu && childNodes(cpu).length === 0 && !cpu[":@"]) removeElement(domain, cpu);
+    // A <cpu> left with no model and nothing in it was made by turning hot-plug on (libvirt adds mode='custom'): it meant QEMU's default CPU, as no <cpu> does.
+    if (cpu && childNodes(cpu).length === 0 && (getAttr(cpu, "mode") ?? "custom") === "custom") removeElement(domain, cpu);
     return buildOrdered(tree);
   }
   const children = domain.domain!;
@@ -202,9 +202,20 @@ export function withoutDimms(xml: string): string {
   return buildOrdered(tree);
 }
 
-/** The definition's one NUMA cell holding vCPUs 0 to maxVcpus-1: libvirt refuses fewer vCPUs than a cell lists. */
-export function withNumaCpus(xml: string, maxVcpus: number): string {
+/**
+ * The definition with fewer vCPUs at most, in its `<vcpu>` and its one NUMA cell together: libvirt
+ * refuses a maximum below the cell's vCPUs, and on every define it fills a lone cell with all of
+ * the `<vcpu>` count, so neither can be lowered on its own.
+ */
+export function withMaxVcpus(xml: string, maxVcpus: number): string {
   const tree = parseOrdered(xml, "domain XML");
-  setAttr(singleCell(domainOf(tree), "its vCPUs"), "cpus", cpuListOf(maxVcpus));
+  const domain = domainOf(tree);
+  setAttr(singleCell(domain, "its vCPUs"), "cpus", cpuListOf(maxVcpus));
+  const vcpu = element(domain, "vcpu");
+  if (vcpu) {
+    vcpu.vcpu = [{ "#text": String(maxVcpus) } as OrderedNode];
+    const current = vcpu[":@"]?.["@_current"];
+    if (current !== undefined && Number(current) > maxVcpus) setAttr(vcpu, "current", String(maxVcpus));
+  }
   return buildOrdered(tree);
 }

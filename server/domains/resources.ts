@@ -11,7 +11,7 @@ import { withLibvirtContext, ServiceError } from "../errors";
 import type { ResolvedVm } from "./lookup";
 import { parseDomainXml, type DomainDetails } from "./xml";
 import { vmStateName } from "./power";
-import { memoryLayoutOf, withNumaCpus, type MemoryLayout } from "./memory-xml";
+import { memoryLayoutOf, withMaxVcpus, type MemoryLayout } from "./memory-xml";
 import { attachDimm, definitionWithTotal, planMemoryHotplug } from "./memory-hotplug";
 
 /**
@@ -157,7 +157,7 @@ export async function changeResources(vm: ResolvedVm, asked: Resources): Promise
 
 /**
  * A change to the saved definition. With a NUMA layout (memory hot-plug) libvirt refuses to set the
- * total memory and to list fewer vCPUs than a cell holds, so those edit the XML instead.
+ * total memory and to lower the most vCPUs below a cell's, so those edit the XML instead.
  */
 async function applyConfigStep(vm: ResolvedVm, what: ResourceName, value: number, running: boolean) {
   if (what === "maxMemoryKiB" || what === "maxVcpus") {
@@ -168,8 +168,10 @@ async function applyConfigStep(vm: ResolvedVm, what: ResourceName, value: number
       await conn.domainDefineXmlFlags({ xml: definitionWithTotal(vm.context, xml, value, running), flags: 0 });
       return;
     }
-    if (what === "maxVcpus" && layout.numaCells === 1 && value < parseDomainXml(xml).vcpus)
-      await conn.domainDefineXmlFlags({ xml: withNumaCpus(xml, value), flags: 0 });
+    if (what === "maxVcpus" && layout.numaCells === 1 && value < parseDomainXml(xml).vcpus) {
+      await conn.domainDefineXmlFlags({ xml: withMaxVcpus(xml, value), flags: 0 });
+      return;
+    }
   }
   await applyStep(vm, what, value, VIR_DOMAIN_AFFECT_CONFIG);
 }
