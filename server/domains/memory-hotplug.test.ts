@@ -127,3 +127,9 @@ test("planning: hot-plug turned on after the VM started saves more memory for ne
   assert.match(plan.pending ?? "", /turned on after the VM started/);
   assert.equal(planMemoryHotplug(CONTEXT, stateOf(startedWithout, startedWithout), ask(1024)).pending, null, "with hot-plug off, as before: next boot");
 });
+
+test("a NUMA layout of several cells (the user's own) is not resized here: refused in words naming the VM and host", () => {
+  assert.throws(() => planMemoryHotplug(CONTEXT, stateOf(hotplug, { ...hotplug, numaCells: 2 }), ask(512, 1024)), {
+    message: `${CONTEXT}: its NUMA layout has 2 nodes; change its memory in its XML`,
+  });
+});

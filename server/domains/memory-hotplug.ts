@@ -27,7 +27,7 @@ import {
 /** The smallest boot memory we leave a VM (the API's minimum for its memory). */
 const MIN_BOOT_KIB = 64 * 1024;
 
-export const mib = (kib: number) => `${Math.round((kib / 1024) * 10) / 10} MiB`;
+const mib = (kib: number) => `${Math.round((kib / 1024) * 10) / 10} MiB`;
 
 function dimmTotal(layout: MemoryLayout): number {
   return layout.dimms.reduce((sum, d) => sum + d.sizeKiB, 0);
@@ -49,6 +49,7 @@ function summary(layout: MemoryLayout) {
   return { enabled: canHotplugMemory(layout), ceilingKiB: layout.hotplug?.ceilingKiB ?? null, dimms: layout.dimms.length, dimmKiB: dimmTotal(layout) };
 }
 
+/** The running VM's XML (null when it does not run) and its saved definition, whole (null for a transient VM). */
 async function documents(vm: ResolvedVm) {
   const { conn, dom } = vm;
   const [state, persistent] = await Promise.all([conn.domainGetState({ dom, flags: 0 }), conn.domainIsPersistent({ dom })]);
@@ -57,7 +58,12 @@ async function documents(vm: ResolvedVm) {
     running ? conn.domainGetXmlDesc({ dom, flags: 0 }) : null,
     persistent === 1 ? conn.domainGetXmlDesc({ dom, flags: flagsOf(VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_XML_SECURE) }) : null,
   ]);
-  return { running, live, config };
+  return { live, config };
+}
+
+/** The boot memory of a NUMA layout is set in its one cell; a layout of several cells is the user's own, edited in its XML. */
+function checkOneCell(context: string, layout: MemoryLayout): void {
+  if (layout.numaCells !== 1) throw new ServiceError(`${context}: its NUMA layout has ${layout.numaCells} nodes; change its memory in its XML`, "invalid");
 }
 
 export async function readMemoryHotplug(vm: ResolvedVm): Promise<MemoryHotplugState> {
@@ -92,6 +98,7 @@ export async function setMemoryHotplug(vm: ResolvedVm, enabled: boolean): Promis
           { field: "memoryHotplug" },
         );
       }
+      if (layout.dimms.length > 0) checkOneCell(vm.context, layout);
       const merged = layout.dimms.length > 0 ? withBootMemory(withoutDimms(config), layout.bootKiB + dimmTotal(layout)) : config;
       await conn.domainDefineXmlFlags({ xml: withMemoryHotplug(merged, null), flags: 0 });
       return { applies: "nextBoot" as const, ceilingKiB: null };
@@ -183,6 +190,7 @@ export async function attachDimm(vm: ResolvedVm, sizeKiB: number): Promise<void>
  * so its size can go anywhere. Refused in words when the modules alone are too much.
  */
 export function bootMemoryFor(context: string, layout: MemoryLayout, totalKiB: number, running: boolean): number {
+  checkOneCell(context, layout);
   if (!running) return totalKiB;
   const bootKiB = totalKiB - dimmTotal(layout);
   if (bootKiB < MIN_BOOT_KIB) {
