@@ -95,14 +95,10 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
     if (!memory.ok) found.memory = sizeProblemWords(tErrors, t("resources.memory"), memory.issue);
     if (!maxMemory.ok) found.maxMemory = sizeProblemWords(tErrors, t("resources.maxMemory"), maxMemory.issue);
     if (!errors.check(found) || !memory.ok || !maxMemory.ok) return;
-    save.mutate({
-      hostId: vm.hostId,
-      uuid: vm.uuid,
-      vcpus: count("vcpus"),
-      maxVcpus: count("maxVcpus"),
-      memoryMiB: memoryMiB(memory.bytes).mib,
-      maxMemoryMiB: memoryMiB(maxMemory.bytes).mib,
-    });
+    const memoryAsked = memoryMiB(memory.bytes).mib;
+    // A module plugged in raises the maximum with it: more memory alone is what a running hot-plug VM is asked for.
+    const maxAsked = running && hotplug?.enabled ? Math.max(memoryAsked, memoryMiB(maxMemory.bytes).mib) : memoryMiB(maxMemory.bytes).mib;
+    save.mutate({ hostId: vm.hostId, uuid: vm.uuid, vcpus: count("vcpus"), maxVcpus: count("maxVcpus"), memoryMiB: memoryAsked, maxMemoryMiB: maxAsked });
   }
 
   return (
