@@ -130,6 +130,23 @@ test("while modules are plugged in, turning hot-plug off and shrinking below the
   assert.equal(memoryLayoutOf(await virsh(["dumpxml", "--inactive", guest.name])).hotplug?.slots, 16, "the definition is unchanged");
 });
 
+test("restarted, the VM boots with its modules plugged in from its definition", async (t) => {
+  const seen = handshakes();
+  await admin.vms.power({ ...ref(), action: "forceOff" });
+  await admin.vms.power({ ...ref(), action: "start" });
+  await agentConnected(seen);
+  const live = await virsh(["dumpxml", guest.name]);
+  assert.deepEqual(
+    memoryLayoutOf(live).dimms.map((d) => d.sizeKiB),
+    [128 * MiB, 128 * MiB],
+  );
+  assert.equal(parseDomainXml(live).memoryKiB, 768 * MiB);
+  // What the guest's kernel makes of modules present at boot (its online policy), for the report: not the product's to assert.
+  t.diagnostic(
+    `after the restart: MemTotal ${await memTotalKiB()} kB, auto_online_blocks ${await inGuest("cat /sys/devices/system/memory/auto_online_blocks")}`,
+  );
+});
+
 test("shut off, turning hot-plug off makes the modules ordinary boot memory of the same size", async () => {
   await admin.vms.power({ ...ref(), action: "forceOff" });
   await guest.waitForState("shut off");
