@@ -34,14 +34,22 @@ async function inGuest(script: string): Promise<string> {
 }
 
 const memTotalKiB = async () => Number(/MemTotal:\s+(\d+) kB/.exec(await inGuest("cat /proc/meminfo"))?.[1]);
-const handshakes = () => hub.status(HOST, guest.uuid)?.agent.handshakes ?? 0;
-
+/** The agent connected after `after` (ms): a restarted VM's agent, not the one from before, which the hub may still show. */
 async function agentConnected(after: number): Promise<void> {
-  await waitFor(() => hub.status(HOST, guest.uuid)?.agent.state === "connected" && handshakes() > after, {
-    timeoutMs: 180_000,
-    intervalMs: 250,
-    what: "the agent to connect",
-  });
+  await waitFor(
+    () => {
+      const agent = hub.status(HOST, guest.uuid)?.agent;
+      return agent?.state === "connected" && Date.parse(agent.since) >= after;
+    },
+    { timeoutMs: 180_000, intervalMs: 250, what: "the agent to connect" },
+  );
+}
+
+async function restart(): Promise<void> {
+  const stopped = Date.now();
+  await admin.vms.power({ ...ref(), action: "forceOff" });
+  await admin.vms.power({ ...ref(), action: "start" });
+  await agentConnected(stopped);
 }
 
 before(async () => {
@@ -72,10 +80,7 @@ test("memory hot-plug turned on is saved for the next boot: the definition gets 
 });
 
 test("after a restart, 128 MiB more plugs a 128 MiB DIMM live and into the definition, and the agent onlines it: the guest's MemTotal grows by 128 MiB", async (t) => {
-  const seen = handshakes();
-  await admin.vms.power({ ...ref(), action: "forceOff" });
-  await admin.vms.power({ ...ref(), action: "start" });
-  await agentConnected(seen);
+  await restart();
   assert.equal((await admin.vms.memoryHotplug(ref())).now?.enabled, true);
   const before = await memTotalKiB();
   const mark = auditMark(db);
@@ -131,10 +136,7 @@ test("while modules are plugged in, turning hot-plug off and shrinking below the
 });
 
 test("restarted, the VM boots with its modules plugged in from its definition", async (t) => {
-  const seen = handshakes();
-  await admin.vms.power({ ...ref(), action: "forceOff" });
-  await admin.vms.power({ ...ref(), action: "start" });
-  await agentConnected(seen);
+  await restart();
   const live = await virsh(["dumpxml", guest.name]);
   assert.deepEqual(
     memoryLayoutOf(live).dimms.map((d) => d.sizeKiB),
