@@ -93,3 +93,28 @@ test("settings: vCPUs and memory say they apply at next boot, a refused figure i
   await expectNoHorizontalScroll(page);
   await testInfo.attach("settings", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 });
+
+test("settings: the memory hot-plug switch is reached by keyboard, saved for the next boot, and says so at 360 px", async ({ page }, testInfo) => {
+  vm = await defineIdleDomain(`kvmm-test-memhp-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
+  await page.setViewportSize({ width: 360, height: 740 });
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/vms/local/${vm.uuid}/settings`);
+  const resources = page.getByRole("region", { name: "vCPUs and memory" });
+  const toggle = resources.getByRole("checkbox", { name: "Memory hot-plug: add memory while the VM runs" });
+  await expect(resources).toContainText("Off: more memory than the VM started with applies at its next boot.");
+  await expect(toggle).not.toBeChecked();
+
+  await toggle.focus();
+  await page.keyboard.press("Space");
+  await expect(page.getByRole("status").filter({ hasText: `${vm.name}: memory hot-plug is on from its next boot.` })).toBeVisible();
+  await expect(toggle).toBeChecked();
+  await expect(resources).toContainText("On: once started, the VM can take more memory while it runs, up to");
+  const inactive = await virsh(["dumpxml", "--inactive", vm.name]);
+  expect(inactive).toMatch(/<maxMemory slots='16' unit='KiB'>\d+<\/maxMemory>/);
+  expect(inactive).toMatch(/<cell id='0' cpus='0' memory='32768' unit='KiB'\/>/);
+  await expectNoHorizontalScroll(page);
+
+  await page.keyboard.press("Space");
+  await expect(page.getByRole("status").filter({ hasText: `${vm.name}: memory hot-plug is off from its next boot.` })).toBeVisible();
+  expect(await virsh(["dumpxml", "--inactive", vm.name])).not.toMatch(/maxMemory|<numa>/);
+});

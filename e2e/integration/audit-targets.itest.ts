@@ -73,6 +73,7 @@ function inputs(otherUserId: number): Record<string, unknown> {
     "vms.setResources": { ...vm, vcpus: 1, memoryMiB: 256 },
     "vms.setTags": { ...vm, tags: ["audit"] },
     "vms.setCpu": { ...vm, cpu: { mode: "custom", model: "qemu64" } },
+    "vms.setMemoryHotplug": { ...vm, enabled: true },
     "vms.setDescription": { ...vm, title: "audit", description: "" },
     "vms.create": { hostId: HOST, name: "kvmm-test-created", vcpus: 1, memoryMiB: 128, install: { kind: "none" }, network: { kind: "none" } },
     "vms.clone": { ...vm, newName: "kvmm-test-clone" },

@@ -25,6 +25,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   "vms.rename": "Rename a VM",
   "vms.setResources": "Change a VM's vCPUs or memory",
   "vms.setCpu": "Change a VM's processor model",
+  "vms.setMemoryHotplug": "Turn a VM's memory hot-plug on or off",
   "vms.setDescription": "Change a VM's title or description",
   "vms.setTags": "Change a VM's tags",
   "vms.create": "Create a VM",

@@ -5,11 +5,14 @@ import {
   VIR_DOMAIN_MEM_MAXIMUM,
   VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_SECURE,
 } from "../libvirt";
 import { withLibvirtContext, ServiceError } from "../errors";
 import type { ResolvedVm } from "./lookup";
 import { parseDomainXml, type DomainDetails } from "./xml";
 import { vmStateName } from "./power";
+import { memoryLayoutOf, withMaxVcpus, type MemoryLayout } from "./memory-xml";
+import { attachDimm, definitionWithTotal, planMemoryHotplug } from "./memory-hotplug";
 
 /**
  * vCPUs and memory of a VM: how many are in use now and the most it may have. The maximums are
@@ -85,24 +88,59 @@ export function describeChanges(
   return changes;
 }
 
+/** What one memory change plugged into the running VM: a module of `sizeKiB`, for `askedKiB` asked (less when rounded up to whole blocks). */
+export interface MemoryAdded {
+  sizeKiB: number;
+  askedKiB: number;
+}
+
+/** A VM's figures and memory layout, saved and (when it runs) live: what a change is planned from. */
+export interface ResourceState {
+  running: boolean;
+  config: Resources;
+  configLayout: MemoryLayout;
+  live: Resources | null;
+  liveLayout: MemoryLayout | null;
+}
+
+async function readResources(vm: ResolvedVm): Promise<ResourceState> {
+  const { conn, dom } = vm;
+  const [inactiveXml, state] = await Promise.all([conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }), conn.domainGetState({ dom, flags: 0 })]);
+  const running = vmStateName(state.state) === "running" || vmStateName(state.state) === "paused";
+  const liveXml = running ? await conn.domainGetXmlDesc({ dom, flags: 0 }) : null;
+  return {
+    running,
+    config: resourcesOf(parseDomainXml(inactiveXml)),
+    configLayout: memoryLayoutOf(inactiveXml),
+    live: liveXml ? resourcesOf(parseDomainXml(liveXml)) : null,
+    liveLayout: liveXml ? memoryLayoutOf(liveXml) : null,
+  };
+}
+
 /**
  * Saves the new figures in the persistent definition, then applies the current ones live when the
  * VM runs. A live change the guest or QEMU refuses (no hot-plug, no balloon driver) loses nothing:
  * the definition is already saved, and the answer says it applies at next boot and why not now.
+ * More memory than a running VM with memory hot-plug has comes first, as a module plugged in
+ * (server/domains/memory-hotplug.ts); the rest of the change then starts from what it made.
  */
-export async function changeResources(vm: ResolvedVm, wanted: Resources): Promise<{ changes: ResourceChange[] }> {
-  checkResources(vm.context, wanted);
-  const { conn, dom } = vm;
+export async function changeResources(vm: ResolvedVm, asked: Resources): Promise<{ changes: ResourceChange[]; memoryAdded?: MemoryAdded }> {
+  checkResources(vm.context, asked);
   return withLibvirtContext(vm.context, async () => {
-    const [inactiveXml, state] = await Promise.all([conn.domainGetXmlDesc({ dom, flags: VIR_DOMAIN_XML_INACTIVE }), conn.domainGetState({ dom, flags: 0 })]);
-    const running = vmStateName(state.state) === "running" || vmStateName(state.state) === "paused";
-    const config = resourcesOf(parseDomainXml(inactiveXml));
-    const live = running ? resourcesOf(parseDomainXml(await conn.domainGetXmlDesc({ dom, flags: 0 }))) : null;
+    const before = await readResources(vm);
+    const { dimm, wanted, pending } = planMemoryHotplug(vm.context, before, asked);
     const liveDone = new Set<ResourceName>();
     const refused = new Map<ResourceName, string>();
-    for (const step of planResourceSteps(config, live, wanted)) {
+    if (pending) refused.set("memoryKiB", pending);
+    let now = before;
+    if (dimm) {
+      await attachDimm(vm, dimm.sizeKiB);
+      liveDone.add("memoryKiB").add("maxMemoryKiB");
+      now = await readResources(vm);
+    }
+    for (const step of planResourceSteps(now.config, now.live, wanted)) {
       if (step.scope === "config") {
-        await applyStep(vm, step.what, wanted[step.what], VIR_DOMAIN_AFFECT_CONFIG);
+        await applyConfigStep(vm, step.what, wanted[step.what], now.running);
         continue;
       }
       try {
@@ -112,8 +150,30 @@ export async function changeResources(vm: ResolvedVm, wanted: Resources): Promis
         refused.set(step.what, err instanceof Error ? err.message : String(err));
       }
     }
-    return { changes: describeChanges(config, live, wanted, liveDone, refused) };
+    const changes = describeChanges(before.config, before.live, wanted, liveDone, refused);
+    return dimm ? { changes, memoryAdded: { sizeKiB: dimm.sizeKiB, askedKiB: asked.memoryKiB - before.live!.maxMemoryKiB } } : { changes };
   });
+}
+
+/**
+ * A change to the saved definition. With a NUMA layout (memory hot-plug) libvirt refuses to set the
+ * total memory and to lower the most vCPUs below a cell's, so those edit the XML instead.
+ */
+async function applyConfigStep(vm: ResolvedVm, what: ResourceName, value: number, running: boolean) {
+  if (what === "maxMemoryKiB" || what === "maxVcpus") {
+    const { conn, dom } = vm;
+    const xml = await conn.domainGetXmlDesc({ dom, flags: flagsOf(VIR_DOMAIN_XML_INACTIVE, VIR_DOMAIN_XML_SECURE) });
+    const layout = memoryLayoutOf(xml);
+    if (what === "maxMemoryKiB" && layout.numaCells > 0) {
+      await conn.domainDefineXmlFlags({ xml: definitionWithTotal(vm.context, xml, value, running), flags: 0 });
+      return;
+    }
+    if (what === "maxVcpus" && layout.numaCells === 1 && value < parseDomainXml(xml).vcpus) {
+      await conn.domainDefineXmlFlags({ xml: withMaxVcpus(xml, value), flags: 0 });
+      return;
+    }
+  }
+  await applyStep(vm, what, value, VIR_DOMAIN_AFFECT_CONFIG);
 }
 
 async function applyStep(vm: ResolvedVm, what: ResourceName, value: number, scope: typeof VIR_DOMAIN_AFFECT_CONFIG | typeof VIR_DOMAIN_AFFECT_LIVE) {

@@ -5,13 +5,14 @@ import { runningGuestHub } from "./index";
 import type { GuestVm } from "./service";
 
 /**
- * After a live vCPU change (server/domains/resources.ts): many guests leave a hot-plugged vCPU
- * offline (no udev rule onlines it), so the product asks our agent's `online_hotplugged` to bring
- * it up. Best effort: the change is already made; the answer only says what the guest did.
+ * After a live vCPU change or a memory module plugged in (server/domains/resources.ts): many guests
+ * leave a hot-plugged vCPU or memory block offline (no udev rule onlines it), so the product asks
+ * our agent's `online_hotplugged` to bring it up. Best effort: the change is already made; the
+ * answer only says what the guest did.
  *
- * The guest's kernel learns of the new vCPU through an ACPI notification it handles on its own
- * time, so the agent is asked again until it sees as many online CPUs as the VM has, or the
- * deadline passes.
+ * The guest's kernel learns of the new device through an ACPI notification it handles on its own
+ * time, so the agent is asked again until it sees as many online CPUs, and as much online memory,
+ * as the VM has, or the deadline passes.
  */
 
 export type HotplugHub = Pick<GuestHub, "track" | "call">;
@@ -41,10 +42,29 @@ export const defaultHotplugTiming: HotplugTiming = {
 
 type Answer = MethodResult<"online_hotplugged">;
 
-/** Asks the guest to online what the host hot-plugged until `vcpus` CPUs are online. Never throws. */
+/** What the guest should have online: its vCPUs after a vCPU change, its total memory after a module was plugged in. */
+export interface HotplugWant {
+  vcpus?: number;
+  memoryKiB?: number;
+}
+
+/**
+ * Whether the guest's online memory blocks hold `memoryKiB`. Blocks cover every byte of RAM, so
+ * they add up to at least the VM's memory once all are online; less than a block short is the
+ * rounding of a size that is not a whole number of blocks.
+ */
+function memoryShortfall(answer: Answer, memoryKiB: number | undefined): string | null {
+  if (memoryKiB === undefined) return null;
+  if (answer.memory_block_bytes === null) return "the guest shows no memory blocks (its kernel has no memory hot-plug)";
+  const onlineBytes = answer.memory_blocks_online * answer.memory_block_bytes;
+  if (onlineBytes > memoryKiB * 1024 - answer.memory_block_bytes) return null;
+  return `the guest has ${Math.round(onlineBytes / 1024 ** 2)} MiB of ${Math.round(memoryKiB / 1024)} MiB online`;
+}
+
+/** Asks the guest to online what the host hot-plugged until what `want` says is online. Never throws. */
 export async function onlineHotplugged(
   vm: GuestVm,
-  vcpus: number,
+  want: HotplugWant,
   hub: HotplugHub | null = runningGuestHub(),
   timing: HotplugTiming = defaultHotplugTiming,
 ): Promise<GuestOnlineReport> {
@@ -71,7 +91,8 @@ export async function onlineHotplugged(
     }
     for (const n of last.cpus_onlined) cpusOnlined.add(n);
     for (const n of last.memory_onlined) memoryOnlined.add(n);
-    if (last.cpus_online >= vcpus || last.failed.length > 0 || timing.now() >= deadline) break;
+    const memoryDone = memoryShortfall(last, want.memoryKiB) === null || last.memory_block_bytes === null;
+    if ((last.cpus_online >= (want.vcpus ?? 0) && memoryDone) || last.failed.length > 0 || timing.now() >= deadline) break;
     await timing.sleep(timing.intervalMs);
   }
   const done = {
@@ -89,8 +110,10 @@ export async function onlineHotplugged(
         .join("; ")}${last.failed.length > 4 ? ` and ${last.failed.length - 4} more` : ""}`,
     };
   }
-  if (last.cpus_online < vcpus) {
-    return { state: "partial", ...done, reason: `the guest has ${last.cpus_online} of ${vcpus} vCPUs online after ${timing.timeoutMs / 1000} s` };
+  if (want.vcpus !== undefined && last.cpus_online < want.vcpus) {
+    return { state: "partial", ...done, reason: `the guest has ${last.cpus_online} of ${want.vcpus} vCPUs online after ${timing.timeoutMs / 1000} s` };
   }
+  const memory = memoryShortfall(last, want.memoryKiB);
+  if (memory) return { state: "partial", ...done, reason: last.memory_block_bytes === null ? memory : `${memory} after ${timing.timeoutMs / 1000} s` };
   return { state: "online", ...done };
 }

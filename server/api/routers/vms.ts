@@ -16,6 +16,7 @@ import { uuidToString } from "@/server/libvirt";
 import { importXml } from "@/server/domains/importer";
 import { addAgentChannels, deleteVm, exportXml, getVm, listVms, powerAction, renameVm, setAutostart, setDescription, setTags } from "@/server/domains/service";
 import { changeResources } from "@/server/domains/resources";
+import { readMemoryHotplug, setMemoryHotplug } from "@/server/domains/memory-hotplug";
 import { onlineHotplugged } from "@/server/guest/hotplug";
 import { changeCpu } from "@/server/domains/cpu-change";
 import { vmThumbnail } from "@/server/domains/screenshot";
@@ -90,7 +91,8 @@ export const vmsRouter = router({
 
   /**
    * vCPUs and memory, current and maximum; a maximum left out is the current value (the VM's old
-   * behaviour: all of it in use). The answer says, per figure, whether it applied now or at next boot.
+   * behaviour: all of it in use). The answer says, per figure, whether it applied now or at next boot;
+   * with memory hot-plug, the module plugged into the running VM (whole 128 MiB blocks).
    */
   setResources: vmProcedure("vm.edit")
     .input(
@@ -111,10 +113,20 @@ export const vmsRouter = router({
         memoryKiB: input.memoryMiB * 1024,
         maxMemoryKiB: (input.maxMemoryMiB ?? input.memoryMiB) * 1024,
       });
-      // vCPUs plugged into the running guest come up offline in many distributions: our agent onlines them.
-      const plugged = result.changes.some((c) => c.what === "vcpus" && c.applies === "nowAndNextBoot" && c.to > c.from);
-      return plugged ? { ...result, guest: await onlineHotplugged(ctx.vm, input.vcpus) } : result;
+      // vCPUs and memory plugged into the running guest come up offline in many distributions: our agent onlines them.
+      const vcpus = result.changes.find((c) => c.what === "vcpus" && c.applies === "nowAndNextBoot" && c.to > c.from);
+      const memory = result.memoryAdded ? result.changes.find((c) => c.what === "maxMemoryKiB") : undefined;
+      if (!vcpus && !memory) return result;
+      return { ...result, guest: await onlineHotplugged(ctx.vm, { ...(vcpus ? { vcpus: vcpus.to } : {}), ...(memory ? { memoryKiB: memory.to } : {}) }) };
     }),
+
+  /** Whether the VM takes more memory while running: in its saved definition (next boot) and in what it runs with. */
+  memoryHotplug: vmProcedure("vm.read").query(({ ctx }) => readMemoryHotplug(ctx.vm)),
+
+  /** Memory hot-plug on or off; QEMU reserves the slots when it starts, so it applies at the next boot. */
+  setMemoryHotplug: vmProcedure("vm.edit")
+    .input(z.object({ enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setMemoryHotplug(ctx.vm, input.enabled)),
 
   setTags: vmProcedure("vm.edit")
     .input(z.object({ tags: tagsSchema }))

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTranslator } from "next-intl";
 import { MESSAGES } from "@/server/i18n/messages";
-import { changeWords, type SettingsT } from "./change-words";
+import { changeWords, guestWords, type SettingsT } from "./change-words";
 
 const tIn = (locale: "en" | "de") => createTranslator({ locale, messages: MESSAGES[locale], namespace: "vmSettings" }) as unknown as SettingsT;
 
@@ -17,4 +17,17 @@ test("each changed figure says from, to and when it applies, in the page's langu
     changeWords({ what: "memoryKiB", from: 32 * MiB, to: 64 * MiB, applies: "nextBoot" }, tIn("de"), "de"),
     "Arbeitsspeicher 32 MiB → 64 MiB: beim nächsten Start",
   );
+});
+
+test("after memory was plugged in, the notice says how many memory blocks the guest onlined, or that it may not use them yet", () => {
+  const online = { state: "online" as const, cpusOnline: 2, cpusOnlined: [] as number[], memoryOnlined: [32] };
+  assert.deepEqual(guestWords(online, true, tIn("en")), ["the guest brought 1 new memory block online"]);
+  assert.deepEqual(guestWords({ ...online, cpusOnlined: [1] }, true, tIn("de")), [
+    "der Gast hat 1 neue vCPU in Betrieb genommen",
+    "der Gast hat 1 neuen Speicherblock in Betrieb genommen",
+  ]);
+  assert.deepEqual(guestWords({ ...online, cpusOnlined: [1], memoryOnlined: [] }, false, tIn("en")), ["the guest brought 1 new vCPU online"]);
+  assert.deepEqual(guestWords({ state: "partial", cpusOnline: 2, cpusOnlined: [], memoryOnlined: [], reason: "…" }, true, tIn("en")), [
+    "the guest may not use the new memory yet",
+  ]);
 });

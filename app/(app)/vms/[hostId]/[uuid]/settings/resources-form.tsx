@@ -12,7 +12,8 @@ import { useVmCache } from "@/app/_components/vm-cache";
 import { useFormat } from "@/app/_components/use-format";
 import { memoryMiB, parseSize, sizeProblemWords } from "@/app/_components/sizes";
 import type { Vm } from "../use-vm";
-import { changeWords } from "./change-words";
+import { changeWords, guestWords } from "./change-words";
+import { useMemoryHotplug, useRereadMemoryHotplug } from "./memory-hotplug";
 
 /**
  * A size for a field to start with, as f.bytes shows it but without thousands separators, so that
@@ -50,6 +51,8 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
     }),
     [t],
   );
+  const hotplug = useMemoryHotplug(vm).data?.now ?? null;
+  const rereadHotplug = useRereadMemoryHotplug(vm);
   const [memoryText, setMemoryText] = useState(() => sizeText(vm.currentMemoryKiB, f.locale));
   const [maxMemoryText, setMaxMemoryText] = useState(() => sizeText(vm.memoryKiB, f.locale));
   const save = useMutation(
@@ -59,9 +62,14 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
         vmCache.reread(vm);
         const refused = changes.filter((c) => c.notLive);
         const parts = changes.length ? changes.map((c) => changeWords(c, t, f.locale)) : [t("resources.nothingChanged")];
-        // After a live vCPU increase the server asked our guest agent to bring the new vCPUs online (server/guest/hotplug.ts).
+        if (result.memoryAdded) {
+          const { sizeKiB, askedKiB } = result.memoryAdded;
+          parts.push(t("resources.moduleAdded", { size: f.bytes(sizeKiB * 1024), rounded: String(sizeKiB > askedKiB) }));
+          rereadHotplug();
+        }
+        // After plugging vCPUs or memory in, the server asked our guest agent to bring them online (server/guest/hotplug.ts).
         const guest = "guest" in result ? result.guest : null;
-        if (guest) parts.push(guest.state === "online" ? t("resources.guestOnline", { count: guest.cpusOnlined.length }) : t("resources.guestNotOnline"));
+        if (guest) parts.push(...guestWords(guest, Boolean(result.memoryAdded), t));
         const notice = t("resources.notice", { name: vm.name, summary: parts.join("; ") });
         if (refused.length)
           toasts.error(`resources ${vm.hostId}/${vm.uuid}`, notice, {
@@ -87,21 +95,17 @@ export function ResourcesForm({ vm, canEdit }: { vm: Vm; canEdit: boolean }) {
     if (!memory.ok) found.memory = sizeProblemWords(tErrors, t("resources.memory"), memory.issue);
     if (!maxMemory.ok) found.maxMemory = sizeProblemWords(tErrors, t("resources.maxMemory"), maxMemory.issue);
     if (!errors.check(found) || !memory.ok || !maxMemory.ok) return;
-    save.mutate({
-      hostId: vm.hostId,
-      uuid: vm.uuid,
-      vcpus: count("vcpus"),
-      maxVcpus: count("maxVcpus"),
-      memoryMiB: memoryMiB(memory.bytes).mib,
-      maxMemoryMiB: memoryMiB(maxMemory.bytes).mib,
-    });
+    const memoryAsked = memoryMiB(memory.bytes).mib;
+    // A module plugged in raises the maximum with it: more memory alone is what a running hot-plug VM is asked for.
+    const maxAsked = running && hotplug?.enabled ? Math.max(memoryAsked, memoryMiB(maxMemory.bytes).mib) : memoryMiB(maxMemory.bytes).mib;
+    save.mutate({ hostId: vm.hostId, uuid: vm.uuid, vcpus: count("vcpus"), maxVcpus: count("maxVcpus"), memoryMiB: memoryAsked, maxMemoryMiB: maxAsked });
   }
 
   return (
     <form ref={errors.formRef} onSubmit={onSubmit} className="space-y-3" noValidate>
       <p className="text-sm text-slate-600 dark:text-slate-400">
         {running ? t("resources.running", { name: vm.name, vcpus: vm.vcpus, memory: f.bytes(vm.memoryKiB * 1024) }) : t("resources.stopped")}{" "}
-        {t("resources.balloon")}
+        {running && hotplug?.enabled ? t("resources.hotplugNow", { ceiling: f.bytes((hotplug.ceilingKiB ?? 0) * 1024) }) : null} {t("resources.balloon")}
       </p>
       <FieldErrorsContext value={errors.byField}>
         <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">

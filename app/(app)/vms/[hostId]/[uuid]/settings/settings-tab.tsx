@@ -15,6 +15,7 @@ import { Section } from "../section";
 import { useVm, type Vm } from "../use-vm";
 import { ResourcesForm } from "./resources-form";
 import { ProcessorForm } from "./processor-form";
+import { MemoryHotplugSwitch } from "./memory-hotplug";
 import { useCpuModeLabel, type CpuMode } from "@/app/_components/cpu-words";
 import { AgentChannels } from "./agent-channels";
 import { DeleteVm } from "./delete-vm";
@@ -46,6 +47,7 @@ export function SettingsTab({
       </Section>
       <Section title={t("sections.resources")}>
         <ResourcesForm key={`${vm.currentVcpus}/${vm.vcpus}/${vm.currentMemoryKiB}/${vm.memoryKiB}`} vm={vm} canEdit={canEdit} />
+        <MemoryHotplugSwitch vm={vm} canEdit={canEdit} />
       </Section>
       <Section title={t("sections.startTags")}>
         <AutostartToggle vm={vm} canEdit={canEdit} />
