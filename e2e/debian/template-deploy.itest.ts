@@ -217,7 +217,7 @@ test("the product sets the cloud-init user's password in the guest (hashed there
   await checkSyncTime(check);
 });
 
-test("a session only systemd-logind knows of (a PAM session of a service, nothing in utmp) is among the guest's users, and leaves when it ends", async () => {
+test("a session only systemd-logind knows of (a PAM session of a service on a virtual console, nothing in utmp) is among the guest's users, and leaves when it ends", async () => {
   const { uuid } = await agentConnected;
   await checkUsersFromLogind({ api, shell, hostId: HOST, uuid, user: USERNAME, figures });
 });

@@ -8,7 +8,7 @@ import { waitFor } from "../../fixtures/wait";
  * systemd-logind knows of. `systemd-run -p PAMName=login` opens a PAM session for a service, which
  * pam_systemd (libpam-systemd, in the image for this) registers with logind, and which nothing writes
  * to utmp. With utmp holding no user session, the agent reads logind, and the VM's guest facts list the
- * user, named by the session id.
+ * user on the session's terminal.
  */
 export interface UsersCheck {
   api: ReturnType<typeof createCaller>;
@@ -21,6 +21,8 @@ export interface UsersCheck {
 }
 
 const UNIT = "kvmm-logind-session.service";
+/** A virtual console no getty holds (the guest's getty is on ttyS0). */
+const TTY = "tty5";
 
 async function exec(shell: GuestShell, path: string, args: string[]): Promise<string> {
   const result = await shell.exec(path, args, 60_000);
@@ -40,9 +42,18 @@ async function logindSession(shell: GuestShell, user: string): Promise<string | 
 
 export async function checkUsersFromLogind(c: UsersCheck): Promise<void> {
   assert.equal((await exec(c.shell, "/usr/bin/who", [])).trim(), "", "utmp holds no user session, so the agent must ask logind");
-  await exec(c.shell, "/usr/bin/systemd-run", [`--unit=${UNIT}`, `--uid=${c.user}`, "--property=PAMName=login", "/bin/sleep", "600"]);
+  // On a terminal: pam_systemd files a session without one as a background job (class "background"), which is not
+  // a login, and the agent leaves those out as utmp would.
+  await exec(c.shell, "/usr/bin/systemd-run", [
+    `--unit=${UNIT}`,
+    `--uid=${c.user}`,
+    "--property=PAMName=login",
+    `--property=TTYPath=/dev/${TTY}`,
+    "/bin/sleep",
+    "600",
+  ]);
   try {
-    const sessionId = await waitFor(() => logindSession(c.shell, c.user), {
+    await waitFor(() => logindSession(c.shell, c.user), {
       timeoutMs: 30_000,
       intervalMs: 250,
       what: `logind to register ${c.user}'s session`,
@@ -54,7 +65,7 @@ export async function checkUsersFromLogind(c: UsersCheck): Promise<void> {
     assert.equal(facts.users.source, "agent");
     assert.deepEqual(
       facts.users.value?.map((u) => ({ user: u.user, terminal: u.terminal, host: u.host })),
-      [{ user: c.user, terminal: `session-${sessionId}`, host: null }],
+      [{ user: c.user, terminal: TTY, host: null }],
     );
     const loginTime = Date.parse(facts.users.value?.[0]?.loginTime ?? "");
     assert.ok(Math.abs(loginTime - started) < 120_000, `the login time ${facts.users.value?.[0]?.loginTime} is this session's`);
