@@ -5,6 +5,7 @@ import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { virsh, type TestDomain } from "./fixtures/test-host";
 import { badgeAgrees } from "./support/alerts";
 import { ADMIN, signIn, signOut, unique } from "./support/session";
+import { expectSameDocument, markDocument } from "./support/same-document";
 
 /**
  * The alert pages on a real stop: an idle domain (SeaBIOS, no guest to boot) is destroyed with
@@ -49,10 +50,7 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
   await page.goto(`/alerts?uuid=${vm.uuid}`);
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   await expect(page.getByText("No alerts match.")).toBeVisible();
-  const navigations: string[] = [];
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) navigations.push(frame.url());
-  });
+  await markDocument(page);
 
   await virsh(["destroy", vm.name]);
   const alert = page.getByTestId("alert").filter({ hasText: "VM crashed" });
@@ -65,7 +63,7 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
   await expect
     .poll(() => badgeAgrees(page, alertId), { message: "the nav badge counts the new firing alert" })
     .toEqual({ firing: true, silenced: false, badgeMatches: true });
-  expect(navigations, "the alert arrived without a reload").toEqual([]);
+  await expectSameDocument(page, "the alert arrived without a reload");
 
   await page.goto(`/vms/local/${vm.uuid}/overview`);
   const banner = page.getByTestId("vm-alert-banner");
@@ -128,10 +126,7 @@ test(
     try {
       await page.goto(`/alerts?uuid=${guest.uuid}`);
       await expect(page.getByText("No alerts match.")).toBeVisible();
-      const navigations: string[] = [];
-      page.on("framenavigated", (frame) => {
-        if (frame === page.mainFrame()) navigations.push(frame.url());
-      });
+      await markDocument(page);
 
       // busybox sh: `[` is a builtin, so the loop forks nothing and keeps the one vCPU busy until the file exists.
       const burnStarted = Date.now();
@@ -149,7 +144,7 @@ test(
       expect(stopped.status(), await stopped.text()).toBe(200);
       expect((await burn).status(), "the burn ended when told").toBe(200);
       await expect(alert.getByTestId("alert-state")).toHaveText("Resolved", { timeout: 60_000 });
-      expect(navigations, "the alert fired and resolved without a reload").toEqual([]);
+      await expectSameDocument(page, "the alert fired and resolved without a reload");
     } finally {
       await page.request.post("/api/trpc/alerts.deleteRule", { data: { id: ruleId } });
     }

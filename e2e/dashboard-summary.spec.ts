@@ -3,6 +3,7 @@ import { expect, test } from "@playwright/test";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { virsh } from "./fixtures/test-host";
 import { ADMIN, expectNoHorizontalScroll, signIn, signOut, unique } from "./support/session";
+import { expectSameDocument, markDocument } from "./support/same-document";
 
 /**
  * The dashboard's VM counts follow the event stream: an idle domain (SeaBIOS, nothing to boot) is
@@ -43,10 +44,7 @@ test("a VM started and stopped with virsh moves between the dashboard's running 
   await expect(page.getByText("Recent activity")).toHaveCount(0);
   await expect(page.getByTestId("dash-audit")).toHaveCount(0);
   await expectNoHorizontalScroll(page);
-  const navigations: string[] = [];
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) navigations.push(frame.url());
-  });
+  await markDocument(page);
 
   await virsh(["start", vm.name]);
   await expect(running).toHaveText("1");
@@ -55,5 +53,5 @@ test("a VM started and stopped with virsh moves between the dashboard's running 
   await virsh(["destroy", vm.name]);
   await expect(running).toHaveText("0");
   await expect(shutoff).toHaveText("1");
-  expect(navigations, "the counts changed without a reload").toEqual([]);
+  await expectSameDocument(page, "the counts changed without a reload");
 });

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN, navigate, signIn, signOut, unique } from "./support/session";
+import { expectSameDocument, markDocument } from "./support/same-document";
 
 /**
  * The tab's live event stream: one connection however many pages and panels listen, and a tab
@@ -35,14 +36,11 @@ test(
     const cpu = page.getByTestId("host-cpu").first();
     await expect(cpu).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
     await expect(page.getByTestId("host-memory").first()).toHaveText(/ of /);
-    const navigations: string[] = [];
-    page.on("framenavigated", (frame) => {
-      if (frame === page.mainFrame()) navigations.push(frame.url());
-    });
+    await markDocument(page);
     const first = await cpu.textContent();
     // A busy or idle host's CPU share, to a tenth of a percent, moves from one 5 s tick to another.
     await expect.poll(() => cpu.textContent(), { timeout: 30_000 }).not.toBe(first);
-    expect(navigations).toEqual([]);
+    await expectSameDocument(page, "no reload");
   },
 );
 

@@ -3,6 +3,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { defineIdleDomain, type IdleDomain } from "./fixtures/idle-domain";
 import { virsh } from "./fixtures/test-host";
 import { ADMIN, expectNoHorizontalScroll, signIn } from "./support/session";
+import { expectSameDocument, markDocument } from "./support/same-document";
 
 // The VM list at scale, walked with three idle domains (SeaBIOS, no OS: they start and stop in about
 // a second): search, sort, a view kept in the URL across a reload, and a batch start with one
@@ -115,15 +116,12 @@ test("VMs started after the list was shown get a live CPU figure without a reloa
     const response = await route.fetch();
     await route.fulfill({ response, json: withoutCpuFigures(await response.json(), names) });
   });
-  const navigations: string[] = [];
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) navigations.push(frame.url());
-  });
+  await markDocument(page);
   for (const d of domains) await virsh(["start", d.name]);
   for (const d of domains) await expect(page.getByRole("row", { name: `VM ${d.name}` }).getByText("running", { exact: true })).toBeVisible();
   // Two collector ticks (5 s apart) give the first rate.
   for (const d of domains) await expect(cpu(d.name)).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
-  expect(navigations).toEqual([]);
+  await expectSameDocument(page, "no reload");
   // The live claim is proven: reads pass untouched from here on. Waiting for a read in flight to be
   // answered first, since one still being rewritten when the test ends fails it (CI, stop 25: its
   // response was disposed under it).
