@@ -15,6 +15,9 @@ import { failLeftoverTemplates } from "../templates/store";
 import { taskRunner } from "../tasks/runner";
 import { pruneTasks } from "../tasks/store";
 import { scheduleEngine } from "../automation/engine";
+import { onlineBootMemory } from "../guest/boot-memory";
+import { resolveHost } from "../hosts/connection";
+import { ServiceError } from "../errors";
 
 interface Running {
   runner: JobRunner;
@@ -43,6 +46,16 @@ export const NOTIFICATIONS_JOB_MS = 1_000;
 
 const running = processSlot<Running>("jobs");
 
+/** A host's connection, or null once the host was removed. */
+function hostConnection(hostId: string) {
+  try {
+    return resolveHost(db(), hostId).conn;
+  } catch (err) {
+    if (err instanceof ServiceError && err.kind === "not_found") return null;
+    throw err;
+  }
+}
+
 export function startJobs(hub: GuestHub): JobRunner {
   const current = running.get();
   if (current) return current.runner;
@@ -64,11 +77,13 @@ export function startJobs(hub: GuestHub): JobRunner {
   // Subscribed before the first tick: history stores every tick, the alert rules see every one.
   const stopTelemetry = feedGuestTelemetry(hub);
   const stopSightings = watchAgentSightings(hub, db());
+  const stopBootMemory = onlineBootMemory(hub, { connection: hostConnection });
   const stopHistory = startHistory(onTick, db());
   const stopAlerts = wireAlerts(onTick, db());
   const stopFeeds = () => {
     stopTelemetry();
     stopSightings();
+    stopBootMemory();
     stopHistory?.();
     stopAlerts();
   };
