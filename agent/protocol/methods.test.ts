@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { capabilities, methodNames, methods } from "./methods";
 import { notifications } from "./notifications";
-import { noParams } from "./schemas/common";
 
 const contractMethods = [
   "ping",
@@ -60,15 +59,6 @@ describe("method table", () => {
       spec.params.parse(spec.example);
     });
   }
-
-  it("builds no method's schemas at load: every params and result schema is a z.lazy (or the shared empty params)", () => {
-    const specs = [...Object.values(methods).flatMap((spec) => [spec.params, spec.result]), ...Object.values(notifications).map((spec) => spec.params)];
-    const eager = specs.filter((schema) => schema !== noParams && schema._zod.def.type !== "lazy");
-    assert.deepEqual(
-      eager.map((schema) => schema._zod.def.type),
-      [],
-    );
-  });
 
   it("refuses unknown params so typos surface", () => {
     assert.equal(methods.file_stat.params.safeParse({ path: "/tmp", sha256sum: true }).success, false);

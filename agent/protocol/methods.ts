@@ -96,11 +96,6 @@ export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType
   example: { params: z.input<P>; result: z.output<R> };
 }
 
-/**
- * Every schema a method or notification names is a `z.lazy` (schemas/*.ts): a zod schema is an object
- * with some fifty closures, and an idle agent uses a handful of the ~100 the table names. Built on first
- * use instead of at load: −0.7 MiB RSS and −0.46 MiB heap natively (bundle of the table, --lite-mode).
- */
 function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
   return spec;
 }

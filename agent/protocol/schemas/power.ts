@@ -1,14 +1,10 @@
 import { z } from "zod";
 import { token } from "./common";
 
-export const powerParams = z.lazy(() =>
-  z.strictObject({
-    force: z.boolean().optional().describe("skip the orderly shutdown of services"),
-  }),
-);
-export const powerResult = z.lazy(() =>
-  z.object({
-    accepted: z.literal(true),
-    method: token.describe("how the agent acts once this answer is sent: systemd, openrc, busybox, sysvinit, windows, or config (power_commands)"),
-  }),
-);
+export const powerParams = z.strictObject({
+  force: z.boolean().optional().describe("skip the orderly shutdown of services"),
+});
+export const powerResult = z.object({
+  accepted: z.literal(true),
+  method: token.describe("how the agent acts once this answer is sent: systemd, openrc, busybox, sysvinit, windows, or config (power_commands)"),
+});

@@ -2,200 +2,170 @@ import { z } from "zod";
 import { LIST_MAX, TEXT_MAX } from "../bounds";
 import { bytes, count, hostname, name, noParams, resultPath, timestamp, token, truncatedFlag } from "./common";
 
-const optionalName = z.lazy(() => name.nullable());
+const optionalName = name.nullable();
 
 export const systemInfoParams = noParams;
-export const systemInfoResult = z.lazy(() =>
-  z.object({
-    hostname,
-    os: z.object({
-      id: optionalName.describe("e.g. debian, alpine, windows"),
-      name: optionalName,
-      version: optionalName,
-      version_id: optionalName,
-      pretty_name: optionalName,
-    }),
-    kernel: z.object({ name: token, release: name, version: name }),
-    arch: token,
-    uptime_s: z.number().nonnegative(),
-    boot_time: timestamp,
-    timezone: name,
-    cpu: z.object({ model: name, count: count }),
-    memory: z.object({ total_bytes: bytes, available_bytes: bytes }),
-    truncated: truncatedFlag,
+export const systemInfoResult = z.object({
+  hostname,
+  os: z.object({
+    id: optionalName.describe("e.g. debian, alpine, windows"),
+    name: optionalName,
+    version: optionalName,
+    version_id: optionalName,
+    pretty_name: optionalName,
   }),
-);
+  kernel: z.object({ name: token, release: name, version: name }),
+  arch: token,
+  uptime_s: z.number().nonnegative(),
+  boot_time: timestamp,
+  timezone: name,
+  cpu: z.object({ model: name, count: count }),
+  memory: z.object({ total_bytes: bytes, available_bytes: bytes }),
+  truncated: truncatedFlag,
+});
 export type SystemInfo = z.infer<typeof systemInfoResult>;
 
-export const networkAddress = z.lazy(() =>
-  z.object({
-    family: z.enum(["ipv4", "ipv6"]),
-    address: token,
-    prefix: z.number().int().min(0).max(128),
-  }),
-);
+export const networkAddress = z.object({
+  family: z.enum(["ipv4", "ipv6"]),
+  address: token,
+  prefix: z.number().int().min(0).max(128),
+});
 
-export const networkInterface = z.lazy(() =>
-  z.object({
-    name,
-    mac: token.nullable(),
-    up: z.boolean(),
-    oper_state: token.describe("e.g. up, down, unknown"),
-    mtu: count.nullable(),
-    addresses: z.array(networkAddress).max(LIST_MAX.addressesPerInterface),
-    rx_bytes: bytes,
-    tx_bytes: bytes,
-    rx_packets: count,
-    tx_packets: count,
-    rx_errors: count,
-    tx_errors: count,
-  }),
-);
+export const networkInterface = z.object({
+  name,
+  mac: token.nullable(),
+  up: z.boolean(),
+  oper_state: token.describe("e.g. up, down, unknown"),
+  mtu: count.nullable(),
+  addresses: z.array(networkAddress).max(LIST_MAX.addressesPerInterface),
+  rx_bytes: bytes,
+  tx_bytes: bytes,
+  rx_packets: count,
+  tx_packets: count,
+  rx_errors: count,
+  tx_errors: count,
+});
 
 export const networkInfoParams = noParams;
-export const networkInfoResult = z.lazy(() =>
-  z.object({
-    interfaces: z.array(networkInterface).max(LIST_MAX.interfaces),
-    truncated: truncatedFlag,
-  }),
-);
+export const networkInfoResult = z.object({
+  interfaces: z.array(networkInterface).max(LIST_MAX.interfaces),
+  truncated: truncatedFlag,
+});
 export type NetworkInfo = z.infer<typeof networkInfoResult>;
 
-export const filesystemEntry = z.lazy(() =>
-  z.object({
-    device: resultPath,
-    mountpoint: resultPath,
-    fstype: token,
-    read_only: z.boolean(),
-    total_bytes: bytes,
-    used_bytes: bytes,
-    free_bytes: bytes,
-    available_bytes: bytes.describe("free space usable by unprivileged users"),
-    inodes_total: count,
-    inodes_used: count,
-    inodes_free: count,
-  }),
-);
+export const filesystemEntry = z.object({
+  device: resultPath,
+  mountpoint: resultPath,
+  fstype: token,
+  read_only: z.boolean(),
+  total_bytes: bytes,
+  used_bytes: bytes,
+  free_bytes: bytes,
+  available_bytes: bytes.describe("free space usable by unprivileged users"),
+  inodes_total: count,
+  inodes_used: count,
+  inodes_free: count,
+});
 
-export const diskUsageParams = z.lazy(() =>
-  z.strictObject({
-    include_pseudo: z.boolean().optional().describe("also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)"),
-  }),
-);
-export const diskUsageResult = z.lazy(() =>
-  z.object({
-    filesystems: z.array(filesystemEntry).max(LIST_MAX.filesystems),
-    truncated: truncatedFlag,
-  }),
-);
+export const diskUsageParams = z.strictObject({
+  include_pseudo: z.boolean().optional().describe("also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)"),
+});
+export const diskUsageResult = z.object({
+  filesystems: z.array(filesystemEntry).max(LIST_MAX.filesystems),
+  truncated: truncatedFlag,
+});
 export type DiskUsage = z.infer<typeof diskUsageResult>;
 
-const perSecond = z.lazy(() => z.number().nonnegative());
+const perSecond = z.number().nonnegative();
 
 export const metricsParams = noParams;
-export const metricsResult = z.lazy(() =>
-  z.object({
-    timestamp,
-    interval_ms: z.number().nonnegative().describe("the span the rates and CPU percentage cover"),
-    cpu: z.object({ percent: z.number().min(0).max(100), count }),
-    load: z.object({ one: z.number(), five: z.number(), fifteen: z.number() }),
-    memory: z.object({
-      total_bytes: bytes,
-      available_bytes: bytes,
-      used_bytes: bytes,
-      free_bytes: bytes,
-      buffers_bytes: bytes,
-      cached_bytes: bytes,
-      swap_total_bytes: bytes,
-      swap_used_bytes: bytes,
-    }),
-    disks: z
-      .array(
-        z.object({
-          device: name,
-          read_bytes_per_s: perSecond,
-          write_bytes_per_s: perSecond,
-          reads_per_s: perSecond,
-          writes_per_s: perSecond,
-        }),
-      )
-      .max(LIST_MAX.metricDisks),
-    network: z.array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond })).max(LIST_MAX.metricInterfaces),
-    truncated: truncatedFlag,
+export const metricsResult = z.object({
+  timestamp,
+  interval_ms: z.number().nonnegative().describe("the span the rates and CPU percentage cover"),
+  cpu: z.object({ percent: z.number().min(0).max(100), count }),
+  load: z.object({ one: z.number(), five: z.number(), fifteen: z.number() }),
+  memory: z.object({
+    total_bytes: bytes,
+    available_bytes: bytes,
+    used_bytes: bytes,
+    free_bytes: bytes,
+    buffers_bytes: bytes,
+    cached_bytes: bytes,
+    swap_total_bytes: bytes,
+    swap_used_bytes: bytes,
   }),
-);
+  disks: z
+    .array(
+      z.object({
+        device: name,
+        read_bytes_per_s: perSecond,
+        write_bytes_per_s: perSecond,
+        reads_per_s: perSecond,
+        writes_per_s: perSecond,
+      }),
+    )
+    .max(LIST_MAX.metricDisks),
+  network: z.array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond })).max(LIST_MAX.metricInterfaces),
+  truncated: truncatedFlag,
+});
 export type Metrics = z.infer<typeof metricsResult>;
 
-export const telemetryFilesystem = z.lazy(() =>
-  z.object({
-    mount: z.string().min(1).max(TEXT_MAX.name).describe("the mount point, cut to its first 256 characters"),
-    total_bytes: bytes,
-    used_bytes: bytes,
-    used_percent: z.number().min(0).max(100).describe("used / (used + available to unprivileged users), as df counts it"),
-  }),
-);
+export const telemetryFilesystem = z.object({
+  mount: z.string().min(1).max(TEXT_MAX.name).describe("the mount point, cut to its first 256 characters"),
+  total_bytes: bytes,
+  used_bytes: bytes,
+  used_percent: z.number().min(0).max(100).describe("used / (used + available to unprivileged users), as df counts it"),
+});
 export type TelemetryFilesystem = z.infer<typeof telemetryFilesystem>;
 
 /** `telemetry` carries what `get_metrics` answers, and how full the filesystems are. */
-export const telemetryParams = z.lazy(() =>
-  metricsResult.unwrap().extend({
-    filesystems: z
-      .array(telemetryFilesystem)
-      .max(LIST_MAX.telemetryFilesystems)
-      .optional()
-      .describe(
-        "writable filesystems with storage behind them (what get_disk_usage lists, without read-only ones), fullest first; agents without the telemetry.filesystems capability leave it out",
-      ),
-  }),
-);
+export const telemetryParams = metricsResult.extend({
+  filesystems: z
+    .array(telemetryFilesystem)
+    .max(LIST_MAX.telemetryFilesystems)
+    .optional()
+    .describe(
+      "writable filesystems with storage behind them (what get_disk_usage lists, without read-only ones), fullest first; agents without the telemetry.filesystems capability leave it out",
+    ),
+});
 export type Telemetry = z.infer<typeof telemetryParams>;
 
 export const processSortKeys = ["cpu", "memory", "pid", "name"] as const;
 
-export const listProcessesParams = z.lazy(() =>
-  z.strictObject({
-    sort_by: z.enum(processSortKeys).optional().describe("default cpu (highest first); pid and name sort ascending"),
-    limit: z.number().int().min(1).max(LIST_MAX.processes).optional().describe("default 100"),
-  }),
-);
-export const processEntry = z.lazy(() =>
-  z.object({
-    pid: count,
-    ppid: count,
-    user: name,
-    name,
-    command: z.string().max(TEXT_MAX.text).describe("the command line, cut to its first 4,096 characters"),
-    state: token,
-    cpu_percent: z.number().nonnegative(),
-    rss_bytes: bytes,
-    threads: count,
-    started_at: timestamp.nullable(),
-  }),
-);
+export const listProcessesParams = z.strictObject({
+  sort_by: z.enum(processSortKeys).optional().describe("default cpu (highest first); pid and name sort ascending"),
+  limit: z.number().int().min(1).max(LIST_MAX.processes).optional().describe("default 100"),
+});
+export const processEntry = z.object({
+  pid: count,
+  ppid: count,
+  user: name,
+  name,
+  command: z.string().max(TEXT_MAX.text).describe("the command line, cut to its first 4,096 characters"),
+  state: token,
+  cpu_percent: z.number().nonnegative(),
+  rss_bytes: bytes,
+  threads: count,
+  started_at: timestamp.nullable(),
+});
 export type ProcessEntry = z.infer<typeof processEntry>;
-export const listProcessesResult = z.lazy(() =>
-  z.object({
-    total: count.describe("processes before the limit was applied"),
-    processes: z.array(processEntry).max(LIST_MAX.processes),
-    truncated: truncatedFlag,
-  }),
-);
+export const listProcessesResult = z.object({
+  total: count.describe("processes before the limit was applied"),
+  processes: z.array(processEntry).max(LIST_MAX.processes),
+  truncated: truncatedFlag,
+});
 export type ProcessList = z.infer<typeof listProcessesResult>;
 
 export const usersParams = noParams;
-export const userSession = z.lazy(() =>
-  z.object({
-    user: name,
-    terminal: token,
-    host: name.nullable(),
-    login_time: timestamp,
-    pid: count.nullable(),
-  }),
-);
+export const userSession = z.object({
+  user: name,
+  terminal: token,
+  host: name.nullable(),
+  login_time: timestamp,
+  pid: count.nullable(),
+});
 export type UserSession = z.infer<typeof userSession>;
-export const usersResult = z.lazy(() =>
-  z.object({
-    sessions: z.array(userSession).max(LIST_MAX.sessions),
-    truncated: truncatedFlag,
-  }),
-);
+export const usersResult = z.object({
+  sessions: z.array(userSession).max(LIST_MAX.sessions),
+  truncated: truncatedFlag,
+});
