@@ -3,7 +3,6 @@
 // Usage: node agent/build.mjs [--outfile PATH] [--version X.Y.Z]
 //   --version  builds the bundle as another release (AGENT_VERSION replaced): tests of self-update need a newer one.
 import { chmod, readFile, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -28,39 +27,21 @@ function versionOverride(version) {
 }
 
 /**
- * `import { z } from "zod"` hands the bundle zod's whole namespace: esbuild cannot drop what a
- * namespace object holds, so the agent carried every locale (~250 of them), JSON-schema import
- * and export and the core namespace — 690 of its 864 KiB, and ~8 MiB of its idle RSS in a guest
- * (scripts/bench/agent-footprint.ts). In the bundle `z` is instead a namespace over the modules
- * that make and run schemas; English error messages stay (classic schemas register them).
- * agent/test/bundle.test.ts checks that every `z.x` the agent's sources use is in it.
+ * The agent's schemas are zod/mini (agent/protocol/schemas/common.ts says why): an input of the classic
+ * API or a locale other than English in the bundle means a source imported "zod" or "zod/locales"
+ * and brought megabytes of idle RSS back, so the build refuses it.
  */
-const zodClassicDir = path.join(path.dirname(createRequire(import.meta.url).resolve("zod")), "v4", "classic");
-export const leanZod = {
-  name: "lean-zod",
-  setup(builder) {
-    builder.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "lean-zod" }));
-    builder.onResolve({ filter: /^lean-zod:schemas$/, namespace: "lean-zod" }, () => ({ path: "schemas", namespace: "lean-zod" }));
-    builder.onLoad({ filter: /^zod$/, namespace: "lean-zod" }, () => ({
-      contents: `import * as z from "lean-zod:schemas"; export { z };`,
-      resolveDir: zodClassicDir,
-      loader: "js",
-    }));
-    builder.onLoad({ filter: /^schemas$/, namespace: "lean-zod" }, () => ({
-      contents: [
-        `export * from "./schemas.js";`,
-        `export * from "./checks.js";`,
-        `export * from "./errors.js";`,
-        `export * from "./parse.js";`,
-        `export * from "./compat.js";`,
-        `export { config, NEVER } from "../core/index.js";`,
-        `export * as iso from "./iso.js";`,
-      ].join("\n"),
-      resolveDir: zodClassicDir,
-      loader: "js",
-    }));
-  },
-};
+export function zodInputsRefused(inputs) {
+  return inputs.filter((input) => /node_modules\/zod\/(?:v4\/classic|v3|v4\/locales\/(?!en\.js))/.test(input));
+}
+
+/** The inputs that put bytes into the output: zod/mini's index names every locale, which tree shaking then drops. */
+export function bundledInputs(metafile) {
+  const output = Object.values(metafile.outputs)[0];
+  return Object.entries(output?.inputs ?? {})
+    .filter(([, use]) => use.bytesInOutput > 0)
+    .map(([input]) => input);
+}
 
 const common = {
   bundle: true,
@@ -91,7 +72,7 @@ async function asciiOnly(file) {
 
 /**
  * The bundle as the packages ship it, and the launcher beside it (no zod: it stays small);
- * agent/test/bundle.test.ts imports `leanZod` without building.
+ * agent/test/bundle.test.ts imports `zodInputsRefused` without building.
  */
 export async function buildAgent(outfile, version = sourceVersion) {
   if (!/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/.test(version)) throw new Error(`--version ${version}: must be a version such as 1.4.2`);
@@ -104,10 +85,12 @@ export async function buildAgent(outfile, version = sourceVersion) {
       outfile,
       // The second line names the release: the launcher and the host read it without loading the bundle (protocol/update.ts).
       banner: { js: `#!/usr/bin/env node\n// kvmmanager-agent-version ${version}` },
-      plugins: [versionOverride(version), leanZod],
+      plugins: [versionOverride(version)],
     }),
     build({ ...common, entryPoints: [path.join(here, "src", "launcher.ts")], outfile: launcherOutfile, banner: { js: "#!/usr/bin/env node" } }),
   ]);
+  const refused = zodInputsRefused(bundledInputs(result.metafile));
+  if (refused.length > 0) throw new Error(`the agent bundle must use zod/mini with English messages only; it pulled in ${refused.join(", ")}`);
   await asciiOnly(outfile);
   await chmod(outfile, 0o755);
   await chmod(launcherOutfile, 0o755);

@@ -36,7 +36,7 @@ function unbounded(schema: Json, at = "$"): string[] {
   return found;
 }
 
-function jsonSchema(schema: z.ZodType): Json {
+function jsonSchema(schema: z.core.$ZodType): Json {
   return z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as Json;
 }
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ErrorCode, errorCodeMeanings, type ErrorCodeName } from "./errors";
 import { methodNames, methods } from "./methods";
 import { notifications } from "./notifications";
@@ -64,7 +64,7 @@ function rows(schema: JsonSchema, prefix = ""): string[] {
   return lines;
 }
 
-function fieldTable(schema: z.ZodType, io: "input" | "output"): string {
+function fieldTable(schema: z.ZodMiniType, io: "input" | "output"): string {
   const body = rows(z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema);
   if (body.length === 0) return "_none_";
   return ["| field | type | required | notes |", "|---|---|---|---|", ...body].join("\n");

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { agentInfoParams, agentInfoResult, pingParams, pingResult, syncParams, syncResult } from "./schemas/core";
 import { execParams, execResult } from "./schemas/exec";
 import {
@@ -88,7 +88,7 @@ export const capabilities = [
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
-export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+export interface MethodSpec<P extends z.ZodMiniType = z.ZodMiniType, R extends z.ZodMiniType = z.ZodMiniType> {
   params: P;
   result: R;
   capability: Capability;
@@ -96,7 +96,7 @@ export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType
   example: { params: z.input<P>; result: z.output<R> };
 }
 
-function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
+function method<P extends z.ZodMiniType, R extends z.ZodMiniType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
   return spec;
 }
 

@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { agentInfoResult } from "./schemas/core";
 import { telemetryParams } from "./schemas/system";
 import { exampleAgentInfo, exampleTelemetry } from "./examples";
 
-export interface NotificationSpec<P extends z.ZodType = z.ZodType> {
+export interface NotificationSpec<P extends z.ZodMiniType = z.ZodMiniType> {
   params: P;
   summary: string;
   example: z.output<P>;

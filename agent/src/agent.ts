@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { clip, LIST_MAX, TEXT_MAX } from "../protocol/bounds";
@@ -76,7 +75,6 @@ export class Agent {
       runningVersion: AGENT_VERSION,
       running: launcher.running,
       now: Date.now,
-      newId: () => `u-${randomBytes(6).toString("hex")}`,
     });
     return { uploads, restart };
   }

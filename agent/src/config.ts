@@ -1,59 +1,56 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { MAX_EXEC_OUTPUT_BYTES, MAX_FILE_CHUNK_BYTES } from "../protocol/bounds";
 import { MAX_LINE_BYTES } from "../protocol/framing";
 
 const MiB = 1024 * 1024;
 
-const absolute = z.string().refine((value) => path.isAbsolute(value), { message: "must be an absolute path" });
-const argv = z.array(z.string().min(1)).min(1);
-const envPattern = z.string().regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, { message: "must be a variable name, optionally ending in *" });
+const absolute = z.string().check(z.refine((value) => path.isAbsolute(value), { message: "must be an absolute path" }));
+const argv = z.array(z.string().check(z.minLength(1))).check(z.minLength(1));
+const envPattern = z.string().check(z.regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, { message: "must be a variable name, optionally ending in *" }));
 
 function configSchema(defaultAllowedPaths: string[]) {
   return z
     .strictObject({
-      allowed_paths: z.array(absolute).default(defaultAllowedPaths),
-      allowed_commands: z.array(z.string().min(1)).optional(),
+      allowed_paths: z._default(z.array(absolute), defaultAllowedPaths),
+      allowed_commands: z.optional(z.array(z.string().check(z.minLength(1)))),
       // Unset: exec/env.ts's default when allowed_commands is set, no env allow-list otherwise.
-      allowed_env: z.array(envPattern).optional(),
-      exec_enabled: z.boolean().default(false),
-      file_read_enabled: z.boolean().default(true),
-      file_write_enabled: z.boolean().default(true),
-      power_enabled: z.boolean().default(true),
-      power_commands: z.strictObject({ shutdown: argv.optional(), reboot: argv.optional() }).optional(),
-      telemetry_interval_s: z.number().min(0).max(86_400).default(10),
-      max_request_bytes: z.number().int().min(4096).max(MAX_LINE_BYTES).default(MAX_LINE_BYTES),
+      allowed_env: z.optional(z.array(envPattern)),
+      exec_enabled: z._default(z.boolean(), false),
+      file_read_enabled: z._default(z.boolean(), true),
+      file_write_enabled: z._default(z.boolean(), true),
+      power_enabled: z._default(z.boolean(), true),
+      power_commands: z.optional(z.strictObject({ shutdown: z.optional(argv), reboot: z.optional(argv) })),
+      telemetry_interval_s: z._default(z.number().check(z.minimum(0)).check(z.maximum(86_400)), 10),
+      max_request_bytes: z._default(z.int().check(z.minimum(4096)).check(z.maximum(MAX_LINE_BYTES)), MAX_LINE_BYTES),
       // The protocol's bounds: the host refuses a larger chunk or output.
-      max_file_chunk_bytes: z
-        .number()
-        .int()
-        .min(1)
-        .max(MAX_FILE_CHUNK_BYTES)
-        .default(4 * MiB),
-      exec_output_max_bytes: z.number().int().min(1).max(MAX_EXEC_OUTPUT_BYTES).default(MiB),
-      exec_default_timeout_ms: z.number().int().positive().default(30_000),
-      exec_max_timeout_ms: z.number().int().positive().default(600_000),
-      max_concurrent_requests: z.number().int().min(1).max(10_000).default(128),
-      log_level: z.enum(["error", "warn", "info", "debug"]).default("info"),
+      max_file_chunk_bytes: z._default(z.int().check(z.minimum(1)).check(z.maximum(MAX_FILE_CHUNK_BYTES)), 4 * MiB),
+      exec_output_max_bytes: z._default(z.int().check(z.minimum(1)).check(z.maximum(MAX_EXEC_OUTPUT_BYTES)), MiB),
+      exec_default_timeout_ms: z._default(z.int().check(z.positive()), 30_000),
+      exec_max_timeout_ms: z._default(z.int().check(z.positive()), 600_000),
+      max_concurrent_requests: z._default(z.int().check(z.minimum(1)).check(z.maximum(10_000)), 128),
+      log_level: z._default(z.enum(["error", "warn", "info", "debug"]), "info"),
       // Password and clock (issue 15 item 4). Setting a password hands the console (and sudo) to
       // whoever may call it, so it is off until the guest's admin opts in; setting the clock from the
       // host that already owns the guest's RTC is not, so it is on.
-      set_user_password_enabled: z.boolean().default(false),
-      sync_time_enabled: z.boolean().default(true),
+      set_user_password_enabled: z._default(z.boolean(), false),
+      sync_time_enabled: z._default(z.boolean(), true),
       // Services and packages (issue 15): reading is harmless; service_action can stop sshd or the network, so it is opt-in like exec.
-      services_enabled: z.boolean().default(true),
-      service_action_enabled: z.boolean().default(false),
-      packages_enabled: z.boolean().default(true),
+      services_enabled: z._default(z.boolean(), true),
+      service_action_enabled: z._default(z.boolean(), false),
+      packages_enabled: z._default(z.boolean(), true),
       // Self-update (issue 15 item 5): on, because only the holder of the host's private key can push a bundle.
-      self_update_enabled: z.boolean().default(true),
+      self_update_enabled: z._default(z.boolean(), true),
       // Onlining hot-plugged vCPUs and memory (issue 15 item 4) only uses what the host already gave the guest.
-      online_hotplugged_enabled: z.boolean().default(true),
+      online_hotplugged_enabled: z._default(z.boolean(), true),
     })
-    .refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
-      message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",
-      path: ["exec_default_timeout_ms"],
-    });
+    .check(
+      z.refine((config) => config.exec_default_timeout_ms <= config.exec_max_timeout_ms, {
+        message: "exec_default_timeout_ms must not exceed exec_max_timeout_ms",
+        path: ["exec_default_timeout_ms"],
+      }),
+    );
 }
 
 export type AgentConfig = z.output<ReturnType<typeof configSchema>>;

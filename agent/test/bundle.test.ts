@@ -3,32 +3,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
 // @ts-expect-error build.mjs is plain JavaScript without declarations.
-import { leanZod } from "../build.mjs";
+import { bundledInputs, zodInputsRefused } from "../build.mjs";
 import { builtAgent } from "./harness";
 
 const agentDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const repoRoot = path.resolve(agentDir, "..");
-/** Names used after `z.` only as types: erased, so they need not exist at run time. */
-const typeOnly = new Set(["infer", "input", "output"]);
 
-test("every z.<name> the bundled agent's sources use exists in the bundle's lean zod namespace", async () => {
-  const probe = await build({
-    stdin: { contents: `import { z } from "zod"; module.exports = Object.keys(z);`, resolveDir: agentDir, loader: "js" },
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    write: false,
-    plugins: [leanZod],
-    logLevel: "silent",
-  });
-  const sandbox = { module: { exports: [] as string[] } };
-  runInNewContext(probe.outputFiles[0]!.text, sandbox);
-  const available = new Set(sandbox.module.exports);
-  assert.ok(available.has("object") && !available.has("locales"), "the lean namespace has schemas and no locales");
-
+test("the bundled agent takes zod/mini and its English messages only: no classic zod API, no other locale", async () => {
   const agent = await build({
     entryPoints: [path.join(agentDir, "src", "main.ts")],
     bundle: true,
@@ -37,20 +19,23 @@ test("every z.<name> the bundled agent's sources use exists in the bundle's lean
     write: false,
     metafile: true,
     outfile: "agent.cjs",
-    plugins: [leanZod],
     logLevel: "silent",
   });
-  const sources = Object.keys(agent.metafile.inputs).filter((input) => /^agent\/(src|protocol)\/.*\.ts$/.test(input));
-  assert.ok(sources.length > 20, `the bundle's agent sources were found (${sources.length})`);
-  const missing: string[] = [];
-  for (const source of sources) {
-    // Also `z\n  .record(...)`, as prettier breaks long chains.
-    for (const match of (await readFile(path.join(repoRoot, source), "utf8")).matchAll(/\bz\s*\.\s*([A-Za-z_$][\w$]*)/g)) {
-      const name = match[1]!;
-      if (!available.has(name) && !typeOnly.has(name)) missing.push(`${source}: z.${name}`);
-    }
-  }
-  assert.deepEqual(missing, []);
+  const zod = (bundledInputs(agent.metafile) as string[]).filter((input) => input.includes("node_modules/zod/"));
+  assert.ok(
+    zod.some((input) => input.includes("zod/v4/mini/")),
+    "the schemas come from zod/mini",
+  );
+  assert.ok(
+    zod.some((input) => input.endsWith("zod/v4/locales/en.js")),
+    "with the English messages",
+  );
+  assert.deepEqual(zodInputsRefused(zod), []);
+  // The build's guard itself: what it refuses.
+  assert.deepEqual(zodInputsRefused(["node_modules/zod/v4/classic/schemas.js", "node_modules/zod/v4/locales/de.js", "node_modules/zod/v4/locales/en.js"]), [
+    "node_modules/zod/v4/classic/schemas.js",
+    "node_modules/zod/v4/locales/de.js",
+  ]);
 });
 
 test("the shipped bundle is ASCII only, so V8 holds its source at one byte a character; what was not ASCII is there as an escape", async () => {

@@ -1,10 +1,10 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { token } from "./common";
 
 export const powerParams = z.strictObject({
-  force: z.boolean().optional().describe("skip the orderly shutdown of services"),
+  force: z.optional(z.boolean()).check(z.describe("skip the orderly shutdown of services")),
 });
 export const powerResult = z.object({
   accepted: z.literal(true),
-  method: token.describe("how the agent acts once this answer is sent: systemd, openrc, busybox, sysvinit, windows, or config (power_commands)"),
+  method: token.check(z.describe("how the agent acts once this answer is sent: systemd, openrc, busybox, sysvinit, windows, or config (power_commands)")),
 });

@@ -1,14 +1,14 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { LIST_MAX, TEXT_MAX } from "../bounds";
 import { bytes, count, hostname, name, noParams, resultPath, timestamp, token, truncatedFlag } from "./common";
 
-const optionalName = name.nullable();
+const optionalName = z.nullable(name);
 
 export const systemInfoParams = noParams;
 export const systemInfoResult = z.object({
   hostname,
   os: z.object({
-    id: optionalName.describe("e.g. debian, alpine, windows"),
+    id: optionalName.check(z.describe("e.g. debian, alpine, windows")),
     name: optionalName,
     version: optionalName,
     version_id: optionalName,
@@ -16,7 +16,7 @@ export const systemInfoResult = z.object({
   }),
   kernel: z.object({ name: token, release: name, version: name }),
   arch: token,
-  uptime_s: z.number().nonnegative(),
+  uptime_s: z.number().check(z.nonnegative()),
   boot_time: timestamp,
   timezone: name,
   cpu: z.object({ model: name, count: count }),
@@ -28,16 +28,16 @@ export type SystemInfo = z.infer<typeof systemInfoResult>;
 export const networkAddress = z.object({
   family: z.enum(["ipv4", "ipv6"]),
   address: token,
-  prefix: z.number().int().min(0).max(128),
+  prefix: z.int().check(z.minimum(0)).check(z.maximum(128)),
 });
 
 export const networkInterface = z.object({
   name,
-  mac: token.nullable(),
+  mac: z.nullable(token),
   up: z.boolean(),
-  oper_state: token.describe("e.g. up, down, unknown"),
-  mtu: count.nullable(),
-  addresses: z.array(networkAddress).max(LIST_MAX.addressesPerInterface),
+  oper_state: token.check(z.describe("e.g. up, down, unknown")),
+  mtu: z.nullable(count),
+  addresses: z.array(networkAddress).check(z.maxLength(LIST_MAX.addressesPerInterface)),
   rx_bytes: bytes,
   tx_bytes: bytes,
   rx_packets: count,
@@ -48,7 +48,7 @@ export const networkInterface = z.object({
 
 export const networkInfoParams = noParams;
 export const networkInfoResult = z.object({
-  interfaces: z.array(networkInterface).max(LIST_MAX.interfaces),
+  interfaces: z.array(networkInterface).check(z.maxLength(LIST_MAX.interfaces)),
   truncated: truncatedFlag,
 });
 export type NetworkInfo = z.infer<typeof networkInfoResult>;
@@ -61,28 +61,28 @@ export const filesystemEntry = z.object({
   total_bytes: bytes,
   used_bytes: bytes,
   free_bytes: bytes,
-  available_bytes: bytes.describe("free space usable by unprivileged users"),
+  available_bytes: bytes.check(z.describe("free space usable by unprivileged users")),
   inodes_total: count,
   inodes_used: count,
   inodes_free: count,
 });
 
 export const diskUsageParams = z.strictObject({
-  include_pseudo: z.boolean().optional().describe("also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)"),
+  include_pseudo: z.optional(z.boolean()).check(z.describe("also list proc, sysfs, cgroup, tmpfs-like filesystems (default false)")),
 });
 export const diskUsageResult = z.object({
-  filesystems: z.array(filesystemEntry).max(LIST_MAX.filesystems),
+  filesystems: z.array(filesystemEntry).check(z.maxLength(LIST_MAX.filesystems)),
   truncated: truncatedFlag,
 });
 export type DiskUsage = z.infer<typeof diskUsageResult>;
 
-const perSecond = z.number().nonnegative();
+const perSecond = z.number().check(z.nonnegative());
 
 export const metricsParams = noParams;
 export const metricsResult = z.object({
   timestamp,
-  interval_ms: z.number().nonnegative().describe("the span the rates and CPU percentage cover"),
-  cpu: z.object({ percent: z.number().min(0).max(100), count }),
+  interval_ms: z.number().check(z.nonnegative()).check(z.describe("the span the rates and CPU percentage cover")),
+  cpu: z.object({ percent: z.number().check(z.minimum(0)).check(z.maximum(100)), count }),
   load: z.object({ one: z.number(), five: z.number(), fifteen: z.number() }),
   memory: z.object({
     total_bytes: bytes,
@@ -104,28 +104,28 @@ export const metricsResult = z.object({
         writes_per_s: perSecond,
       }),
     )
-    .max(LIST_MAX.metricDisks),
-  network: z.array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond })).max(LIST_MAX.metricInterfaces),
+    .check(z.maxLength(LIST_MAX.metricDisks)),
+  network: z.array(z.object({ interface: name, rx_bytes_per_s: perSecond, tx_bytes_per_s: perSecond })).check(z.maxLength(LIST_MAX.metricInterfaces)),
   truncated: truncatedFlag,
 });
 export type Metrics = z.infer<typeof metricsResult>;
 
 export const telemetryFilesystem = z.object({
-  mount: z.string().min(1).max(TEXT_MAX.name).describe("the mount point, cut to its first 256 characters"),
+  mount: z.string().check(z.minLength(1)).check(z.maxLength(TEXT_MAX.name)).check(z.describe("the mount point, cut to its first 256 characters")),
   total_bytes: bytes,
   used_bytes: bytes,
-  used_percent: z.number().min(0).max(100).describe("used / (used + available to unprivileged users), as df counts it"),
+  used_percent: z.number().check(z.minimum(0)).check(z.maximum(100)).check(z.describe("used / (used + available to unprivileged users), as df counts it")),
 });
 export type TelemetryFilesystem = z.infer<typeof telemetryFilesystem>;
 
 /** `telemetry` carries what `get_metrics` answers, and how full the filesystems are. */
-export const telemetryParams = metricsResult.extend({
+export const telemetryParams = z.extend(metricsResult, {
   filesystems: z
-    .array(telemetryFilesystem)
-    .max(LIST_MAX.telemetryFilesystems)
-    .optional()
-    .describe(
-      "writable filesystems with storage behind them (what get_disk_usage lists, without read-only ones), fullest first; agents without the telemetry.filesystems capability leave it out",
+    .optional(z.array(telemetryFilesystem).check(z.maxLength(LIST_MAX.telemetryFilesystems)))
+    .check(
+      z.describe(
+        "writable filesystems with storage behind them (what get_disk_usage lists, without read-only ones), fullest first; agents without the telemetry.filesystems capability leave it out",
+      ),
     ),
 });
 export type Telemetry = z.infer<typeof telemetryParams>;
@@ -133,25 +133,25 @@ export type Telemetry = z.infer<typeof telemetryParams>;
 export const processSortKeys = ["cpu", "memory", "pid", "name"] as const;
 
 export const listProcessesParams = z.strictObject({
-  sort_by: z.enum(processSortKeys).optional().describe("default cpu (highest first); pid and name sort ascending"),
-  limit: z.number().int().min(1).max(LIST_MAX.processes).optional().describe("default 100"),
+  sort_by: z.optional(z.enum(processSortKeys)).check(z.describe("default cpu (highest first); pid and name sort ascending")),
+  limit: z.optional(z.int().check(z.minimum(1)).check(z.maximum(LIST_MAX.processes))).check(z.describe("default 100")),
 });
 export const processEntry = z.object({
   pid: count,
   ppid: count,
   user: name,
   name,
-  command: z.string().max(TEXT_MAX.text).describe("the command line, cut to its first 4,096 characters"),
+  command: z.string().check(z.maxLength(TEXT_MAX.text)).check(z.describe("the command line, cut to its first 4,096 characters")),
   state: token,
-  cpu_percent: z.number().nonnegative(),
+  cpu_percent: z.number().check(z.nonnegative()),
   rss_bytes: bytes,
   threads: count,
-  started_at: timestamp.nullable(),
+  started_at: z.nullable(timestamp),
 });
 export type ProcessEntry = z.infer<typeof processEntry>;
 export const listProcessesResult = z.object({
-  total: count.describe("processes before the limit was applied"),
-  processes: z.array(processEntry).max(LIST_MAX.processes),
+  total: count.check(z.describe("processes before the limit was applied")),
+  processes: z.array(processEntry).check(z.maxLength(LIST_MAX.processes)),
   truncated: truncatedFlag,
 });
 export type ProcessList = z.infer<typeof listProcessesResult>;
@@ -160,12 +160,12 @@ export const usersParams = noParams;
 export const userSession = z.object({
   user: name,
   terminal: token,
-  host: name.nullable(),
+  host: z.nullable(name),
   login_time: timestamp,
-  pid: count.nullable(),
+  pid: z.nullable(count),
 });
 export type UserSession = z.infer<typeof userSession>;
 export const usersResult = z.object({
-  sessions: z.array(userSession).max(LIST_MAX.sessions),
+  sessions: z.array(userSession).check(z.maxLength(LIST_MAX.sessions)),
   truncated: truncatedFlag,
 });

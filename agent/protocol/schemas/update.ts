@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { UPDATE_BUNDLE_MAX_BYTES } from "../update";
 import { base64Text, count, timestamp, token } from "./common";
 
@@ -14,63 +14,68 @@ import { base64Text, count, timestamp, token } from "./common";
  * What is signed is `signedUpdateMessage(manifest)` (../update.ts): name, version, size and hash
  * on fixed lines, so a signature for one bundle can never pass for another.
  */
-
 // The numbers live in ../update.ts, free of zod: the launcher (agent/src/launcher.ts) needs them and must stay small.
 export { UPDATE_BUNDLE_MAX_BYTES, UPDATE_TRIAL_MS } from "../update";
 
 /** A release as agent/src/version.ts spells it: MAJOR.MINOR.PATCH with an optional -prerelease. */
 export const agentVersion = z
   .string()
-  .max(64)
-  .regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/, { message: "must be a version such as 1.4.2 or 1.4.2-rc.1" });
+  .check(z.maxLength(64))
+  .check(z.regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/, { message: "must be a version such as 1.4.2 or 1.4.2-rc.1" }));
 
 export const updateManifest = z.strictObject({
-  version: agentVersion.describe("the release the bundle reports once running"),
-  size: z.number().int().positive().max(UPDATE_BUNDLE_MAX_BYTES).describe("the bundle's length in bytes"),
+  version: agentVersion.check(z.describe("the release the bundle reports once running")),
+  size: z.int().check(z.positive()).check(z.maximum(UPDATE_BUNDLE_MAX_BYTES)).check(z.describe("the bundle's length in bytes")),
   sha256: z
     .string()
-    .regex(/^[0-9a-f]{64}$/, { message: "must be 64 lowercase hex digits" })
-    .describe("SHA-256 of the bundle, lowercase hex"),
+    .check(z.regex(/^[0-9a-f]{64}$/, { message: "must be 64 lowercase hex digits" }))
+    .check(z.describe("SHA-256 of the bundle, lowercase hex")),
 });
 export type UpdateManifest = z.infer<typeof updateManifest>;
 
-export const agentUpdateBeginParams = updateManifest.extend({
-  signature: base64Text(64).describe("Ed25519 signature of signedUpdateMessage(manifest), base64 (64 bytes)"),
+export const agentUpdateBeginParams = z.extend(updateManifest, {
+  signature: base64Text(64).check(z.describe("Ed25519 signature of signedUpdateMessage(manifest), base64 (64 bytes)")),
 });
 
 export const agentUpdateBeginResult = z.object({
-  update_id: token.describe("names this upload in agent_update_chunk and agent_update_commit"),
-  chunk_max_bytes: count.describe("the largest chunk the agent accepts (its max_file_chunk_bytes)"),
+  update_id: token.check(z.describe("names this upload in agent_update_chunk and agent_update_commit")),
+  chunk_max_bytes: count.check(z.describe("the largest chunk the agent accepts (its max_file_chunk_bytes)")),
 });
 
 export const agentUpdateChunkParams = z.strictObject({
-  update_id: z.string().min(1).max(64),
-  offset: z.number().int().nonnegative().max(UPDATE_BUNDLE_MAX_BYTES).describe("must equal the bytes received so far: chunks arrive in order"),
-  data: z.string().min(1).describe("the chunk, base64; its decoded length at most chunk_max_bytes"),
+  update_id: z.string().check(z.minLength(1)).check(z.maxLength(64)),
+  offset: z
+    .int()
+    .check(z.nonnegative())
+    .check(z.maximum(UPDATE_BUNDLE_MAX_BYTES))
+    .check(z.describe("must equal the bytes received so far: chunks arrive in order")),
+  data: z.string().check(z.minLength(1)).check(z.describe("the chunk, base64; its decoded length at most chunk_max_bytes")),
 });
-export const agentUpdateChunkResult = z.object({ received: count.describe("bytes received so far") });
+export const agentUpdateChunkResult = z.object({ received: count.check(z.describe("bytes received so far")) });
 
-export const agentUpdateCommitParams = z.strictObject({ update_id: z.string().min(1).max(64) });
+export const agentUpdateCommitParams = z.strictObject({ update_id: z.string().check(z.minLength(1)).check(z.maxLength(64)) });
 export const agentUpdateCommitResult = z.object({
-  version: agentVersion.describe("the release now installed on trial"),
-  previous_version: agentVersion.describe("the release running now, which the launcher goes back to on failure"),
-  restart_in_ms: count.describe("the agent exits this long after answering; the host sees its channel close and reconnect"),
+  version: agentVersion.check(z.describe("the release now installed on trial")),
+  previous_version: agentVersion.check(z.describe("the release running now, which the launcher goes back to on failure")),
+  restart_in_ms: count.check(z.describe("the agent exits this long after answering; the host sees its channel close and reconnect")),
 });
 
-export const agentUpdateAbortParams = z.strictObject({ update_id: z.string().min(1).max(64) });
+export const agentUpdateAbortParams = z.strictObject({ update_id: z.string().check(z.minLength(1)).check(z.maxLength(64)) });
 export const agentUpdateAbortResult = z.object({ aborted: z.literal(true) });
 
 /** What get_agent_info reports about the last self-update, so the host can show a rollback and its reason. */
 export const agentUpdateStatus = z.object({
   state: z
     .enum(["none", "trial", "confirmed", "rolled_back"])
-    .describe(
-      "none: running the packaged bundle, never updated; trial: a new bundle started and has not yet answered a sync; confirmed: the running bundle was pushed and answered; rolled_back: the last pushed bundle failed and the previous one runs",
+    .check(
+      z.describe(
+        "none: running the packaged bundle, never updated; trial: a new bundle started and has not yet answered a sync; confirmed: the running bundle was pushed and answered; rolled_back: the last pushed bundle failed and the previous one runs",
+      ),
     ),
   running_version: agentVersion,
-  packaged_version: agentVersion.describe("the bundle the package installed, the last resort"),
-  failed_version: agentVersion.optional().describe("rolled_back: the release that failed"),
-  reason: z.string().max(4096).optional().describe("rolled_back: why, in words (exited with code 1; no sync within 30 s)"),
-  at: timestamp.optional().describe("when the state last changed"),
+  packaged_version: agentVersion.check(z.describe("the bundle the package installed, the last resort")),
+  failed_version: z.optional(agentVersion).check(z.describe("rolled_back: the release that failed")),
+  reason: z.optional(z.string().check(z.maxLength(4096))).check(z.describe("rolled_back: why, in words (exited with code 1; no sync within 30 s)")),
+  at: z.optional(timestamp).check(z.describe("when the state last changed")),
 });
 export type AgentUpdateStatus = z.infer<typeof agentUpdateStatus>;

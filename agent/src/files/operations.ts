@@ -1,10 +1,11 @@
 import { constants, type Stats } from "node:fs";
 import { lstat, open, opendir, rename, unlink, type FileHandle } from "node:fs/promises";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 import type { methods } from "../../protocol/methods";
 import { BytesFieldResult } from "../rpc/bytes-result";
 import { errno, Walk } from "./confine";
+import { byCodeUnits } from "../platform/sort-processes";
 
 /**
  * node:crypto is loaded on first use: loading it costs ~1 MiB of RSS that an agent which never
@@ -59,7 +60,7 @@ export async function fileList(params: Params<"file_list">, limits: FileLimits):
         const { type, size, mode, mtime } = describe(info);
         entries.push({ name: entry.name, type, size, mode, mtime });
       }
-      entries.sort((a, b) => a.name.localeCompare(b.name));
+      entries.sort((a, b) => byCodeUnits(a.name, b.name));
       return { path: walk.real, entries, truncated };
     },
   );

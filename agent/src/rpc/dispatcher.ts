@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 import { encodeLine, lineText } from "../../protocol/framing";
 import { classify, makeFailure, makeSuccess, type RpcId, type RpcParams, type RpcResponse } from "../../protocol/jsonrpc";

@@ -2,12 +2,14 @@ import os from "node:os";
 import type { SystemInfo } from "../../../protocol/index";
 import { parseMeminfo, parseOsRelease, parseProcStat } from "./procfs";
 import { readText } from "./read";
+import { linuxTimeZone } from "./timezone";
 
 export async function linuxSystemInfo(): Promise<SystemInfo> {
-  const [osRelease, meminfo, stat] = await Promise.all([
+  const [osRelease, meminfo, stat, timezone] = await Promise.all([
     readText("/etc/os-release").then((text) => text ?? readText("/usr/lib/os-release")),
     readText("/proc/meminfo"),
     readText("/proc/stat"),
+    linuxTimeZone(),
   ]);
   const release = parseOsRelease(osRelease ?? "");
   const memory = parseMeminfo(meminfo ?? "");
@@ -27,7 +29,7 @@ export async function linuxSystemInfo(): Promise<SystemInfo> {
     arch: os.arch(),
     uptime_s: uptime,
     boot_time: new Date(bootTime * 1000).toISOString(),
-    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    timezone,
     cpu: { model: cpus[0]?.model.trim() || "unknown", count: cpus.length },
     memory: {
       total_bytes: memory.get("MemTotal") ?? os.totalmem(),
