@@ -10,8 +10,8 @@ import type { GuestVm } from "./service";
  * Memory modules a VM boots with. A module plugged into a running VM is kept in its definition
  * (server/domains/memory-hotplug.ts), so from its next start on QEMU plugs it in at boot; but Linux
  * onlines boot-time modules only where a udev rule or `memhp_default_state=online` says so — Debian's
- * 6.1 kernel leaves them offline (measured in e2e/integration/vm-memory-hotplug.itest.ts: 768 MiB VM,
- * MemTotal ~490 MiB until asked). The VM's owner gave it that memory, so each time our agent connects
+ * 6.1 kernel leaves them offline (e2e/integration/vm-memory-hotplug.itest.ts: a VM of 512 MiB boot memory
+ * and two 128 MiB modules can use only the 512 until asked). The VM's owner gave it that memory, so each time our agent connects
  * to a VM with modules, the product asks it to online what is offline, as it does right after a plug.
  *
  * Each connection of an agent is acted on once (a reconnect is a new one: the guest may have
