@@ -108,8 +108,19 @@ test("refuses a server whose certificate does not match the host, unless no_veri
   }
 });
 
-test("reports missing credential files clearly", async () => {
+test("reports missing credential files clearly, naming each missing one in a fixed order", async () => {
   const err = await Connection.open(`test+tls://localhost:${port}/default?pkipath=/nonexistent/kvmm-test`).catch((e: unknown) => e);
   assert.ok(err instanceof LibvirtConnectionError && err.kind === "connect");
-  assert.match(String(err), /cannot read TLS credentials: .*\/nonexistent\/kvmm-test\/cacert\.pem/);
+  assert.match(String(err), /cannot read TLS credentials: .*\/nonexistent\/kvmm-test\/cacert\.pem.*; .*\/clientcert\.pem.*; .*\/clientkey\.pem/);
+
+  // Only the key missing: it alone is named.
+  const partial = mkdtempSync(path.join(os.tmpdir(), "kvmm-test-pki-partial-"));
+  try {
+    for (const f of ["cacert.pem", "clientcert.pem"]) writeFileSync(path.join(partial, f), readFileSync(path.join(dir, f)));
+    const keyless = await Connection.open(`test+tls://localhost:${port}/default?pkipath=${partial}`).catch((e: unknown) => e);
+    assert.ok(keyless instanceof LibvirtConnectionError && keyless.kind === "connect");
+    assert.match(String(keyless), /cannot read TLS credentials: [^;]*clientkey\.pem[^;]*$/);
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
 });

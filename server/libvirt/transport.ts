@@ -35,13 +35,7 @@ export async function openTransport(plan: TransportPlan, uri: string): Promise<D
 }
 
 async function openTls(plan: Extract<TransportPlan, { kind: "tls" }>, uri: string): Promise<Duplex> {
-  let credentials: [Buffer, Buffer, Buffer];
-  try {
-    credentials = await Promise.all([readFile(plan.caFile), readFile(plan.certFile), readFile(plan.keyFile)]);
-  } catch (err) {
-    throw new LibvirtConnectionError("connect", `${uri}: cannot read TLS credentials: ${(err as Error).message}`, { cause: err });
-  }
-  const [ca, cert, key] = credentials;
+  const [ca, cert, key] = await readTlsCredentials([plan.caFile, plan.certFile, plan.keyFile], uri);
   const socket = tls.connect({
     host: plan.host,
     port: plan.port,
@@ -52,6 +46,21 @@ async function openTls(plan: Extract<TransportPlan, { kind: "tls" }>, uri: strin
     rejectUnauthorized: plan.verify,
   });
   return serverVerdict(await connected(socket, "secureConnect", `${uri}: TLS connection to ${plan.host}:${plan.port} failed`), uri);
+}
+
+/**
+ * Reads every file before judging, so that the error names each one missing or unreadable, in the
+ * order given: with the first rejection alone, which file was named depended on the thread pool.
+ */
+async function readTlsCredentials(files: readonly [string, string, string], uri: string): Promise<[Buffer, Buffer, Buffer]> {
+  const read = await Promise.allSettled(files.map((file) => readFile(file)));
+  const failed = read.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (failed.length > 0) {
+    const cause = failed.length === 1 ? failed[0] : new AggregateError(failed);
+    throw new LibvirtConnectionError("connect", `${uri}: cannot read TLS credentials: ${failed.map((e) => e.message).join("; ")}`, { cause });
+  }
+  const [ca, cert, key] = read.map((r) => (r as PromiseFulfilledResult<Buffer>).value);
+  return [ca, cert, key];
 }
 
 /**
