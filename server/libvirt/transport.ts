@@ -53,14 +53,11 @@ async function openTls(plan: Extract<TransportPlan, { kind: "tls" }>, uri: strin
  * order given: with the first rejection alone, which file was named depended on the thread pool.
  */
 async function readTlsCredentials(files: readonly [string, string, string], uri: string): Promise<[Buffer, Buffer, Buffer]> {
-  const read = await Promise.allSettled(files.map((file) => readFile(file)));
-  const failed = read.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
-  if (failed.length > 0) {
-    const cause = failed.length === 1 ? failed[0] : new AggregateError(failed);
-    throw new LibvirtConnectionError("connect", `${uri}: cannot read TLS credentials: ${failed.map((e) => e.message).join("; ")}`, { cause });
-  }
-  const [ca, cert, key] = read.map((r) => (r as PromiseFulfilledResult<Buffer>).value);
-  return [ca, cert, key];
+  const [ca, cert, key] = await Promise.allSettled(files.map((file) => readFile(file)));
+  if (ca?.status === "fulfilled" && cert?.status === "fulfilled" && key?.status === "fulfilled") return [ca.value, cert.value, key.value];
+  const failed = [ca, cert, key].flatMap((r) => (r?.status === "rejected" ? [r.reason as Error] : []));
+  const cause = failed.length === 1 ? failed[0] : new AggregateError(failed);
+  throw new LibvirtConnectionError("connect", `${uri}: cannot read TLS credentials: ${failed.map((e) => e.message).join("; ")}`, { cause });
 }
 
 /**
