@@ -34,7 +34,22 @@ export interface Footprint {
   windowS: number;
   agent: ProcessFootprint;
   bareNode: ProcessFootprint;
+  /** A node with the agent's flags doing only the telemetry's reads and one write every 10 s. */
+  readsOnly: ProcessFootprint;
 }
+
+/**
+ * The least any Node program sending the agent's telemetry every 10 s could cost here: the same
+ * /proc files read through kept-open descriptors, one statfs, one JSON line written, nothing else.
+ * Its CPU is the floor under the agent's (no single quotes: it goes into sh -c '…').
+ */
+const READS_ONLY_SCRIPT = [
+  `const fs = require("fs");`,
+  `const files = ["/proc/stat", "/proc/meminfo", "/proc/diskstats", "/proc/net/dev", "/proc/self/mounts"].map((f) => fs.openSync(f, "r"));`,
+  `const buffer = Buffer.allocUnsafe(65536); const out = fs.openSync("/dev/null", "w");`,
+  `setInterval(() => { const texts = files.map((fd) => buffer.toString("latin1", 0, fs.readSync(fd, buffer, 0, buffer.length, 0)));`,
+  ` fs.writeSync(out, JSON.stringify({ lengths: texts.map((t) => t.length), free: fs.statfsSync("/").bfree }) + "\\n"); }, 10000);`,
+].join(" ");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,17 +114,31 @@ function parseWindowSample(text: string): WindowSample {
   return { uptime, processes };
 }
 
+/** Starts `node <args>` in the guest, detached; its pid. */
+async function startNode(qga: QgaCall, args: string): Promise<number> {
+  const started = await qgaExec(qga, ["/bin/sh", "-c", `/usr/bin/node ${args} </dev/null >/dev/null 2>&1 & echo $!`], 30_000);
+  const pid = Number(started.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`starting node ${args.slice(0, 40)}… in the guest printed ${JSON.stringify(started)}`);
+  return pid;
+}
+
 /**
- * Starts a bare `node` next to the agent (pid `agentPid`), lets both settle for `settleS`, then
- * samples both at the start and the end of an `idleS` window. The bare node is killed afterwards.
+ * Starts a bare `node` and a reads-only one (READS_ONLY_SCRIPT, with the agent's `nodeFlags`) next
+ * to the agent (pid `agentPid`), lets all settle for `settleS`, then samples them at the start and
+ * the end of an `idleS` window. The two are killed afterwards.
  */
-export async function measureFootprint(qga: QgaCall, options: { agentPid: number; idleS: number; settleS: number }): Promise<Footprint> {
-  const started = await qgaExec(qga, ["/bin/sh", "-c", `/usr/bin/node -e 'setInterval(() => {}, 1e9)' </dev/null >/dev/null 2>&1 & echo $!`], 30_000);
-  const barePid = Number(started.trim());
-  if (!Number.isInteger(barePid) || barePid <= 0) throw new Error(`starting a bare node in the guest printed ${JSON.stringify(started)}`);
+export async function measureFootprint(
+  qga: QgaCall,
+  options: { agentPid: number; idleS: number; settleS: number; nodeFlags: readonly string[] },
+): Promise<Footprint> {
+  const started: number[] = [];
   try {
+    const barePid = await startNode(qga, `-e 'setInterval(() => {}, 1e9)'`);
+    started.push(barePid);
+    const readsPid = await startNode(qga, `${options.nodeFlags.join(" ")} -e '${READS_ONLY_SCRIPT}'`);
+    started.push(readsPid);
     await sleep(options.settleS * 1000);
-    const pids = [options.agentPid, barePid];
+    const pids = [options.agentPid, barePid, readsPid];
     const script = `echo T0; ${sampleScript(pids)}; sleep ${options.idleS}; echo T1; ${sampleScript(pids)}`;
     const out = await qgaExec(qga, ["/bin/sh", "-c", script], (options.idleS + 120) * 1000);
     const [, before = "", after = ""] = out.split(/^T[01]$/m);
@@ -122,9 +151,9 @@ export async function measureFootprint(qga: QgaCall, options: { agentPid: number
       if (!start || !end) throw new Error(`process ${pid} vanished from the guest during the idle window`);
       return { start, end, cpuPercent: ((end.ticks - start.ticks) / 100 / windowS) * 100 };
     };
-    return { windowS, agent: figures(options.agentPid), bareNode: figures(barePid) };
+    return { windowS, agent: figures(options.agentPid), bareNode: figures(barePid), readsOnly: figures(readsPid) };
   } finally {
-    await qgaExec(qga, ["/bin/kill", String(barePid)], 30_000).catch(() => qgaExec(qga, ["/bin/sh", "-c", `kill ${barePid}`], 30_000));
+    if (started.length > 0) await qgaExec(qga, ["/bin/sh", "-c", `kill ${started.join(" ")}`], 30_000);
   }
 }
 
@@ -150,7 +179,9 @@ export function formatFootprint(label: string, f: Footprint, before: (typeof FOO
     `== agent footprint, ${label}: idle window ${f.windowS.toFixed(1)} s of guest time, telemetry every 10 s, host connected`,
     row("agent", f.agent),
     row("bare node", f.bareNode),
+    row("reads only", f.readsOnly),
     `agent − bare node at the end: RSS +${over.toFixed(1)} MiB (target ≤ 5), agent CPU ${f.agent.cpuPercent.toFixed(3)} % (target < 0.1)`,
+    `the floor: a node with the agent's flags that only reads the same /proc files and writes a line every 10 s spends ${f.readsOnly.cpuPercent.toFixed(3)} %`,
     `before (commit 5036690): agent RSS ${before.rssMiB} MiB, +${before.overBareMiB} MiB over a bare node, CPU ${before.cpuPercent} %`,
     "(start = after boot and a settle; end = after the window; read by qemu-guest-agent's guest-exec, CPU in guest time)",
   ].join("\n");

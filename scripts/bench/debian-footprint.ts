@@ -13,6 +13,7 @@ import { closeAllConnections } from "../../server/libvirt/registry";
 import { createDebianGuest, type DebianGuest } from "../../e2e/fixtures/debian-guest";
 import { waitFor } from "../../e2e/fixtures/wait";
 import { cleanupStaleTestDomains, ensureLibvirtd, libvirtUri } from "../../e2e/fixtures/test-host";
+import { packagedNodeFlags } from "../../server/guest/testing/agent-guest";
 import { FOOTPRINT_BEFORE, formatFootprint, measureFootprint } from "./agent-footprint";
 
 const { values } = parseArgs({
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
         agentPid: pid,
         idleS: IDLE_S,
         settleS: 20,
+        nodeFlags: flags === null ? packagedNodeFlags() : flags.split(" ").filter(Boolean),
       });
       const label = flags === null ? "as packaged" : flags || "without flags";
       console.log(

@@ -1,3 +1,4 @@
+import { statfsSync, type StatsFs } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 import type { DiskUsage } from "../../../protocol/index";
@@ -34,6 +35,38 @@ export const pseudoFilesystems = new Set([
 
 /** A hung network filesystem must not hang the whole answer. */
 const STATFS_TIMEOUT_MS = 2_000;
+
+/**
+ * Filesystems whose statfs(2) the kernel answers from memory, never waiting on a network, a FUSE
+ * daemon or a device: asked synchronously. Telemetry asks every mount each pass, and each
+ * asynchronous statfs wakes a thread-pool thread and costs a promise, a timer and an event-loop turn.
+ * In the busybox test guest (four mounts) the disk part of a telemetry pass, run alone every 10 s,
+ * went from 0.125 to 0.050 % of a TCG vCPU with this and the mount-table reuse below. Anything else
+ * (nfs, cifs, fuse.*, 9p, an unknown type) keeps the thread pool and the timeout.
+ */
+const MEMORY_ANSWERED = new Set([
+  "ext2",
+  "ext3",
+  "ext4",
+  "xfs",
+  "btrfs",
+  "f2fs",
+  "jfs",
+  "reiserfs",
+  "vfat",
+  "exfat",
+  "tmpfs",
+  "overlay",
+  "squashfs",
+  "iso9660",
+  // An initramfs root (the busybox test guest's).
+  "rootfs",
+]);
+
+export function statfsMayBlock(fstype: string): boolean {
+  return !MEMORY_ANSWERED.has(fstype);
+}
+
 /** Read for every telemetry sample: kept open (read.ts). */
 const mountsFile = new ProcFile("/proc/self/mounts");
 
@@ -42,24 +75,42 @@ export async function linuxDiskUsage(includePseudo: boolean): Promise<DiskUsage>
   if (typeof statfs !== "function") {
     throw new RpcError(ErrorCode.InternalError, `get_disk_usage needs Node.js 18.15 or newer; this is ${process.version}`);
   }
-  const mounts = parseMounts(mountsFile.read() ?? "");
-  const wanted = new Map<string, MountEntry>();
-  // The last mount on a mountpoint is the one visible there.
-  for (const mount of mounts) {
-    if (includePseudo || !pseudoFilesystems.has(mount.fstype)) wanted.set(mount.mountpoint, mount);
-  }
-  const filesystems = await Promise.all([...wanted.values()].map(usageOf));
+  const filesystems = await Promise.all(visibleMounts(mountsFile.read() ?? "", includePseudo).map(usageOf));
   return { filesystems: filesystems.filter((fs): fs is Filesystem => fs !== null) };
 }
 
+/** The mount table changes seldom and telemetry reads it every pass: the last answer, reused while the text is the same. */
+let lastMounts: { text: string; includePseudo: boolean; visible: MountEntry[] } | null = null;
+
+function visibleMounts(text: string, includePseudo: boolean): MountEntry[] {
+  if (lastMounts?.text === text && lastMounts.includePseudo === includePseudo) return lastMounts.visible;
+  const wanted = new Map<string, MountEntry>();
+  // The last mount on a mountpoint is the one visible there.
+  for (const mount of parseMounts(text)) {
+    if (includePseudo || !pseudoFilesystems.has(mount.fstype)) wanted.set(mount.mountpoint, mount);
+  }
+  lastMounts = { text, includePseudo, visible: [...wanted.values()] };
+  return lastMounts.visible;
+}
+
 async function usageOf(mount: MountEntry): Promise<Filesystem | null> {
+  if (!statfsMayBlock(mount.fstype)) {
+    try {
+      return usage(mount, statfsSync(mount.mountpoint));
+    } catch {
+      return null;
+    }
+  }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), STATFS_TIMEOUT_MS);
   });
   const stats = await Promise.race([statfs(mount.mountpoint).catch(() => null), timeout]);
   clearTimeout(timer);
-  if (!stats) return null;
+  return stats ? usage(mount, stats) : null;
+}
+
+function usage(mount: MountEntry, stats: StatsFs): Filesystem {
   const total = stats.blocks * stats.bsize;
   const free = stats.bfree * stats.bsize;
   return {

@@ -37,15 +37,34 @@ function blockDevices(): string[] {
   }
 }
 
+/**
+ * The whole disks among diskstats' devices (/sys/block lists disks, not partitions), listed again
+ * only when diskstats names another set of devices, as a disk plugged or unplugged makes it: one
+ * getdents of a sysfs directory less per telemetry pass.
+ */
+export class WholeDisks {
+  private last: { devices: string; names: Set<string> } | null = null;
+
+  constructor(private readonly list: () => string[] = blockDevices) {}
+
+  among(disks: readonly DiskCounters[]): DiskCounters[] {
+    const devices = disks.map((disk) => disk.name).join(" ");
+    if (this.last?.devices !== devices) this.last = { devices, names: new Set(this.list().filter((name) => !VIRTUAL_DISK.test(name))) };
+    const names = this.last.names;
+    return disks.filter((disk) => names.has(disk.name));
+  }
+}
+
+const wholeDisks = new WholeDisks();
+
 /** One synchronous pass over /proc: every read is a pread of memory the kernel generates. */
 function readSample(): MetricsSample {
-  const whole = new Set(blockDevices().filter((name) => !VIRTUAL_DISK.test(name)));
   const stat = parseProcStat(files.stat.read() ?? "");
   return {
     at: Date.now(),
     cpu: stat.cpu,
     cpuCount: stat.online || os.cpus().length,
-    disks: parseDiskstats(files.diskstats.read() ?? "").filter((disk) => whole.has(disk.name)),
+    disks: wholeDisks.among(parseDiskstats(files.diskstats.read() ?? "")),
     net: parseNetDev(files.netdev.read() ?? ""),
     memory: parseMeminfo(files.meminfo.read() ?? ""),
   };

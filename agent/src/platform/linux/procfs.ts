@@ -50,6 +50,9 @@ export function parseProcStat(text: string): ProcStat {
       online++;
       continue;
     }
+    // Only two lines are wanted: splitting every one cut `intr` (a count per interrupt, ~1,000 fields
+    // in a guest) into strings each telemetry pass.
+    if (!line.startsWith("cpu ") && !line.startsWith("btime ")) continue;
     const fields = line.trim().split(/\s+/);
     if (fields[0] === "cpu") {
       // guest and guest_nice are already counted in user and nice.
@@ -180,6 +183,7 @@ export function parseMounts(text: string): MountEntry[] {
 
 /** /proc/mounts writes space, tab, newline and backslash as \040, \011, \012, \134. */
 function unescapeOctal(value: string): string {
+  if (!value.includes("\\")) return value;
   return value.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
