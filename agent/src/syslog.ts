@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { childProcess } from "./child-process";
 import { statSync } from "node:fs";
 import type { LogSink, Severity } from "./log";
 
@@ -48,7 +49,7 @@ export class SyslogSink implements LogSink {
   private writer(severity: Severity): ChildProcess | undefined {
     const existing = this.writers.get(severity);
     if (existing) return existing;
-    const child = spawn("logger", ["-t", TAG, "-p", syslogPriority[severity]], { stdio: ["pipe", "ignore", "ignore"] });
+    const child = childProcess().spawn("logger", ["-t", TAG, "-p", syslogPriority[severity]], { stdio: ["pipe", "ignore", "ignore"] });
     child.on("error", (error) => {
       this.failed = true;
       this.fallback.write("warn", `syslog unavailable, logging to stderr: ${error.message}`);

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 // @ts-expect-error build.mjs is plain JavaScript without declarations.
 import { bundledInputs, zodInputsRefused } from "../build.mjs";
-import { builtAgent } from "./harness";
+import { builtAgent, startHost, waitFor } from "./harness";
 
 const agentDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -43,4 +44,36 @@ test("the shipped bundle is ASCII only, so V8 holds its source at one byte a cha
   assert.equal(bundle.match(/[^ -~\t\n\r]/g), null);
   // systemctl's bullet for a failed unit, a literal ● in a regular expression of agent/src/platform/linux/services.ts.
   assert.match(bundle, /\(\?:\\u25cf\|\\\*\)/);
+});
+
+test("an idle agent has not loaded node:child_process; the first program it runs loads it", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "kvmm-modules-"));
+  const listFile = path.join(dir, "modules.txt");
+  const preload = path.join(dir, "list-modules.cjs");
+  // Node's own record of the built-ins this process has loaded, written when the test asks.
+  await writeFile(preload, `process.on("SIGUSR2", () => require("fs").writeFileSync(${JSON.stringify(listFile)}, process.moduleLoadList.join("\\n")));\n`);
+  const host = await startHost({ nodeArgs: ["-r", preload] });
+  const builtins = async () => {
+    await rm(listFile, { force: true });
+    host.agent.kill("SIGUSR2");
+    const text = await waitFor("the agent's module list", () => readFile(listFile, "utf8").catch(() => undefined), 10_000);
+    return new Set(
+      text
+        .split("\n")
+        .filter((m) => m.startsWith("NativeModule "))
+        .map((m) => m.slice("NativeModule ".length)),
+    );
+  };
+  try {
+    const client = await host.client();
+    await client.call("get_system_info", {});
+    const idle = await builtins();
+    assert.ok(idle.has("net"), "the list is the agent's: it has the port's net module");
+    assert.equal(idle.has("child_process"), false, "child_process loaded by an idle agent");
+    assert.equal((await client.call("exec_command", { command: "true" })).exit_code, 0);
+    assert.ok((await builtins()).has("child_process"));
+  } finally {
+    await host.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -55,6 +55,8 @@ export interface HostOptions {
   config?: Record<string, unknown> | ((allowed: string) => Record<string, unknown>);
   /** Start without --config, so the agent looks for its default config file. */
   noConfig?: boolean;
+  /** Node's own arguments, before the bundle (`-r <file>`). */
+  nodeArgs?: readonly string[];
 }
 
 /** Plays the host: listens on a unix socket the agent connects to as a client. */
@@ -86,7 +88,7 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
 
   const agentFile = await builtAgent();
   const configArgs = options.noConfig ? [] : ["--config", configPath];
-  const agent = spawn(process.execPath, [agentFile, "--device", socketPath, ...configArgs], {
+  const agent = spawn(process.execPath, [...(options.nodeArgs ?? []), agentFile, "--device", socketPath, ...configArgs], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { childProcess } from "../child-process";
 
 /** Where chpasswd, getent and date live, even when the agent was started with a minimal PATH. */
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -18,7 +18,7 @@ export type CommandRunner = (file: string, args: readonly string[], stdin?: stri
 
 export const runSystemCommand: CommandRunner = (file, args, stdin) =>
   new Promise((resolve) => {
-    const child = execFile(
+    const child = childProcess().execFile(
       file,
       [...args],
       { env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" }, encoding: "utf8", timeout: COMMAND_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 64 * 1024 },

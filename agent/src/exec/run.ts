@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { childProcess } from "../child-process";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 import type { ExecParams, ExecResult } from "../../protocol/index";
 import { Walk } from "../files/confine";
@@ -56,7 +56,7 @@ async function supervise(executable: string, params: ExecParams, limits: ExecLim
   const encoding = params.encoding ?? "utf8";
   const started = performance.now();
   // detached: the child leads a new process group, so the timeout can kill its descendants too.
-  const child = spawn(executable, params.args ?? [], {
+  const child = childProcess().spawn(executable, params.args ?? [], {
     cwd,
     env: { ...process.env, ...params.env },
     detached: true,

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { childProcess } from "../child-process";
 import { readFile } from "node:fs/promises";
 import type { FreezeCommand } from "./freezer";
 
@@ -10,7 +10,7 @@ const COMMAND_TIMEOUT_MS = 60_000;
 /** util-linux `fsfreeze --freeze|--unfreeze <mount>` (FIFREEZE/FITHAW); busybox's applet takes the same arguments. */
 export const fsfreezeCommand: FreezeCommand = (action, mount) =>
   new Promise((resolve) => {
-    execFile(
+    childProcess().execFile(
       "fsfreeze",
       [`--${action}`, mount],
       { env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" }, encoding: "utf8", timeout: COMMAND_TIMEOUT_MS, killSignal: "SIGKILL" },
@@ -30,7 +30,7 @@ export function unfreezeNow(mounts: readonly string[]): string[] {
   const failed: string[] = [];
   for (const mount of mounts) {
     try {
-      execFileSync("fsfreeze", ["--unfreeze", mount], {
+      childProcess().execFileSync("fsfreeze", ["--unfreeze", mount], {
         env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" },
         timeout: COMMAND_TIMEOUT_MS,
         stdio: "ignore",

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { childProcess } from "../../child-process";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 import { clip } from "../../../protocol/bounds";
 import type { ServiceActionName, ServiceEntry } from "../../../protocol/index";
@@ -160,7 +160,7 @@ export type RunTool = (argv: string[], timeoutMs: number) => Promise<ToolResult>
 export function toolRunner(searchPath: string): RunTool {
   return (argv, timeoutMs) =>
     new Promise((resolve, reject) => {
-      execFile(
+      childProcess().execFile(
         argv[0]!,
         argv.slice(1),
         { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: MAX_TOOL_OUTPUT, env: { ...process.env, PATH: searchPath, LC_ALL: "C", SYSTEMD_COLORS: "0" } },

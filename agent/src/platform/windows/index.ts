@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { childProcess } from "../../child-process";
 import os from "node:os";
 import { sortProcesses } from "../sort-processes";
 import type { Platform } from "../platform";
@@ -85,7 +85,7 @@ export function windowsPlatform(): Platform {
     }),
     killProcessTree: (pid) => {
       try {
-        execFileSync("taskkill.exe", ["/PID", String(pid), "/T", "/F"], { stdio: "ignore", windowsHide: true });
+        childProcess().execFileSync("taskkill.exe", ["/PID", String(pid), "/T", "/F"], { stdio: "ignore", windowsHide: true });
       } catch {
         // taskkill fails when the tree is already gone; nothing is left to kill then.
       }

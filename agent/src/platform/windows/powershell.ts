@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { childProcess } from "../../child-process";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 
 const TIMEOUT_MS = 20_000;
@@ -8,7 +8,7 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
 export function powershellJson(pipeline: string): Promise<unknown> {
   const script = `$ProgressPreference='SilentlyContinue'; ${pipeline} | ConvertTo-Json -Depth 5 -Compress`;
   return new Promise((resolve, reject) => {
-    execFile(
+    childProcess().execFile(
       "powershell.exe",
       ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-Command", script],
       { timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT, windowsHide: true },
@@ -32,7 +32,7 @@ export function powershellJson(pipeline: string): Promise<unknown> {
 /** Runs a console program and returns its stdout (for tools without an object interface, like quser). */
 export function runText(program: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout: TIMEOUT_MS, windowsHide: true }, (error, stdout) => {
+    childProcess().execFile(program, args, { timeout: TIMEOUT_MS, windowsHide: true }, (error, stdout) => {
       // quser exits 1 when nobody is logged on, with nothing useful on stdout.
       if (error && stdout.trim() === "") {
         reject(error);
