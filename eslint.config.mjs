@@ -2,6 +2,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import uiText from "./scripts/eslint/ui-text.mjs";
 
+const TWO_UP = { group: ["../../*"], message: "Import from two or more folders up by its @/ path." };
+
 export default tseslint.config(
   // Generated code is checked by the generator's own tests (generated-is-fresh), not linted.
   { ignores: ["node_modules/", ".next/", "agent/dist/", "data/", "next-env.d.ts", "test-results/", "playwright-report/", "server/libvirt/generated/"] },
@@ -40,7 +42,15 @@ export default tseslint.config(
     files: ["app/**/*.{ts,tsx}", "server/**/*.ts"],
     ignores: ["server/libvirt/generated/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["../../*"], message: "Import from two or more folders up by its @/ path." }] }],
+      "no-restricted-imports": ["error", { patterns: [TWO_UP] }],
+    },
+  },
+  // Links go through app/_components/link.tsx, which turns off Next's prefetch of every link in view.
+  {
+    files: ["app/**/*.{ts,tsx}"],
+    ignores: ["app/_components/link.tsx"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [TWO_UP], paths: [{ name: "next/link", message: 'Use { Link } from "@/app/_components/link".' }] }],
     },
   },
   // Every word on a page is translatable (scripts/eslint/ui-text.mjs).

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { useTranslations } from "next-intl";
 import { getTranslations } from "next-intl/server";
 

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { useTranslations } from "next-intl";
 import type { InsightSeverity } from "@/server/insights/kinds";
 import type { StoredInsight } from "@/server/insights/store";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { getTranslations, getLocale } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
 import { INSIGHT_KINDS, INSIGHT_SEVERITIES, type InsightKind, type InsightSeverity } from "@/server/insights/kinds";

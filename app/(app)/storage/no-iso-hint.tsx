@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { useTranslations } from "next-intl";
 
 /** The id of the pool page's section for adding ISOs and disk images, which other pages link to. */

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
 import { TASK_KINDS, TASK_STATES, type TaskKind, type TaskState } from "@/server/tasks/kinds";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { roleHas } from "@/server/auth/permissions";
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { pageUser, serverApi } from "@/app/_components/page-session";
 import { parseView } from "./list-view";
 import { VmList } from "./vm-list";

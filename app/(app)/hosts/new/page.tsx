@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { getTranslations } from "next-intl/server";
 import { requirePermission } from "@/app/_components/page-session";
 import { AddHostForm } from "./add-host-form";

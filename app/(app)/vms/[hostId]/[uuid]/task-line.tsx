@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { Link } from "@/app/_components/link";
 import { useTranslations } from "next-intl";
 import type { TaskSummary } from "@/server/tasks/store";
 import { TaskProgress, useLiveTaskList, useTaskWords } from "@/app/_components/task-progress";
