@@ -70,8 +70,7 @@ test("an admin creates, fixes, edits, disables and deletes a rule; an operator s
   await expect(rule).toHaveCount(0);
   await signOut(page);
 
-  await signIn(page, operator, password);
-  await page.goto(`/alerts?uuid=${vm.uuid}`);
+  await signIn(page, operator, password, `/alerts?uuid=${vm.uuid}`);
   const alert = page.getByTestId("alert").filter({ hasText: "VM crashed" });
   await expect(alert.getByTestId("alert-state")).toHaveText("Firing", { timeout: 30_000 });
   const alertId = Number(await alert.getAttribute("data-alert-id"));

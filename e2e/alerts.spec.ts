@@ -46,8 +46,7 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
   await virsh(["start", vm.name]);
   await expect.poll(() => vm!.state()).toBe("running");
 
-  await signIn(page, operator, password);
-  await page.goto(`/alerts?uuid=${vm.uuid}`);
+  await signIn(page, operator, password, `/alerts?uuid=${vm.uuid}`);
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   await expect(page.getByText("No alerts match.")).toBeVisible();
   await markDocument(page);
@@ -79,8 +78,7 @@ test("a VM destroyed outside the manager raises an alert live on /alerts, in the
 
   const { viewport, isMobile, hasTouch, baseURL } = testInfo.project.use;
   const theirs = await (await browser.newContext({ baseURL, viewport, isMobile, hasTouch, ignoreHTTPSErrors: true })).newPage();
-  await signIn(theirs, viewer, password);
-  await theirs.goto(`/alerts?uuid=${vm.uuid}`);
+  await signIn(theirs, viewer, password, `/alerts?uuid=${vm.uuid}`);
   const seen = theirs.getByTestId("alert").filter({ hasText: "VM crashed" });
   await expect(seen.getByTestId("alert-acknowledged")).toContainText(`Acknowledged by ${operator}, `);
   await expect(theirs.getByRole("button", { name: /Acknowledge|Silence/ })).toHaveCount(0);

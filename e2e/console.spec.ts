@@ -28,9 +28,7 @@ test(
     const created = await page.request.post("/api/trpc/users.create", { data: { username: operator, role: "operator", password } });
     expect(created.status(), await created.text()).toBe(200);
     await signOut(page);
-    await signIn(page, operator, password);
-
-    await page.goto(`/vms/local/${guest.uuid}/console`);
+    await signIn(page, operator, password, `/vms/local/${guest.uuid}/console`);
     await expect(page.getByRole("heading", { name: "Console", level: 2 })).toBeVisible();
     await expect(page.getByRole("tab", { name: "Graphical" })).toHaveAttribute("aria-selected", "true");
     await expect(page.getByRole("status").filter({ hasText: "Connected. Click the screen" })).toBeVisible({ timeout: 30_000 });
@@ -75,8 +73,7 @@ test("a VM that is off offers Start; running without a serial console it says so
   page,
 }, testInfo) => {
   idle = await defineIdleDomain(`kvmm-test-e2e-console-off-${testInfo.project.name}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${idle.uuid}/console`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${idle.uuid}/console`);
   await expect(page.getByText(`VM ${idle.name} is off: its console opens when it runs.`)).toBeVisible();
   await expect(page.getByRole("button", { name: "Start" })).toBeVisible();
 

@@ -33,8 +33,7 @@ test.describe("with our agent in a booted guest", { tag: "@desktop" }, () => {
 
   test("the VM page shows what the agent inside reports, and runs a command in the guest", async ({ page }) => {
     test.setTimeout(240_000);
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${guest!.uuid}/guest`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${guest!.uuid}/guest`);
     const inside = page.getByRole("region", { name: "Inside the guest" });
     await expect(inside.getByText("connected", { exact: true }).first()).toBeVisible({ timeout: 120_000 });
     await expect(inside.getByText(hostname, { exact: true })).toBeVisible({ timeout: 60_000 });
@@ -50,8 +49,7 @@ test.describe("with our agent in a booted guest", { tag: "@desktop" }, () => {
     page,
   }) => {
     test.setTimeout(120_000);
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${guest!.uuid}/guest`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${guest!.uuid}/guest`);
     const services = page.getByRole("region", { name: "Services" });
     await expect(services.getByText("The guest runs neither systemd nor OpenRC, so the agent has no services to list or manage.", { exact: true })).toBeVisible(
       {
@@ -98,8 +96,7 @@ test(
     const vm = await defineIdleDomain(`kvmm-test-e2e-guest-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
     try {
       await virsh(["start", vm.name]);
-      await signIn(page, ADMIN.username, ADMIN.password);
-      await page.goto(`/vms/local/${vm.uuid}/guest`);
+      await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/guest`);
       for (const name of ["Inside the guest", "Services", "Accounts"]) await expect(page.getByRole("region", { name })).toBeVisible();
       await expectNoHorizontalScroll(page);
 

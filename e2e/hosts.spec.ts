@@ -53,8 +53,7 @@ test.describe("a second host", { tag: "@alone" }, () => {
   }, testInfo) => {
     const name = unique(testInfo, "rack-b");
     const address = host!.sshAddress;
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto("/hosts");
+    await signIn(page, ADMIN.username, ADMIN.password, "/hosts");
     await page.getByRole("link", { name: "Add host" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Add a host" })).toBeVisible();
 
@@ -121,8 +120,7 @@ test.describe("a second host", { tag: "@alone" }, () => {
   test("is added over TLS with the CA, client certificate and key read from files, each missing file said beside its field", async ({ page }, testInfo) => {
     const name = unique(testInfo, "rack-b-tls");
     const tls = host!.tls!;
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto("/hosts/new");
+    await signIn(page, ADMIN.username, ADMIN.password, "/hosts/new");
     await page.getByLabel("TLS (qemu+tls)").check();
     await expect(page.getByTestId("manager-public-key")).toHaveCount(0);
     await page.getByLabel("Name", { exact: true }).fill(name);

@@ -31,8 +31,7 @@ test(
   "the dashboard shows the host's CPU and memory in use, and the CPU figure follows the collector's ticks without a reload",
   { tag: "@desktop" },
   async ({ page }) => {
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto("/");
+    await signIn(page, ADMIN.username, ADMIN.password, "/");
     const cpu = page.getByTestId("host-cpu").first();
     await expect(cpu).toHaveText(/^\d[\d.,]* %$/, { timeout: 20_000 });
     await expect(page.getByTestId("host-memory").first()).toHaveText(/ of /);
@@ -48,8 +47,7 @@ test(
 test("a tab whose session ends elsewhere is sent to sign in, and comes back to its page after", { tag: "@desktop" }, async ({ page, browser }, testInfo) => {
   const username = unique(testInfo, "kvmm-test-session-end");
   const password = "session-end-password-1";
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Role", { exact: true }).selectOption("viewer");
   await page.getByLabel("Initial password").fill(password);

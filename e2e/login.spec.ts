@@ -1,6 +1,6 @@
 import os from "node:os";
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, signOut, unique } from "./support/session";
+import { ADMIN, signIn, signInWithForm, signOut, unique } from "./support/session";
 import { virsh } from "./fixtures/test-host";
 
 test("a signed-out visitor is sent to a labelled login form", async ({ page }) => {
@@ -27,7 +27,7 @@ test("the admin signs in, sees this host's real data from libvirt, and signs out
   const daemon = /^Running against daemon: (\S+)$/m.exec(version)?.[1];
   const hypervisor = /^Running hypervisor: (QEMU \S+)$/m.exec(version)?.[1];
   expect(daemon && hypervisor, version).toBeTruthy();
-  await signIn(page, ADMIN.username, ADMIN.password);
+  await signInWithForm(page, ADMIN.username, ADMIN.password);
   const host = page.getByRole("region", { name: `${os.hostname()} (qemu:///system)` });
   await expect(host).toBeVisible();
   await expect(host.getByText(os.hostname(), { exact: true })).toBeVisible();
@@ -67,8 +67,7 @@ test(
     const other = await browser.newContext({ ignoreHTTPSErrors: true });
     const otherPage = await other.newPage();
     await signIn(otherPage, username, password);
-    await signIn(page, username, password);
-    await page.goto("/settings");
+    await signIn(page, username, password, "/settings");
     const devices = page.getByRole("list", { name: "Signed-in devices" });
     await expect(devices.getByText("this device")).toBeVisible();
     expect(await devices.getByRole("listitem").count()).toBeGreaterThanOrEqual(2);

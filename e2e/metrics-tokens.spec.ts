@@ -9,8 +9,7 @@ import { ADMIN, signIn, unique } from "./support/session";
 test("an admin creates a scrape token, copies it once, scrapes /metrics with it and revokes it", { tag: "@desktop" }, async ({ page, context }, testInfo) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   const name = unique(testInfo, "e2e-prometheus");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/settings");
+  await signIn(page, ADMIN.username, ADMIN.password, "/settings");
   const section = page.getByRole("region", { name: "Prometheus scrape tokens" });
   await section.getByLabel("Name of the new token").fill(name);
   await section.getByRole("button", { name: "Create token" }).click();

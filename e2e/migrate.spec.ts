@@ -80,8 +80,7 @@ test(
   async ({ page }, testInfo) => {
     vm = await defineIdleDomain(`kvmm-test-migclash-${testInfo.project.name}-${randomBytes(3).toString("hex")}`, { directKernel });
     await defineClash(vm.name);
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${vm.uuid}/overview`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/overview`);
     const dialog = await openMigrateDialog(page, vm.name);
     await expect(dialog.getByLabel("Destination host").locator("option", { hasText: hostB!.name })).toHaveCount(1);
     await expect(dialog.getByLabel("Destination host")).toHaveValue(hostB!.id);
@@ -109,8 +108,7 @@ test(
   async ({ page }, testInfo) => {
     vm = await defineIdleDomain(`kvmm-test-migrate-${testInfo.project.name}-${randomBytes(3).toString("hex")}`, { directKernel });
     const { name, uuid } = vm;
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${uuid}/overview`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${uuid}/overview`);
     const dialog = await openMigrateDialog(page, name);
     const checks = dialog.getByRole("list", { name: "Pre-flight checks" });
     await expect(checks.getByTestId("preflight-name")).toHaveAttribute("data-status", "ok");

@@ -135,8 +135,7 @@ test("an isolated network without DHCP, and the bridge mode's own field", { tag:
   const { network } = namesFor(testInfo);
   const x = await freeSubnet(testInfo);
   await narrowOnPhone(page, testInfo);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/networks");
+  await signIn(page, ADMIN.username, ADMIN.password, "/networks");
   await page.getByRole("button", { name: "Add network" }).click();
 
   await page.getByLabel("Mode", { exact: true }).selectOption("bridge");
@@ -177,8 +176,7 @@ test("a viewer sees the networks but no controls to change them", { tag: "@deskt
     await rm(dir, { recursive: true, force: true });
   }
   const viewer = unique(testInfo, "kvmm-test-viewer-net");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(viewer);
   await page.getByLabel("Role", { exact: true }).selectOption("viewer");
   await page.getByLabel("Initial password").fill("viewer-password-1");

@@ -11,8 +11,7 @@ test("an admin adds a webhook and SMTP settings, sends a test e-mail, and choose
   const hook = unique(testInfo, "e2e-hook");
   const to = `${testInfo.project.name}@example.com`;
   try {
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto("/settings");
+    await signIn(page, ADMIN.username, ADMIN.password, "/settings");
     const section = page.getByRole("region", { name: "Alert notifications" });
 
     const webhookForm = section.getByTestId("webhook-form");

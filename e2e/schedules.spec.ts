@@ -23,8 +23,7 @@ test("a schedule: a bad cron is worded beside its field, the preview shows five 
 }, testInfo) => {
   vm = await defineIdleDomain(unique(testInfo, `kvmm-test-sched-${randomBytes(2).toString("hex")}`));
   const name = unique(testInfo, `nightly-${randomBytes(2).toString("hex")}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/schedules");
+  await signIn(page, ADMIN.username, ADMIN.password, "/schedules");
   await page.getByRole("button", { name: "New schedule" }).click();
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("VM", { exact: true }).selectOption({ label: vm.name });

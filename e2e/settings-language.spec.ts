@@ -26,8 +26,7 @@ async function newUser(browser: Browser, testInfo: TestInfo, base: string): Prom
   const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: "en-US" });
   try {
     const page = await context.newPage();
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto("/users");
+    await signIn(page, ADMIN.username, ADMIN.password, "/users");
     await page.getByLabel("New username").fill(username);
     await page.getByLabel("Initial password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create user" }).click();

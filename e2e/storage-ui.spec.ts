@@ -122,8 +122,7 @@ test("an admin adds a directory pool, drives it, and manages a volume in it", as
 test("a bad pool path is refused with a reason beside the path field, and the storage pages fit the screen", async ({ page }, testInfo) => {
   const { pool } = namesFor(testInfo);
   await narrowOnPhone(page, testInfo);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/storage");
+  await signIn(page, ADMIN.username, ADMIN.password, "/storage");
   await expectNoHorizontalScroll(page);
   await page.getByRole("button", { name: "Add pool" }).click();
   await page.getByLabel("Pool name", { exact: true }).fill(pool);
@@ -156,8 +155,7 @@ test("a viewer sees the pools and their volumes but no controls to change them",
   await virsh(["pool-build", pool]);
   await virsh(["pool-start", pool]);
   const viewer = unique(testInfo, "kvmm-test-viewer-storage");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(viewer);
   await page.getByLabel("Role", { exact: true }).selectOption("viewer");
   await page.getByLabel("Initial password").fill("viewer-password-1");

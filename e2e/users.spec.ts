@@ -23,8 +23,7 @@ test("an admin creates a viewer, who can sign in but not manage users", async ({
 // @desktop: a disabled user's refused sign-in is the server's, the same at any width.
 test("an admin disables a user, whose next sign-in then fails", { tag: "@desktop" }, async ({ page, browser }, testInfo) => {
   const username = unique(testInfo, "dora");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Initial password").fill("dora-password-1");
   await page.getByRole("button", { name: "Create user" }).click();
@@ -60,8 +59,7 @@ test("an admin disables a user, whose next sign-in then fails", { tag: "@desktop
 
 test("a user changes their own password and signs in with the new one", async ({ page }, testInfo) => {
   const username = unique(testInfo, "petra");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Initial password").fill("petra-password-1");
   await page.getByRole("button", { name: "Create user" }).click();

@@ -170,8 +170,7 @@ test(
     idle = await defineIdleDomain(`kvmm-test-e2e-disks-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
     await virsh(["start", idle.name]);
     await page.setViewportSize({ width: 360, height: 780 });
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${idle.uuid}/disks`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${idle.uuid}/disks`);
     await expect(page.getByRole("heading", { name: "Disks", level: 2 })).toBeVisible();
     const disk = page.getByTestId("disk-vda");
     await expect(fact(disk, "Size")).toHaveText("16 MiB");

@@ -67,8 +67,7 @@ test(
     const target = `/tmp/${name}`;
     const content = randomBytes(20 * MiB);
 
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${guest.uuid}/files`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${guest.uuid}/files`);
     await expect(page.getByRole("heading", { name: "Files", level: 2 })).toBeVisible();
     const listing = page.getByRole("table", { name: "Contents of /tmp" });
     await expect(listing).toBeVisible({ timeout: 120_000 });
@@ -193,8 +192,7 @@ test(
     const target = `/tmp/qga-${randomBytes(4).toString("hex")}.bin`;
     const content = randomBytes(300 * 1024 + 17);
 
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${guest.uuid}/files`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${guest.uuid}/files`);
     const note = page.getByRole("note", { name: "About the slower path" });
     await expect(note).toBeVisible({ timeout: 120_000 });
     await expect(note).toContainText("64 KiB chunks");
@@ -223,8 +221,7 @@ test(
 
 test("a VM that is off: the tab says so instead of offering files", async ({ page }, testInfo) => {
   idle = await defineIdleDomain(`kvmm-test-e2e-files-off-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${idle.uuid}/files`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${idle.uuid}/files`);
   await expect(page.getByText(`${idle.name} is not running.`)).toBeVisible();
   await expect(page.getByLabel("File on this computer")).toHaveCount(0);
   await expectNoHorizontalScroll(page);

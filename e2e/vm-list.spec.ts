@@ -38,8 +38,7 @@ test("search narrows the rows, sorting reverses them, the view survives a reload
   // One of the three is running already: starting it is refused, and says so, while the other two start.
   await virsh(["start", c.name]);
 
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/vms");
+  await signIn(page, ADMIN.username, ADMIN.password, "/vms");
   await openFilters(page);
   const search = page.getByRole("searchbox", { name: "Search" });
   await search.fill(`${prefix}-b`);
@@ -102,8 +101,7 @@ test("VMs started after the list was shown get a live CPU figure without a reloa
   const prefix = `kvmm-test-list-off-${testInfo.project.name}-${randomBytes(3).toString("hex")}`;
   domains = [await defineIdleDomain(`${prefix}-a`), await defineIdleDomain(`${prefix}-b`)];
 
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms?q=${prefix}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms?q=${prefix}`);
   await expect.poll(() => rowNames(page, prefix)).toEqual(domains.map((d) => d.name));
   const cpu = (name: string) => page.getByRole("row", { name: `VM ${name}` }).getByTestId("vm-cpu");
   for (const d of domains) await expect(cpu(d.name)).toHaveText("—");
@@ -141,8 +139,7 @@ test("a batch snapshot asks for a name, words a bad one beside its field, and ta
   const prefix = `kvmm-test-list-snap-${testInfo.project.name}-${randomBytes(3).toString("hex")}`;
   domains = [await defineIdleDomain(`${prefix}-a`), await defineIdleDomain(`${prefix}-b`)];
 
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms?q=${prefix}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms?q=${prefix}`);
   await expect.poll(() => rowNames(page, prefix)).toEqual(domains.map((d) => d.name));
   await page.getByLabel("Select all shown").check();
   await page.getByRole("group", { name: "Act on the selected VMs" }).getByRole("button", { name: "Snapshot…" }).click();

@@ -24,8 +24,7 @@ test("a running VM's Metrics tab draws its CPU as samples arrive, a 6 h range is
 }, testInfo) => {
   vm = await defineIdleDomain(`kvmm-test-metrics-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await virsh(["start", vm.name]);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}/overview`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/overview`);
   await vmTab(page, "Metrics");
 
   const cpu = page.getByTestId("chart-cpu");
@@ -66,8 +65,7 @@ test(
   "an admin changes the metrics retention in Settings, sees it after a reload, and a value out of bounds is refused beside its field",
   { tag: "@desktop" },
   async ({ page }) => {
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto("/settings");
+    await signIn(page, ADMIN.username, ADMIN.password, "/settings");
     const section = page.getByRole("region", { name: "Metrics history" });
     const raw = section.getByLabel("Every sample (hours)");
     const minute = section.getByLabel("1-minute averages (days)");

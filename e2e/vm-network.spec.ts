@@ -132,8 +132,7 @@ test("on a phone the Network tab of a VM that is off adds a card whose controls 
   network = await createEmptyNetwork(`kvmm-e2e-nic-${testInfo.project.name}-${id}`);
   idle = await defineIdleDomain(`kvmm-test-e2e-nic-${testInfo.project.name}-${id}`);
   await page.setViewportSize({ width: 360, height: 780 });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${idle.uuid}/network`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${idle.uuid}/network`);
   await expect(page.getByText("The VM is off: changes apply when it next starts.")).toBeVisible();
   await expect(page.getByText("This VM has no network card.")).toBeVisible();
 

@@ -17,8 +17,7 @@ test.afterEach(async ({}) => {
 
 test("each VM tab has its own address, the bar marks the open one, and a bare VM address opens the overview", async ({ page }, testInfo) => {
   vm = await defineIdleDomain(`kvmm-test-tabs-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}`);
   await expect(page).toHaveURL(new RegExp(`/vms/local/${vm.uuid}/overview$`));
   const bar = page.getByRole("navigation", { name: "VM sections" });
   await expect(bar.getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
@@ -42,8 +41,7 @@ test("settings: vCPUs and memory say they apply at next boot, a refused figure i
   page,
 }, testInfo) => {
   vm = await defineIdleDomain(`kvmm-test-settings-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}/settings`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/settings`);
   const resources = page.getByRole("region", { name: "vCPUs and memory" });
   await expect(resources).toContainText("Changes apply when the VM next starts.");
 
@@ -97,8 +95,7 @@ test("settings: vCPUs and memory say they apply at next boot, a refused figure i
 test("settings: the memory hot-plug switch is reached by keyboard, saved for the next boot, and says so at 360 px", async ({ page }, testInfo) => {
   vm = await defineIdleDomain(`kvmm-test-memhp-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await page.setViewportSize({ width: 360, height: 740 });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}/settings`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/settings`);
   const resources = page.getByRole("region", { name: "vCPUs and memory" });
   const toggle = resources.getByRole("checkbox", { name: "Memory hot-plug: add memory while the VM runs" });
   await expect(resources).toContainText("Off: more memory than the VM started with applies at its next boot.");

@@ -37,8 +37,7 @@ test("the VM list shows a real guest and follows its power state live as the use
 
 test("a VM changed outside the manager updates on an open page without reload", { tag: "@desktop" }, async ({ page }, testInfo) => {
   guest = await createTestDomain({ label: `e2e-live-${testInfo.project.name}`, memoryMiB: 256 });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/vms");
+  await signIn(page, ADMIN.username, ADMIN.password, "/vms");
   const card = page.getByRole("row", { name: `VM ${guest.name}` });
   await expect(card.getByText("running", { exact: true })).toBeVisible();
   await guest.destroy();
@@ -48,8 +47,7 @@ test("a VM changed outside the manager updates on an open page without reload", 
 
 test("the VM page shows the guest's hardware and its agent connection", { tag: "@desktop" }, async ({ page }, testInfo) => {
   guest = await createTestDomain({ label: `e2e-detail-${testInfo.project.name}`, memoryMiB: 256 });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${guest.uuid}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${guest.uuid}`);
   await expect(page.getByRole("heading", { name: guest.name })).toBeVisible();
   await expect(page.getByRole("region", { name: "Overview" }).getByText("256 MiB")).toBeVisible();
   await vmTab(page, "Snapshots");
@@ -61,8 +59,7 @@ test("the VM page shows the guest's hardware and its agent connection", { tag: "
 
 test("an admin creates a VM with the form, lands on its page, and deletes it with its name typed back", async ({ page }, testInfo) => {
   const name = `kvmm-test-form-${testInfo.project.name}`;
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/vms");
+  await signIn(page, ADMIN.username, ADMIN.password, "/vms");
   await page.getByRole("link", { name: "New VM" }).click();
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("vCPUs").fill("1");

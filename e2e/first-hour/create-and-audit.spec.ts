@@ -134,8 +134,7 @@ test("a VM that cannot start says why in words, with libvirt's text folded under
   await rm(file, { force: true });
   const uuid = await virsh(["domuuid", name]);
 
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${uuid}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${uuid}`);
   await page.getByRole("button", { name: "Start", exact: true }).click();
   const alert = page.getByRole("alert").filter({ hasText: "cannot pass the host's own CPU through" });
   await expect(alert).toBeVisible();

@@ -38,8 +38,7 @@ async function expectFocused(locator: Locator) {
 
 test("force off from the list asks in a dialog that takes focus, Escape cancels and gives focus back, confirming acts", async ({ page }, testInfo) => {
   const domain = await runningIdleVm(`list-${testInfo.project.name}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/vms");
+  await signIn(page, ADMIN.username, ADMIN.password, "/vms");
   const card = page.getByRole("row", { name: `VM ${domain.name}` });
   const forceOff = card.getByRole("button", { name: "Force off…" });
   await forceOff.click();
@@ -62,8 +61,7 @@ test("force off from the list asks in a dialog that takes focus, Escape cancels 
 
 test("a shutdown from the list is confirmed, shows as pending, and the pending mark goes with the VM's next lifecycle event", async ({ page }, testInfo) => {
   const domain = await runningIdleVm(`pending-${testInfo.project.name}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/vms");
+  await signIn(page, ADMIN.username, ADMIN.password, "/vms");
   const card = page.getByRole("row", { name: `VM ${domain.name}` });
   await card.getByRole("button", { name: "Shut down…" }).click();
   await dialog(page, `Shut down ${domain.name}?`).getByRole("button", { name: "Shut down", exact: true }).click();
@@ -80,8 +78,7 @@ test("a guest that ignores the ACPI shutdown: the VM page shows it pending, says
   const domain = await runningIdleVm(`acpi-${testInfo.project.name}`);
   // The page's clock is moved past the wait instead of the test waiting a minute.
   await page.clock.install();
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${domain.uuid}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${domain.uuid}`);
   const power = page.getByRole("group", { name: `Power actions for ${domain.name}` });
   await power.getByRole("button", { name: "Shut down", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Shutting down…" })).toBeVisible();
@@ -113,8 +110,7 @@ test("a reboot the guest carries out ends its pending mark, and the page never s
   try {
     await guest.waitForReady();
     await page.clock.install();
-    await signIn(page, ADMIN.username, ADMIN.password);
-    await page.goto(`/vms/local/${guest.uuid}`);
+    await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${guest.uuid}`);
     const before = (await guest.serialLog()).length;
     await page
       .getByRole("group", { name: `Power actions for ${guest.name}` })
@@ -135,8 +131,7 @@ test("an error notice stays past the time a success notice lasts, until it is di
   vm = await defineIdleDomain(`kvmm-test-ux-err-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await rm(join(testRunRoot(), vm.name, "disk.qcow2"));
   await page.clock.install();
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}`);
   await page.getByRole("button", { name: "Start", exact: true }).click();
   const error = page.getByRole("alert").filter({ hasText: `Start ${vm.name}:` });
   await expect(error).toBeVisible();
@@ -150,8 +145,7 @@ test("an error notice stays past the time a success notice lasts, until it is di
 test("deleting a VM: the dialog's Delete stays off until the name typed matches, and the VM goes", async ({ page }, testInfo) => {
   vm = await defineIdleDomain(`kvmm-test-ux-del-${testInfo.project.name}-${randomBytes(3).toString("hex")}`);
   await page.clock.install();
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}/settings`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/settings`);
   await page.getByRole("button", { name: "Delete VM…" }).click();
   const ask = dialog(page, `Delete VM ${vm.name}?`);
   const name = ask.getByLabel("VM name");
@@ -172,8 +166,7 @@ test("deleting a VM: the dialog's Delete stays off until the name typed matches,
 
 test("a role change is asked about first and announced when done; a password reset is asked about and its password dismissed", async ({ page }, testInfo) => {
   const username = unique(testInfo, `kvmm-test-role-${randomBytes(2).toString("hex")}`);
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Initial password").fill("role-change-password-1");
   await page.getByRole("button", { name: "Create user" }).click();
@@ -210,8 +203,7 @@ test("a role change is asked about first and announced when done; a password res
 test("the dialog fits the screen and follows dark mode", async ({ page }, testInfo) => {
   const domain = await runningIdleVm(`dark-${testInfo.project.name}`);
   await page.emulateMedia({ colorScheme: "dark" });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${domain.uuid}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${domain.uuid}`);
   await page.getByRole("button", { name: "Reset…" }).click();
   const ask = dialog(page, `Reset ${domain.name}?`);
   await expect(ask).toBeVisible();
@@ -231,8 +223,7 @@ test("the VM page says in plain words what the agents are for and why a VM witho
   vm = await defineIdleDomain(`kvmm-test-ux-words-${testInfo.project.name}-${randomBytes(3).toString("hex")}`, {
     directKernel: { kernel: image.kernel, initrd: image.baseInitrd },
   });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/vms/local/${vm.uuid}/settings`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/vms/local/${vm.uuid}/settings`);
   const agents = page.getByRole("region", { name: "Guest agents" });
   await expect(agents).toContainText("lets KVM Manager read facts from inside the VM");
   await expect(agents).toContainText("KVM Manager agent");
@@ -292,8 +283,7 @@ test("on every main page each tap target is at least 44 px in both directions, a
 });
 
 test("the audit filters fold behind one button on a phone and stay open on a desktop", async ({ page }, testInfo) => {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/audit?result=ok");
+  await signIn(page, ADMIN.username, ADMIN.password, "/audit?result=ok");
   const form = page.getByRole("form", { name: "Filter the audit log" });
   const toggle = page.getByRole("button", { name: /^Filters/ });
   if (testInfo.project.name === "phone") {

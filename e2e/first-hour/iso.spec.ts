@@ -55,8 +55,7 @@ test.afterEach(async ({}, testInfo) => removeAll(testInfo));
 
 async function openPool(page: Page, testInfo: TestInfo) {
   if (testInfo.project.name === "phone") await page.setViewportSize({ width: 360, height: 780 });
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto(`/storage/local/${namesFor(testInfo).pool}`);
+  await signIn(page, ADMIN.username, ADMIN.password, `/storage/local/${namesFor(testInfo).pool}`);
   await expect(page.getByRole("heading", { name: "ISOs and disk images" })).toBeVisible();
 }
 

@@ -9,8 +9,7 @@ const ADMIN_ONLY = ["/audit", "/users", "/vms/new"];
 
 test("an operator opening admin pages gets a 403 page inside the app, not an error or a 404", async ({ page }, testInfo) => {
   const username = unique(testInfo, "kvmm-test-olga");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Role", { exact: true }).selectOption("operator");
   await page.getByRole("button", { name: "Create user" }).click();

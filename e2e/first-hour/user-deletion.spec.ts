@@ -3,8 +3,7 @@ import { ADMIN, signIn, unique } from "../support/session";
 
 test("an admin deletes a user after typing its name, and finds what happened by searching the audit log for it", async ({ page }, testInfo) => {
   const username = unique(testInfo, "kvmm-test-gone");
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await page.goto("/users");
+  await signIn(page, ADMIN.username, ADMIN.password, "/users");
   await page.getByLabel("New username").fill(username);
   await page.getByLabel("Role", { exact: true }).selectOption("viewer");
   await page.getByRole("button", { name: "Create user" }).click();
