@@ -13,13 +13,14 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 . scripts/lib/start-daemon.sh
 
 UP_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools dnsmasq-base xorriso openssl)
-# With all of these no test skips (README, Tests): rpm (rpmbuild) and systemd (systemd-analyze) for
-# the agent's packages, gcc and libc6-dev for the LD_PRELOAD library the exec test plants,
+# With all of these no test skips (README, Tests): chromium-headless-shell, the browser Playwright
+# drives (e2e/support/chromium.ts); rpm (rpmbuild) and systemd (systemd-analyze) for the agent's
+# packages, gcc and libc6-dev for the LD_PRELOAD library the exec test plants,
 # openssh-server and netcat-openbsd for qemu+ssh://, isolinux and syslinux-common for the bootable
 # ISO the upload test builds with xorriso (e2e/fixtures/bootable-iso.ts), debootstrap for the Debian test
 # guest (scripts/build-debian-guest.sh, which test.sh runs in the background), iproute2 and procps
 # for the second libvirt host the multi-host tests start in namespaces (e2e/fixtures/second-host.ts).
-TEST_PACKAGES=(chromium fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common debootstrap iproute2 procps)
+TEST_PACKAGES=(chromium-headless-shell fonts-liberation busybox-static cpio dpkg-dev xz-utils zstd rpm systemd gcc libc6-dev openssh-server openssh-client netcat-openbsd isolinux syslinux-common debootstrap iproute2 procps)
 
 ensure_packages() {
   local missing=()
