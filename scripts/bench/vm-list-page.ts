@@ -2,7 +2,7 @@
 // host pointed at libvirt's test driver (KVMM_LIBVIRT_URI=test+unix:///<file>, 1,000 domains written
 // for the run), then
 //   1. /vms server render: the whole HTML answer for a signed-in admin, warm (median, p95);
-//   2. time to interactive in Debian's chromium: navigation start → the list hydrated (its
+//   2. time to interactive in chromium-headless-shell: navigation start → the list hydrated (its
 //      "Select all shown" box enabled), and how many rows the page holds for 1,000 VMs;
 //   3. a scroll through all 1,000 rows, one screen a frame: each step's frame time;
 //   4. lifecycle event → changed row: another client pauses and resumes a VM (the browser learns it
