@@ -57,3 +57,17 @@ test("on a phone every page an admin has stays one tap or two away, none off-scr
     expect(box && box.x >= 0 && box.x + box.width <= viewport.width, `navigation fits the ${viewport.width} px screen`).toBeTruthy();
   }
 });
+
+// Every page is rendered per request, so a link fetched ahead of a click is a server render nobody asked
+// for (app/_components/link.tsx): the Dashboard's menu and summary cards, then a client-side navigation.
+test("opening a page asks the server for no other page: links are fetched when followed, not ahead", async ({ page }) => {
+  const ahead: string[] = [];
+  page.on("request", (request) => {
+    if (request.headers()["next-router-prefetch"]) ahead.push(request.url());
+  });
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await page.waitForLoadState("networkidle");
+  await navigate(page, "Storage");
+  await page.waitForLoadState("networkidle");
+  expect(ahead).toEqual([]);
+});
