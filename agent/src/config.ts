@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile } from "./fs-async";
 import path from "node:path";
 import * as z from "zod/mini";
 import { MAX_EXEC_OUTPUT_BYTES, MAX_FILE_CHUNK_BYTES } from "../protocol/bounds";

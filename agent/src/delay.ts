@@ -1,6 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
-
-/** Back-off waits of the transport; never used to wait for state in tests. */
+/**
+ * Back-off waits of the transport; never used to wait for state in tests. A plain timer, not
+ * node:timers/promises: that module (with the AbortController code it loads) is not otherwise
+ * loaded by an idle agent.
+ */
 export function delay(ms: number): Promise<void> {
-  return sleep(ms).then(() => undefined);
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -46,7 +46,7 @@ test("the shipped bundle is ASCII only, so V8 holds its source at one byte a cha
   assert.match(bundle, /\(\?:\\u25cf\|\\\*\)/);
 });
 
-test("an idle agent has not loaded node:child_process; the first program it runs loads it", async () => {
+test("an idle agent has not loaded node:child_process, node:fs/promises or node:timers/promises; the first program it runs and the first file it reads load what they need", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "kvmm-modules-"));
   const listFile = path.join(dir, "modules.txt");
   const preload = path.join(dir, "list-modules.cjs");
@@ -70,8 +70,14 @@ test("an idle agent has not loaded node:child_process; the first program it runs
     const idle = await builtins();
     assert.ok(idle.has("net"), "the list is the agent's: it has the port's net module");
     assert.equal(idle.has("child_process"), false, "child_process loaded by an idle agent");
+    assert.equal(idle.has("fs/promises"), false, "fs/promises loaded by an idle agent");
+    assert.equal(idle.has("timers/promises"), false, "timers/promises loaded by an idle agent");
     assert.equal((await client.call("exec_command", { command: "true" })).exit_code, 0);
     assert.ok((await builtins()).has("child_process"));
+    await writeFile(path.join(host.allowed, "read-me.txt"), "four");
+    const read = await client.call("file_read", { path: path.join(host.allowed, "read-me.txt") });
+    assert.equal(Buffer.from(read.content_base64, "base64").toString(), "four");
+    assert.ok((await builtins()).has("fs/promises"), "a file read opens the file through fs/promises");
   } finally {
     await host.stop();
     await rm(dir, { recursive: true, force: true });

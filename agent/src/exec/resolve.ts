@@ -1,4 +1,4 @@
-import { access, constants } from "node:fs/promises";
+import { access, constants } from "../fs-async";
 import path from "node:path";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 

@@ -1,5 +1,5 @@
 import { closeSync, constants, open as openFd, readlinkSync, type Stats } from "node:fs";
-import { lstat, mkdir, open, readlink, realpath, stat, type FileHandle } from "node:fs/promises";
+import { lstat, mkdir, open, readlink, realpath, stat, type FileHandle } from "../fs-async";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ErrorCode, RpcError } from "../../protocol/errors";

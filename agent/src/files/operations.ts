@@ -1,5 +1,5 @@
 import { constants, type Stats } from "node:fs";
-import { lstat, open, opendir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, open, opendir, rename, unlink, type FileHandle } from "../fs-async";
 import type * as z from "zod/mini";
 import { ErrorCode, RpcError } from "../../protocol/errors";
 import type { methods } from "../../protocol/methods";

@@ -1,5 +1,5 @@
 import { childProcess } from "../child-process";
-import { readFile } from "node:fs/promises";
+import { readFile } from "../fs-async";
 import type { FreezeCommand } from "./freezer";
 
 /** Where util-linux (and busybox) keep fsfreeze, even when the agent was started with a minimal PATH. */

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { stat } from "../fs-async";
 import { delay } from "../delay";
 import type { Logger } from "../log";
 import type { Transport } from "./transport";

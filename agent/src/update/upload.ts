@@ -1,5 +1,5 @@
 import type { Hash, KeyObject } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from "../fs-async";
 import path from "node:path";
 import { decodeBase64 } from "../../protocol/base64";
 import { ErrorCode, RpcError } from "../../protocol/errors";

@@ -1,5 +1,5 @@
 import { statfsSync, type StatsFs } from "node:fs";
-import { statfs } from "node:fs/promises";
+import { statfs } from "../../fs-async";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 import type { DiskUsage } from "../../../protocol/index";
 import { parseMounts, type MountEntry } from "./procfs";

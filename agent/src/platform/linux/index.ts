@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile } from "../../fs-async";
 import os from "node:os";
 import { filesystemUse } from "../filesystem-use";
 import type { Platform } from "../platform";

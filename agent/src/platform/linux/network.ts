@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir } from "../../fs-async";
 import os from "node:os";
 import type { NetworkInfo } from "../../../protocol/index";
 import { readText } from "./read";

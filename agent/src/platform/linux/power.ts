@@ -1,4 +1,4 @@
-import { access, constants, realpath, stat } from "node:fs/promises";
+import { access, constants, realpath, stat } from "../../fs-async";
 import path from "node:path";
 import { ErrorCode, RpcError } from "../../../protocol/errors";
 import type { PowerAction, PowerCommand } from "../platform";

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "../../fs-async";
 import os from "node:os";
 import type { ProcessEntry, ProcessList } from "../../../protocol/index";
 import { delay } from "../../delay";

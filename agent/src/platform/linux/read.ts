@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile } from "../../fs-async";
 
 /** Reads a small kernel or config file; null when it is absent or unreadable (e.g. a process that just exited). */
 export async function readText(file: string): Promise<string | null> {

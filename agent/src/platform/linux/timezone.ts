@@ -1,4 +1,4 @@
-import { readlink } from "node:fs/promises";
+import { readlink } from "../../fs-async";
 import { readText } from "./read";
 
 /**
