@@ -34,4 +34,14 @@ describe("linuxDiskUsage", () => {
     );
     assert.ok((await linuxDiskUsage(false)).filesystems.every((fs) => fs.fstype !== "proc"));
   });
+
+  it("asked for writable filesystems only (telemetry), gives exactly the writable ones of the full answer", async () => {
+    const all = (await linuxDiskUsage(true)).filesystems;
+    const writable = (await linuxDiskUsage(true, true)).filesystems;
+    assert.ok(writable.length > 0, "the root filesystem at least is writable");
+    assert.deepEqual(
+      writable.map((fs) => fs.mountpoint),
+      all.filter((fs) => !fs.read_only).map((fs) => fs.mountpoint),
+    );
+  });
 });

@@ -70,12 +70,17 @@ export function statfsMayBlock(fstype: string): boolean {
 /** Read for every telemetry sample: kept open (read.ts). */
 const mountsFile = new ProcFile("/proc/self/mounts");
 
-export async function linuxDiskUsage(includePseudo: boolean): Promise<DiskUsage> {
+/**
+ * `writableOnly` (telemetry, which reports writable filesystems only) leaves read-only mounts out before
+ * their statfs: under the packaged unit's ProtectSystem=strict most of the agent's mounts are read-only.
+ */
+export async function linuxDiskUsage(includePseudo: boolean, writableOnly = false): Promise<DiskUsage> {
   // fs.statfs arrived in Node 18.15; Debian 12 and Ubuntu 24.04 ship 18.19, but older 18.x exist.
   if (typeof statfs !== "function") {
     throw new RpcError(ErrorCode.InternalError, `get_disk_usage needs Node.js 18.15 or newer; this is ${process.version}`);
   }
-  const filesystems = await Promise.all(visibleMounts(mountsFile.read() ?? "", includePseudo).map(usageOf));
+  const mounts = visibleMounts(mountsFile.read() ?? "", includePseudo);
+  const filesystems = await Promise.all((writableOnly ? mounts.filter((mount) => !mount.readOnly) : mounts).map(usageOf));
   return { filesystems: filesystems.filter((fs): fs is Filesystem => fs !== null) };
 }
 

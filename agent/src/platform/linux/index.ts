@@ -39,7 +39,7 @@ export function linuxPlatform(): Platform {
     metrics: () => metrics.sample(),
     telemetry: async () => {
       // Unreadable filesystems (a Node without fs.statfs) must not cost the rest of the telemetry.
-      const [sample, usage] = await Promise.all([metrics.sample(), linuxDiskUsage(false).catch(() => null)]);
+      const [sample, usage] = await Promise.all([metrics.sample(), linuxDiskUsage(false, true).catch(() => null)]);
       return usage ? { ...sample, filesystems: filesystemUse(usage.filesystems) } : sample;
     },
     processes: (query) => processes.list(query),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DiskCounters } from "./procfs";
-import { WholeDisks } from "./metrics";
+import { parseLoadavg, WholeDisks } from "./metrics";
 
 const disk = (name: string): DiskCounters => ({ name, reads: 1, readBytes: 512, writes: 2, writeBytes: 1024 });
 
@@ -31,5 +31,14 @@ describe("WholeDisks", () => {
       ["vda", "vdb"],
     );
     assert.equal(listings, 2);
+  });
+});
+
+describe("parseLoadavg", () => {
+  it("reads the three averages of /proc/loadavg and nothing after them", () => {
+    assert.deepEqual(parseLoadavg("0.52 0.58 1.59 1/467 12345\n"), [0.52, 0.58, 1.59]);
+  });
+  it("gives no figure for text it cannot read, which the metrics report as 0", () => {
+    assert.deepEqual(parseLoadavg(""), []);
   });
 });
