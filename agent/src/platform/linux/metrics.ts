@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import os from "node:os";
 import type { Metrics } from "../../../protocol/index";
 import { delay } from "../../delay";
-import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, type CpuTimes, type DiskCounters, type NetCounters } from "./procfs";
+import { meminfoFields, parseDiskstats, parseNetDev, parseProcStat, type CpuTimes, type DiskCounters, type NetCounters } from "./procfs";
 import { ProcFile } from "./read";
 
 export interface MetricsSample {
@@ -68,6 +68,9 @@ export class WholeDisks {
 
 const wholeDisks = new WholeDisks();
 
+/** The /proc/meminfo fields computeMetrics reads. */
+const MEMINFO_KEYS = ["MemTotal", "MemAvailable", "MemFree", "Buffers", "Cached", "SwapTotal", "SwapFree"] as const;
+
 /** One synchronous pass over /proc: every read is a pread of memory the kernel generates. */
 function readSample(): MetricsSample {
   const stat = parseProcStat(files.stat.read() ?? "");
@@ -77,7 +80,7 @@ function readSample(): MetricsSample {
     cpuCount: stat.online || os.cpus().length,
     disks: wholeDisks.among(parseDiskstats(files.diskstats.read() ?? "")),
     net: parseNetDev(files.netdev.read() ?? ""),
-    memory: parseMeminfo(files.meminfo.read() ?? ""),
+    memory: meminfoFields(files.meminfo.read() ?? "", MEMINFO_KEYS),
   };
 }
 

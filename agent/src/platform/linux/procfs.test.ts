@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
 import {
   parseCmdline,
   parseDiskstats,
+  meminfoFields,
   parseMeminfo,
   parseMounts,
   parseNetDev,
@@ -23,6 +25,29 @@ describe("procfs parsers", () => {
     const memory = parseMeminfo("MemTotal:        2034324 kB\nMemAvailable:    1000000 kB\nHugePages_Total:       0\n");
     assert.equal(memory.get("MemTotal"), 2034324 * 1024);
     assert.equal(memory.get("HugePages_Total"), 0);
+  });
+
+  it("meminfo's named fields only, in bytes, each from its own line", () => {
+    const text = "MemTotal:        2034324 kB\nSwapCached:          16 kB\nCached:           500000 kB\nHugePages_Total:       0\nDirectMap4k";
+    const memory = meminfoFields(text, ["MemTotal", "Cached", "HugePages_Total", "MemAvailable", "DirectMap4k"]);
+    assert.deepEqual(
+      [...memory],
+      [
+        ["MemTotal", 2034324 * 1024],
+        ["Cached", 500000 * 1024],
+        ["HugePages_Total", 0],
+      ],
+    );
+  });
+
+  it("meminfo's named fields read as the whole parse reads them, on this machine's /proc/meminfo", () => {
+    const text = readFileSync("/proc/meminfo", "utf8");
+    const keys = ["MemTotal", "MemAvailable", "MemFree", "Buffers", "Cached", "SwapTotal", "SwapFree"];
+    const all = parseMeminfo(text);
+    assert.deepEqual(
+      [...meminfoFields(text, keys)],
+      keys.map((key) => [key, all.get(key)]),
+    );
   });
 
   it("/proc/stat CPU totals and boot time", () => {
