@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // Every mutation of the router, called by an admin against a host served by libvirt's test driver,
 // writes exactly one audit row, and its target has one of the canonical forms of
 // server/audit/targets.ts — whether the call succeeded or libvirt refused it. The test driver is

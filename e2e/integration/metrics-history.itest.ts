@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // metrics.history and metrics.hostHistory through the real router, against libvirtd serving
 // libvirt's test driver (the VM lookup and the grant check are what is proven here; storing and
 // rolling up is proven by server/metrics/history.test.ts): a viewer granted one VM by name reads

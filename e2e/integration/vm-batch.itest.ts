@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // The list's batch actions (`vms.batch`) against the real libvirtd, through the real router: three
 // idle domains (SeaBIOS, no OS; they start and stop in about a second), an operator granted two of
 // them by name, a viewer. What is checked is what a user and an auditor rely on: each VM is acted

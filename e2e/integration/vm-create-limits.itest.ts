@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // A VM the host can never run is refused when it is created, in words, instead of being defined
 // and failing at start with QEMU's text. libvirt's test driver plays a small host (2 CPUs, 8 GiB):
 // what is checked is the refusal, not QEMU.

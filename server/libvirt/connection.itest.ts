@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // A Connection against the machine's libvirtd: the test driver through
 // libvirtd (test+unix:///default) and the real QEMU driver.
 import assert from "node:assert/strict";

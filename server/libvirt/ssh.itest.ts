@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // qemu+ssh:// through a real sshd on 127.0.0.1, started by hand for the test
 // with its own config, host key and authorized key (key-only, no system
 // config touched), reaching the machine's libvirtd via virt-ssh-helper.

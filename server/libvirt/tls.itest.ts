@@ -1,4 +1,3 @@
-// @beside-others: no guest hub or dashboard, no guest channel, no address added, nothing host-wide asserted (scripts/test.sh).
 // qemu+tls:// against a TLS endpoint in front of the real libvirtd: a Node
 // TLS server that demands a client certificate and forwards to libvirtd's
 // unix socket (the shared libvirtd is not reconfigured to listen on TLS), answering
