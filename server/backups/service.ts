@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { access, chmod, mkdir, rename, rmdir, stat, unlink, writeFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import {
   decodeTypedParams,
   hasErrorCode,
@@ -390,10 +391,10 @@ async function followBackupJob(vm: ResolvedVm, task: TaskHandle, id: string): Pr
         if (!hasErrorCode(err, VIR_ERR_OPERATION_INVALID)) throw err;
       });
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, JOB_POLL_MS);
-      task.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    // Until a cancel, it ends the pause at once (the delay rejects) and the next turn aborts the job;
+    // after it, the pauses run their length. Each pause removes its listener from the signal: one
+    // added per poll and never removed reached Node's leak warning at 11.
+    await delay(JOB_POLL_MS, undefined, aborted ? {} : { signal: task.signal }).catch(() => undefined);
   }
   const completed = await withLibvirtContext(vm.context, () => conn.domainGetJobStats({ dom, flags: VIR_DOMAIN_JOB_STATS_COMPLETED }));
   if (task.signal.aborted) throw new ServiceError(`backup ${id}: cancelled`, "conflict");
