@@ -29,7 +29,7 @@ export interface AgentOptions {
   platform: Platform;
   transport: Transport;
   log: Logger;
-  /** Default on Linux: fsfreeze(8) on the mounts in /proc/self/mountinfo; none on Windows. */
+  /** Default on Linux: fsfreeze(8) on the mounts in the system's mountinfo (init's, not the sandbox's); none on Windows. */
   freezer?: Freezer | null;
   /** Self-update (issue 15 item 5): the launcher that loaded this bundle (none: started directly, no self-update), and how to exit for the restart. */
   launcher?: LauncherHook;

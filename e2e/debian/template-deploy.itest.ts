@@ -20,6 +20,7 @@ import { checkAgentUpdate } from "./checks/update";
 import { checkAptRemove, checkPackaging } from "./checks/packaging";
 import { checkHotplug } from "./checks/hotplug";
 import { checkUsersFromLogind } from "./checks/users";
+import { checkSystemFilesystems } from "./checks/filesystems";
 import { checkGuestAdminUi } from "./checks/ui";
 import { TEST_DOMAIN_PREFIX, cleanupStaleTestDomains, ensureLibvirtd, libvirtUri, virsh } from "../fixtures/test-host";
 import { waitFor } from "../fixtures/wait";
@@ -31,7 +32,8 @@ import { waitFor } from "../fixtures/wait";
  * - cloud-init itself applying the product's NoCloud seed (the deploy builds it as the VM wizard does:
  *   server/domains/cloud-init.ts resolveSeedSpec + writeSeedVolume), asked of the guest through
  *   qemu-guest-agent;
- * - our agent, installed from its package and started by its udev rule, answering the guest hub;
+ * - our agent, installed from its package and started by its udev rule, answering the guest hub, and
+ *   reporting and freezing the system's filesystems from inside its sandbox (checks/filesystems.ts);
  * - its services and packages methods (issue 15) through the product's API (checks/services.ts).
  * Boot figures go to the test log.
  */
@@ -206,6 +208,11 @@ test("our agent, installed from its .deb and started by the package's udev rule 
   assert.equal(active.stdout.trim(), "active");
   const enabled = await shell.exec("/usr/bin/systemctl", ["is-enabled", "kvmmanager-agent.service"]);
   assert.equal(enabled.stdout.trim(), "disabled", "nothing but the udev rule can have started it");
+});
+
+test('in its sandbox the agent reports the guest\'s filesystems as the system mounts them, "/" writable, in facts and telemetry, and freezes "/" until thawed', async () => {
+  const { uuid } = await agentConnected;
+  await checkSystemFilesystems({ api, hub, shell, hostId: HOST, uuid, figures });
 });
 
 test("the product sets the cloud-init user's password in the guest (hashed there, never logged) and syncs the guest clock after a resume", async () => {

@@ -1,5 +1,6 @@
 import { childProcess } from "../child-process";
 import { readFile } from "../fs-async";
+import { systemMountView } from "../platform/linux/system-mounts";
 import type { FreezeCommand } from "./freezer";
 
 /** Where util-linux (and busybox) keep fsfreeze, even when the agent was started with a minimal PATH. */
@@ -7,12 +8,15 @@ const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /** FIFREEZE syncs the filesystem first; on a slow disk that takes a while, but a hung device must not hang the agent. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
-/** util-linux `fsfreeze --freeze|--unfreeze <mount>` (FIFREEZE/FITHAW); busybox's applet takes the same arguments. */
+/**
+ * util-linux `fsfreeze --freeze|--unfreeze <mount>` (FIFREEZE/FITHAW); busybox's applet takes the same
+ * arguments. `mount` is the system's mount point, reached through the path the agent sees it by.
+ */
 export const fsfreezeCommand: FreezeCommand = (action, mount) =>
   new Promise((resolve) => {
     childProcess().execFile(
       "fsfreeze",
-      [`--${action}`, mount],
+      [`--${action}`, systemMountView().path(mount)],
       { env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" }, encoding: "utf8", timeout: COMMAND_TIMEOUT_MS, killSignal: "SIGKILL" },
       (error, _stdout, stderr) => {
         if (!error) return resolve(null);
@@ -30,7 +34,7 @@ export function unfreezeNow(mounts: readonly string[]): string[] {
   const failed: string[] = [];
   for (const mount of mounts) {
     try {
-      childProcess().execFileSync("fsfreeze", ["--unfreeze", mount], {
+      childProcess().execFileSync("fsfreeze", ["--unfreeze", systemMountView().path(mount)], {
         env: { ...process.env, PATH: SYSTEM_PATH, LC_ALL: "C" },
         timeout: COMMAND_TIMEOUT_MS,
         stdio: "ignore",
@@ -42,4 +46,5 @@ export function unfreezeNow(mounts: readonly string[]): string[] {
   return failed;
 }
 
-export const readMountInfo = (): Promise<string> => readFile("/proc/self/mountinfo", "utf8");
+/** The system's mounts (system-mounts.ts): the ones the agent's sandbox makes read-only are frozen too. */
+export const readMountInfo = (): Promise<string> => readFile(systemMountView().mountinfo, "utf8");

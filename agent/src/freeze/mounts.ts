@@ -1,4 +1,4 @@
-// Which mounts fs_freeze freezes, from /proc/self/mountinfo (proc(5)): writable filesystems on a
+// Which mounts fs_freeze freezes, from the system's mountinfo (proc(5)): writable filesystems on a
 // block device, in mount order. Pure, so the rules are tested without a guest.
 import { pseudoFilesystems } from "../platform/linux/disks";
 

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { statfsSync } from "node:fs";
+import { mkdtempSync, statfsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { linuxDiskUsage, statfsMayBlock } from "./disks";
+import type { MountView } from "./system-mounts";
 
 describe("linuxDiskUsage", () => {
   it("asks local and memory filesystems synchronously, and anything that may wait on a network, a daemon or an unknown driver through the thread pool", () => {
@@ -43,5 +46,33 @@ describe("linuxDiskUsage", () => {
       writable.map((fs) => fs.mountpoint),
       all.filter((fs) => !fs.read_only).map((fs) => fs.mountpoint),
     );
+  });
+
+  it("reports another namespace's mounts by their own mount points, measured through the path the view maps them to", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kvmm-mounts-"));
+    const table = join(dir, "mounts");
+    // As init's table reads beside a sandboxed agent: "/" writable there; a read-only mount; an octal-escaped name.
+    writeFileSync(table, "/dev/vda / ext4 rw,relatime 0 0\n/dev/vdb /srv/old\\040data ext4 ro,relatime 0 0\nproc /proc proc rw 0 0\n");
+    const asked: string[] = [];
+    const view: MountView = { mounts: table, mountinfo: table, path: (mountpoint) => (asked.push(mountpoint), dir) };
+    const { filesystems } = await linuxDiskUsage(false, false, view);
+    assert.deepEqual(
+      filesystems.map((fs) => [fs.mountpoint, fs.device, fs.read_only]),
+      [
+        ["/", "/dev/vda", false],
+        ["/srv/old data", "/dev/vdb", true],
+      ],
+    );
+    const stats = statfsSync(dir);
+    assert.equal(filesystems[0]!.total_bytes, stats.blocks * stats.bsize);
+    assert.deepEqual(asked, ["/", "/srv/old data"]);
+
+    asked.length = 0;
+    const writable = await linuxDiskUsage(false, true, view);
+    assert.deepEqual(
+      writable.filesystems.map((fs) => fs.mountpoint),
+      ["/"],
+    );
+    assert.deepEqual(asked, ["/"], "a read-only mount is left out before its statfs");
   });
 });

@@ -4,6 +4,7 @@ import { ErrorCode, RpcError } from "../../../protocol/errors";
 import type { DiskUsage } from "../../../protocol/index";
 import { parseMounts, type MountEntry } from "./procfs";
 import { ProcFile } from "./read";
+import { systemMountView, type MountView } from "./system-mounts";
 
 type Filesystem = DiskUsage["filesystems"][number];
 
@@ -67,20 +68,27 @@ export function statfsMayBlock(fstype: string): boolean {
   return !MEMORY_ANSWERED.has(fstype);
 }
 
-/** Read for every telemetry sample: kept open (read.ts). */
-const mountsFile = new ProcFile("/proc/self/mounts");
+/** Read for every telemetry sample: kept open (read.ts), one per table. */
+const mountTables = new Map<string, ProcFile>();
+
+function mountTable(path: string): ProcFile {
+  let file = mountTables.get(path);
+  if (!file) mountTables.set(path, (file = new ProcFile(path)));
+  return file;
+}
 
 /**
- * `writableOnly` (telemetry, which reports writable filesystems only) leaves read-only mounts out before
- * their statfs: under the packaged unit's ProtectSystem=strict most of the agent's mounts are read-only.
+ * The guest's filesystems as its system mounts them (system-mounts.ts), each measured through the
+ * path the agent reaches it by. `writableOnly` (telemetry, which reports writable filesystems only)
+ * leaves read-only mounts out before their statfs.
  */
-export async function linuxDiskUsage(includePseudo: boolean, writableOnly = false): Promise<DiskUsage> {
+export async function linuxDiskUsage(includePseudo: boolean, writableOnly = false, view: MountView = systemMountView()): Promise<DiskUsage> {
   // fs.statfs arrived in Node 18.15; Debian 12 and Ubuntu 24.04 ship 18.19, but older 18.x exist.
   if (typeof statfs !== "function") {
     throw new RpcError(ErrorCode.InternalError, `get_disk_usage needs Node.js 18.15 or newer; this is ${process.version}`);
   }
-  const mounts = visibleMounts(mountsFile.read() ?? "", includePseudo);
-  const filesystems = await Promise.all((writableOnly ? mounts.filter((mount) => !mount.readOnly) : mounts).map(usageOf));
+  const mounts = visibleMounts(mountTable(view.mounts).read() ?? "", includePseudo);
+  const filesystems = await Promise.all((writableOnly ? mounts.filter((mount) => !mount.readOnly) : mounts).map((mount) => usageOf(mount, view)));
   return { filesystems: filesystems.filter((fs): fs is Filesystem => fs !== null) };
 }
 
@@ -98,10 +106,11 @@ function visibleMounts(text: string, includePseudo: boolean): MountEntry[] {
   return lastMounts.visible;
 }
 
-async function usageOf(mount: MountEntry): Promise<Filesystem | null> {
+async function usageOf(mount: MountEntry, view: MountView): Promise<Filesystem | null> {
+  const path = view.path(mount.mountpoint);
   if (!statfsMayBlock(mount.fstype)) {
     try {
-      return usage(mount, statfsSync(mount.mountpoint));
+      return usage(mount, statfsSync(path));
     } catch {
       return null;
     }
@@ -110,7 +119,7 @@ async function usageOf(mount: MountEntry): Promise<Filesystem | null> {
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), STATFS_TIMEOUT_MS);
   });
-  const stats = await Promise.race([statfs(mount.mountpoint).catch(() => null), timeout]);
+  const stats = await Promise.race([statfs(path).catch(() => null), timeout]);
   clearTimeout(timer);
   return stats ? usage(mount, stats) : null;
 }
