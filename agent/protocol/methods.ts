@@ -184,7 +184,8 @@ export const methods = {
     params: diskUsageParams,
     result: diskUsageResult,
     capability: "disk.usage",
-    summary: "Mounted filesystems with space and inode usage.",
+    summary:
+      "Mounted filesystems with space and inode usage: the guest's, as its init mounts them (Linux: /proc/1/mounts where the agent runs in a mount namespace of its own, as under the packaged unit's sandbox).",
     example: {
       params: {},
       result: {
@@ -361,7 +362,7 @@ export const methods = {
     result: fsFreezeResult,
     capability: "fs.freeze",
     summary:
-      "Linux: freezes every writable filesystem on a block device (FIFREEZE through `fsfreeze --freeze`; pseudo, read-only and network filesystems are skipped) in reverse mount order, so the host can take a consistent copy. If any mount fails, the ones already frozen are thawed again and the answer is IoError. The agent thaws by itself after `timeout_s` without an `fs_thaw`, and when it stops. While frozen, a second `fs_freeze` answers Conflict. Windows: Unsupported (no VSS).",
+      "Linux: freezes every writable filesystem on a block device of the guest's system (the mounts get_disk_usage reads; FIFREEZE through `fsfreeze --freeze`; pseudo, read-only and network filesystems are skipped) in reverse mount order, so the host can take a consistent copy. If any mount fails, the ones already frozen are thawed again and the answer is IoError. The agent thaws by itself after `timeout_s` without an `fs_thaw`, and when it stops. While frozen, a second `fs_freeze` answers Conflict. Windows: Unsupported (no VSS).",
     example: {
       params: { timeout_s: 60 },
       result: { frozen: ["/srv/data", "/"], frozen_at: "2025-01-01T12:00:00.000Z", auto_thaw_at: "2025-01-01T12:01:00.000Z" },
